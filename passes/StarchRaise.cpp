@@ -1,5 +1,6 @@
 //===- StarchRaise.cpp - Fuse ONNX-level op chains ------------------------===//
 #include "passes/Passes.h"
+#include "passes/Raise/RaisePatterns.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -16,6 +17,7 @@ namespace {
 struct StarchRaisePass : public starch::impl::StarchRaiseBase<StarchRaisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    raise::populateActivationPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -1,0 +1,14 @@
+//===- RaisePatterns.h - Pattern sets of starch-raise -----------*- C++ -*-===//
+#ifndef STARCH_PASSES_RAISE_RAISEPATTERNS_H
+#define STARCH_PASSES_RAISE_RAISEPATTERNS_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace starch::raise {
+
+/// gelu (erf and tanh forms) and silu.
+void populateActivationPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace starch::raise
+
+#endif // STARCH_PASSES_RAISE_RAISEPATTERNS_H
