@@ -18,6 +18,7 @@ struct StarchRaisePass : public starch::impl::StarchRaiseBase<StarchRaisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     raise::populateActivationPatterns(patterns);
+    raise::populateNormPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -9,6 +9,9 @@ namespace starch::raise {
 /// gelu (erf and tanh forms) and silu.
 void populateActivationPatterns(mlir::RewritePatternSet &patterns);
 
+/// rms_norm (and layer_norm where it arrives decomposed).
+void populateNormPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace starch::raise
 
 #endif // STARCH_PASSES_RAISE_RAISEPATTERNS_H
