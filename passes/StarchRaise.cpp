@@ -19,6 +19,7 @@ struct StarchRaisePass : public starch::impl::StarchRaiseBase<StarchRaisePass> {
     RewritePatternSet patterns(&getContext());
     raise::populateActivationPatterns(patterns);
     raise::populateNormPatterns(patterns);
+    raise::populateRopePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -12,6 +12,9 @@ void populateActivationPatterns(mlir::RewritePatternSet &patterns);
 /// rms_norm (and layer_norm where it arrives decomposed).
 void populateNormPatterns(mlir::RewritePatternSet &patterns);
 
+/// rope (rotate-half layout).
+void populateRopePatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace starch::raise
 
 #endif // STARCH_PASSES_RAISE_RAISEPATTERNS_H
