@@ -20,6 +20,7 @@ struct StarchRaisePass : public starch::impl::StarchRaiseBase<StarchRaisePass> {
     raise::populateActivationPatterns(patterns);
     raise::populateNormPatterns(patterns);
     raise::populateRopePatterns(patterns);
+    raise::populateAttentionPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -15,6 +15,9 @@ void populateNormPatterns(mlir::RewritePatternSet &patterns);
 /// rope (rotate-half layout).
 void populateRopePatterns(mlir::RewritePatternSet &patterns);
 
+/// attention (full, causal, additive masks; grouped key/value heads).
+void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace starch::raise
 
 #endif // STARCH_PASSES_RAISE_RAISEPATTERNS_H
