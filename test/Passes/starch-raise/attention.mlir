@@ -4,7 +4,7 @@
 // q k^T * scale, a folded causal mask, softmax, times v.
 // CHECK-LABEL: func.func @eager_gqa_causal
 // CHECK-SAME: (%[[Q:.*]]: tensor<1x4x4x8xf32>, %[[K:.*]]: tensor<1x2x4x8xf32>, %[[V:.*]]: tensor<1x2x4x8xf32>)
-// CHECK-NEXT: %[[A:.*]] = starch.attention %[[Q]], %[[K]], %[[V]] mask = causal scale = 0.35355{[0-9]*} {starch.layer = "model.layers.0"}
+// CHECK-NEXT: %[[A:.*]] = starch.attention %[[Q]], %[[K]], %[[V]] mask = causal scale = 0.35355{{[0-9]*}} {starch.layer = "model.layers.0"}
 // CHECK-NEXT: return %[[A]]
 func.func @eager_gqa_causal(%q: tensor<1x4x4x8xf32>, %k: tensor<1x2x4x8xf32>, %v: tensor<1x2x4x8xf32>) -> tensor<1x4x4x8xf32> {
   %k5 = starch.reshape %k : tensor<1x2x4x8xf32> -> tensor<1x2x1x4x8xf32>
