@@ -1,0 +1,93 @@
+//===- Interpreter.h - Reference interpreter of the starch dialect -*- C++ -*-===//
+//
+// Executes `starch` IR on host tensors. Used by starch-run (to check every pass
+// by execution) and by the importer (constant folding through evaluateOp).
+// Built without exceptions; the runtime kernels it calls never throw.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_COMPILER_INTERPRETER_INTERPRETER_H
+#define STARCH_COMPILER_INTERPRETER_INTERPRETER_H
+
+#include "runtime/Tensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace starch::interp {
+
+/// The runtime element type of an MLIR element type: f32 f64 f16 bf16, signless
+/// i64 i32 i16 i8 i1, and ui8 (as u8). Anything else has none.
+std::optional<rt::DType> dtypeOf(mlir::Type elementType);
+
+/// The MLIR element type of a runtime element type.
+mlir::Type mlirTypeOf(rt::DType dtype, mlir::MLIRContext *context);
+
+/// The data of a dense (or splat) elements attribute. Unsupported element types
+/// give an empty tensor (`Tensor::empty()`).
+rt::Tensor tensorFromAttr(mlir::ElementsAttr attr);
+
+/// A dense attribute of `type` holding `t`'s data (shapes and element types must
+/// agree).
+mlir::DenseElementsAttr attrFromTensor(const rt::Tensor &t,
+                                       mlir::RankedTensorType type);
+
+/// Evaluates one starch op (anything except `starch.read_param`, which needs
+/// parameters) on `operands`, appending one tensor per result. Emits a
+/// diagnostic on `op` and fails on unsupported ops or element types.
+mlir::LogicalResult evaluateOp(mlir::Operation *op,
+                               llvm::ArrayRef<rt::Tensor> operands,
+                               llvm::SmallVectorImpl<rt::Tensor> &results);
+
+/// Supplies parameter data by its source name (the `source` attribute of a
+/// `starch.param`, else its symbol name). Returns false and sets `error` when
+/// the parameter cannot be provided.
+using ParamProvider = std::function<bool(const std::string &name,
+                                         rt::Tensor &out, std::string &error)>;
+
+/// A ParamProvider over an in-memory map.
+ParamProvider paramsFromMap(std::map<std::string, rt::Tensor> params);
+
+/// Time spent per op kind (`starch.matmul`, ...), filled when profiling is on.
+struct OpProfile {
+  double seconds = 0;
+  int64_t count = 0;
+};
+
+class Interpreter {
+public:
+  explicit Interpreter(ParamProvider params);
+  explicit Interpreter(std::map<std::string, rt::Tensor> params);
+
+  /// Runs `fn` on `args` (one per function argument, types must match) and
+  /// returns its results. Handles func.return, func.call, starch.read_param
+  /// and every other starch op. Failures are emitted as diagnostics.
+  mlir::FailureOr<std::vector<rt::Tensor>> run(mlir::func::FuncOp fn,
+                                               llvm::ArrayRef<rt::Tensor> args);
+
+  /// Records the time of each op kind into profile().
+  void enableProfiling(bool enable = true) { profiling_ = enable; }
+  const std::map<std::string, OpProfile> &profile() const { return profile_; }
+
+private:
+  mlir::LogicalResult readParam(mlir::Operation *op, rt::Tensor &out);
+
+  ParamProvider params_;
+  std::map<std::string, rt::Tensor> paramCache_;
+  bool profiling_ = false;
+  std::map<std::string, OpProfile> profile_;
+};
+
+} // namespace starch::interp
+
+#endif // STARCH_COMPILER_INTERPRETER_INTERPRETER_H
