@@ -17,4 +17,20 @@ def StarchRaise : Pass<"starch-raise", "mlir::ModuleOp"> {
   let dependentDialects = ["::starch::StarchDialect"];
 }
 
+def StarchPrintLayers : Pass<"starch-print-layers", "mlir::ModuleOp"> {
+  let summary = "Print, per transformer layer, which ops it is made of";
+  let description = [{
+    An analysis for people and tests: for every function, prints one line
+    per `starch.layer` tag (in order of first appearance) listing the op
+    kinds of that layer with their counts, e.g.
+
+    ```
+    @forward layer model.layers.0: 1 x attention, 7 x matmul, 2 x rms_norm, ...
+    ```
+
+    Ops without a tag are summarised under `(no layer)`. The IR is not
+    changed.
+  }];
+}
+
 #endif // STARCH_PASSES
