@@ -1,0 +1,277 @@
+//===- Elementwise.cpp - Elementwise kernels on host tensors --------------===//
+#include "runtime/kernels/Elementwise.h"
+
+#include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/Parallel.h"
+
+#include <utility>
+
+namespace starch::rt {
+
+namespace {
+constexpr int64_t kGrain = 1 << 14;
+
+/// The arithmetic type of a storage type: i1 computes as uint8_t (0 or 1).
+template <typename T> struct Arith { using type = T; };
+template <> struct Arith<Bool1> { using type = uint8_t; };
+
+template <UnaryKind K, typename T>
+void unaryLoop(const T *in, T *out, int64_t n) {
+  parallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      out[i] = unaryScalar<K, T>(in[i]);
+  });
+}
+
+template <BinaryKind K, typename T>
+void binaryLoop(const T *lhs, const T *rhs, T *out, int64_t n, bool isBool) {
+  parallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      out[i] = binaryScalar<K, T>(lhs[i], rhs[i]);
+    if constexpr (std::is_integral_v<T>)
+      if (isBool) // i1 arithmetic is modulo 2
+        for (int64_t i = begin; i < end; ++i)
+          out[i] = static_cast<T>(out[i] & 1);
+  });
+}
+
+template <CompareKind K, typename T>
+void compareLoop(const T *lhs, const T *rhs, uint8_t *out, int64_t n) {
+  parallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      out[i] = compareScalar<K, T>(lhs[i], rhs[i]);
+  });
+}
+
+template <typename F> void withUnaryKind(UnaryKind kind, F &&f) {
+  using K = UnaryKind;
+#define STARCH_CASE(k)                                                         \
+  case K::k: f(std::integral_constant<K, K::k>{}); return;
+  switch (kind) {
+    STARCH_CASE(neg) STARCH_CASE(abs) STARCH_CASE(exp) STARCH_CASE(log)
+    STARCH_CASE(sqrt) STARCH_CASE(rsqrt) STARCH_CASE(reciprocal)
+    STARCH_CASE(tanh) STARCH_CASE(erf) STARCH_CASE(sin) STARCH_CASE(cos)
+    STARCH_CASE(sigmoid) STARCH_CASE(relu) STARCH_CASE(floor)
+    STARCH_CASE(ceil) STARCH_CASE(sign) STARCH_CASE(logicalNot)
+    STARCH_CASE(silu) STARCH_CASE(geluErf) STARCH_CASE(geluTanh)
+  }
+#undef STARCH_CASE
+}
+
+template <typename F> void withBinaryKind(BinaryKind kind, F &&f) {
+  using K = BinaryKind;
+#define STARCH_CASE(k)                                                         \
+  case K::k: f(std::integral_constant<K, K::k>{}); return;
+  switch (kind) {
+    STARCH_CASE(add) STARCH_CASE(sub) STARCH_CASE(mul) STARCH_CASE(div)
+    STARCH_CASE(rem) STARCH_CASE(pow) STARCH_CASE(max) STARCH_CASE(min)
+    STARCH_CASE(logicalAnd) STARCH_CASE(logicalOr) STARCH_CASE(logicalXor)
+  }
+#undef STARCH_CASE
+}
+
+template <typename F> void withCompareKind(CompareKind kind, F &&f) {
+  using K = CompareKind;
+#define STARCH_CASE(k)                                                         \
+  case K::k: f(std::integral_constant<K, K::k>{}); return;
+  switch (kind) {
+    STARCH_CASE(eq) STARCH_CASE(ne) STARCH_CASE(lt) STARCH_CASE(le)
+    STARCH_CASE(gt) STARCH_CASE(ge)
+  }
+#undef STARCH_CASE
+}
+
+Status checkSameShape(const Tensor &a, const Tensor &b, const char *what) {
+  if (a.shape() != b.shape())
+    return Status::error(std::string(what) + ": shapes " +
+                         shapeString(a.shape()) + " and " +
+                         shapeString(b.shape()) + " differ");
+  return Status::success();
+}
+} // namespace
+
+Tensor widenHalf(const Tensor &t) {
+  if (!isHalf(t.dtype()))
+    return t;
+  Tensor wide(DType::f32, t.shape());
+  const uint16_t *in = t.data<uint16_t>();
+  float *out = wide.data<float>();
+  bool brain = t.dtype() == DType::bf16;
+  parallelFor(t.numElements(), kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      out[i] = brain ? bfloat16ToFloat(in[i]) : halfToFloat(in[i]);
+  });
+  return wide;
+}
+
+void narrowHalf(const Tensor &wide, Tensor &out) {
+  const float *in = wide.data<float>();
+  uint16_t *bits = out.data<uint16_t>();
+  bool brain = out.dtype() == DType::bf16;
+  parallelFor(out.numElements(), kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      bits[i] = brain ? floatToBfloat16(in[i]) : floatToHalf(in[i]);
+  });
+}
+
+Status unary(UnaryKind kind, const Tensor &input, Tensor &out) {
+  if (Status s = checkSameShape(input, out, "unary"); !s)
+    return s;
+  if (isHalf(input.dtype())) {
+    Tensor wide = widenHalf(input), result(DType::f32, input.shape());
+    if (Status s = unary(kind, wide, result); !s)
+      return s;
+    narrowHalf(result, out);
+    return Status::success();
+  }
+  if (isFloatOnly(kind) && !isFloat(input.dtype()))
+    return Status::error(std::string("unary op needs a float tensor, got ") +
+                         dtypeName(input.dtype()));
+  int64_t n = input.numElements();
+  dispatchNative(input.dtype(), [&](auto tag) {
+    using T = typename Arith<typename decltype(tag)::type>::type;
+    withUnaryKind(kind, [&](auto k) {
+      unaryLoop<decltype(k)::value, T>(input.data<T>(), out.data<T>(), n);
+    });
+  });
+  if (input.dtype() == DType::i1) // i1 arithmetic is modulo 2
+    for (int64_t i = 0; i < n; ++i)
+      out.data<uint8_t>()[i] &= 1;
+  return Status::success();
+}
+
+Status binary(BinaryKind kind, const Tensor &lhs, const Tensor &rhs,
+              Tensor &out) {
+  if (Status s = checkSameShape(lhs, rhs, "binary"); !s)
+    return s;
+  if (isHalf(lhs.dtype())) {
+    Tensor result(DType::f32, lhs.shape());
+    if (Status s = binary(kind, widenHalf(lhs), widenHalf(rhs), result); !s)
+      return s;
+    narrowHalf(result, out);
+    return Status::success();
+  }
+  int64_t n = lhs.numElements();
+  bool isBool = lhs.dtype() == DType::i1;
+  dispatchNative(lhs.dtype(), [&](auto tag) {
+    using T = typename Arith<typename decltype(tag)::type>::type;
+    withBinaryKind(kind, [&](auto k) {
+      binaryLoop<decltype(k)::value, T>(lhs.data<T>(), rhs.data<T>(),
+                                        out.data<T>(), n, isBool);
+    });
+  });
+  return Status::success();
+}
+
+Status compare(CompareKind kind, const Tensor &lhs, const Tensor &rhs,
+               Tensor &out) {
+  if (Status s = checkSameShape(lhs, rhs, "compare"); !s)
+    return s;
+  if (isHalf(lhs.dtype()))
+    return compare(kind, widenHalf(lhs), widenHalf(rhs), out);
+  int64_t n = lhs.numElements();
+  dispatchNative(lhs.dtype(), [&](auto tag) {
+    using T = typename Arith<typename decltype(tag)::type>::type;
+    withCompareKind(kind, [&](auto k) {
+      compareLoop<decltype(k)::value, T>(lhs.data<T>(), rhs.data<T>(),
+                                         out.data<uint8_t>(), n);
+    });
+  });
+  return Status::success();
+}
+
+Status select(const Tensor &condition, const Tensor &onTrue,
+              const Tensor &onFalse, Tensor &out) {
+  if (Status s = checkSameShape(condition, onTrue, "select"); !s)
+    return s;
+  if (Status s = checkSameShape(onTrue, onFalse, "select"); !s)
+    return s;
+  const uint8_t *cond = condition.data<uint8_t>();
+  dispatchBits(out.dtype(), [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    const U *a = onTrue.data<U>(), *b = onFalse.data<U>();
+    U *o = out.data<U>();
+    parallelFor(out.numElements(), kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        o[i] = cond[i] ? a[i] : b[i];
+    });
+  });
+  return Status::success();
+}
+
+Status convert(const Tensor &input, Tensor &out) {
+  if (Status s = checkSameShape(input, out, "convert"); !s)
+    return s;
+  if (isHalf(input.dtype()))
+    return convert(widenHalf(input), out);
+  if (isHalf(out.dtype())) {
+    Tensor wide(DType::f32, out.shape());
+    if (Status s = convert(input, wide); !s)
+      return s;
+    narrowHalf(wide, out);
+    return Status::success();
+  }
+  int64_t n = input.numElements();
+  dispatchNative(input.dtype(), [&](auto srcTag) {
+    using SrcStorage = typename decltype(srcTag)::type;
+    using S = typename Arith<SrcStorage>::type;
+    const S *in = input.data<S>();
+    dispatchNative(out.dtype(), [&](auto dstTag) {
+      using DstStorage = typename decltype(dstTag)::type;
+      using D = typename Arith<DstStorage>::type;
+      D *o = out.data<D>();
+      constexpr bool toBool = std::is_same_v<DstStorage, Bool1>;
+      parallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          if constexpr (toBool)
+            o[i] = in[i] != S(0);
+          else
+            o[i] = convertScalar<D, S>(in[i]);
+        }
+      });
+    });
+  });
+  return Status::success();
+}
+
+Status iota(int64_t dim, Tensor &out) {
+  if (dim < 0 || dim >= out.rank())
+    return Status::error("iota dimension out of range");
+  Tensor wide = isHalf(out.dtype()) ? Tensor(DType::f32, out.shape()) : out;
+  int64_t size = out.shape()[dim], inner = 1;
+  for (int64_t d = dim + 1; d < out.rank(); ++d)
+    inner *= out.shape()[d];
+  int64_t n = out.numElements();
+  dispatchNative(wide.dtype(), [&](auto tag) {
+    using Storage = typename decltype(tag)::type;
+    using T = typename Arith<Storage>::type;
+    T *o = wide.data<T>();
+    parallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        int64_t index = (i / inner) % size;
+        if constexpr (std::is_same_v<Storage, Bool1>)
+          o[i] = index != 0;
+        else
+          o[i] = convertScalar<T, int64_t>(index);
+      }
+    });
+  });
+  if (isHalf(out.dtype()))
+    narrowHalf(wide, out);
+  return Status::success();
+}
+
+Status fill(double value, Tensor &out) {
+  Tensor one(out.dtype(), {});
+  Tensor wide(DType::f64, {});
+  wide.data<double>()[0] = value;
+  if (Status s = convert(wide, one); !s)
+    return s;
+  size_t size = dtypeSize(out.dtype());
+  uint8_t *bytes = out.bytes();
+  for (int64_t i = 0, e = out.numElements(); i < e; ++i)
+    std::memcpy(bytes + i * size, one.bytes(), size);
+  return Status::success();
+}
+
+} // namespace starch::rt

@@ -1,0 +1,90 @@
+//===- Matmul.cpp - Batched matrix products through BLAS ------------------===//
+#include "runtime/kernels/Matmul.h"
+
+#include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/Parallel.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <mutex>
+
+namespace starch::rt {
+
+namespace {
+/// The pool partitions the work; OpenBLAS runs single-threaded inside each
+/// chunk so the two never oversubscribe the cores.
+void initBlas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+CBLAS_TRANSPOSE op(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
+} // namespace
+
+void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+          float alpha, const float *a, int64_t lda, const float *b,
+          int64_t ldb, float beta, float *c, int64_t ldc) {
+  initBlas();
+  if (m == 0 || n == 0)
+    return;
+  cblas_sgemm(CblasRowMajor, op(transA), op(transB), m, n, k, alpha, a, lda, b,
+              ldb, beta, c, ldc);
+}
+
+void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+          double alpha, const double *a, int64_t lda, const double *b,
+          int64_t ldb, double beta, double *c, int64_t ldc) {
+  initBlas();
+  if (m == 0 || n == 0)
+    return;
+  cblas_dgemm(CblasRowMajor, op(transA), op(transB), m, n, k, alpha, a, lda, b,
+              ldb, beta, c, ldc);
+}
+
+Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
+  int64_t rank = lhs.rank();
+  if (rank < 2 || rhs.rank() != rank || out.rank() != rank)
+    return Status::error("matmul: operands need the same rank >= 2");
+  if (isHalf(lhs.dtype())) {
+    Tensor wide(DType::f32, out.shape());
+    if (Status s = matmul(widenHalf(lhs), widenHalf(rhs), wide); !s)
+      return s;
+    narrowHalf(wide, out);
+    return Status::success();
+  }
+  int64_t m = lhs.shape()[rank - 2], k = lhs.shape()[rank - 1],
+          n = rhs.shape()[rank - 1];
+  if (rhs.shape()[rank - 2] != k)
+    return Status::error("matmul: contraction sizes differ");
+  if (k == 0 || out.numElements() == 0) { // empty sums: zeros
+    std::fill(out.bytes(), out.bytes() + out.byteSize(), 0);
+    return Status::success();
+  }
+  int64_t batch = out.numElements() / (m * n);
+  // Split rows so that every thread gets work even for a single matrix.
+  int64_t threads = numThreads();
+  int64_t blocksPerMatrix =
+      std::max<int64_t>(1, (threads + batch - 1) / std::max<int64_t>(batch, 1));
+  int64_t blockRows =
+      std::max<int64_t>(16, (m + blocksPerMatrix - 1) / blocksPerMatrix);
+  int64_t blocks = (m + blockRows - 1) / std::max<int64_t>(blockRows, 1);
+  int64_t tasks = batch * blocks;
+  double flops = 2.0 * batch * m * n * std::max<int64_t>(k, 1);
+  int64_t grain = flops < 1e6 ? std::max<int64_t>(tasks, 1) : 1;
+  bool ok = dispatchFloat(lhs.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *a = lhs.data<T>(), *b = rhs.data<T>();
+    T *c = out.data<T>();
+    parallelFor(tasks, grain, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        int64_t matrix = task / blocks, row = (task % blocks) * blockRows;
+        int64_t rows = std::min(blockRows, m - row);
+        gemm(false, false, rows, n, k, T(1), a + (matrix * m + row) * k, k,
+             b + matrix * k * n, n, T(0), c + (matrix * m + row) * n, n);
+      }
+    });
+  });
+  return ok ? Status::success() : Status::error("matmul needs float tensors");
+}
+
+} // namespace starch::rt

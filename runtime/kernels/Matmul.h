@@ -1,0 +1,24 @@
+//===- Matmul.h - Batched matrix products through BLAS ----------*- C++ -*-===//
+#ifndef STARCH_RUNTIME_KERNELS_MATMUL_H
+#define STARCH_RUNTIME_KERNELS_MATMUL_H
+
+#include "runtime/Tensor.h"
+#include "runtime/kernels/Status.h"
+
+namespace starch::rt {
+
+/// `lhs: B... x M x K`, `rhs: B... x K x N` -> `out: B... x M x N`.
+Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out);
+
+/// Row-major C = alpha * op(A) op(B) + beta * C on the calling thread
+/// (OpenBLAS on the CPU); op transposes when the flag is set.
+void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+          float alpha, const float *a, int64_t lda, const float *b,
+          int64_t ldb, float beta, float *c, int64_t ldc);
+void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+          double alpha, const double *a, int64_t lda, const double *b,
+          int64_t ldb, double beta, double *c, int64_t ldc);
+
+} // namespace starch::rt
+
+#endif // STARCH_RUNTIME_KERNELS_MATMUL_H

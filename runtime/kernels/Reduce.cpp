@@ -1,0 +1,204 @@
+//===- Reduce.cpp - Reductions, argmax and softmax ------------------------===//
+#include "runtime/kernels/Reduce.h"
+
+#include "runtime/kernels/DataMovement.h"
+#include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/ElementwiseOps.h"
+#include "runtime/kernels/Parallel.h"
+
+#include <algorithm>
+
+namespace starch::rt {
+
+namespace {
+
+template <typename T> struct Accumulator {
+  using type = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+};
+
+/// Combines `n` contiguous elements.
+template <typename T>
+T reduceRow(ReduceKind kind, const T *row, int64_t n) {
+  using Acc = typename Accumulator<T>::type;
+  switch (kind) {
+  case ReduceKind::sum:
+  case ReduceKind::mean: {
+    Acc sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      if constexpr (std::is_floating_point_v<T>)
+        sum += row[i];
+      else
+        sum = wrapAdd<Acc>(sum, row[i]);
+    }
+    if (kind == ReduceKind::sum)
+      return static_cast<T>(sum);
+    if constexpr (std::is_floating_point_v<T>)
+      return static_cast<T>(sum / static_cast<double>(n));
+    else
+      return n ? static_cast<T>(sum / static_cast<Acc>(n)) : T(0);
+  }
+  case ReduceKind::prod: {
+    Acc product = 1;
+    for (int64_t i = 0; i < n; ++i) {
+      if constexpr (std::is_floating_point_v<T>)
+        product *= row[i];
+      else
+        product = wrapMul<Acc>(product, row[i]);
+    }
+    return static_cast<T>(product);
+  }
+  case ReduceKind::max: {
+    T best = std::numeric_limits<T>::has_infinity
+                 ? -std::numeric_limits<T>::infinity()
+                 : std::numeric_limits<T>::lowest();
+    for (int64_t i = 0; i < n; ++i)
+      best = binaryScalar<BinaryKind::max, T>(best, row[i]);
+    return best;
+  }
+  case ReduceKind::min: {
+    T best = std::numeric_limits<T>::has_infinity
+                 ? std::numeric_limits<T>::infinity()
+                 : std::numeric_limits<T>::max();
+    for (int64_t i = 0; i < n; ++i)
+      best = binaryScalar<BinaryKind::min, T>(best, row[i]);
+    return best;
+  }
+  }
+  return T(0);
+}
+
+/// outer x n x inner decomposition around `axis`.
+void splitAround(const Shape &shape, int64_t axis, int64_t &outer,
+                 int64_t &n, int64_t &inner) {
+  outer = 1;
+  inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  n = shape[axis];
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+}
+
+} // namespace
+
+Status reduce(ReduceKind kind, const Tensor &input,
+              const std::vector<int64_t> &dims, Tensor &out) {
+  if (isHalf(input.dtype())) {
+    Tensor wide(DType::f32, out.shape());
+    if (Status s = reduce(kind, widenHalf(input), dims, wide); !s)
+      return s;
+    narrowHalf(wide, out);
+    return Status::success();
+  }
+  int64_t rank = input.rank();
+  std::vector<bool> reduced(rank, false);
+  for (int64_t d : dims) {
+    if (d < 0 || d >= rank)
+      return Status::error("reduce: dimension out of range");
+    reduced[d] = true;
+  }
+  // Move the reduced dimensions last, so each output combines one row.
+  std::vector<int64_t> perm;
+  Shape permuted;
+  int64_t rowLength = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!reduced[d])
+      perm.push_back(d);
+  for (int64_t d : dims) {
+    perm.push_back(d);
+    rowLength *= input.shape()[d];
+  }
+  for (int64_t d : perm)
+    permuted.push_back(input.shape()[d]);
+  Tensor rows = input;
+  bool identity = true;
+  for (int64_t d = 0; d < rank; ++d)
+    identity &= perm[d] == d;
+  if (!identity) {
+    rows = Tensor(input.dtype(), permuted);
+    if (Status s = transpose(input, perm, rows); !s)
+      return s;
+  }
+  int64_t outputs = out.numElements();
+  bool isBool = input.dtype() == DType::i1;
+  dispatchNative(input.dtype(), [&](auto tag) {
+    using Storage = typename decltype(tag)::type;
+    using T = std::conditional_t<std::is_same_v<Storage, Bool1>, uint8_t,
+                                 Storage>;
+    const T *in = rows.data<T>();
+    T *o = out.data<T>();
+    parallelFor(outputs, std::max<int64_t>(1, 16384 / (rowLength + 1)),
+                [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        o[i] = reduceRow<T>(kind, in + i * rowLength, rowLength);
+        if (isBool)
+          o[i] = o[i] != 0;
+      }
+    });
+  });
+  return Status::success();
+}
+
+Status argmax(const Tensor &input, int64_t axis, Tensor &out) {
+  if (axis < 0 || axis >= input.rank())
+    return Status::error("argmax: axis out of range");
+  if (isHalf(input.dtype()))
+    return argmax(widenHalf(input), axis, out);
+  int64_t outer, n, inner;
+  splitAround(input.shape(), axis, outer, n, inner);
+  dispatchNative(input.dtype(), [&](auto tag) {
+    using Storage = typename decltype(tag)::type;
+    using T = std::conditional_t<std::is_same_v<Storage, Bool1>, uint8_t,
+                                 Storage>;
+    const T *in = input.data<T>();
+    parallelFor(outer * inner, 256, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const T *row = in + (i / inner) * n * inner + i % inner;
+        int64_t best = 0;
+        for (int64_t k = 1; k < n; ++k) {
+          T x = row[k * inner], b = row[best * inner];
+          if (b != b)
+            break; // the first NaN wins
+          if (x > b || x != x)
+            best = k;
+        }
+        if (out.dtype() == DType::i32)
+          out.data<int32_t>()[i] = static_cast<int32_t>(best);
+        else
+          out.data<int64_t>()[i] = best;
+      }
+    });
+  });
+  return Status::success();
+}
+
+Status softmax(const Tensor &input, int64_t axis, bool logarithm,
+               Tensor &out) {
+  if (axis < 0 || axis >= input.rank())
+    return Status::error("softmax: axis out of range");
+  if (isHalf(input.dtype())) {
+    Tensor wide(DType::f32, input.shape());
+    if (Status s = softmax(widenHalf(input), axis, logarithm, wide); !s)
+      return s;
+    narrowHalf(wide, out);
+    return Status::success();
+  }
+  int64_t outer, n, inner;
+  splitAround(input.shape(), axis, outer, n, inner);
+  bool ok = dispatchFloat(input.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *in = input.data<T>();
+    T *o = out.data<T>();
+    parallelFor(outer * inner, std::max<int64_t>(1, 4096 / (n + 1)),
+                [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        int64_t offset = (i / inner) * n * inner + i % inner;
+        softmaxRow<T>(in + offset, o + offset, n, inner, logarithm);
+      }
+    });
+  });
+  return ok ? Status::success()
+            : Status::error("softmax needs a float tensor");
+}
+
+} // namespace starch::rt
