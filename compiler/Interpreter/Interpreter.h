@@ -24,6 +24,10 @@
 #include <string>
 #include <vector>
 
+namespace starch::rt {
+class Communicator;
+} // namespace starch::rt
+
 namespace starch::interp {
 
 /// The runtime element type of an MLIR element type: f32 f64 f16 bf16, signless
@@ -79,6 +83,13 @@ public:
   void enableProfiling(bool enable = true) { profiling_ = enable; }
   const std::map<std::string, OpProfile> &profile() const { return profile_; }
 
+  /// The rank's view of the world, for collective and send/recv ops (none:
+  /// a single rank).
+  void setCommunicator(rt::Communicator *communicator) {
+    communicator_ = communicator;
+  }
+  rt::Communicator *communicator() const { return communicator_; }
+
 private:
   mlir::LogicalResult readParam(mlir::Operation *op, rt::Tensor &out);
 
@@ -86,6 +97,7 @@ private:
   std::map<std::string, rt::Tensor> paramCache_;
   bool profiling_ = false;
   std::map<std::string, OpProfile> profile_;
+  rt::Communicator *communicator_ = nullptr;
 };
 
 } // namespace starch::interp

@@ -1,0 +1,187 @@
+//===- Safetensors.cpp - safetensors files --------------------------------===//
+#include "runtime/io/Safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <optional>
+
+namespace starch::rt {
+
+namespace {
+
+struct DtypeName {
+  const char *name;
+  DType dtype;
+};
+
+const DtypeName kNames[] = {
+    {"F32", DType::f32}, {"F64", DType::f64}, {"F16", DType::f16},
+    {"BF16", DType::bf16}, {"I64", DType::i64}, {"I32", DType::i32},
+    {"I16", DType::i16}, {"I8", DType::i8},   {"U8", DType::u8},
+    {"BOOL", DType::i1},
+};
+
+std::optional<DType> dtypeFromName(const std::string &name) {
+  for (const DtypeName &entry : kNames)
+    if (name == entry.name)
+      return entry.dtype;
+  return std::nullopt;
+}
+
+const char *nameOf(DType dtype) {
+  for (const DtypeName &entry : kNames)
+    if (entry.dtype == dtype)
+      return entry.name;
+  return "?";
+}
+
+} // namespace
+
+bool SafetensorsFile::open(const std::string &path, std::string &error) {
+  path_ = path;
+  entries_.clear();
+  metadata_.clear();
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  if (!file) {
+    error = "cannot open '" + path + "'";
+    return false;
+  }
+  uint64_t fileSize = static_cast<uint64_t>(file.tellg());
+  file.seekg(0);
+  unsigned char lengthBytes[8];
+  if (fileSize < 8 || !file.read(reinterpret_cast<char *>(lengthBytes), 8)) {
+    error = "'" + path + "' is not a safetensors file (too short)";
+    return false;
+  }
+  uint64_t headerLength = 0;
+  for (int i = 0; i < 8; ++i)
+    headerLength |= static_cast<uint64_t>(lengthBytes[i]) << (8 * i);
+  if (headerLength > fileSize - 8) {
+    error = "'" + path + "' is not a safetensors file (header length " +
+            std::to_string(headerLength) + " exceeds the file)";
+    return false;
+  }
+  std::string header(headerLength, '\0');
+  file.read(header.data(), headerLength);
+  dataStart_ = 8 + headerLength;
+  uint64_t dataSize = fileSize - dataStart_;
+  try {
+    nlohmann::json index = nlohmann::json::parse(header);
+    if (!index.is_object())
+      throw std::runtime_error("the header is not a JSON object");
+    for (auto &[name, info] : index.items()) {
+      if (name == "__metadata__") {
+        for (auto &[key, value] : info.items())
+          metadata_[key] = value.is_string() ? value.get<std::string>()
+                                             : value.dump();
+        continue;
+      }
+      std::optional<DType> dtype =
+          dtypeFromName(info.at("dtype").get<std::string>());
+      if (!dtype)
+        throw std::runtime_error("tensor '" + name + "' has unsupported dtype " +
+                                 info.at("dtype").get<std::string>());
+      Entry entry{*dtype, info.at("shape").get<Shape>(),
+                  info.at("data_offsets").at(0).get<uint64_t>(),
+                  info.at("data_offsets").at(1).get<uint64_t>()};
+      uint64_t expected = numElements(entry.shape) * dtypeSize(*dtype);
+      if (entry.end < entry.begin || entry.end > dataSize ||
+          entry.end - entry.begin != expected)
+        throw std::runtime_error("tensor '" + name +
+                                 "' has data offsets that do not fit its shape "
+                                 "or the file");
+      entries_.emplace(name, std::move(entry));
+    }
+  } catch (const std::exception &e) {
+    error = "'" + path + "' has a bad safetensors header: " + e.what();
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> SafetensorsFile::names() const {
+  std::vector<std::string> result;
+  for (const auto &entry : entries_)
+    result.push_back(entry.first);
+  return result;
+}
+
+bool SafetensorsFile::load(const std::string &name, Tensor &out,
+                           std::string &error) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) {
+    error = "'" + path_ + "' has no tensor named '" + name + "'";
+    return false;
+  }
+  const Entry &entry = it->second;
+  Tensor tensor(entry.dtype, entry.shape);
+  std::ifstream file(path_, std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(dataStart_ + entry.begin));
+  if (!file || !file.read(reinterpret_cast<char *>(tensor.bytes()),
+                          static_cast<std::streamsize>(tensor.byteSize()))) {
+    error = "cannot read tensor '" + name + "' from '" + path_ + "'";
+    return false;
+  }
+  out = std::move(tensor);
+  return true;
+}
+
+bool readSafetensors(const std::string &path,
+                     std::map<std::string, Tensor> &out, std::string &error) {
+  SafetensorsFile file;
+  if (!file.open(path, error))
+    return false;
+  for (const std::string &name : file.names()) {
+    Tensor tensor;
+    if (!file.load(name, tensor, error))
+      return false;
+    out[name] = std::move(tensor);
+  }
+  return true;
+}
+
+bool writeSafetensors(const std::string &path,
+                      const std::map<std::string, Tensor> &tensors,
+                      std::string &error,
+                      const std::map<std::string, std::string> &metadata) {
+  std::string header;
+  try {
+    nlohmann::json index = nlohmann::json::object();
+    if (!metadata.empty())
+      index["__metadata__"] = metadata;
+    uint64_t offset = 0;
+    for (const auto &[name, tensor] : tensors) {
+      index[name] = {{"dtype", nameOf(tensor.dtype())},
+                     {"shape", tensor.shape()},
+                     {"data_offsets", {offset, offset + tensor.byteSize()}}};
+      offset += tensor.byteSize();
+    }
+    header = index.dump();
+  } catch (const std::exception &e) {
+    error = "cannot write '" + path + "': " + e.what();
+    return false;
+  }
+  header.append((8 - header.size() % 8) % 8, ' '); // keep the data aligned
+  std::ofstream file(path, std::ios::binary);
+  if (!file) {
+    error = "cannot write '" + path + "'";
+    return false;
+  }
+  uint64_t length = header.size();
+  char lengthBytes[8];
+  for (int i = 0; i < 8; ++i)
+    lengthBytes[i] = static_cast<char>((length >> (8 * i)) & 0xff);
+  file.write(lengthBytes, 8);
+  file.write(header.data(), header.size());
+  for (const auto &entry : tensors)
+    file.write(reinterpret_cast<const char *>(entry.second.bytes()),
+               entry.second.byteSize());
+  if (!file) {
+    error = "cannot write '" + path + "'";
+    return false;
+  }
+  return true;
+}
+
+} // namespace starch::rt

@@ -1,0 +1,481 @@
+//===- starch-run.cpp - Execute starch IR with the reference interpreter --===//
+//
+// starch-run FILE.mlir [--function=forward] [--input NAME=FILE.npy ...]
+//   [--weights PATH] [--output-dir DIR] [--print] [--compare NAME=REF.npy ...
+//   --rtol R --atol A] [--ranks N] [--threads N] [--time]
+//
+// Exit status: 0 success, 1 a --compare mismatch (or ranks that disagree),
+// 2 an error in the inputs (one line naming the file or argument).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Interpreter/Interpreter.h"
+#include "runtime/comm/LocalWorld.h"
+#include "runtime/io/Npy.h"
+#include "runtime/io/OnnxTensor.h"
+#include "runtime/io/Safetensors.h"
+#include "runtime/kernels/Elementwise.h"
+#include "runtime/kernels/Parallel.h"
+#include "starch/Dialect/StarchDialect.h"
+#include "starch/Dialect/StarchOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+
+using namespace mlir;
+using namespace starch;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("starch-run options");
+cl::list<std::string> positional(cl::Positional,
+                                 cl::desc("<input.mlir> [inputs.npy...]"),
+                                 cl::OneOrMore, cl::cat(category));
+std::string inputFile; // positional[0]
+cl::opt<std::string> functionName("function",
+                                  cl::desc("function to run (default forward)"),
+                                  cl::init("forward"), cl::cat(category));
+cl::list<std::string>
+    inputs("input",
+           cl::desc("NAME=FILE.npy (or FILE.npy in argument order); repeat"),
+           cl::cat(category));
+cl::opt<std::string>
+    weightsPath("weights",
+                cl::desc("ONNX or .safetensors file with the parameters "
+                         "(default: the module attribute starch.weights)"),
+                cl::cat(category));
+cl::opt<std::string> outputDir("output-dir",
+                               cl::desc("write <result name>.npy files here"),
+                               cl::cat(category));
+cl::opt<bool> printResults("print",
+                           cl::desc("print each result's shape, type, mean "
+                                    "and first values"),
+                           cl::cat(category));
+cl::list<std::string>
+    compares("compare", cl::desc("NAME=REF.npy: compare a result; repeat"),
+             cl::cat(category));
+cl::opt<double> rtol("rtol", cl::desc("relative tolerance of --compare"),
+                     cl::init(1e-5), cl::cat(category));
+cl::opt<double> atol("atol", cl::desc("absolute tolerance of --compare"),
+                     cl::init(1e-8), cl::cat(category));
+cl::opt<int> ranks("ranks", cl::desc("simulate N ranks in this process"),
+                   cl::init(1), cl::cat(category));
+// LLVM itself registers a hidden --threads, so ours is --num-threads and
+// main() rewrites --threads to it.
+cl::opt<int> threads("num-threads",
+                     cl::desc("kernel threads, also spelled --threads (default "
+                              "OMP_NUM_THREADS or all cores)"),
+                     cl::init(0), cl::cat(category));
+cl::opt<bool> timeOps("time", cl::desc("print execution time per op kind"),
+                      cl::cat(category));
+
+constexpr int kMismatch = 1, kError = 2;
+
+/// Prints "error: <message>" and gives the error exit status.
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "error: " << message << "\n";
+  return kError;
+}
+
+/// One line per diagnostic: "file:line:col: error: message".
+void printDiagnostic(Diagnostic &diag) {
+  Location loc = diag.getLocation();
+  if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
+    llvm::errs() << fileLoc.getFilename().getValue() << ":"
+                 << fileLoc.getLine() << ":" << fileLoc.getColumn() << ": ";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error: llvm::errs() << "error: "; break;
+  case DiagnosticSeverity::Warning: llvm::errs() << "warning: "; break;
+  case DiagnosticSeverity::Note: llvm::errs() << "note: "; break;
+  case DiagnosticSeverity::Remark: llvm::errs() << "remark: "; break;
+  }
+  llvm::errs() << diag << "\n";
+  for (Diagnostic &note : diag.getNotes())
+    printDiagnostic(note);
+}
+
+std::string typeString(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+std::string tensorTypeString(const rt::Tensor &t) {
+  return rt::shapeString(t.shape()) + " " + rt::dtypeName(t.dtype());
+}
+
+/// Splits "NAME=PATH"; a bare PATH has no name.
+std::pair<std::string, std::string> splitBinding(const std::string &text) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos)
+    return {"", text};
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::string argName(func::FuncOp fn, unsigned i) {
+  if (auto name = fn.getArgAttrOfType<StringAttr>(i, "starch.name"))
+    return name.str();
+  return "arg" + std::to_string(i);
+}
+
+std::string resultName(func::FuncOp fn, unsigned i) {
+  if (auto name = fn.getResultAttrOfType<StringAttr>(i, "starch.name"))
+    return name.str();
+  return "result" + std::to_string(i);
+}
+
+/// Reads the --input files into one tensor per argument of `fn`.
+int loadInputs(func::FuncOp fn, std::vector<rt::Tensor> &args) {
+  unsigned count = fn.getNumArguments();
+  std::vector<std::string> paths(count);
+  unsigned nextPositional = 0;
+  std::vector<std::string> bindings(positional.begin() + 1, positional.end());
+  bindings.insert(bindings.end(), inputs.begin(), inputs.end());
+  for (const std::string &binding : bindings) {
+    auto [name, path] = splitBinding(binding);
+    unsigned index = count;
+    if (name.empty()) {
+      while (nextPositional < count && !paths[nextPositional].empty())
+        ++nextPositional;
+      index = nextPositional;
+      if (index == count)
+        return fail("too many --input files: @" + fn.getSymName().str() +
+                    " takes " + std::to_string(count) + " arguments");
+    } else {
+      for (unsigned i = 0; i < count && index == count; ++i)
+        if (argName(fn, i) == name || "arg" + std::to_string(i) == name)
+          index = i;
+      if (index == count)
+        return fail("--input " + binding + ": @" + fn.getSymName().str() +
+                    " has no argument named '" + name + "'");
+    }
+    paths[index] = path;
+  }
+  args.resize(count);
+  for (unsigned i = 0; i < count; ++i) {
+    Type type = fn.getArgumentTypes()[i];
+    std::string label = "input '" + argName(fn, i) + "'";
+    if (paths[i].empty())
+      return fail("missing " + label + " (argument #" + std::to_string(i) +
+                  " of @" + fn.getSymName().str() + ", " + typeString(type) +
+                  "); pass --input " + argName(fn, i) + "=FILE.npy");
+    std::string error;
+    rt::Tensor tensor;
+    if (!rt::readNpy(paths[i], tensor, error))
+      return fail(label + ": " + error);
+    auto ranked = dyn_cast<RankedTensorType>(type);
+    std::optional<rt::DType> dtype =
+        ranked ? interp::dtypeOf(ranked.getElementType()) : std::nullopt;
+    if (!dtype)
+      return fail(label + " has type " + typeString(type) +
+                  ", which starch-run cannot feed");
+    // .npy has no bf16: accept f32 data for a bf16 argument and round it.
+    if (*dtype == rt::DType::bf16 && tensor.dtype() == rt::DType::f32) {
+      rt::Tensor rounded(rt::DType::bf16, tensor.shape());
+      rt::convert(tensor, rounded);
+      tensor = rounded;
+    }
+    if (tensor.dtype() != *dtype ||
+        llvm::ArrayRef<int64_t>(tensor.shape()) != ranked.getShape())
+      return fail(label + " from '" + paths[i] + "' is " +
+                  tensorTypeString(tensor) + " but @" + fn.getSymName().str() +
+                  " expects " + typeString(type));
+    args[i] = tensor;
+  }
+  return 0;
+}
+
+/// Where the parameters come from: --weights, else the module's
+/// `starch.weights` (relative to the .mlir file's directory).
+int makeParamProvider(ModuleOp module, interp::ParamProvider &provider) {
+  std::string path = weightsPath;
+  bool readsParams = false;
+  module.walk([&](ParamOp) { readsParams = true; });
+  if (path.empty() && !readsParams)
+    return 0;
+  if (path.empty()) {
+    auto attr = module->getAttrOfType<StringAttr>("starch.weights");
+    if (!attr) {
+      provider = [](const std::string &name, rt::Tensor &,
+                    std::string &error) {
+        error = "no weights file (pass --weights or set the module attribute "
+                "starch.weights)";
+        return false;
+      };
+      return 0;
+    }
+    path = attr.str();
+    if (!llvm::sys::path::is_absolute(path)) {
+      llvm::SmallString<256> full(llvm::sys::path::parent_path(inputFile));
+      llvm::sys::path::append(full, path);
+      path = std::string(full);
+    }
+  }
+  std::string error;
+  if (llvm::StringRef(path).ends_with(".safetensors")) {
+    auto file = std::make_shared<rt::SafetensorsFile>();
+    if (!file->open(path, error))
+      return fail("cannot read weights: " + error);
+    provider = [file](const std::string &name, rt::Tensor &out,
+                      std::string &error) {
+      return file->load(name, out, error);
+    };
+    return 0;
+  }
+  std::map<std::string, rt::Tensor> initializers;
+  if (!rt::loadOnnxInitializers(path, initializers, error))
+    return fail("cannot read weights: " + error);
+  provider = [path, params = interp::paramsFromMap(std::move(initializers))](
+                 const std::string &name, rt::Tensor &out,
+                 std::string &error) {
+    if (params(name, out, error))
+      return true;
+    error = "'" + path + "' has no initializer named '" + name + "'";
+    return false;
+  };
+  return 0;
+}
+
+void printTensor(const std::string &name, const rt::Tensor &t) {
+  constexpr int64_t kShown = 16;
+  int64_t n = t.numElements();
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += rt::elementAsDouble(t, i);
+  llvm::outs() << name << ": " << tensorTypeString(t) << " mean "
+               << llvm::format("%.6g", n ? sum / n : 0.0) << " [";
+  for (int64_t i = 0; i < std::min(n, kShown); ++i) {
+    llvm::outs() << (i ? ", " : "");
+    if (t.dtype() == rt::DType::i64)
+      llvm::outs() << t.data<int64_t>()[i];
+    else
+      llvm::outs() << llvm::format("%.6g", rt::elementAsDouble(t, i));
+  }
+  llvm::outs() << (n > kShown ? ", ...]" : "]") << "\n";
+}
+
+std::string sanitizeFileName(std::string name) {
+  for (char &c : name)
+    if (c == '/' || c == '\\' || c == ':')
+      c = '_';
+  return name;
+}
+
+int writeOutputs(const std::vector<std::string> &names,
+                 const std::vector<rt::Tensor> &results) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+    return fail("cannot create --output-dir '" + outputDir +
+                "': " + ec.message());
+  for (size_t i = 0; i < results.size(); ++i) {
+    rt::Tensor tensor = results[i];
+    if (tensor.dtype() == rt::DType::bf16) { // .npy has no bf16
+      rt::Tensor wide(rt::DType::f32, tensor.shape());
+      rt::convert(tensor, wide);
+      tensor = wide;
+    }
+    llvm::SmallString<256> path(outputDir);
+    llvm::sys::path::append(path, sanitizeFileName(names[i]) + ".npy");
+    std::string error;
+    if (!rt::writeNpy(std::string(path), tensor, error))
+      return fail(error);
+  }
+  return 0;
+}
+
+/// allclose with NaN == NaN; prints one line per comparison.
+int compareOutputs(const std::vector<std::string> &names,
+                   const std::vector<rt::Tensor> &results) {
+  int status = 0;
+  for (const std::string &binding : compares) {
+    auto [name, path] = splitBinding(binding);
+    auto it = std::find(names.begin(), names.end(), name);
+    if (name.empty() && names.size() == 1)
+      it = names.begin();
+    if (it == names.end())
+      return fail("--compare " + binding + ": no result named '" + name + "'");
+    const rt::Tensor &got = results[it - names.begin()];
+    rt::Tensor expected;
+    std::string error;
+    if (!rt::readNpy(path, expected, error))
+      return fail("--compare " + *it + ": " + error);
+    if (got.shape() != expected.shape()) {
+      llvm::outs() << *it << ": MISMATCH shape " << rt::shapeString(got.shape())
+                   << " vs reference " << rt::shapeString(expected.shape())
+                   << "\n";
+      status = kMismatch;
+      continue;
+    }
+    double maxAbs = 0, maxRel = 0;
+    int64_t bad = 0, firstBad = -1;
+    for (int64_t i = 0, e = got.numElements(); i < e; ++i) {
+      double a = rt::elementAsDouble(got, i), b = rt::elementAsDouble(expected, i);
+      if (std::isnan(a) && std::isnan(b))
+        continue;
+      double diff = a == b ? 0.0 : std::fabs(a - b);
+      if (std::isnan(diff))
+        diff = INFINITY;
+      maxAbs = std::max(maxAbs, diff);
+      if (diff > 0)
+        maxRel = std::max(maxRel, b != 0 ? diff / std::fabs(b) : INFINITY);
+      if (!(diff <= atol + rtol * std::fabs(b))) {
+        if (firstBad < 0)
+          firstBad = i;
+        ++bad;
+      }
+    }
+    llvm::outs() << *it << ": max_abs_err " << llvm::format("%.3g", maxAbs)
+                 << " max_rel_err " << llvm::format("%.3g", maxRel);
+    if (bad) {
+      llvm::outs() << " MISMATCH (" << bad << " of " << got.numElements()
+                   << " elements; first at flat index " << firstBad << ": got "
+                   << llvm::format("%.8g", rt::elementAsDouble(got, firstBad))
+                   << " expected "
+                   << llvm::format("%.8g",
+                                   rt::elementAsDouble(expected, firstBad))
+                   << ")\n";
+      status = kMismatch;
+    } else {
+      llvm::outs() << " ok\n";
+    }
+  }
+  return status;
+}
+
+void printProfile(const std::map<std::string, interp::OpProfile> &profile,
+                  double totalSeconds) {
+  std::vector<std::pair<std::string, interp::OpProfile>> rows(profile.begin(),
+                                                              profile.end());
+  std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+    return a.second.seconds > b.second.seconds;
+  });
+  double opSeconds = 0;
+  for (auto &row : rows)
+    opSeconds += row.second.seconds;
+  llvm::outs() << "time: " << llvm::format("%.3f", totalSeconds * 1e3)
+               << " ms total\n";
+  for (auto &[name, entry] : rows)
+    llvm::outs() << llvm::format("  %-24s %8lld calls %10.3f ms %5.1f%%\n",
+                                 name.c_str(), (long long)entry.count,
+                                 entry.seconds * 1e3,
+                                 opSeconds > 0 ? 100 * entry.seconds / opSeconds
+                                               : 0.0);
+}
+
+/// Runs `fn` on every rank; rank 0's results come back in `results`.
+int execute(func::FuncOp fn, const interp::ParamProvider &params,
+            const std::vector<rt::Tensor> &args,
+            std::vector<rt::Tensor> &results) {
+  std::vector<std::vector<rt::Tensor>> perRank(ranks);
+  std::map<std::string, interp::OpProfile> profile;
+  auto start = std::chrono::steady_clock::now();
+  rt::LocalWorld world(ranks);
+  rt::Status status = world.run([&](int rank, rt::Communicator &comm) {
+    interp::Interpreter interpreter(params);
+    interpreter.setCommunicator(&comm);
+    interpreter.enableProfiling(timeOps);
+    FailureOr<std::vector<rt::Tensor>> out = interpreter.run(fn, args);
+    if (failed(out))
+      return rt::Status::error("execution failed");
+    perRank[rank] = std::move(*out);
+    if (rank == 0)
+      profile = interpreter.profile();
+    return rt::Status::success();
+  });
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  if (!status.ok())
+    return kError; // the interpreter has printed the diagnostic
+  for (int rank = 1; rank < ranks; ++rank)
+    for (size_t i = 0; i < perRank[0].size(); ++i) {
+      const rt::Tensor &a = perRank[0][i], &b = perRank[rank][i];
+      if (a.shape() != b.shape() || a.dtype() != b.dtype() ||
+          std::memcmp(a.bytes(), b.bytes(), a.byteSize()) != 0) {
+        llvm::errs() << "error: result '" << resultName(fn, i) << "' of rank "
+                     << rank << " differs from rank 0\n";
+        return kMismatch;
+      }
+    }
+  results = std::move(perRank[0]);
+  if (timeOps)
+    printProfile(profile, seconds);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  std::vector<std::string> storage(argv, argv + argc);
+  for (std::string &arg : storage)
+    for (const char *spelling : {"--threads", "-threads"})
+      if (arg == spelling || arg.rfind(std::string(spelling) + "=", 0) == 0)
+        arg = "--num-threads" + arg.substr(std::string(spelling).size());
+  std::vector<const char *> rewritten;
+  for (const std::string &arg : storage)
+    rewritten.push_back(arg.c_str());
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(static_cast<int>(rewritten.size()),
+                              rewritten.data(),
+                              "starch-run: execute starch IR on the CPU\n");
+  inputFile = positional[0];
+  if (ranks < 1)
+    return fail("--ranks must be at least 1");
+  if (threads > 0)
+    rt::setNumThreads(threads);
+
+  DialectRegistry registry;
+  registry.insert<StarchDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  context.getDiagEngine().registerHandler(
+      [](Diagnostic &diag) { printDiagnostic(diag); });
+
+  if (!llvm::sys::fs::exists(inputFile))
+    return fail("cannot open '" + inputFile + "'");
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(inputFile, ParserConfig(&context));
+  if (!module)
+    return kError;
+  auto fn = module->lookupSymbol<func::FuncOp>(functionName);
+  if (!fn)
+    return fail("'" + inputFile + "' has no function @" + functionName);
+
+  std::vector<rt::Tensor> args;
+  if (int status = loadInputs(fn, args))
+    return status;
+  interp::ParamProvider params;
+  if (int status = makeParamProvider(*module, params))
+    return status;
+
+  std::vector<rt::Tensor> results;
+  if (int status = execute(fn, params, args, results))
+    return status;
+
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < results.size(); ++i)
+    names.push_back(resultName(fn, i));
+  if (printResults)
+    for (size_t i = 0; i < results.size(); ++i)
+      printTensor(names[i], results[i]);
+  if (!outputDir.empty())
+    if (int status = writeOutputs(names, results))
+      return status;
+  return compareOutputs(names, results);
+}
