@@ -1,0 +1,68 @@
+// Fused ops recognised by starch-raise.
+// RUN: starch-run %s --function=norms --print | FileCheck %s --check-prefix=NORM
+// RUN: starch-run %s --function=activations --print | FileCheck %s --check-prefix=ACT
+// RUN: starch-run %s --function=rope --print | FileCheck %s --check-prefix=ROPE
+// RUN: starch-run %s --function=attention --print | FileCheck %s --check-prefix=ATT
+
+// rms([3, 4]) = sqrt(12.5): [3, 4] / 3.5355339 * [1, 2]. layer_norm of
+// [1, 2, 3, 4] (mean 2.5, variance 1.25) = [-1.5, -0.5, 0.5, 1.5] / 1.118034.
+// NORM: result0: 1x2 f32 mean 1.55563 [0.848528, 2.26274]
+// NORM: result1: 1x2x2 f64 mean 0 [-1.34164, -0.447214, 0.447214, 1.34164]
+func.func @norms() -> (tensor<1x2xf32>, tensor<1x2x2xf64>) {
+  %x = starch.constant dense<[[3.0, 4.0]]> : tensor<1x2xf32>
+  %w = starch.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %r = starch.rms_norm %x, %w epsilon = 0.0 : (tensor<1x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %y = starch.constant dense<[[[1.0, 2.0], [3.0, 4.0]]]> : tensor<1x2x2xf64>
+  %g = starch.constant dense<1.0> : tensor<2x2xf64>
+  %b = starch.constant dense<0.0> : tensor<2x2xf64>
+  %l = starch.layer_norm %y, %g, %b axis = 1 epsilon = 0.0 : (tensor<1x2x2xf64>, tensor<2x2xf64>, tensor<2x2xf64>) -> tensor<1x2x2xf64>
+  return %r, %l : tensor<1x2xf32>, tensor<1x2x2xf64>
+}
+
+// gelu(1) = 0.5 (1 + erf(1 / sqrt 2)) = 0.841345; the tanh form gives
+// 0.5 (1 + tanh(0.7978846 * 1.044715)) = 0.841192; silu(1) = 1 / (1 + e^-1).
+// ACT: result0: 2 f64 mean 0.420672 [0, 0.841345]
+// ACT: result1: 2 f64 mean 0.420596 [0, 0.841192]
+// ACT: result2: 2 f32 mean 0.365529 [0, 0.731059]
+func.func @activations() -> (tensor<2xf64>, tensor<2xf64>, tensor<2xf32>) {
+  %x = starch.constant dense<[0.0, 1.0]> : tensor<2xf64>
+  %a = starch.gelu %x approximate = none : tensor<2xf64>
+  %b = starch.gelu %x approximate = tanh : tensor<2xf64>
+  %y = starch.constant dense<[0.0, 1.0]> : tensor<2xf32>
+  %c = starch.silu %y : tensor<2xf32>
+  return %a, %b, %c : tensor<2xf64>, tensor<2xf64>, tensor<2xf32>
+}
+
+// x * cos + rotate_half(x) * sin with rotate_half([1,2,3,4]) = [-3,-4,1,2]:
+// [0.5 - 3, 1 - 8, 1.5 + 3, 2 + 8].
+// ROPE: result0: 1x1x1x4 f32 mean 1.25 [-2.5, -7, 4.5, 10]
+func.func @rope() -> tensor<1x1x1x4xf32> {
+  %x = starch.constant dense<[[[[1.0, 2.0, 3.0, 4.0]]]]> : tensor<1x1x1x4xf32>
+  %c = starch.constant dense<0.5> : tensor<1x1x4xf32>
+  %s = starch.constant dense<[[[1.0, 2.0, 3.0, 4.0]]]> : tensor<1x1x4xf32>
+  %r = starch.rope %x, %c, %s : (tensor<1x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>) -> tensor<1x1x1x4xf32>
+  return %r : tensor<1x1x1x4xf32>
+}
+
+// Scores of every query are [0, ln 2] (q = 1, k = [0, ln 2]): weights
+// [1/3, 2/3] over v = [3, 6] give 5. Causal: query 0 sees key 0 only (3).
+// The additive bias [[0, -inf], [0, 0]] is the causal mask spelled out and
+// broadcasts over batch and heads. Two query heads share one key/value head;
+// a single query against two keys (offset T - S = 1) sees both.
+// ATT: result0: 1x1x2x1 f32 mean 5 [5, 5]
+// ATT: result1: 1x2x2x1 f32 mean 4 [3, 5, 3, 5]
+// ATT: result2: 1x2x2x1 f32 mean 4 [3, 5, 3, 5]
+// ATT: result3: 1x1x1x1 f32 mean 5 [5]
+func.func @attention() -> (tensor<1x1x2x1xf32>, tensor<1x2x2x1xf32>, tensor<1x2x2x1xf32>, tensor<1x1x1x1xf32>) {
+  %q = starch.constant dense<1.0> : tensor<1x1x2x1xf32>
+  %k = starch.constant dense<[[[[0.0], [0.693147182]]]]> : tensor<1x1x2x1xf32>
+  %v = starch.constant dense<[[[[3.0], [6.0]]]]> : tensor<1x1x2x1xf32>
+  %full = starch.attention %q, %k, %v mask = full scale = 1.0 : (tensor<1x1x2x1xf32>, tensor<1x1x2x1xf32>, tensor<1x1x2x1xf32>) -> tensor<1x1x2x1xf32>
+  %q2 = starch.constant dense<1.0> : tensor<1x2x2x1xf32>
+  %causal = starch.attention %q2, %k, %v mask = causal scale = 1.0 : (tensor<1x2x2x1xf32>, tensor<1x1x2x1xf32>, tensor<1x1x2x1xf32>) -> tensor<1x2x2x1xf32>
+  %bias = starch.constant dense<[[[[0.0, 0xFF800000], [0.0, 0.0]]]]> : tensor<1x1x2x2xf32>
+  %additive = starch.attention %q2, %k, %v bias %bias mask = additive scale = 1.0 : (tensor<1x2x2x1xf32>, tensor<1x1x2x1xf32>, tensor<1x1x2x1xf32>, tensor<1x1x2x2xf32>) -> tensor<1x2x2x1xf32>
+  %q1 = starch.constant dense<1.0> : tensor<1x1x1x1xf32>
+  %offset = starch.attention %q1, %k, %v mask = causal scale = 1.0 : (tensor<1x1x1x1xf32>, tensor<1x1x2x1xf32>, tensor<1x1x2x1xf32>) -> tensor<1x1x1x1xf32>
+  return %full, %causal, %additive, %offset : tensor<1x1x2x1xf32>, tensor<1x2x2x1xf32>, tensor<1x2x2x1xf32>, tensor<1x1x1x1xf32>
+}
