@@ -17,6 +17,7 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixe
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%fixtures", os.path.join(config.starch_src_root, "test", "fixtures")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%starch_bin", config.starch_tools_dir))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -1,4 +1,5 @@
 // RUN: starch-opt %s --starch-raise -split-input-file | FileCheck %s
+// RUN: %python %S/../../Inputs/check_pass_numerics.py --bin %starch_bin %s -- --starch-raise | FileCheck %s --check-prefix=NUMERICS
 
 // gelu as torch's erf form: (x * (erf(x / sqrt 2) + 1)) * 0.5
 // CHECK-LABEL: func.func @gelu_erf_div
@@ -100,3 +101,11 @@ func.func @not_silu(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   %r = starch.mul %x, %s : tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// The raised functions compute what the originals computed.
+// NUMERICS: gelu_erf_div: same numbers before and after --starch-raise
+// NUMERICS: gelu_erf_mul_broadcast: same numbers before and after --starch-raise
+// NUMERICS: gelu_tanh: same numbers before and after --starch-raise
+// NUMERICS: not_gelu: same numbers before and after --starch-raise
+// NUMERICS: silu: same numbers before and after --starch-raise
+// NUMERICS: not_silu: same numbers before and after --starch-raise

@@ -1,4 +1,5 @@
 // RUN: starch-opt %s --starch-raise -split-input-file | FileCheck %s
+// RUN: %python %S/../../Inputs/check_pass_numerics.py --bin %starch_bin %s -- --starch-raise | FileCheck %s --check-prefix=NUMERICS
 
 // Eager grouped-query attention as Hugging Face writes it: repeat_kv,
 // q k^T * scale, a folded causal mask, softmax, times v.
@@ -74,3 +75,9 @@ func.func @not_attention(%q: tensor<1x2x4x16xf32>, %k: tensor<1x2x4x16xf32>, %v:
   %o = starch.matmul %p, %v : (tensor<1x2x4x4xf32>, tensor<1x2x4x16xf32>) -> tensor<1x2x4x16xf32>
   return %o : tensor<1x2x4x16xf32>
 }
+
+// The raised functions compute what the originals computed.
+// NUMERICS: eager_gqa_causal: same numbers before and after --starch-raise
+// NUMERICS: sdpa_additive: same numbers before and after --starch-raise
+// NUMERICS: full_div_scale: same numbers before and after --starch-raise
+// NUMERICS: not_attention: same numbers before and after --starch-raise

@@ -1,4 +1,5 @@
 // RUN: starch-opt %s --starch-raise -split-input-file | FileCheck %s
+// RUN: %python %S/../../Inputs/check_pass_numerics.py --bin %starch_bin %s -- --starch-raise | FileCheck %s --check-prefix=NUMERICS
 
 // Llama's RMSNorm as exported: pow, mean with keepdim, + eps, sqrt,
 // reciprocal, then the weight.
@@ -60,3 +61,8 @@ func.func @not_rms_norm(%x: tensor<4x4xf32>, %w: tensor<4xf32>) -> tensor<4x4xf3
   %y = starch.mul %wx, %rb : tensor<4x4xf32>
   return %y : tensor<4x4xf32>
 }
+
+// The raised functions compute what the originals computed.
+// NUMERICS: rms_norm_reciprocal_sqrt: same numbers before and after --starch-raise
+// NUMERICS: rms_norm_rsqrt: same numbers before and after --starch-raise
+// NUMERICS: not_rms_norm: same numbers before and after --starch-raise
