@@ -49,7 +49,10 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
   // even for one sequence.
   int64_t pairs = batch * heads, threads = numThreads();
   int64_t blocksPerPair = std::max<int64_t>(1, (threads + pairs - 1) / pairs);
-  int64_t blockRows = std::max<int64_t>(16, (s + blocksPerPair - 1) / blocksPerPair);
+  int64_t blockRows = (s + blocksPerPair - 1) / blocksPerPair;
+  if (mask == AttentionMask::causal) // short blocks skip more masked keys
+    blockRows = std::min<int64_t>(blockRows, 64);
+  blockRows = std::max<int64_t>(16, blockRows);
   int64_t blocks = std::max<int64_t>(1, (s + blockRows - 1) / blockRows);
   bool ok = dispatchFloat(query.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -67,11 +70,21 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
         int64_t b = pair / heads, h = pair % heads, kv = b * kvHeads + h / group;
         const T *qBlock = q + (pair * s + row0) * d;
         const T *kHead = k + kv * t * d, *vHead = v + kv * t * dv;
-        scores.assign(rows * t, T(0));
-        gemm(false, true, rows, t, d, static_cast<T>(scale), qBlock, d, kHead,
-             d, T(0), scores.data(), t);
+        // Causal rows of this block see keys [0, last row + T - S] only.
+        int64_t visible = t;
+        if (mask == AttentionMask::causal)
+          visible = std::clamp<int64_t>(row0 + rows + t - s, 0, t);
+        T *outBlock = o + (pair * s + row0) * dv;
+        if (visible == 0) { // every key masked: softmax is 0 / 0
+          std::fill(outBlock, outBlock + rows * dv,
+                    std::numeric_limits<T>::quiet_NaN());
+          continue;
+        }
+        scores.resize(rows * visible);
+        gemm(false, true, rows, visible, d, static_cast<T>(scale), qBlock, d,
+             kHead, d, T(0), scores.data(), visible);
         for (int64_t r = 0; r < rows; ++r) {
-          T *row = scores.data() + r * t;
+          T *row = scores.data() + r * visible;
           int64_t si = row0 + r;
           if (biasData) {
             int64_t bb = bias->shape()[0] == 1 ? 0 : b;
@@ -81,13 +94,14 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
             for (int64_t j = 0; j < t; ++j)
               row[j] += biasRow[j];
           } else if (mask == AttentionMask::causal) {
-            for (int64_t j = std::max<int64_t>(0, si + t - s + 1); j < t; ++j)
+            for (int64_t j = std::max<int64_t>(0, si + t - s + 1); j < visible;
+                 ++j)
               row[j] = -std::numeric_limits<T>::infinity();
           }
-          softmaxRow<T>(row, row, t, 1, false);
+          softmaxRow<T>(row, row, visible, 1, false);
         }
-        gemm(false, false, rows, dv, t, T(1), scores.data(), t, vHead, dv,
-             T(0), o + (pair * s + row0) * dv, dv);
+        gemm(false, false, rows, dv, visible, T(1), scores.data(), visible,
+             vHead, dv, T(0), outBlock, dv);
       }
     });
   });

@@ -27,6 +27,12 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   initBlas();
   if (m == 0 || n == 0)
     return;
+  if (k == 0) { // an empty sum: C = beta * C (BLAS rejects lda = 0)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+    return;
+  }
   cblas_sgemm(CblasRowMajor, op(transA), op(transB), m, n, k, alpha, a, lda, b,
               ldb, beta, c, ldc);
 }
@@ -37,6 +43,12 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   initBlas();
   if (m == 0 || n == 0)
     return;
+  if (k == 0) { // an empty sum: C = beta * C (BLAS rejects lda = 0)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+    return;
+  }
   cblas_dgemm(CblasRowMajor, op(transA), op(transB), m, n, k, alpha, a, lda, b,
               ldb, beta, c, ldc);
 }

@@ -25,7 +25,7 @@ Status softmax(const Tensor &input, int64_t axis, bool logarithm,
                Tensor &out);
 
 /// Softmax of the `n` elements `in[0], in[stride], ...` into `out` (same
-/// stride). Accumulates in double.
+/// stride; `in == out` is allowed). Sums in double.
 template <typename T>
 STARCH_HOST_DEVICE inline void softmaxRow(const T *in, T *out, int64_t n,
                                           int64_t stride, bool logarithm) {
@@ -38,18 +38,23 @@ STARCH_HOST_DEVICE inline void softmaxRow(const T *in, T *out, int64_t n,
   if (maximum == -std::numeric_limits<T>::infinity())
     maximum = T(0); // every score masked: exp(-inf) = 0 gives 0 / 0 = NaN
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i)
-    sum += std::exp(static_cast<double>(in[i * stride] - maximum));
   if (logarithm) {
+    for (int64_t i = 0; i < n; ++i)
+      sum += std::exp(in[i * stride] - maximum);
     T shift = maximum + static_cast<T>(std::log(sum));
     for (int64_t i = 0; i < n; ++i)
       out[i * stride] = in[i * stride] - shift;
     return;
   }
-  double inverse = 1.0 / sum;
+  // One exp per element, stored and rescaled (in == out is allowed).
+  for (int64_t i = 0; i < n; ++i) {
+    T e = std::exp(in[i * stride] - maximum);
+    out[i * stride] = e;
+    sum += e;
+  }
+  T inverse = static_cast<T>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i)
-    out[i * stride] = static_cast<T>(
-        std::exp(static_cast<double>(in[i * stride] - maximum)) * inverse);
+    out[i * stride] *= inverse;
 }
 
 } // namespace starch::rt
