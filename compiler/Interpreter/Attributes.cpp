@@ -25,28 +25,44 @@ std::optional<rt::DType> dtypeOf(Type elementType) {
     return integer.getWidth() == 8 ? std::optional(rt::DType::u8)
                                    : std::nullopt;
   switch (integer.getWidth()) {
-  case 64: return rt::DType::i64;
-  case 32: return rt::DType::i32;
-  case 16: return rt::DType::i16;
-  case 8: return rt::DType::i8;
-  case 1: return rt::DType::i1;
-  default: return std::nullopt;
+  case 64:
+    return rt::DType::i64;
+  case 32:
+    return rt::DType::i32;
+  case 16:
+    return rt::DType::i16;
+  case 8:
+    return rt::DType::i8;
+  case 1:
+    return rt::DType::i1;
+  default:
+    return std::nullopt;
   }
 }
 
 Type mlirTypeOf(rt::DType dtype, MLIRContext *context) {
   Builder b(context);
   switch (dtype) {
-  case rt::DType::f32: return b.getF32Type();
-  case rt::DType::f64: return b.getF64Type();
-  case rt::DType::f16: return b.getF16Type();
-  case rt::DType::bf16: return b.getBF16Type();
-  case rt::DType::i64: return b.getI64Type();
-  case rt::DType::i32: return b.getI32Type();
-  case rt::DType::i16: return b.getI16Type();
-  case rt::DType::i8: return b.getI8Type();
-  case rt::DType::u8: return IntegerType::get(context, 8, IntegerType::Unsigned);
-  case rt::DType::i1: return b.getI1Type();
+  case rt::DType::f32:
+    return b.getF32Type();
+  case rt::DType::f64:
+    return b.getF64Type();
+  case rt::DType::f16:
+    return b.getF16Type();
+  case rt::DType::bf16:
+    return b.getBF16Type();
+  case rt::DType::i64:
+    return b.getI64Type();
+  case rt::DType::i32:
+    return b.getI32Type();
+  case rt::DType::i16:
+    return b.getI16Type();
+  case rt::DType::i8:
+    return b.getI8Type();
+  case rt::DType::u8:
+    return IntegerType::get(context, 8, IntegerType::Unsigned);
+  case rt::DType::i1:
+    return b.getI1Type();
   }
   return {};
 }
@@ -93,14 +109,18 @@ rt::Tensor tensorFromAttr(ElementsAttr attr) {
     if (!blob)
       return {};
     ArrayRef<char> raw = blob->getData();
-    fillFromRaw(out, raw, raw.size() == rt::dtypeSize(*dtype) &&
-                              out.numElements() > 1);
+    fillFromRaw(out, raw,
+                raw.size() == rt::dtypeSize(*dtype) && out.numElements() > 1);
     return out;
   }
   return {};
 }
 
 DenseElementsAttr attrFromTensor(const rt::Tensor &t, RankedTensorType type) {
+  std::optional<rt::DType> dtype = dtypeOf(type.getElementType());
+  if (!dtype || *dtype != t.dtype() || t.empty() ||
+      ArrayRef<int64_t>(t.shape()) != type.getShape())
+    return {};
   if (t.dtype() == rt::DType::i1) {
     SmallVector<bool> bits(t.numElements());
     for (int64_t i = 0, e = t.numElements(); i < e; ++i)

@@ -89,40 +89,53 @@ std::optional<rt::BinaryKind> binaryKindOf(Operation *op) {
 
 rt::CompareKind compareKindOf(CompareDirection direction) {
   switch (direction) {
-  case CompareDirection::eq: return rt::CompareKind::eq;
-  case CompareDirection::ne: return rt::CompareKind::ne;
-  case CompareDirection::lt: return rt::CompareKind::lt;
-  case CompareDirection::le: return rt::CompareKind::le;
-  case CompareDirection::gt: return rt::CompareKind::gt;
-  case CompareDirection::ge: return rt::CompareKind::ge;
+  case CompareDirection::eq:
+    return rt::CompareKind::eq;
+  case CompareDirection::ne:
+    return rt::CompareKind::ne;
+  case CompareDirection::lt:
+    return rt::CompareKind::lt;
+  case CompareDirection::le:
+    return rt::CompareKind::le;
+  case CompareDirection::gt:
+    return rt::CompareKind::gt;
+  case CompareDirection::ge:
+    return rt::CompareKind::ge;
   }
   return rt::CompareKind::eq;
 }
 
 rt::ReduceKind reduceKindOf(ReduceKind kind) {
   switch (kind) {
-  case ReduceKind::sum: return rt::ReduceKind::sum;
-  case ReduceKind::mean: return rt::ReduceKind::mean;
-  case ReduceKind::max: return rt::ReduceKind::max;
-  case ReduceKind::min: return rt::ReduceKind::min;
-  case ReduceKind::prod: return rt::ReduceKind::prod;
+  case ReduceKind::sum:
+    return rt::ReduceKind::sum;
+  case ReduceKind::mean:
+    return rt::ReduceKind::mean;
+  case ReduceKind::max:
+    return rt::ReduceKind::max;
+  case ReduceKind::min:
+    return rt::ReduceKind::min;
+  case ReduceKind::prod:
+    return rt::ReduceKind::prod;
   }
   return rt::ReduceKind::sum;
 }
 
 rt::AttentionMask maskOf(AttentionMaskKind kind) {
   switch (kind) {
-  case AttentionMaskKind::full: return rt::AttentionMask::full;
-  case AttentionMaskKind::causal: return rt::AttentionMask::causal;
-  case AttentionMaskKind::additive: return rt::AttentionMask::additive;
+  case AttentionMaskKind::full:
+    return rt::AttentionMask::full;
+  case AttentionMaskKind::causal:
+    return rt::AttentionMask::causal;
+  case AttentionMaskKind::additive:
+    return rt::AttentionMask::additive;
   }
   return rt::AttentionMask::full;
 }
 
 /// Runs the kernel of `op` into `out` (allocated with the result type).
 /// Returns std::nullopt for ops that are not handled here.
-std::optional<rt::Status> runKernel(Operation *op,
-                                    ArrayRef<rt::Tensor> in,
+std::optional<rt::Status> runKernel(Operation *op, ArrayRef<rt::Tensor> in,
                                     rt::Tensor &out) {
   if (isUnary(op))
     return rt::unary(unaryKindOf(op), in[0], out);
@@ -179,8 +192,8 @@ std::optional<rt::Status> runKernel(Operation *op,
         return rt::conv(in[0], in[1], params, out);
       })
       .Case([&](RmsNormOp n) {
-        return rt::rmsNorm(in[0], in[1],
-                           n.getEpsilonAttr().getValueAsDouble(), out);
+        return rt::rmsNorm(in[0], in[1], n.getEpsilonAttr().getValueAsDouble(),
+                           out);
       })
       .Case([&](LayerNormOp n) {
         return rt::layerNorm(in[0], in[1], in[2], n.getAxis(),
@@ -200,9 +213,9 @@ std::optional<rt::Status> runKernel(Operation *op,
 LogicalResult evaluateOp(Operation *op, llvm::ArrayRef<rt::Tensor> operands,
                          llvm::SmallVectorImpl<rt::Tensor> &results) {
   if (operands.size() != op->getNumOperands())
-    return op->emitOpError() << "was given " << operands.size()
-                             << " operands to evaluate, expected "
-                             << op->getNumOperands();
+    return op->emitOpError()
+           << "was given " << operands.size()
+           << " operands to evaluate, expected " << op->getNumOperands();
   for (Value value : op->getOperands())
     if (failed(dtypeOfValue(op, value)))
       return failure();
@@ -213,9 +226,10 @@ LogicalResult evaluateOp(Operation *op, llvm::ArrayRef<rt::Tensor> operands,
     auto type = cast<RankedTensorType>(value.getType());
     if (tensor.dtype() != *dtypeOf(type.getElementType()) ||
         ArrayRef<int64_t>(tensor.shape()) != type.getShape())
-      return op->emitOpError() << "was given a " << rt::shapeString(tensor.shape())
-                               << " " << rt::dtypeName(tensor.dtype())
-                               << " tensor for an operand of type " << type;
+      return op->emitOpError()
+             << "was given a " << rt::shapeString(tensor.shape()) << " "
+             << rt::dtypeName(tensor.dtype())
+             << " tensor for an operand of type " << type;
   }
 
   if (auto constant = dyn_cast<ConstantOp>(op)) {

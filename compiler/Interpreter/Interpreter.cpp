@@ -15,16 +15,16 @@ namespace starch::interp {
 ParamProvider paramsFromMap(std::map<std::string, rt::Tensor> params) {
   auto shared =
       std::make_shared<std::map<std::string, rt::Tensor>>(std::move(params));
-  return [shared](const std::string &name, rt::Tensor &out,
-                  std::string &error) {
-    auto it = shared->find(name);
-    if (it == shared->end()) {
-      error = "no parameter named '" + name + "'";
-      return false;
-    }
-    out = it->second;
-    return true;
-  };
+  return
+      [shared](const std::string &name, rt::Tensor &out, std::string &error) {
+        auto it = shared->find(name);
+        if (it == shared->end()) {
+          error = "no parameter named '" + name + "'";
+          return false;
+        }
+        out = it->second;
+        return true;
+      };
 }
 
 Interpreter::Interpreter(ParamProvider params) : params_(std::move(params)) {}
@@ -54,8 +54,8 @@ static bool matchesType(const rt::Tensor &t, Type type) {
 
 LogicalResult Interpreter::readParam(Operation *op, rt::Tensor &out) {
   auto read = cast<ReadParamOp>(op);
-  auto param = SymbolTable::lookupNearestSymbolFrom<ParamOp>(
-      op, read.getNameAttr());
+  auto param =
+      SymbolTable::lookupNearestSymbolFrom<ParamOp>(op, read.getNameAttr());
   if (!param)
     return op->emitOpError() << "reads unknown parameter @" << read.getName();
   std::string name =
@@ -72,8 +72,8 @@ LogicalResult Interpreter::readParam(Operation *op, rt::Tensor &out) {
   Type type = read.getResult().getType();
   if (!matchesType(out, type))
     return op->emitOpError()
-           << "parameter '" << name << "' has data of type "
-           << typeString(out) << " but is declared " << typeString(type);
+           << "parameter '" << name << "' has data of type " << typeString(out)
+           << " but is declared " << typeString(type);
   paramCache_[name] = out;
   return success();
 }
@@ -95,10 +95,10 @@ Interpreter::run(func::FuncOp fn, llvm::ArrayRef<rt::Tensor> args) {
   llvm::DenseMap<Value, rt::Tensor> values;
   for (auto [arg, tensor] : llvm::zip(body.getArguments(), args)) {
     if (!matchesType(tensor, arg.getType()))
-      return fn.emitError() << "argument #" << arg.getArgNumber() << " of @"
-                            << fn.getSymName() << " is "
-                            << typeString(arg.getType()) << " but got "
-                            << typeString(tensor);
+      return fn.emitError()
+             << "argument #" << arg.getArgNumber() << " of @" << fn.getSymName()
+             << " is " << typeString(arg.getType()) << " but got "
+             << typeString(tensor);
     values[arg] = tensor;
   }
 
@@ -131,8 +131,8 @@ Interpreter::run(func::FuncOp fn, llvm::ArrayRef<rt::Tensor> args) {
       auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
           &op, call.getCalleeAttr());
       if (!callee)
-        return op.emitOpError() << "calls unknown function @"
-                                << call.getCallee();
+        return op.emitOpError()
+               << "calls unknown function @" << call.getCallee();
       FailureOr<std::vector<rt::Tensor>> out = run(callee, operands);
       if (failed(out))
         return failure();

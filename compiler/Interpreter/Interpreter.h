@@ -1,4 +1,5 @@
-//===- Interpreter.h - Reference interpreter of the starch dialect -*- C++ -*-===//
+//===- Interpreter.h - Reference interpreter of the starch dialect -*- C++
+//-*-===//
 //
 // Executes `starch` IR on host tensors. Used by starch-run (to check every pass
 // by execution) and by the importer (constant folding through evaluateOp).
@@ -41,8 +42,8 @@ mlir::Type mlirTypeOf(rt::DType dtype, mlir::MLIRContext *context);
 /// give an empty tensor (`Tensor::empty()`).
 rt::Tensor tensorFromAttr(mlir::ElementsAttr attr);
 
-/// A dense attribute of `type` holding `t`'s data (shapes and element types must
-/// agree).
+/// A dense attribute of `type` holding `t`'s data; null when the shapes or
+/// element types disagree.
 mlir::DenseElementsAttr attrFromTensor(const rt::Tensor &t,
                                        mlir::RankedTensorType type);
 

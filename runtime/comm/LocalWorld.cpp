@@ -14,16 +14,18 @@ std::string rankName(int rank) { return "rank " + std::to_string(rank); }
 
 BinaryKind combinerOf(CollectiveOp op) {
   switch (op) {
-  case CollectiveOp::sum: return BinaryKind::add;
-  case CollectiveOp::max: return BinaryKind::max;
-  case CollectiveOp::min: return BinaryKind::min;
+  case CollectiveOp::sum:
+    return BinaryKind::add;
+  case CollectiveOp::max:
+    return BinaryKind::max;
+  case CollectiveOp::min:
+    return BinaryKind::min;
   }
   return BinaryKind::add;
 }
 
 /// Combines all `parts` in order into a new tensor.
-Status combine(const std::vector<Tensor> &parts, CollectiveOp op,
-               Tensor &out) {
+Status combine(const std::vector<Tensor> &parts, CollectiveOp op, Tensor &out) {
   for (const Tensor &part : parts)
     if (part.shape() != parts[0].shape() || part.dtype() != parts[0].dtype())
       return Status::error("collective inputs differ in shape or type: " +
@@ -198,7 +200,8 @@ Status LocalWorld::take(int source, int destination, int tag, Tensor &out) {
   auto key = std::make_tuple(source, destination, tag);
   bool ready = changed_.wait_for(lock, timeout_, [&] {
     auto it = mailboxes_.find(key);
-    return !abortReason_.empty() || (it != mailboxes_.end() && !it->second.empty());
+    return !abortReason_.empty() ||
+           (it != mailboxes_.end() && !it->second.empty());
   });
   if (!abortReason_.empty())
     return Status::error(rankName(destination) + " stopped waiting for " +
@@ -230,9 +233,10 @@ Status LocalWorld::exchange(const RankGroup &group, uint64_t sequence,
     return !abortReason_.empty() || slot.arrived == members;
   });
   if (!abortReason_.empty() || !ready) {
-    std::string why = !abortReason_.empty()
-                          ? abortReason_
-                          : "timed out waiting for the other ranks of the group";
+    std::string why =
+        !abortReason_.empty()
+            ? abortReason_
+            : "timed out waiting for the other ranks of the group";
     if (++slot.departed == slot.arrived)
       slots_.erase(key);
     return Status::error(rankName(group[index]) + " left a collective: " + why);

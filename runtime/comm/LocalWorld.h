@@ -24,8 +24,8 @@ namespace starch::rt {
 class LocalWorld {
 public:
   /// `timeout` bounds every wait, so a missing peer gives an error, not a hang.
-  explicit LocalWorld(int size,
-                      std::chrono::milliseconds timeout = std::chrono::minutes(10));
+  explicit LocalWorld(
+      int size, std::chrono::milliseconds timeout = std::chrono::minutes(10));
   ~LocalWorld();
 
   int size() const { return size_; }

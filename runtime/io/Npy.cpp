@@ -28,9 +28,12 @@ std::optional<DType> dtypeFromDescr(const std::string &descr) {
     if (descr == entry.descr)
       return entry.dtype;
   // Single-byte types are also spelled with '<' or '=' by some writers.
-  if (descr == "<i1" || descr == "=i1") return DType::i8;
-  if (descr == "<u1" || descr == "=u1") return DType::u8;
-  if (descr == "<b1" || descr == "=b1") return DType::i1;
+  if (descr == "<i1" || descr == "=i1")
+    return DType::i8;
+  if (descr == "<u1" || descr == "=u1")
+    return DType::u8;
+  if (descr == "<b1" || descr == "=b1")
+    return DType::i1;
   return std::nullopt;
 }
 
@@ -97,8 +100,9 @@ bool parseNpy(const std::string &bytes, const std::string &label, Tensor &out,
   std::string descr = descrText->substr(1, descrText->find(quote, 1) - 1);
   std::optional<DType> dtype = dtypeFromDescr(descr);
   if (!dtype)
-    return fail("unsupported .npy element type '" + descr +
-                "' (expected little-endian <f4 <f8 <f2 <i8 <i4 <i2 |i1 |u1 |b1)");
+    return fail(
+        "unsupported .npy element type '" + descr +
+        "' (expected little-endian <f4 <f8 <f2 <i8 <i4 <i2 |i1 |u1 |b1)");
 
   std::optional<std::string> fortran = valueAfterKey(header, "fortran_order");
   if (!fortran)
@@ -124,7 +128,8 @@ bool parseNpy(const std::string &bytes, const std::string &label, Tensor &out,
       ++end;
     if (end == pos)
       return fail("malformed 'shape' in the .npy header");
-    shape.push_back(std::strtoll(dims.substr(pos, end - pos).c_str(), nullptr, 10));
+    shape.push_back(
+        std::strtoll(dims.substr(pos, end - pos).c_str(), nullptr, 10));
     pos = end;
   }
 
@@ -183,7 +188,14 @@ bool writeNpy(const std::string &path, const Tensor &tensor,
     error = "cannot write '" + path + "'";
     return false;
   }
-  char preamble[10] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  char preamble[10] = {'\x93',
+                       'N',
+                       'U',
+                       'M',
+                       'P',
+                       'Y',
+                       1,
+                       0,
                        static_cast<char>(header.size() & 0xff),
                        static_cast<char>(header.size() >> 8)};
   file.write(preamble, 10);

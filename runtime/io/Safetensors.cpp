@@ -16,9 +16,9 @@ struct DtypeName {
 };
 
 const DtypeName kNames[] = {
-    {"F32", DType::f32}, {"F64", DType::f64}, {"F16", DType::f16},
+    {"F32", DType::f32},   {"F64", DType::f64}, {"F16", DType::f16},
     {"BF16", DType::bf16}, {"I64", DType::i64}, {"I32", DType::i32},
-    {"I16", DType::i16}, {"I8", DType::i8},   {"U8", DType::u8},
+    {"I16", DType::i16},   {"I8", DType::i8},   {"U8", DType::u8},
     {"BOOL", DType::i1},
 };
 
@@ -73,14 +73,15 @@ bool SafetensorsFile::open(const std::string &path, std::string &error) {
     for (auto &[name, info] : index.items()) {
       if (name == "__metadata__") {
         for (auto &[key, value] : info.items())
-          metadata_[key] = value.is_string() ? value.get<std::string>()
-                                             : value.dump();
+          metadata_[key] =
+              value.is_string() ? value.get<std::string>() : value.dump();
         continue;
       }
       std::optional<DType> dtype =
           dtypeFromName(info.at("dtype").get<std::string>());
       if (!dtype)
-        throw std::runtime_error("tensor '" + name + "' has unsupported dtype " +
+        throw std::runtime_error("tensor '" + name +
+                                 "' has unsupported dtype " +
                                  info.at("dtype").get<std::string>());
       Entry entry{*dtype, info.at("shape").get<Shape>(),
                   info.at("data_offsets").at(0).get<uint64_t>(),

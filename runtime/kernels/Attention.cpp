@@ -19,8 +19,7 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
     return Status::error("attention: query, key and value must be rank 4");
   int64_t batch = query.shape()[0], heads = query.shape()[1],
           s = query.shape()[2], d = query.shape()[3];
-  int64_t kvHeads = key.shape()[1], t = key.shape()[2],
-          dv = value.shape()[3];
+  int64_t kvHeads = key.shape()[1], t = key.shape()[2], dv = value.shape()[3];
   if (key.shape()[0] != batch || key.shape()[3] != d ||
       value.shape()[0] != batch || value.shape()[1] != kvHeads ||
       value.shape()[2] != t || kvHeads == 0 || heads % kvHeads)
@@ -30,15 +29,16 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
         bias->shape()[3] != t ||
         (bias->shape()[0] != 1 && bias->shape()[0] != batch) ||
         (bias->shape()[1] != 1 && bias->shape()[1] != heads))
-      return Status::error("attention: additive bias must be B|1 x Hq|1 x S x T");
+      return Status::error(
+          "attention: additive bias must be B|1 x Hq|1 x S x T");
   }
   if (isHalf(query.dtype())) {
     Tensor wide(DType::f32, out.shape()), wideBias;
     if (bias && mask == AttentionMask::additive)
       wideBias = widenHalf(*bias);
-    if (Status st = attention(widenHalf(query), widenHalf(key),
-                              widenHalf(value), bias ? &wideBias : nullptr,
-                              mask, scale, wide);
+    if (Status st =
+            attention(widenHalf(query), widenHalf(key), widenHalf(value),
+                      bias ? &wideBias : nullptr, mask, scale, wide);
         !st)
       return st;
     narrowHalf(wide, out);
@@ -67,7 +67,8 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
         int64_t rows = std::min(blockRows, s - row0);
         if (rows <= 0)
           continue;
-        int64_t b = pair / heads, h = pair % heads, kv = b * kvHeads + h / group;
+        int64_t b = pair / heads, h = pair % heads,
+                kv = b * kvHeads + h / group;
         const T *qBlock = q + (pair * s + row0) * d;
         const T *kHead = k + kv * t * d, *vHead = v + kv * t * dv;
         // Causal rows of this block see keys [0, last row + T - S] only.

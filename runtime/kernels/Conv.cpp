@@ -118,8 +118,8 @@ Status conv(const Tensor &input, const Tensor &filter, const ConvParams &p,
     }
     // Few images: parallelise inside each one.
     std::vector<T> columns(columnRows * g.outSize);
-    int64_t colBlock = std::max<int64_t>(
-        64, (g.outSize + numThreads() - 1) / numThreads());
+    int64_t colBlock =
+        std::max<int64_t>(64, (g.outSize + numThreads() - 1) / numThreads());
     int64_t colBlocks = (g.outSize + colBlock - 1) / colBlock;
     for (int64_t task = 0; task < images; ++task) {
       parallelFor(columnRows, 1, [&](int64_t begin, int64_t end) {

@@ -35,24 +35,24 @@ void copyStrided(const U *in, const std::vector<int64_t> &inStrides, U *out,
   int64_t rows = numElements(shape) / length;
   parallelFor(rows, std::max<int64_t>(1, 16384 / length),
               [&](int64_t begin, int64_t end) {
-    for (int64_t row = begin; row < end; ++row) {
-      int64_t inOffset = 0, outOffset = 0, rest = row;
-      for (int64_t d = rank - 2; d >= 0; --d) {
-        int64_t index = rest % shape[d];
-        rest /= shape[d];
-        inOffset += index * inStrides[d];
-        outOffset += index * outStrides[d];
-      }
-      const U *src = in + inOffset;
-      U *dst = out + outOffset;
-      if (inStep == 1 && outStep == 1) {
-        std::memcpy(dst, src, length * sizeof(U));
-        continue;
-      }
-      for (int64_t i = 0; i < length; ++i)
-        dst[i * outStep] = src[i * inStep];
-    }
-  });
+                for (int64_t row = begin; row < end; ++row) {
+                  int64_t inOffset = 0, outOffset = 0, rest = row;
+                  for (int64_t d = rank - 2; d >= 0; --d) {
+                    int64_t index = rest % shape[d];
+                    rest /= shape[d];
+                    inOffset += index * inStrides[d];
+                    outOffset += index * outStrides[d];
+                  }
+                  const U *src = in + inOffset;
+                  U *dst = out + outOffset;
+                  if (inStep == 1 && outStep == 1) {
+                    std::memcpy(dst, src, length * sizeof(U));
+                    continue;
+                  }
+                  for (int64_t i = 0; i < length; ++i)
+                    dst[i * outStep] = src[i * inStep];
+                }
+              });
 }
 
 /// Copies a window of `input` (origin `inOffset`, strides `inStrides`) into
@@ -114,15 +114,15 @@ Status concat(const std::vector<Tensor> &inputs, int64_t axis, Tensor &out) {
   size_t outRow = out.numElements() / std::max<int64_t>(outer, 1) * elementSize;
   size_t offset = 0;
   for (const Tensor &input : inputs) {
-    size_t inRow = input.numElements() / std::max<int64_t>(outer, 1) *
-                   elementSize;
+    size_t inRow =
+        input.numElements() / std::max<int64_t>(outer, 1) * elementSize;
     const uint8_t *src = input.bytes();
     uint8_t *dst = out.bytes() + offset;
     parallelFor(outer, std::max<int64_t>(1, 65536 / (inRow + 1)),
                 [&](int64_t begin, int64_t end) {
-      for (int64_t o = begin; o < end; ++o)
-        std::memcpy(dst + o * outRow, src + o * inRow, inRow);
-    });
+                  for (int64_t o = begin; o < end; ++o)
+                    std::memcpy(dst + o * outRow, src + o * inRow, inRow);
+                });
     offset += inRow;
   }
   return Status::success();
@@ -166,8 +166,7 @@ Status pad(const Tensor &input, const std::vector<int64_t> &low,
   for (int64_t d = 0; d < rank; ++d) {
     int64_t inStart = std::max<int64_t>(-low[d], 0);
     int64_t outStart = std::max<int64_t>(low[d], 0);
-    window[d] = std::min(input.shape()[d] - inStart,
-                         out.shape()[d] - outStart);
+    window[d] = std::min(input.shape()[d] - inStart, out.shape()[d] - outStart);
     if (window[d] <= 0)
       return Status::success(); // everything cropped away
     inOffset += inStart * inStrides[d];
@@ -205,12 +204,13 @@ Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
   uint8_t *dst = out.bytes();
   parallelFor(outer * count, std::max<int64_t>(1, 65536 / (rowBytes + 1)),
               [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      int64_t o = i / count, j = i % count;
-      std::memcpy(dst + i * rowBytes,
-                  src + (o * axisSize + positions[j]) * rowBytes, rowBytes);
-    }
-  });
+                for (int64_t i = begin; i < end; ++i) {
+                  int64_t o = i / count, j = i % count;
+                  std::memcpy(dst + i * rowBytes,
+                              src + (o * axisSize + positions[j]) * rowBytes,
+                              rowBytes);
+                }
+              });
   return Status::success();
 }
 

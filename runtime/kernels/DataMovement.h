@@ -1,4 +1,5 @@
-//===- DataMovement.h - Kernels that move elements, not compute them -*- C++ -*-===//
+//===- DataMovement.h - Kernels that move elements, not compute them -*- C++
+//-*-===//
 //
 // These kernels only copy bytes, so every element type works the same way.
 // Outputs are allocated by the caller with the result shape and type.

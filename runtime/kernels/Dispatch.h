@@ -14,9 +14,7 @@
 
 namespace starch::rt {
 
-template <typename T> struct TypeTag {
-  using type = T;
-};
+template <typename T> struct TypeTag { using type = T; };
 
 /// The i1 storage type: one byte, 0 or 1; distinct from u8 for dispatch.
 struct Bool1 {
@@ -28,16 +26,33 @@ struct Bool1 {
 /// to f32). Returns false for f16/bf16.
 template <typename F> bool dispatchNative(DType dtype, F &&f) {
   switch (dtype) {
-  case DType::f32: f(TypeTag<float>{}); return true;
-  case DType::f64: f(TypeTag<double>{}); return true;
-  case DType::i64: f(TypeTag<int64_t>{}); return true;
-  case DType::i32: f(TypeTag<int32_t>{}); return true;
-  case DType::i16: f(TypeTag<int16_t>{}); return true;
-  case DType::i8: f(TypeTag<int8_t>{}); return true;
-  case DType::u8: f(TypeTag<uint8_t>{}); return true;
-  case DType::i1: f(TypeTag<Bool1>{}); return true;
+  case DType::f32:
+    f(TypeTag<float>{});
+    return true;
+  case DType::f64:
+    f(TypeTag<double>{});
+    return true;
+  case DType::i64:
+    f(TypeTag<int64_t>{});
+    return true;
+  case DType::i32:
+    f(TypeTag<int32_t>{});
+    return true;
+  case DType::i16:
+    f(TypeTag<int16_t>{});
+    return true;
+  case DType::i8:
+    f(TypeTag<int8_t>{});
+    return true;
+  case DType::u8:
+    f(TypeTag<uint8_t>{});
+    return true;
+  case DType::i1:
+    f(TypeTag<Bool1>{});
+    return true;
   case DType::f16:
-  case DType::bf16: return false;
+  case DType::bf16:
+    return false;
   }
   return false;
 }
@@ -65,10 +80,18 @@ template <> struct Bits<8> { using type = uint64_t; };
 /// Calls `f(TypeTag<U>{})` with U an unsigned type of the element size.
 template <typename F> void dispatchBits(DType dtype, F &&f) {
   switch (dtypeSize(dtype)) {
-  case 1: f(TypeTag<uint8_t>{}); return;
-  case 2: f(TypeTag<uint16_t>{}); return;
-  case 4: f(TypeTag<uint32_t>{}); return;
-  default: f(TypeTag<uint64_t>{}); return;
+  case 1:
+    f(TypeTag<uint8_t>{});
+    return;
+  case 2:
+    f(TypeTag<uint16_t>{});
+    return;
+  case 4:
+    f(TypeTag<uint32_t>{});
+    return;
+  default:
+    f(TypeTag<uint64_t>{});
+    return;
   }
 }
 

@@ -46,14 +46,30 @@ void compareLoop(const T *lhs, const T *rhs, uint8_t *out, int64_t n) {
 template <typename F> void withUnaryKind(UnaryKind kind, F &&f) {
   using K = UnaryKind;
 #define STARCH_CASE(k)                                                         \
-  case K::k: f(std::integral_constant<K, K::k>{}); return;
+  case K::k:                                                                   \
+    f(std::integral_constant<K, K::k>{});                                      \
+    return
   switch (kind) {
-    STARCH_CASE(neg) STARCH_CASE(abs) STARCH_CASE(exp) STARCH_CASE(log)
-    STARCH_CASE(sqrt) STARCH_CASE(rsqrt) STARCH_CASE(reciprocal)
-    STARCH_CASE(tanh) STARCH_CASE(erf) STARCH_CASE(sin) STARCH_CASE(cos)
-    STARCH_CASE(sigmoid) STARCH_CASE(relu) STARCH_CASE(floor)
-    STARCH_CASE(ceil) STARCH_CASE(sign) STARCH_CASE(logicalNot)
-    STARCH_CASE(silu) STARCH_CASE(geluErf) STARCH_CASE(geluTanh)
+    STARCH_CASE(neg);
+    STARCH_CASE(abs);
+    STARCH_CASE(exp);
+    STARCH_CASE(log);
+    STARCH_CASE(sqrt);
+    STARCH_CASE(rsqrt);
+    STARCH_CASE(reciprocal);
+    STARCH_CASE(tanh);
+    STARCH_CASE(erf);
+    STARCH_CASE(sin);
+    STARCH_CASE(cos);
+    STARCH_CASE(sigmoid);
+    STARCH_CASE(relu);
+    STARCH_CASE(floor);
+    STARCH_CASE(ceil);
+    STARCH_CASE(sign);
+    STARCH_CASE(logicalNot);
+    STARCH_CASE(silu);
+    STARCH_CASE(geluErf);
+    STARCH_CASE(geluTanh);
   }
 #undef STARCH_CASE
 }
@@ -61,11 +77,21 @@ template <typename F> void withUnaryKind(UnaryKind kind, F &&f) {
 template <typename F> void withBinaryKind(BinaryKind kind, F &&f) {
   using K = BinaryKind;
 #define STARCH_CASE(k)                                                         \
-  case K::k: f(std::integral_constant<K, K::k>{}); return;
+  case K::k:                                                                   \
+    f(std::integral_constant<K, K::k>{});                                      \
+    return
   switch (kind) {
-    STARCH_CASE(add) STARCH_CASE(sub) STARCH_CASE(mul) STARCH_CASE(div)
-    STARCH_CASE(rem) STARCH_CASE(pow) STARCH_CASE(max) STARCH_CASE(min)
-    STARCH_CASE(logicalAnd) STARCH_CASE(logicalOr) STARCH_CASE(logicalXor)
+    STARCH_CASE(add);
+    STARCH_CASE(sub);
+    STARCH_CASE(mul);
+    STARCH_CASE(div);
+    STARCH_CASE(rem);
+    STARCH_CASE(pow);
+    STARCH_CASE(max);
+    STARCH_CASE(min);
+    STARCH_CASE(logicalAnd);
+    STARCH_CASE(logicalOr);
+    STARCH_CASE(logicalXor);
   }
 #undef STARCH_CASE
 }
@@ -73,10 +99,16 @@ template <typename F> void withBinaryKind(BinaryKind kind, F &&f) {
 template <typename F> void withCompareKind(CompareKind kind, F &&f) {
   using K = CompareKind;
 #define STARCH_CASE(k)                                                         \
-  case K::k: f(std::integral_constant<K, K::k>{}); return;
+  case K::k:                                                                   \
+    f(std::integral_constant<K, K::k>{});                                      \
+    return
   switch (kind) {
-    STARCH_CASE(eq) STARCH_CASE(ne) STARCH_CASE(lt) STARCH_CASE(le)
-    STARCH_CASE(gt) STARCH_CASE(ge)
+    STARCH_CASE(eq);
+    STARCH_CASE(ne);
+    STARCH_CASE(lt);
+    STARCH_CASE(le);
+    STARCH_CASE(gt);
+    STARCH_CASE(ge);
   }
 #undef STARCH_CASE
 }

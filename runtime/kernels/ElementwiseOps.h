@@ -18,12 +18,40 @@
 namespace starch::rt {
 
 enum class UnaryKind : uint8_t {
-  neg, abs, exp, log, sqrt, rsqrt, reciprocal, tanh, erf, sin, cos, sigmoid,
-  relu, floor, ceil, sign, logicalNot, silu, geluErf, geluTanh
+  neg,
+  abs,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  reciprocal,
+  tanh,
+  erf,
+  sin,
+  cos,
+  sigmoid,
+  relu,
+  floor,
+  ceil,
+  sign,
+  logicalNot,
+  silu,
+  geluErf,
+  geluTanh
 };
 
 enum class BinaryKind : uint8_t {
-  add, sub, mul, div, rem, pow, max, min, logicalAnd, logicalOr, logicalXor
+  add,
+  sub,
+  mul,
+  div,
+  rem,
+  pow,
+  max,
+  min,
+  logicalAnd,
+  logicalOr,
+  logicalXor
 };
 
 enum class CompareKind : uint8_t { eq, ne, lt, le, gt, ge };
@@ -53,25 +81,42 @@ template <typename T> STARCH_HOST_DEVICE inline T wrapMul(T a, T b) {
 template <UnaryKind K, typename T>
 STARCH_HOST_DEVICE inline T unaryScalar(T x) {
   if constexpr (std::is_floating_point_v<T>) {
-    if constexpr (K == UnaryKind::neg) return -x;
-    if constexpr (K == UnaryKind::abs) return std::fabs(x);
-    if constexpr (K == UnaryKind::exp) return std::exp(x);
-    if constexpr (K == UnaryKind::log) return std::log(x);
-    if constexpr (K == UnaryKind::sqrt) return std::sqrt(x);
-    if constexpr (K == UnaryKind::rsqrt) return T(1) / std::sqrt(x);
-    if constexpr (K == UnaryKind::reciprocal) return T(1) / x;
-    if constexpr (K == UnaryKind::tanh) return std::tanh(x);
-    if constexpr (K == UnaryKind::erf) return std::erf(x);
-    if constexpr (K == UnaryKind::sin) return std::sin(x);
-    if constexpr (K == UnaryKind::cos) return std::cos(x);
-    if constexpr (K == UnaryKind::sigmoid) return T(1) / (T(1) + std::exp(-x));
-    if constexpr (K == UnaryKind::relu) return x > T(0) ? x : (x != x ? x : T(0));
-    if constexpr (K == UnaryKind::floor) return std::floor(x);
-    if constexpr (K == UnaryKind::ceil) return std::ceil(x);
+    if constexpr (K == UnaryKind::neg)
+      return -x;
+    if constexpr (K == UnaryKind::abs)
+      return std::fabs(x);
+    if constexpr (K == UnaryKind::exp)
+      return std::exp(x);
+    if constexpr (K == UnaryKind::log)
+      return std::log(x);
+    if constexpr (K == UnaryKind::sqrt)
+      return std::sqrt(x);
+    if constexpr (K == UnaryKind::rsqrt)
+      return T(1) / std::sqrt(x);
+    if constexpr (K == UnaryKind::reciprocal)
+      return T(1) / x;
+    if constexpr (K == UnaryKind::tanh)
+      return std::tanh(x);
+    if constexpr (K == UnaryKind::erf)
+      return std::erf(x);
+    if constexpr (K == UnaryKind::sin)
+      return std::sin(x);
+    if constexpr (K == UnaryKind::cos)
+      return std::cos(x);
+    if constexpr (K == UnaryKind::sigmoid)
+      return T(1) / (T(1) + std::exp(-x));
+    if constexpr (K == UnaryKind::relu)
+      return x > T(0) ? x : (x != x ? x : T(0));
+    if constexpr (K == UnaryKind::floor)
+      return std::floor(x);
+    if constexpr (K == UnaryKind::ceil)
+      return std::ceil(x);
     if constexpr (K == UnaryKind::sign)
       return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x); // keeps 0, -0, NaN
-    if constexpr (K == UnaryKind::logicalNot) return x == T(0) ? T(1) : T(0);
-    if constexpr (K == UnaryKind::silu) return x / (T(1) + std::exp(-x));
+    if constexpr (K == UnaryKind::logicalNot)
+      return x == T(0) ? T(1) : T(0);
+    if constexpr (K == UnaryKind::silu)
+      return x / (T(1) + std::exp(-x));
     if constexpr (K == UnaryKind::geluErf)
       return x * T(0.5) * (T(1) + std::erf(x * T(0.70710678118654752440)));
     if constexpr (K == UnaryKind::geluTanh)
@@ -80,36 +125,51 @@ STARCH_HOST_DEVICE inline T unaryScalar(T x) {
                                (x + T(0.044715) * x * x * x)));
     return x;
   } else {
-    if constexpr (K == UnaryKind::neg) return wrapSub(T(0), x);
-    if constexpr (K == UnaryKind::abs) return x < T(0) ? wrapSub(T(0), x) : x;
+    if constexpr (K == UnaryKind::neg)
+      return wrapSub(T(0), x);
+    if constexpr (K == UnaryKind::abs)
+      return x < T(0) ? wrapSub(T(0), x) : x;
     if constexpr (K == UnaryKind::sign)
       return x > T(0) ? T(1) : (x < T(0) ? static_cast<T>(-1) : T(0));
-    if constexpr (K == UnaryKind::logicalNot) return x == T(0) ? T(1) : T(0);
+    if constexpr (K == UnaryKind::logicalNot)
+      return x == T(0) ? T(1) : T(0);
     return x;
   }
 }
 
 template <BinaryKind K, typename T>
 STARCH_HOST_DEVICE inline T binaryScalar(T a, T b) {
-  if constexpr (K == BinaryKind::logicalAnd) return (a != T(0)) && (b != T(0));
-  if constexpr (K == BinaryKind::logicalOr) return (a != T(0)) || (b != T(0));
-  if constexpr (K == BinaryKind::logicalXor) return (a != T(0)) != (b != T(0));
+  if constexpr (K == BinaryKind::logicalAnd)
+    return (a != T(0)) && (b != T(0));
+  if constexpr (K == BinaryKind::logicalOr)
+    return (a != T(0)) || (b != T(0));
+  if constexpr (K == BinaryKind::logicalXor)
+    return (a != T(0)) != (b != T(0));
   if constexpr (std::is_floating_point_v<T>) {
-    if constexpr (K == BinaryKind::add) return a + b;
-    if constexpr (K == BinaryKind::sub) return a - b;
-    if constexpr (K == BinaryKind::mul) return a * b;
-    if constexpr (K == BinaryKind::div) return a / b;
-    if constexpr (K == BinaryKind::rem) return std::fmod(a, b);
-    if constexpr (K == BinaryKind::pow) return std::pow(a, b);
+    if constexpr (K == BinaryKind::add)
+      return a + b;
+    if constexpr (K == BinaryKind::sub)
+      return a - b;
+    if constexpr (K == BinaryKind::mul)
+      return a * b;
+    if constexpr (K == BinaryKind::div)
+      return a / b;
+    if constexpr (K == BinaryKind::rem)
+      return std::fmod(a, b);
+    if constexpr (K == BinaryKind::pow)
+      return std::pow(a, b);
     if constexpr (K == BinaryKind::max)
       return a != a ? a : (b != b ? b : (a > b ? a : b));
     if constexpr (K == BinaryKind::min)
       return a != a ? a : (b != b ? b : (a < b ? a : b));
     return a;
   } else {
-    if constexpr (K == BinaryKind::add) return wrapAdd(a, b);
-    if constexpr (K == BinaryKind::sub) return wrapSub(a, b);
-    if constexpr (K == BinaryKind::mul) return wrapMul(a, b);
+    if constexpr (K == BinaryKind::add)
+      return wrapAdd(a, b);
+    if constexpr (K == BinaryKind::sub)
+      return wrapSub(a, b);
+    if constexpr (K == BinaryKind::mul)
+      return wrapMul(a, b);
     if constexpr (K == BinaryKind::div) {
       if (b == T(0))
         return T(0);
@@ -144,19 +204,26 @@ STARCH_HOST_DEVICE inline T binaryScalar(T a, T b) {
       }
       return result;
     }
-    if constexpr (K == BinaryKind::max) return a > b ? a : b;
-    if constexpr (K == BinaryKind::min) return a < b ? a : b;
+    if constexpr (K == BinaryKind::max)
+      return a > b ? a : b;
+    if constexpr (K == BinaryKind::min)
+      return a < b ? a : b;
     return a;
   }
 }
 
 template <CompareKind K, typename T>
 STARCH_HOST_DEVICE inline bool compareScalar(T a, T b) {
-  if constexpr (K == CompareKind::eq) return a == b;
-  if constexpr (K == CompareKind::ne) return a != b;
-  if constexpr (K == CompareKind::lt) return a < b;
-  if constexpr (K == CompareKind::le) return a <= b;
-  if constexpr (K == CompareKind::gt) return a > b;
+  if constexpr (K == CompareKind::eq)
+    return a == b;
+  if constexpr (K == CompareKind::ne)
+    return a != b;
+  if constexpr (K == CompareKind::lt)
+    return a < b;
+  if constexpr (K == CompareKind::le)
+    return a <= b;
+  if constexpr (K == CompareKind::gt)
+    return a > b;
   return a >= b;
 }
 

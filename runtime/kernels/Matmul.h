@@ -13,8 +13,8 @@ Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out);
 /// Row-major C = alpha * op(A) op(B) + beta * C on the calling thread
 /// (OpenBLAS on the CPU); op transposes when the flag is set.
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
-          float alpha, const float *a, int64_t lda, const float *b,
-          int64_t ldb, float beta, float *c, int64_t ldc);
+          float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+          float beta, float *c, int64_t ldc);
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
           double alpha, const double *a, int64_t lda, const double *b,
           int64_t ldb, double beta, double *c, int64_t ldc);

@@ -10,13 +10,12 @@ namespace starch::rt {
 
 namespace {
 /// Applies `row(in, out, rowIndex)` to each row of `length` elements.
-template <typename F>
-void forEachRow(int64_t rows, int64_t length, F &&row) {
+template <typename F> void forEachRow(int64_t rows, int64_t length, F &&row) {
   parallelFor(rows, std::max<int64_t>(1, 16384 / (length + 1)),
               [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r)
-      row(r);
-  });
+                for (int64_t r = begin; r < end; ++r)
+                  row(r);
+              });
 }
 } // namespace
 

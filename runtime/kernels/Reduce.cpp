@@ -17,8 +17,7 @@ template <typename T> struct Accumulator {
 };
 
 /// Combines `n` contiguous elements.
-template <typename T>
-T reduceRow(ReduceKind kind, const T *row, int64_t n) {
+template <typename T> T reduceRow(ReduceKind kind, const T *row, int64_t n) {
   using Acc = typename Accumulator<T>::type;
   switch (kind) {
   case ReduceKind::sum:
@@ -68,8 +67,8 @@ T reduceRow(ReduceKind kind, const T *row, int64_t n) {
 }
 
 /// outer x n x inner decomposition around `axis`.
-void splitAround(const Shape &shape, int64_t axis, int64_t &outer,
-                 int64_t &n, int64_t &inner) {
+void splitAround(const Shape &shape, int64_t axis, int64_t &outer, int64_t &n,
+                 int64_t &inner) {
   outer = 1;
   inner = 1;
   for (int64_t d = 0; d < axis; ++d)
@@ -123,18 +122,18 @@ Status reduce(ReduceKind kind, const Tensor &input,
   bool isBool = input.dtype() == DType::i1;
   dispatchNative(input.dtype(), [&](auto tag) {
     using Storage = typename decltype(tag)::type;
-    using T = std::conditional_t<std::is_same_v<Storage, Bool1>, uint8_t,
-                                 Storage>;
+    using T =
+        std::conditional_t<std::is_same_v<Storage, Bool1>, uint8_t, Storage>;
     const T *in = rows.data<T>();
     T *o = out.data<T>();
     parallelFor(outputs, std::max<int64_t>(1, 16384 / (rowLength + 1)),
                 [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        o[i] = reduceRow<T>(kind, in + i * rowLength, rowLength);
-        if (isBool)
-          o[i] = o[i] != 0;
-      }
-    });
+                  for (int64_t i = begin; i < end; ++i) {
+                    o[i] = reduceRow<T>(kind, in + i * rowLength, rowLength);
+                    if (isBool)
+                      o[i] = o[i] != 0;
+                  }
+                });
   });
   return Status::success();
 }
@@ -148,8 +147,8 @@ Status argmax(const Tensor &input, int64_t axis, Tensor &out) {
   splitAround(input.shape(), axis, outer, n, inner);
   dispatchNative(input.dtype(), [&](auto tag) {
     using Storage = typename decltype(tag)::type;
-    using T = std::conditional_t<std::is_same_v<Storage, Bool1>, uint8_t,
-                                 Storage>;
+    using T =
+        std::conditional_t<std::is_same_v<Storage, Bool1>, uint8_t, Storage>;
     const T *in = input.data<T>();
     parallelFor(outer * inner, 256, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
@@ -172,8 +171,7 @@ Status argmax(const Tensor &input, int64_t axis, Tensor &out) {
   return Status::success();
 }
 
-Status softmax(const Tensor &input, int64_t axis, bool logarithm,
-               Tensor &out) {
+Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out) {
   if (axis < 0 || axis >= input.rank())
     return Status::error("softmax: axis out of range");
   if (isHalf(input.dtype())) {
@@ -191,14 +189,13 @@ Status softmax(const Tensor &input, int64_t axis, bool logarithm,
     T *o = out.data<T>();
     parallelFor(outer * inner, std::max<int64_t>(1, 4096 / (n + 1)),
                 [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        int64_t offset = (i / inner) * n * inner + i % inner;
-        softmaxRow<T>(in + offset, o + offset, n, inner, logarithm);
-      }
-    });
+                  for (int64_t i = begin; i < end; ++i) {
+                    int64_t offset = (i / inner) * n * inner + i % inner;
+                    softmaxRow<T>(in + offset, o + offset, n, inner, logarithm);
+                  }
+                });
   });
-  return ok ? Status::success()
-            : Status::error("softmax needs a float tensor");
+  return ok ? Status::success() : Status::error("softmax needs a float tensor");
 }
 
 } // namespace starch::rt

@@ -21,8 +21,7 @@ Status reduce(ReduceKind kind, const Tensor &input,
 /// largest); `out` is i32 or i64 without `axis`.
 Status argmax(const Tensor &input, int64_t axis, Tensor &out);
 /// Softmax (or log-softmax) along `axis`, numerically stable.
-Status softmax(const Tensor &input, int64_t axis, bool logarithm,
-               Tensor &out);
+Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out);
 
 /// Softmax of the `n` elements `in[0], in[stride], ...` into `out` (same
 /// stride; `in == out` is allowed). Sums in double.

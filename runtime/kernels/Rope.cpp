@@ -18,8 +18,8 @@ Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
     return Status::error("rope: tables must be B x S x D with D even");
   if (isHalf(input.dtype())) {
     Tensor wide(DType::f32, input.shape());
-    if (Status st = rope(widenHalf(input), widenHalf(cos), widenHalf(sin),
-                         wide);
+    if (Status st =
+            rope(widenHalf(input), widenHalf(cos), widenHalf(sin), wide);
         !st)
       return st;
     narrowHalf(wide, out);
@@ -31,12 +31,13 @@ Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
     T *o = out.data<T>();
     parallelFor(b * h * s, std::max<int64_t>(1, 8192 / (d + 1)),
                 [&](int64_t begin, int64_t end) {
-      for (int64_t row = begin; row < end; ++row) {
-        int64_t batch = row / (h * s), position = row % s;
-        int64_t table = (batch * s + position) * d;
-        ropeRow<T>(x + row * d, c + table, sn + table, o + row * d, d);
-      }
-    });
+                  for (int64_t row = begin; row < end; ++row) {
+                    int64_t batch = row / (h * s), position = row % s;
+                    int64_t table = (batch * s + position) * d;
+                    ropeRow<T>(x + row * d, c + table, sn + table, o + row * d,
+                               d);
+                  }
+                });
   });
   return ok ? Status::success() : Status::error("rope needs floats");
 }

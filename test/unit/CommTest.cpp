@@ -52,7 +52,8 @@ TEST(LocalWorld, Collectives) {
     EXPECT_EQ(values(gathered),
               (std::vector<double>{0, 0, 1, 10, 2, 20, 3, 30}));
     Tensor row = make(DType::f64, {4}, {1, 2, 3, 4});
-    if (Status st = comm.reduceScatter(row, 0, CollectiveOp::sum, scattered); !st)
+    if (Status st = comm.reduceScatter(row, 0, CollectiveOp::sum, scattered);
+        !st)
       return st;
     EXPECT_EQ(values(scattered), (std::vector<double>{4.0 * (rank + 1)}));
     Tensor root = rank == 2 ? make(DType::i32, {1}, {42}) : Tensor();

@@ -24,15 +24,15 @@ protected:
   }
 
   OwningOpRef<ModuleOp> parse(const char *source) {
-    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+    OwningOpRef<ModuleOp> module =
+        parseSourceString<ModuleOp>(source, &context);
     EXPECT_TRUE(module) << "IR does not parse";
     return module;
   }
 
   /// Runs @name and collects diagnostics into `diagnostics`.
   FailureOr<std::vector<rt::Tensor>>
-  run(ModuleOp module, const std::string &name,
-      std::vector<rt::Tensor> args,
+  run(ModuleOp module, const std::string &name, std::vector<rt::Tensor> args,
       std::map<std::string, rt::Tensor> params = {}) {
     ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
       diagnostics += diag.str() + "\n";
@@ -52,8 +52,9 @@ TEST_F(InterpreterTest, DtypeOf) {
   EXPECT_EQ(interp::dtypeOf(b.getF32Type()), rt::DType::f32);
   EXPECT_EQ(interp::dtypeOf(b.getBF16Type()), rt::DType::bf16);
   EXPECT_EQ(interp::dtypeOf(b.getI1Type()), rt::DType::i1);
-  EXPECT_EQ(interp::dtypeOf(IntegerType::get(&context, 8, IntegerType::Unsigned)),
-            rt::DType::u8);
+  EXPECT_EQ(
+      interp::dtypeOf(IntegerType::get(&context, 8, IntegerType::Unsigned)),
+      rt::DType::u8);
   EXPECT_EQ(interp::dtypeOf(b.getIntegerType(4)), std::nullopt);
   EXPECT_EQ(interp::dtypeOf(b.getIndexType()), std::nullopt);
 }
@@ -74,8 +75,9 @@ TEST_F(InterpreterTest, AttributesRoundTrip) {
       cast<ElementsAttr>(interp::attrFromTensor(bits, boolType)));
   EXPECT_EQ(values(bitsBack), (std::vector<double>{1, 0, 1}));
 
-  auto splat = DenseElementsAttr::get(RankedTensorType::get({3}, b.getF16Type()),
-                                      b.getF16FloatAttr(1.5).getValue());
+  auto splat =
+      DenseElementsAttr::get(RankedTensorType::get({3}, b.getF16Type()),
+                             b.getF16FloatAttr(1.5).getValue());
   EXPECT_EQ(values(interp::tensorFromAttr(cast<ElementsAttr>(splat))),
             (std::vector<double>{1.5, 1.5, 1.5}));
   auto boolSplat = DenseElementsAttr::get(boolType, true);
@@ -142,7 +144,8 @@ TEST_F(InterpreterTest, ArgumentTypeIsChecked) {
     func.func @forward(%x: tensor<2xf32>) -> tensor<2xf32> {
       return %x : tensor<2xf32>
     })mlir");
-  EXPECT_TRUE(failed(run(*module, "forward", {make(rt::DType::f64, {2}, {1, 2})})));
+  EXPECT_TRUE(
+      failed(run(*module, "forward", {make(rt::DType::f64, {2}, {1, 2})})));
   EXPECT_NE(diagnostics.find("argument #0"), std::string::npos) << diagnostics;
 }
 
@@ -152,13 +155,15 @@ TEST_F(InterpreterTest, UnsupportedElementTypeIsADiagnostic) {
       %y = starch.add %x, %x : tensor<2xi4>
       return %y : tensor<2xi4>
     })mlir");
-  Operation *add = &module->lookupSymbol<func::FuncOp>("forward").front().front();
+  Operation *add =
+      &module->lookupSymbol<func::FuncOp>("forward").front().front();
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
     diagnostics += diag.str();
     return success();
   });
   llvm::SmallVector<rt::Tensor> results;
-  EXPECT_TRUE(failed(interp::evaluateOp(add, {rt::Tensor(), rt::Tensor()}, results)));
+  EXPECT_TRUE(
+      failed(interp::evaluateOp(add, {rt::Tensor(), rt::Tensor()}, results)));
   EXPECT_NE(diagnostics.find("interpreter does not support"), std::string::npos)
       << diagnostics;
 }
@@ -184,7 +189,8 @@ TEST_F(InterpreterTest, TransformerBlockPieces) {
   // rms_norm gives +1 then -1 rows; query 0 sees key 0 only, query 1 sees
   // both keys with scores 0.5 * (-1 * 1 * 4) = -2 and 0.5 * 4 = 2.
   double p = 1 / (1 + std::exp(-4.0)); // weight of key 1 for query 1
-  expectNear((*out)[0], {1, 1, 1, 1, -p + (1 - p), -p + (1 - p), -p + (1 - p),
-                         -p + (1 - p)},
-             1e-6);
+  expectNear(
+      (*out)[0],
+      {1, 1, 1, 1, -p + (1 - p), -p + (1 - p), -p + (1 - p), -p + (1 - p)},
+      1e-6);
 }

@@ -28,9 +28,9 @@ void expectSameTensor(const Tensor &a, const Tensor &b) {
 } // namespace
 
 TEST(Npy, RoundTripsEveryType) {
-  for (DType dtype : {DType::f32, DType::f64, DType::f16, DType::i64,
-                      DType::i32, DType::i16, DType::i8, DType::u8,
-                      DType::i1}) {
+  for (DType dtype :
+       {DType::f32, DType::f64, DType::f16, DType::i64, DType::i32, DType::i16,
+        DType::i8, DType::u8, DType::i1}) {
     Tensor t = make(dtype, {2, 3}, {1, 0, 3, 4, 0, 6});
     std::string path = tempPath(std::string("rt-") + dtypeName(dtype) + ".npy");
     std::string error;
@@ -57,7 +57,8 @@ TEST(Npy, ScalarAndOneDimShapes) {
 
 /// A hand-made version-2 header, as numpy writes for huge headers.
 TEST(Npy, ReadsVersion2) {
-  std::string header = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }";
+  std::string header =
+      "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }";
   header += std::string((64 - (12 + header.size() + 1) % 64) % 64, ' ') + "\n";
   std::string bytes = std::string("\x93NUMPY\x02\x00", 8);
   uint32_t length = header.size();
@@ -90,10 +91,10 @@ TEST(Npy, ClearErrors) {
   EXPECT_NE(parse("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }")
                 .find("Fortran"),
             std::string::npos);
-  EXPECT_NE(parse("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }",
-                  "abcd")
-                .find("needs 16"),
-            std::string::npos);
+  EXPECT_NE(
+      parse("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", "abcd")
+          .find("needs 16"),
+      std::string::npos);
   Tensor t;
   std::string error;
   EXPECT_FALSE(parseNpy("not numpy", "x.npy", t, error));
@@ -109,7 +110,8 @@ TEST(Safetensors, RoundTripWithMetadata) {
       {"ids", make(DType::i64, {2}, {7, -1})},
       {"mask", make(DType::i1, {2}, {1, 0})}};
   std::string path = tempPath("rt.safetensors"), error;
-  ASSERT_TRUE(writeSafetensors(path, tensors, error, {{"format", "pt"}})) << error;
+  ASSERT_TRUE(writeSafetensors(path, tensors, error, {{"format", "pt"}}))
+      << error;
   SafetensorsFile file;
   ASSERT_TRUE(file.open(path, error)) << error;
   EXPECT_EQ(file.metadata().at("format"), "pt");
@@ -146,7 +148,7 @@ TEST(Half, KnownBitPatterns) {
   EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
   EXPECT_EQ(floatToHalf(-2.0f), 0xc000);
   EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);
-  EXPECT_EQ(floatToHalf(1e6f), 0x7c00); // overflow to infinity
+  EXPECT_EQ(floatToHalf(1e6f), 0x7c00);          // overflow to infinity
   EXPECT_EQ(floatToHalf(5.9604645e-8f), 0x0001); // smallest subnormal
   EXPECT_EQ(halfToFloat(0x0001), 5.9604645e-8f);
   EXPECT_EQ(halfToFloat(0x3555), 0.333251953125f);

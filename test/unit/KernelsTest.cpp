@@ -1,4 +1,5 @@
-//===- KernelsTest.cpp - Runtime kernels against naive loops and hand values ===//
+//===- KernelsTest.cpp - Runtime kernels against naive loops and hand values
+//===//
 #include "TestUtil.h"
 
 #include "runtime/kernels/Kernels.h"
@@ -29,7 +30,8 @@ Tensor unaryOf(UnaryKind kind, const Tensor &a) {
 }
 } // namespace
 
-//===--- Elementwise -------------------------------------------------------===//
+//===--- Elementwise
+//-------------------------------------------------------===//
 
 TEST(Elementwise, IntegerDivisionTruncatesTowardZero) {
   Tensor a = make(DType::i32, {4}, {7, -7, 7, -7});
@@ -155,7 +157,8 @@ TEST(Elementwise, ConvertTruncatesAndTestsNonZero) {
 
 TEST(Elementwise, SelectIotaFill) {
   Tensor cond = make(DType::i1, {3}, {1, 0, 1});
-  Tensor a = make(DType::i64, {3}, {1, 2, 3}), b = make(DType::i64, {3}, {4, 5, 6});
+  Tensor a = make(DType::i64, {3}, {1, 2, 3}),
+         b = make(DType::i64, {3}, {4, 5, 6});
   Tensor out(DType::i64, {3});
   ASSERT_TRUE(select(cond, a, b, out).ok());
   expectNear(out, {1, 5, 3}, 0);
@@ -169,7 +172,8 @@ TEST(Elementwise, SelectIotaFill) {
   expectNear(filled, {-2.5, -2.5}, 0);
 }
 
-//===--- Data movement -----------------------------------------------------===//
+//===--- Data movement
+//-----------------------------------------------------===//
 
 TEST(DataMovement, BroadcastRepeatsSizeOneDims) {
   Tensor bias = make(DType::f32, {3}, {1, 2, 3});
@@ -198,7 +202,8 @@ TEST(DataMovement, Transpose) {
 }
 
 TEST(DataMovement, ConcatAlongInnerAxis) {
-  Tensor a = make(DType::i32, {2, 1}, {1, 2}), b = make(DType::i32, {2, 2}, {3, 4, 5, 6});
+  Tensor a = make(DType::i32, {2, 1}, {1, 2}),
+         b = make(DType::i32, {2, 2}, {3, 4, 5, 6});
   Tensor out(DType::i32, {2, 3});
   ASSERT_TRUE(concat({a, b}, 1, out).ok());
   expectNear(out, {1, 3, 4, 2, 5, 6}, 0);
@@ -242,7 +247,8 @@ TEST(DataMovement, GatherWrapsNegativeIndices) {
   EXPECT_FALSE(gather(table, make(DType::i64, {1}, {3}), 0, bad).ok());
 }
 
-//===--- Reductions and softmax --------------------------------------------===//
+//===--- Reductions and softmax
+//--------------------------------------------===//
 
 TEST(Reduce, SoftmaxOfZeroAndLn2) {
   Tensor x = make(DType::f32, {2}, {0, std::log(2.0)}), out(DType::f32, {2});
@@ -262,8 +268,10 @@ TEST(Reduce, SoftmaxIsStableAndWorksOnInnerAxis) {
 TEST(Reduce, KindsOverDims) {
   Tensor x = make(DType::f32, {2, 3}, {1, 2, 3, 4, 5, 6});
   const std::pair<ReduceKind, std::vector<double>> rows[] = {
-      {ReduceKind::sum, {6, 15}}, {ReduceKind::mean, {2, 5}},
-      {ReduceKind::max, {3, 6}},  {ReduceKind::min, {1, 4}},
+      {ReduceKind::sum, {6, 15}},
+      {ReduceKind::mean, {2, 5}},
+      {ReduceKind::max, {3, 6}},
+      {ReduceKind::min, {1, 4}},
       {ReduceKind::prod, {6, 120}}};
   for (const auto &[kind, expected] : rows) {
     Tensor out(DType::f32, {2});
@@ -307,7 +315,8 @@ TEST(Reduce, ArgmaxFirstWins) {
   expectNear(columns, {1, 0, 1}, 0);
 }
 
-//===--- Matmul and conv ---------------------------------------------------===//
+//===--- Matmul and conv
+//---------------------------------------------------===//
 
 template <typename T>
 void naiveMatmul(const Tensor &a, const Tensor &b, int64_t batch, int64_t m,
@@ -339,7 +348,8 @@ TEST(Matmul, BatchedMatchesNaive) {
 }
 
 TEST(Matmul, LargeSingleMatrixSplitsRows) {
-  Tensor a = random(DType::f32, {200, 64}, 3), b = random(DType::f32, {64, 96}, 4);
+  Tensor a = random(DType::f32, {200, 64}, 3),
+         b = random(DType::f32, {64, 96}, 4);
   Tensor out(DType::f32, {200, 96});
   ASSERT_TRUE(matmul(a, b, out).ok());
   std::vector<double> expected;
@@ -348,7 +358,8 @@ TEST(Matmul, LargeSingleMatrixSplitsRows) {
 }
 
 TEST(Matmul, HalfInputs) {
-  Tensor a = make(DType::bf16, {1, 2}, {1, 2}), b = make(DType::bf16, {2, 1}, {3, 4});
+  Tensor a = make(DType::bf16, {1, 2}, {1, 2}),
+         b = make(DType::bf16, {2, 1}, {3, 4});
   Tensor out(DType::bf16, {1, 1});
   ASSERT_TRUE(matmul(a, b, out).ok());
   expectNear(out, {11}, 0);
@@ -357,8 +368,10 @@ TEST(Matmul, HalfInputs) {
 /// Direct 2-d convolution with every attribute.
 std::vector<double> naiveConv2d(const Tensor &x, const Tensor &w,
                                 const ConvParams &p, const Shape &outShape) {
-  int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], wd = x.shape()[3];
-  int64_t o = w.shape()[0], cg = w.shape()[1], kh = w.shape()[2], kw = w.shape()[3];
+  int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2],
+          wd = x.shape()[3];
+  int64_t o = w.shape()[0], cg = w.shape()[1], kh = w.shape()[2],
+          kw = w.shape()[3];
   int64_t rh = outShape[2], rw = outShape[3], og = o / p.groups;
   std::vector<double> out(n * o * rh * rw, 0);
   for (int64_t b = 0; b < n; ++b)
@@ -374,7 +387,8 @@ std::vector<double> naiveConv2d(const Tensor &x, const Tensor &w,
                 int64_t z = j * p.strides[1] - p.padLow[1] + v * p.dilations[1];
                 if (y < 0 || y >= h || z < 0 || z >= wd)
                   continue;
-                sum += elementAsDouble(x, ((b * c + g * cg + ic) * h + y) * wd + z) *
+                sum += elementAsDouble(x, ((b * c + g * cg + ic) * h + y) * wd +
+                                              z) *
                        elementAsDouble(w, ((oc * cg + ic) * kh + u) * kw + v);
               }
           out[((b * o + oc) * rh + i) * rw + j] = sum;
@@ -384,9 +398,11 @@ std::vector<double> naiveConv2d(const Tensor &x, const Tensor &w,
 
 TEST(Conv, TwoDWithGroupsStridesPadsDilations) {
   ConvParams p{{2, 1}, {1, 2}, {0, 1}, {1, 2}, 2};
-  Tensor x = random(DType::f64, {2, 4, 7, 6}, 5), w = random(DType::f64, {6, 2, 3, 2}, 6);
+  Tensor x = random(DType::f64, {2, 4, 7, 6}, 5),
+         w = random(DType::f64, {6, 2, 3, 2}, 6);
   // R = (S + lo + hi - d (K - 1) - 1) / s + 1
-  Shape outShape{2, 6, (7 + 1 + 0 - 2 - 1) / 2 + 1, (6 + 2 + 1 - 2 - 1) / 1 + 1};
+  Shape outShape{2, 6, (7 + 1 + 0 - 2 - 1) / 2 + 1,
+                 (6 + 2 + 1 - 2 - 1) / 1 + 1};
   Tensor out(DType::f64, outShape);
   ASSERT_TRUE(conv(x, w, p, out).ok());
   expectNear(out, naiveConv2d(x, w, p, outShape), 1e-12);
@@ -394,7 +410,8 @@ TEST(Conv, TwoDWithGroupsStridesPadsDilations) {
 
 TEST(Conv, SingleImageParallelPath) {
   ConvParams p{{1, 1}, {1, 1}, {1, 1}, {1, 1}, 1};
-  Tensor x = random(DType::f32, {1, 3, 20, 20}, 7), w = random(DType::f32, {8, 3, 3, 3}, 8);
+  Tensor x = random(DType::f32, {1, 3, 20, 20}, 7),
+         w = random(DType::f32, {8, 3, 3, 3}, 8);
   Shape outShape{1, 8, 20, 20};
   Tensor out(DType::f32, outShape);
   ASSERT_TRUE(conv(x, w, p, out).ok());
@@ -410,11 +427,13 @@ TEST(Conv, OneDHandValues) {
   expectNear(out, {-1, -1, -1}, 0);
 }
 
-//===--- Norms, rope, attention --------------------------------------------===//
+//===--- Norms, rope, attention
+//--------------------------------------------===//
 
 TEST(Norm, RmsNormHandValues) {
   // rms of [3, 4] = sqrt(12.5); weight [1, 2]
-  Tensor x = make(DType::f64, {1, 2}, {3, 4}), w = make(DType::f64, {2}, {1, 2});
+  Tensor x = make(DType::f64, {1, 2}, {3, 4}),
+         w = make(DType::f64, {2}, {1, 2});
   Tensor out(DType::f64, {1, 2});
   ASSERT_TRUE(rmsNorm(x, w, 0, out).ok());
   expectNear(out, {3 / std::sqrt(12.5), 8 / std::sqrt(12.5)}, 1e-15);
@@ -423,7 +442,8 @@ TEST(Norm, RmsNormHandValues) {
 TEST(Norm, LayerNormOverTrailingDims) {
   // mean 2.5, biased var 1.25 over all four elements (axis 1 of 1x2x2)
   Tensor x = make(DType::f64, {1, 2, 2}, {1, 2, 3, 4});
-  Tensor w = make(DType::f64, {2, 2}, {1, 1, 1, 2}), b = make(DType::f64, {2, 2}, {0, 0, 0, 1});
+  Tensor w = make(DType::f64, {2, 2}, {1, 1, 1, 2}),
+         b = make(DType::f64, {2, 2}, {0, 0, 0, 1});
   Tensor out(DType::f64, {1, 2, 2});
   ASSERT_TRUE(layerNorm(x, w, b, 1, 0, out).ok());
   double s = std::sqrt(1.25);
@@ -444,7 +464,8 @@ TEST(Rope, RotateHalf) {
 std::vector<double> naiveAttention(const Tensor &q, const Tensor &k,
                                    const Tensor &v, const Tensor *bias,
                                    AttentionMask mask, double scale) {
-  int64_t b = q.shape()[0], hq = q.shape()[1], s = q.shape()[2], d = q.shape()[3];
+  int64_t b = q.shape()[0], hq = q.shape()[1], s = q.shape()[2],
+          d = q.shape()[3];
   int64_t hkv = k.shape()[1], t = k.shape()[2], dv = v.shape()[3];
   std::vector<double> out(b * hq * s * dv, 0);
   for (int64_t bi = 0; bi < b; ++bi)
@@ -486,7 +507,8 @@ std::vector<double> naiveAttention(const Tensor &q, const Tensor &k,
 
 TEST(Attention, GroupedCausalWithOffset) {
   // Hq 4 reads Hkv 2; S 3 queries against T 5 keys: causal offset T - S = 2.
-  Tensor q = random(DType::f64, {2, 4, 3, 8}, 11), k = random(DType::f64, {2, 2, 5, 8}, 12),
+  Tensor q = random(DType::f64, {2, 4, 3, 8}, 11),
+         k = random(DType::f64, {2, 2, 5, 8}, 12),
          v = random(DType::f64, {2, 2, 5, 6}, 13);
   Tensor out(DType::f64, {2, 4, 3, 6});
   for (AttentionMask mask : {AttentionMask::full, AttentionMask::causal}) {
@@ -496,26 +518,34 @@ TEST(Attention, GroupedCausalWithOffset) {
 }
 
 TEST(Attention, AdditiveBiasBroadcastsSizeOneDims) {
-  Tensor q = random(DType::f32, {2, 2, 4, 8}, 21), k = random(DType::f32, {2, 1, 4, 8}, 22),
+  Tensor q = random(DType::f32, {2, 2, 4, 8}, 21),
+         k = random(DType::f32, {2, 1, 4, 8}, 22),
          v = random(DType::f32, {2, 1, 4, 8}, 23);
   Tensor out(DType::f32, {2, 2, 4, 8});
-  for (Shape biasShape : {Shape{1, 1, 4, 4}, Shape{2, 1, 4, 4}, Shape{1, 2, 4, 4}}) {
+  for (Shape biasShape :
+       {Shape{1, 1, 4, 4}, Shape{2, 1, 4, 4}, Shape{1, 2, 4, 4}}) {
     Tensor bias = random(DType::f32, biasShape, 24);
-    ASSERT_TRUE(attention(q, k, v, &bias, AttentionMask::additive, 0.5, out).ok());
-    expectNear(out, naiveAttention(q, k, v, &bias, AttentionMask::additive, 0.5),
+    ASSERT_TRUE(
+        attention(q, k, v, &bias, AttentionMask::additive, 0.5, out).ok());
+    expectNear(out,
+               naiveAttention(q, k, v, &bias, AttentionMask::additive, 0.5),
                1e-5);
   }
 }
 
 TEST(Attention, LongSequenceSplitsQueryRows) {
-  Tensor q = random(DType::f32, {1, 1, 100, 16}, 31), k = random(DType::f32, {1, 1, 100, 16}, 32),
+  Tensor q = random(DType::f32, {1, 1, 100, 16}, 31),
+         k = random(DType::f32, {1, 1, 100, 16}, 32),
          v = random(DType::f32, {1, 1, 100, 16}, 33);
   Tensor out(DType::f32, {1, 1, 100, 16});
-  ASSERT_TRUE(attention(q, k, v, nullptr, AttentionMask::causal, 0.25, out).ok());
-  expectNear(out, naiveAttention(q, k, v, nullptr, AttentionMask::causal, 0.25), 1e-5);
+  ASSERT_TRUE(
+      attention(q, k, v, nullptr, AttentionMask::causal, 0.25, out).ok());
+  expectNear(out, naiveAttention(q, k, v, nullptr, AttentionMask::causal, 0.25),
+             1e-5);
 }
 
-//===--- Thread pool -------------------------------------------------------===//
+//===--- Thread pool
+//-------------------------------------------------------===//
 
 TEST(Parallel, CoversRangeOnceFromSeveralThreads) {
   setNumThreads(3);

@@ -12,7 +12,8 @@
 namespace starch::rt::test {
 
 /// A tensor of `dtype` holding `values` (converted as by storeFromDouble).
-inline Tensor make(DType dtype, Shape shape, const std::vector<double> &values) {
+inline Tensor make(DType dtype, Shape shape,
+                   const std::vector<double> &values) {
   Tensor t(dtype, std::move(shape));
   EXPECT_EQ(static_cast<int64_t>(values.size()), t.numElements());
   for (size_t i = 0; i < values.size(); ++i)

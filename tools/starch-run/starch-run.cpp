@@ -96,13 +96,21 @@ int fail(const llvm::Twine &message) {
 void printDiagnostic(Diagnostic &diag) {
   Location loc = diag.getLocation();
   if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
-    llvm::errs() << fileLoc.getFilename().getValue() << ":"
-                 << fileLoc.getLine() << ":" << fileLoc.getColumn() << ": ";
+    llvm::errs() << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine()
+                 << ":" << fileLoc.getColumn() << ": ";
   switch (diag.getSeverity()) {
-  case DiagnosticSeverity::Error: llvm::errs() << "error: "; break;
-  case DiagnosticSeverity::Warning: llvm::errs() << "warning: "; break;
-  case DiagnosticSeverity::Note: llvm::errs() << "note: "; break;
-  case DiagnosticSeverity::Remark: llvm::errs() << "remark: "; break;
+  case DiagnosticSeverity::Error:
+    llvm::errs() << "error: ";
+    break;
+  case DiagnosticSeverity::Warning:
+    llvm::errs() << "warning: ";
+    break;
+  case DiagnosticSeverity::Note:
+    llvm::errs() << "note: ";
+    break;
+  case DiagnosticSeverity::Remark:
+    llvm::errs() << "remark: ";
+    break;
   }
   llvm::errs() << diag << "\n";
   for (Diagnostic &note : diag.getNotes())
@@ -212,8 +220,7 @@ int makeParamProvider(ModuleOp module, interp::ParamProvider &provider) {
   if (path.empty()) {
     auto attr = module->getAttrOfType<StringAttr>("starch.weights");
     if (!attr) {
-      provider = [](const std::string &name, rt::Tensor &,
-                    std::string &error) {
+      provider = [](const std::string &name, rt::Tensor &, std::string &error) {
         error = "no weights file (pass --weights or set the module attribute "
                 "starch.weights)";
         return false;
@@ -242,8 +249,7 @@ int makeParamProvider(ModuleOp module, interp::ParamProvider &provider) {
   if (!rt::loadOnnxInitializers(path, initializers, error))
     return fail("cannot read weights: " + error);
   provider = [path, params = interp::paramsFromMap(std::move(initializers))](
-                 const std::string &name, rt::Tensor &out,
-                 std::string &error) {
+                 const std::string &name, rt::Tensor &out, std::string &error) {
     if (params(name, out, error))
       return true;
     error = "'" + path + "' has no initializer named '" + name + "'";
@@ -324,7 +330,8 @@ int compareOutputs(const std::vector<std::string> &names,
     double maxAbs = 0, maxRel = 0;
     int64_t bad = 0, firstBad = -1;
     for (int64_t i = 0, e = got.numElements(); i < e; ++i) {
-      double a = rt::elementAsDouble(got, i), b = rt::elementAsDouble(expected, i);
+      double a = rt::elementAsDouble(got, i),
+             b = rt::elementAsDouble(expected, i);
       if (std::isnan(a) && std::isnan(b))
         continue;
       double diff = a == b ? 0.0 : std::fabs(a - b);
@@ -370,11 +377,10 @@ void printProfile(const std::map<std::string, interp::OpProfile> &profile,
   llvm::outs() << "time: " << llvm::format("%.3f", totalSeconds * 1e3)
                << " ms total\n";
   for (auto &[name, entry] : rows)
-    llvm::outs() << llvm::format("  %-24s %8lld calls %10.3f ms %5.1f%%\n",
-                                 name.c_str(), (long long)entry.count,
-                                 entry.seconds * 1e3,
-                                 opSeconds > 0 ? 100 * entry.seconds / opSeconds
-                                               : 0.0);
+    llvm::outs() << llvm::format(
+        "  %-24s %8lld calls %10.3f ms %5.1f%%\n", name.c_str(),
+        (long long)entry.count, entry.seconds * 1e3,
+        opSeconds > 0 ? 100 * entry.seconds / opSeconds : 0.0);
 }
 
 /// Runs `fn` on every rank; rank 0's results come back in `results`.
@@ -397,9 +403,9 @@ int execute(func::FuncOp fn, const interp::ParamProvider &params,
       profile = interpreter.profile();
     return rt::Status::success();
   });
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!status.ok())
     return kError; // the interpreter has printed the diagnostic
   for (int rank = 1; rank < ranks; ++rank)
