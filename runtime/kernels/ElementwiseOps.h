@@ -234,10 +234,10 @@ STARCH_HOST_DEVICE inline D convertScalar(S x) {
   if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
     if (x != x)
       return D(0);
-    if (x <= static_cast<S>(std::numeric_limits<D>::lowest()))
-      return std::numeric_limits<D>::lowest();
-    if (x >= static_cast<S>(std::numeric_limits<D>::max()))
-      return std::numeric_limits<D>::max();
+    if (x <= static_cast<S>(lowestOf<D>()))
+      return lowestOf<D>();
+    if (x >= static_cast<S>(maxOf<D>()))
+      return maxOf<D>();
     return static_cast<D>(x);
   } else {
     return static_cast<D>(x);

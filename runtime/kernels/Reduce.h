@@ -28,13 +28,13 @@ Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out);
 template <typename T>
 STARCH_HOST_DEVICE inline void softmaxRow(const T *in, T *out, int64_t n,
                                           int64_t stride, bool logarithm) {
-  T maximum = -std::numeric_limits<T>::infinity();
+  T maximum = -infinityOf<T>();
   for (int64_t i = 0; i < n; ++i) {
     T x = in[i * stride];
     if (x > maximum || x != x)
       maximum = x;
   }
-  if (maximum == -std::numeric_limits<T>::infinity())
+  if (maximum == -infinityOf<T>())
     maximum = T(0); // every score masked: exp(-inf) = 0 gives 0 / 0 = NaN
   double sum = 0;
   if (logarithm) {

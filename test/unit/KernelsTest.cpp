@@ -2,6 +2,7 @@
 //===//
 #include "TestUtil.h"
 
+#include "runtime/kernels/Compat.h"
 #include "runtime/kernels/Kernels.h"
 
 #include <cmath>
@@ -564,4 +565,18 @@ TEST(Parallel, CoversRangeOnceFromSeveralThreads) {
     for (int h : row)
       EXPECT_EQ(h, 1);
   setNumThreads(0);
+}
+
+//===--- Device-safe limits ------------------------------------------------===//
+
+static_assert(maxOf<int8_t>() == 127 && lowestOf<int8_t>() == -128);
+static_assert(maxOf<int64_t>() == std::numeric_limits<int64_t>::max());
+static_assert(lowestOf<int64_t>() == std::numeric_limits<int64_t>::lowest());
+static_assert(maxOf<uint8_t>() == 255 && lowestOf<uint8_t>() == 0);
+static_assert(lowestOf<float>() == std::numeric_limits<float>::lowest());
+static_assert(maxOf<double>() == std::numeric_limits<double>::max());
+
+TEST(Compat, InfinityOf) {
+  EXPECT_EQ(infinityOf<float>(), std::numeric_limits<float>::infinity());
+  EXPECT_EQ(infinityOf<double>(), std::numeric_limits<double>::infinity());
 }
