@@ -1,9 +1,12 @@
 //===- Tensor.cpp - Dense host tensors of the Starch runtime --------------===//
 #include "runtime/Tensor.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <sstream>
 
 namespace starch::rt {
@@ -30,16 +33,26 @@ size_t dtypeSize(DType dtype) {
 
 const char *dtypeName(DType dtype) {
   switch (dtype) {
-  case DType::f32: return "f32";
-  case DType::f64: return "f64";
-  case DType::f16: return "f16";
-  case DType::bf16: return "bf16";
-  case DType::i64: return "i64";
-  case DType::i32: return "i32";
-  case DType::i16: return "i16";
-  case DType::i8: return "i8";
-  case DType::u8: return "u8";
-  case DType::i1: return "i1";
+  case DType::f32:
+    return "f32";
+  case DType::f64:
+    return "f64";
+  case DType::f16:
+    return "f16";
+  case DType::bf16:
+    return "bf16";
+  case DType::i64:
+    return "i64";
+  case DType::i32:
+    return "i32";
+  case DType::i16:
+    return "i16";
+  case DType::i8:
+    return "i8";
+  case DType::u8:
+    return "u8";
+  case DType::i1:
+    return "i1";
   }
   return "?";
 }
@@ -65,10 +78,31 @@ std::string shapeString(const Shape &shape) {
   return os.str();
 }
 
+namespace {
+/// A 64-byte aligned buffer (at least one byte, so that even an empty
+/// tensor is distinguishable from no tensor).
+std::shared_ptr<uint8_t> allocateBytes(size_t size) {
+  size_t rounded = (std::max<size_t>(size, 1) + 63) / 64 * 64;
+  void *memory = std::aligned_alloc(64, rounded);
+  if (!memory)
+    throw std::bad_alloc();
+  return std::shared_ptr<uint8_t>(static_cast<uint8_t *>(memory), std::free);
+}
+} // namespace
+
+Tensor Tensor::uninitialized(DType dtype, Shape shape) {
+  Tensor tensor;
+  tensor.dtype_ = dtype;
+  tensor.shape_ = std::move(shape);
+  tensor.storage_ = allocateBytes(tensor.byteSize());
+  return tensor;
+}
+
 Tensor::Tensor(DType dtype, Shape shape)
     : dtype_(dtype), shape_(std::move(shape)),
-      storage_(std::make_shared<std::vector<uint8_t>>(
-          rt::numElements(shape_) * dtypeSize(dtype))) {}
+      storage_(allocateBytes(rt::numElements(shape_) * dtypeSize(dtype))) {
+  std::memset(storage_.get(), 0, byteSize());
+}
 
 Tensor Tensor::reshaped(Shape shape) const {
   assert(rt::numElements(shape) == numElements() && "reshape changes size");
@@ -78,7 +112,7 @@ Tensor Tensor::reshaped(Shape shape) const {
 }
 
 Tensor Tensor::clone() const {
-  Tensor result(dtype_, shape_);
+  Tensor result = uninitialized(dtype_, shape_);
   if (byteSize())
     std::memcpy(result.bytes(), bytes(), byteSize());
   return result;
@@ -124,7 +158,8 @@ uint16_t floatToHalf(float value) {
     mantissa |= 0x800000;
     uint32_t shift = 14 - exponent;
     uint32_t half = mantissa >> shift;
-    uint32_t rest = mantissa & ((1u << shift) - 1), midpoint = 1u << (shift - 1);
+    uint32_t rest = mantissa & ((1u << shift) - 1),
+             midpoint = 1u << (shift - 1);
     if (rest > midpoint || (rest == midpoint && (half & 1)))
       ++half;
     return sign | half;
@@ -154,32 +189,62 @@ uint16_t floatToBfloat16(float value) {
 
 double elementAsDouble(const Tensor &tensor, int64_t i) {
   switch (tensor.dtype()) {
-  case DType::f32: return tensor.data<float>()[i];
-  case DType::f64: return tensor.data<double>()[i];
-  case DType::f16: return halfToFloat(tensor.data<uint16_t>()[i]);
-  case DType::bf16: return bfloat16ToFloat(tensor.data<uint16_t>()[i]);
-  case DType::i64: return static_cast<double>(tensor.data<int64_t>()[i]);
-  case DType::i32: return tensor.data<int32_t>()[i];
-  case DType::i16: return tensor.data<int16_t>()[i];
-  case DType::i8: return tensor.data<int8_t>()[i];
-  case DType::u8: return tensor.data<uint8_t>()[i];
-  case DType::i1: return tensor.data<uint8_t>()[i] ? 1.0 : 0.0;
+  case DType::f32:
+    return tensor.data<float>()[i];
+  case DType::f64:
+    return tensor.data<double>()[i];
+  case DType::f16:
+    return halfToFloat(tensor.data<uint16_t>()[i]);
+  case DType::bf16:
+    return bfloat16ToFloat(tensor.data<uint16_t>()[i]);
+  case DType::i64:
+    return static_cast<double>(tensor.data<int64_t>()[i]);
+  case DType::i32:
+    return tensor.data<int32_t>()[i];
+  case DType::i16:
+    return tensor.data<int16_t>()[i];
+  case DType::i8:
+    return tensor.data<int8_t>()[i];
+  case DType::u8:
+    return tensor.data<uint8_t>()[i];
+  case DType::i1:
+    return tensor.data<uint8_t>()[i] ? 1.0 : 0.0;
   }
   return 0;
 }
 
 void storeFromDouble(Tensor &tensor, int64_t i, double value) {
   switch (tensor.dtype()) {
-  case DType::f32: tensor.data<float>()[i] = static_cast<float>(value); return;
-  case DType::f64: tensor.data<double>()[i] = value; return;
-  case DType::f16: tensor.data<uint16_t>()[i] = floatToHalf(static_cast<float>(value)); return;
-  case DType::bf16: tensor.data<uint16_t>()[i] = floatToBfloat16(static_cast<float>(value)); return;
-  case DType::i64: tensor.data<int64_t>()[i] = static_cast<int64_t>(value); return;
-  case DType::i32: tensor.data<int32_t>()[i] = static_cast<int32_t>(value); return;
-  case DType::i16: tensor.data<int16_t>()[i] = static_cast<int16_t>(value); return;
-  case DType::i8: tensor.data<int8_t>()[i] = static_cast<int8_t>(value); return;
-  case DType::u8: tensor.data<uint8_t>()[i] = static_cast<uint8_t>(value); return;
-  case DType::i1: tensor.data<uint8_t>()[i] = value != 0.0; return;
+  case DType::f32:
+    tensor.data<float>()[i] = static_cast<float>(value);
+    return;
+  case DType::f64:
+    tensor.data<double>()[i] = value;
+    return;
+  case DType::f16:
+    tensor.data<uint16_t>()[i] = floatToHalf(static_cast<float>(value));
+    return;
+  case DType::bf16:
+    tensor.data<uint16_t>()[i] = floatToBfloat16(static_cast<float>(value));
+    return;
+  case DType::i64:
+    tensor.data<int64_t>()[i] = static_cast<int64_t>(value);
+    return;
+  case DType::i32:
+    tensor.data<int32_t>()[i] = static_cast<int32_t>(value);
+    return;
+  case DType::i16:
+    tensor.data<int16_t>()[i] = static_cast<int16_t>(value);
+    return;
+  case DType::i8:
+    tensor.data<int8_t>()[i] = static_cast<int8_t>(value);
+    return;
+  case DType::u8:
+    tensor.data<uint8_t>()[i] = static_cast<uint8_t>(value);
+    return;
+  case DType::i1:
+    tensor.data<uint8_t>()[i] = value != 0.0;
+    return;
   }
 }
 

@@ -34,6 +34,9 @@ public:
   Tensor() = default;
   /// A zero-filled tensor.
   Tensor(DType dtype, Shape shape);
+  /// A tensor whose elements are not initialised (for kernel outputs that
+  /// write every element).
+  static Tensor uninitialized(DType dtype, Shape shape);
 
   DType dtype() const { return dtype_; }
   const Shape &shape() const { return shape_; }
@@ -46,8 +49,8 @@ public:
   template <typename T> const T *data() const {
     return reinterpret_cast<const T *>(bytes());
   }
-  uint8_t *bytes() { return storage_ ? storage_->data() : nullptr; }
-  const uint8_t *bytes() const { return storage_ ? storage_->data() : nullptr; }
+  uint8_t *bytes() { return storage_.get(); }
+  const uint8_t *bytes() const { return storage_.get(); }
 
   /// Same buffer, new shape (the element count must match).
   Tensor reshaped(Shape shape) const;
@@ -57,7 +60,8 @@ public:
 private:
   DType dtype_ = DType::f32;
   Shape shape_;
-  std::shared_ptr<std::vector<uint8_t>> storage_;
+  /// 64-byte aligned, shared by reshaped views and copies of this tensor.
+  std::shared_ptr<uint8_t> storage_;
 };
 
 /// Element `i` (row-major) of any tensor, as a double.

@@ -27,11 +27,13 @@ FailureOr<rt::DType> dtypeOfValue(Operation *op, Value value) {
                            << ", which the interpreter does not support";
 }
 
-/// A zero-filled tensor of `value`'s type.
+/// An uninitialised tensor of `value`'s type: every kernel writes all of its
+/// output.
 rt::Tensor allocateFor(Value value) {
   auto type = cast<RankedTensorType>(value.getType());
-  return rt::Tensor(*dtypeOf(type.getElementType()),
-                    rt::Shape(type.getShape().begin(), type.getShape().end()));
+  return rt::Tensor::uninitialized(
+      *dtypeOf(type.getElementType()),
+      rt::Shape(type.getShape().begin(), type.getShape().end()));
 }
 
 std::vector<int64_t> toVector(ArrayRef<int64_t> values) {
