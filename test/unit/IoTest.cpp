@@ -175,3 +175,18 @@ TEST(Half, EveryHalfRoundTrips) {
     EXPECT_EQ(floatToHalf(value), bits) << std::hex << bits;
   }
 }
+
+TEST(Tensor, BuffersAreAlignedAndShared) {
+  Tensor zeros(DType::f32, {3, 5});
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(zeros.bytes()) % 64, 0u);
+  for (double v : values(zeros))
+    EXPECT_EQ(v, 0);
+  Tensor raw = Tensor::uninitialized(DType::i64, {7});
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(raw.bytes()) % 64, 0u);
+  Tensor view = zeros.reshaped({15});
+  EXPECT_EQ(view.bytes(), zeros.bytes());
+  Tensor copy = zeros.clone();
+  EXPECT_NE(copy.bytes(), zeros.bytes());
+  EXPECT_FALSE(Tensor(DType::f32, {0}).empty());
+  EXPECT_TRUE(Tensor().empty());
+}

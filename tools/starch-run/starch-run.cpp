@@ -34,7 +34,9 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 
 using namespace mlir;
 using namespace starch;
@@ -450,8 +452,16 @@ int main(int argc, char **argv) {
   registry.insert<StarchDialect, func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  context.getDiagEngine().registerHandler(
-      [](Diagnostic &diag) { printDiagnostic(diag); });
+  context.printOpOnDiagnostic(false); // one line per error
+  // Ranks run the same IR, so they fail the same way: print each message
+  // once.
+  std::set<std::string> printed;
+  std::mutex printedMutex;
+  context.getDiagEngine().registerHandler([&](Diagnostic &diag) {
+    std::lock_guard<std::mutex> lock(printedMutex);
+    if (printed.insert(diag.str()).second)
+      printDiagnostic(diag);
+  });
 
   if (!llvm::sys::fs::exists(inputFile))
     return fail("cannot open '" + inputFile + "'");
