@@ -61,9 +61,15 @@ rt::UnaryKind unaryKindOf(Operation *op) {
       .Case([](NotOp) { return rt::UnaryKind::logicalNot; })
       .Case([](SiluOp) { return rt::UnaryKind::silu; })
       .Case([](GeluOp gelu) {
-        return gelu.getApproximate() == GeluApproximation::tanh
-                   ? rt::UnaryKind::geluTanh
-                   : rt::UnaryKind::geluErf;
+        switch (gelu.getApproximate()) {
+        case GeluApproximation::tanh:
+          return rt::UnaryKind::geluTanh;
+        case GeluApproximation::sigmoid:
+          return rt::UnaryKind::geluSigmoid;
+        case GeluApproximation::none:
+          break;
+        }
+        return rt::UnaryKind::geluErf;
       });
 }
 

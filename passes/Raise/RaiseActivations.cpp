@@ -1,7 +1,8 @@
 //===- RaiseActivations.cpp - gelu and silu -------------------------------===//
 //
 // Activations arrive as products: gelu(x) = x * 0.5 * (1 + erf(x / sqrt 2)),
-// its tanh approximation, and silu(x) = x * sigmoid(x). Each pattern roots at
+// its tanh approximation, silu(x) = x * sigmoid(x) and quick gelu
+// x * sigmoid(1.702 x). Each pattern roots at
 // the outermost multiply and compares the multiset of factors, so every
 // association order the exporters produce matches.
 //
@@ -19,6 +20,7 @@ namespace {
 constexpr double kSqrt2 = 1.4142135623730951;
 constexpr double kSqrt2OverPi = 0.7978845608028654;
 constexpr double kTanhCubicCoefficient = 0.044715;
+constexpr double kQuickGeluScale = 1.702;
 
 /// True if `value` computes `x * factor` or `x / divisor` with
 /// `factor = 1 / divisor`.
@@ -118,7 +120,8 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
   }
 };
 
-struct RaiseSilu : OpRewritePattern<MulOp> {
+/// x * sigmoid(x) is silu; x * sigmoid(1.702 x) is CLIP's quick gelu.
+struct RaiseSigmoidGate : OpRewritePattern<MulOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(MulOp root,
@@ -126,21 +129,28 @@ struct RaiseSilu : OpRewritePattern<MulOp> {
     Value lhs = root.getLhs(), rhs = root.getRhs();
     for (int swap = 0; swap < 2; ++swap, std::swap(lhs, rhs)) {
       auto sigmoid = definingOp<SigmoidOp>(rhs);
-      if (!sigmoid || sigmoid.getInput() != lhs)
+      if (!sigmoid)
         continue;
-      auto silu = SiluOp::create(rewriter, root.getLoc(), root.getType(), lhs);
-      copyLayerTag(root, silu);
-      rewriter.replaceOp(root, silu.getResult());
+      Operation *fused = nullptr;
+      if (sigmoid.getInput() == lhs)
+        fused = SiluOp::create(rewriter, root.getLoc(), root.getType(), lhs);
+      else if (isScaledBy(sigmoid.getInput(), lhs, kQuickGeluScale))
+        fused = GeluOp::create(rewriter, root.getLoc(), root.getType(), lhs,
+                               GeluApproximation::sigmoid);
+      if (!fused)
+        continue;
+      copyLayerTag(root, fused);
+      rewriter.replaceOp(root, fused->getResults());
       return success();
     }
-    return rewriter.notifyMatchFailure(root, "not x * sigmoid(x)");
+    return rewriter.notifyMatchFailure(root, "not x * sigmoid(x or 1.702 x)");
   }
 };
 
 } // namespace
 
 void populateActivationPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseGelu, RaiseSilu>(patterns.getContext());
+  patterns.add<RaiseGelu, RaiseSigmoidGate>(patterns.getContext());
 }
 
 } // namespace starch::raise

@@ -70,6 +70,7 @@ template <typename F> void withUnaryKind(UnaryKind kind, F &&f) {
     STARCH_CASE(silu);
     STARCH_CASE(geluErf);
     STARCH_CASE(geluTanh);
+    STARCH_CASE(geluSigmoid);
   }
 #undef STARCH_CASE
 }

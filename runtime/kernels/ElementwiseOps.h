@@ -37,7 +37,8 @@ enum class UnaryKind : uint8_t {
   logicalNot,
   silu,
   geluErf,
-  geluTanh
+  geluTanh,
+  geluSigmoid
 };
 
 enum class BinaryKind : uint8_t {
@@ -123,6 +124,8 @@ STARCH_HOST_DEVICE inline T unaryScalar(T x) {
       return T(0.5) * x *
              (T(1) + std::tanh(T(0.79788456080286535588) *
                                (x + T(0.044715) * x * x * x)));
+    if constexpr (K == UnaryKind::geluSigmoid)
+      return x / (T(1) + std::exp(T(-1.702) * x));
     return x;
   } else {
     if constexpr (K == UnaryKind::neg)

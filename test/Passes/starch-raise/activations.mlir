@@ -102,6 +102,21 @@ func.func @not_silu(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   return %r : tensor<4xf32>
 }
 
+// -----
+
+// CLIP's quick_gelu.
+// CHECK-LABEL: func.func @quick_gelu
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+// CHECK-NEXT: %[[G:.*]] = starch.gelu %[[X]] approximate = sigmoid : tensor<4xf32>
+// CHECK-NEXT: return %[[G]]
+func.func @quick_gelu(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %k = starch.constant dense<1.702> : tensor<4xf32>
+  %kx = starch.mul %x, %k : tensor<4xf32>
+  %s = starch.sigmoid %kx : tensor<4xf32>
+  %r = starch.mul %x, %s : tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
 // The raised functions compute what the originals computed.
 // NUMERICS: gelu_erf_div: same numbers before and after --starch-raise
 // NUMERICS: gelu_erf_mul_broadcast: same numbers before and after --starch-raise
@@ -109,3 +124,4 @@ func.func @not_silu(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
 // NUMERICS: not_gelu: same numbers before and after --starch-raise
 // NUMERICS: silu: same numbers before and after --starch-raise
 // NUMERICS: not_silu: same numbers before and after --starch-raise
+// NUMERICS: quick_gelu: same numbers before and after --starch-raise

@@ -22,7 +22,8 @@ def Starch_ReduceKind : I32EnumAttr<"ReduceKind", "reduction combiner", [
 
 def Starch_GeluApproximation : I32EnumAttr<"GeluApproximation",
     "how gelu evaluates the Gaussian CDF", [
-      I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"tanh", 1>]> {
+      I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"tanh", 1>,
+      I32EnumAttrCase<"sigmoid", 2>]> {
   let cppNamespace = "::starch";
 }
 

@@ -122,6 +122,7 @@ def Starch_GeluOp : Starch_Op<"gelu", [Pure, Elementwise, SameOperandsAndResultT
   let description = [{
     `approximate = none`: `x * 0.5 * (1 + erf(x / sqrt(2)))`.
     `approximate = tanh`: `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`.
+    `approximate = sigmoid`: `x * sigmoid(1.702 x)` (CLIP's "quick_gelu").
   }];
   let arguments = (ins Starch_FloatTensor:$input,
                        Starch_GeluApproximation:$approximate);
