@@ -1,0 +1,75 @@
+//===- GraphImporter.h - State of one ONNX graph import ---------*- C++ -*-===//
+#ifndef STARCH_COMPILER_IMPORT_GRAPHIMPORTER_H
+#define STARCH_COMPILER_IMPORT_GRAPHIMPORTER_H
+
+#include "compiler/Import/OnnxImporter.h"
+#include "runtime/Tensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace starch::import {
+
+/// The MLIR element type of an ONNX data type, or null.
+mlir::Type elementTypeFromOnnx(int onnxDataType, mlir::MLIRContext *context);
+
+class GraphImporter {
+public:
+  GraphImporter(mlir::MLIRContext &context, std::string path,
+                const ImportOptions &options);
+
+  mlir::OwningOpRef<mlir::ModuleOp> run(std::string &error);
+
+  // --- Used by NodeImporter -------------------------------------------------
+  /// The value of an ONNX tensor name; null if it is unknown.
+  mlir::Value lookup(const std::string &name, mlir::OpBuilder &builder);
+  /// The folded value of a tensor name, if it is a constant.
+  std::optional<rt::Tensor> constantOf(const std::string &name,
+                                       mlir::OpBuilder &builder);
+  void define(const std::string &name, mlir::Value value);
+  void recordNodeError(const onnx::NodeProto &node, const std::string &message);
+  /// A constant op holding `tensor`.
+  mlir::Value materialize(const rt::Tensor &tensor, mlir::OpBuilder &builder,
+                          mlir::Location loc);
+
+private:
+  bool load(std::string &error);
+  void classifyInitializers();
+  bool declareParams(std::string &error);
+  bool buildSignature(std::string &error);
+  bool importNode(const onnx::NodeProto &node);
+  /// Evaluates new ops whose operands are all constants (shape arithmetic,
+  /// masks built from constants) with the reference interpreter.
+  bool foldConstants(mlir::Operation *after, const onnx::NodeProto &node,
+                     llvm::DenseMap<mlir::Value, mlir::Value> &replaced);
+  void tagLayer(mlir::Operation *after, const onnx::NodeProto &node);
+  void eraseDeadOps();
+  std::string fail(const std::string &message);
+
+  mlir::MLIRContext &context_;
+  std::string path_;
+  std::string baseDir_;
+  const ImportOptions &options_;
+  onnx::ModelProto model_;
+  int64_t opset_ = 0;
+
+  mlir::OwningOpRef<mlir::ModuleOp> module_;
+  mlir::func::FuncOp function_;
+  std::map<std::string, mlir::Value> values_;
+  std::map<std::string, const onnx::TensorProto *> initializers_;
+  /// Initializers that hold model data (starch.param); the rest fold.
+  std::set<std::string> paramInitializers_;
+  std::map<std::string, std::string> paramSymbols_;
+  std::string error_;
+};
+
+} // namespace starch::import
+
+#endif // STARCH_COMPILER_IMPORT_GRAPHIMPORTER_H

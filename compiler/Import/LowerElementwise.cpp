@@ -1,0 +1,324 @@
+//===- LowerElementwise.cpp - ONNX elementwise ops ------------------------===//
+//
+// numpy-broadcasting ONNX ops become explicit `starch.broadcast` + one
+// same-shape starch op; activations without a starch op are decomposed.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Import/GraphImporter.h"
+#include "compiler/Import/NodeImporter.h"
+
+using namespace mlir;
+
+namespace starch::import {
+namespace {
+
+/// Broadcasts every operand to their common shape.
+std::optional<SmallVector<Value>> broadcastAll(NodeImporter &node,
+                                               ArrayRef<Value> values) {
+  auto shape = node.broadcastShape(values);
+  if (!shape)
+    return std::nullopt;
+  SmallVector<Value> result;
+  for (Value value : values)
+    result.push_back(node.broadcastTo(value, *shape));
+  return result;
+}
+
+template <typename OpT>
+Value fold(NodeImporter &node, ArrayRef<Value> operands) {
+  Value acc = operands.front();
+  for (Value next : operands.drop_front())
+    acc = node.create<OpT>(acc.getType(), acc, next);
+  return acc;
+}
+
+/// Binary (or variadic) ops: inputs of one element type, numpy broadcasting.
+template <typename OpT> LogicalResult lowerVariadic(NodeImporter &node) {
+  SmallVector<Value> inputs;
+  for (int i = 0; i < node.numInputs(); ++i) {
+    Value value = node.input(i);
+    if (!value)
+      return failure();
+    inputs.push_back(value);
+  }
+  if (inputs.empty())
+    return node.fail("needs at least one input");
+  for (Value value : inputs)
+    if (elementTypeOf(value) != elementTypeOf(inputs.front()))
+      return node.fail("inputs have different element types");
+  auto operands = broadcastAll(node, inputs);
+  if (!operands)
+    return failure();
+  node.setOutput(0, fold<OpT>(node, *operands));
+  return success();
+}
+
+LogicalResult lowerMean(NodeImporter &node) {
+  SmallVector<Value> inputs;
+  for (int i = 0; i < node.numInputs(); ++i)
+    if (Value value = node.input(i))
+      inputs.push_back(value);
+    else
+      return failure();
+  auto operands = broadcastAll(node, inputs);
+  if (!operands)
+    return failure();
+  Value sum = fold<AddOp>(node, *operands);
+  Value count = node.splat(static_cast<double>(inputs.size()),
+                           elementTypeOf(sum), shapeOf(sum));
+  node.setOutput(0, node.create<DivOp>(sum.getType(), sum, count));
+  return success();
+}
+
+LogicalResult lowerPow(NodeImporter &node) {
+  Value base = node.input(0), exponent = node.input(1);
+  if (!base || !exponent)
+    return failure();
+  exponent = node.convert(exponent, elementTypeOf(base));
+  auto operands = broadcastAll(node, {base, exponent});
+  if (!operands)
+    return failure();
+  node.setOutput(0, node.create<PowOp>((*operands)[0].getType(), (*operands)[0],
+                                       (*operands)[1]));
+  return success();
+}
+
+LogicalResult lowerMod(NodeImporter &node) {
+  Value lhs = node.input(0), rhs = node.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  auto operands = broadcastAll(node, {lhs, rhs});
+  if (!operands)
+    return failure();
+  Value a = (*operands)[0], b = (*operands)[1];
+  Value remainder = node.create<RemOp>(a.getType(), a, b);
+  bool isFloat = llvm::isa<FloatType>(elementTypeOf(a));
+  if (node.intAttr("fmod", 0) == 1 || isFloat) {
+    if (!isFloat || node.intAttr("fmod", 0) == 1) {
+      node.setOutput(0, remainder);
+      return success();
+    }
+    return node.fail("fmod = 0 is only defined for integers");
+  }
+  // Python-style modulo: the result takes the sign of the divisor.
+  auto boolType = node.tensorType(shapeOf(a), node.builder().getI1Type());
+  Value zero = node.splat(0, elementTypeOf(a), shapeOf(a));
+  Value nonZero = node.create<CompareOp>(boolType, CompareDirection::ne,
+                                         remainder, zero);
+  Value remNegative = node.create<CompareOp>(boolType, CompareDirection::lt,
+                                             remainder, zero);
+  Value divNegative =
+      node.create<CompareOp>(boolType, CompareDirection::lt, b, zero);
+  Value signsDiffer = node.create<XorOp>(boolType, remNegative, divNegative);
+  Value adjust = node.create<AndOp>(boolType, nonZero, signsDiffer);
+  Value shifted = node.create<AddOp>(a.getType(), remainder, b);
+  node.setOutput(0, node.create<SelectOp>(a.getType(), adjust, shifted, remainder));
+  return success();
+}
+
+template <CompareDirection direction>
+LogicalResult lowerCompare(NodeImporter &node) {
+  Value lhs = node.input(0), rhs = node.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  auto operands = broadcastAll(node, {lhs, rhs});
+  if (!operands)
+    return failure();
+  Value a = (*operands)[0];
+  node.setOutput(0, node.create<CompareOp>(
+                        node.tensorType(shapeOf(a), node.builder().getI1Type()),
+                        direction, a, (*operands)[1]));
+  return success();
+}
+
+template <typename OpT> LogicalResult lowerUnary(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  node.setOutput(0, node.create<OpT>(x.getType(), x));
+  return success();
+}
+
+LogicalResult lowerIdentity(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  node.setOutput(0, x);
+  return success();
+}
+
+LogicalResult lowerDropout(NodeImporter &node) {
+  // Inference semantics: the input passes through; a requested mask is all
+  // ones.
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  node.setOutput(0, x);
+  if (node.numOutputs() > 1)
+    node.setOutput(1, node.splat(1, node.builder().getI1Type(), shapeOf(x)));
+  return success();
+}
+
+LogicalResult lowerIsNaN(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  node.setOutput(0, node.create<CompareOp>(
+                        node.tensorType(shapeOf(x), node.builder().getI1Type()),
+                        CompareDirection::ne, x, x));
+  return success();
+}
+
+LogicalResult lowerCast(NodeImporter &node, Type to) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  if (!to)
+    return node.fail("casts to this data type are not supported");
+  node.setOutput(0, node.convert(x, to));
+  return success();
+}
+
+LogicalResult lowerCastTo(NodeImporter &node) {
+  if (!node.hasAttribute("to"))
+    return node.fail("attribute 'to' is required");
+  return lowerCast(node, elementTypeFromOnnx(node.intAttr("to", 0),
+                                             node.context()));
+}
+
+LogicalResult lowerCastLike(NodeImporter &node) {
+  Value like = node.input(1);
+  return like ? lowerCast(node, elementTypeOf(like)) : failure();
+}
+
+LogicalResult lowerWhere(NodeImporter &node) {
+  Value condition = node.input(0), onTrue = node.input(1),
+        onFalse = node.input(2);
+  if (!condition || !onTrue || !onFalse)
+    return failure();
+  auto operands = broadcastAll(node, {condition, onTrue, onFalse});
+  if (!operands)
+    return failure();
+  Value a = (*operands)[1];
+  node.setOutput(0, node.create<SelectOp>(a.getType(), (*operands)[0], a,
+                                          (*operands)[2]));
+  return success();
+}
+
+/// Clip: min and max come from inputs (opset >= 11) or attributes.
+LogicalResult lowerClip(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  Type elementType = elementTypeOf(x);
+  Value result = x;
+  auto bound = [&](int index, StringRef attr) -> Value {
+    if (node.opset() < 11) {
+      if (!node.hasAttribute(attr))
+        return {};
+      return node.splat(node.floatAttr(attr, 0), elementType, shapeOf(x));
+    }
+    if (!node.hasInput(index))
+      return {};
+    Value value = node.input(index);
+    return node.broadcastTo(value, shapeOf(x));
+  };
+  if (Value low = bound(1, "min"))
+    result = node.create<MaxOp>(x.getType(), result, low);
+  if (Value high = bound(2, "max"))
+    result = node.create<MinOp>(x.getType(), result, high);
+  node.setOutput(0, result);
+  return success();
+}
+
+LogicalResult lowerSoftplus(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  Value one = node.splat(1, elementTypeOf(x), shapeOf(x));
+  Value exp = node.create<ExpOp>(x.getType(), x);
+  Value sum = node.create<AddOp>(x.getType(), exp, one);
+  node.setOutput(0, node.create<LogOp>(x.getType(), sum));
+  return success();
+}
+
+LogicalResult lowerLeakyRelu(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  Value zero = node.splat(0, elementTypeOf(x), shapeOf(x));
+  Value alpha =
+      node.splat(node.floatAttr("alpha", 0.01f), elementTypeOf(x), shapeOf(x));
+  Value negative = node.create<CompareOp>(
+      node.tensorType(shapeOf(x), node.builder().getI1Type()),
+      CompareDirection::lt, x, zero);
+  Value scaled = node.create<MulOp>(x.getType(), x, alpha);
+  node.setOutput(0, node.create<SelectOp>(x.getType(), negative, scaled, x));
+  return success();
+}
+
+LogicalResult lowerGelu(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  std::string approximate = node.stringAttr("approximate", "none");
+  if (approximate != "none" && approximate != "tanh")
+    return node.fail("approximate = '" + approximate +
+                     "' (expected 'none' or 'tanh')");
+  node.setOutput(0, node.create<GeluOp>(x.getType(), x,
+                                        approximate == "tanh"
+                                            ? GeluApproximation::tanh
+                                            : GeluApproximation::none));
+  return success();
+}
+
+} // namespace
+
+void registerElementwiseLowerings(llvm::StringMap<Lowering> &table) {
+  table["Add"] = lowerVariadic<AddOp>;
+  table["Sum"] = lowerVariadic<AddOp>;
+  table["Sub"] = lowerVariadic<SubOp>;
+  table["Mul"] = lowerVariadic<MulOp>;
+  table["Div"] = lowerVariadic<DivOp>;
+  table["Max"] = lowerVariadic<MaxOp>;
+  table["Min"] = lowerVariadic<MinOp>;
+  table["And"] = lowerVariadic<AndOp>;
+  table["Or"] = lowerVariadic<OrOp>;
+  table["Xor"] = lowerVariadic<XorOp>;
+  table["Pow"] = lowerPow;
+  table["Mod"] = lowerMod;
+  table["Equal"] = lowerCompare<CompareDirection::eq>;
+  table["Less"] = lowerCompare<CompareDirection::lt>;
+  table["LessOrEqual"] = lowerCompare<CompareDirection::le>;
+  table["Greater"] = lowerCompare<CompareDirection::gt>;
+  table["GreaterOrEqual"] = lowerCompare<CompareDirection::ge>;
+  table["Neg"] = lowerUnary<NegOp>;
+  table["Abs"] = lowerUnary<AbsOp>;
+  table["Exp"] = lowerUnary<ExpOp>;
+  table["Log"] = lowerUnary<LogOp>;
+  table["Sqrt"] = lowerUnary<SqrtOp>;
+  table["Reciprocal"] = lowerUnary<ReciprocalOp>;
+  table["Tanh"] = lowerUnary<TanhOp>;
+  table["Erf"] = lowerUnary<ErfOp>;
+  table["Sin"] = lowerUnary<SinOp>;
+  table["Cos"] = lowerUnary<CosOp>;
+  table["Sigmoid"] = lowerUnary<SigmoidOp>;
+  table["Relu"] = lowerUnary<ReluOp>;
+  table["Floor"] = lowerUnary<FloorOp>;
+  table["Ceil"] = lowerUnary<CeilOp>;
+  table["Sign"] = lowerUnary<SignOp>;
+  table["Not"] = lowerUnary<NotOp>;
+  table["Identity"] = lowerIdentity;
+  table["Dropout"] = lowerDropout;
+  table["IsNaN"] = lowerIsNaN;
+  table["Mean"] = lowerMean;
+  table["Cast"] = lowerCastTo;
+  table["CastLike"] = lowerCastLike;
+  table["Where"] = lowerWhere;
+  table["Clip"] = lowerClip;
+  table["Softplus"] = lowerSoftplus;
+  table["LeakyRelu"] = lowerLeakyRelu;
+  table["Gelu"] = lowerGelu;
+}
+
+} // namespace starch::import

@@ -1,0 +1,239 @@
+//===- LowerNeuralNet.cpp - ONNX contractions, convolutions, norms --------===//
+#include "compiler/Import/NodeImporter.h"
+
+#include <numeric>
+
+using namespace mlir;
+
+namespace starch::import {
+namespace {
+
+int64_t product(ArrayRef<int64_t> dims) {
+  return std::accumulate(dims.begin(), dims.end(), int64_t{1},
+                         std::multiplies<int64_t>());
+}
+
+/// numpy matmul: 1-D operands gain and lose a unit dimension, batch
+/// dimensions broadcast. A 2-D right operand (a weight) is not broadcast:
+/// the left operand's batch dimensions fold into its rows instead.
+Value buildMatmul(NodeImporter &node, Value lhs, Value rhs) {
+  Type elementType = elementTypeOf(lhs);
+  bool lhsVector = shapeOf(lhs).size() == 1, rhsVector = shapeOf(rhs).size() == 1;
+  if (lhsVector)
+    lhs = node.reshape(lhs, {1, shapeOf(lhs)[0]});
+  if (rhsVector)
+    rhs = node.reshape(rhs, {shapeOf(rhs)[0], 1});
+  ArrayRef<int64_t> a = shapeOf(lhs), b = shapeOf(rhs);
+  int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
+  if (b[b.size() - 2] != k) {
+    node.fail("operands " + std::to_string(m) + "x" + std::to_string(k) +
+              " and " + std::to_string(b[b.size() - 2]) + "x" +
+              std::to_string(n) + " do not contract");
+    return {};
+  }
+  SmallVector<int64_t> batch;
+  Value result;
+  if (b.size() == 2) {
+    batch.assign(a.begin(), a.end() - 2);
+    Value rows = node.reshape(lhs, {product(batch) * m, k});
+    result = node.create<MatmulOp>(
+        node.tensorType({product(batch) * m, n}, elementType), rows, rhs);
+  } else {
+    // Broadcast the batch dimensions of both operands.
+    Value lhsBatch = node.splat(0, node.builder().getI1Type(), a.drop_back(2));
+    Value rhsBatch = node.splat(0, node.builder().getI1Type(), b.drop_back(2));
+    auto shape = node.broadcastShape({lhsBatch, rhsBatch});
+    lhsBatch.getDefiningOp()->erase();
+    rhsBatch.getDefiningOp()->erase();
+    if (!shape)
+      return {};
+    batch = *shape;
+    SmallVector<int64_t> lhsShape(batch), rhsShape(batch);
+    lhsShape.append({m, k});
+    rhsShape.append({k, n});
+    lhs = node.broadcastTo(lhs, lhsShape);
+    rhs = node.broadcastTo(rhs, rhsShape);
+    SmallVector<int64_t> out(batch);
+    out.append({m, n});
+    result = node.create<MatmulOp>(node.tensorType(out, elementType), lhs, rhs);
+  }
+  SmallVector<int64_t> out(batch);
+  if (!lhsVector)
+    out.push_back(m);
+  if (!rhsVector)
+    out.push_back(n);
+  return node.reshape(result, out);
+}
+
+LogicalResult lowerMatMul(NodeImporter &node) {
+  Value lhs = node.input(0), rhs = node.input(1);
+  if (!lhs || !rhs)
+    return failure();
+  if (!isa<FloatType>(elementTypeOf(lhs)) || elementTypeOf(lhs) != elementTypeOf(rhs))
+    return node.fail("operands must be floats of one type");
+  Value result = buildMatmul(node, lhs, rhs);
+  if (!result)
+    return failure();
+  node.setOutput(0, result);
+  return success();
+}
+
+Value transpose2d(NodeImporter &node, Value value) {
+  ArrayRef<int64_t> dims = shapeOf(value);
+  return node.create<TransposeOp>(
+      node.tensorType({dims[1], dims[0]}, elementTypeOf(value)), value,
+      node.builder().getDenseI64ArrayAttr({1, 0}));
+}
+
+LogicalResult lowerGemm(NodeImporter &node) {
+  Value a = node.input(0), b = node.input(1);
+  if (!a || !b)
+    return failure();
+  if (shapeOf(a).size() != 2 || shapeOf(b).size() != 2)
+    return node.fail("A and B must be matrices");
+  if (node.intAttr("transA", 0))
+    a = transpose2d(node, a);
+  if (node.intAttr("transB", 0))
+    b = transpose2d(node, b);
+  Value product = buildMatmul(node, a, b);
+  if (!product)
+    return failure();
+  Type elementType = elementTypeOf(product);
+  float alpha = node.floatAttr("alpha", 1.0f), beta = node.floatAttr("beta", 1.0f);
+  if (alpha != 1.0f)
+    product = node.create<MulOp>(
+        product.getType(), product,
+        node.splat(alpha, elementType, shapeOf(product)));
+  if (node.hasInput(2) && beta != 0.0f) {
+    Value c = node.broadcastTo(node.input(2), shapeOf(product));
+    if (beta != 1.0f)
+      c = node.create<MulOp>(c.getType(), c,
+                             node.splat(beta, elementType, shapeOf(c)));
+    product = node.create<AddOp>(product.getType(), product, c);
+  }
+  node.setOutput(0, product);
+  return success();
+}
+
+LogicalResult lowerConv(NodeImporter &node) {
+  Value x = node.input(0), w = node.input(1);
+  if (!x || !w)
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(x), filter = shapeOf(w);
+  int64_t spatial = static_cast<int64_t>(in.size()) - 2;
+  if (spatial < 1 || filter.size() != in.size())
+    return node.fail("input and weight must be N x C x spatial... of one rank");
+  auto listOr = [&](StringRef name, int64_t fill, int64_t count) {
+    SmallVector<int64_t> values = node.intsAttr(name);
+    if (values.empty())
+      values.assign(count, fill);
+    return values;
+  };
+  SmallVector<int64_t> strides = listOr("strides", 1, spatial);
+  SmallVector<int64_t> dilations = listOr("dilations", 1, spatial);
+  SmallVector<int64_t> pads = listOr("pads", 0, 2 * spatial);
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial)
+    return node.fail("strides, dilations and pads do not match " +
+                     std::to_string(spatial) + " spatial dimensions");
+  SmallVector<int64_t> low(pads.begin(), pads.begin() + spatial),
+      high(pads.begin() + spatial, pads.end());
+  std::string autoPad = node.stringAttr("auto_pad", "NOTSET");
+  SmallVector<int64_t> out{in[0], filter[0]};
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t span = dilations[i] * (filter[i + 2] - 1) + 1;
+    if (autoPad == "VALID") {
+      low[i] = high[i] = 0;
+    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      int64_t target = (in[i + 2] + strides[i] - 1) / strides[i];
+      int64_t total =
+          std::max<int64_t>(0, (target - 1) * strides[i] + span - in[i + 2]);
+      low[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      high[i] = total - low[i];
+    } else if (autoPad != "NOTSET") {
+      return node.fail("auto_pad '" + autoPad + "' is not an ONNX value");
+    }
+    int64_t padded = in[i + 2] + low[i] + high[i];
+    if (padded < span)
+      return node.fail("the kernel does not fit the padded input");
+    out.push_back((padded - span) / strides[i] + 1);
+  }
+  auto &b = node.builder();
+  Value result = node.create<ConvOp>(
+      node.tensorType(out, elementTypeOf(x)), x, w,
+      b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(low),
+      b.getDenseI64ArrayAttr(high), b.getDenseI64ArrayAttr(dilations),
+      node.intAttr("group", 1));
+  if (node.hasInput(2)) {
+    Value bias = node.input(2);
+    Value expanded = node.create<BroadcastOp>(
+        result.getType(), bias, b.getDenseI64ArrayAttr({1}));
+    result = node.create<AddOp>(result.getType(), result, expanded);
+  }
+  node.setOutput(0, result);
+  return success();
+}
+
+LogicalResult lowerLayerNormalization(NodeImporter &node) {
+  Value x = node.input(0), scale = node.input(1);
+  if (!x || !scale)
+    return failure();
+  for (int i = 1; i < node.numOutputs(); ++i)
+    if (!node.node().output(i).empty())
+      return node.fail("only the normalised output is supported (not Mean or "
+                       "InvStdDev)");
+  ArrayRef<int64_t> dims = shapeOf(x);
+  auto axis = node.axis(node.intAttr("axis", -1), dims.size());
+  if (!axis)
+    return failure();
+  ArrayRef<int64_t> normalized = dims.drop_front(*axis);
+  Value bias = node.hasInput(2) ? node.input(2)
+                                : node.splat(0, elementTypeOf(x), normalized);
+  scale = node.broadcastTo(scale, normalized);
+  bias = node.broadcastTo(bias, normalized);
+  node.setOutput(0, node.create<LayerNormOp>(
+                        x.getType(), x, scale, bias,
+                        node.builder().getI64IntegerAttr(*axis),
+                        node.builder().getF64FloatAttr(
+                            node.floatAttr("epsilon", 1e-5f))));
+  return success();
+}
+
+template <typename OpT> LogicalResult lowerSoftmax(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  ArrayRef<int64_t> dims = shapeOf(x);
+  if (node.opset() >= 13) {
+    auto axis = node.axis(node.intAttr("axis", -1), dims.size());
+    if (!axis)
+      return failure();
+    node.setOutput(0, node.create<OpT>(x.getType(), x, *axis));
+    return success();
+  }
+  // Before opset 13 the input is coerced to 2-D at `axis`.
+  int64_t axis = node.intAttr("axis", 1);
+  if (axis < 0)
+    axis += dims.size();
+  if (axis < 0 || axis > static_cast<int64_t>(dims.size()))
+    return node.fail("axis is out of range");
+  Value flat = node.reshape(x, {product(dims.take_front(axis)),
+                                product(dims.drop_front(axis))});
+  Value result = node.create<OpT>(flat.getType(), flat, 1);
+  node.setOutput(0, node.reshape(result, dims));
+  return success();
+}
+
+} // namespace
+
+void registerNeuralNetLowerings(llvm::StringMap<Lowering> &table) {
+  table["MatMul"] = lowerMatMul;
+  table["Gemm"] = lowerGemm;
+  table["Conv"] = lowerConv;
+  table["LayerNormalization"] = lowerLayerNormalization;
+  table["Softmax"] = lowerSoftmax<SoftmaxOp>;
+  table["LogSoftmax"] = lowerSoftmax<LogSoftmaxOp>;
+}
+
+} // namespace starch::import

@@ -1,0 +1,536 @@
+//===- OnnxImporter.cpp - ONNX models to starch IR ------------------------===//
+#include "compiler/Import/GraphImporter.h"
+#include "compiler/Import/NodeImporter.h"
+#include "compiler/Interpreter/Interpreter.h"
+#include "runtime/io/OnnxTensor.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
+
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace mlir;
+
+namespace starch::import {
+
+Type elementTypeFromOnnx(int onnxDataType, MLIRContext *context) {
+  std::optional<rt::DType> dtype = rt::dtypeFromOnnx(onnxDataType);
+  return dtype ? interp::mlirTypeOf(*dtype, context) : Type();
+}
+
+namespace {
+
+bool isFloatType(int onnxDataType) {
+  using P = onnx::TensorProto;
+  return onnxDataType == P::FLOAT || onnxDataType == P::DOUBLE ||
+         onnxDataType == P::FLOAT16 || onnxDataType == P::BFLOAT16;
+}
+
+int64_t elementCount(const onnx::TensorProto &proto) {
+  int64_t count = 1;
+  for (int64_t size : proto.dims())
+    count *= size;
+  return count;
+}
+
+/// Valid, readable MLIR symbol text for an initializer name.
+std::string symbolFor(const std::string &name) {
+  std::string symbol;
+  for (char c : name)
+    symbol += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+               c == '.' || c == '$')
+                  ? c
+                  : '_';
+  if (symbol.empty() || std::isdigit(static_cast<unsigned char>(symbol[0])))
+    symbol = "p_" + symbol;
+  return symbol;
+}
+
+/// NodeProto.metadata_props (field 9) is newer than Debian's libonnx, so it
+/// arrives as unknown fields; each is a serialized StringStringEntryProto.
+std::vector<std::pair<std::string, std::string>>
+nodeMetadata(const onnx::NodeProto &node) {
+  constexpr int kMetadataPropsField = 9;
+  std::vector<std::pair<std::string, std::string>> entries;
+  const auto &unknown = node.unknown_fields();
+  for (int i = 0; i < unknown.field_count(); ++i) {
+    const auto &field = unknown.field(i);
+    if (field.number() != kMetadataPropsField ||
+        field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED)
+      continue;
+    onnx::StringStringEntryProto entry;
+    if (entry.ParseFromString(field.length_delimited()))
+      entries.emplace_back(entry.key(), entry.value());
+  }
+  return entries;
+}
+
+/// "model.model.layers.3" for an op inside that layer: from the dynamo
+/// exporter's name scopes, else from a TorchScript node name
+/// ("/model/model/layers.3/mlp/..."), else nothing.
+std::optional<std::string> layerOfNode(const onnx::NodeProto &node) {
+  static llvm::Regex layerPath("^(.*\\.)?(layers|layer|h|blocks)\\.[0-9]+$");
+  static llvm::Regex layerComponent("^(layers|layer|h|blocks)\\.[0-9]+$");
+  for (const auto &[key, value] : nodeMetadata(node)) {
+    if (key != "pkg.torch.onnx.name_scopes")
+      continue;
+    // A Python list literal of quoted scope names, outermost first.
+    std::optional<std::string> innermost;
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(value).split(parts, ',');
+    for (llvm::StringRef part : parts) {
+      llvm::StringRef scope = part.trim(" []'\"");
+      if (layerPath.match(scope))
+        innermost = scope.str();
+    }
+    if (innermost)
+      return innermost;
+  }
+  llvm::SmallVector<llvm::StringRef> components;
+  llvm::StringRef(node.name()).split(components, '/', -1, false);
+  std::string prefix;
+  for (llvm::StringRef component : components) {
+    prefix += (prefix.empty() ? "" : ".") + component.str();
+    if (layerComponent.match(component))
+      return prefix;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+GraphImporter::GraphImporter(MLIRContext &context, std::string path,
+                             const ImportOptions &options)
+    : context_(context), path_(std::move(path)), options_(options) {
+  if (auto slash = path_.find_last_of('/'); slash != std::string::npos)
+    baseDir_ = path_.substr(0, slash);
+}
+
+std::string GraphImporter::fail(const std::string &message) {
+  return path_ + ": " + message;
+}
+
+void GraphImporter::recordNodeError(const onnx::NodeProto &node,
+                                    const std::string &message) {
+  if (!error_.empty())
+    return;
+  error_ = fail("node '" + node.name() + "' (" + node.op_type() + "): " +
+                message);
+}
+
+bool GraphImporter::load(std::string &error) {
+  std::ifstream file(path_, std::ios::binary);
+  if (!file) {
+    error = fail("cannot open the file");
+    return false;
+  }
+  if (!model_.ParseFromIstream(&file)) {
+    error = fail("not a valid ONNX model (the protobuf does not parse; is the "
+                 "file truncated?)");
+    return false;
+  }
+  if (!model_.has_graph() || model_.graph().node_size() == 0) {
+    error = fail("the model has no graph nodes");
+    return false;
+  }
+  for (const auto &opset : model_.opset_import())
+    if (opset.domain().empty() || opset.domain() == "ai.onnx")
+      opset_ = opset.version();
+  if (opset_ == 0) {
+    error = fail("the model imports no version of the default ONNX opset");
+    return false;
+  }
+  for (const auto &initializer : model_.graph().initializer())
+    initializers_[initializer.name()] = &initializer;
+  return true;
+}
+
+void GraphImporter::classifyInitializers() {
+  // Weights of contractions, convolutions, embeddings and norms are model
+  // data even when an exporter names them "onnx::MatMul_12" or "val_110";
+  // everything else with a module path name is too. Scalars, masks, rotary
+  // tables and shape constants stay constants so that they fold.
+  static const std::map<std::string, std::vector<int>> weightOperands = {
+      {"MatMul", {0, 1}}, {"Gemm", {1, 2}}, {"Conv", {1, 2}},
+      {"Gather", {0}},     {"LayerNormalization", {1, 2}}};
+  for (const auto &node : model_.graph().node()) {
+    auto it = weightOperands.find(node.op_type());
+    if (it == weightOperands.end())
+      continue;
+    for (int index : it->second)
+      if (index < node.input_size() && initializers_.count(node.input(index)))
+        paramInitializers_.insert(node.input(index));
+  }
+  for (auto &[name, proto] : initializers_) {
+    bool modulePath = name.find('.') != std::string::npos &&
+                      name.rfind("onnx::", 0) != 0;
+    if (modulePath)
+      paramInitializers_.insert(name);
+  }
+  for (auto it = paramInitializers_.begin(); it != paramInitializers_.end();) {
+    const onnx::TensorProto *proto = initializers_[*it];
+    if (!isFloatType(proto->data_type()) || elementCount(*proto) <= 1)
+      it = paramInitializers_.erase(it);
+    else
+      ++it;
+  }
+}
+
+bool GraphImporter::declareParams(std::string &error) {
+  OpBuilder builder(&context_);
+  builder.setInsertionPointToEnd(module_->getBody());
+  std::set<std::string> used;
+  for (const std::string &name : paramInitializers_) {
+    const onnx::TensorProto &proto = *initializers_[name];
+    Type elementType = elementTypeFromOnnx(proto.data_type(), &context_);
+    llvm::SmallVector<int64_t> shape(proto.dims().begin(), proto.dims().end());
+    // Data stays in the file; check now that it is there, so that a broken
+    // model fails at import rather than at the first training step.
+    if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+      std::string location;
+      int64_t offset = 0, length = -1;
+      for (const auto &entry : proto.external_data()) {
+        if (entry.key() == "location")
+          location = entry.value();
+        else if (entry.key() == "offset")
+          offset = std::strtoll(entry.value().c_str(), nullptr, 10);
+        else if (entry.key() == "length")
+          length = std::strtoll(entry.value().c_str(), nullptr, 10);
+      }
+      std::string dataPath = baseDir_.empty() ? location : baseDir_ + "/" + location;
+      struct stat info;
+      if (location.empty() || ::stat(dataPath.c_str(), &info) != 0) {
+        error = fail("initializer '" + name + "' keeps its data in '" +
+                     dataPath + "', which does not exist");
+        return false;
+      }
+      int64_t bytes = length >= 0 ? length
+                                  : elementCount(proto) *
+                                        static_cast<int64_t>(rt::dtypeSize(
+                                            *rt::dtypeFromOnnx(proto.data_type())));
+      if (offset + bytes > static_cast<int64_t>(info.st_size)) {
+        error = fail("initializer '" + name + "' needs bytes " +
+                     std::to_string(offset) + ".." +
+                     std::to_string(offset + bytes) + " of '" + dataPath +
+                     "', which has only " + std::to_string(info.st_size));
+        return false;
+      }
+    }
+    std::string symbol = symbolFor(name);
+    while (!used.insert(symbol).second)
+      symbol += "_";
+    paramSymbols_[name] = symbol;
+    auto param = ParamOp::create(builder, builder.getUnknownLoc(), symbol,
+                                 RankedTensorType::get(shape, elementType),
+                                 symbol == name ? StringAttr()
+                                                : builder.getStringAttr(name),
+                                 /*frozen=*/false, /*buffer=*/false);
+    (void)param;
+  }
+  return true;
+}
+
+bool GraphImporter::buildSignature(std::string &error) {
+  llvm::SmallVector<Type> argTypes;
+  llvm::SmallVector<std::string> argNames;
+  for (const auto &input : model_.graph().input()) {
+    if (initializers_.count(input.name()))
+      continue; // old exporters list initializers as inputs too
+    const auto &tensor = input.type().tensor_type();
+    Type elementType = elementTypeFromOnnx(tensor.elem_type(), &context_);
+    if (!input.type().has_tensor_type() || !elementType) {
+      error = fail("graph input '" + input.name() +
+                   "' is not a tensor of a supported element type");
+      return false;
+    }
+    if (!tensor.has_shape()) {
+      error = fail("graph input '" + input.name() +
+                   "' has no rank; static shapes are required");
+      return false;
+    }
+    llvm::SmallVector<int64_t> shape;
+    auto given = options_.inputShapes.find(input.name());
+    for (int d = 0; d < tensor.shape().dim_size(); ++d) {
+      const auto &dim = tensor.shape().dim(d);
+      if (given != options_.inputShapes.end()) {
+        if (given->second.size() != static_cast<size_t>(tensor.shape().dim_size())) {
+          error = fail("--input-shape for '" + input.name() + "' has rank " +
+                       std::to_string(given->second.size()) +
+                       " but the input has rank " +
+                       std::to_string(tensor.shape().dim_size()));
+          return false;
+        }
+        if (dim.has_dim_value() && dim.dim_value() != given->second[d]) {
+          error = fail("--input-shape for '" + input.name() + "' sets dimension " +
+                       std::to_string(d) + " to " + std::to_string(given->second[d]) +
+                       " but the file fixes it to " + std::to_string(dim.dim_value()));
+          return false;
+        }
+        shape.push_back(given->second[d]);
+      } else if (dim.has_dim_value() && dim.dim_value() > 0) {
+        shape.push_back(dim.dim_value());
+      } else {
+        error = fail("graph input '" + input.name() + "' dimension " +
+                     std::to_string(d) + " is symbolic ('" + dim.dim_param() +
+                     "'); give it with --input-shape " + input.name() + "=AxB...");
+        return false;
+      }
+    }
+    argTypes.push_back(RankedTensorType::get(shape, elementType));
+    argNames.push_back(input.name());
+  }
+  OpBuilder builder(&context_);
+  builder.setInsertionPointToEnd(module_->getBody());
+  // Result types are known once the body is built; start with none.
+  function_ = func::FuncOp::create(builder, builder.getUnknownLoc(), "forward",
+                                   builder.getFunctionType(argTypes, {}));
+  Block *entry = function_.addEntryBlock();
+  for (auto [index, name] : llvm::enumerate(argNames)) {
+    function_.setArgAttr(index, "starch.name", builder.getStringAttr(name));
+    values_[name] = entry->getArgument(index);
+  }
+  return true;
+}
+
+Value GraphImporter::materialize(const rt::Tensor &tensor, OpBuilder &builder,
+                                 Location loc) {
+  Type elementType = interp::mlirTypeOf(tensor.dtype(), &context_);
+  auto type = RankedTensorType::get(tensor.shape(), elementType);
+  return ConstantOp::create(builder, loc, interp::attrFromTensor(tensor, type));
+}
+
+Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
+  if (auto it = values_.find(name); it != values_.end())
+    return it->second;
+  auto initializer = initializers_.find(name);
+  if (initializer == initializers_.end())
+    return {};
+  Value value;
+  if (paramInitializers_.count(name)) {
+    auto symbol = paramSymbols_[name];
+    auto param = module_->lookupSymbol<ParamOp>(symbol);
+    value = ReadParamOp::create(builder, builder.getUnknownLoc(),
+                                param.getType(),
+                                FlatSymbolRefAttr::get(&context_, symbol));
+  } else {
+    rt::Tensor tensor;
+    std::string error;
+    if (!rt::decodeOnnxTensor(*initializer->second, baseDir_, tensor, error)) {
+      if (error_.empty())
+        error_ = fail("initializer '" + name + "': " + error);
+      return {};
+    }
+    value = materialize(tensor, builder, builder.getUnknownLoc());
+  }
+  values_[name] = value;
+  return value;
+}
+
+/// The value of `value` if it is a constant or a broadcast of one. Broadcasts
+/// are not folded into the IR (a folded expansion is large and hides the
+/// broadcast from pattern matching), but ops consuming them still fold.
+static std::optional<rt::Tensor> constantValue(Value value) {
+  if (auto constant = value.getDefiningOp<ConstantOp>())
+    return interp::tensorFromAttr(constant.getValue());
+  auto broadcast = value.getDefiningOp<BroadcastOp>();
+  if (!broadcast || !broadcast.getInput().getDefiningOp<ConstantOp>())
+    return std::nullopt;
+  llvm::SmallVector<rt::Tensor> results;
+  rt::Tensor input = interp::tensorFromAttr(
+      broadcast.getInput().getDefiningOp<ConstantOp>().getValue());
+  if (failed(interp::evaluateOp(broadcast, {input}, results)))
+    return std::nullopt;
+  return results.front();
+}
+
+std::optional<rt::Tensor> GraphImporter::constantOf(const std::string &name,
+                                                    OpBuilder &builder) {
+  Value value = lookup(name, builder);
+  if (!value)
+    return std::nullopt;
+  return constantValue(value);
+}
+
+void GraphImporter::define(const std::string &name, Value value) {
+  values_[name] = value;
+}
+
+bool GraphImporter::foldConstants(Operation *after, const onnx::NodeProto &node,
+                                  llvm::DenseMap<Value, Value> &replaced) {
+  Block &body = function_.getBody().front();
+  llvm::SmallVector<Operation *> fresh;
+  for (Operation &op : llvm::make_range(
+           after ? std::next(after->getIterator()) : body.begin(), body.end()))
+    fresh.push_back(&op);
+  for (Operation *op : fresh) {
+    if (isa<ConstantOp, ReadParamOp, BroadcastOp>(op))
+      continue;
+    llvm::SmallVector<rt::Tensor> operands, results;
+    bool allConstant = true;
+    for (Value operand : op->getOperands()) {
+      std::optional<rt::Tensor> value = constantValue(operand);
+      if (!value) {
+        allConstant = false;
+        break;
+      }
+      operands.push_back(std::move(*value));
+    }
+    if (!allConstant)
+      continue;
+    std::string diagnostic;
+    {
+      ScopedDiagnosticHandler capture(&context_, [&](Diagnostic &diag) {
+        if (diagnostic.empty())
+          diagnostic = diag.str();
+        return success();
+      });
+      if (failed(interp::evaluateOp(op, operands, results))) {
+        recordNodeError(node, "folding constants failed: " + diagnostic);
+        return false;
+      }
+    }
+    OpBuilder builder(op);
+    for (auto [result, tensor] : llvm::zip(op->getResults(), results)) {
+      auto type = llvm::cast<RankedTensorType>(result.getType());
+      Value folded = ConstantOp::create(builder, op->getLoc(),
+                                        interp::attrFromTensor(tensor, type));
+      result.replaceAllUsesWith(folded);
+      replaced[result] = folded;
+    }
+    op->erase();
+  }
+  return true;
+}
+
+void GraphImporter::tagLayer(Operation *after, const onnx::NodeProto &node) {
+  std::optional<std::string> layer = layerOfNode(node);
+  bool scoped = node.name().find('/') != std::string::npos ||
+                llvm::any_of(nodeMetadata(node), [](const auto &entry) {
+                  return entry.first == "pkg.torch.onnx.name_scopes";
+                });
+  Block &body = function_.getBody().front();
+  for (Operation &op : llvm::make_range(
+           after ? std::next(after->getIterator()) : body.begin(), body.end())) {
+    if (isa<ConstantOp>(op))
+      continue;
+    if (layer) {
+      op.setAttr(kLayerAttrName, StringAttr::get(&context_, *layer));
+      continue;
+    }
+    if (scoped)
+      continue; // outside every layer (embeddings, final norm, head)
+    // No scope in the file: inherit the layer of the latest tagged operand.
+    for (Value operand : llvm::reverse(op.getOperands()))
+      if (Operation *producer = operand.getDefiningOp())
+        if (Attribute tag = producer->getAttr(kLayerAttrName)) {
+          op.setAttr(kLayerAttrName, tag);
+          break;
+        }
+  }
+}
+
+bool GraphImporter::importNode(const onnx::NodeProto &node) {
+  if (!node.domain().empty() && node.domain() != "ai.onnx") {
+    recordNodeError(node, "ops of domain '" + node.domain() +
+                              "' are not supported (only the default ONNX "
+                              "domain)");
+    return false;
+  }
+  const auto &lowerings = onnxLowerings();
+  auto lowering = lowerings.find(node.op_type());
+  if (lowering == lowerings.end()) {
+    recordNodeError(node, "op type '" + node.op_type() +
+                              "' is not supported by the importer");
+    return false;
+  }
+  Block &body = function_.getBody().front();
+  Operation *last = body.empty() ? nullptr : &body.back();
+  OpBuilder builder = OpBuilder::atBlockEnd(&body);
+  NodeImporter importer(*this, node, builder, opset_);
+  if (failed(lowering->second(importer)) || importer.failed() || !error_.empty()) {
+    if (error_.empty())
+      recordNodeError(node, "could not be imported");
+    return false;
+  }
+  llvm::DenseMap<Value, Value> replaced;
+  if (!foldConstants(last, node, replaced))
+    return false;
+  for (const std::string &output : node.output()) {
+    auto it = values_.find(output);
+    if (it == values_.end())
+      continue;
+    while (replaced.count(it->second))
+      it->second = replaced[it->second];
+  }
+  tagLayer(last, node);
+  return true;
+}
+
+void GraphImporter::eraseDeadOps() {
+  Block &body = function_.getBody().front();
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (!op.hasTrait<OpTrait::IsTerminator>() && op.use_empty())
+      op.erase();
+}
+
+OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
+  if (!load(error))
+    return nullptr;
+  OpBuilder builder(&context_);
+  module_ = ModuleOp::create(builder.getUnknownLoc());
+  // Absolute, so the IR can be moved and still find its weights.
+  llvm::SmallString<256> absolute(path_);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  (*module_)->setAttr(kWeightsAttrName, builder.getStringAttr(absolute));
+  classifyInitializers();
+  if (!declareParams(error) || !buildSignature(error))
+    return nullptr;
+  for (const auto &node : model_.graph().node())
+    if (!importNode(node)) {
+      error = error_;
+      return nullptr;
+    }
+  Block &body = function_.getBody().front();
+  OpBuilder atEnd = OpBuilder::atBlockEnd(&body);
+  llvm::SmallVector<Value> results;
+  for (const auto &output : model_.graph().output()) {
+    Value value = lookup(output.name(), atEnd);
+    if (!value) {
+      error = error_.empty() ? fail("graph output '" + output.name() +
+                                    "' is never computed")
+                             : error_;
+      return nullptr;
+    }
+    results.push_back(value);
+  }
+  func::ReturnOp::create(atEnd, atEnd.getUnknownLoc(), results);
+  function_.setFunctionType(builder.getFunctionType(
+      function_.getArgumentTypes(), ValueRange(results).getTypes()));
+  for (auto [index, output] : llvm::enumerate(model_.graph().output()))
+    function_.setResultAttr(index, "starch.name",
+                            builder.getStringAttr(output.name()));
+  eraseDeadOps();
+  if (failed(mlir::verify(*module_))) {
+    error = fail("the imported IR does not verify (an importer bug; the "
+                 "diagnostic above names the op)");
+    return nullptr;
+  }
+  return std::move(module_);
+}
+
+OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
+                                     const std::string &path,
+                                     const ImportOptions &options,
+                                     std::string &error) {
+  context.loadDialect<StarchDialect, func::FuncDialect>();
+  GraphImporter importer(context, path, options);
+  return importer.run(error);
+}
+
+} // namespace starch::import

@@ -1,0 +1,35 @@
+//===- OnnxImporter.h - ONNX models to starch IR ----------------*- C++ -*-===//
+//
+// Reads an ONNX ModelProto (libonnx) and builds a module with one
+// `func.func @forward`, `starch.param` symbols for the model's weights, static
+// shapes everywhere, shape arithmetic folded, broadcasting made explicit and
+// ops tagged with their transformer layer.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_COMPILER_IMPORT_ONNXIMPORTER_H
+#define STARCH_COMPILER_IMPORT_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace starch::import {
+
+struct ImportOptions {
+  /// Shapes for graph inputs whose dimensions the file leaves symbolic.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+/// Imports the model at `path`. On failure returns null and sets `error` to
+/// one line: "<file>: node '<name>' (<OpType>): <what was expected>".
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &context,
+                                                 const std::string &path,
+                                                 const ImportOptions &options,
+                                                 std::string &error);
+
+} // namespace starch::import
+
+#endif // STARCH_COMPILER_IMPORT_ONNXIMPORTER_H
