@@ -55,31 +55,77 @@ Value peelScale(Value value, double &scale) {
   }
 }
 
-/// If `value` repeats the heads of a B x Hkv x T x D tensor n times
-/// (Hugging Face's repeat_kv), returns that tensor; otherwise `value`.
-Value unrepeatHeads(Value value) {
-  auto merge = definingOp<ReshapeOp>(value);
-  auto expand = merge ? definingOp<BroadcastOp>(merge.getInput()) : BroadcastOp();
+/// If `expanded` is broadcast(reshape(k)) taking a B x Hkv x T x D tensor to
+/// B x Hkv x n x T x D (the middle of Hugging Face's repeat_kv), returns k.
+Value unexpandHeads(Value expanded) {
+  auto expand = definingOp<BroadcastOp>(expanded);
   auto split = expand ? definingOp<ReshapeOp>(expand.getInput()) : ReshapeOp();
   if (!split)
-    return value;
+    return {};
   auto base = tensorTypeOf(split.getInput());
-  auto expanded = expand.getType();
-  auto repeated = tensorTypeOf(value);
-  if (base.getRank() != 4 || expanded.getRank() != 5 ||
+  auto type = expand.getType();
+  if (base.getRank() != 4 || type.getRank() != 5 ||
       expand.getDims() != ArrayRef<int64_t>{0, 1, 2, 3, 4} ||
       split.getType().getShape() !=
           ArrayRef<int64_t>{base.getDimSize(0), base.getDimSize(1), 1,
                             base.getDimSize(2), base.getDimSize(3)} ||
-      expanded.getDimSize(0) != base.getDimSize(0) ||
-      expanded.getDimSize(1) != base.getDimSize(1) ||
-      repeated.getDimSize(1) != base.getDimSize(1) * expanded.getDimSize(2))
-    return value;
+      type.getDimSize(0) != base.getDimSize(0) ||
+      type.getDimSize(1) != base.getDimSize(1))
+    return {};
   return split.getInput();
 }
 
+/// If `value` repeats the heads of a B x Hkv x T x D tensor n times
+/// (repeat_kv: reshape, broadcast, reshape), returns that tensor; otherwise
+/// `value`.
+Value unrepeatHeads(Value value) {
+  auto merge = definingOp<ReshapeOp>(value);
+  if (!merge)
+    return value;
+  Value base = unexpandHeads(merge.getInput());
+  if (!base ||
+      tensorTypeOf(value).getDimSize(1) !=
+          tensorTypeOf(merge.getInput()).getDimSize(1) *
+              tensorTypeOf(merge.getInput()).getDimSize(2))
+    return value;
+  return base;
+}
+
+/// If `value` is k^T spelled through 3-D batched layout, as the dynamo
+/// exporter writes it: reshape(transpose(reshape(x) : (B*H) x T x D,
+/// [0, 2, 1])) : B x H x D x T, returns x's keys (B x Hkv x T x D, head
+/// repetition undone).
+Value matchFlattenedKeyTranspose(Value value, double &scale) {
+  auto outer = definingOp<ReshapeOp>(value);
+  auto transpose = outer ? definingOp<TransposeOp>(outer.getInput()) : TransposeOp();
+  auto inner = transpose ? definingOp<ReshapeOp>(transpose.getInput()) : ReshapeOp();
+  if (!inner || transpose.getPerm() != ArrayRef<int64_t>{0, 2, 1} ||
+      outer.getType().getRank() != 4)
+    return {};
+  Value x = peelScale(inner.getInput(), scale);
+  auto source = tensorTypeOf(x);
+  auto keysT = outer.getType(); // B x H x D x T
+  int64_t rank = source.getRank();
+  if (rank < 4 || source.getDimSize(0) != keysT.getDimSize(0) ||
+      source.getDimSize(rank - 1) != keysT.getDimSize(2) ||
+      source.getDimSize(rank - 2) != keysT.getDimSize(3) ||
+      inner.getType().getDimSize(0) != keysT.getDimSize(0) * keysT.getDimSize(1))
+    return {};
+  if (rank == 4)
+    return source.getDimSize(1) == keysT.getDimSize(1) ? unrepeatHeads(x) : Value();
+  if (rank == 5 &&
+      source.getDimSize(1) * source.getDimSize(2) == keysT.getDimSize(1))
+    return unexpandHeads(x);
+  return {};
+}
+
 struct ScoreParts {
-  Value query, key; // before head repetition, B x H x S x D
+  Value query; // B x Hq x S x D
+  /// Keys before head repetition; when `keyPerm` is set they still need that
+  /// transpose to become B x Hkv x T x D (exporters fuse the head split and
+  /// the k^T transpose into one).
+  Value key;
+  SmallVector<int64_t> keyPerm;
   double scale = 1.0;
 };
 
@@ -90,11 +136,27 @@ std::optional<ScoreParts> matchScores(Value scores) {
   if (!product || product.getType().getRank() != 4)
     return std::nullopt;
   parts.query = peelScale(product.getLhs(), parts.scale);
-  auto transpose =
-      definingOp<TransposeOp>(peelScale(product.getRhs(), parts.scale));
-  if (!transpose || transpose.getPerm() != ArrayRef<int64_t>{0, 1, 3, 2})
+  Value keysT = peelScale(product.getRhs(), parts.scale);
+  if (Value key = matchFlattenedKeyTranspose(keysT, parts.scale)) {
+    parts.key = key;
+    return parts;
+  }
+  auto transpose = definingOp<TransposeOp>(keysT);
+  if (!transpose)
     return std::nullopt;
-  parts.key = unrepeatHeads(peelScale(transpose.getInput(), parts.scale));
+  // k^T = transpose(x, P) means k = transpose(x, Q) with Q = P whose last two
+  // entries are swapped; Q must keep the batch dimension first.
+  SmallVector<int64_t> perm(transpose.getPerm());
+  std::swap(perm[2], perm[3]);
+  if (perm[0] != 0)
+    return std::nullopt;
+  Value source = peelScale(transpose.getInput(), parts.scale);
+  if (perm == SmallVector<int64_t>{0, 1, 2, 3}) {
+    parts.key = unrepeatHeads(source);
+  } else {
+    parts.key = source;
+    parts.keyPerm = perm;
+  }
   return parts;
 }
 
@@ -144,7 +206,21 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (root.getType().getRank() != 4)
       return failure();
-    auto softmax = definingOp<SoftmaxOp>(skipRestating(root.getLhs()));
+    // select(isnan(p), 0, p) guards fully masked rows; causal and full masks
+    // have none, so the guard is an identity there.
+    Value probabilities = skipRestating(root.getLhs());
+    bool nanGuard = false;
+    if (auto select = definingOp<SelectOp>(probabilities)) {
+      auto isNan = definingOp<CompareOp>(select.getCondition());
+      if (isNan && isNan.getDirection() == CompareDirection::ne &&
+          isNan.getLhs() == select.getOnFalse() &&
+          isNan.getRhs() == select.getOnFalse() &&
+          isSplat(select.getOnTrue(), 0.0)) {
+        probabilities = select.getOnFalse();
+        nanGuard = true;
+      }
+    }
+    auto softmax = definingOp<SoftmaxOp>(probabilities);
     if (!softmax || softmax.getAxis() != 3)
       return rewriter.notifyMatchFailure(root, "no softmax over the keys");
     Value scores = skipRestating(softmax.getInput());
@@ -162,8 +238,14 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
       return rewriter.notifyMatchFailure(root, "scores are not scale * q k^T");
 
     Value value = unrepeatHeads(root.getRhs());
-    auto q = tensorTypeOf(parts->query), k = tensorTypeOf(parts->key),
-         v = tensorTypeOf(value);
+    auto q = tensorTypeOf(parts->query), v = tensorTypeOf(value);
+    RankedTensorType k = tensorTypeOf(parts->key);
+    if (!parts->keyPerm.empty()) {
+      SmallVector<int64_t> shape;
+      for (int64_t p : parts->keyPerm)
+        shape.push_back(k.getDimSize(p));
+      k = RankedTensorType::get(shape, k.getElementType());
+    }
     if (q.getRank() != 4 || k != v || k.getDimSize(3) != q.getDimSize(3) ||
         q.getDimSize(1) % k.getDimSize(1) != 0 || q != root.getType() ||
         !std::isfinite(parts->scale) || parts->scale <= 0)
@@ -180,9 +262,20 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
         kind = AttentionMaskKind::additive;
       }
     }
+    if (nanGuard && kind == AttentionMaskKind::additive)
+      return rewriter.notifyMatchFailure(
+          root, "a NaN guard with a general mask may see fully masked rows");
+    Value key = parts->key;
+    if (!parts->keyPerm.empty()) {
+      auto transpose = TransposeOp::create(
+          rewriter, root.getLoc(), k, key,
+          rewriter.getDenseI64ArrayAttr(parts->keyPerm));
+      copyLayerTag(root, transpose);
+      key = transpose;
+    }
     auto attention = AttentionOp::create(
-        rewriter, root.getLoc(), root.getType(), parts->query, parts->key,
-        value, bias, kind, llvm::APFloat(parts->scale));
+        rewriter, root.getLoc(), root.getType(), parts->query, key, value,
+        bias, kind, llvm::APFloat(parts->scale));
     copyLayerTag(root, attention);
     rewriter.replaceOp(root, attention.getResult());
     return success();
