@@ -127,7 +127,27 @@ struct ScoreParts {
   Value key;
   SmallVector<int64_t> keyPerm;
   double scale = 1.0;
+  /// A multiply by a constant applied to the query projection before the
+  /// head split (Whisper scales q_proj's output); folded into `scale`.
+  MulOp queryScale;
 };
+
+/// Looks through the single-use reshapes and transposes that split q into
+/// heads for a single-use multiply by a constant; returns it and its factor.
+MulOp findScaleBeforeHeadSplit(Value query, double &factor) {
+  Value value = query;
+  while (isa_and_nonnull<ReshapeOp, TransposeOp>(value.getDefiningOp()) &&
+         value.hasOneUse())
+    value = value.getDefiningOp()->getOperand(0);
+  auto mul = definingOp<MulOp>(value);
+  if (!mul || value == query || !mul->hasOneUse())
+    return {};
+  if (auto c = splatValue(mul.getRhs())) {
+    factor = *c;
+    return mul;
+  }
+  return {};
+}
 
 /// Matches scale * q k^T in its spellings.
 std::optional<ScoreParts> matchScores(Value scores) {
@@ -136,6 +156,9 @@ std::optional<ScoreParts> matchScores(Value scores) {
   if (!product || product.getType().getRank() != 4)
     return std::nullopt;
   parts.query = peelScale(product.getLhs(), parts.scale);
+  double factor = 1.0;
+  if ((parts.queryScale = findScaleBeforeHeadSplit(parts.query, factor)))
+    parts.scale *= factor;
   Value keysT = peelScale(product.getRhs(), parts.scale);
   if (Value key = matchFlattenedKeyTranspose(keysT, parts.scale)) {
     parts.key = key;
@@ -265,6 +288,8 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
     if (nanGuard && kind == AttentionMaskKind::additive)
       return rewriter.notifyMatchFailure(
           root, "a NaN guard with a general mask may see fully masked rows");
+    if (MulOp queryScale = parts->queryScale)
+      rewriter.replaceAllUsesWith(queryScale.getResult(), queryScale.getLhs());
     Value key = parts->key;
     if (!parts->keyPerm.empty()) {
       auto transpose = TransposeOp::create(
