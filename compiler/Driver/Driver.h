@@ -1,12 +1,16 @@
 //===- Driver.h - starchc's stages and pass pipelines -----------*- C++ -*-===//
 //
-// The driver only assembles pipelines: each `--emit=` stage names how far the
-// model goes (import, then the passes in order). Later stages (training step,
-// code generation, executables) extend the same list.
+// The driver assembles what `starchc` does: read the input (an ONNX file;
+// later a model.json composing several), run the passes up to the requested
+// `--emit=` stage, and write the result atomically. The tool's main() only
+// parses flags into CompileOptions. Later stages (training step, code
+// generation, executables) extend EmitStage and buildPipeline.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_COMPILER_DRIVER_DRIVER_H
 #define STARCH_COMPILER_DRIVER_DRIVER_H
+
+#include "compiler/Import/OnnxImporter.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -24,9 +28,37 @@ enum class EmitStage {
 };
 
 std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
+/// The stage names, for help and error messages ("starch, raised").
+std::string emitStageNames();
 
 /// Adds the passes that take an imported module to `stage`.
 void buildPipeline(mlir::OpPassManager &pm, EmitStage stage);
+
+/// Parses "NAME=AxBx..." (a size may be 0; "NAME=" is a scalar) into
+/// options.inputShapes.
+bool parseInputShape(llvm::StringRef spec, import::ImportOptions &options,
+                     std::string &error);
+/// Parses "NAME=FILE.npy" into options.constantInputs (reads the file).
+bool parseConstantInput(llvm::StringRef spec, import::ImportOptions &options,
+                        std::string &error);
+
+struct CompileOptions {
+  std::string inputPath;
+  /// "-" writes to stdout.
+  std::string outputPath = "-";
+  EmitStage emit = EmitStage::starch;
+  import::ImportOptions import;
+  /// Print the time of each stage to stderr.
+  bool timing = false;
+};
+
+/// Exit statuses of starchc.
+constexpr int kSuccess = 0, kUserError = 2;
+
+/// Runs starchc: import, passes, output. On failure prints one line
+/// "error: <file>: <what>" to stderr, writes no output file, and returns
+/// kUserError.
+int compile(const CompileOptions &options, mlir::MLIRContext &context);
 
 } // namespace starch::driver
 

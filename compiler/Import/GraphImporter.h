@@ -59,6 +59,8 @@ private:
   const ImportOptions &options_;
   onnx::ModelProto model_;
   int64_t opset_ = 0;
+  /// Position of the node being imported, to name unnamed nodes in errors.
+  int currentNodeIndex_ = 0;
 
   mlir::OwningOpRef<mlir::ModuleOp> module_;
   mlir::func::FuncOp function_;

@@ -103,16 +103,17 @@ LogicalResult lowerMod(NodeImporter &node) {
   // Python-style modulo: the result takes the sign of the divisor.
   auto boolType = node.tensorType(shapeOf(a), node.builder().getI1Type());
   Value zero = node.splat(0, elementTypeOf(a), shapeOf(a));
-  Value nonZero = node.create<CompareOp>(boolType, CompareDirection::ne,
-                                         remainder, zero);
-  Value remNegative = node.create<CompareOp>(boolType, CompareDirection::lt,
-                                             remainder, zero);
+  Value nonZero =
+      node.create<CompareOp>(boolType, CompareDirection::ne, remainder, zero);
+  Value remNegative =
+      node.create<CompareOp>(boolType, CompareDirection::lt, remainder, zero);
   Value divNegative =
       node.create<CompareOp>(boolType, CompareDirection::lt, b, zero);
   Value signsDiffer = node.create<XorOp>(boolType, remNegative, divNegative);
   Value adjust = node.create<AndOp>(boolType, nonZero, signsDiffer);
   Value shifted = node.create<AddOp>(a.getType(), remainder, b);
-  node.setOutput(0, node.create<SelectOp>(a.getType(), adjust, shifted, remainder));
+  node.setOutput(
+      0, node.create<SelectOp>(a.getType(), adjust, shifted, remainder));
   return success();
 }
 
@@ -149,10 +150,28 @@ LogicalResult lowerIdentity(NodeImporter &node) {
 
 LogicalResult lowerDropout(NodeImporter &node) {
   // Inference semantics: the input passes through; a requested mask is all
-  // ones.
+  // ones. Training-mode dropout (random) is refused rather than ignored.
   Value x = node.input(0);
   if (!x)
     return failure();
+  bool training = node.opset() < 7 && node.intAttr("is_test", 0) == 0 &&
+                  node.hasAttribute("is_test");
+  if (node.hasInput(2)) {
+    auto mode = node.requireConstant(2, "training_mode");
+    if (!mode)
+      return failure();
+    training = mode->numElements() > 0 && rt::elementAsDouble(*mode, 0) != 0;
+  }
+  if (training && node.hasInput(1)) {
+    // With ratio 0, training-mode dropout keeps every element too.
+    auto ratio = node.requireConstant(1, "ratio");
+    if (!ratio)
+      return failure();
+    training = ratio->numElements() == 0 || rt::elementAsDouble(*ratio, 0) != 0;
+  }
+  if (training)
+    return node.fail("training_mode = true (random dropout) is not supported; "
+                     "Starch imports Dropout with inference semantics");
   node.setOutput(0, x);
   if (node.numOutputs() > 1)
     node.setOutput(1, node.splat(1, node.builder().getI1Type(), shapeOf(x)));
@@ -182,8 +201,8 @@ LogicalResult lowerCast(NodeImporter &node, Type to) {
 LogicalResult lowerCastTo(NodeImporter &node) {
   if (!node.hasAttribute("to"))
     return node.fail("attribute 'to' is required");
-  return lowerCast(node, elementTypeFromOnnx(node.intAttr("to", 0),
-                                             node.context()));
+  return lowerCast(node,
+                   elementTypeFromOnnx(node.intAttr("to", 0), node.context()));
 }
 
 LogicalResult lowerCastLike(NodeImporter &node) {
@@ -200,8 +219,8 @@ LogicalResult lowerWhere(NodeImporter &node) {
   if (!operands)
     return failure();
   Value a = (*operands)[1];
-  node.setOutput(0, node.create<SelectOp>(a.getType(), (*operands)[0], a,
-                                          (*operands)[2]));
+  node.setOutput(
+      0, node.create<SelectOp>(a.getType(), (*operands)[0], a, (*operands)[2]));
   return success();
 }
 

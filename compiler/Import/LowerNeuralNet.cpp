@@ -18,7 +18,8 @@ int64_t product(ArrayRef<int64_t> dims) {
 /// the left operand's batch dimensions fold into its rows instead.
 Value buildMatmul(NodeImporter &node, Value lhs, Value rhs) {
   Type elementType = elementTypeOf(lhs);
-  bool lhsVector = shapeOf(lhs).size() == 1, rhsVector = shapeOf(rhs).size() == 1;
+  bool lhsVector = shapeOf(lhs).size() == 1,
+       rhsVector = shapeOf(rhs).size() == 1;
   if (lhsVector)
     lhs = node.reshape(lhs, {1, shapeOf(lhs)[0]});
   if (rhsVector)
@@ -69,7 +70,8 @@ LogicalResult lowerMatMul(NodeImporter &node) {
   Value lhs = node.input(0), rhs = node.input(1);
   if (!lhs || !rhs)
     return failure();
-  if (!isa<FloatType>(elementTypeOf(lhs)) || elementTypeOf(lhs) != elementTypeOf(rhs))
+  if (!isa<FloatType>(elementTypeOf(lhs)) ||
+      elementTypeOf(lhs) != elementTypeOf(rhs))
     return node.fail("operands must be floats of one type");
   Value result = buildMatmul(node, lhs, rhs);
   if (!result)
@@ -99,11 +101,12 @@ LogicalResult lowerGemm(NodeImporter &node) {
   if (!product)
     return failure();
   Type elementType = elementTypeOf(product);
-  float alpha = node.floatAttr("alpha", 1.0f), beta = node.floatAttr("beta", 1.0f);
+  float alpha = node.floatAttr("alpha", 1.0f),
+        beta = node.floatAttr("beta", 1.0f);
   if (alpha != 1.0f)
-    product = node.create<MulOp>(
-        product.getType(), product,
-        node.splat(alpha, elementType, shapeOf(product)));
+    product =
+        node.create<MulOp>(product.getType(), product,
+                           node.splat(alpha, elementType, shapeOf(product)));
   if (node.hasInput(2) && beta != 0.0f) {
     Value c = node.broadcastTo(node.input(2), shapeOf(product));
     if (beta != 1.0f)
@@ -167,11 +170,49 @@ LogicalResult lowerConv(NodeImporter &node) {
       node.intAttr("group", 1));
   if (node.hasInput(2)) {
     Value bias = node.input(2);
-    Value expanded = node.create<BroadcastOp>(
-        result.getType(), bias, b.getDenseI64ArrayAttr({1}));
+    Value expanded = node.create<BroadcastOp>(result.getType(), bias,
+                                              b.getDenseI64ArrayAttr({1}));
     result = node.create<AddOp>(result.getType(), result, expanded);
   }
   node.setOutput(0, result);
+  return success();
+}
+
+/// LayerNormalization's optional Mean and InvStdDev outputs (shape of the
+/// input with the normalised dimensions kept as 1), decomposed: they exist
+/// for training graphs that save statistics, which Starch recomputes.
+LogicalResult layerNormStatistics(NodeImporter &node, Value x, int64_t axis,
+                                  double epsilon) {
+  ArrayRef<int64_t> dims = shapeOf(x);
+  SmallVector<int64_t> reducedDims, kept, keptWithOnes;
+  for (int64_t d = 0; d < static_cast<int64_t>(dims.size()); ++d) {
+    if (d >= axis) {
+      reducedDims.push_back(d);
+      keptWithOnes.push_back(1);
+    } else {
+      kept.push_back(dims[d]);
+      keptWithOnes.push_back(dims[d]);
+    }
+  }
+  Type elementType = elementTypeOf(x);
+  auto keptType = node.tensorType(kept, elementType);
+  auto dimsAttr = node.builder().getDenseI64ArrayAttr(reducedDims);
+  Value mean = node.create<ReduceOp>(keptType, ReduceKind::mean, x, dimsAttr);
+  Value meanKept = node.reshape(mean, keptWithOnes);
+  Value centered = node.create<SubOp>(
+      x.getType(), x,
+      node.create<BroadcastOp>(
+          x.getType(), meanKept,
+          node.builder().getDenseI64ArrayAttr(
+              llvm::to_vector(llvm::seq<int64_t>(0, dims.size())))));
+  Value squares = node.create<MulOp>(x.getType(), centered, centered);
+  Value variance =
+      node.create<ReduceOp>(keptType, ReduceKind::mean, squares, dimsAttr);
+  Value shifted = node.create<AddOp>(keptType, variance,
+                                     node.splat(epsilon, elementType, kept));
+  Value invStdDev = node.create<RsqrtOp>(keptType, shifted);
+  node.setOutput(1, meanKept);
+  node.setOutput(2, node.reshape(invStdDev, keptWithOnes));
   return success();
 }
 
@@ -179,24 +220,30 @@ LogicalResult lowerLayerNormalization(NodeImporter &node) {
   Value x = node.input(0), scale = node.input(1);
   if (!x || !scale)
     return failure();
-  for (int i = 1; i < node.numOutputs(); ++i)
-    if (!node.node().output(i).empty())
-      return node.fail("only the normalised output is supported (not Mean or "
-                       "InvStdDev)");
+  if (!isa<FloatType>(elementTypeOf(x)))
+    return node.fail("the input must be a float tensor");
   ArrayRef<int64_t> dims = shapeOf(x);
   auto axis = node.axis(node.intAttr("axis", -1), dims.size());
   if (!axis)
     return failure();
+  double epsilon = node.floatAttr("epsilon", 1e-5f);
   ArrayRef<int64_t> normalized = dims.drop_front(*axis);
   Value bias = node.hasInput(2) ? node.input(2)
                                 : node.splat(0, elementTypeOf(x), normalized);
+  if (!bias)
+    return failure();
+  for (Value operand : {scale, bias})
+    if (!node.broadcastShape(
+            {operand, node.splat(0, elementTypeOf(x), normalized)}))
+      return failure();
   scale = node.broadcastTo(scale, normalized);
   bias = node.broadcastTo(bias, normalized);
-  node.setOutput(0, node.create<LayerNormOp>(
-                        x.getType(), x, scale, bias,
-                        node.builder().getI64IntegerAttr(*axis),
-                        node.builder().getF64FloatAttr(
-                            node.floatAttr("epsilon", 1e-5f))));
+  node.setOutput(
+      0, node.create<LayerNormOp>(x.getType(), x, scale, bias,
+                                  node.builder().getI64IntegerAttr(*axis),
+                                  node.builder().getF64FloatAttr(epsilon)));
+  if (node.numOutputs() > 1)
+    return layerNormStatistics(node, x, *axis, epsilon);
   return success();
 }
 
@@ -218,8 +265,8 @@ template <typename OpT> LogicalResult lowerSoftmax(NodeImporter &node) {
     axis += dims.size();
   if (axis < 0 || axis > static_cast<int64_t>(dims.size()))
     return node.fail("axis is out of range");
-  Value flat = node.reshape(x, {product(dims.take_front(axis)),
-                                product(dims.drop_front(axis))});
+  Value flat = node.reshape(
+      x, {product(dims.take_front(axis)), product(dims.drop_front(axis))});
   Value result = node.create<OpT>(flat.getType(), flat, 1);
   node.setOutput(0, node.reshape(result, dims));
   return success();

@@ -9,8 +9,8 @@ namespace {
 /// Which elementwise step comes before and after the reduction.
 enum class Around { none, square, abs, exp };
 
-template <ReduceKind kind, Around before = Around::none,
-          bool sqrtAfter = false, bool logAfter = false>
+template <ReduceKind kind, Around before = Around::none, bool sqrtAfter = false,
+          bool logAfter = false>
 LogicalResult lowerReduce(NodeImporter &node) {
   Value x = node.input(0);
   if (!x)
@@ -74,21 +74,49 @@ LogicalResult lowerReduce(NodeImporter &node) {
   return success();
 }
 
+/// ArgMax/ArgMin through starch.argmax (first index wins ties): ArgMin
+/// negates the input; select_last_index reverses the axis and maps the index
+/// back, so that the last of equal extremes wins.
 template <bool isMin> LogicalResult lowerArgExtreme(NodeImporter &node) {
   Value x = node.input(0);
   if (!x)
     return failure();
-  if (node.intAttr("select_last_index", 0))
-    return node.fail("select_last_index = 1 is not supported");
   ArrayRef<int64_t> dims = shapeOf(x);
   auto axis = node.axis(node.intAttr("axis", 0), dims.size());
   if (!axis)
     return failure();
-  Value input = isMin ? Value(node.create<NegOp>(x.getType(), x)) : x;
+  Value input = x;
+  if (elementTypeOf(x).isInteger(1))
+    return node.fail("boolean inputs are not supported");
+  if (isMin) {
+    // Negation must not wrap: unsigned and narrow integers widen first.
+    if (elementTypeOf(x).isUnsignedInteger() ||
+        (isa<IntegerType>(elementTypeOf(x)) &&
+         elementTypeOf(x).getIntOrFloatBitWidth() < 64))
+      input = node.convert(input, node.builder().getI64Type());
+    input = node.create<NegOp>(input.getType(), input);
+  }
+  bool last = node.intAttr("select_last_index", 0) != 0;
+  int64_t size = dims[*axis];
+  if (last) {
+    SmallVector<int64_t> start(dims.size(), 0), limit(dims),
+        strides(dims.size(), 1);
+    start[*axis] = size - 1;
+    limit[*axis] = -1;
+    strides[*axis] = -1;
+    input = node.create<SliceOp>(input.getType(), input,
+                                 node.builder().getDenseI64ArrayAttr(start),
+                                 node.builder().getDenseI64ArrayAttr(limit),
+                                 node.builder().getDenseI64ArrayAttr(strides));
+  }
   SmallVector<int64_t> kept(dims);
   kept.erase(kept.begin() + *axis);
-  Value result = node.create<ArgMaxOp>(
-      node.tensorType(kept, node.builder().getI64Type()), input, *axis);
+  auto indexType = node.tensorType(kept, node.builder().getI64Type());
+  Value result = node.create<ArgMaxOp>(indexType, input, *axis);
+  if (last)
+    result = node.create<SubOp>(
+        indexType, node.splat(size - 1, node.builder().getI64Type(), kept),
+        result);
   if (node.intAttr("keepdims", 1)) {
     SmallVector<int64_t> withOne(dims);
     withOne[*axis] = 1;

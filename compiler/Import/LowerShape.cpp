@@ -226,9 +226,9 @@ LogicalResult lowerConcat(NodeImporter &node) {
     node.setOutput(0, inputs[0]);
     return success();
   }
-  node.setOutput(0, node.create<ConcatOp>(
-                        node.tensorType(target, elementTypeOf(inputs[0])),
-                        inputs, *axis));
+  node.setOutput(
+      0, node.create<ConcatOp>(
+             node.tensorType(target, elementTypeOf(inputs[0])), inputs, *axis));
   return success();
 }
 
@@ -236,7 +236,8 @@ LogicalResult lowerConcat(NodeImporter &node) {
 Value sliceAxis(NodeImporter &node, Value x, int64_t axis, int64_t begin,
                 int64_t size) {
   ArrayRef<int64_t> dims = shapeOf(x);
-  SmallVector<int64_t> start(dims.size(), 0), limit(dims), strides(dims.size(), 1);
+  SmallVector<int64_t> start(dims.size(), 0), limit(dims),
+      strides(dims.size(), 1);
   start[axis] = begin;
   limit[axis] = begin + size;
   SmallVector<int64_t> target(dims);
@@ -269,8 +270,8 @@ LogicalResult lowerSplit(NodeImporter &node) {
     int64_t parts = node.intAttr("num_outputs", node.numOutputs());
     int64_t chunk = (dims[*axis] + parts - 1) / parts;
     for (int64_t i = 0; i < parts; ++i)
-      sizes.push_back(std::max<int64_t>(
-          0, std::min(chunk, dims[*axis] - i * chunk)));
+      sizes.push_back(
+          std::max<int64_t>(0, std::min(chunk, dims[*axis] - i * chunk)));
   }
   if (static_cast<int64_t>(sizes.size()) != node.numOutputs())
     return node.fail("split into " + std::to_string(sizes.size()) +
@@ -355,11 +356,11 @@ LogicalResult lowerSlice(NodeImporter &node) {
     stride[*axis] = step;
     target[*axis] = count;
   }
-  node.setOutput(0, node.create<SliceOp>(
-                        node.tensorType(target, elementTypeOf(x)), x,
-                        node.builder().getDenseI64ArrayAttr(start),
-                        node.builder().getDenseI64ArrayAttr(limit),
-                        node.builder().getDenseI64ArrayAttr(stride)));
+  node.setOutput(
+      0, node.create<SliceOp>(node.tensorType(target, elementTypeOf(x)), x,
+                              node.builder().getDenseI64ArrayAttr(start),
+                              node.builder().getDenseI64ArrayAttr(limit),
+                              node.builder().getDenseI64ArrayAttr(stride)));
   return success();
 }
 
@@ -374,9 +375,9 @@ LogicalResult lowerGather(NodeImporter &node) {
   SmallVector<int64_t> target(dims.take_front(*axis));
   llvm::append_range(target, shapeOf(indices));
   llvm::append_range(target, dims.drop_front(*axis + 1));
-  node.setOutput(0, node.create<GatherOp>(
-                        node.tensorType(target, elementTypeOf(data)), data,
-                        indices, *axis));
+  node.setOutput(
+      0, node.create<GatherOp>(node.tensorType(target, elementTypeOf(data)),
+                               data, indices, *axis));
   return success();
 }
 
@@ -456,8 +457,8 @@ LogicalResult lowerRange(NodeImporter &node) {
   rt::Tensor result(start->dtype(), {count});
   for (int64_t i = 0; i < count; ++i) {
     if (start->dtype() == rt::DType::i64)
-      result.data<int64_t>()[i] = start->data<int64_t>()[0] +
-                                  i * delta->data<int64_t>()[0];
+      result.data<int64_t>()[i] =
+          start->data<int64_t>()[0] + i * delta->data<int64_t>()[0];
     else
       rt::storeFromDouble(result, i, first + i * step);
   }
@@ -482,8 +483,8 @@ LogicalResult lowerTile(NodeImporter &node) {
     SmallVector<Value> copies(count, result);
     SmallVector<int64_t> target(shapeOf(result));
     target[axis] *= count;
-    result = node.create<ConcatOp>(
-        node.tensorType(target, elementTypeOf(x)), copies, axis);
+    result = node.create<ConcatOp>(node.tensorType(target, elementTypeOf(x)),
+                                   copies, axis);
   }
   node.setOutput(0, result);
   return success();
@@ -538,11 +539,11 @@ LogicalResult lowerPad(NodeImporter &node) {
     high[axis] = pads[i + axes.size()];
     target[axis] += low[axis] + high[axis];
   }
-  node.setOutput(0, node.create<PadOp>(
-                        node.tensorType(target, elementTypeOf(x)), x,
-                        node.builder().getDenseI64ArrayAttr(low),
-                        node.builder().getDenseI64ArrayAttr(high),
-                        node.builder().getF64FloatAttr(value)));
+  node.setOutput(0,
+                 node.create<PadOp>(node.tensorType(target, elementTypeOf(x)),
+                                    x, node.builder().getDenseI64ArrayAttr(low),
+                                    node.builder().getDenseI64ArrayAttr(high),
+                                    node.builder().getF64FloatAttr(value)));
   return success();
 }
 

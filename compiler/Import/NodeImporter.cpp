@@ -12,7 +12,9 @@ namespace starch::import {
 RankedTensorType tensorTypeOf(Value value) {
   return llvm::cast<RankedTensorType>(value.getType());
 }
-ArrayRef<int64_t> shapeOf(Value value) { return tensorTypeOf(value).getShape(); }
+ArrayRef<int64_t> shapeOf(Value value) {
+  return tensorTypeOf(value).getShape();
+}
 Type elementTypeOf(Value value) { return tensorTypeOf(value).getElementType(); }
 
 const llvm::StringMap<Lowering> &onnxLowerings() {
@@ -30,9 +32,9 @@ const llvm::StringMap<Lowering> &onnxLowerings() {
 NodeImporter::NodeImporter(GraphImporter &graph, const onnx::NodeProto &node,
                            OpBuilder &builder, int64_t opset)
     : graph_(graph), node_(node), builder_(builder),
-      loc_(NameLoc::get(StringAttr::get(builder.getContext(),
-                                        node.name().empty() ? node.op_type()
-                                                            : node.name()))),
+      loc_(NameLoc::get(
+          StringAttr::get(builder.getContext(),
+                          node.name().empty() ? node.op_type() : node.name()))),
       opset_(opset) {}
 
 int NodeImporter::numInputs() const {
@@ -93,9 +95,10 @@ std::optional<SmallVector<int64_t>> NodeImporter::requireInts(int index,
   }
   SmallVector<int64_t> values;
   for (int64_t i = 0; i < tensor->numElements(); ++i)
-    values.push_back(tensor->dtype() == rt::DType::i64
-                         ? tensor->data<int64_t>()[i]
-                         : static_cast<int64_t>(rt::elementAsDouble(*tensor, i)));
+    values.push_back(
+        tensor->dtype() == rt::DType::i64
+            ? tensor->data<int64_t>()[i]
+            : static_cast<int64_t>(rt::elementAsDouble(*tensor, i)));
   return values;
 }
 
@@ -195,8 +198,9 @@ NodeImporter::broadcastShape(ArrayRef<Value> values) {
       if (target != 1) {
         std::string shapes;
         for (Value v : values)
-          shapes += (shapes.empty() ? "" : ", ") + rt::shapeString(
-              rt::Shape(shapeOf(v).begin(), shapeOf(v).end()));
+          shapes +=
+              (shapes.empty() ? "" : ", ") +
+              rt::shapeString(rt::Shape(shapeOf(v).begin(), shapeOf(v).end()));
         fail("operand shapes " + shapes + " do not broadcast");
         return std::nullopt;
       }

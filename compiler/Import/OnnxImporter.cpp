@@ -119,8 +119,11 @@ void GraphImporter::recordNodeError(const onnx::NodeProto &node,
                                     const std::string &message) {
   if (!error_.empty())
     return;
-  error_ = fail("node '" + node.name() + "' (" + node.op_type() + "): " +
-                message);
+  // Unnamed nodes (common in hand-made models) are named by their position.
+  std::string name = node.name().empty()
+                         ? "#" + std::to_string(currentNodeIndex_)
+                         : node.name();
+  error_ = fail("node '" + name + "' (" + node.op_type() + "): " + message);
 }
 
 bool GraphImporter::load(std::string &error) {
@@ -156,8 +159,11 @@ void GraphImporter::classifyInitializers() {
   // everything else with a module path name is too. Scalars, masks, rotary
   // tables and shape constants stay constants so that they fold.
   static const std::map<std::string, std::vector<int>> weightOperands = {
-      {"MatMul", {0, 1}}, {"Gemm", {1, 2}}, {"Conv", {1, 2}},
-      {"Gather", {0}},     {"LayerNormalization", {1, 2}}};
+      {"MatMul", {0, 1}},
+      {"Gemm", {1, 2}},
+      {"Conv", {1, 2}},
+      {"Gather", {0}},
+      {"LayerNormalization", {1, 2}}};
   for (const auto &node : model_.graph().node()) {
     auto it = weightOperands.find(node.op_type());
     if (it == weightOperands.end())
@@ -167,8 +173,8 @@ void GraphImporter::classifyInitializers() {
         paramInitializers_.insert(node.input(index));
   }
   for (auto &[name, proto] : initializers_) {
-    bool modulePath = name.find('.') != std::string::npos &&
-                      name.rfind("onnx::", 0) != 0;
+    bool modulePath =
+        name.find('.') != std::string::npos && name.rfind("onnx::", 0) != 0;
     if (modulePath)
       paramInitializers_.insert(name);
   }
@@ -202,17 +208,19 @@ bool GraphImporter::declareParams(std::string &error) {
         else if (entry.key() == "length")
           length = std::strtoll(entry.value().c_str(), nullptr, 10);
       }
-      std::string dataPath = baseDir_.empty() ? location : baseDir_ + "/" + location;
+      std::string dataPath =
+          baseDir_.empty() ? location : baseDir_ + "/" + location;
       struct stat info;
       if (location.empty() || ::stat(dataPath.c_str(), &info) != 0) {
         error = fail("initializer '" + name + "' keeps its data in '" +
                      dataPath + "', which does not exist");
         return false;
       }
-      int64_t bytes = length >= 0 ? length
-                                  : elementCount(proto) *
-                                        static_cast<int64_t>(rt::dtypeSize(
-                                            *rt::dtypeFromOnnx(proto.data_type())));
+      int64_t bytes = length >= 0
+                          ? length
+                          : elementCount(proto) *
+                                static_cast<int64_t>(rt::dtypeSize(
+                                    *rt::dtypeFromOnnx(proto.data_type())));
       if (offset + bytes > static_cast<int64_t>(info.st_size)) {
         error = fail("initializer '" + name + "' needs bytes " +
                      std::to_string(offset) + ".." +
@@ -235,18 +243,81 @@ bool GraphImporter::declareParams(std::string &error) {
   return true;
 }
 
+/// The static shape of graph input `input`: from the file, with symbolic
+/// dimensions taken from --input-shape.
+static bool inputShape(const onnx::ValueInfoProto &input,
+                       const ImportOptions &options,
+                       llvm::SmallVectorImpl<int64_t> &shape,
+                       std::string &error) {
+  const auto &dims = input.type().tensor_type().shape().dim();
+  auto given = options.inputShapes.find(input.name());
+  if (given != options.inputShapes.end() &&
+      given->second.size() != static_cast<size_t>(dims.size())) {
+    error = "--input-shape for '" + input.name() + "' has rank " +
+            std::to_string(given->second.size()) + " but the input has rank " +
+            std::to_string(dims.size());
+    return false;
+  }
+  for (int d = 0; d < dims.size(); ++d) {
+    const auto &dim = dims[d];
+    bool fixed = dim.has_dim_value() && dim.dim_value() >= 0;
+    if (given != options.inputShapes.end()) {
+      if (fixed && dim.dim_value() != given->second[d]) {
+        error = "--input-shape for '" + input.name() + "' sets dimension " +
+                std::to_string(d) + " to " + std::to_string(given->second[d]) +
+                " but the file fixes it to " + std::to_string(dim.dim_value());
+        return false;
+      }
+      shape.push_back(given->second[d]);
+    } else if (fixed) {
+      shape.push_back(dim.dim_value());
+    } else {
+      std::string symbol =
+          dim.dim_param().empty() ? "unnamed" : "'" + dim.dim_param() + "'";
+      error = "graph input '" + input.name() + "' dimension " +
+              std::to_string(d) + " is symbolic (" + symbol +
+              "); give it with --input-shape " + input.name() + "=AxB...";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool GraphImporter::buildSignature(std::string &error) {
   llvm::SmallVector<Type> argTypes;
   llvm::SmallVector<std::string> argNames;
+  std::set<std::string> graphInputs;
+  std::vector<std::pair<std::string, const rt::Tensor *>> constantInputs;
   for (const auto &input : model_.graph().input()) {
     if (initializers_.count(input.name()))
       continue; // old exporters list initializers as inputs too
+    graphInputs.insert(input.name());
+    if (!input.type().has_tensor_type()) {
+      error = fail("graph input '" + input.name() +
+                   "' is not a tensor (sequences, maps and optionals are not "
+                   "supported)");
+      return false;
+    }
     const auto &tensor = input.type().tensor_type();
     Type elementType = elementTypeFromOnnx(tensor.elem_type(), &context_);
-    if (!input.type().has_tensor_type() || !elementType) {
+    if (!elementType) {
       error = fail("graph input '" + input.name() +
-                   "' is not a tensor of a supported element type");
+                   "' is not a tensor of a supported element type (ONNX data "
+                   "type " +
+                   std::to_string(tensor.elem_type()) + ")");
       return false;
+    }
+    auto constant = options_.constantInputs.find(input.name());
+    if (constant != options_.constantInputs.end()) {
+      const rt::Tensor &data = constant->second;
+      if (interp::mlirTypeOf(data.dtype(), &context_) != elementType) {
+        error = fail("--constant-input '" + input.name() + "' holds " +
+                     rt::dtypeName(data.dtype()) +
+                     " data but the graph input has another element type");
+        return false;
+      }
+      constantInputs.emplace_back(input.name(), &data);
+      continue;
     }
     if (!tensor.has_shape()) {
       error = fail("graph input '" + input.name() +
@@ -254,36 +325,26 @@ bool GraphImporter::buildSignature(std::string &error) {
       return false;
     }
     llvm::SmallVector<int64_t> shape;
-    auto given = options_.inputShapes.find(input.name());
-    for (int d = 0; d < tensor.shape().dim_size(); ++d) {
-      const auto &dim = tensor.shape().dim(d);
-      if (given != options_.inputShapes.end()) {
-        if (given->second.size() != static_cast<size_t>(tensor.shape().dim_size())) {
-          error = fail("--input-shape for '" + input.name() + "' has rank " +
-                       std::to_string(given->second.size()) +
-                       " but the input has rank " +
-                       std::to_string(tensor.shape().dim_size()));
-          return false;
-        }
-        if (dim.has_dim_value() && dim.dim_value() != given->second[d]) {
-          error = fail("--input-shape for '" + input.name() + "' sets dimension " +
-                       std::to_string(d) + " to " + std::to_string(given->second[d]) +
-                       " but the file fixes it to " + std::to_string(dim.dim_value()));
-          return false;
-        }
-        shape.push_back(given->second[d]);
-      } else if (dim.has_dim_value() && dim.dim_value() > 0) {
-        shape.push_back(dim.dim_value());
-      } else {
-        error = fail("graph input '" + input.name() + "' dimension " +
-                     std::to_string(d) + " is symbolic ('" + dim.dim_param() +
-                     "'); give it with --input-shape " + input.name() + "=AxB...");
-        return false;
-      }
+    std::string shapeError;
+    if (!inputShape(input, options_, shape, shapeError)) {
+      error = fail(shapeError);
+      return false;
     }
     argTypes.push_back(RankedTensorType::get(shape, elementType));
     argNames.push_back(input.name());
   }
+  for (const auto &[name, tensor] : options_.constantInputs)
+    if (!graphInputs.count(name)) {
+      error = fail("--constant-input names '" + name +
+                   "', which is not a graph input");
+      return false;
+    }
+  for (const auto &[name, shape] : options_.inputShapes)
+    if (!graphInputs.count(name)) {
+      error = fail("--input-shape names '" + name +
+                   "', which is not a graph input");
+      return false;
+    }
   OpBuilder builder(&context_);
   builder.setInsertionPointToEnd(module_->getBody());
   // Result types are known once the body is built; start with none.
@@ -294,6 +355,9 @@ bool GraphImporter::buildSignature(std::string &error) {
     function_.setArgAttr(index, "starch.name", builder.getStringAttr(name));
     values_[name] = entry->getArgument(index);
   }
+  builder.setInsertionPointToEnd(entry);
+  for (const auto &[name, tensor] : constantInputs)
+    values_[name] = materialize(*tensor, builder, builder.getUnknownLoc());
   return true;
 }
 
@@ -314,9 +378,9 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
   if (paramInitializers_.count(name)) {
     auto symbol = paramSymbols_[name];
     auto param = module_->lookupSymbol<ParamOp>(symbol);
-    value = ReadParamOp::create(builder, builder.getUnknownLoc(),
-                                param.getType(),
-                                FlatSymbolRefAttr::get(&context_, symbol));
+    value =
+        ReadParamOp::create(builder, builder.getUnknownLoc(), param.getType(),
+                            FlatSymbolRefAttr::get(&context_, symbol));
   } else {
     rt::Tensor tensor;
     std::string error;
@@ -414,8 +478,9 @@ void GraphImporter::tagLayer(Operation *after, const onnx::NodeProto &node) {
                   return entry.first == "pkg.torch.onnx.name_scopes";
                 });
   Block &body = function_.getBody().front();
-  for (Operation &op : llvm::make_range(
-           after ? std::next(after->getIterator()) : body.begin(), body.end())) {
+  for (Operation &op :
+       llvm::make_range(after ? std::next(after->getIterator()) : body.begin(),
+                        body.end())) {
     if (isa<ConstantOp>(op))
       continue;
     if (layer) {
@@ -452,7 +517,8 @@ bool GraphImporter::importNode(const onnx::NodeProto &node) {
   Operation *last = body.empty() ? nullptr : &body.back();
   OpBuilder builder = OpBuilder::atBlockEnd(&body);
   NodeImporter importer(*this, node, builder, opset_);
-  if (failed(lowering->second(importer)) || importer.failed() || !error_.empty()) {
+  if (failed(lowering->second(importer)) || importer.failed() ||
+      !error_.empty()) {
     if (error_.empty())
       recordNodeError(node, "could not be imported");
     return false;
@@ -491,20 +557,23 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
   classifyInitializers();
   if (!declareParams(error) || !buildSignature(error))
     return nullptr;
-  for (const auto &node : model_.graph().node())
+  for (const auto &node : model_.graph().node()) {
     if (!importNode(node)) {
       error = error_;
       return nullptr;
     }
+    ++currentNodeIndex_;
+  }
   Block &body = function_.getBody().front();
   OpBuilder atEnd = OpBuilder::atBlockEnd(&body);
   llvm::SmallVector<Value> results;
   for (const auto &output : model_.graph().output()) {
     Value value = lookup(output.name(), atEnd);
     if (!value) {
-      error = error_.empty() ? fail("graph output '" + output.name() +
-                                    "' is never computed")
-                             : error_;
+      error =
+          error_.empty()
+              ? fail("graph output '" + output.name() + "' is never computed")
+              : error_;
       return nullptr;
     }
     results.push_back(value);
@@ -516,10 +585,21 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
     function_.setResultAttr(index, "starch.name",
                             builder.getStringAttr(output.name()));
   eraseDeadOps();
-  if (failed(mlir::verify(*module_))) {
-    error = fail("the imported IR does not verify (an importer bug; the "
-                 "diagnostic above names the op)");
-    return nullptr;
+  std::string diagnostic;
+  {
+    ScopedDiagnosticHandler capture(&context_, [&](Diagnostic &diag) {
+      if (diagnostic.empty()) {
+        diagnostic = diag.str();
+        if (auto name = llvm::dyn_cast<NameLoc>(diag.getLocation()))
+          diagnostic = "at node '" + name.getName().str() + "': " + diagnostic;
+      }
+      return success();
+    });
+    if (failed(mlir::verify(*module_))) {
+      error = fail("the imported IR does not verify (an importer bug): " +
+                   diagnostic);
+      return nullptr;
+    }
   }
   return std::move(module_);
 }
@@ -531,6 +611,14 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
   context.loadDialect<StarchDialect, func::FuncDialect>();
   GraphImporter importer(context, path, options);
   return importer.run(error);
+}
+
+std::vector<std::string> supportedOnnxOps() {
+  std::vector<std::string> ops;
+  for (const auto &entry : onnxLowerings())
+    ops.push_back(entry.getKey().str());
+  llvm::sort(ops);
+  return ops;
 }
 
 } // namespace starch::import

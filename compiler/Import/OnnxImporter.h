@@ -9,6 +9,8 @@
 #ifndef STARCH_COMPILER_IMPORT_ONNXIMPORTER_H
 #define STARCH_COMPILER_IMPORT_ONNXIMPORTER_H
 
+#include "runtime/Tensor.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -21,6 +23,10 @@ namespace starch::import {
 struct ImportOptions {
   /// Shapes for graph inputs whose dimensions the file leaves symbolic.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Graph inputs specialised to known data: they become constants (and fold)
+  /// instead of arguments of @forward. ONNX's node tests pass shapes and axes
+  /// this way; a model may pass position ids.
+  std::map<std::string, rt::Tensor> constantInputs;
 };
 
 /// Imports the model at `path`. On failure returns null and sets `error` to
@@ -29,6 +35,9 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext &context,
                                                  const std::string &path,
                                                  const ImportOptions &options,
                                                  std::string &error);
+
+/// The ONNX op types (default domain) the importer lowers, sorted.
+std::vector<std::string> supportedOnnxOps();
 
 } // namespace starch::import
 

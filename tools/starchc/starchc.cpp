@@ -1,10 +1,10 @@
 //===- starchc.cpp - The Starch compiler driver ---------------------------===//
 //
-//   starchc model.onnx --emit=starch|raised [-o out.mlir]
-//           [--input-shape NAME=2x16 ...] [--mlir-print-ir-after-all]
+//   starchc MODEL.onnx --emit=starch|raised [-o OUT.mlir]
+//           [--input-shape NAME=2x16 ...] [--constant-input NAME=FILE.npy ...]
 //
-// Errors print one line and exit with status 2; no output file is left
-// behind (the output is written to a temporary file and renamed).
+// Flags only: compiler/Driver does the work. Errors print one line and exit
+// with status 2; no output file is left behind.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver/Driver.h"
@@ -14,21 +14,17 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <chrono>
-
 using namespace llvm;
-namespace cl = llvm::cl;
+namespace driver = starch::driver;
 
 static cl::OptionCategory category("starchc options");
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
-                                      cl::Required, cl::cat(category));
-static cl::opt<std::string> outputPath("o", cl::desc("output file (- for stdout)"),
+                                      cl::cat(category));
+static cl::opt<std::string> outputPath("o",
+                                       cl::desc("output file (- for stdout)"),
                                        cl::init("-"), cl::cat(category));
 static cl::opt<std::string>
     emit("emit", cl::desc("stop after this stage: starch (imported) | raised"),
@@ -38,37 +34,21 @@ static cl::list<std::string>
                 cl::desc("NAME=AxBx...: shape of a graph input with symbolic "
                          "dimensions; repeat"),
                 cl::cat(category));
-static cl::opt<bool> verbose("v", cl::desc("print stage timings"),
-                             cl::cat(category));
+static cl::list<std::string> constantInputs(
+    "constant-input",
+    cl::desc("NAME=FILE.npy: specialise a graph input to this data (it "
+             "becomes a constant and folds); repeat"),
+    cl::cat(category));
+static cl::opt<bool> printSupportedOps(
+    "print-supported-ops",
+    cl::desc("print the ONNX op types the importer supports and exit"),
+    cl::cat(category));
+static cl::opt<bool> timing("time", cl::desc("print the time of each stage"),
+                            cl::cat(category));
 
 static int fail(const Twine &message) {
   errs() << "error: " << message << "\n";
-  return 2;
-}
-
-static bool parseShapes(starch::import::ImportOptions &options,
-                        std::string &error) {
-  for (const std::string &spec : inputShapes) {
-    auto [name, dims] = StringRef(spec).split('=');
-    if (name.empty() || dims.empty()) {
-      error = "--input-shape '" + spec + "': expected NAME=AxBx...";
-      return false;
-    }
-    SmallVector<StringRef> parts;
-    dims.split(parts, 'x');
-    std::vector<int64_t> shape;
-    for (StringRef part : parts) {
-      int64_t size;
-      if (part.getAsInteger(10, size) || size <= 0) {
-        error = "--input-shape '" + spec + "': '" + part.str() +
-                "' is not a positive size";
-        return false;
-      }
-      shape.push_back(size);
-    }
-    options.inputShapes[name.str()] = shape;
-  }
-  return true;
+  return driver::kUserError;
 }
 
 int main(int argc, char **argv) {
@@ -79,39 +59,30 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "Starch compiler driver\n");
 
-  auto stage = starch::driver::parseEmitStage(emit);
+  if (printSupportedOps) {
+    for (const std::string &op : starch::import::supportedOnnxOps())
+      outs() << op << "\n";
+    return driver::kSuccess;
+  }
+  driver::CompileOptions options;
+  if (inputPath.empty())
+    return fail("no input file (usage: starchc MODEL.onnx --emit=STAGE)");
+  options.inputPath = inputPath;
+  options.outputPath = outputPath;
+  options.timing = timing;
+  auto stage = driver::parseEmitStage(emit);
   if (!stage)
-    return fail("--emit=" + emit + " is not a stage (starch, raised)");
-  starch::import::ImportOptions options;
+    return fail("--emit=" + emit + " is not a stage (" +
+                driver::emitStageNames() + ")");
+  options.emit = *stage;
   std::string error;
-  if (!parseShapes(options, error))
-    return fail(error);
+  for (const std::string &spec : inputShapes)
+    if (!driver::parseInputShape(spec, options.import, error))
+      return fail(error);
+  for (const std::string &spec : constantInputs)
+    if (!driver::parseConstantInput(spec, options.import, error))
+      return fail(error);
 
   mlir::MLIRContext context;
-  auto start = std::chrono::steady_clock::now();
-  auto module = starch::import::importOnnxFile(context, inputPath, options, error);
-  if (!module)
-    return fail(error);
-  auto imported = std::chrono::steady_clock::now();
-
-  mlir::PassManager pm(&context);
-  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-    return fail("bad pass manager options");
-  starch::driver::buildPipeline(pm, *stage);
-  if (mlir::failed(pm.run(*module)))
-    return fail(inputPath + ": a pass failed (see the diagnostic above)");
-  auto done = std::chrono::steady_clock::now();
-  if (verbose)
-    errs() << "import: "
-           << std::chrono::duration<double>(imported - start).count() << " s, "
-           << "passes: " << std::chrono::duration<double>(done - imported).count()
-           << " s\n";
-
-  std::error_code ec;
-  auto output = std::make_unique<ToolOutputFile>(outputPath, ec, sys::fs::OF_None);
-  if (ec)
-    return fail("cannot write '" + outputPath + "': " + ec.message());
-  module->print(output->os());
-  output->keep();
-  return 0;
+  return driver::compile(options, context);
 }
