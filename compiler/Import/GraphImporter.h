@@ -2,6 +2,7 @@
 #ifndef STARCH_COMPILER_IMPORT_GRAPHIMPORTER_H
 #define STARCH_COMPILER_IMPORT_GRAPHIMPORTER_H
 
+#include "compiler/Import/LayerTags.h"
 #include "compiler/Import/OnnxImporter.h"
 #include "runtime/Tensor.h"
 
@@ -49,7 +50,6 @@ private:
   /// masks built from constants) with the reference interpreter.
   bool foldConstants(mlir::Operation *after, const onnx::NodeProto &node,
                      llvm::DenseMap<mlir::Value, mlir::Value> &replaced);
-  void tagLayer(mlir::Operation *after, const onnx::NodeProto &node);
   void eraseDeadOps();
   std::string fail(const std::string &message);
 
@@ -69,6 +69,11 @@ private:
   /// Initializers that hold model data (starch.param); the rest fold.
   std::set<std::string> paramInitializers_;
   std::map<std::string, std::string> paramSymbols_;
+  /// Parameter symbol -> initializer name.
+  llvm::StringMap<std::string> paramSources_;
+  /// The parameters read by the node being imported.
+  std::map<std::string, mlir::Value> paramReads_;
+  LayerTagger layerTagger_;
   std::string error_;
 };
 

@@ -1,5 +1,6 @@
 //===- OnnxImporter.cpp - ONNX models to starch IR ------------------------===//
 #include "compiler/Import/GraphImporter.h"
+#include "compiler/Import/LayerTags.h"
 #include "compiler/Import/NodeImporter.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/OnnxTensor.h"
@@ -49,57 +50,6 @@ std::string symbolFor(const std::string &name) {
   if (symbol.empty() || std::isdigit(static_cast<unsigned char>(symbol[0])))
     symbol = "p_" + symbol;
   return symbol;
-}
-
-/// NodeProto.metadata_props (field 9) is newer than Debian's libonnx, so it
-/// arrives as unknown fields; each is a serialized StringStringEntryProto.
-std::vector<std::pair<std::string, std::string>>
-nodeMetadata(const onnx::NodeProto &node) {
-  constexpr int kMetadataPropsField = 9;
-  std::vector<std::pair<std::string, std::string>> entries;
-  const auto &unknown = node.unknown_fields();
-  for (int i = 0; i < unknown.field_count(); ++i) {
-    const auto &field = unknown.field(i);
-    if (field.number() != kMetadataPropsField ||
-        field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED)
-      continue;
-    onnx::StringStringEntryProto entry;
-    if (entry.ParseFromString(field.length_delimited()))
-      entries.emplace_back(entry.key(), entry.value());
-  }
-  return entries;
-}
-
-/// "model.model.layers.3" for an op inside that layer: from the dynamo
-/// exporter's name scopes, else from a TorchScript node name
-/// ("/model/model/layers.3/mlp/..."), else nothing.
-std::optional<std::string> layerOfNode(const onnx::NodeProto &node) {
-  static llvm::Regex layerPath("^(.*\\.)?(layers|layer|h|blocks)\\.[0-9]+$");
-  static llvm::Regex layerComponent("^(layers|layer|h|blocks)\\.[0-9]+$");
-  for (const auto &[key, value] : nodeMetadata(node)) {
-    if (key != "pkg.torch.onnx.name_scopes")
-      continue;
-    // A Python list literal of quoted scope names, outermost first.
-    std::optional<std::string> innermost;
-    llvm::SmallVector<llvm::StringRef> parts;
-    llvm::StringRef(value).split(parts, ',');
-    for (llvm::StringRef part : parts) {
-      llvm::StringRef scope = part.trim(" []'\"");
-      if (layerPath.match(scope))
-        innermost = scope.str();
-    }
-    if (innermost)
-      return innermost;
-  }
-  llvm::SmallVector<llvm::StringRef> components;
-  llvm::StringRef(node.name()).split(components, '/', -1, false);
-  std::string prefix;
-  for (llvm::StringRef component : components) {
-    prefix += (prefix.empty() ? "" : ".") + component.str();
-    if (layerComponent.match(component))
-      return prefix;
-  }
-  return std::nullopt;
 }
 
 } // namespace
@@ -233,6 +183,7 @@ bool GraphImporter::declareParams(std::string &error) {
     while (!used.insert(symbol).second)
       symbol += "_";
     paramSymbols_[name] = symbol;
+    paramSources_[symbol] = name;
     auto param = ParamOp::create(builder, builder.getUnknownLoc(), symbol,
                                  RankedTensorType::get(shape, elementType),
                                  symbol == name ? StringAttr()
@@ -376,11 +327,17 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
     return {};
   Value value;
   if (paramInitializers_.count(name)) {
+    // Each node reads its parameters itself, so that the read carries the
+    // reader's layer (exporters share deduplicated initializers).
+    if (auto read = paramReads_.find(name); read != paramReads_.end())
+      return read->second;
     auto symbol = paramSymbols_[name];
     auto param = module_->lookupSymbol<ParamOp>(symbol);
     value =
         ReadParamOp::create(builder, builder.getUnknownLoc(), param.getType(),
                             FlatSymbolRefAttr::get(&context_, symbol));
+    paramReads_[name] = value;
+    return value;
   } else {
     rt::Tensor tensor;
     std::string error;
@@ -471,34 +428,6 @@ bool GraphImporter::foldConstants(Operation *after, const onnx::NodeProto &node,
   return true;
 }
 
-void GraphImporter::tagLayer(Operation *after, const onnx::NodeProto &node) {
-  std::optional<std::string> layer = layerOfNode(node);
-  bool scoped = node.name().find('/') != std::string::npos ||
-                llvm::any_of(nodeMetadata(node), [](const auto &entry) {
-                  return entry.first == "pkg.torch.onnx.name_scopes";
-                });
-  Block &body = function_.getBody().front();
-  for (Operation &op :
-       llvm::make_range(after ? std::next(after->getIterator()) : body.begin(),
-                        body.end())) {
-    if (isa<ConstantOp>(op))
-      continue;
-    if (layer) {
-      op.setAttr(kLayerAttrName, StringAttr::get(&context_, *layer));
-      continue;
-    }
-    if (scoped)
-      continue; // outside every layer (embeddings, final norm, head)
-    // No scope in the file: inherit the layer of the latest tagged operand.
-    for (Value operand : llvm::reverse(op.getOperands()))
-      if (Operation *producer = operand.getDefiningOp())
-        if (Attribute tag = producer->getAttr(kLayerAttrName)) {
-          op.setAttr(kLayerAttrName, tag);
-          break;
-        }
-  }
-}
-
 bool GraphImporter::importNode(const onnx::NodeProto &node) {
   if (!node.domain().empty() && node.domain() != "ai.onnx") {
     recordNodeError(node, "ops of domain '" + node.domain() +
@@ -513,6 +442,7 @@ bool GraphImporter::importNode(const onnx::NodeProto &node) {
                               "' is not supported by the importer");
     return false;
   }
+  paramReads_.clear();
   Block &body = function_.getBody().front();
   Operation *last = body.empty() ? nullptr : &body.back();
   OpBuilder builder = OpBuilder::atBlockEnd(&body);
@@ -533,7 +463,11 @@ bool GraphImporter::importNode(const onnx::NodeProto &node) {
     while (replaced.count(it->second))
       it->second = replaced[it->second];
   }
-  tagLayer(last, node);
+  llvm::SmallVector<Operation *> created;
+  for (Operation &op : llvm::make_range(
+           last ? std::next(last->getIterator()) : body.begin(), body.end()))
+    created.push_back(&op);
+  layerTagger_.tagNodeOps(created, node, paramSources_);
   return true;
 }
 
