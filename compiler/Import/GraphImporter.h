@@ -69,6 +69,7 @@ private:
   /// Initializers that hold model data (starch.param); the rest fold.
   std::set<std::string> paramInitializers_;
   std::map<std::string, std::string> paramSymbols_;
+  std::map<std::string, mlir::RankedTensorType> paramTypes_;
   /// Parameter symbol -> initializer name.
   llvm::StringMap<std::string> paramSources_;
   /// The parameters read by the node being imported.

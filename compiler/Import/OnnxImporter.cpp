@@ -184,11 +184,11 @@ bool GraphImporter::declareParams(std::string &error) {
       symbol += "_";
     paramSymbols_[name] = symbol;
     paramSources_[symbol] = name;
-    auto param = ParamOp::create(builder, builder.getUnknownLoc(), symbol,
-                                 RankedTensorType::get(shape, elementType),
-                                 symbol == name ? StringAttr()
-                                                : builder.getStringAttr(name),
-                                 /*frozen=*/false, /*buffer=*/false);
+    paramTypes_[name] = RankedTensorType::get(shape, elementType);
+    auto param = ParamOp::create(
+        builder, builder.getUnknownLoc(), symbol, paramTypes_[name],
+        symbol == name ? StringAttr() : builder.getStringAttr(name),
+        /*frozen=*/false, /*buffer=*/false);
     (void)param;
   }
   return true;
@@ -331,10 +331,9 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
     // reader's layer (exporters share deduplicated initializers).
     if (auto read = paramReads_.find(name); read != paramReads_.end())
       return read->second;
-    auto symbol = paramSymbols_[name];
-    auto param = module_->lookupSymbol<ParamOp>(symbol);
+    const std::string &symbol = paramSymbols_[name];
     value =
-        ReadParamOp::create(builder, builder.getUnknownLoc(), param.getType(),
+        ReadParamOp::create(builder, builder.getUnknownLoc(), paramTypes_[name],
                             FlatSymbolRefAttr::get(&context_, symbol));
     paramReads_[name] = value;
     return value;

@@ -155,14 +155,18 @@ def snake(op_type):
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", op_type).lower()
 
 
+# Test names that spell an op differently.
+NAME_ALIASES = {"Trilu": ["tril", "triu"]}
+
+
 def primary_op(test_name, model):
     name = test_name[len("test_"):]
-    best = None
+    best, best_length = None, 0
     for op in model.op_types():
-        s = snake(op)
-        if (name == s or name.startswith(s + "_")) and (
-                best is None or len(s) > len(snake(best))):
-            best = op
+        for spelling in [snake(op), op.lower()] + NAME_ALIASES.get(op, []):
+            if ((name == spelling or name.startswith(spelling + "_")) and
+                    len(spelling) > best_length):
+                best, best_length = op, len(spelling)
     return best or "composite"
 
 
