@@ -8,6 +8,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/Sequence.h"
 
 using namespace mlir;
 using namespace starch;
@@ -32,10 +33,99 @@ ReadParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
+namespace {
+/// A splat constant restated with `type` (same element type), for ops that
+/// only move elements around.
+OpFoldResult resizedSplat(Attribute operand, ShapedType type) {
+  auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(operand);
+  if (!dense || !dense.isSplat())
+    return {};
+  return dense.resizeSplat(type);
+}
+} // namespace
+
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  if (auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput()))
+  if (auto dense =
+          llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput()))
     return dense.reshape(getType());
+  // Row-major order is kept by both reshapes, so only the last one counts.
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  return {};
+}
+
+OpFoldResult SelectOp::fold(FoldAdaptor adaptor) {
+  if (getOnTrue() == getOnFalse())
+    return getOnTrue();
+  auto condition =
+      llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getCondition());
+  if (condition && condition.isSplat())
+    return condition.getSplatValue<bool>() ? getOnTrue() : getOnFalse();
+  return {};
+}
+
+OpFoldResult ConvertOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
+  // Equal types leave `dims` no choice but the identity.
+  if (getInput().getType() == getType())
+    return getInput();
+  return resizedSplat(adaptor.getInput(), getType());
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  if (llvm::equal(getPerm(), llvm::seq<int64_t>(0, getPerm().size())))
+    return getInput();
+  if (OpFoldResult splat = resizedSplat(adaptor.getInput(), getType()))
+    return splat;
+  // result.shape[i] = x.shape[inner[outer[i]]]: one transpose of x.
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t p : getPerm())
+      composed.push_back(producer.getPerm()[p]);
+    getInputMutable().assign(producer.getInput());
+    setPerm(composed);
+    return getResult();
+  }
+  return {};
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1 && getInputs().front().getType() == getType())
+    return getInputs().front();
+  return {};
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
+  auto input = getInput().getType();
+  // A window of the whole dimension with stride 1 (or any stride on a size
+  // 0/1 dimension) starts at 0 and takes everything in order.
+  bool identity = input == getType();
+  for (int64_t d = 0; identity && d < input.getRank(); ++d)
+    identity = input.getDimSize(d) <= 1 || getStrides()[d] == 1;
+  if (identity)
+    return getInput();
+  return resizedSplat(adaptor.getInput(), getType());
+}
+
+OpFoldResult PadOp::fold(FoldAdaptor) {
+  if (llvm::all_of(getLow(), [](int64_t n) { return n == 0; }) &&
+      llvm::all_of(getHigh(), [](int64_t n) { return n == 0; }))
+    return getInput();
+  return {};
+}
+
+OpFoldResult ReduceOp::fold(FoldAdaptor) {
+  // Nothing reduced: each result element combines exactly one element.
+  if (getDims().empty() && getInput().getType() == getType())
+    return getInput();
   return {};
 }

@@ -7,7 +7,10 @@
 #include "starch/Dialect/StarchOps.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace starch;
@@ -32,60 +35,89 @@ std::string shapeString(Value value) {
   return shapeString(tensorType(value).getShape());
 }
 
-LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank,
+/// "[1, 0]" for messages about index lists.
+std::string listString(ArrayRef<int64_t> values) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "[";
+  llvm::interleaveComma(values, os);
+  os << "]";
+  return text;
+}
+
+/// "1e-05", "0", "inf", "nan" for messages about float attributes.
+std::string numberString(double value) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::format("%g", value);
+  return text;
+}
+
+/// `axis` must name a dimension of `of` (whose shape is quoted).
+LogicalResult verifyAxis(Operation *op, int64_t axis, Value of,
                          StringRef name = "axis") {
+  int64_t rank = tensorType(of).getRank();
   if (axis < 0 || axis >= rank)
-    return op->emitOpError() << name << " " << axis
-                             << " is outside [0, " << rank << ")";
+    return op->emitOpError()
+           << name << " " << axis << " is outside the dimensions [0, " << rank
+           << ") of " << shapeString(of);
   return success();
 }
 
+/// The result shape must be `expected`; `source` says what gives it.
 LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected,
-                                Value result) {
+                                Value result,
+                                StringRef source = "the operands give") {
   if (tensorType(result).getShape() != expected)
     return op->emitOpError() << "result has shape " << shapeString(result)
-                             << " but the operands give "
+                             << " but " << source << " "
                              << shapeString(expected);
   return success();
 }
 
-LogicalResult verifySameElementType(Operation *op, Value a, Value b) {
-  if (tensorType(a).getElementType() != tensorType(b).getElementType())
-    return op->emitOpError() << "element types differ: "
-                             << tensorType(a).getElementType() << " vs "
-                             << tensorType(b).getElementType();
+/// `value` (called `name`) must have the element type of `reference`.
+LogicalResult verifyElementType(Operation *op, StringRef name, Value value,
+                                StringRef referenceName, Value reference) {
+  Type actual = tensorType(value).getElementType();
+  Type expected = tensorType(reference).getElementType();
+  if (actual != expected)
+    return op->emitOpError() << name << " has element type " << actual
+                             << " but " << referenceName << " has "
+                             << expected;
+  return success();
+}
+
+/// Normalisation epsilons are added to a variance: finite and not negative.
+LogicalResult verifyEpsilon(Operation *op, double epsilon) {
+  if (!std::isfinite(epsilon) || epsilon < 0)
+    return op->emitOpError() << "epsilon = " << numberString(epsilon)
+                             << " must be finite and >= 0";
   return success();
 }
 
 } // namespace
 
 LogicalResult IotaOp::verify() {
-  return verifyAxis(*this, getDim(), getType().getRank(), "dim");
+  Type element = getType().getElementType();
+  if (element.isInteger(1) ||
+      !llvm::isa<IntegerType, FloatType>(element))
+    return emitOpError() << "result element type " << element
+                         << " cannot hold indices; iota needs an integer "
+                            "(wider than i1) or float element type";
+  return verifyAxis(*this, getDim(), getResult(), "dim");
 }
 
-LogicalResult CompareOp::verify() {
-  if (getType().getShape() != getLhs().getType().getShape())
-    return emitOpError() << "result has shape " << shapeString(getResult())
-                         << " but the operands have shape "
-                         << shapeString(getLhs());
-  return success();
-}
-
-LogicalResult SelectOp::verify() {
-  if (getCondition().getType().getShape() != getType().getShape())
-    return emitOpError() << "condition has shape "
-                         << shapeString(getCondition())
-                         << " but the values have shape "
-                         << shapeString(getResult());
-  return success();
-}
-
-LogicalResult ConvertOp::verify() {
-  if (getInput().getType().getShape() != getType().getShape())
-    return emitOpError() << "changes the shape from "
-                         << shapeString(getInput()) << " to "
-                         << shapeString(getResult())
-                         << "; convert only changes the element type";
+LogicalResult starch::verifySameShapeOperands(Operation *op) {
+  Value result = op->getResult(0);
+  for (OpOperand &operand : op->getOpOperands())
+    if (tensorType(operand.get()).getShape() !=
+        tensorType(result).getShape())
+      return op->emitOpError()
+             << "operand #" << operand.getOperandNumber() << " has shape "
+             << shapeString(operand.get()) << " but the result has shape "
+             << shapeString(result)
+             << "; elementwise operands need the result's shape (broadcast "
+                "explicitly)";
   return success();
 }
 
@@ -94,16 +126,19 @@ LogicalResult BroadcastOp::verify() {
   auto result = getType();
   ArrayRef<int64_t> dims = getDims();
   if (static_cast<int64_t>(dims.size()) != input.getRank())
-    return emitOpError() << "dims has " << dims.size()
-                         << " entries but the operand has rank "
+    return emitOpError() << "dims " << listString(dims) << " has "
+                         << dims.size() << " entries but the operand "
+                         << shapeString(getInput()) << " has rank "
                          << input.getRank();
-  if (failed(verifySameElementType(*this, getInput(), getResult())))
+  if (failed(verifyElementType(*this, "result", getResult(), "the operand",
+                               getInput())))
     return failure();
   for (auto [i, dim] : llvm::enumerate(dims)) {
-    if (failed(verifyAxis(*this, dim, result.getRank(), "dims entry")))
+    if (failed(verifyAxis(*this, dim, getResult(), "dims entry")))
       return failure();
     if (i > 0 && dims[i - 1] >= dim)
-      return emitOpError() << "dims must be strictly increasing";
+      return emitOpError() << "dims " << listString(dims)
+                           << " must be strictly increasing";
     int64_t size = input.getDimSize(i);
     if (size != 1 && size != result.getDimSize(dim))
       return emitOpError() << "operand dimension " << i << " (size " << size
@@ -120,36 +155,43 @@ LogicalResult ReshapeOp::verify() {
                          << " (" << getInput().getType().getNumElements()
                          << " elements) into " << shapeString(getResult())
                          << " (" << getType().getNumElements() << " elements)";
-  return verifySameElementType(*this, getInput(), getResult());
+  return verifyElementType(*this, "result", getResult(), "the operand",
+                           getInput());
 }
 
 LogicalResult TransposeOp::verify() {
   auto input = getInput().getType();
   ArrayRef<int64_t> perm = getPerm();
   if (static_cast<int64_t>(perm.size()) != input.getRank())
-    return emitOpError() << "perm has " << perm.size()
-                         << " entries but the operand has rank "
+    return emitOpError() << "perm " << listString(perm) << " has "
+                         << perm.size() << " entries but the operand "
+                         << shapeString(getInput()) << " has rank "
                          << input.getRank();
   SmallVector<bool> seen(perm.size(), false);
   SmallVector<int64_t> expected;
   for (int64_t p : perm) {
     if (p < 0 || p >= input.getRank() || seen[p])
-      return emitOpError() << "perm is not a permutation of [0, "
+      return emitOpError() << "perm " << listString(perm)
+                           << " is not a permutation of [0, "
                            << input.getRank() << ")";
     seen[p] = true;
     expected.push_back(input.getDimSize(p));
   }
-  if (failed(verifySameElementType(*this, getInput(), getResult())))
+  if (failed(verifyElementType(*this, "result", getResult(), "the operand",
+                               getInput())))
     return failure();
-  return verifyResultShape(*this, expected, getResult());
+  return verifyResultShape(*this, expected, getResult(),
+                           "transposing " + shapeString(getInput()) + " by " +
+                               listString(perm) + " gives");
 }
 
 LogicalResult ConcatOp::verify() {
   if (getInputs().empty())
     return emitOpError() << "needs at least one operand";
-  auto first = tensorType(getInputs().front());
+  Value firstValue = getInputs().front();
+  auto first = tensorType(firstValue);
   int64_t axis = getAxis();
-  if (failed(verifyAxis(*this, axis, first.getRank())))
+  if (failed(verifyAxis(*this, axis, firstValue)))
     return failure();
   SmallVector<int64_t> expected(first.getShape());
   expected[axis] = 0;
@@ -160,17 +202,22 @@ LogicalResult ConcatOp::verify() {
                            << type.getElementType() << " but operand #0 has "
                            << first.getElementType();
     if (type.getRank() != first.getRank())
-      return emitOpError() << "operand #" << i << " has rank "
-                           << type.getRank() << " but operand #0 has rank "
-                           << first.getRank();
+      return emitOpError() << "operand #" << i << " has shape "
+                           << shapeString(input) << " (rank "
+                           << type.getRank() << ") but operand #0 has shape "
+                           << shapeString(firstValue) << " (rank "
+                           << first.getRank() << ")";
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (d != axis && type.getDimSize(d) != first.getDimSize(d))
         return emitOpError() << "operand #" << i << " has shape "
                              << shapeString(input) << " but operand #0 has "
-                             << shapeString(getInputs().front())
+                             << shapeString(firstValue)
                              << "; they may differ only in dimension " << axis;
     expected[axis] += type.getDimSize(axis);
   }
+  if (failed(verifyElementType(*this, "result", getResult(), "operand #0",
+                               firstValue)))
+    return failure();
   return verifyResultShape(*this, expected, getResult());
 }
 
@@ -181,7 +228,10 @@ LogicalResult SliceOp::verify() {
       static_cast<int64_t>(getLimit().size()) != rank ||
       static_cast<int64_t>(getStrides().size()) != rank)
     return emitOpError() << "start, limit and strides need " << rank
-                         << " entries each (the operand rank)";
+                         << " entries each (the rank of "
+                         << shapeString(getInput()) << "), got "
+                         << getStart().size() << ", " << getLimit().size()
+                         << " and " << getStrides().size();
   SmallVector<int64_t> expected;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t start = getStart()[d], limit = getLimit()[d],
@@ -201,9 +251,10 @@ LogicalResult SliceOp::verify() {
     }
     expected.push_back(count);
   }
-  if (failed(verifySameElementType(*this, getInput(), getResult())))
+  if (failed(verifyElementType(*this, "result", getResult(), "the operand",
+                               getInput())))
     return failure();
-  return verifyResultShape(*this, expected, getResult());
+  return verifyResultShape(*this, expected, getResult(), "the window gives");
 }
 
 LogicalResult PadOp::verify() {
@@ -212,30 +263,39 @@ LogicalResult PadOp::verify() {
   if (static_cast<int64_t>(getLow().size()) != rank ||
       static_cast<int64_t>(getHigh().size()) != rank)
     return emitOpError() << "low and high need " << rank
-                         << " entries each (the operand rank)";
+                         << " entries each (the rank of "
+                         << shapeString(getInput()) << "), got "
+                         << getLow().size() << " and " << getHigh().size();
   SmallVector<int64_t> expected;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t size = input.getDimSize(d) + getLow()[d] + getHigh()[d];
     if (size < 0)
-      return emitOpError() << "padding makes dimension " << d << " negative";
+      return emitOpError() << "padding dimension " << d << " of "
+                           << shapeString(getInput()) << " by low "
+                           << getLow()[d] << " and high " << getHigh()[d]
+                           << " leaves a negative size " << size;
     expected.push_back(size);
   }
-  if (failed(verifySameElementType(*this, getInput(), getResult())))
+  if (failed(verifyElementType(*this, "result", getResult(), "the operand",
+                               getInput())))
     return failure();
-  return verifyResultShape(*this, expected, getResult());
+  return verifyResultShape(*this, expected, getResult(), "the padding gives");
 }
 
 LogicalResult GatherOp::verify() {
   auto data = getData().getType();
   int64_t axis = getAxis();
-  if (failed(verifyAxis(*this, axis, data.getRank())))
+  if (failed(verifyAxis(*this, axis, getData())))
     return failure();
   SmallVector<int64_t> expected(data.getShape().take_front(axis));
   llvm::append_range(expected, getIndices().getType().getShape());
   llvm::append_range(expected, data.getShape().drop_front(axis + 1));
-  if (failed(verifySameElementType(*this, getData(), getResult())))
+  if (failed(verifyElementType(*this, "result", getResult(), "the data",
+                               getData())))
     return failure();
-  return verifyResultShape(*this, expected, getResult());
+  return verifyResultShape(*this, expected, getResult(),
+                           "data.shape[:axis] + indices.shape + "
+                           "data.shape[axis+1:] is");
 }
 
 LogicalResult MatmulOp::verify() {
@@ -250,11 +310,17 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "batch dimensions of " << shapeString(getLhs())
                          << " and " << shapeString(getRhs())
                          << " differ (broadcast explicitly)";
-  if (lhs.getDimSize(rank - 1) != rhs.getDimSize(rank - 2))
+  if (lhs.getDimSize(rank - 1) != rhs.getDimSize(rank - 2)) {
+    SmallVector<int64_t> batch(lhs.getShape().drop_back(2));
+    std::string needed = batch.empty() ? "" : shapeString(batch) + "x";
     return emitOpError() << "operand #1 has shape " << shapeString(getRhs())
-                         << " but the contraction needs "
+                         << " but the contraction needs " << needed
                          << lhs.getDimSize(rank - 1) << "xN";
-  if (failed(verifySameElementType(*this, getLhs(), getRhs())))
+  }
+  if (failed(verifyElementType(*this, "operand #1", getRhs(), "operand #0",
+                               getLhs())) ||
+      failed(verifyElementType(*this, "result", getResult(), "operand #0",
+                               getLhs())))
     return failure();
   SmallVector<int64_t> expected(lhs.getShape().drop_back(1));
   expected.push_back(rhs.getDimSize(rank - 1));
@@ -266,36 +332,42 @@ LogicalResult ReduceOp::verify() {
   ArrayRef<int64_t> dims = getDims();
   SmallVector<bool> reduced(input.getRank(), false);
   for (auto [i, dim] : llvm::enumerate(dims)) {
-    if (failed(verifyAxis(*this, dim, input.getRank(), "reduced dimension")))
+    if (failed(verifyAxis(*this, dim, getInput(), "reduced dimension")))
       return failure();
     if (i > 0 && dims[i - 1] >= dim)
-      return emitOpError() << "dims must be sorted and unique";
+      return emitOpError() << "dims " << listString(dims)
+                           << " must be sorted and unique";
     reduced[dim] = true;
   }
   SmallVector<int64_t> expected;
   for (int64_t d = 0; d < input.getRank(); ++d)
     if (!reduced[d])
       expected.push_back(input.getDimSize(d));
-  if (failed(verifySameElementType(*this, getInput(), getResult())))
+  if (failed(verifyElementType(*this, "result", getResult(), "the operand",
+                               getInput())))
     return failure();
-  return verifyResultShape(*this, expected, getResult());
+  return verifyResultShape(*this, expected, getResult(),
+                           "removing dims " + listString(dims) + " from " +
+                               shapeString(getInput()) + " gives");
 }
 
 LogicalResult ArgMaxOp::verify() {
   auto input = getInput().getType();
-  if (failed(verifyAxis(*this, getAxis(), input.getRank())))
+  if (failed(verifyAxis(*this, getAxis(), getInput())))
     return failure();
   SmallVector<int64_t> expected(input.getShape());
   expected.erase(expected.begin() + getAxis());
-  return verifyResultShape(*this, expected, getResult());
+  return verifyResultShape(*this, expected, getResult(),
+                           "removing the axis from " +
+                               shapeString(getInput()) + " gives");
 }
 
 LogicalResult SoftmaxOp::verify() {
-  return verifyAxis(*this, getAxis(), getType().getRank());
+  return verifyAxis(*this, getAxis(), getInput());
 }
 
 LogicalResult LogSoftmaxOp::verify() {
-  return verifyAxis(*this, getAxis(), getType().getRank());
+  return verifyAxis(*this, getAxis(), getInput());
 }
 
 LogicalResult ConvOp::verify() {
@@ -311,7 +383,8 @@ LogicalResult ConvOp::verify() {
       static_cast<int64_t>(getPadHigh().size()) != spatial ||
       static_cast<int64_t>(getDilations().size()) != spatial)
     return emitOpError() << "strides, pad_low, pad_high and dilations need "
-                         << spatial << " entries each";
+                         << spatial << " entries each (one per spatial "
+                         << "dimension of " << shapeString(getInput()) << ")";
   int64_t groups = getGroups();
   if (groups < 1 || input.getDimSize(1) % groups != 0 ||
       filter.getDimSize(0) % groups != 0)
@@ -322,18 +395,29 @@ LogicalResult ConvOp::verify() {
   if (filter.getDimSize(1) * groups != input.getDimSize(1))
     return emitOpError() << "filter " << shapeString(getFilter())
                          << " expects " << filter.getDimSize(1) * groups
-                         << " input channels but the input has "
+                         << " input channels but the input "
+                         << shapeString(getInput()) << " has "
                          << input.getDimSize(1);
+  if (failed(verifyElementType(*this, "filter", getFilter(), "the input",
+                               getInput())) ||
+      failed(verifyElementType(*this, "result", getResult(), "the input",
+                               getInput())))
+    return failure();
   SmallVector<int64_t> expected{input.getDimSize(0), filter.getDimSize(0)};
   for (int64_t i = 0; i < spatial; ++i) {
     if (getStrides()[i] < 1 || getDilations()[i] < 1)
-      return emitOpError() << "strides and dilations must be positive";
+      return emitOpError() << "strides and dilations must be positive; "
+                           << "spatial dimension " << i << " has stride "
+                           << getStrides()[i] << " and dilation "
+                           << getDilations()[i];
     int64_t span = getDilations()[i] * (filter.getDimSize(i + 2) - 1) + 1;
     int64_t padded =
         input.getDimSize(i + 2) + getPadLow()[i] + getPadHigh()[i];
     if (padded < span)
       return emitOpError() << "kernel window " << span
-                           << " exceeds the padded spatial size " << padded;
+                           << " exceeds the padded size " << padded
+                           << " of spatial dimension " << i << " of "
+                           << shapeString(getInput());
     expected.push_back((padded - span) / getStrides()[i] + 1);
   }
   return verifyResultShape(*this, expected, getResult());
@@ -342,25 +426,46 @@ LogicalResult ConvOp::verify() {
 LogicalResult RmsNormOp::verify() {
   auto input = getInput().getType();
   auto weight = getWeight().getType();
-  if (weight.getRank() != 1 || input.getRank() < 1 ||
-      weight.getDimSize(0) != input.getShape().back())
+  if (input.getRank() < 1)
+    return emitOpError() << "input is a scalar; rms_norm normalises the last "
+                            "dimension of a tensor of rank >= 1";
+  if (weight.getRank() != 1 || weight.getDimSize(0) != input.getShape().back())
     return emitOpError() << "weight has shape " << shapeString(getWeight())
                          << " but normalising " << shapeString(getInput())
                          << " needs " << input.getShape().back();
-  return verifyResultShape(*this, input.getShape(), getResult());
+  if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())) ||
+      failed(verifyElementType(*this, "weight", getWeight(), "the input",
+                               getInput())) ||
+      failed(verifyElementType(*this, "result", getResult(), "the input",
+                               getInput())))
+    return failure();
+  return verifyResultShape(*this, input.getShape(), getResult(),
+                           "the input has");
 }
 
 LogicalResult LayerNormOp::verify() {
   auto input = getInput().getType();
-  if (failed(verifyAxis(*this, getAxis(), input.getRank())))
+  if (failed(verifyAxis(*this, getAxis(), getInput())))
     return failure();
   ArrayRef<int64_t> normalized = input.getShape().drop_front(getAxis());
-  for (Value param : {getWeight(), getBias()})
+  for (auto [name, param] :
+       {std::pair<StringRef, Value>{"weight", getWeight()},
+        std::pair<StringRef, Value>{"bias", getBias()}})
     if (tensorType(param).getShape() != normalized)
-      return emitOpError() << "weight and bias need shape "
-                           << shapeString(normalized) << ", got "
-                           << shapeString(param);
-  return verifyResultShape(*this, input.getShape(), getResult());
+      return emitOpError() << name << " has shape " << shapeString(param)
+                           << " but normalising dimensions " << getAxis()
+                           << ".. of " << shapeString(getInput())
+                           << " needs " << shapeString(normalized);
+  if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())) ||
+      failed(verifyElementType(*this, "weight", getWeight(), "the input",
+                               getInput())) ||
+      failed(verifyElementType(*this, "bias", getBias(), "the input",
+                               getInput())) ||
+      failed(verifyElementType(*this, "result", getResult(), "the input",
+                               getInput())))
+    return failure();
+  return verifyResultShape(*this, input.getShape(), getResult(),
+                           "the input has");
 }
 
 LogicalResult RopeOp::verify() {
@@ -370,43 +475,74 @@ LogicalResult RopeOp::verify() {
                          << "; expected B x H x S x D with even D";
   SmallVector<int64_t> table{input.getDimSize(0), input.getDimSize(2),
                              input.getDimSize(3)};
-  for (Value t : {getCos(), getSin()})
+  for (auto [name, t] : {std::pair<StringRef, Value>{"cos", getCos()},
+                         std::pair<StringRef, Value>{"sin", getSin()}})
     if (tensorType(t).getShape() != ArrayRef<int64_t>(table))
-      return emitOpError() << "cos and sin need shape " << shapeString(table)
-                           << " (B x S x D), got " << shapeString(t);
-  return verifyResultShape(*this, input.getShape(), getResult());
+      return emitOpError() << name << " has shape " << shapeString(t)
+                           << " but the input " << shapeString(getInput())
+                           << " needs tables of shape " << shapeString(table)
+                           << " (B x S x D)";
+  if (failed(verifyElementType(*this, "cos", getCos(), "the input",
+                               getInput())) ||
+      failed(verifyElementType(*this, "sin", getSin(), "the input",
+                               getInput())) ||
+      failed(verifyElementType(*this, "result", getResult(), "the input",
+                               getInput())))
+    return failure();
+  return verifyResultShape(*this, input.getShape(), getResult(),
+                           "the input has");
 }
 
 LogicalResult AttentionOp::verify() {
   auto q = getQuery().getType(), k = getKey().getType(),
        v = getValue().getType();
   if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
-    return emitOpError() << "query, key and value must be B x H x S x D";
+    return emitOpError() << "query " << shapeString(getQuery()) << ", key "
+                         << shapeString(getKey()) << " and value "
+                         << shapeString(getValue())
+                         << " must each be B x H x S x D";
   int64_t batch = q.getDimSize(0), qHeads = q.getDimSize(1),
           kvHeads = k.getDimSize(1), queries = q.getDimSize(2),
           keys = k.getDimSize(2);
   if (k.getShape() != v.getShape())
     return emitOpError() << "key " << shapeString(getKey()) << " and value "
-                         << shapeString(getValue()) << " differ";
+                         << shapeString(getValue())
+                         << " differ; they need the same B x Hkv x T x D";
   if (k.getDimSize(0) != batch || k.getDimSize(3) != q.getDimSize(3))
     return emitOpError() << "key " << shapeString(getKey())
                          << " does not match query " << shapeString(getQuery())
                          << " in batch or head size";
   if (kvHeads == 0 || qHeads % kvHeads != 0)
     return emitOpError() << qHeads << " query heads cannot share " << kvHeads
-                         << " key/value heads";
+                         << " key/value heads (Hq must be a multiple of Hkv)";
   bool additive = getMask() == AttentionMaskKind::additive;
   if (additive != static_cast<bool>(getBias()))
     return emitOpError() << "a bias operand is needed exactly when mask = "
                             "additive";
   if (Value bias = getBias()) {
     auto b = tensorType(bias);
-    if (b.getRank() != 4 || (b.getDimSize(0) != 1 && b.getDimSize(0) != batch) ||
+    if (b.getRank() != 4 ||
+        (b.getDimSize(0) != 1 && b.getDimSize(0) != batch) ||
         (b.getDimSize(1) != 1 && b.getDimSize(1) != qHeads) ||
         b.getDimSize(2) != queries || b.getDimSize(3) != keys)
       return emitOpError() << "bias has shape " << shapeString(bias)
                            << "; expected (" << batch << "|1)x(" << qHeads
                            << "|1)x" << queries << "x" << keys;
+    if (failed(verifyElementType(*this, "bias", bias, "the query",
+                                 getQuery())))
+      return failure();
   }
-  return verifyResultShape(*this, q.getShape(), getResult());
+  if (failed(verifyElementType(*this, "key", getKey(), "the query",
+                               getQuery())) ||
+      failed(verifyElementType(*this, "value", getValue(), "the query",
+                               getQuery())) ||
+      failed(verifyElementType(*this, "result", getResult(), "the query",
+                               getQuery())))
+    return failure();
+  double scale = getScale().convertToDouble();
+  if (!std::isfinite(scale) || scale <= 0)
+    return emitOpError() << "scale = " << numberString(scale)
+                         << " must be positive and finite";
+  return verifyResultShape(*this, q.getShape(), getResult(),
+                           "the query has");
 }

@@ -13,6 +13,23 @@
 
 #include "starch/Dialect/StarchEnums.h.inc"
 
+namespace starch {
+/// Verifies that every operand of `op` has the shape of its single result.
+mlir::LogicalResult verifySameShapeOperands(mlir::Operation *op);
+
+/// Elementwise ops whose operands all have the result's shape (element types
+/// may differ: compare, select, convert). Verified before `Elementwise`, so
+/// the message names the shapes.
+template <typename ConcreteType>
+class SameShapeOperandsTrait
+    : public mlir::OpTrait::TraitBase<ConcreteType, SameShapeOperandsTrait> {
+public:
+  static mlir::LogicalResult verifyTrait(mlir::Operation *op) {
+    return verifySameShapeOperands(op);
+  }
+};
+} // namespace starch
+
 #define GET_OP_CLASSES
 #include "starch/Dialect/StarchOps.h.inc"
 

@@ -22,6 +22,13 @@ def Starch_FloatTensor : StaticShapeTensorOf<[AnyFloat]>;
 def Starch_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 def Starch_BoolTensor : StaticShapeTensorOf<[I1]>;
 
+// Every operand has the result's shape. Listed before `Elementwise` so that a
+// shape error is reported with the shapes (Elementwise's own message names
+// none).
+def Starch_SameShapeOperands : NativeOpTrait<"SameShapeOperandsTrait"> {
+  let cppNamespace = "::starch";
+}
+
 //===----------------------------------------------------------------------===//
 // Parameters and constants
 //===----------------------------------------------------------------------===//
@@ -89,8 +96,10 @@ def Starch_IotaOp : Starch_Op<"iota", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 class Starch_UnaryOp<string mnemonic, string semantics,
-                     Type operandType = Starch_FloatTensor>
-    : Starch_Op<mnemonic, [Pure, Elementwise, SameOperandsAndResultType]> {
+                     Type operandType = Starch_FloatTensor,
+                     list<Trait> traits = []>
+    : Starch_Op<mnemonic, !listconcat([Pure, Elementwise,
+                                       SameOperandsAndResultType], traits)> {
   let summary = "elementwise " # semantics;
   let description = "`result[i] = " # semantics # "`, same shape and type as the operand.";
   let arguments = (ins operandType:$input);
@@ -98,8 +107,8 @@ class Starch_UnaryOp<string mnemonic, string semantics,
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Starch_NegOp : Starch_UnaryOp<"neg", "-input[i]", Starch_Tensor>;
-def Starch_AbsOp : Starch_UnaryOp<"abs", "|input[i]|", Starch_Tensor>;
+def Starch_NegOp : Starch_UnaryOp<"neg", "-input[i]", Starch_Tensor, [Involution]>;
+def Starch_AbsOp : Starch_UnaryOp<"abs", "|input[i]|", Starch_Tensor, [Idempotent]>;
 def Starch_ExpOp : Starch_UnaryOp<"exp", "exp(input[i])">;
 def Starch_LogOp : Starch_UnaryOp<"log", "log(input[i])">;
 def Starch_SqrtOp : Starch_UnaryOp<"sqrt", "sqrt(input[i])">;
@@ -110,11 +119,11 @@ def Starch_ErfOp : Starch_UnaryOp<"erf", "erf(input[i])">;
 def Starch_SinOp : Starch_UnaryOp<"sin", "sin(input[i])">;
 def Starch_CosOp : Starch_UnaryOp<"cos", "cos(input[i])">;
 def Starch_SigmoidOp : Starch_UnaryOp<"sigmoid", "1 / (1 + exp(-input[i]))">;
-def Starch_ReluOp : Starch_UnaryOp<"relu", "max(input[i], 0)">;
-def Starch_FloorOp : Starch_UnaryOp<"floor", "floor(input[i])">;
-def Starch_CeilOp : Starch_UnaryOp<"ceil", "ceil(input[i])">;
-def Starch_SignOp : Starch_UnaryOp<"sign", "sign(input[i]) in {-1, 0, 1}", Starch_Tensor>;
-def Starch_NotOp : Starch_UnaryOp<"not", "!input[i]", Starch_BoolTensor>;
+def Starch_ReluOp : Starch_UnaryOp<"relu", "max(input[i], 0)", Starch_FloatTensor, [Idempotent]>;
+def Starch_FloorOp : Starch_UnaryOp<"floor", "floor(input[i])", Starch_FloatTensor, [Idempotent]>;
+def Starch_CeilOp : Starch_UnaryOp<"ceil", "ceil(input[i])", Starch_FloatTensor, [Idempotent]>;
+def Starch_SignOp : Starch_UnaryOp<"sign", "sign(input[i]) in {-1, 0, 1}", Starch_Tensor, [Idempotent]>;
+def Starch_NotOp : Starch_UnaryOp<"not", "!input[i]", Starch_BoolTensor, [Involution]>;
 def Starch_SiluOp : Starch_UnaryOp<"silu", "input[i] * sigmoid(input[i])">;
 
 def Starch_GeluOp : Starch_Op<"gelu", [Pure, Elementwise, SameOperandsAndResultType]> {
@@ -155,7 +164,7 @@ def Starch_OrOp : Starch_BinaryOp<"or", "lhs[i] || rhs[i]", Starch_BoolTensor>;
 def Starch_XorOp : Starch_BinaryOp<"xor", "lhs[i] != rhs[i]", Starch_BoolTensor>;
 
 def Starch_CompareOp : Starch_Op<"compare",
-    [Pure, Elementwise, AllTypesMatch<["lhs", "rhs"]>]> {
+    [Pure, Starch_SameShapeOperands, Elementwise, AllTypesMatch<["lhs", "rhs"]>]> {
   let summary = "elementwise comparison";
   let description = [{
     `result[i] = lhs[i] <direction> rhs[i]` as an `i1` tensor of the operand
@@ -165,21 +174,20 @@ def Starch_CompareOp : Starch_Op<"compare",
                        Starch_Tensor:$lhs, Starch_Tensor:$rhs);
   let results = (outs Starch_BoolTensor:$result);
   let assemblyFormat = "$direction `,` $lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
-  let hasVerifier = 1;
 }
 
 def Starch_SelectOp : Starch_Op<"select",
-    [Pure, Elementwise, AllTypesMatch<["on_true", "on_false", "result"]>]> {
+    [Pure, Starch_SameShapeOperands, Elementwise, AllTypesMatch<["on_true", "on_false", "result"]>]> {
   let summary = "elementwise choice";
   let description = "`result[i] = condition[i] ? on_true[i] : on_false[i]`; all shapes equal.";
   let arguments = (ins Starch_BoolTensor:$condition, Starch_Tensor:$on_true,
                        Starch_Tensor:$on_false);
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$condition `,` $on_true `,` $on_false attr-dict `:` type($condition) `,` type($result)";
-  let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
-def Starch_ConvertOp : Starch_Op<"convert", [Pure, Elementwise]> {
+def Starch_ConvertOp : Starch_Op<"convert", [Pure, Starch_SameShapeOperands, Elementwise]> {
   let summary = "elementwise element-type conversion";
   let description = [{
     Converts each element to the result element type, shape unchanged.
@@ -188,7 +196,7 @@ def Starch_ConvertOp : Starch_Op<"convert", [Pure, Elementwise]> {
   let arguments = (ins Starch_Tensor:$input);
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -211,6 +219,7 @@ def Starch_BroadcastOp : Starch_Op<"broadcast", [Pure]> {
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$input `dims` `=` $dims attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Starch_ReshapeOp : Starch_Op<"reshape", [Pure]> {
@@ -229,6 +238,7 @@ def Starch_TransposeOp : Starch_Op<"transpose", [Pure]> {
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$input `perm` `=` $perm attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Starch_ConcatOp : Starch_Op<"concat", [Pure]> {
@@ -238,6 +248,7 @@ def Starch_ConcatOp : Starch_Op<"concat", [Pure]> {
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$inputs `axis` `=` $axis attr-dict `:` functional-type($inputs, $result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Starch_SliceOp : Starch_Op<"slice", [Pure]> {
@@ -256,6 +267,7 @@ def Starch_SliceOp : Starch_Op<"slice", [Pure]> {
     `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Starch_PadOp : Starch_Op<"pad", [Pure]> {
@@ -273,6 +285,7 @@ def Starch_PadOp : Starch_Op<"pad", [Pure]> {
     `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Starch_GatherOp : Starch_Op<"gather", [Pure]> {
@@ -320,6 +333,7 @@ def Starch_ReduceOp : Starch_Op<"reduce", [Pure]> {
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$kind $input `dims` `=` $dims attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Starch_ArgMaxOp : Starch_Op<"argmax", [Pure]> {
