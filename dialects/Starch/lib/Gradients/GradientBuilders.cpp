@@ -1,0 +1,132 @@
+//===- GradientBuilders.cpp - Op builders shared by gradient rules --------===//
+#include "GradientBuilders.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+
+namespace starch {
+
+void registerGradientModels(StarchDialect &dialect) {
+  MLIRContext &context = *dialect.getContext();
+  grad::registerElementwiseGradients(context);
+  grad::registerShapeGradients(context);
+  grad::registerContractionGradients(context);
+  grad::registerFusedGradients(context);
+}
+
+} // namespace starch
+
+namespace starch::grad {
+
+Value Math::splat(RankedTensorType type, double value) {
+  Type element = type.getElementType();
+  Attribute scalar;
+  if (auto floatType = dyn_cast<FloatType>(element))
+    scalar = FloatAttr::get(floatType, value);
+  else
+    scalar = IntegerAttr::get(element, static_cast<int64_t>(value));
+  return ConstantOp::create(b, loc, DenseElementsAttr::get(type, scalar));
+}
+
+Value Math::compare(CompareDirection direction, Value l, Value r) {
+  auto type = RankedTensorType::get(typeOf(l).getShape(), b.getI1Type());
+  return CompareOp::create(b, loc, type, direction, l, r);
+}
+
+Value Math::selectOrZero(Value condition, Value onTrue) {
+  return SelectOp::create(b, loc, onTrue.getType(), condition, onTrue,
+                          splatLike(onTrue, 0.0));
+}
+
+Value Math::zeroOrSelect(Value condition, Value onFalse) {
+  return SelectOp::create(b, loc, onFalse.getType(), condition,
+                          splatLike(onFalse, 0.0), onFalse);
+}
+
+Value Math::reduce(ReduceKind kind, Value v, ArrayRef<int64_t> dims) {
+  if (dims.empty())
+    return v;
+  RankedTensorType type = typeOf(v);
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!llvm::is_contained(dims, d))
+      shape.push_back(type.getDimSize(d));
+  auto result = RankedTensorType::get(shape, type.getElementType());
+  return ReduceOp::create(b, loc, result, kind, v, dims);
+}
+
+Value Math::broadcast(Value v, RankedTensorType type, ArrayRef<int64_t> dims) {
+  if (v.getType() == type)
+    return v;
+  return BroadcastOp::create(b, loc, type, v, dims);
+}
+
+Value Math::expandReduced(Value v, RankedTensorType type,
+                          ArrayRef<int64_t> reducedDims) {
+  SmallVector<int64_t> kept;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!llvm::is_contained(reducedDims, d))
+      kept.push_back(d);
+  return broadcast(v, type, kept);
+}
+
+Value Math::transpose(Value v, ArrayRef<int64_t> perm) {
+  RankedTensorType type = typeOf(v);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  return TransposeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), v, perm);
+}
+
+Value Math::transposeLastTwo(Value v) {
+  int64_t rank = typeOf(v).getRank();
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  std::swap(perm[rank - 1], perm[rank - 2]);
+  return transpose(v, perm);
+}
+
+Value Math::matmul(Value l, Value r) {
+  RankedTensorType lt = typeOf(l), rt = typeOf(r);
+  SmallVector<int64_t> shape(lt.getShape());
+  shape.back() = rt.getShape().back();
+  return MatmulOp::create(
+      b, loc, RankedTensorType::get(shape, lt.getElementType()), l, r);
+}
+
+Value Math::slice(Value v, ArrayRef<int64_t> start, ArrayRef<int64_t> limit) {
+  RankedTensorType type = typeOf(v);
+  SmallVector<int64_t> shape, strides(type.getRank(), 1);
+  for (auto [s, l] : llvm::zip(start, limit))
+    shape.push_back(l - s);
+  return SliceOp::create(b, loc,
+                         RankedTensorType::get(shape, type.getElementType()), v,
+                         start, limit, strides);
+}
+
+Value Math::pad(Value v, ArrayRef<int64_t> low, ArrayRef<int64_t> high) {
+  RankedTensorType type = typeOf(v);
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    shape.push_back(type.getDimSize(d) + low[d] + high[d]);
+  return PadOp::create(b, loc,
+                       RankedTensorType::get(shape, type.getElementType()), v,
+                       b.getDenseI64ArrayAttr(low),
+                       b.getDenseI64ArrayAttr(high), b.getF64FloatAttr(0.0));
+}
+
+Value Math::unbroadcast(Value v, RankedTensorType target,
+                        ArrayRef<int64_t> dims) {
+  RankedTensorType type = typeOf(v);
+  SmallVector<int64_t> summed;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    const int64_t *it = llvm::find(dims, d);
+    if (it == dims.end() ||
+        target.getDimSize(it - dims.begin()) != type.getDimSize(d))
+      summed.push_back(d);
+  }
+  return reshape(sum(v, summed), target);
+}
+
+} // namespace starch::grad

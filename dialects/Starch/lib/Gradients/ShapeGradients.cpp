@@ -1,0 +1,110 @@
+//===- ShapeGradients.cpp - Gradient rules of data-movement ops -----------===//
+//
+// Data movement is linear, so each rule applies the adjoint movement to the
+// cotangent: broadcast <-> sum, transpose <-> inverse transpose, slice <->
+// zero padding, concat <-> slices.
+//
+//===----------------------------------------------------------------------===//
+#include "GradientBuilders.h"
+
+using namespace mlir;
+
+namespace starch::grad {
+namespace {
+
+using Cotangents = MutableArrayRef<Value>;
+
+LogicalResult broadcastRule(BroadcastOp op, Math &m, Value dy,
+                            ArrayRef<bool> needs, Cotangents dxs) {
+  if (needs[0])
+    dxs[0] = m.unbroadcast(dy, Math::typeOf(op.getInput()), op.getDims());
+  return success();
+}
+
+LogicalResult reshapeRule(ReshapeOp op, Math &m, Value dy, ArrayRef<bool> needs,
+                          Cotangents dxs) {
+  if (needs[0])
+    dxs[0] = m.reshape(dy, Math::typeOf(op.getInput()));
+  return success();
+}
+
+LogicalResult transposeRule(TransposeOp op, Math &m, Value dy,
+                            ArrayRef<bool> needs, Cotangents dxs) {
+  if (!needs[0])
+    return success();
+  ArrayRef<int64_t> perm = op.getPerm();
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = i;
+  dxs[0] = m.transpose(dy, inverse);
+  return success();
+}
+
+LogicalResult concatRule(ConcatOp op, Math &m, Value dy, ArrayRef<bool> needs,
+                         Cotangents dxs) {
+  int64_t axis = op.getAxis(), offset = 0;
+  RankedTensorType type = Math::typeOf(dy);
+  for (auto [i, input] : llvm::enumerate(op.getInputs())) {
+    int64_t size = Math::typeOf(input).getDimSize(axis);
+    if (needs[i]) {
+      SmallVector<int64_t> start(type.getRank(), 0);
+      SmallVector<int64_t> limit(type.getShape());
+      start[axis] = offset;
+      limit[axis] = offset + size;
+      dxs[i] = m.slice(dy, start, limit);
+    }
+    offset += size;
+  }
+  return success();
+}
+
+LogicalResult sliceRule(SliceOp op, Math &m, Value dy, ArrayRef<bool> needs,
+                        Cotangents dxs) {
+  if (!needs[0])
+    return success();
+  RankedTensorType input = Math::typeOf(op.getInput());
+  if (llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }))
+    return op.emitOpError()
+           << "has no gradient rule for strides other than 1 (needs a "
+              "scatter into zeros)";
+  // Unit strides: the adjoint pads the window back to the input with zeros.
+  SmallVector<int64_t> low, high;
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    int64_t size = Math::typeOf(dy).getDimSize(d);
+    low.push_back(op.getStart()[d]);
+    high.push_back(input.getDimSize(d) - op.getStart()[d] - size);
+  }
+  dxs[0] = m.pad(dy, low, high);
+  return success();
+}
+
+LogicalResult padRule(PadOp op, Math &m, Value dy, ArrayRef<bool> needs,
+                      Cotangents dxs) {
+  if (!needs[0])
+    return success();
+  // Padding by -low/-high crops the padded border away again; where the
+  // forward pad cropped (negative amounts) it restores zeros.
+  SmallVector<int64_t> low, high;
+  for (int64_t l : op.getLow())
+    low.push_back(-l);
+  for (int64_t h : op.getHigh())
+    high.push_back(-h);
+  dxs[0] = m.pad(dy, low, high);
+  return success();
+}
+
+} // namespace
+
+void registerShapeGradients(MLIRContext &context) {
+  attachRule<BroadcastOp, broadcastRule>(context);
+  attachRule<ReshapeOp, reshapeRule>(context);
+  attachRule<TransposeOp, transposeRule>(context);
+  attachRule<ConcatOp, concatRule>(context);
+  attachRule<SliceOp, sliceRule>(context);
+  attachRule<PadOp, padRule>(context);
+  ConstantOp::attachInterface<NoGradientModel<ConstantOp>>(context);
+  IotaOp::attachInterface<NoGradientModel<IotaOp>>(context);
+  ReadParamOp::attachInterface<NoGradientModel<ReadParamOp>>(context);
+}
+
+} // namespace starch::grad

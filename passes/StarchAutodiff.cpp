@@ -1,0 +1,290 @@
+//===- StarchAutodiff.cpp - Reverse-mode differentiation ------------------===//
+//
+// A generic reverse walk: the math of every op's backward lives in its
+// GradientOpInterface rule (dialects/Starch/lib/Gradients); this pass only
+// decides which ops need one (activity analysis), accumulates cotangents and
+// assembles the gradient function.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "starch/Dialect/StarchInterfaces.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace starch {
+#define GEN_PASS_DEF_STARCHAUTODIFF
+#include "passes/Passes.h.inc"
+} // namespace starch
+
+using namespace mlir;
+using namespace starch;
+
+namespace {
+
+constexpr llvm::StringLiteral kDifferentiableAttrName = "starch.differentiable";
+constexpr llvm::StringLiteral kNameAttrName = "starch.name";
+
+bool isFloatTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && isa<FloatType>(tensor.getElementType());
+}
+
+/// Tags every op the rules build with the layer of the forward op they
+/// differentiate.
+struct LayerTagger : public OpBuilder::Listener {
+  Attribute layer;
+  void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint) override {
+    if (layer)
+      op->setAttr(kLayerAttrName, layer);
+  }
+};
+
+/// Builds the backward of one function body in place, before its return.
+class GradientBuilder {
+public:
+  GradientBuilder(func::FuncOp function, ModuleOp module, bool wrtArguments)
+      : function(function), module(module), wrtArguments(wrtArguments) {}
+
+  LogicalResult build(unsigned resultIndex, StringRef gradientName);
+
+private:
+  bool isTrainable(ReadParamOp read) {
+    auto param =
+        SymbolTable::lookupNearestSymbolFrom<ParamOp>(read, read.getNameAttr());
+    return param && !param.getFrozen() && !param.getBuffer();
+  }
+  bool isDifferentiableArgument(BlockArgument arg) {
+    return isFloatTensor(arg.getType()) &&
+           (wrtArguments ||
+            function.getArgAttr(arg.getArgNumber(), kDifferentiableAttrName));
+  }
+  void analyseActivity(Value output);
+  bool needsGradient(Value v) {
+    return varied.contains(v) && useful.contains(v);
+  }
+  void accumulate(OpBuilder &builder, Value value, Value cotangent);
+  Value sumOrZeros(OpBuilder &builder, Location loc, ArrayRef<Value> values,
+                   Type type);
+
+  func::FuncOp function;
+  ModuleOp module;
+  bool wrtArguments;
+  /// Values that depend on a differentiated parameter or argument.
+  llvm::DenseSet<Value> varied;
+  /// Values the differentiated output depends on.
+  llvm::DenseSet<Value> useful;
+  llvm::DenseMap<Value, Value> cotangents;
+};
+
+void GradientBuilder::analyseActivity(Value output) {
+  Block &body = function.getBody().front();
+  for (BlockArgument arg : body.getArguments())
+    if (isDifferentiableArgument(arg))
+      varied.insert(arg);
+  for (Operation &op : body.without_terminator()) {
+    if (auto read = dyn_cast<ReadParamOp>(op)) {
+      if (isTrainable(read))
+        varied.insert(read.getResult());
+      continue;
+    }
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return varied.contains(v); }))
+      for (Value result : op.getResults())
+        if (isFloatTensor(result.getType()))
+          varied.insert(result);
+  }
+  useful.insert(output);
+  for (Operation &op : llvm::reverse(body.without_terminator()))
+    if (llvm::any_of(op.getResults(),
+                     [&](Value v) { return useful.contains(v); }))
+      for (Value operand : op.getOperands())
+        if (isFloatTensor(operand.getType()))
+          useful.insert(operand);
+}
+
+void GradientBuilder::accumulate(OpBuilder &builder, Value value,
+                                 Value cotangent) {
+  auto [it, inserted] = cotangents.try_emplace(value, cotangent);
+  if (!inserted)
+    it->second = AddOp::create(builder, cotangent.getLoc(), value.getType(),
+                               it->second, cotangent);
+}
+
+Value GradientBuilder::sumOrZeros(OpBuilder &builder, Location loc,
+                                  ArrayRef<Value> values, Type type) {
+  Value total;
+  for (Value v : values)
+    total = total ? AddOp::create(builder, loc, type, total, v).getResult() : v;
+  if (total)
+    return total;
+  auto tensor = cast<RankedTensorType>(type);
+  return ConstantOp::create(
+      builder, loc,
+      DenseElementsAttr::get(tensor,
+                             FloatAttr::get(tensor.getElementType(), 0.0)));
+}
+
+LogicalResult GradientBuilder::build(unsigned resultIndex,
+                                     StringRef gradientName) {
+  Block &body = function.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (resultIndex >= ret.getNumOperands())
+    return function.emitError()
+           << "has no result #" << resultIndex << " to differentiate";
+  Value output = ret.getOperand(resultIndex);
+  if (!isFloatTensor(output.getType()))
+    return function.emitError()
+           << "result #" << resultIndex << " has type " << output.getType()
+           << "; only float results can be differentiated";
+  analyseActivity(output);
+
+  OpBuilder builder(ret);
+  LayerTagger tagger;
+  builder.setListener(&tagger);
+  Location loc = ret.getLoc();
+  if (needsGradient(output)) {
+    auto type = cast<RankedTensorType>(output.getType());
+    // d(sum of the output's elements)/d(output) = 1.
+    cotangents[output] = ConstantOp::create(
+        builder, loc,
+        DenseElementsAttr::get(type,
+                               FloatAttr::get(type.getElementType(), 1.0)));
+  }
+
+  SmallVector<Operation *> forward = llvm::map_to_vector(
+      body.without_terminator(), [](Operation &op) { return &op; });
+  for (Operation *op : llvm::reverse(forward)) {
+    SmallVector<Value> resultCotangents;
+    bool anyCotangent = false;
+    for (Value result : op->getResults()) {
+      resultCotangents.push_back(cotangents.lookup(result));
+      anyCotangent |= static_cast<bool>(resultCotangents.back());
+    }
+    SmallVector<bool> needs = llvm::map_to_vector(
+        op->getOperands(), [&](Value v) { return needsGradient(v); });
+    if (!anyCotangent || llvm::none_of(needs, [](bool b) { return b; }))
+      continue;
+    auto rule = dyn_cast<GradientOpInterface>(op);
+    if (!rule)
+      return op->emitOpError() << "has no gradient rule (GradientOpInterface)";
+    tagger.layer = op->getAttr(kLayerAttrName);
+    SmallVector<Value> operandCotangents;
+    if (failed(rule.buildGradients(builder, resultCotangents, needs,
+                                   operandCotangents)))
+      return failure();
+    tagger.layer = nullptr;
+    for (auto [operand, cotangent, need] :
+         llvm::zip(op->getOperands(), operandCotangents, needs))
+      if (cotangent && need)
+        accumulate(builder, operand, cotangent);
+  }
+
+  // Gradients per trainable parameter (module order), summed over reads.
+  llvm::MapVector<StringRef, SmallVector<Value>> readsOfParam;
+  for (auto param : module.getOps<ParamOp>())
+    if (!param.getFrozen() && !param.getBuffer())
+      readsOfParam[param.getSymName()];
+  llvm::StringMap<Type> paramTypes;
+  for (auto read : body.getOps<ReadParamOp>()) {
+    auto it = readsOfParam.find(read.getName());
+    if (it == readsOfParam.end())
+      continue;
+    paramTypes[read.getName()] = read.getType();
+    if (Value cotangent = cotangents.lookup(read.getResult()))
+      it->second.push_back(cotangent);
+  }
+
+  SmallVector<Value> results(ret.getOperands());
+  SmallVector<std::string> gradientNames;
+  for (auto &[name, reads] : readsOfParam) {
+    auto type = paramTypes.find(name);
+    if (type == paramTypes.end())
+      continue; // not read by this function
+    results.push_back(sumOrZeros(builder, loc, reads, type->second));
+    gradientNames.push_back(("grad." + name).str());
+  }
+  for (BlockArgument arg : body.getArguments()) {
+    if (!isDifferentiableArgument(arg))
+      continue;
+    SmallVector<Value> own;
+    if (Value cotangent = cotangents.lookup(arg))
+      own.push_back(cotangent);
+    results.push_back(sumOrZeros(builder, loc, own, arg.getType()));
+    auto argName = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                         kNameAttrName);
+    gradientNames.push_back(
+        "grad." + (argName ? argName.getValue().str()
+                           : "arg" + std::to_string(arg.getArgNumber())));
+  }
+
+  unsigned originalCount = ret.getNumOperands();
+  func::ReturnOp::create(builder, loc, results);
+  ret.erase();
+  function.setName(gradientName);
+  function.setType(FunctionType::get(function.getContext(),
+                                     function.getArgumentTypes(),
+                                     ValueRange(results).getTypes()));
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (unsigned i = 0; i < originalCount; ++i)
+    resultAttrs.push_back(function.getResultAttrDict(i));
+  function.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+  for (const std::string &name : gradientNames)
+    resultAttrs.push_back(DictionaryAttr::get(
+        function.getContext(),
+        {NamedAttribute(StringAttr::get(function.getContext(), kNameAttrName),
+                        StringAttr::get(function.getContext(), name))}));
+  function.setAllResultAttrs(resultAttrs);
+  return success();
+}
+
+struct StarchAutodiffPass
+    : public starch::impl::StarchAutodiffBase<StarchAutodiffPass> {
+  using StarchAutodiffBase::StarchAutodiffBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<func::FuncOp> selected;
+    for (auto function : module.getOps<func::FuncOp>()) {
+      if (function.isExternal() || function->hasAttr("starch.gradient_of"))
+        continue;
+      if (!functions.empty() &&
+          !llvm::is_contained(functions, function.getSymName().str()))
+        continue;
+      selected.push_back(function);
+    }
+    for (const std::string &name : functions)
+      if (!symbols.lookup<func::FuncOp>(name)) {
+        module.emitError() << "starch-autodiff: no function @" << name;
+        return signalPassFailure();
+      }
+    for (func::FuncOp function : selected) {
+      std::string gradientName = (function.getSymName() + suffix).str();
+      if (symbols.lookup(gradientName)) {
+        function.emitError()
+            << "cannot create @" << gradientName << ": the name is taken";
+        return signalPassFailure();
+      }
+      if (!function.getBody().hasOneBlock()) {
+        function.emitError() << "has several blocks; starch-autodiff "
+                                "differentiates straight-line bodies";
+        return signalPassFailure();
+      }
+      func::FuncOp gradient = function.clone();
+      gradient->setAttr("starch.gradient_of",
+                        FlatSymbolRefAttr::get(function.getSymNameAttr()));
+      module.getBody()->getOperations().insertAfter(function->getIterator(),
+                                                    gradient);
+      GradientBuilder builder(gradient, module, wrtArguments);
+      if (failed(builder.build(resultIndex, gradientName)))
+        return signalPassFailure();
+      symbols.insert(gradient);
+    }
+  }
+};
+
+} // namespace
