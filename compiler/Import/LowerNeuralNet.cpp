@@ -272,6 +272,150 @@ template <typename OpT> LogicalResult lowerSoftmax(NodeImporter &node) {
   return success();
 }
 
+/// Broadcasts a per-channel vector (size C) to `like` (N x C x ...).
+Value channelBroadcast(NodeImporter &node, Value vector, Value like) {
+  return node.create<BroadcastOp>(like.getType(), vector,
+                                  node.builder().getDenseI64ArrayAttr({1}));
+}
+
+/// mean and 1/sqrt(var + epsilon) of `x` over `dims`, kept as size-1
+/// dimensions and broadcast back to x's shape.
+std::pair<Value, Value> meanAndInvStdDev(NodeImporter &node, Value x,
+                                         ArrayRef<int64_t> dims,
+                                         double epsilon) {
+  ArrayRef<int64_t> shape = shapeOf(x);
+  SmallVector<int64_t> kept, keptWithOnes;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
+    bool reduced = llvm::is_contained(dims, d);
+    if (!reduced)
+      kept.push_back(shape[d]);
+    keptWithOnes.push_back(reduced ? 1 : shape[d]);
+  }
+  Type elementType = elementTypeOf(x);
+  auto keptType = node.tensorType(kept, elementType);
+  auto dimsAttr = node.builder().getDenseI64ArrayAttr(dims);
+  auto all = node.builder().getDenseI64ArrayAttr(
+      llvm::to_vector(llvm::seq<int64_t>(0, shape.size())));
+  auto expand = [&](Value reduced) {
+    return node.create<BroadcastOp>(x.getType(),
+                                    node.reshape(reduced, keptWithOnes), all);
+  };
+  Value mean =
+      expand(node.create<ReduceOp>(keptType, ReduceKind::mean, x, dimsAttr));
+  Value centered = node.create<SubOp>(x.getType(), x, mean);
+  Value squares = node.create<MulOp>(x.getType(), centered, centered);
+  Value variance =
+      node.create<ReduceOp>(keptType, ReduceKind::mean, squares, dimsAttr);
+  Value shifted = node.create<AddOp>(keptType, variance,
+                                     node.splat(epsilon, elementType, kept));
+  return {mean, expand(node.create<RsqrtOp>(keptType, shifted))};
+}
+
+/// BatchNormalization with inference semantics: the running statistics
+/// normalise, (x - mean) / sqrt(var + epsilon) * scale + bias per channel.
+LogicalResult lowerBatchNormalization(NodeImporter &node) {
+  Value x = node.input(0), scale = node.input(1), bias = node.input(2),
+        mean = node.input(3), variance = node.input(4);
+  if (!x || !scale || !bias || !mean || !variance)
+    return failure();
+  if (node.intAttr("training_mode", 0) != 0 || node.numOutputs() > 1)
+    return node.fail("training mode (batch statistics, running-mean "
+                     "outputs) is not supported; Starch imports "
+                     "BatchNormalization with inference semantics");
+  if (!isa<FloatType>(elementTypeOf(x)) || shapeOf(x).size() < 2)
+    return node.fail("the input must be a float N x C x ... tensor");
+  Type elementType = elementTypeOf(x);
+  int64_t channels = shapeOf(x)[1];
+  for (Value vector : {scale, bias, mean, variance})
+    if (shapeOf(vector) != ArrayRef<int64_t>{channels})
+      return node.fail("scale, B, mean and var must have " +
+                       std::to_string(channels) + " elements");
+  auto vectorType = node.tensorType({channels}, elementType);
+  Value shifted = node.create<AddOp>(
+      vectorType, node.convert(variance, elementType),
+      node.splat(node.floatAttr("epsilon", 1e-5f), elementType, {channels}));
+  Value factor =
+      node.create<MulOp>(vectorType, node.convert(scale, elementType),
+                         node.create<RsqrtOp>(vectorType, shifted));
+  Value centered = node.create<SubOp>(
+      x.getType(), x,
+      channelBroadcast(node, node.convert(mean, elementType), x));
+  Value scaled = node.create<MulOp>(x.getType(), centered,
+                                    channelBroadcast(node, factor, x));
+  node.setOutput(0, node.create<AddOp>(x.getType(), scaled,
+                                       channelBroadcast(node, bias, x)));
+  return success();
+}
+
+/// InstanceNormalization: per sample and channel over the spatial
+/// dimensions, then a per-channel scale and bias.
+LogicalResult lowerInstanceNormalization(NodeImporter &node) {
+  Value x = node.input(0), scale = node.input(1), bias = node.input(2);
+  if (!x || !scale || !bias)
+    return failure();
+  if (!isa<FloatType>(elementTypeOf(x)) || shapeOf(x).size() < 3)
+    return node.fail("the input must be a float N x C x D1 ... tensor");
+  SmallVector<int64_t> spatial =
+      llvm::to_vector(llvm::seq<int64_t>(2, shapeOf(x).size()));
+  auto [mean, invStdDev] =
+      meanAndInvStdDev(node, x, spatial, node.floatAttr("epsilon", 1e-5f));
+  Value normalized = node.create<MulOp>(
+      x.getType(), node.create<SubOp>(x.getType(), x, mean), invStdDev);
+  Value scaled = node.create<MulOp>(x.getType(), normalized,
+                                    channelBroadcast(node, scale, x));
+  node.setOutput(0, node.create<AddOp>(x.getType(), scaled,
+                                       channelBroadcast(node, bias, x)));
+  return success();
+}
+
+/// MeanVarianceNormalization: (x - mean) / sqrt(var) over `axes` (ONNX's
+/// function body adds no epsilon; 1e-9 guards a zero variance as onnxruntime
+/// does).
+LogicalResult lowerMeanVarianceNormalization(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  if (!isa<FloatType>(elementTypeOf(x)))
+    return node.fail("the input must be a float tensor");
+  SmallVector<int64_t> axes = node.intsAttr("axes");
+  if (!node.hasAttribute("axes"))
+    axes = {0, 2, 3};
+  SmallVector<int64_t> dims;
+  for (int64_t a : axes) {
+    auto axis = node.axis(a, shapeOf(x).size());
+    if (!axis)
+      return failure();
+    dims.push_back(*axis);
+  }
+  llvm::sort(dims);
+  dims.erase(std::unique(dims.begin(), dims.end()), dims.end());
+  auto [mean, invStdDev] = meanAndInvStdDev(node, x, dims, 0.0);
+  node.setOutput(0, node.create<MulOp>(x.getType(),
+                                       node.create<SubOp>(x.getType(), x, mean),
+                                       invStdDev));
+  return success();
+}
+
+/// GlobalAveragePool / GlobalMaxPool: a reduction over the spatial
+/// dimensions, kept as size 1.
+template <ReduceKind kind> LogicalResult lowerGlobalPool(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  ArrayRef<int64_t> dims = shapeOf(x);
+  if (dims.size() < 3)
+    return node.fail("the input must be N x C x D1 ...");
+  SmallVector<int64_t> spatial =
+      llvm::to_vector(llvm::seq<int64_t>(2, dims.size()));
+  SmallVector<int64_t> kept(dims.take_front(2)), withOnes(kept);
+  withOnes.append(dims.size() - 2, 1);
+  Value reduced =
+      node.create<ReduceOp>(node.tensorType(kept, elementTypeOf(x)), kind, x,
+                            node.builder().getDenseI64ArrayAttr(spatial));
+  node.setOutput(0, node.reshape(reduced, withOnes));
+  return success();
+}
+
 } // namespace
 
 void registerNeuralNetLowerings(llvm::StringMap<Lowering> &table) {
@@ -281,6 +425,11 @@ void registerNeuralNetLowerings(llvm::StringMap<Lowering> &table) {
   table["LayerNormalization"] = lowerLayerNormalization;
   table["Softmax"] = lowerSoftmax<SoftmaxOp>;
   table["LogSoftmax"] = lowerSoftmax<LogSoftmaxOp>;
+  table["BatchNormalization"] = lowerBatchNormalization;
+  table["InstanceNormalization"] = lowerInstanceNormalization;
+  table["MeanVarianceNormalization"] = lowerMeanVarianceNormalization;
+  table["GlobalAveragePool"] = lowerGlobalPool<ReduceKind::mean>;
+  table["GlobalMaxPool"] = lowerGlobalPool<ReduceKind::max>;
 }
 
 } // namespace starch::import

@@ -1,5 +1,6 @@
 //===- LowerReduction.cpp - ONNX reductions -------------------------------===//
 #include "compiler/Import/NodeImporter.h"
+#include "compiler/Interpreter/Interpreter.h"
 
 using namespace mlir;
 
@@ -126,6 +127,114 @@ template <bool isMin> LogicalResult lowerArgExtreme(NodeImporter &node) {
   return success();
 }
 
+/// Hardmax: 1 at the first maximum along `axis`, 0 elsewhere (before opset
+/// 13 the input is coerced to 2-D at `axis`).
+LogicalResult lowerHardmax(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  ArrayRef<int64_t> dims = shapeOf(x);
+  Value input = x;
+  int64_t axis;
+  if (node.opset() >= 13) {
+    auto given = node.axis(node.intAttr("axis", -1), dims.size());
+    if (!given)
+      return failure();
+    axis = *given;
+  } else {
+    int64_t coerce = node.intAttr("axis", 1);
+    if (coerce < 0)
+      coerce += dims.size();
+    if (coerce < 0 || coerce > static_cast<int64_t>(dims.size()))
+      return node.fail("axis is out of range");
+    int64_t rows = 1, cols = 1;
+    for (int64_t d = 0; d < static_cast<int64_t>(dims.size()); ++d)
+      (d < coerce ? rows : cols) *= dims[d];
+    input = node.reshape(x, {rows, cols});
+    axis = 1;
+  }
+  ArrayRef<int64_t> shape = shapeOf(input);
+  SmallVector<int64_t> kept(shape), withOne(shape);
+  kept.erase(kept.begin() + axis);
+  withOne[axis] = 1;
+  Type i64 = node.builder().getI64Type();
+  Value best = node.create<ArgMaxOp>(node.tensorType(kept, i64), input, axis);
+  Value spread = node.broadcastTo(node.reshape(best, withOne), shape);
+  Value positions = node.create<IotaOp>(node.tensorType(shape, i64), axis);
+  Value hot =
+      node.create<CompareOp>(node.tensorType(shape, node.builder().getI1Type()),
+                             CompareDirection::eq, spread, positions);
+  Value result = node.convert(hot, elementTypeOf(x));
+  node.setOutput(0, node.reshape(result, dims));
+  return success();
+}
+
+/// CumSum along a constant axis: the axis moves last, the rows multiply a
+/// constant 0/1 triangular matrix (inclusive or exclusive, forward or
+/// reversed), and the axis moves back. Integers accumulate in f64 (exact
+/// below 2^53).
+LogicalResult lowerCumSum(NodeImporter &node) {
+  Value x = node.input(0);
+  auto axisValue = node.requireInts(1, "the axis");
+  if (!x || !axisValue)
+    return failure();
+  if (axisValue->size() != 1)
+    return node.fail("the axis must be a scalar");
+  ArrayRef<int64_t> dims = shapeOf(x);
+  auto axis = node.axis((*axisValue)[0], dims.size());
+  if (!axis)
+    return failure();
+  Type elementType = elementTypeOf(x);
+  if (elementType.isInteger(1))
+    return node.fail("boolean inputs are not supported");
+  Type accumulate =
+      isa<FloatType>(elementType) ? elementType : node.builder().getF64Type();
+  int64_t rank = dims.size(), n = dims[*axis];
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis)
+      perm.push_back(d);
+  perm.push_back(*axis);
+  SmallVector<int64_t> moved;
+  for (int64_t p : perm)
+    moved.push_back(dims[p]);
+  Value input = node.convert(x, accumulate);
+  bool identity = *axis == rank - 1;
+  if (!identity)
+    input = node.create<TransposeOp>(node.tensorType(moved, accumulate), input,
+                                     node.builder().getDenseI64ArrayAttr(perm));
+  int64_t rows = 1;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    rows *= moved[d];
+  bool exclusive = node.intAttr("exclusive", 0) != 0;
+  bool reverse = node.intAttr("reverse", 0) != 0;
+  auto dtype = interp::dtypeOf(accumulate);
+  if (!dtype)
+    return node.fail("unsupported element type");
+  // out[j] = sum_i in[i] * T[i][j].
+  rt::Tensor triangle(*dtype, {n, n});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      bool included =
+          reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
+      rt::storeFromDouble(triangle, i * n + j, included ? 1.0 : 0.0);
+    }
+  Value flat = node.reshape(input, {rows, n});
+  Value summed = node.create<MatmulOp>(node.tensorType({rows, n}, accumulate),
+                                       flat, node.constant(triangle));
+  Value result = node.reshape(summed, moved);
+  if (!identity) {
+    SmallVector<int64_t> inverse(rank);
+    for (int64_t d = 0; d < rank; ++d)
+      inverse[perm[d]] = d;
+    result =
+        node.create<TransposeOp>(node.tensorType(dims, accumulate), result,
+                                 node.builder().getDenseI64ArrayAttr(inverse));
+  }
+  node.setOutput(0, node.convert(result, elementType));
+  return success();
+}
+
 } // namespace
 
 void registerReductionLowerings(llvm::StringMap<Lowering> &table) {
@@ -139,7 +248,11 @@ void registerReductionLowerings(llvm::StringMap<Lowering> &table) {
   table["ReduceL2"] = lowerReduce<ReduceKind::sum, Around::square, true>;
   table["ReduceLogSumExp"] =
       lowerReduce<ReduceKind::sum, Around::exp, false, true>;
+  table["ReduceLogSum"] =
+      lowerReduce<ReduceKind::sum, Around::none, false, true>;
   table["ArgMax"] = lowerArgExtreme<false>;
+  table["Hardmax"] = lowerHardmax;
+  table["CumSum"] = lowerCumSum;
   table["ArgMin"] = lowerArgExtreme<true>;
 }
 

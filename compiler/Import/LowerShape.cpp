@@ -578,6 +578,130 @@ LogicalResult lowerTrilu(NodeImporter &node) {
   return success();
 }
 
+/// reshape -> transpose -> reshape, the spelling of DepthToSpace and
+/// SpaceToDepth.
+Value reshapeTransposeReshape(NodeImporter &node, Value x,
+                              ArrayRef<int64_t> split, ArrayRef<int64_t> perm,
+                              ArrayRef<int64_t> target) {
+  Value expanded = node.reshape(x, split);
+  SmallVector<int64_t> permuted;
+  for (int64_t p : perm)
+    permuted.push_back(split[p]);
+  Value moved = node.create<TransposeOp>(
+      node.tensorType(permuted, elementTypeOf(x)), expanded,
+      node.builder().getDenseI64ArrayAttr(perm));
+  return node.reshape(moved, target);
+}
+
+LogicalResult lowerDepthToSpace(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  ArrayRef<int64_t> d = shapeOf(x);
+  int64_t b = node.intAttr("blocksize", 0);
+  if (d.size() != 4 || b < 1 || d[1] % (b * b) != 0)
+    return node.fail("needs an N x C x H x W input with C divisible by "
+                     "blocksize^2");
+  int64_t c = d[1] / (b * b);
+  SmallVector<int64_t> target{d[0], c, d[2] * b, d[3] * b};
+  std::string mode = node.stringAttr("mode", "DCR");
+  if (mode == "DCR")
+    node.setOutput(0,
+                   reshapeTransposeReshape(node, x, {d[0], b, b, c, d[2], d[3]},
+                                           {0, 3, 4, 1, 5, 2}, target));
+  else if (mode == "CRD")
+    node.setOutput(0,
+                   reshapeTransposeReshape(node, x, {d[0], c, b, b, d[2], d[3]},
+                                           {0, 1, 4, 2, 5, 3}, target));
+  else
+    return node.fail("mode '" + mode + "' (expected DCR or CRD)");
+  return success();
+}
+
+LogicalResult lowerSpaceToDepth(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  ArrayRef<int64_t> d = shapeOf(x);
+  int64_t b = node.intAttr("blocksize", 0);
+  if (d.size() != 4 || b < 1 || d[2] % b != 0 || d[3] % b != 0)
+    return node.fail("needs an N x C x H x W input with H and W divisible "
+                     "by blocksize");
+  node.setOutput(0, reshapeTransposeReshape(
+                        node, x, {d[0], d[1], d[2] / b, b, d[3] / b, b},
+                        {0, 3, 5, 1, 2, 4},
+                        {d[0], d[1] * b * b, d[2] / b, d[3] / b}));
+  return success();
+}
+
+/// EyeLike: a constant of the input's shape with ones on diagonal k.
+LogicalResult lowerEyeLike(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  ArrayRef<int64_t> d = shapeOf(x);
+  if (d.size() != 2)
+    return node.fail("the input must be 2-D");
+  Type elementType =
+      node.hasAttribute("dtype")
+          ? elementTypeFromOnnx(node.intAttr("dtype", 0), node.context())
+          : elementTypeOf(x);
+  auto dtype = elementType ? interp::dtypeOf(elementType) : std::nullopt;
+  if (!dtype)
+    return node.fail("dtype is not a supported element type");
+  rt::Tensor eye(*dtype, {d[0], d[1]});
+  int64_t k = node.intAttr("k", 0);
+  for (int64_t i = 0; i < d[0]; ++i)
+    if (i + k >= 0 && i + k < d[1])
+      rt::storeFromDouble(eye, i * d[1] + i + k, 1.0);
+  node.setOutput(0, node.constant(eye));
+  return success();
+}
+
+/// OneHot: compare the (wrapped) indices, broadcast along the new axis, with
+/// an iota; select on_value / off_value. depth must be constant.
+LogicalResult lowerOneHot(NodeImporter &node) {
+  Value indices = node.input(0), values = node.input(2);
+  auto depthTensor = node.requireConstant(1, "depth");
+  if (!indices || !values || !depthTensor)
+    return failure();
+  if (depthTensor->numElements() != 1 ||
+      shapeOf(values) != ArrayRef<int64_t>{2})
+    return node.fail("depth must be a scalar and values hold 2 elements");
+  int64_t depth = static_cast<int64_t>(rt::elementAsDouble(*depthTensor, 0));
+  ArrayRef<int64_t> in = shapeOf(indices);
+  int64_t rank = in.size() + 1;
+  auto axis = node.axis(node.intAttr("axis", -1), rank);
+  if (!axis)
+    return failure();
+  SmallVector<int64_t> out(in), withOne(in);
+  out.insert(out.begin() + *axis, depth);
+  withOne.insert(withOne.begin() + *axis, 1);
+  Type i64 = node.builder().getI64Type();
+  // ONNX converts float indices to integers; negative ones count from depth.
+  Value index = node.convert(indices, i64);
+  auto indexType = node.tensorType(in, i64);
+  Value negative = node.create<CompareOp>(
+      node.tensorType(in, node.builder().getI1Type()), CompareDirection::lt,
+      index, node.splat(0, i64, in));
+  index = node.create<SelectOp>(
+      indexType, negative,
+      node.create<AddOp>(indexType, index, node.splat(depth, i64, in)), index);
+  Value spread = node.broadcastTo(node.reshape(index, withOne), out);
+  Value positions = node.create<IotaOp>(node.tensorType(out, i64), *axis);
+  Value hot =
+      node.create<CompareOp>(node.tensorType(out, node.builder().getI1Type()),
+                             CompareDirection::eq, spread, positions);
+  Type elementType = elementTypeOf(values);
+  auto pick = [&](int64_t i) {
+    Value one = sliceAxis(node, values, 0, i, 1);
+    return node.broadcastTo(node.reshape(one, {}), out);
+  };
+  node.setOutput(0, node.create<SelectOp>(node.tensorType(out, elementType),
+                                          hot, pick(1), pick(0)));
+  return success();
+}
+
 } // namespace
 
 void registerShapeLowerings(llvm::StringMap<Lowering> &table) {
@@ -599,6 +723,10 @@ void registerShapeLowerings(llvm::StringMap<Lowering> &table) {
   table["Tile"] = lowerTile;
   table["Pad"] = lowerPad;
   table["Trilu"] = lowerTrilu;
+  table["DepthToSpace"] = lowerDepthToSpace;
+  table["SpaceToDepth"] = lowerSpaceToDepth;
+  table["EyeLike"] = lowerEyeLike;
+  table["OneHot"] = lowerOneHot;
 }
 
 } // namespace starch::import

@@ -24,6 +24,7 @@ const llvm::StringMap<Lowering> &onnxLowerings() {
     registerShapeLowerings(lowerings);
     registerReductionLowerings(lowerings);
     registerNeuralNetLowerings(lowerings);
+    registerActivationLowerings(lowerings);
     return lowerings;
   }();
   return table;

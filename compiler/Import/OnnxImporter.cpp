@@ -473,7 +473,7 @@ bool GraphImporter::importNode(const onnx::NodeProto &node) {
 void GraphImporter::eraseDeadOps() {
   Block &body = function_.getBody().front();
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-    if (!op.hasTrait<OpTrait::IsTerminator>() && op.use_empty())
+    if (!op.hasTrait<mlir::OpTrait::IsTerminator>() && op.use_empty())
       op.erase();
 }
 

@@ -156,7 +156,11 @@ def snake(op_type):
 
 
 # Test names that spell an op differently.
-NAME_ALIASES = {"Trilu": ["tril", "triu"]}
+NAME_ALIASES = {"Trilu": ["tril", "triu"], "BatchNormalization": ["batchnorm"],
+                "InstanceNormalization": ["instancenorm"],
+                "MeanVarianceNormalization": ["mvn"],
+                "GreaterOrEqual": ["greater_equal"],
+                "LessOrEqual": ["less_equal"], "Conv": ["basic_conv"]}
 
 
 def primary_op(test_name, model):
