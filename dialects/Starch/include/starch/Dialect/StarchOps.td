@@ -37,14 +37,17 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
   let summary = "a named parameter whose data lives out of line";
   let description = [{
     Declares a model parameter (a weight, bias or buffer) at module level.
-    `type` is its tensor type. `source` names where the data is found: the
-    ONNX initializer name (the symbol itself when absent). The module
-    attribute `starch.weights` names the file (ONNX or safetensors). A
-    parameter marked `frozen` receives no gradient; `buffer` marks data that
-    is not trained at all (rotary tables, position ids).
+    `type` is its statically shaped tensor type. `source` names where the
+    data is found: the ONNX initializer (or safetensors) name, the symbol
+    itself when absent. The module attribute `starch.weights` names the file
+    (ONNX or safetensors). A parameter marked `frozen` receives no gradient
+    and no optimizer state; `buffer` marks data that is not trained at all
+    (rotary tables, position ids). The op has no value; functions read it
+    with `starch.read_param`.
 
     ```mlir
     starch.param @model.embed_tokens.weight : tensor<128x64xf32>
+    starch.param @model.rotary_emb.inv_freq {buffer} : tensor<32xf32>
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
@@ -59,8 +62,14 @@ def Starch_ReadParamOp : Starch_Op<"read_param",
     [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "the value of a parameter";
   let description = [{
-    Yields the current value of the `starch.param` named by `name`. The
-    result type must equal the parameter's declared type.
+    Yields the current value of the `starch.param` named by `name` (looked
+    up in the nearest enclosing symbol table). The result type must equal
+    the parameter's declared type exactly, element type included; a name
+    that is not a `starch.param` is an error.
+
+    ```mlir
+    %w = starch.read_param @model.embed_tokens.weight : tensor<128x64xf32>
+    ```
   }];
   let arguments = (ins FlatSymbolRefAttr:$name);
   let results = (outs Starch_Tensor:$result);
@@ -71,8 +80,14 @@ def Starch_ConstantOp : Starch_Op<"constant",
     [ConstantLike, Pure, AllTypesMatch<["value", "result"]>]> {
   let summary = "a small constant tensor";
   let description = [{
-    Holds a dense constant (masks, folded shape arithmetic, scalars). Model
-    weights never appear here: they are `starch.param` symbols.
+    Holds a constant `ElementsAttr` (dense, splat or `dense_resource`) whose
+    type is the result type: masks, folded shape arithmetic, scalars. Model
+    weights never appear here: they are `starch.param` symbols. Folders of
+    other ops materialise their constant results as `starch.constant`.
+
+    ```mlir
+    %scale = starch.constant dense<0.125> : tensor<f32>
+    ```
   }];
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Starch_Tensor:$result);
@@ -83,7 +98,15 @@ def Starch_ConstantOp : Starch_Op<"constant",
 def Starch_IotaOp : Starch_Op<"iota", [Pure]> {
   let summary = "indices along one dimension";
   let description = [{
-    `result[i0, ..., in] = i_dim`, converted to the result element type.
+    `result[i_0, ..., i_(n-1)] = i_dim`, converted to the result element
+    type, which is an integer wider than `i1` or a float. `dim` is a result
+    dimension (`0 <= dim < rank`, so the result is not a scalar). Floats are
+    exact while the index fits the significand (2^24 for `f32`, 256 for
+    `bf16`).
+
+    ```mlir
+    %positions = starch.iota dim = 1 : tensor<2x16xi64>
+    ```
   }];
   let arguments = (ins I64Attr:$dim);
   let results = (outs Starch_Tensor:$result);
@@ -97,41 +120,67 @@ def Starch_IotaOp : Starch_Op<"iota", [Pure]> {
 
 class Starch_UnaryOp<string mnemonic, string semantics,
                      Type operandType = Starch_FloatTensor,
-                     list<Trait> traits = []>
+                     list<Trait> traits = [], string notes = "">
     : Starch_Op<mnemonic, !listconcat([Pure, Elementwise,
                                        SameOperandsAndResultType], traits)> {
   let summary = "elementwise " # semantics;
-  let description = "`result[i] = " # semantics # "`, same shape and type as the operand.";
+  let description = "`result[i] = " # semantics # "`; the result has the "
+    "operand's shape and type. " # notes;
   let arguments = (ins operandType:$input);
   let results = (outs operandType:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Starch_NegOp : Starch_UnaryOp<"neg", "-input[i]", Starch_Tensor, [Involution]>;
-def Starch_AbsOp : Starch_UnaryOp<"abs", "|input[i]|", Starch_Tensor, [Idempotent]>;
-def Starch_ExpOp : Starch_UnaryOp<"exp", "exp(input[i])">;
-def Starch_LogOp : Starch_UnaryOp<"log", "log(input[i])">;
-def Starch_SqrtOp : Starch_UnaryOp<"sqrt", "sqrt(input[i])">;
-def Starch_RsqrtOp : Starch_UnaryOp<"rsqrt", "1 / sqrt(input[i])">;
-def Starch_ReciprocalOp : Starch_UnaryOp<"reciprocal", "1 / input[i]">;
-def Starch_TanhOp : Starch_UnaryOp<"tanh", "tanh(input[i])">;
-def Starch_ErfOp : Starch_UnaryOp<"erf", "erf(input[i])">;
-def Starch_SinOp : Starch_UnaryOp<"sin", "sin(input[i])">;
-def Starch_CosOp : Starch_UnaryOp<"cos", "cos(input[i])">;
-def Starch_SigmoidOp : Starch_UnaryOp<"sigmoid", "1 / (1 + exp(-input[i]))">;
-def Starch_ReluOp : Starch_UnaryOp<"relu", "max(input[i], 0)", Starch_FloatTensor, [Idempotent]>;
-def Starch_FloorOp : Starch_UnaryOp<"floor", "floor(input[i])", Starch_FloatTensor, [Idempotent]>;
-def Starch_CeilOp : Starch_UnaryOp<"ceil", "ceil(input[i])", Starch_FloatTensor, [Idempotent]>;
-def Starch_SignOp : Starch_UnaryOp<"sign", "sign(input[i]) in {-1, 0, 1}", Starch_Tensor, [Idempotent]>;
-def Starch_NotOp : Starch_UnaryOp<"not", "!input[i]", Starch_BoolTensor, [Involution]>;
-def Starch_SiluOp : Starch_UnaryOp<"silu", "input[i] * sigmoid(input[i])">;
+def Starch_NegOp : Starch_UnaryOp<"neg", "-input[i]", Starch_Tensor, [Involution],
+  "Integers wrap (`-INT_MIN == INT_MIN`). `neg(neg(x))` folds to `x`.">;
+def Starch_AbsOp : Starch_UnaryOp<"abs", "|input[i]|", Starch_Tensor, [Idempotent],
+  "Integers wrap (`|INT_MIN| == INT_MIN`). `abs(abs(x))` folds to `abs(x)`.">;
+def Starch_ExpOp : Starch_UnaryOp<"exp", "exp(input[i])", Starch_FloatTensor, [],
+  "Floats only; overflow gives `+inf`.">;
+def Starch_LogOp : Starch_UnaryOp<"log", "log(input[i])", Starch_FloatTensor, [],
+  "Floats only; `log(0) = -inf`, negative inputs give NaN.">;
+def Starch_SqrtOp : Starch_UnaryOp<"sqrt", "sqrt(input[i])", Starch_FloatTensor, [],
+  "Floats only; negative inputs give NaN.">;
+def Starch_RsqrtOp : Starch_UnaryOp<"rsqrt", "1 / sqrt(input[i])", Starch_FloatTensor, [],
+  "Floats only; `rsqrt(0) = +inf`, negative inputs give NaN.">;
+def Starch_ReciprocalOp : Starch_UnaryOp<"reciprocal", "1 / input[i]", Starch_FloatTensor, [],
+  "Floats only; `1 / +-0 = +-inf`.">;
+def Starch_TanhOp : Starch_UnaryOp<"tanh", "tanh(input[i])", Starch_FloatTensor, [],
+  "Floats only.">;
+def Starch_ErfOp : Starch_UnaryOp<"erf", "erf(input[i])", Starch_FloatTensor, [],
+  "Floats only; the Gauss error function.">;
+def Starch_SinOp : Starch_UnaryOp<"sin", "sin(input[i])", Starch_FloatTensor, [],
+  "Floats only; radians.">;
+def Starch_CosOp : Starch_UnaryOp<"cos", "cos(input[i])", Starch_FloatTensor, [],
+  "Floats only; radians.">;
+def Starch_SigmoidOp : Starch_UnaryOp<"sigmoid", "1 / (1 + exp(-input[i]))", Starch_FloatTensor, [],
+  "Floats only; the logistic function, in [0, 1].">;
+def Starch_ReluOp : Starch_UnaryOp<"relu", "max(input[i], 0)", Starch_FloatTensor, [Idempotent],
+  "Floats only. `relu(relu(x))` folds to `relu(x)`.">;
+def Starch_FloorOp : Starch_UnaryOp<"floor", "floor(input[i])", Starch_FloatTensor, [Idempotent],
+  "Floats only; rounds toward -inf. `floor(floor(x))` folds to `floor(x)`.">;
+def Starch_CeilOp : Starch_UnaryOp<"ceil", "ceil(input[i])", Starch_FloatTensor, [Idempotent],
+  "Floats only; rounds toward +inf. `ceil(ceil(x))` folds to `ceil(x)`.">;
+def Starch_SignOp : Starch_UnaryOp<"sign", "sign(input[i]) in {-1, 0, 1}", Starch_Tensor, [Idempotent],
+  "Any element type; floats keep `-0.0` and NaN. `sign(sign(x))` folds to `sign(x)`.">;
+def Starch_NotOp : Starch_UnaryOp<"not", "!input[i]", Starch_BoolTensor, [Involution],
+  "Logical negation of an `i1` tensor. `not(not(x))` folds to `x`.">;
+def Starch_SiluOp : Starch_UnaryOp<"silu", "input[i] * sigmoid(input[i])", Starch_FloatTensor, [],
+  "Floats only; SiLU (swish), the activation of Llama and Qwen2 MLPs.">;
 
 def Starch_GeluOp : Starch_Op<"gelu", [Pure, Elementwise, SameOperandsAndResultType]> {
   let summary = "Gaussian error linear unit";
   let description = [{
-    `approximate = none`: `x * 0.5 * (1 + erf(x / sqrt(2)))`.
-    `approximate = tanh`: `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`.
-    `approximate = sigmoid`: `x * sigmoid(1.702 x)` (CLIP's "quick_gelu").
+    Elementwise on a float tensor; the result has the operand's type.
+    `approximate` picks how the Gaussian CDF is evaluated:
+
+    - `none`: `x * 0.5 * (1 + erf(x / sqrt(2)))` (exact GELU);
+    - `tanh`: `0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))`;
+    - `sigmoid`: `x * sigmoid(1.702 x)` (CLIP's "quick_gelu").
+
+    ```mlir
+    %y = starch.gelu %x approximate = tanh : tensor<2x16x256xf32>
+    ```
   }];
   let arguments = (ins Starch_FloatTensor:$input,
                        Starch_GeluApproximation:$approximate);
@@ -140,35 +189,54 @@ def Starch_GeluOp : Starch_Op<"gelu", [Pure, Elementwise, SameOperandsAndResultT
 }
 
 class Starch_BinaryOp<string mnemonic, string semantics,
-                      Type operandType = Starch_Tensor>
+                      Type operandType = Starch_Tensor, string notes = "">
     : Starch_Op<mnemonic, [Pure, Elementwise,
                            AllTypesMatch<["lhs", "rhs", "result"]>]> {
   let summary = "elementwise " # semantics;
   let description = "`result[i] = " # semantics # "`; both operands have the "
-    "result's exact type (broadcast explicitly with `starch.broadcast`).";
+    "result's exact type, shape included (broadcast explicitly with "
+    "`starch.broadcast`). " # notes;
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs operandType:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
-def Starch_AddOp : Starch_BinaryOp<"add", "lhs[i] + rhs[i]">;
-def Starch_SubOp : Starch_BinaryOp<"sub", "lhs[i] - rhs[i]">;
-def Starch_MulOp : Starch_BinaryOp<"mul", "lhs[i] * rhs[i]">;
-def Starch_DivOp : Starch_BinaryOp<"div", "lhs[i] / rhs[i] (integers truncate toward zero)">;
-def Starch_RemOp : Starch_BinaryOp<"rem", "lhs[i] - rhs[i] * trunc(lhs[i] / rhs[i]) (sign of lhs, like C fmod)">;
-def Starch_PowOp : Starch_BinaryOp<"pow", "lhs[i] ^ rhs[i]">;
+def Starch_AddOp : Starch_BinaryOp<"add", "lhs[i] + rhs[i]", Starch_Tensor,
+  "Integers wrap on overflow.">;
+def Starch_SubOp : Starch_BinaryOp<"sub", "lhs[i] - rhs[i]", Starch_Tensor,
+  "Integers wrap on overflow.">;
+def Starch_MulOp : Starch_BinaryOp<"mul", "lhs[i] * rhs[i]", Starch_Tensor,
+  "Integers wrap on overflow.">;
+def Starch_DivOp : Starch_BinaryOp<"div", "lhs[i] / rhs[i] (integers truncate toward zero)", Starch_Tensor,
+  "Floats follow IEEE (`x / 0 = +-inf`, `0 / 0 = NaN`); integer division by "
+  "zero gives 0 and `INT_MIN / -1` wraps, so no input traps.">;
+def Starch_RemOp : Starch_BinaryOp<"rem", "lhs[i] - rhs[i] * trunc(lhs[i] / rhs[i]) (sign of lhs, like C fmod)", Starch_Tensor,
+  "Float remainder by 0 is NaN; integer remainder by 0 gives 0 (ONNX Mod "
+  "with fmod = 1).">;
+def Starch_PowOp : Starch_BinaryOp<"pow", "lhs[i] ^ rhs[i]", Starch_Tensor,
+  "Floats as C `pow`; integers by repeated multiplication (wrapping), a "
+  "negative exponent giving 0 unless the base is 1 or -1.">;
 def Starch_MaxOp : Starch_BinaryOp<"max", "max(lhs[i], rhs[i]) (NaN propagates)">;
 def Starch_MinOp : Starch_BinaryOp<"min", "min(lhs[i], rhs[i]) (NaN propagates)">;
-def Starch_AndOp : Starch_BinaryOp<"and", "lhs[i] && rhs[i]", Starch_BoolTensor>;
-def Starch_OrOp : Starch_BinaryOp<"or", "lhs[i] || rhs[i]", Starch_BoolTensor>;
-def Starch_XorOp : Starch_BinaryOp<"xor", "lhs[i] != rhs[i]", Starch_BoolTensor>;
+def Starch_AndOp : Starch_BinaryOp<"and", "lhs[i] && rhs[i]", Starch_BoolTensor,
+  "Logical and of `i1` tensors.">;
+def Starch_OrOp : Starch_BinaryOp<"or", "lhs[i] || rhs[i]", Starch_BoolTensor,
+  "Logical or of `i1` tensors.">;
+def Starch_XorOp : Starch_BinaryOp<"xor", "lhs[i] != rhs[i]", Starch_BoolTensor,
+  "Logical exclusive or of `i1` tensors.">;
 
 def Starch_CompareOp : Starch_Op<"compare",
     [Pure, Starch_SameShapeOperands, Elementwise, AllTypesMatch<["lhs", "rhs"]>]> {
   let summary = "elementwise comparison";
   let description = [{
     `result[i] = lhs[i] <direction> rhs[i]` as an `i1` tensor of the operand
-    shape. Comparisons with NaN are false except `ne`.
+    shape; `lhs` and `rhs` have one type (any element type; `i1` compares
+    `false < true`). Comparisons with NaN are false except `ne`, which is
+    true.
+
+    ```mlir
+    %visible = starch.compare le, %key_pos, %query_pos : tensor<16x16xi64> -> tensor<16x16xi1>
+    ```
   }];
   let arguments = (ins Starch_CompareDirection:$direction,
                        Starch_Tensor:$lhs, Starch_Tensor:$rhs);
@@ -179,7 +247,16 @@ def Starch_CompareOp : Starch_Op<"compare",
 def Starch_SelectOp : Starch_Op<"select",
     [Pure, Starch_SameShapeOperands, Elementwise, AllTypesMatch<["on_true", "on_false", "result"]>]> {
   let summary = "elementwise choice";
-  let description = "`result[i] = condition[i] ? on_true[i] : on_false[i]`; all shapes equal.";
+  let description = [{
+    `result[i] = condition[i] ? on_true[i] : on_false[i]`. The `i1`
+    condition has the shape of the values (broadcast it explicitly);
+    `on_true`, `on_false` and the result have one type. A splat constant
+    condition, or equal `on_true` and `on_false`, folds to the chosen value.
+
+    ```mlir
+    %masked = starch.select %visible, %scores, %neg_inf : tensor<1x16x16xi1>, tensor<1x16x16xf32>
+    ```
+  }];
   let arguments = (ins Starch_BoolTensor:$condition, Starch_Tensor:$on_true,
                        Starch_Tensor:$on_false);
   let results = (outs Starch_Tensor:$result);
@@ -190,8 +267,12 @@ def Starch_SelectOp : Starch_Op<"select",
 def Starch_ConvertOp : Starch_Op<"convert", [Pure, Starch_SameShapeOperands, Elementwise]> {
   let summary = "elementwise element-type conversion";
   let description = [{
-    Converts each element to the result element type, shape unchanged.
-    Float to integer truncates toward zero; anything to `i1` is `x != 0`.
+    Converts each element to the result element type; the shape is
+    unchanged. Float to integer truncates toward zero and saturates at the
+    integer's range (NaN gives 0); integer to integer truncates or
+    sign-extends (two's complement); to float rounds to nearest even;
+    anything to `i1` is `x != 0`, and `i1` converts to 0 or 1. A convert to
+    the operand's own type folds away.
   }];
   let arguments = (ins Starch_Tensor:$input);
   let results = (outs Starch_Tensor:$result);
@@ -206,10 +287,13 @@ def Starch_ConvertOp : Starch_Op<"convert", [Pure, Starch_SameShapeOperands, Ele
 def Starch_BroadcastOp : Starch_Op<"broadcast", [Pure]> {
   let summary = "explicit broadcast into a larger shape";
   let description = [{
-    Operand dimension `i` becomes result dimension `dims[i]`; `dims` is
-    strictly increasing and each operand size is 1 or equal to the result
-    size. Result dimensions not named in `dims` are new. As StableHLO's
-    `broadcast_in_dim`.
+    Operand dimension `i` becomes result dimension `dims[i]`; `dims` has one
+    entry per operand dimension (none for a scalar), is strictly increasing,
+    and each operand size is 1 (stretched) or equal to the result size.
+    Result dimensions not named in `dims` are new:
+    `result[j] = input[k]` with `k[i] = input.shape[i] == 1 ? 0 : j[dims[i]]`.
+    The element type is kept. As StableHLO's `broadcast_in_dim`; the only
+    way to broadcast in this dialect.
 
     ```mlir
     %b = starch.broadcast %bias dims = [2] : tensor<64xf32> -> tensor<2x16x64xf32>
@@ -224,6 +308,16 @@ def Starch_BroadcastOp : Starch_Op<"broadcast", [Pure]> {
 
 def Starch_ReshapeOp : Starch_Op<"reshape", [Pure]> {
   let summary = "same elements, new shape (row-major order kept)";
+  let description = [{
+    Reinterprets the operand's elements, in row-major order, with the result
+    shape: element counts and element types are equal. Reshapes to the same
+    type fold away, a reshape of a reshape folds to one reshape, and a
+    reshape of a constant folds to a constant.
+
+    ```mlir
+    %heads = starch.reshape %x : tensor<2x16x64xf32> -> tensor<2x16x4x16xf32>
+    ```
+  }];
   let arguments = (ins Starch_Tensor:$input);
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
@@ -233,7 +327,17 @@ def Starch_ReshapeOp : Starch_Op<"reshape", [Pure]> {
 
 def Starch_TransposeOp : Starch_Op<"transpose", [Pure]> {
   let summary = "permutation of dimensions";
-  let description = "`result.shape[i] = input.shape[perm[i]]`.";
+  let description = [{
+    `perm` is a permutation of `[0, rank)`;
+    `result.shape[i] = input.shape[perm[i]]` and
+    `result[j_0, ..., j_(n-1)] = input[k]` with `k[perm[i]] = j_i`. The
+    element type is kept. The identity permutation folds away and a
+    transpose of a transpose folds to one.
+
+    ```mlir
+    %bhsd = starch.transpose %bshd perm = [0, 2, 1, 3] : tensor<2x16x4x8xf32> -> tensor<2x4x16x8xf32>
+    ```
+  }];
   let arguments = (ins Starch_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$input `perm` `=` $perm attr-dict `:` type($input) `->` type($result)";
@@ -243,7 +347,16 @@ def Starch_TransposeOp : Starch_Op<"transpose", [Pure]> {
 
 def Starch_ConcatOp : Starch_Op<"concat", [Pure]> {
   let summary = "join tensors along one dimension";
-  let description = "All operands agree on every dimension except `axis`.";
+  let description = [{
+    Joins one or more tensors, in operand order, along dimension `axis`.
+    All operands have the same element type and rank and agree on every
+    dimension except `axis`; the result's `axis` size is the sum of theirs
+    (zero-size operands are allowed). One operand folds to itself.
+
+    ```mlir
+    %halves = starch.concat %a, %b axis = 3 : (tensor<2x4x16x4xf32>, tensor<2x4x16x4xf32>) -> tensor<2x4x16x8xf32>
+    ```
+  }];
   let arguments = (ins Variadic<Starch_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$inputs `axis` `=` $axis attr-dict `:` functional-type($inputs, $result)";
@@ -256,8 +369,16 @@ def Starch_SliceOp : Starch_Op<"slice", [Pure]> {
   let description = [{
     Along each dimension `d`, takes indices `start[d], start[d] + strides[d],
     ...` while they stay below `limit[d]` (above it when the stride is
-    negative). The result size is `ceil((limit - start) / stride)`. Indices
-    are already clamped: `0 <= start < size` unless the window is empty.
+    negative, which walks backwards). `start`, `limit` and `strides` have one
+    entry per dimension and no stride is 0. The result size is
+    `max(0, ceil((limit - start) / stride))`. Indices are already clamped
+    (unlike ONNX Slice): every index taken lies in `[0, size)`; an empty
+    window may start anywhere. The element type is kept; the whole tensor
+    with stride 1 folds away.
+
+    ```mlir
+    %second_half = starch.slice %x start = [0, 4] limit = [4, 8] strides = [1, 1] : tensor<4x8xf32> -> tensor<4x4xf32>
+    ```
   }];
   let arguments = (ins Starch_Tensor:$input, DenseI64ArrayAttr:$start,
                        DenseI64ArrayAttr:$limit, DenseI64ArrayAttr:$strides);
@@ -273,9 +394,15 @@ def Starch_SliceOp : Starch_Op<"slice", [Pure]> {
 def Starch_PadOp : Starch_Op<"pad", [Pure]> {
   let summary = "constant padding";
   let description = [{
-    Adds `low[d]` elements before and `high[d]` after dimension `d`, filled
-    with the scalar `value` (converted to the element type). Negative
-    amounts crop.
+    Adds `low[d]` elements before and `high[d]` after dimension `d` (one
+    entry per dimension), filled with the scalar `value` converted to the
+    element type as `starch.convert` does. Negative amounts crop; the result
+    size `size + low + high` must not be negative. The element type is
+    kept; all-zero padding folds away.
+
+    ```mlir
+    %p = starch.pad %x low = [0, 1] high = [0, 2] value = 0.0 : tensor<4x8xf32> -> tensor<4x11xf32>
+    ```
   }];
   let arguments = (ins Starch_Tensor:$input, DenseI64ArrayAttr:$low,
                        DenseI64ArrayAttr:$high, F64Attr:$value);
@@ -291,9 +418,16 @@ def Starch_PadOp : Starch_Op<"pad", [Pure]> {
 def Starch_GatherOp : Starch_Op<"gather", [Pure]> {
   let summary = "take slices of `data` along `axis` at `indices` (ONNX Gather)";
   let description = [{
-    `result.shape = data.shape[:axis] + indices.shape + data.shape[axis+1:]`.
-    Negative indices count from the end. An embedding lookup is a gather
-    with `axis = 0`.
+    `result.shape = data.shape[:axis] + indices.shape + data.shape[axis+1:]`
+    and `result[a..., i..., b...] = data[a..., indices[i...], b...]`.
+    `indices` are `i32` or `i64` of any shape (a scalar index removes the
+    dimension). Negative indices count from the end; an index outside
+    `[-size, size)` is a run-time error. The element type is kept. An
+    embedding lookup is a gather with `axis = 0`.
+
+    ```mlir
+    %emb = starch.gather %table[%ids] axis = 0 : (tensor<128x64xf32>, tensor<2x16xi64>) -> tensor<2x16x64xf32>
+    ```
   }];
   let arguments = (ins Starch_Tensor:$data, Starch_IndexTensor:$indices,
                        I64Attr:$axis);
@@ -312,8 +446,15 @@ def Starch_GatherOp : Starch_Op<"gather", [Pure]> {
 def Starch_MatmulOp : Starch_Op<"matmul", [Pure]> {
   let summary = "batched matrix product";
   let description = [{
-    `lhs: B... x M x K`, `rhs: B... x K x N` -> `B... x M x N`. Both operands
-    have the same rank and the same batch dimensions (no implicit broadcast).
+    `lhs: B... x M x K`, `rhs: B... x K x N` -> `B... x M x N` with
+    `result[b, m, n] = sum_k lhs[b, m, k] * rhs[b, k, n]`. Both operands
+    have the same rank (>= 2), the same batch dimensions (no implicit
+    broadcast: broadcast a shared weight explicitly) and, with the result,
+    one float element type. `K = 0` gives zeros.
+
+    ```mlir
+    %y = starch.matmul %x, %w : (tensor<2x16x64xf32>, tensor<2x64x256xf32>) -> tensor<2x16x256xf32>
+    ```
   }];
   let arguments = (ins Starch_FloatTensor:$lhs, Starch_FloatTensor:$rhs);
   let results = (outs Starch_FloatTensor:$result);
@@ -324,9 +465,19 @@ def Starch_MatmulOp : Starch_Op<"matmul", [Pure]> {
 def Starch_ReduceOp : Starch_Op<"reduce", [Pure]> {
   let summary = "reduction over a set of dimensions";
   let description = [{
-    Combines the elements over `dims` (sorted, unique) with `kind`; the
-    reduced dimensions are removed from the result. `mean` divides the sum by
-    the number of reduced elements.
+    Combines the elements over `dims` (sorted, unique, each a dimension of
+    the operand) with `kind`; the reduced dimensions are removed from the
+    result (no keep-dims: reshape afterwards) and the element type is kept.
+    `mean` divides the sum by the number of reduced elements. Reducing
+    nothing (a zero-size dimension) gives 0 for `sum`, 1 for `prod`, `-inf`
+    (or the lowest integer) for `max`, `+inf` (or the largest) for `min`,
+    and NaN (integers: 0) for `mean`. `max` and `min` propagate NaN. On `i1`,
+    `sum`/`max` are "any" and `prod`/`min` are "all". Empty `dims` folds
+    away.
+
+    ```mlir
+    %row_max = starch.reduce max %scores dims = [3] : tensor<2x4x16x16xf32> -> tensor<2x4x16xf32>
+    ```
   }];
   let arguments = (ins Starch_ReduceKind:$kind, Starch_Tensor:$input,
                        DenseI64ArrayAttr:$dims);
@@ -338,7 +489,15 @@ def Starch_ReduceOp : Starch_Op<"reduce", [Pure]> {
 
 def Starch_ArgMaxOp : Starch_Op<"argmax", [Pure]> {
   let summary = "index of the largest element along one dimension";
-  let description = "First index wins ties; `axis` is removed from the result.";
+  let description = [{
+    The index (`i32` or `i64`) of the largest element along `axis`, which is
+    removed from the result. The first index wins ties; NaN counts as larger
+    than every number (the first NaN wins).
+
+    ```mlir
+    %tokens = starch.argmax %logits axis = 2 : tensor<2x16x128xf32> -> tensor<2x16xi64>
+    ```
+  }];
   let arguments = (ins Starch_Tensor:$input, I64Attr:$axis);
   let results = (outs Starch_IndexTensor:$result);
   let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($input) `->` type($result)";
@@ -347,7 +506,11 @@ def Starch_ArgMaxOp : Starch_Op<"argmax", [Pure]> {
 
 def Starch_SoftmaxOp : Starch_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "softmax along one dimension";
-  let description = "`exp(x - max) / sum(exp(x - max))` along `axis`.";
+  let description = [{
+    `exp(x - max) / sum(exp(x - max))` along `axis` (max and sum over that
+    dimension); float only, the result has the operand's type. A slice whose
+    every entry is `-inf` gives NaN (0 / 0).
+  }];
   let arguments = (ins Starch_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Starch_FloatTensor:$result);
   let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($result)";
@@ -356,7 +519,10 @@ def Starch_SoftmaxOp : Starch_Op<"softmax", [Pure, SameOperandsAndResultType]> {
 
 def Starch_LogSoftmaxOp : Starch_Op<"log_softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "log of softmax along one dimension";
-  let description = "`x - max - log(sum(exp(x - max)))` along `axis`.";
+  let description = [{
+    `x - max - log(sum(exp(x - max)))` along `axis`, the numerically stable
+    log of `softmax`; float only, the result has the operand's type.
+  }];
   let arguments = (ins Starch_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Starch_FloatTensor:$result);
   let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($result)";
@@ -367,9 +533,19 @@ def Starch_ConvOp : Starch_Op<"conv", [Pure]> {
   let summary = "N-d convolution, channels first (conv1d, conv2d)";
   let description = [{
     `input: N x C x S1..Sk`, `filter: O x C/groups x K1..Kk` ->
-    `N x O x R1..Rk` with
-    `Ri = (Si + pad_low[i] + pad_high[i] - dilations[i]*(Ki-1) - 1) / strides[i] + 1`.
-    Cross-correlation, as ONNX Conv and PyTorch; bias is a separate add.
+    `N x O x R1..Rk` (k >= 1 spatial dimensions) with
+    `Ri = floor((Si + pad_low[i] + pad_high[i] - dilations[i]*(Ki-1) - 1) / strides[i]) + 1`.
+    Cross-correlation (no kernel flip), as ONNX Conv and PyTorch: padding is
+    zeros (negative amounts crop), `strides` and `dilations` are positive,
+    `groups` divides `C` and `O`, and output channel `o` reads the input
+    channels of group `o / (O / groups)`. Input, filter and result share
+    one float element type; a bias is a separate broadcast add.
+
+    ```mlir
+    %patches = starch.conv %img, %w strides = [16, 16] pad_low = [0, 0] pad_high = [0, 0]
+        dilations = [1, 1] groups = 1
+        : (tensor<2x3x224x224xf32>, tensor<32x3x16x16xf32>) -> tensor<2x32x14x14xf32>
+    ```
   }];
   let arguments = (ins Starch_FloatTensor:$input, Starch_FloatTensor:$filter,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pad_low,
@@ -391,8 +567,14 @@ def Starch_ConvOp : Starch_Op<"conv", [Pure]> {
 def Starch_RmsNormOp : Starch_Op<"rms_norm", [Pure]> {
   let summary = "root-mean-square normalisation over the last dimension";
   let description = [{
-    `result = input / sqrt(mean(input^2, last dim) + epsilon) * weight`,
-    `weight` has the size of the last dimension (Llama, Qwen2 RMSNorm).
+    `result = input / sqrt(mean(input^2, last dim) + epsilon) * weight`
+    (Llama, Qwen2 RMSNorm). `input` has rank >= 1, `weight` is a vector of
+    the last dimension's size, `epsilon` is finite and >= 0, and input,
+    weight and result share one float element type.
+
+    ```mlir
+    %h = starch.rms_norm %x, %w epsilon = 1.0e-6 : (tensor<2x16x64xf32>, tensor<64xf32>) -> tensor<2x16x64xf32>
+    ```
   }];
   let arguments = (ins Starch_FloatTensor:$input, Starch_FloatTensor:$weight,
                        F64Attr:$epsilon);
@@ -404,9 +586,16 @@ def Starch_RmsNormOp : Starch_Op<"rms_norm", [Pure]> {
 def Starch_LayerNormOp : Starch_Op<"layer_norm", [Pure]> {
   let summary = "layer normalisation over the trailing dimensions from `axis`";
   let description = [{
-    Normalises over dimensions `axis..rank-1`:
-    `(input - mean) / sqrt(var + epsilon) * weight + bias` with the biased
-    variance. `weight` and `bias` have the shape of those dimensions.
+    Normalises over dimensions `axis..rank-1` (`0 <= axis < rank`):
+    `(input - mean) / sqrt(var + epsilon) * weight + bias` with the mean and
+    the biased variance over those dimensions. `weight` and `bias` have the
+    shape `input.shape[axis:]`, `epsilon` is finite and >= 0, and all
+    operands and the result share one float element type.
+
+    ```mlir
+    %h = starch.layer_norm %x, %w, %b axis = 2 epsilon = 1.0e-5
+        : (tensor<2x16x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<2x16x64xf32>
+    ```
   }];
   let arguments = (ins Starch_FloatTensor:$input, Starch_FloatTensor:$weight,
                        Starch_FloatTensor:$bias, I64Attr:$axis,
@@ -422,10 +611,16 @@ def Starch_LayerNormOp : Starch_Op<"layer_norm", [Pure]> {
 def Starch_RopeOp : Starch_Op<"rope", [Pure]> {
   let summary = "rotary position embedding (rotate-half layout)";
   let description = [{
-    `input: B x H x S x D`, `cos, sin: B x S x D` (shared by every head):
-    `result = input * cos + rotate_half(input) * sin`, where
+    `input: B x H x S x D` with even `D`, `cos, sin: B x S x D` (shared by
+    every head): `result = input * cos + rotate_half(input) * sin`, where
     `rotate_half(x) = concat(-x[..., D/2:], x[..., :D/2])`. The tables carry
-    the positions, so sequence shards keep global positions.
+    the positions, so sequence shards keep global positions. Input, tables
+    and result share one float element type.
+
+    ```mlir
+    %q_rot = starch.rope %q, %cos, %sin
+        : (tensor<2x4x16x8xf32>, tensor<2x16x8xf32>, tensor<2x16x8xf32>) -> tensor<2x4x16x8xf32>
+    ```
   }];
   let arguments = (ins Starch_FloatTensor:$input, Starch_FloatTensor:$cos,
                        Starch_FloatTensor:$sin);
@@ -437,14 +632,24 @@ def Starch_RopeOp : Starch_Op<"rope", [Pure]> {
 def Starch_AttentionOp : Starch_Op<"attention", [Pure]> {
   let summary = "scaled dot-product attention with grouped key/value heads";
   let description = [{
-    `query: B x Hq x S x D`, `key, value: B x Hkv x T x D` with
+    `query: B x Hq x S x D`, `key, value: B x Hkv x T x D` (one shape) with
     `Hq % Hkv == 0`; query head `h` reads key/value head `h / (Hq / Hkv)`
-    (grouped-query attention). `softmax(scale * q k^T + mask) v`.
+    (grouped-query attention). `result = softmax(scale * q k^T + mask) v`,
+    of the query's shape; `scale` is positive and finite. All operands and
+    the result share one float element type.
 
     `mask = full`: every key visible. `causal`: key `t` is visible to query
-    `s` iff `t <= s + (T - S)`. `additive`: the `bias` operand
-    (`B|1 x Hq|1 x S x T`, the one place where size-1 dimensions broadcast,
-    to avoid materialising a per-head mask) is added to the scores.
+    `s` iff `t <= s + (T - S)` (queries are the last `S` of `T` positions).
+    `additive`: the `bias` operand (`B|1 x Hq|1 x S x T`, the one place
+    where size-1 dimensions broadcast, to avoid materialising a per-head
+    mask) is added to the scaled scores; `bias` is present exactly when
+    `mask = additive`. A query that sees no key (causal with `S > T`, or an
+    all `-inf` bias row) gives NaN, as the softmax of nothing.
+
+    ```mlir
+    %o = starch.attention %q, %k, %v mask = causal scale = 0.125
+        : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>) -> tensor<2x8x16x64xf32>
+    ```
   }];
   let arguments = (ins Starch_FloatTensor:$query, Starch_FloatTensor:$key,
                        Starch_FloatTensor:$value,
