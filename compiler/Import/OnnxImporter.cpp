@@ -477,6 +477,38 @@ void GraphImporter::eraseDeadOps() {
       op.erase();
 }
 
+/// Empty if `value`'s type agrees with what the file declares for `info`
+/// (fixed dimensions and element type), else what differs. A disagreement
+/// is an importer bug or a broken file; either way the import stops.
+static std::string checkDeclaredType(const onnx::ValueInfoProto &info,
+                                     Value value) {
+  if (!info.type().has_tensor_type())
+    return "";
+  const auto &tensor = info.type().tensor_type();
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  Type declared = elementTypeFromOnnx(tensor.elem_type(), type.getContext());
+  if (tensor.elem_type() != 0 && declared && declared != type.getElementType())
+    return "is declared with another element type than the import computes";
+  if (!tensor.has_shape())
+    return "";
+  auto computed = rt::Shape(type.getShape().begin(), type.getShape().end());
+  const auto &dims = tensor.shape().dim();
+  bool agree = dims.size() == static_cast<int>(computed.size());
+  for (int d = 0; agree && d < dims.size(); ++d)
+    agree = !dims[d].has_dim_value() || dims[d].dim_value() == computed[d];
+  if (agree)
+    return "";
+  std::string declaredShape;
+  for (const auto &dim : dims)
+    declaredShape += (declaredShape.empty() ? "" : "x") +
+                     (dim.has_dim_value() ? std::to_string(dim.dim_value())
+                                          : std::string("?"));
+  if (dims.empty())
+    declaredShape = "scalar";
+  return "has shape " + declaredShape +
+         " in the file but the import computes " + rt::shapeString(computed);
+}
+
 OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
   if (!load(error))
     return nullptr;
@@ -507,6 +539,11 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
           error_.empty()
               ? fail("graph output '" + output.name() + "' is never computed")
               : error_;
+      return nullptr;
+    }
+    if (std::string mismatch = checkDeclaredType(output, value);
+        !mismatch.empty()) {
+      error = fail("graph output '" + output.name() + "' " + mismatch);
       return nullptr;
     }
     results.push_back(value);

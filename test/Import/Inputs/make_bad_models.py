@@ -76,3 +76,9 @@ save(helper.make_graph(
     [helper.make_node("MatMul", ["x", "layer.weight"], ["y"], name="project")],
     "external", [tensor("x", [2, 4])], [tensor("y", [2, 4])], initializer=[weight]),
     "missing-external-data.onnx")
+
+# A graph output declared with a shape the computation does not produce.
+save(helper.make_graph(
+    [helper.make_node("Transpose", ["x"], ["y"], name="transpose", perm=[1, 0])],
+    "wrong_output", [tensor("x", [2, 3])], [tensor("y", [2, 3])]),
+    "wrong-output-shape.onnx")

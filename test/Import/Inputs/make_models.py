@@ -139,3 +139,16 @@ save(helper.make_graph([
 
 # Data for --constant-input: the target shape of runtime-shape.onnx.
 np.save(os.path.join(HERE, "reshape-target.npy"), np.array([4, 2], np.int64))
+
+# Newer opsets: Gelu (20), Split with num_outputs and ReduceMean with axes as
+# an input (18), LayerNormalization's statistics outputs.
+save(helper.make_graph([
+    helper.make_node("Gelu", ["x"], ["g"], name="gelu", approximate="tanh"),
+    helper.make_node("Split", ["x"], ["a", "b", "c"], name="split", axis=1, num_outputs=3),
+    helper.make_node("ReduceMean", ["x", "axes"], ["m"], name="mean", keepdims=1),
+    helper.make_node("LayerNormalization", ["x", "ln.weight"], ["n", "mu", "inv"],
+                     name="norm", axis=-1, epsilon=1e-6),
+], "newer", [tensor("x", [2, 7])],
+    [tensor("g", [2, 7]), tensor("a", [2, 3]), tensor("b", [2, 3]), tensor("c", [2, 1]),
+     tensor("m", [2, 1]), tensor("n", [2, 7]), tensor("mu", [2, 1]), tensor("inv", [2, 1])],
+    initializer=[ints("axes", [1]), weight("ln.weight", [7])]), "newer-opsets.onnx", opset=20)
