@@ -66,6 +66,7 @@ private:
   mlir::func::FuncOp function_;
   std::map<std::string, mlir::Value> values_;
   std::map<std::string, const onnx::TensorProto *> initializers_;
+  std::map<std::string, const onnx::ValueInfoProto *> valueInfos_;
   /// Initializers that hold model data (starch.param); the rest fold.
   std::set<std::string> paramInitializers_;
   std::map<std::string, std::string> paramSymbols_;

@@ -98,6 +98,8 @@ bool GraphImporter::load(std::string &error) {
     error = fail("the model imports no version of the default ONNX opset");
     return false;
   }
+  for (const auto &info : model_.graph().value_info())
+    valueInfos_[info.name()] = &info;
   for (const auto &initializer : model_.graph().initializer())
     initializers_[initializer.name()] = &initializer;
   return true;
@@ -427,6 +429,38 @@ bool GraphImporter::foldConstants(Operation *after, const onnx::NodeProto &node,
   return true;
 }
 
+/// Empty if `value`'s type agrees with what the file declares for `info`
+/// (fixed dimensions and element type), else what differs. A disagreement
+/// is an importer bug or a broken file; either way the import stops.
+static std::string checkDeclaredType(const onnx::ValueInfoProto &info,
+                                     Value value) {
+  if (!info.type().has_tensor_type())
+    return "";
+  const auto &tensor = info.type().tensor_type();
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  Type declared = elementTypeFromOnnx(tensor.elem_type(), type.getContext());
+  if (tensor.elem_type() != 0 && declared && declared != type.getElementType())
+    return "is declared with another element type than the import computes";
+  if (!tensor.has_shape())
+    return "";
+  auto computed = rt::Shape(type.getShape().begin(), type.getShape().end());
+  const auto &dims = tensor.shape().dim();
+  bool agree = dims.size() == static_cast<int>(computed.size());
+  for (int d = 0; agree && d < dims.size(); ++d)
+    agree = !dims[d].has_dim_value() || dims[d].dim_value() == computed[d];
+  if (agree)
+    return "";
+  std::string declaredShape;
+  for (const auto &dim : dims)
+    declaredShape += (declaredShape.empty() ? "" : "x") +
+                     (dim.has_dim_value() ? std::to_string(dim.dim_value())
+                                          : std::string("?"));
+  if (dims.empty())
+    declaredShape = "scalar";
+  return "has shape " + declaredShape +
+         " in the file but the import computes " + rt::shapeString(computed);
+}
+
 bool GraphImporter::importNode(const onnx::NodeProto &node) {
   if (!node.domain().empty() && node.domain() != "ai.onnx") {
     recordNodeError(node, "ops of domain '" + node.domain() +
@@ -467,6 +501,21 @@ bool GraphImporter::importNode(const onnx::NodeProto &node) {
            last ? std::next(last->getIterator()) : body.begin(), body.end()))
     created.push_back(&op);
   layerTagger_.tagNodeOps(created, node, paramSources_);
+  // Shapes the exporter recorded (value_info) must agree with ours, unless
+  // --input-shape chose other sizes than the exporter traced with.
+  for (const std::string &output : node.output()) {
+    if (!options_.inputShapes.empty())
+      break;
+    auto info = valueInfos_.find(output);
+    auto value = values_.find(output);
+    if (info == valueInfos_.end() || value == values_.end())
+      continue;
+    if (std::string mismatch = checkDeclaredType(*info->second, value->second);
+        !mismatch.empty()) {
+      recordNodeError(node, "output '" + output + "' " + mismatch);
+      return false;
+    }
+  }
   return true;
 }
 
@@ -475,38 +524,6 @@ void GraphImporter::eraseDeadOps() {
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
     if (!op.hasTrait<mlir::OpTrait::IsTerminator>() && op.use_empty())
       op.erase();
-}
-
-/// Empty if `value`'s type agrees with what the file declares for `info`
-/// (fixed dimensions and element type), else what differs. A disagreement
-/// is an importer bug or a broken file; either way the import stops.
-static std::string checkDeclaredType(const onnx::ValueInfoProto &info,
-                                     Value value) {
-  if (!info.type().has_tensor_type())
-    return "";
-  const auto &tensor = info.type().tensor_type();
-  auto type = llvm::cast<RankedTensorType>(value.getType());
-  Type declared = elementTypeFromOnnx(tensor.elem_type(), type.getContext());
-  if (tensor.elem_type() != 0 && declared && declared != type.getElementType())
-    return "is declared with another element type than the import computes";
-  if (!tensor.has_shape())
-    return "";
-  auto computed = rt::Shape(type.getShape().begin(), type.getShape().end());
-  const auto &dims = tensor.shape().dim();
-  bool agree = dims.size() == static_cast<int>(computed.size());
-  for (int d = 0; agree && d < dims.size(); ++d)
-    agree = !dims[d].has_dim_value() || dims[d].dim_value() == computed[d];
-  if (agree)
-    return "";
-  std::string declaredShape;
-  for (const auto &dim : dims)
-    declaredShape += (declaredShape.empty() ? "" : "x") +
-                     (dim.has_dim_value() ? std::to_string(dim.dim_value())
-                                          : std::string("?"));
-  if (dims.empty())
-    declaredShape = "scalar";
-  return "has shape " + declaredShape +
-         " in the file but the import computes " + rt::shapeString(computed);
 }
 
 OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {

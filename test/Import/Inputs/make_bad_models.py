@@ -82,3 +82,12 @@ save(helper.make_graph(
     [helper.make_node("Transpose", ["x"], ["y"], name="transpose", perm=[1, 0])],
     "wrong_output", [tensor("x", [2, 3])], [tensor("y", [2, 3])]),
     "wrong-output-shape.onnx")
+
+# An intermediate value whose recorded shape (value_info) the import does not
+# reproduce.
+graph = helper.make_graph(
+    [helper.make_node("Transpose", ["x"], ["t"], name="transpose", perm=[1, 0]),
+     helper.make_node("Relu", ["t"], ["y"], name="relu")],
+    "wrong_value_info", [tensor("x", [2, 3])], [tensor("y", [3, 2])])
+graph.value_info.append(tensor("t", [2, 3]))
+save(graph, "wrong-value-info.onnx")
