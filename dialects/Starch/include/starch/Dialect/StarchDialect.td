@@ -10,6 +10,7 @@
 #define STARCH_DIALECT
 
 include "mlir/IR/OpBase.td"
+include "starch/Dialect/StarchInterfaces.td"
 
 def Starch_Dialect : Dialect {
   let name = "starch";
@@ -29,7 +30,11 @@ def Starch_Dialect : Dialect {
   let hasConstantMaterializer = 1;
 }
 
+// Every op states its cost (StarchCost.cpp, or the op class's
+// extraClassDefinition for the elementwise families).
 class Starch_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Starch_Dialect, mnemonic, traits>;
+    : Op<Starch_Dialect, mnemonic,
+         !listconcat(traits,
+                     [DeclareOpInterfaceMethods<Starch_CostOpInterface>])>;
 
 #endif // STARCH_DIALECT

@@ -36,4 +36,49 @@ def Starch_GradientOpInterface : OpInterface<"GradientOpInterface"> {
   ];
 }
 
+def Starch_CostOpInterface : OpInterface<"CostOpInterface"> {
+  let cppNamespace = "::starch";
+  let description = [{
+    The cost of one execution of an op, for the stage-assignment and
+    parallel-plan cost models: floating point operations and bytes moved.
+    Every starch op implements it (declared on `Starch_Op`), with these
+    hand-derived formulas (`numel(x)` = element count of `x`, `bytes(x)` =
+    `numel(x)` times the element size, `i1` counted as one byte):
+
+    | op | `getFlops()` | `getBytesAccessed()` |
+    |---|---|---|
+    | `param`, `read_param`, `constant` | 0 | 0 (the data is counted where it is read) |
+    | `iota` | 0 | `bytes(result)` |
+    | elementwise (unary, `gelu`, binary, `compare`, `select`, `convert`) | `numel(result)` | operands + result |
+    | `broadcast`, `transpose`, `concat`, `pad` | 0 | operands + result |
+    | `reshape` | 0 | 0 (a view) |
+    | `slice` | 0 | `2 * bytes(result)` (reads only the window) |
+    | `gather` | 0 | `bytes(indices) + 2 * bytes(result)` |
+    | `matmul` `B... x M x K` by `K x N` | `2 * batch * M * N * K` | operands + result |
+    | `reduce` | `numel(input)` (+ `numel(result)` for `mean`) | operands + result |
+    | `argmax` | `numel(input)` | operands + result |
+    | `softmax`, `log_softmax` | `5 * numel(input)` (max, subtract, exp, sum, divide) | operands + result |
+    | `conv` | `2 * N * O * prod(R) * (C / groups) * prod(K)` | operands + result |
+    | `rms_norm` | `4 * numel(input)` (square, sum, scale, weight) | operands + result |
+    | `layer_norm` | `7 * numel(input)` (mean, centre, square, sum, scale, weight, bias) | operands + result |
+    | `rope` | `3 * numel(input)` (two products and a sum) | operands + result |
+    | `attention` | `4 * B * Hq * S * T * D + 5 * B * Hq * S * T` (+ `B * Hq * S * T` for the additive bias) | operands + result (scores are never stored) |
+
+    "operands + result" is `sum(bytes(operand)) + bytes(result)`: every
+    operand read once and the result written once. Masked attention scores
+    are counted: the cost is that of the dense computation.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Floating point operations of one execution (multiply and add count
+        as two).
+      }],
+      "int64_t", "getFlops">,
+    InterfaceMethod<[{
+        Bytes read plus bytes written by one execution.
+      }],
+      "int64_t", "getBytesAccessed">
+  ];
+}
+
 #endif // STARCH_INTERFACES

@@ -10,10 +10,20 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "starch/Dialect/StarchDialect.h"
+#include "starch/Dialect/StarchInterfaces.h"
 
 #include "starch/Dialect/StarchEnums.h.inc"
 
 namespace starch {
+/// Bytes of a tensor value: element count times element size (`i1` is one
+/// byte, as stored).
+int64_t tensorBytes(mlir::Value value);
+/// Bytes read and written by an op that reads each operand and writes each
+/// result once.
+int64_t operandAndResultBytes(mlir::Operation *op);
+/// One operation per result element.
+int64_t elementwiseFlops(mlir::Operation *op);
+
 /// Verifies that every operand of `op` has the shape of its single result.
 mlir::LogicalResult verifySameShapeOperands(mlir::Operation *op);
 

@@ -129,6 +129,12 @@ class Starch_UnaryOp<string mnemonic, string semantics,
   let arguments = (ins operandType:$input);
   let results = (outs operandType:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
+  let extraClassDefinition = [{
+    int64_t $cppClass::getFlops() { return ::starch::elementwiseFlops(*this); }
+    int64_t $cppClass::getBytesAccessed() {
+      return ::starch::operandAndResultBytes(*this);
+    }
+  }];
 }
 
 def Starch_NegOp : Starch_UnaryOp<"neg", "-input[i]", Starch_Tensor, [Involution],
@@ -199,6 +205,12 @@ class Starch_BinaryOp<string mnemonic, string semantics,
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs operandType:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+  let extraClassDefinition = [{
+    int64_t $cppClass::getFlops() { return ::starch::elementwiseFlops(*this); }
+    int64_t $cppClass::getBytesAccessed() {
+      return ::starch::operandAndResultBytes(*this);
+    }
+  }];
 }
 
 def Starch_AddOp : Starch_BinaryOp<"add", "lhs[i] + rhs[i]", Starch_Tensor,

@@ -1,0 +1,168 @@
+//===- StarchCost.cpp - CostOpInterface of the starch ops -----------------===//
+//
+// FLOPs and bytes of one execution of each op; the formulas are listed in
+// the interface description (StarchInterfaces.td). The elementwise unary and
+// binary families define theirs in their ODS class.
+//
+//===----------------------------------------------------------------------===//
+#include "starch/Dialect/StarchOps.h"
+
+using namespace mlir;
+using namespace starch;
+
+namespace {
+
+int64_t numel(Value value) {
+  return llvm::cast<RankedTensorType>(value.getType()).getNumElements();
+}
+
+/// Storage size of one element; `i1` is stored as one byte.
+int64_t elementBytes(Type type) {
+  if (auto complex = llvm::dyn_cast<ComplexType>(type))
+    return 2 * elementBytes(complex.getElementType());
+  if (type.isIndex())
+    return 8;
+  if (type.isIntOrFloat())
+    return (type.getIntOrFloatBitWidth() + 7) / 8;
+  return 0;
+}
+
+/// Product of the sizes in `shape`.
+int64_t product(ArrayRef<int64_t> shape) {
+  int64_t result = 1;
+  for (int64_t size : shape)
+    result *= size;
+  return result;
+}
+
+} // namespace
+
+int64_t starch::tensorBytes(Value value) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  return type.getNumElements() * elementBytes(type.getElementType());
+}
+
+int64_t starch::operandAndResultBytes(Operation *op) {
+  int64_t bytes = 0;
+  for (Value operand : op->getOperands())
+    bytes += tensorBytes(operand);
+  for (Value result : op->getResults())
+    bytes += tensorBytes(result);
+  return bytes;
+}
+
+int64_t starch::elementwiseFlops(Operation *op) {
+  return numel(op->getResult(0));
+}
+
+//===----------------------------------------------------------------------===//
+// Parameters and constants: the data is counted where it is read.
+//===----------------------------------------------------------------------===//
+
+int64_t ParamOp::getFlops() { return 0; }
+int64_t ParamOp::getBytesAccessed() { return 0; }
+int64_t ReadParamOp::getFlops() { return 0; }
+int64_t ReadParamOp::getBytesAccessed() { return 0; }
+int64_t ConstantOp::getFlops() { return 0; }
+int64_t ConstantOp::getBytesAccessed() { return 0; }
+int64_t IotaOp::getFlops() { return 0; }
+int64_t IotaOp::getBytesAccessed() { return tensorBytes(getResult()); }
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops outside the unary/binary classes
+//===----------------------------------------------------------------------===//
+
+int64_t GeluOp::getFlops() { return elementwiseFlops(*this); }
+int64_t GeluOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t CompareOp::getFlops() { return elementwiseFlops(*this); }
+int64_t CompareOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t SelectOp::getFlops() { return elementwiseFlops(*this); }
+int64_t SelectOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t ConvertOp::getFlops() { return elementwiseFlops(*this); }
+int64_t ConvertOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
+//===----------------------------------------------------------------------===//
+// Data movement: no arithmetic
+//===----------------------------------------------------------------------===//
+
+int64_t BroadcastOp::getFlops() { return 0; }
+int64_t BroadcastOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t TransposeOp::getFlops() { return 0; }
+int64_t TransposeOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t ConcatOp::getFlops() { return 0; }
+int64_t ConcatOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t PadOp::getFlops() { return 0; }
+int64_t PadOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
+// A reshape is a view of the same row-major buffer.
+int64_t ReshapeOp::getFlops() { return 0; }
+int64_t ReshapeOp::getBytesAccessed() { return 0; }
+
+// A slice reads only its window.
+int64_t SliceOp::getFlops() { return 0; }
+int64_t SliceOp::getBytesAccessed() { return 2 * tensorBytes(getResult()); }
+
+// A gather reads the indices and the gathered rows only.
+int64_t GatherOp::getFlops() { return 0; }
+int64_t GatherOp::getBytesAccessed() {
+  return tensorBytes(getIndices()) + 2 * tensorBytes(getResult());
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions, reductions, normalisations
+//===----------------------------------------------------------------------===//
+
+int64_t MatmulOp::getFlops() {
+  // 2 * batch * M * N * K = 2 * numel(result) * K.
+  int64_t contraction = getLhs().getType().getShape().back();
+  return 2 * numel(getResult()) * contraction;
+}
+int64_t MatmulOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
+int64_t ReduceOp::getFlops() {
+  int64_t flops = numel(getInput());
+  if (getKind() == ReduceKind::mean)
+    flops += numel(getResult());
+  return flops;
+}
+int64_t ReduceOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
+int64_t ArgMaxOp::getFlops() { return numel(getInput()); }
+int64_t ArgMaxOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
+int64_t SoftmaxOp::getFlops() { return 5 * numel(getInput()); }
+int64_t SoftmaxOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t LogSoftmaxOp::getFlops() { return 5 * numel(getInput()); }
+int64_t LogSoftmaxOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+
+int64_t ConvOp::getFlops() {
+  // Each result element (N x O x R...) is a dot product over the
+  // C/groups x K... window of its group.
+  ArrayRef<int64_t> filter = getFilter().getType().getShape();
+  return 2 * numel(getResult()) * product(filter.drop_front(1));
+}
+int64_t ConvOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
+int64_t RmsNormOp::getFlops() { return 4 * numel(getInput()); }
+int64_t RmsNormOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t LayerNormOp::getFlops() { return 7 * numel(getInput()); }
+int64_t LayerNormOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+int64_t RopeOp::getFlops() { return 3 * numel(getInput()); }
+int64_t RopeOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
+int64_t AttentionOp::getFlops() {
+  // q k^T and p v are 2 * S * T * D each per (batch, query head); the
+  // softmax costs 5 per score, the additive bias 1.
+  ArrayRef<int64_t> query = getQuery().getType().getShape();
+  int64_t keys = getKey().getType().getDimSize(2);
+  int64_t scores = query[0] * query[1] * query[2] * keys;
+  int64_t flops = 4 * scores * query[3] + 5 * scores;
+  if (getMask() == AttentionMaskKind::additive)
+    flops += scores;
+  return flops;
+}
+int64_t AttentionOp::getBytesAccessed() { return operandAndResultBytes(*this); }
