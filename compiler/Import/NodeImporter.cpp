@@ -110,24 +110,40 @@ const onnx::AttributeProto *NodeImporter::attribute(StringRef name) const {
   return nullptr;
 }
 
-int64_t NodeImporter::intAttr(StringRef name, int64_t defaultValue) const {
+const onnx::AttributeProto *
+NodeImporter::typedAttribute(StringRef name, int type,
+                             StringRef typeName) const {
   const auto *attr = attribute(name);
+  // Old models may leave the type UNDEFINED; the value field still decides.
+  if (!attr || attr->type() == type ||
+      attr->type() == onnx::AttributeProto::UNDEFINED)
+    return attr;
+  if (!failed_)
+    graph_.recordNodeError(node_, "attribute '" + name.str() +
+                                      "' must be of type " + typeName.str());
+  failed_ = true;
+  return nullptr;
+}
+
+int64_t NodeImporter::intAttr(StringRef name, int64_t defaultValue) const {
+  const auto *attr = typedAttribute(name, onnx::AttributeProto::INT, "INT");
   return attr ? attr->i() : defaultValue;
 }
 
 float NodeImporter::floatAttr(StringRef name, float defaultValue) const {
-  const auto *attr = attribute(name);
+  const auto *attr = typedAttribute(name, onnx::AttributeProto::FLOAT, "FLOAT");
   return attr ? attr->f() : defaultValue;
 }
 
 std::string NodeImporter::stringAttr(StringRef name,
                                      StringRef defaultValue) const {
-  const auto *attr = attribute(name);
+  const auto *attr =
+      typedAttribute(name, onnx::AttributeProto::STRING, "STRING");
   return attr ? attr->s() : defaultValue.str();
 }
 
 SmallVector<int64_t> NodeImporter::intsAttr(StringRef name) const {
-  const auto *attr = attribute(name);
+  const auto *attr = typedAttribute(name, onnx::AttributeProto::INTS, "INTS");
   if (!attr)
     return {};
   return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());

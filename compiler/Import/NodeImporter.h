@@ -53,6 +53,11 @@ public:
 
   // --- Attributes -----------------------------------------------------------
   const onnx::AttributeProto *attribute(llvm::StringRef name) const;
+  /// The attribute if present with `type` (an AttributeProto::AttributeType);
+  /// records an error and gives null when it has another type.
+  const onnx::AttributeProto *typedAttribute(llvm::StringRef name, int type,
+                                             llvm::StringRef typeName) const;
+  /// Typed accessors: the default when absent; an error when mistyped.
   bool hasAttribute(llvm::StringRef name) const { return attribute(name); }
   int64_t intAttr(llvm::StringRef name, int64_t defaultValue) const;
   float floatAttr(llvm::StringRef name, float defaultValue) const;
@@ -100,7 +105,8 @@ private:
   mlir::OpBuilder &builder_;
   mlir::Location loc_;
   int64_t opset_;
-  bool failed_ = false;
+  /// Set by any recorded error, also from the const attribute accessors.
+  mutable bool failed_ = false;
 };
 
 using Lowering = mlir::LogicalResult (*)(NodeImporter &node);

@@ -91,3 +91,8 @@ graph = helper.make_graph(
     "wrong_value_info", [tensor("x", [2, 3])], [tensor("y", [3, 2])])
 graph.value_info.append(tensor("t", [2, 3]))
 save(graph, "wrong-value-info.onnx")
+
+# An attribute of the wrong type (a float axis).
+save(helper.make_graph(
+    [helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1.5)],
+    "float_axis", [tensor("x", [2, 3])], [tensor("y", [2, 3])]), "mistyped-attribute.onnx")
