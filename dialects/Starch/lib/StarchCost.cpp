@@ -148,9 +148,7 @@ int64_t ConvOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t RmsNormOp::getFlops() { return 4 * numel(getInput()); }
 int64_t RmsNormOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t LayerNormOp::getFlops() { return 7 * numel(getInput()); }
-int64_t LayerNormOp::getBytesAccessed() {
-  return operandAndResultBytes(*this);
-}
+int64_t LayerNormOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t RopeOp::getFlops() { return 3 * numel(getInput()); }
 int64_t RopeOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 

@@ -69,9 +69,9 @@ LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected,
                                 Value result,
                                 StringRef source = "the operands give") {
   if (tensorType(result).getShape() != expected)
-    return op->emitOpError() << "result has shape " << shapeString(result)
-                             << " but " << source << " "
-                             << shapeString(expected);
+    return op->emitOpError()
+           << "result has shape " << shapeString(result) << " but " << source
+           << " " << shapeString(expected);
   return success();
 }
 
@@ -82,8 +82,7 @@ LogicalResult verifyElementType(Operation *op, StringRef name, Value value,
   Type expected = tensorType(reference).getElementType();
   if (actual != expected)
     return op->emitOpError() << name << " has element type " << actual
-                             << " but " << referenceName << " has "
-                             << expected;
+                             << " but " << referenceName << " has " << expected;
   return success();
 }
 
@@ -99,8 +98,7 @@ LogicalResult verifyEpsilon(Operation *op, double epsilon) {
 
 LogicalResult IotaOp::verify() {
   Type element = getType().getElementType();
-  if (element.isInteger(1) ||
-      !llvm::isa<IntegerType, FloatType>(element))
+  if (element.isInteger(1) || !llvm::isa<IntegerType, FloatType>(element))
     return emitOpError() << "result element type " << element
                          << " cannot hold indices; iota needs an integer "
                             "(wider than i1) or float element type";
@@ -110,8 +108,7 @@ LogicalResult IotaOp::verify() {
 LogicalResult starch::verifySameShapeOperands(Operation *op) {
   Value result = op->getResult(0);
   for (OpOperand &operand : op->getOpOperands())
-    if (tensorType(operand.get()).getShape() !=
-        tensorType(result).getShape())
+    if (tensorType(operand.get()).getShape() != tensorType(result).getShape())
       return op->emitOpError()
              << "operand #" << operand.getOperandNumber() << " has shape "
              << shapeString(operand.get()) << " but the result has shape "
@@ -151,8 +148,8 @@ LogicalResult BroadcastOp::verify() {
 
 LogicalResult ReshapeOp::verify() {
   if (getInput().getType().getNumElements() != getType().getNumElements())
-    return emitOpError() << "cannot reshape " << shapeString(getInput())
-                         << " (" << getInput().getType().getNumElements()
+    return emitOpError() << "cannot reshape " << shapeString(getInput()) << " ("
+                         << getInput().getType().getNumElements()
                          << " elements) into " << shapeString(getResult())
                          << " (" << getType().getNumElements() << " elements)";
   return verifyElementType(*this, "result", getResult(), "the operand",
@@ -172,8 +169,8 @@ LogicalResult TransposeOp::verify() {
   for (int64_t p : perm) {
     if (p < 0 || p >= input.getRank() || seen[p])
       return emitOpError() << "perm " << listString(perm)
-                           << " is not a permutation of [0, "
-                           << input.getRank() << ")";
+                           << " is not a permutation of [0, " << input.getRank()
+                           << ")";
     seen[p] = true;
     expected.push_back(input.getDimSize(p));
   }
@@ -203,16 +200,16 @@ LogicalResult ConcatOp::verify() {
                            << first.getElementType();
     if (type.getRank() != first.getRank())
       return emitOpError() << "operand #" << i << " has shape "
-                           << shapeString(input) << " (rank "
-                           << type.getRank() << ") but operand #0 has shape "
+                           << shapeString(input) << " (rank " << type.getRank()
+                           << ") but operand #0 has shape "
                            << shapeString(firstValue) << " (rank "
                            << first.getRank() << ")";
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (d != axis && type.getDimSize(d) != first.getDimSize(d))
-        return emitOpError() << "operand #" << i << " has shape "
-                             << shapeString(input) << " but operand #0 has "
-                             << shapeString(firstValue)
-                             << "; they may differ only in dimension " << axis;
+        return emitOpError()
+               << "operand #" << i << " has shape " << shapeString(input)
+               << " but operand #0 has " << shapeString(firstValue)
+               << "; they may differ only in dimension " << axis;
     expected[axis] += type.getDimSize(axis);
   }
   if (failed(verifyElementType(*this, "result", getResult(), "operand #0",
@@ -246,8 +243,8 @@ LogicalResult SliceOp::verify() {
       if (start < 0 || start >= input.getDimSize(d) || last < 0 ||
           last >= input.getDimSize(d))
         return emitOpError() << "window [" << start << ":" << limit << ":"
-                             << stride << "] leaves dimension " << d
-                             << " of " << shapeString(getInput());
+                             << stride << "] leaves dimension " << d << " of "
+                             << shapeString(getInput());
     }
     expected.push_back(count);
   }
@@ -358,8 +355,8 @@ LogicalResult ArgMaxOp::verify() {
   SmallVector<int64_t> expected(input.getShape());
   expected.erase(expected.begin() + getAxis());
   return verifyResultShape(*this, expected, getResult(),
-                           "removing the axis from " +
-                               shapeString(getInput()) + " gives");
+                           "removing the axis from " + shapeString(getInput()) +
+                               " gives");
 }
 
 LogicalResult SoftmaxOp::verify() {
@@ -393,8 +390,8 @@ LogicalResult ConvOp::verify() {
                          << input.getDimSize(1) << ") and output channels ("
                          << filter.getDimSize(0) << ")";
   if (filter.getDimSize(1) * groups != input.getDimSize(1))
-    return emitOpError() << "filter " << shapeString(getFilter())
-                         << " expects " << filter.getDimSize(1) * groups
+    return emitOpError() << "filter " << shapeString(getFilter()) << " expects "
+                         << filter.getDimSize(1) * groups
                          << " input channels but the input "
                          << shapeString(getInput()) << " has "
                          << input.getDimSize(1);
@@ -411,8 +408,7 @@ LogicalResult ConvOp::verify() {
                            << getStrides()[i] << " and dilation "
                            << getDilations()[i];
     int64_t span = getDilations()[i] * (filter.getDimSize(i + 2) - 1) + 1;
-    int64_t padded =
-        input.getDimSize(i + 2) + getPadLow()[i] + getPadHigh()[i];
+    int64_t padded = input.getDimSize(i + 2) + getPadLow()[i] + getPadHigh()[i];
     if (padded < span)
       return emitOpError() << "kernel window " << span
                            << " exceeds the padded size " << padded
@@ -448,14 +444,13 @@ LogicalResult LayerNormOp::verify() {
   if (failed(verifyAxis(*this, getAxis(), getInput())))
     return failure();
   ArrayRef<int64_t> normalized = input.getShape().drop_front(getAxis());
-  for (auto [name, param] :
-       {std::pair<StringRef, Value>{"weight", getWeight()},
-        std::pair<StringRef, Value>{"bias", getBias()}})
+  for (auto [name, param] : {std::pair<StringRef, Value>{"weight", getWeight()},
+                             std::pair<StringRef, Value>{"bias", getBias()}})
     if (tensorType(param).getShape() != normalized)
       return emitOpError() << name << " has shape " << shapeString(param)
                            << " but normalising dimensions " << getAxis()
-                           << ".. of " << shapeString(getInput())
-                           << " needs " << shapeString(normalized);
+                           << ".. of " << shapeString(getInput()) << " needs "
+                           << shapeString(normalized);
   if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())) ||
       failed(verifyElementType(*this, "weight", getWeight(), "the input",
                                getInput())) ||
@@ -482,10 +477,10 @@ LogicalResult RopeOp::verify() {
                            << " but the input " << shapeString(getInput())
                            << " needs tables of shape " << shapeString(table)
                            << " (B x S x D)";
-  if (failed(verifyElementType(*this, "cos", getCos(), "the input",
-                               getInput())) ||
-      failed(verifyElementType(*this, "sin", getSin(), "the input",
-                               getInput())) ||
+  if (failed(
+          verifyElementType(*this, "cos", getCos(), "the input", getInput())) ||
+      failed(
+          verifyElementType(*this, "sin", getSin(), "the input", getInput())) ||
       failed(verifyElementType(*this, "result", getResult(), "the input",
                                getInput())))
     return failure();
@@ -528,12 +523,11 @@ LogicalResult AttentionOp::verify() {
       return emitOpError() << "bias has shape " << shapeString(bias)
                            << "; expected (" << batch << "|1)x(" << qHeads
                            << "|1)x" << queries << "x" << keys;
-    if (failed(verifyElementType(*this, "bias", bias, "the query",
-                                 getQuery())))
+    if (failed(verifyElementType(*this, "bias", bias, "the query", getQuery())))
       return failure();
   }
-  if (failed(verifyElementType(*this, "key", getKey(), "the query",
-                               getQuery())) ||
+  if (failed(
+          verifyElementType(*this, "key", getKey(), "the query", getQuery())) ||
       failed(verifyElementType(*this, "value", getValue(), "the query",
                                getQuery())) ||
       failed(verifyElementType(*this, "result", getResult(), "the query",
@@ -543,6 +537,5 @@ LogicalResult AttentionOp::verify() {
   if (!std::isfinite(scale) || scale <= 0)
     return emitOpError() << "scale = " << numberString(scale)
                          << " must be positive and finite";
-  return verifyResultShape(*this, q.getShape(), getResult(),
-                           "the query has");
+  return verifyResultShape(*this, q.getShape(), getResult(), "the query has");
 }

@@ -22,13 +22,14 @@ namespace {
 
 class CostTest : public ::testing::Test {
 protected:
-  CostTest() { context.loadDialect<starch::StarchDialect, func::FuncDialect>(); }
+  CostTest() {
+    context.loadDialect<starch::StarchDialect, func::FuncDialect>();
+  }
 
   /// Parses `body` as the ops of `func.func @f(args)` returning nothing.
   void parse(llvm::StringRef args, llvm::StringRef body) {
-    std::string source = ("func.func @f(" + args + ") {\n" + body +
-                          "\n  return\n}\n")
-                             .str();
+    std::string source =
+        ("func.func @f(" + args + ") {\n" + body + "\n  return\n}\n").str();
     module = parseSourceString<ModuleOp>(source, &context);
     ASSERT_TRUE(module) << "cannot parse:\n" << source;
   }
