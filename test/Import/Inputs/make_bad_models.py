@@ -26,8 +26,8 @@ def tensor(name, shape, dtype=TensorProto.FLOAT):
 
 # An op type the importer does not lower.
 save(helper.make_graph(
-    [helper.make_node("Einsum", ["x", "x"], ["y"], name="contract", equation="ij,jk->ik")],
-    "unsupported_op", [tensor("x", [2, 2])], [tensor("y", [2, 2])]), "unsupported-op.onnx")
+    [helper.make_node("NonZero", ["x"], ["y"], name="nonzero")],
+    "unsupported_op", [tensor("x", [2, 2])], [tensor("y", [2, None], TensorProto.INT64)]), "unsupported-op.onnx")
 
 # A supported op with an unsupported attribute value.
 save(helper.make_graph(

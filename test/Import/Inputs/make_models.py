@@ -152,3 +152,27 @@ save(helper.make_graph([
     [tensor("g", [2, 7]), tensor("a", [2, 3]), tensor("b", [2, 3]), tensor("c", [2, 1]),
      tensor("m", [2, 1]), tensor("n", [2, 7]), tensor("mu", [2, 1]), tensor("inv", [2, 1])],
     initializer=[ints("axes", [1]), weight("ln.weight", [7])]), "newer-opsets.onnx", opset=20)
+
+# Einsum: an outer product (older rotary embeddings), attention scores, an
+# implicit-output ellipsis contraction and a sum over a label; inputs and
+# numpy's results for starch-run.
+einsum_inputs = {
+    "t": rng.standard_normal([5]).astype(np.float32),
+    "f": rng.standard_normal([3]).astype(np.float32),
+    "q": rng.standard_normal([2, 2, 4, 3]).astype(np.float32),
+    "k": rng.standard_normal([2, 2, 5, 3]).astype(np.float32),
+    "a": rng.standard_normal([2, 3, 4, 6]).astype(np.float32),
+    "w": rng.standard_normal([6, 2]).astype(np.float32),
+}
+einsum_nodes = [("outer", "i,j->ij", ["t", "f"]), ("scores", "bhqd,bhkd->bhqk", ["q", "k"]),
+                ("ellipsis", "...ij,jk", ["a", "w"]), ("rowsum", "bij->bi", ["q_flat"])]
+einsum_inputs["q_flat"] = einsum_inputs["q"].reshape(4, 4, 3)
+outputs = {name: np.einsum(eq, *[einsum_inputs[i] for i in ins])
+           for name, eq, ins in einsum_nodes}
+save(helper.make_graph(
+    [helper.make_node("Einsum", ins, [name], name=name, equation=eq)
+     for name, eq, ins in einsum_nodes], "einsum",
+    [tensor(n, list(v.shape)) for n, v in einsum_inputs.items()],
+    [tensor(n, list(v.shape)) for n, v in outputs.items()]), "einsum.onnx", opset=17)
+for name, value in list(einsum_inputs.items()) + list(outputs.items()):
+    np.save(os.path.join(HERE, f"einsum-{name}.npy"), value)
