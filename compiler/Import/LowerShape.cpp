@@ -702,6 +702,81 @@ LogicalResult lowerOneHot(NodeImporter &node) {
   return success();
 }
 
+/// GatherElements: out[p] = data[p with p[axis] = indices[p]]. Decomposed
+/// with a one-hot mask over a new trailing dimension of the axis' size:
+/// data (cropped to the indices' shape off the axis, the axis moved last)
+/// is broadcast over the index positions, masked and summed.
+LogicalResult lowerGatherElements(NodeImporter &node) {
+  Value data = node.input(0), indices = node.input(1);
+  if (!data || !indices)
+    return failure();
+  ArrayRef<int64_t> d = shapeOf(data), in = shapeOf(indices);
+  int64_t rank = d.size();
+  auto axis = node.axis(node.intAttr("axis", 0), rank);
+  if (!axis)
+    return failure();
+  if (static_cast<int64_t>(in.size()) != rank)
+    return node.fail("data and indices must have the same rank");
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != *axis && in[i] > d[i])
+      return node.fail("indices are larger than data off the axis");
+  Type elementType = elementTypeOf(data);
+  if (elementType.isInteger(1))
+    return node.fail("boolean data is not supported");
+  int64_t n = d[*axis];
+  // Crop data to the indices' shape, except along the axis.
+  SmallVector<int64_t> cropped(in);
+  cropped[*axis] = n;
+  Value source = data;
+  if (ArrayRef<int64_t>(cropped) != d) {
+    SmallVector<int64_t> start(rank, 0), strides(rank, 1);
+    source = node.create<SliceOp>(node.tensorType(cropped, elementType), data,
+                                  node.builder().getDenseI64ArrayAttr(start),
+                                  node.builder().getDenseI64ArrayAttr(cropped),
+                                  node.builder().getDenseI64ArrayAttr(strides));
+  }
+  // Move the axis last, keep a unit dimension in its place, broadcast.
+  SmallVector<int64_t> perm, moved;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != *axis)
+      perm.push_back(i);
+  perm.push_back(*axis);
+  for (int64_t p : perm)
+    moved.push_back(cropped[p]);
+  if (*axis != rank - 1)
+    source =
+        node.create<TransposeOp>(node.tensorType(moved, elementType), source,
+                                 node.builder().getDenseI64ArrayAttr(perm));
+  SmallVector<int64_t> withUnit(cropped), expanded(in);
+  withUnit[*axis] = 1;
+  withUnit.push_back(n);
+  expanded.push_back(n);
+  Value candidates = node.broadcastTo(node.reshape(source, withUnit), expanded);
+  // The one-hot mask of the (wrapped) indices.
+  Type i64 = node.builder().getI64Type(), i1 = node.builder().getI1Type();
+  Value index = node.convert(indices, i64);
+  auto indexType = node.tensorType(in, i64);
+  Value negative =
+      node.create<CompareOp>(node.tensorType(in, i1), CompareDirection::lt,
+                             index, node.splat(0, i64, in));
+  index = node.create<SelectOp>(
+      indexType, negative,
+      node.create<AddOp>(indexType, index, node.splat(n, i64, in)), index);
+  SmallVector<int64_t> indexWithUnit(in);
+  indexWithUnit.push_back(1);
+  Value spread = node.broadcastTo(node.reshape(index, indexWithUnit), expanded);
+  Value positions = node.create<IotaOp>(node.tensorType(expanded, i64), rank);
+  Value hot = node.create<CompareOp>(node.tensorType(expanded, i1),
+                                     CompareDirection::eq, spread, positions);
+  Value chosen =
+      node.create<SelectOp>(node.tensorType(expanded, elementType), hot,
+                            candidates, node.splat(0, elementType, expanded));
+  node.setOutput(0, node.create<ReduceOp>(
+                        node.tensorType(in, elementType), ReduceKind::sum,
+                        chosen, node.builder().getDenseI64ArrayAttr({rank})));
+  return success();
+}
+
 } // namespace
 
 void registerShapeLowerings(llvm::StringMap<Lowering> &table) {
@@ -727,6 +802,7 @@ void registerShapeLowerings(llvm::StringMap<Lowering> &table) {
   table["SpaceToDepth"] = lowerSpaceToDepth;
   table["EyeLike"] = lowerEyeLike;
   table["OneHot"] = lowerOneHot;
+  table["GatherElements"] = lowerGatherElements;
 }
 
 } // namespace starch::import

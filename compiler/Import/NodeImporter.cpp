@@ -25,6 +25,7 @@ const llvm::StringMap<Lowering> &onnxLowerings() {
     registerReductionLowerings(lowerings);
     registerNeuralNetLowerings(lowerings);
     registerActivationLowerings(lowerings);
+    registerLossLowerings(lowerings);
     return lowerings;
   }();
   return table;

@@ -119,6 +119,7 @@ void registerShapeLowerings(llvm::StringMap<Lowering> &table);
 void registerReductionLowerings(llvm::StringMap<Lowering> &table);
 void registerNeuralNetLowerings(llvm::StringMap<Lowering> &table);
 void registerActivationLowerings(llvm::StringMap<Lowering> &table);
+void registerLossLowerings(llvm::StringMap<Lowering> &table);
 
 /// Shape helpers shared by lowerings.
 mlir::RankedTensorType tensorTypeOf(mlir::Value value);

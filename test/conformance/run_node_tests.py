@@ -160,7 +160,9 @@ NAME_ALIASES = {"Trilu": ["tril", "triu"], "BatchNormalization": ["batchnorm"],
                 "InstanceNormalization": ["instancenorm"],
                 "MeanVarianceNormalization": ["mvn"],
                 "GreaterOrEqual": ["greater_equal"],
-                "LessOrEqual": ["less_equal"], "Conv": ["basic_conv"]}
+                "LessOrEqual": ["less_equal"], "Conv": ["basic_conv"],
+                "NegativeLogLikelihoodLoss": ["nllloss"],
+                "SoftmaxCrossEntropyLoss": ["sce"]}
 
 
 def primary_op(test_name, model):
