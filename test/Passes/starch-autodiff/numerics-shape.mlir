@@ -37,3 +37,23 @@ func.func @pad_and_crop(%x: tensor<2x4xf64>) -> tensor<4x3xf64> {
   %z = starch.mul %y, %i : tensor<4x3xf64>
   return %z : tensor<4x3xf64>
 }
+
+// Embedding lookup (axis 0) with a repeated and a negative index, and a
+// gather along an inner axis: cotangents of repeated rows add up.
+func.func @gather_embedding(%table: tensor<4x3xf64>) -> tensor<2x2x3xf64> {
+  %ids = starch.constant dense<[[1, 3], [-1, 0]]> : tensor<2x2xi64>
+  %e = starch.gather %table[%ids] axis = 0 : (tensor<4x3xf64>, tensor<2x2xi64>) -> tensor<2x2x3xf64>
+  %i = starch.iota dim = 2 : tensor<2x2x3xf64>
+  %y = starch.mul %e, %e : tensor<2x2x3xf64>
+  %z = starch.mul %y, %i : tensor<2x2x3xf64>
+  return %z : tensor<2x2x3xf64>
+}
+
+func.func @gather_inner_axis(%x: tensor<2x4x3xf64>) -> tensor<2x3x3xf64> {
+  %ids = starch.constant dense<[2, 0, 2]> : tensor<3xi32>
+  %g = starch.gather %x[%ids] axis = 1 : (tensor<2x4x3xf64>, tensor<3xi32>) -> tensor<2x3x3xf64>
+  %i = starch.iota dim = 1 : tensor<2x3x3xf64>
+  %y = starch.mul %g, %g : tensor<2x3x3xf64>
+  %z = starch.mul %y, %i : tensor<2x3x3xf64>
+  return %z : tensor<2x3x3xf64>
+}

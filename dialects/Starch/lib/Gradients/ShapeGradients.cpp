@@ -93,6 +93,46 @@ LogicalResult padRule(PadOp op, Math &m, Value dy, ArrayRef<bool> needs,
   return success();
 }
 
+LogicalResult gatherRule(GatherOp op, Math &m, Value dy, ArrayRef<bool> needs,
+                         Cotangents dxs) {
+  if (!needs[0])
+    return success();
+  // Interim until a scatter-add op exists: dy is summed into the gathered
+  // rows through a one-hot matrix, data viewed as P x A x Q and dy as
+  // P x N x Q (N = number of indices): d data = onehot^T dy, batched over P.
+  RankedTensorType data = Math::typeOf(op.getData());
+  RankedTensorType indices = Math::typeOf(op.getIndices());
+  int64_t axis = op.getAxis();
+  int64_t outer = 1, inner = 1, count = indices.getNumElements();
+  int64_t size = data.getDimSize(axis);
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= data.getDimSize(d);
+  for (int64_t d = axis + 1; d < data.getRank(); ++d)
+    inner *= data.getDimSize(d);
+  Type element = data.getElementType();
+  Type indexElement = indices.getElementType();
+  auto flatType = RankedTensorType::get({count}, indexElement);
+  Value flat = m.reshape(op.getIndices(), flatType);
+  // Negative indices count from the end.
+  Value wrapped = SelectOp::create(
+      m.b, m.loc, flatType,
+      m.compare(CompareDirection::lt, flat, m.splat(flatType, 0)),
+      m.add(flat, m.splat(flatType, static_cast<double>(size))), flat);
+  auto tableType = RankedTensorType::get({count, size}, indexElement);
+  Value column = IotaOp::create(m.b, m.loc, tableType, 1);
+  Value hits = m.compare(CompareDirection::eq,
+                         m.broadcast(wrapped, tableType, {0}), column);
+  Value oneHot = ConvertOp::create(
+      m.b, m.loc, RankedTensorType::get({count, size}, element), hits);
+  Value scatter =
+      m.broadcast(m.transposeLastTwo(oneHot),
+                  RankedTensorType::get({outer, size, count}, element), {1, 2});
+  Value rows =
+      m.reshape(dy, RankedTensorType::get({outer, count, inner}, element));
+  dxs[0] = m.reshape(m.matmul(scatter, rows), data);
+  return success();
+}
+
 } // namespace
 
 void registerShapeGradients(MLIRContext &context) {
@@ -102,6 +142,7 @@ void registerShapeGradients(MLIRContext &context) {
   attachRule<ConcatOp, concatRule>(context);
   attachRule<SliceOp, sliceRule>(context);
   attachRule<PadOp, padRule>(context);
+  attachRule<GatherOp, gatherRule>(context);
   ConstantOp::attachInterface<NoGradientModel<ConstantOp>>(context);
   IotaOp::attachInterface<NoGradientModel<IotaOp>>(context);
   ReadParamOp::attachInterface<NoGradientModel<ReadParamOp>>(context);
