@@ -40,9 +40,11 @@ STARCH_HOST_DEVICE inline void softmaxRow(const T *in, T *out, int64_t n,
   if (logarithm) {
     for (int64_t i = 0; i < n; ++i)
       sum += std::exp(in[i * stride] - maximum);
-    T shift = maximum + static_cast<T>(std::log(sum));
+    // (x - max) - log(sum): x - max is exact, while max + log(sum) would
+    // round at the scale of max (2.4e-4 at max = 1e4 in float32).
+    T logSum = static_cast<T>(std::log(sum));
     for (int64_t i = 0; i < n; ++i)
-      out[i * stride] = in[i * stride] - shift;
+      out[i * stride] = (in[i * stride] - maximum) - logSum;
     return;
   }
   // One exp per element, stored and rescaled (in == out is allowed).
