@@ -150,16 +150,7 @@ bool GraphImporter::declareParams(std::string &error) {
     // Data stays in the file; check now that it is there, so that a broken
     // model fails at import rather than at the first training step.
     if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-      std::string location;
-      int64_t offset = 0, length = -1;
-      for (const auto &entry : proto.external_data()) {
-        if (entry.key() == "location")
-          location = entry.value();
-        else if (entry.key() == "offset")
-          offset = std::strtoll(entry.value().c_str(), nullptr, 10);
-        else if (entry.key() == "length")
-          length = std::strtoll(entry.value().c_str(), nullptr, 10);
-      }
+      auto [location, offset, length] = rt::externalDataOf(proto);
       std::string dataPath =
           baseDir_.empty() ? location : baseDir_ + "/" + location;
       struct stat info;

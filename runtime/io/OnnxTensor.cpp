@@ -27,6 +27,19 @@ std::optional<DType> dtypeFromOnnx(int onnxDataType) {
   }
 }
 
+ExternalData externalDataOf(const onnx::TensorProto &proto) {
+  ExternalData data;
+  for (const auto &entry : proto.external_data()) {
+    if (entry.key() == "location")
+      data.location = entry.value();
+    else if (entry.key() == "offset")
+      data.offset = std::strtoll(entry.value().c_str(), nullptr, 10);
+    else if (entry.key() == "length")
+      data.length = std::strtoll(entry.value().c_str(), nullptr, 10);
+  }
+  return data;
+}
+
 namespace {
 
 std::string tensorLabel(const onnx::TensorProto &proto) {
@@ -36,16 +49,7 @@ std::string tensorLabel(const onnx::TensorProto &proto) {
 
 bool readExternalData(const onnx::TensorProto &proto, const std::string &baseDir,
                       Tensor &out, std::string &error) {
-  std::string location;
-  int64_t offset = 0, length = -1;
-  for (const auto &entry : proto.external_data()) {
-    if (entry.key() == "location")
-      location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::strtoll(entry.value().c_str(), nullptr, 10);
-    else if (entry.key() == "length")
-      length = std::strtoll(entry.value().c_str(), nullptr, 10);
-  }
+  auto [location, offset, length] = externalDataOf(proto);
   if (location.empty()) {
     error = tensorLabel(proto) + " has external data without a location";
     return false;

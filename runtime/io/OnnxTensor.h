@@ -23,6 +23,16 @@ namespace starch::rt {
 /// The runtime element type of an ONNX `TensorProto::DataType`, if supported.
 std::optional<DType> dtypeFromOnnx(int onnxDataType);
 
+/// Where a tensor with external data keeps its bytes (ONNX's
+/// external_data entries "location", "offset", "length"; length -1 when
+/// absent).
+struct ExternalData {
+  std::string location;
+  int64_t offset = 0;
+  int64_t length = -1;
+};
+ExternalData externalDataOf(const onnx::TensorProto &proto);
+
 /// Decodes `proto` (inline typed fields, raw_data, or external data resolved
 /// against `baseDir`) into `out`. On failure returns false and sets `error`
 /// to a sentence naming the tensor and what was wrong.
