@@ -149,6 +149,29 @@ bool decodeOnnxTensor(const onnx::TensorProto &proto,
   }
 }
 
+bool readOnnxTensorFile(const std::string &path, Tensor &out, std::string &name,
+                        std::string &error) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    error = "cannot open '" + path + "'";
+    return false;
+  }
+  onnx::TensorProto proto;
+  if (!proto.ParseFromIstream(&file)) {
+    error = "'" + path + "' is not a serialized ONNX TensorProto";
+    return false;
+  }
+  std::string baseDir;
+  if (auto slash = path.find_last_of('/'); slash != std::string::npos)
+    baseDir = path.substr(0, slash);
+  if (!decodeOnnxTensor(proto, baseDir, out, error)) {
+    error = "'" + path + "': " + error;
+    return false;
+  }
+  name = proto.name();
+  return true;
+}
+
 bool loadOnnxInitializers(const std::string &path,
                           std::map<std::string, Tensor> &out,
                           std::string &error) {

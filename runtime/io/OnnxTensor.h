@@ -40,6 +40,11 @@ bool decodeOnnxTensor(const onnx::TensorProto &proto,
                       const std::string &baseDir, Tensor &out,
                       std::string &error);
 
+/// Reads one serialized TensorProto file (the ONNX node tests' input_N.pb
+/// and output_N.pb); `name` receives the tensor's name, empty if it has none.
+bool readOnnxTensorFile(const std::string &path, Tensor &out, std::string &name,
+                        std::string &error);
+
 /// Reads every initializer of the ONNX model at `path` by name.
 bool loadOnnxInitializers(const std::string &path,
                           std::map<std::string, Tensor> &out,

@@ -3,19 +3,17 @@
 //   starch-pb2npy IN.pb OUT.npy [IN.pb OUT.npy ...]
 //
 // The ONNX node tests keep their inputs and expected outputs as serialized
-// TensorProto files; starch-run reads .npy. Decoding goes through the
-// runtime's decodeOnnxTensor, the same code that loads weights, so there is
-// one reading of ONNX tensors. bf16 has no .npy type and is written as f32.
-// Exit status 2 with one line on any error.
+// TensorProto files; starch-run reads them directly, starchc's
+// --constant-input reads .npy. Decoding goes through the runtime's
+// readOnnxTensorFile, the same code that loads weights and starch-run's .pb
+// files, so there is one reading of ONNX tensors. bf16 has no .npy type and is
+// written as f32. Exit status 2 with one line on any error.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/io/Npy.h"
 #include "runtime/io/OnnxTensor.h"
 
-#include <onnx/onnx_pb.h>
-
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 namespace {
@@ -43,17 +41,10 @@ int main(int argc, char **argv) {
     return fail("usage: starch-pb2npy IN.pb OUT.npy [IN.pb OUT.npy ...]");
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string in = argv[i], out = argv[i + 1];
-    std::ifstream file(in, std::ios::binary);
-    if (!file)
-      return fail(in + ": cannot open the file");
-    onnx::TensorProto proto;
-    if (!proto.ParseFromIstream(&file))
-      return fail(in + ": not a serialized ONNX TensorProto");
-    std::string dir = in.substr(0, in.find_last_of('/') + 1);
     starch::rt::Tensor tensor;
-    std::string error;
-    if (!starch::rt::decodeOnnxTensor(proto, dir, tensor, error))
-      return fail(in + ": " + error);
+    std::string name, error;
+    if (!starch::rt::readOnnxTensorFile(in, tensor, name, error))
+      return fail(error);
     if (!starch::rt::writeNpy(out, npyCompatible(tensor), error))
       return fail(out + ": " + error);
   }

@@ -4,6 +4,10 @@
 //   [--weights PATH] [--output-dir DIR] [--print] [--compare NAME=REF.npy ...
 //   --rtol R --atol A] [--ranks N] [--threads N] [--time]
 //
+// Tensor files are .npy, or .pb (a serialized ONNX TensorProto, as in ONNX's
+// node tests); a .pb given without NAME= binds to the argument or result
+// named like the tensor it holds, else to the next one in order.
+//
 // Exit status: 0 success, 1 a --compare mismatch (or ranks that disagree),
 // 2 an error in the inputs (one line naming the file or argument).
 //
@@ -46,7 +50,7 @@ namespace {
 
 cl::OptionCategory category("starch-run options");
 cl::list<std::string> positional(cl::Positional,
-                                 cl::desc("<input.mlir> [inputs.npy...]"),
+                                 cl::desc("<input.mlir> [inputs.npy|.pb...]"),
                                  cl::OneOrMore, cl::cat(category));
 std::string inputFile; // positional[0]
 cl::opt<std::string> functionName("function",
@@ -54,7 +58,7 @@ cl::opt<std::string> functionName("function",
                                   cl::init("forward"), cl::cat(category));
 cl::list<std::string>
     inputs("input",
-           cl::desc("NAME=FILE.npy (or FILE.npy in argument order); repeat"),
+           cl::desc("NAME=FILE.npy|.pb (or FILE in argument order); repeat"),
            cl::cat(category));
 cl::opt<std::string>
     weightsPath("weights",
@@ -69,7 +73,7 @@ cl::opt<bool> printResults("print",
                                     "and first values"),
                            cl::cat(category));
 cl::list<std::string>
-    compares("compare", cl::desc("NAME=REF.npy: compare a result; repeat"),
+    compares("compare", cl::desc("NAME=REF.npy|.pb: compare a result; repeat"),
              cl::cat(category));
 cl::opt<double> rtol("rtol", cl::desc("relative tolerance of --compare"),
                      cl::init(1e-5), cl::cat(category));
@@ -138,6 +142,16 @@ std::pair<std::string, std::string> splitBinding(const std::string &text) {
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
+/// A tensor file: .pb is a serialized ONNX TensorProto (its name comes back
+/// in `name`), anything else .npy (no name).
+bool readTensorFile(const std::string &path, rt::Tensor &tensor,
+                    std::string &name, std::string &error) {
+  name.clear();
+  if (llvm::StringRef(path).ends_with(".pb"))
+    return rt::readOnnxTensorFile(path, tensor, name, error);
+  return rt::readNpy(path, tensor, error);
+}
+
 std::string argName(func::FuncOp fn, unsigned i) {
   if (auto name = fn.getArgAttrOfType<StringAttr>(i, "starch.name"))
     return name.str();
@@ -150,32 +164,58 @@ std::string resultName(func::FuncOp fn, unsigned i) {
   return "result" + std::to_string(i);
 }
 
-/// Reads the --input files into one tensor per argument of `fn`.
+/// Index of the argument of `fn` called `name` (or "argN"), or the count.
+unsigned argIndex(func::FuncOp fn, const std::string &name) {
+  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+    if (argName(fn, i) == name || "arg" + std::to_string(i) == name)
+      return i;
+  return fn.getNumArguments();
+}
+
+/// Reads the --input files into one tensor per argument of `fn`: NAME=FILE
+/// and .pb files whose tensor is named like an argument bind by name, the
+/// other files to the remaining arguments in order.
 int loadInputs(func::FuncOp fn, std::vector<rt::Tensor> &args) {
   unsigned count = fn.getNumArguments();
   std::vector<std::string> paths(count);
-  unsigned nextPositional = 0;
+  std::vector<std::optional<rt::Tensor>> readAlready(count);
   std::vector<std::string> bindings(positional.begin() + 1, positional.end());
   bindings.insert(bindings.end(), inputs.begin(), inputs.end());
+  std::vector<std::pair<std::string, std::optional<rt::Tensor>>> unbound;
   for (const std::string &binding : bindings) {
     auto [name, path] = splitBinding(binding);
-    unsigned index = count;
-    if (name.empty()) {
-      while (nextPositional < count && !paths[nextPositional].empty())
-        ++nextPositional;
-      index = nextPositional;
-      if (index == count)
-        return fail("too many --input files: @" + fn.getSymName().str() +
-                    " takes " + std::to_string(count) + " arguments");
-    } else {
-      for (unsigned i = 0; i < count && index == count; ++i)
-        if (argName(fn, i) == name || "arg" + std::to_string(i) == name)
-          index = i;
-      if (index == count)
-        return fail("--input " + binding + ": @" + fn.getSymName().str() +
-                    " has no argument named '" + name + "'");
+    std::optional<rt::Tensor> tensor;
+    if (name.empty() && llvm::StringRef(path).ends_with(".pb")) {
+      std::string error;
+      tensor.emplace();
+      if (!readTensorFile(path, *tensor, name, error))
+        return fail("--input " + binding + ": " + error);
+      if (argIndex(fn, name) == count)
+        name.clear();
     }
+    if (name.empty()) {
+      unbound.emplace_back(path, std::move(tensor));
+      continue;
+    }
+    unsigned index = argIndex(fn, name);
+    if (index == count)
+      return fail("--input " + binding + ": @" + fn.getSymName().str() +
+                  " has no argument named '" + name + "'");
+    if (!paths[index].empty())
+      return fail("--input " + binding + ": input '" + argName(fn, index) +
+                  "' is already bound to '" + paths[index] + "'");
     paths[index] = path;
+    readAlready[index] = std::move(tensor);
+  }
+  unsigned next = 0;
+  for (auto &[path, tensor] : unbound) {
+    while (next < count && !paths[next].empty())
+      ++next;
+    if (next == count)
+      return fail("too many --input files: @" + fn.getSymName().str() +
+                  " takes " + std::to_string(count) + " arguments");
+    paths[next] = path;
+    readAlready[next] = std::move(tensor);
   }
   args.resize(count);
   for (unsigned i = 0; i < count; ++i) {
@@ -185,9 +225,11 @@ int loadInputs(func::FuncOp fn, std::vector<rt::Tensor> &args) {
       return fail("missing " + label + " (argument #" + std::to_string(i) +
                   " of @" + fn.getSymName().str() + ", " + typeString(type) +
                   "); pass --input " + argName(fn, i) + "=FILE.npy");
-    std::string error;
     rt::Tensor tensor;
-    if (!rt::readNpy(paths[i], tensor, error))
+    std::string storedName, error;
+    if (readAlready[i])
+      tensor = *readAlready[i];
+    else if (!readTensorFile(paths[i], tensor, storedName, error))
       return fail(label + ": " + error);
     auto ranked = dyn_cast<RankedTensorType>(type);
     std::optional<rt::DType> dtype =
@@ -312,16 +354,19 @@ int compareOutputs(const std::vector<std::string> &names,
   int status = 0;
   for (const std::string &binding : compares) {
     auto [name, path] = splitBinding(binding);
+    rt::Tensor expected;
+    std::string storedName, error;
+    if (!readTensorFile(path, expected, storedName, error))
+      return fail("--compare " + binding + ": " + error);
+    // A bare .pb names its result; a bare .npy must be the only result.
+    if (name.empty())
+      name = storedName;
     auto it = std::find(names.begin(), names.end(), name);
     if (name.empty() && names.size() == 1)
       it = names.begin();
     if (it == names.end())
       return fail("--compare " + binding + ": no result named '" + name + "'");
     const rt::Tensor &got = results[it - names.begin()];
-    rt::Tensor expected;
-    std::string error;
-    if (!rt::readNpy(path, expected, error))
-      return fail("--compare " + *it + ": " + error);
     if (got.shape() != expected.shape()) {
       llvm::outs() << *it << ": MISMATCH shape " << rt::shapeString(got.shape())
                    << " vs reference " << rt::shapeString(expected.shape())

@@ -6,6 +6,8 @@
   npy.py safetensors OUT NAME@DESCR@SHAPE@VALUES ...
   npy.py onnx OUT NAME@DESCR@SHAPE@VALUES ...  an ONNX model holding only
                                                these initializers
+  npy.py tensorproto OUT.pb NAME@DESCR@SHAPE@VALUES  one serialized ONNX
+                                               TensorProto (NAME may be empty)
 SHAPE is comma-separated ('' for a scalar); VALUES comma-separated.
 """
 import json
@@ -81,13 +83,18 @@ def field(number, payload):
     return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
+def tensor_proto(name, descr, shape, data):
+    tensor = b"".join(varint(1 << 3) + varint(d) for d in shape)
+    tensor += varint(2 << 3) + varint(ONNX[descr])
+    if name:
+        tensor += field(8, name.encode())
+    return tensor + field(9, data)
+
+
 def write_onnx(path, args):
     graph = field(2, b"weights")
-    for name, descr, shape, data in specs(args):
-        tensor = b"".join(varint(1 << 3) + varint(d) for d in shape)
-        tensor += varint(2 << 3) + varint(ONNX[descr])
-        tensor += field(8, name.encode()) + field(9, data)
-        graph += field(5, tensor)
+    for spec in specs(args):
+        graph += field(5, tensor_proto(*spec))
     model = varint(1 << 3) + varint(8) + field(7, graph)
     with open(path, "wb") as f:
         f.write(model)
@@ -117,5 +124,8 @@ if __name__ == "__main__":
         write_safetensors(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "onnx":
         write_onnx(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == "tensorproto":
+        with open(sys.argv[2], "wb") as f:
+            f.write(tensor_proto(*next(specs(sys.argv[3:4]))))
     else:
         dump(sys.argv[2])
