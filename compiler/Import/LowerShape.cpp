@@ -490,13 +490,49 @@ LogicalResult lowerTile(NodeImporter &node) {
   return success();
 }
 
+/// Where output position `j` of a padded axis of size `n` reads from, for
+/// the non-constant Pad modes (`low` positions are added in front).
+int64_t padSource(llvm::StringRef mode, int64_t j, int64_t low, int64_t n) {
+  int64_t p = j - low;
+  if (mode == "edge")
+    return std::clamp<int64_t>(p, 0, n - 1);
+  if (mode == "wrap")
+    return ((p % n) + n) % n;
+  // reflect: mirror about the first and last elements, period 2 (n - 1).
+  if (n == 1)
+    return 0;
+  int64_t period = 2 * (n - 1), q = ((p % period) + period) % period;
+  return q < n ? q : period - q;
+}
+
+/// Pad modes edge, reflect and wrap: one gather per padded axis with
+/// constant source indices.
+Value padByGather(NodeImporter &node, Value x, llvm::StringRef mode,
+                  ArrayRef<int64_t> low, ArrayRef<int64_t> high) {
+  for (int64_t axis = 0, rank = low.size(); axis < rank; ++axis) {
+    if (low[axis] == 0 && high[axis] == 0)
+      continue;
+    SmallVector<int64_t> shape(shapeOf(x));
+    int64_t n = shape[axis];
+    shape[axis] = n + low[axis] + high[axis];
+    rt::Tensor sources(rt::DType::i64, {shape[axis]});
+    for (int64_t j = 0; j < shape[axis]; ++j)
+      sources.data<int64_t>()[j] = padSource(mode, j, low[axis], n);
+    x = node.create<GatherOp>(node.tensorType(shape, elementTypeOf(x)), x,
+                              node.constant(sources), axis);
+  }
+  return x;
+}
+
 LogicalResult lowerPad(NodeImporter &node) {
   Value x = node.input(0);
   if (!x)
     return failure();
   std::string mode = node.stringAttr("mode", "constant");
-  if (mode != "constant")
-    return node.fail("mode '" + mode + "' (only 'constant' is supported)");
+  if (mode != "constant" && mode != "edge" && mode != "reflect" &&
+      mode != "wrap")
+    return node.fail("mode '" + mode +
+                     "' (expected constant, edge, reflect or wrap)");
   int64_t rank = shapeOf(x).size();
   SmallVector<int64_t> pads;
   double value = 0;
@@ -538,6 +574,14 @@ LogicalResult lowerPad(NodeImporter &node) {
     low[axis] = pads[i];
     high[axis] = pads[i + axes.size()];
     target[axis] += low[axis] + high[axis];
+    // Edge, reflect and wrap read from the input: it must not be empty.
+    if (mode != "constant" && target[axis] > 0 && shapeOf(x)[axis] == 0)
+      return node.fail("mode '" + mode + "' cannot pad the empty dimension " +
+                       std::to_string(axis));
+  }
+  if (mode != "constant") {
+    node.setOutput(0, padByGather(node, x, mode, low, high));
+    return success();
   }
   node.setOutput(0,
                  node.create<PadOp>(node.tensorType(target, elementTypeOf(x)),

@@ -169,7 +169,8 @@ NAME_ALIASES = {"Trilu": ["tril", "triu"], "BatchNormalization": ["batchnorm"],
                 "GreaterOrEqual": ["greater_equal"],
                 "LessOrEqual": ["less_equal"], "Conv": ["basic_conv"],
                 "NegativeLogLikelihoodLoss": ["nllloss"],
-                "SoftmaxCrossEntropyLoss": ["sce"]}
+                "SoftmaxCrossEntropyLoss": ["sce"],
+                "Pad": ["constant_pad", "edge_pad", "reflect_pad"]}
 
 
 def primary_op(test_name, model):

@@ -31,9 +31,8 @@ save(helper.make_graph(
 
 # A supported op with an unsupported attribute value.
 save(helper.make_graph(
-    [helper.make_node("Pad", ["x", "pads"], ["y"], name="reflect_pad", mode="reflect")],
-    "bad_attribute", [tensor("x", [2, 4])], [tensor("y", [2, 6])],
-    initializer=[numpy_helper.from_array(np.array([0, 1, 0, 1], np.int64), "pads")]),
+    [helper.make_node("Einsum", ["x"], ["y"], name="diagonal", equation="ii->i")],
+    "bad_attribute", [tensor("x", [3, 3])], [tensor("y", [3])]),
     "unsupported-attribute.onnx")
 
 # An op from a custom domain.
