@@ -280,52 +280,72 @@ Value channelBroadcast(NodeImporter &node, Value vector, Value like) {
                                   node.builder().getDenseI64ArrayAttr({1}));
 }
 
+/// `reduced` (x reduced over `dims`) broadcast back to x's shape.
+Value expandReduced(NodeImporter &node, Value reduced, Value x,
+                    ArrayRef<int64_t> dims) {
+  SmallVector<int64_t> keptWithOnes(shapeOf(x));
+  for (int64_t d : dims)
+    keptWithOnes[d] = 1;
+  auto all = node.builder().getDenseI64ArrayAttr(
+      llvm::to_vector(llvm::seq<int64_t>(0, keptWithOnes.size())));
+  return node.create<BroadcastOp>(x.getType(),
+                                  node.reshape(reduced, keptWithOnes), all);
+}
+
+/// Mean and (population) variance of `x` over `dims`, reduced away, with
+/// the mean also broadcast back to x's shape.
+struct Moments {
+  Value mean, variance, meanLikeX;
+};
+Moments momentsOf(NodeImporter &node, Value x, ArrayRef<int64_t> dims) {
+  ArrayRef<int64_t> shape = shapeOf(x);
+  SmallVector<int64_t> kept;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+    if (!llvm::is_contained(dims, d))
+      kept.push_back(shape[d]);
+  auto keptType = node.tensorType(kept, elementTypeOf(x));
+  auto dimsAttr = node.builder().getDenseI64ArrayAttr(dims);
+  Value mean = node.create<ReduceOp>(keptType, ReduceKind::mean, x, dimsAttr);
+  Value meanLikeX = expandReduced(node, mean, x, dims);
+  Value centered = node.create<SubOp>(x.getType(), x, meanLikeX);
+  Value squares = node.create<MulOp>(x.getType(), centered, centered);
+  Value variance =
+      node.create<ReduceOp>(keptType, ReduceKind::mean, squares, dimsAttr);
+  return {mean, variance, meanLikeX};
+}
+
 /// mean and 1/sqrt(var + epsilon) of `x` over `dims`, kept as size-1
 /// dimensions and broadcast back to x's shape.
 std::pair<Value, Value> meanAndInvStdDev(NodeImporter &node, Value x,
                                          ArrayRef<int64_t> dims,
                                          double epsilon) {
-  ArrayRef<int64_t> shape = shapeOf(x);
-  SmallVector<int64_t> kept, keptWithOnes;
-  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
-    bool reduced = llvm::is_contained(dims, d);
-    if (!reduced)
-      kept.push_back(shape[d]);
-    keptWithOnes.push_back(reduced ? 1 : shape[d]);
-  }
-  Type elementType = elementTypeOf(x);
-  auto keptType = node.tensorType(kept, elementType);
-  auto dimsAttr = node.builder().getDenseI64ArrayAttr(dims);
-  auto all = node.builder().getDenseI64ArrayAttr(
-      llvm::to_vector(llvm::seq<int64_t>(0, shape.size())));
-  auto expand = [&](Value reduced) {
-    return node.create<BroadcastOp>(x.getType(),
-                                    node.reshape(reduced, keptWithOnes), all);
-  };
-  Value mean =
-      expand(node.create<ReduceOp>(keptType, ReduceKind::mean, x, dimsAttr));
-  Value centered = node.create<SubOp>(x.getType(), x, mean);
-  Value squares = node.create<MulOp>(x.getType(), centered, centered);
-  Value variance =
-      node.create<ReduceOp>(keptType, ReduceKind::mean, squares, dimsAttr);
-  Value shifted = node.create<AddOp>(keptType, variance,
-                                     node.splat(epsilon, elementType, kept));
-  return {mean, expand(node.create<RsqrtOp>(keptType, shifted))};
+  Moments moments = momentsOf(node, x, dims);
+  auto keptType = tensorTypeOf(moments.variance);
+  Value shifted = node.create<AddOp>(
+      keptType, moments.variance,
+      node.splat(epsilon, keptType.getElementType(), keptType.getShape()));
+  return {
+      moments.meanLikeX,
+      expandReduced(node, node.create<RsqrtOp>(keptType, shifted), x, dims)};
 }
 
-/// BatchNormalization with inference semantics: the running statistics
-/// normalise, (x - mean) / sqrt(var + epsilon) * scale + bias per channel.
+/// BatchNormalization, (x - mean) / sqrt(var + epsilon) * scale + bias per
+/// channel. Inference normalises with the given running statistics;
+/// training mode (training_mode = 1, or the statistics outputs of opsets
+/// before 14) with the batch's own (population) statistics, and outputs the
+/// updated running statistics, running * momentum + batch * (1 - momentum).
 LogicalResult lowerBatchNormalization(NodeImporter &node) {
   Value x = node.input(0), scale = node.input(1), bias = node.input(2),
         mean = node.input(3), variance = node.input(4);
   if (!x || !scale || !bias || !mean || !variance)
     return failure();
-  if (node.intAttr("training_mode", 0) != 0 || node.numOutputs() > 1)
-    return node.fail("training mode (batch statistics, running-mean "
-                     "outputs) is not supported; Starch imports "
-                     "BatchNormalization with inference semantics");
   if (!isa<FloatType>(elementTypeOf(x)) || shapeOf(x).size() < 2)
     return node.fail("the input must be a float N x C x ... tensor");
+  bool training =
+      node.intAttr("training_mode", 0) != 0 || node.numOutputs() > 1;
+  if (node.numOutputs() > 3)
+    return node.fail("the saved_mean and saved_var outputs (opsets before "
+                     "14) are not supported");
   Type elementType = elementTypeOf(x);
   int64_t channels = shapeOf(x)[1];
   for (Value vector : {scale, bias, mean, variance})
@@ -333,15 +353,37 @@ LogicalResult lowerBatchNormalization(NodeImporter &node) {
       return node.fail("scale, B, mean and var must have " +
                        std::to_string(channels) + " elements");
   auto vectorType = node.tensorType({channels}, elementType);
+  mean = node.convert(mean, elementType);
+  variance = node.convert(variance, elementType);
+  if (training) {
+    SmallVector<int64_t> dims{0};
+    llvm::append_range(dims, llvm::seq<int64_t>(2, shapeOf(x).size()));
+    Moments batch = momentsOf(node, x, dims);
+    double momentum = node.floatAttr("momentum", 0.9f);
+    auto update = [&](Value running, Value current) {
+      return node.create<AddOp>(
+          vectorType,
+          node.create<MulOp>(vectorType, running,
+                             node.splat(momentum, elementType, {channels})),
+          node.create<MulOp>(
+              vectorType, current,
+              node.splat(1 - momentum, elementType, {channels})));
+    };
+    if (node.numOutputs() > 1)
+      node.setOutput(1, update(mean, batch.mean));
+    if (node.numOutputs() > 2)
+      node.setOutput(2, update(variance, batch.variance));
+    mean = batch.mean;
+    variance = batch.variance;
+  }
   Value shifted = node.create<AddOp>(
-      vectorType, node.convert(variance, elementType),
+      vectorType, variance,
       node.splat(node.floatAttr("epsilon", 1e-5f), elementType, {channels}));
   Value factor =
       node.create<MulOp>(vectorType, node.convert(scale, elementType),
                          node.create<RsqrtOp>(vectorType, shifted));
-  Value centered = node.create<SubOp>(
-      x.getType(), x,
-      channelBroadcast(node, node.convert(mean, elementType), x));
+  Value centered =
+      node.create<SubOp>(x.getType(), x, channelBroadcast(node, mean, x));
   Value scaled = node.create<MulOp>(x.getType(), centered,
                                     channelBroadcast(node, factor, x));
   node.setOutput(0, node.create<AddOp>(x.getType(), scaled,
