@@ -200,9 +200,10 @@ class Case:
         return [os.path.join(data, f) for f in files]
 
 
-def discover(data_dir):
+def discover(data_dir, names=None):
+    """The node tests under `data_dir` (only `names` when given)."""
     cases = []
-    for entry in sorted(os.listdir(data_dir)):
+    for entry in sorted(names if names is not None else os.listdir(data_dir)):
         directory = os.path.join(data_dir, entry)
         if entry.startswith("test_") and os.path.isfile(
                 os.path.join(directory, "model.onnx")):
@@ -353,18 +354,29 @@ def main():
     parser.add_argument("--test", action="append", help="run only this test")
     parser.add_argument("--list-groups", action="store_true",
                         help="print the groups of applicable tests and exit")
+    parser.add_argument("--manifest", help="'group test' lines: written by "
+                        "--list-groups, read with --group (so a group's run "
+                        "parses only its own models)")
     parser.add_argument("--rtol", type=float, default=1e-5)
     parser.add_argument("--atol", type=float, default=1e-6)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
 
-    cases = discover(args.data)
+    names = None
+    if args.manifest and args.group and not args.list_groups:
+        with open(args.manifest) as f:
+            names = [test for group, test in (line.split() for line in f)
+                     if group in args.group]
+    cases = discover(args.data, names)
     if args.list_groups:
         with open(args.supported_list) as f:
             supported = set(f.read().split())
         groups = sorted({c.group for c in cases
                          if not c.model.unsupported(supported)})
+        if args.manifest:
+            with open(args.manifest, "w") as f:
+                f.writelines(f"{c.group} {c.name}\n" for c in cases)
         print(";".join(groups))
         return 0
     if not args.bin:
