@@ -244,6 +244,55 @@ LogicalResult lowerTan(NodeImporter &node) {
   return success();
 }
 
+/// Asinh, Acosh, Atanh through log, evaluated in f64 so that log(1 + small)
+/// keeps float32's relative precision near 0:
+///   asinh(x) = sign(x) log(|x| + sqrt(x^2 + 1))
+///   acosh(x) = log(x + sqrt(x^2 - 1))
+///   atanh(x) = log((1 + x) / (1 - x)) / 2
+template <char which> LogicalResult lowerInverseHyperbolic(NodeImporter &node) {
+  Value x = floatInput(node);
+  if (!x)
+    return failure();
+  Type elementType = elementTypeOf(x);
+  Value wide = node.convert(x, node.builder().getF64Type());
+  Elementwise e(node, wide);
+  Value result;
+  if (which == 's') {
+    Value magnitude = e.unary<AbsOp>(wide);
+    Value root = e.unary<SqrtOp>(
+        e.binary<AddOp>(e.binary<MulOp>(wide, wide), e.constant(1)));
+    result = e.binary<MulOp>(e.unary<SignOp>(wide),
+                             e.unary<LogOp>(e.binary<AddOp>(magnitude, root)));
+  } else if (which == 'c') {
+    Value root = e.unary<SqrtOp>(
+        e.binary<SubOp>(e.binary<MulOp>(wide, wide), e.constant(1)));
+    result = e.unary<LogOp>(e.binary<AddOp>(wide, root));
+  } else {
+    Value ratio = e.binary<DivOp>(e.binary<AddOp>(e.constant(1), wide),
+                                  e.binary<SubOp>(e.constant(1), wide));
+    result = e.binary<MulOp>(e.unary<LogOp>(ratio), e.constant(0.5));
+  }
+  node.setOutput(0, node.convert(result, elementType));
+  return success();
+}
+
+/// Shrink: x < -lambd ? x + bias : x > lambd ? x - bias : 0.
+LogicalResult lowerShrink(NodeImporter &node) {
+  Value x = floatInput(node);
+  if (!x)
+    return failure();
+  Elementwise e(node, x);
+  double lambd = node.floatAttr("lambd", 0.5f),
+         bias = node.floatAttr("bias", 0);
+  Value below = e.compare(CompareDirection::lt, x, e.constant(-lambd));
+  Value above = e.compare(CompareDirection::gt, x, e.constant(lambd));
+  Value outside =
+      e.select(above, e.binary<SubOp>(x, e.constant(bias)), e.constant(0));
+  node.setOutput(
+      0, e.select(below, e.binary<AddOp>(x, e.constant(bias)), outside));
+  return success();
+}
+
 } // namespace
 
 void registerActivationLowerings(llvm::StringMap<Lowering> &table) {
@@ -261,6 +310,10 @@ void registerActivationLowerings(llvm::StringMap<Lowering> &table) {
   table["Sinh"] = lowerHyperbolic<false>;
   table["Cosh"] = lowerHyperbolic<true>;
   table["Tan"] = lowerTan;
+  table["Asinh"] = lowerInverseHyperbolic<'s'>;
+  table["Acosh"] = lowerInverseHyperbolic<'c'>;
+  table["Atanh"] = lowerInverseHyperbolic<'t'>;
+  table["Shrink"] = lowerShrink;
 }
 
 } // namespace starch::import
