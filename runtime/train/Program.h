@@ -1,0 +1,90 @@
+//===- Program.h - What a generated training program provides ---*- C++ -*-===//
+//
+// The contract between the code `starchc` emits and the runtime's training
+// main (TrainMain.cpp). The generated source defines `programSpec()` and
+// `trainStep()`; the runtime owns everything else: flags, weight loading,
+// data, the step loop, progress and checkpoints.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_RUNTIME_TRAIN_PROGRAM_H
+#define STARCH_RUNTIME_TRAIN_PROGRAM_H
+
+#include "runtime/Tensor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace starch::rt {
+
+/// How a parameter takes part in training.
+enum class ParamKind : uint8_t {
+  /// Updated by the optimizer; its data comes from the weights file.
+  trainable,
+  /// Read from the weights file, never updated (a frozen module).
+  frozen,
+  /// Read from the weights file, not a weight (rotary tables, position ids).
+  buffer,
+  /// Optimizer state (AdamW moments): starts as zeros, saved in checkpoints.
+  optimizerState,
+};
+
+struct ParamSpec {
+  /// The `starch.param` symbol (checkpoint key).
+  std::string name;
+  /// The tensor's name in the weights file; empty for optimizer state.
+  std::string source;
+  DType dtype;
+  Shape shape;
+  ParamKind kind;
+};
+
+struct ProgramSpec {
+  /// `name` from model.json.
+  std::string model;
+  /// The weights file named at compile time (ONNX with initializers, or
+  /// safetensors); `--weights` overrides it.
+  std::string weightsPath;
+  std::vector<ParamSpec> params;
+  int64_t microBatches = 1;
+  int64_t batchSize = 1;
+  int64_t sequenceLength = 1;
+  int64_t vocabSize = 1;
+  /// Length of the learning-rate schedule (model.json training.steps); the
+  /// default of `--steps`.
+  int64_t scheduleSteps = 1;
+  /// FLOPs of one optimizer step (forward, backward, optimizer), from the
+  /// cost model.
+  double flopsPerStep = 0;
+
+  int64_t tokensPerStep() const {
+    return microBatches * batchSize * sequenceLength;
+  }
+};
+
+/// Parameter storage, in ProgramSpec::params order.
+using ParamStore = std::vector<Tensor>;
+
+/// What one optimizer step reports.
+struct StepOutputs {
+  /// Mean over micro-batches of each micro-batch's mean token loss.
+  float loss = 0;
+  /// Global gradient norm before clipping.
+  float gradNorm = 0;
+  /// Learning rate used by this step.
+  float learningRate = 0;
+};
+
+/// Defined by the generated program.
+const ProgramSpec &programSpec();
+
+/// One optimizer step. `tokens` and `labels` are i64
+/// [microBatches, batchSize, sequenceLength] (labels may hold -100 to ignore
+/// a position; the shift for next-token prediction happens inside). `step`
+/// is the 1-based optimizer step. Updates `params` in place.
+StepOutputs trainStep(ParamStore &params, const Tensor &tokens,
+                      const Tensor &labels, int64_t step);
+
+} // namespace starch::rt
+
+#endif // STARCH_RUNTIME_TRAIN_PROGRAM_H
