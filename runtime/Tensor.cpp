@@ -98,6 +98,15 @@ Tensor Tensor::uninitialized(DType dtype, Shape shape) {
   return tensor;
 }
 
+Tensor Tensor::view(DType dtype, Shape shape, void *data) {
+  Tensor tensor;
+  tensor.dtype_ = dtype;
+  tensor.shape_ = std::move(shape);
+  tensor.storage_ =
+      std::shared_ptr<uint8_t>(static_cast<uint8_t *>(data), [](uint8_t *) {});
+  return tensor;
+}
+
 Tensor::Tensor(DType dtype, Shape shape)
     : dtype_(dtype), shape_(std::move(shape)),
       storage_(allocateBytes(rt::numElements(shape_) * dtypeSize(dtype))) {

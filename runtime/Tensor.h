@@ -37,6 +37,9 @@ public:
   /// A tensor whose elements are not initialised (for kernel outputs that
   /// write every element).
   static Tensor uninitialized(DType dtype, Shape shape);
+  /// A tensor over memory it does not own (an arena slice, a device buffer):
+  /// the caller keeps `data` alive and aligned for `dtype`.
+  static Tensor view(DType dtype, Shape shape, void *data);
 
   DType dtype() const { return dtype_; }
   const Shape &shape() const { return shape_; }
