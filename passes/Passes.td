@@ -65,4 +65,66 @@ def StarchAutodiff : Pass<"starch-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::starch::StarchDialect"];
 }
 
+def StarchLmLoss : Pass<"starch-lm-loss", "mlir::ModuleOp"> {
+  let summary = "Append the causal-LM cross-entropy to a forward function";
+  let description = [{
+    Copies the forward function `function` into `@<loss-function>`, which
+    takes the same arguments followed by `labels` (the shape of the logits
+    without the vocabulary dimension, i64) and returns the next-token loss:
+    the logits of positions `0..S-2` against the labels of positions
+    `1..S-1`, `starch.cross_entropy` with ignore index -100 (Hugging Face's
+    causal-LM loss; see docs/training.md). Ops whose results only fed other
+    outputs are dropped.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"forward\"",
+           "the forward function">,
+    Option<"logitsResult", "logits", "unsigned", "0",
+           "which result holds the logits (B x S x V)">,
+    Option<"lossFunction", "loss-function", "std::string", "\"loss\"",
+           "name of the function to create">,
+    Option<"ignoreIndex", "ignore-index", "int64_t", "-100",
+           "label value that is not scored">,
+  ];
+  let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
+}
+
+def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
+  let summary = "Build the training step: accumulation, clipping, schedule, AdamW";
+  let description = [{
+    Creates `@train_step` from a gradient function made by starch-autodiff
+    (`function`, returning the loss then `grad.<param>` results). Each
+    argument of the gradient function becomes an argument with a leading
+    micro-batch dimension of size `micro-batches`; a final `step` argument
+    (0-d i64, 1-based) gives the optimizer step. The step calls the gradient
+    function once per micro-batch, averages losses and gradients, clips the
+    global gradient norm, computes the warm-up + cosine learning rate from
+    `step`, and updates every trainable parameter with `starch.adamw`,
+    writing the parameter and its two moments (new `state` params
+    `@adamw.exp_avg.<param>` and `@adamw.exp_avg_sq.<param>`) with
+    `starch.write_param`. It returns the loss, the gradient norm before
+    clipping and the learning rate (f32 each). docs/training.md states the
+    semantics.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"loss_grad\"",
+           "the gradient function">,
+    Option<"microBatches", "micro-batches", "int64_t", "1",
+           "micro-batches accumulated per step">,
+    Option<"learningRate", "lr", "double", "1e-3", "peak learning rate">,
+    Option<"beta1", "beta1", "double", "0.9", "AdamW beta1">,
+    Option<"beta2", "beta2", "double", "0.999", "AdamW beta2">,
+    Option<"epsilon", "epsilon", "double", "1e-8", "AdamW epsilon">,
+    Option<"weightDecay", "weight-decay", "double", "0.01",
+           "decoupled weight decay">,
+    Option<"maxGradNorm", "max-grad-norm", "double", "1.0",
+           "global gradient-norm clip (0: no clipping)">,
+    Option<"warmupSteps", "warmup-steps", "int64_t", "0",
+           "linear warm-up steps">,
+    Option<"totalSteps", "total-steps", "int64_t", "100",
+           "schedule length (cosine decay to 0 at this step)">,
+  ];
+  let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
+}
+
 #endif // STARCH_PASSES

@@ -55,7 +55,7 @@ private:
   bool isTrainable(ReadParamOp read) {
     auto param =
         SymbolTable::lookupNearestSymbolFrom<ParamOp>(read, read.getNameAttr());
-    return param && !param.getFrozen() && !param.getBuffer();
+    return param && param.isTrainable();
   }
   bool isDifferentiableArgument(BlockArgument arg) {
     return isFloatTensor(arg.getType()) &&
@@ -186,7 +186,7 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
   // Gradients per trainable parameter (module order), summed over reads.
   llvm::MapVector<StringRef, SmallVector<Value>> readsOfParam;
   for (auto param : module.getOps<ParamOp>())
-    if (!param.getFrozen() && !param.getBuffer())
+    if (param.isTrainable())
       readsOfParam[param.getSymName()];
   llvm::StringMap<Type> paramTypes;
   for (auto read : body.getOps<ReadParamOp>()) {

@@ -213,7 +213,35 @@ std::optional<rt::Status> runKernel(Operation *op, ArrayRef<rt::Tensor> in,
         return rt::attention(in[0], in[1], in[2], bias, maskOf(a.getMask()),
                              a.getScaleAttr().getValueAsDouble(), out);
       })
+      .Case([&](CrossEntropyOp c) {
+        return rt::crossEntropy(in[0], in[1], c.getIgnoreIndex(), out);
+      })
+      .Case([&](CrossEntropyGradOp c) {
+        return rt::crossEntropyGrad(in[0], in[1], in[2], c.getIgnoreIndex(),
+                                    out);
+      })
       .Default([](Operation *) { return std::nullopt; });
+}
+
+/// starch.adamw, the one op with several results.
+LogicalResult evaluateAdamW(AdamWOp op, ArrayRef<rt::Tensor> in,
+                            SmallVectorImpl<rt::Tensor> &results) {
+  rt::AdamWHyper hyper;
+  hyper.beta1 = op.getBeta1().convertToDouble();
+  hyper.beta2 = op.getBeta2().convertToDouble();
+  hyper.epsilon = op.getEpsilon().convertToDouble();
+  hyper.weightDecay = op.getWeightDecay().convertToDouble();
+  rt::Tensor param = allocateFor(op.getNewParam());
+  rt::Tensor expAvg = allocateFor(op.getNewExpAvg());
+  rt::Tensor expAvgSq = allocateFor(op.getNewExpAvgSq());
+  rt::Status status = rt::adamw(in[0], in[1], in[2], in[3],
+                                in[4].data<double>()[0],
+                                in[5].data<int64_t>()[0], hyper, param, expAvg,
+                                expAvgSq);
+  if (!status.ok())
+    return op.emitOpError() << "cannot be evaluated: " << status.message();
+  results.append({param, expAvg, expAvgSq});
+  return success();
 }
 
 } // namespace
@@ -255,6 +283,8 @@ LogicalResult evaluateOp(Operation *op, llvm::ArrayRef<rt::Tensor> operands,
   if (isa<ReadParamOp>(op))
     return op->emitOpError()
            << "reads a parameter; evaluate it with an Interpreter";
+  if (auto adamw = dyn_cast<AdamWOp>(op))
+    return evaluateAdamW(adamw, operands, results);
   if (op->getNumResults() != 1)
     return op->emitOpError() << "is not supported by the interpreter";
 

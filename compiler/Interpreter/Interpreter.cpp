@@ -66,6 +66,13 @@ LogicalResult Interpreter::readParam(Operation *op, rt::Tensor &out) {
     return success();
   }
   std::string error;
+  if (param.getState()) { // optimizer state starts as zeros
+    auto type = cast<RankedTensorType>(param.getType());
+    out = rt::Tensor(*dtypeOf(type.getElementType()),
+                     rt::Shape(type.getShape().begin(), type.getShape().end()));
+    paramCache_[name] = out;
+    return success();
+  }
   if (!params_ || !params_(name, out, error))
     return op->emitOpError() << "cannot read parameter '" << name
                              << "': " << (error.empty() ? "no data" : error);
@@ -76,6 +83,24 @@ LogicalResult Interpreter::readParam(Operation *op, rt::Tensor &out) {
            << " but is declared " << typeString(type);
   paramCache_[name] = out;
   return success();
+}
+
+LogicalResult Interpreter::writeParam(WriteParamOp write,
+                                      const rt::Tensor &value) {
+  auto param = SymbolTable::lookupNearestSymbolFrom<ParamOp>(
+      write, write.getNameAttr());
+  if (!param)
+    return write.emitOpError()
+           << "writes unknown parameter @" << write.getName();
+  std::string name =
+      param.getSource() ? param.getSource()->str() : param.getSymName().str();
+  // A copy: the written value may alias a tensor the caller still holds.
+  paramCache_[name] = value.clone();
+  return success();
+}
+
+std::map<std::string, rt::Tensor> Interpreter::currentParams() const {
+  return paramCache_;
 }
 
 FailureOr<std::vector<rt::Tensor>>
@@ -137,6 +162,9 @@ Interpreter::run(func::FuncOp fn, llvm::ArrayRef<rt::Tensor> args) {
       if (failed(out))
         return failure();
       results.append(out->begin(), out->end());
+    } else if (auto write = dyn_cast<WriteParamOp>(op)) {
+      if (failed(writeParam(write, operands[0])))
+        return failure();
     } else if (isa<ReadParamOp>(op)) {
       rt::Tensor param;
       if (failed(readParam(&op, param)))

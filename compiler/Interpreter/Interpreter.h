@@ -29,6 +29,10 @@ namespace starch::rt {
 class Communicator;
 } // namespace starch::rt
 
+namespace starch {
+class WriteParamOp;
+} // namespace starch
+
 namespace starch::interp {
 
 /// The runtime element type of an MLIR element type: f32 f64 f16 bf16, signless
@@ -91,8 +95,13 @@ public:
   }
   rt::Communicator *communicator() const { return communicator_; }
 
+  /// Every parameter read or written so far, by source name, with its
+  /// current value (after the `starch.write_param`s executed).
+  std::map<std::string, rt::Tensor> currentParams() const;
+
 private:
   mlir::LogicalResult readParam(mlir::Operation *op, rt::Tensor &out);
+  mlir::LogicalResult writeParam(WriteParamOp write, const rt::Tensor &value);
 
   ParamProvider params_;
   std::map<std::string, rt::Tensor> paramCache_;

@@ -63,6 +63,8 @@ int64_t ParamOp::getFlops() { return 0; }
 int64_t ParamOp::getBytesAccessed() { return 0; }
 int64_t ReadParamOp::getFlops() { return 0; }
 int64_t ReadParamOp::getBytesAccessed() { return 0; }
+int64_t WriteParamOp::getFlops() { return 0; }
+int64_t WriteParamOp::getBytesAccessed() { return tensorBytes(getValue()); }
 int64_t ConstantOp::getFlops() { return 0; }
 int64_t ConstantOp::getBytesAccessed() { return 0; }
 int64_t IotaOp::getFlops() { return 0; }
@@ -164,3 +166,23 @@ int64_t AttentionOp::getFlops() {
   return flops;
 }
 int64_t AttentionOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
+//===----------------------------------------------------------------------===//
+// Training: loss and optimizer
+//===----------------------------------------------------------------------===//
+
+// The loss is a log-softmax per row (5 per logit) plus one term per label.
+int64_t CrossEntropyOp::getFlops() {
+  return 5 * numel(getLogits()) + numel(getLabels());
+}
+int64_t CrossEntropyOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+// Recomputed softmax (5 per logit), then subtract and scale (2 per logit).
+int64_t CrossEntropyGradOp::getFlops() { return 7 * numel(getLogits()); }
+int64_t CrossEntropyGradOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+// Decay 2, first moment 3, second moment 4, sqrt/scale/eps 3, update 3.
+int64_t AdamWOp::getFlops() { return 15 * numel(getParam()); }
+int64_t AdamWOp::getBytesAccessed() { return operandAndResultBytes(*this); }

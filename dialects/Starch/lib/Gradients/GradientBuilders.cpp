@@ -13,6 +13,7 @@ void registerGradientModels(StarchDialect &dialect) {
   grad::registerShapeGradients(context);
   grad::registerContractionGradients(context);
   grad::registerFusedGradients(context);
+  grad::registerLossGradients(context);
 }
 
 } // namespace starch

@@ -102,6 +102,7 @@ void registerElementwiseGradients(mlir::MLIRContext &context);
 void registerShapeGradients(mlir::MLIRContext &context);
 void registerContractionGradients(mlir::MLIRContext &context);
 void registerFusedGradients(mlir::MLIRContext &context);
+void registerLossGradients(mlir::MLIRContext &context);
 
 /// An external model for ops whose operands never receive a gradient (index
 /// computations, comparisons, constants).

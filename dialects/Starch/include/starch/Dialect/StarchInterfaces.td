@@ -63,6 +63,10 @@ def Starch_CostOpInterface : OpInterface<"CostOpInterface"> {
     | `layer_norm` | `7 * numel(input)` (mean, centre, square, sum, scale, weight, bias) | operands + result |
     | `rope` | `3 * numel(input)` (two products and a sum) | operands + result |
     | `attention` | `4 * B * Hq * S * T * D + 5 * B * Hq * S * T` (+ `B * Hq * S * T` for the additive bias) | operands + result (scores are never stored) |
+    | `write_param` | 0 | `bytes(value)` |
+    | `cross_entropy` `N... x V` | `5 * numel(logits) + numel(labels)` | operands + result |
+    | `cross_entropy_grad` | `7 * numel(logits)` (softmax, subtract, scale) | operands + result |
+    | `adamw` | `15 * numel(param)` | operands + results |
 
     "operands + result" is `sum(bytes(operand)) + bytes(result)`: every
     operand read once and the result written once. Masked attention scores

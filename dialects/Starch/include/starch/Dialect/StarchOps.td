@@ -42,19 +42,28 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
     itself when absent. The module attribute `starch.weights` names the file
     (ONNX or safetensors). A parameter marked `frozen` receives no gradient
     and no optimizer state; `buffer` marks data that is not trained at all
-    (rotary tables, position ids). The op has no value; functions read it
-    with `starch.read_param`.
+    (rotary tables, position ids). `state` marks optimizer state (AdamW
+    moments, made by starch-optimizer): it has no data in the weights file,
+    starts as zeros and is saved in checkpoints. The op has no value;
+    functions read it with `starch.read_param` and the training step updates
+    it with `starch.write_param`.
 
     ```mlir
     starch.param @model.embed_tokens.weight : tensor<128x64xf32>
     starch.param @model.rotary_emb.inv_freq {buffer} : tensor<32xf32>
+    starch.param @adamw.exp_avg.model.norm.weight {state} : tensor<64xf32>
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Starch_Tensor>:$type,
                        OptionalAttr<StrAttr>:$source,
                        UnitAttr:$frozen,
-                       UnitAttr:$buffer);
+                       UnitAttr:$buffer,
+                       UnitAttr:$state);
+  let extraClassDeclaration = [{
+    /// Updated by the optimizer: not frozen, not a buffer, not state.
+    bool isTrainable() { return !getFrozen() && !getBuffer() && !getState(); }
+  }];
   let assemblyFormat = "$sym_name attr-dict `:` $type";
 }
 
@@ -74,6 +83,24 @@ def Starch_ReadParamOp : Starch_Op<"read_param",
   let arguments = (ins FlatSymbolRefAttr:$name);
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+def Starch_WriteParamOp : Starch_Op<"write_param",
+    [DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+     MemoryEffects<[MemWrite]>]> {
+  let summary = "replaces the value of a parameter";
+  let description = [{
+    Stores `value` as the new value of the `starch.param` named by `name`;
+    `starch.read_param`s executed later see it. The value's type must equal
+    the parameter's declared type. Only the training step made by
+    starch-optimizer writes parameters, each once, after its last read.
+
+    ```mlir
+    starch.write_param @model.norm.weight, %updated : tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name, Starch_Tensor:$value);
+  let assemblyFormat = "$name `,` $value attr-dict `:` type($value)";
 }
 
 def Starch_ConstantOp : Starch_Op<"constant",
@@ -671,6 +698,102 @@ def Starch_AttentionOp : Starch_Op<"attention", [Pure]> {
   let assemblyFormat = [{
     $query `,` $key `,` $value (`bias` $bias^)? `mask` `=` $mask `scale` `=` $scale
     attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Training: loss and optimizer
+//===----------------------------------------------------------------------===//
+
+def Starch_CrossEntropyOp : Starch_Op<"cross_entropy", [Pure]> {
+  let summary = "mean cross-entropy of logits against integer labels";
+  let description = [{
+    `logits: N... x V`, `labels: N...` (i32 or i64). For every position whose
+    label is not `ignore_index`, the loss term is
+    `logsumexp(logits[n, :]) - logits[n, label[n]]`; the result (a 0-d
+    tensor of the logits' element type) is the mean of these terms, and 0
+    when every label is ignored (PyTorch gives NaN there; a fully padded
+    micro-batch should not poison a run). A label outside `[0, V)` that is
+    not `ignore_index` is a run-time error. This is PyTorch's
+    `cross_entropy(reduction="mean", ignore_index=...)`.
+
+    ```mlir
+    %loss = starch.cross_entropy %logits, %labels ignore_index = -100
+        : (tensor<2x15x128xf32>, tensor<2x15xi64>) -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$logits, Starch_IndexTensor:$labels,
+                       I64Attr:$ignore_index);
+  let results = (outs Starch_FloatTensor:$loss);
+  let assemblyFormat = [{
+    $logits `,` $labels `ignore_index` `=` $ignore_index attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Starch_CrossEntropyGradOp : Starch_Op<"cross_entropy_grad", [Pure]> {
+  let summary = "gradient of starch.cross_entropy with respect to the logits";
+  let description = [{
+    `result[n, v] = cotangent * (softmax(logits[n, :])[v] - (v == label[n]))
+    / count` for positions whose label is not `ignore_index` (`count` of
+    them), 0 elsewhere. Operands as for `starch.cross_entropy`; `cotangent`
+    is the 0-d gradient of the loss; the result has the logits' type. The
+    softmax is recomputed from the logits, so the forward saves nothing.
+
+    ```mlir
+    %dlogits = starch.cross_entropy_grad %logits, %labels, %dloss ignore_index = -100
+        : (tensor<2x15x128xf32>, tensor<2x15xi64>, tensor<f32>) -> tensor<2x15x128xf32>
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$logits, Starch_IndexTensor:$labels,
+                       Starch_FloatTensor:$cotangent, I64Attr:$ignore_index);
+  let results = (outs Starch_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels `,` $cotangent `ignore_index` `=` $ignore_index
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Starch_AdamWOp : Starch_Op<"adamw",
+    [Pure, AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
+                          "new_param", "new_exp_avg", "new_exp_avg_sq"]>]> {
+  let summary = "one AdamW update of a parameter and its moments";
+  let description = [{
+    PyTorch's `torch.optim.AdamW` for one tensor, at step `step` (1-based,
+    0-d i64) with learning rate `lr` (0-d f64); the scalar factors are
+    computed in f64 and the tensor arithmetic in the parameter's type:
+
+    ```
+    p = param * (1 - lr * weight_decay)
+    new_exp_avg    = exp_avg + (1 - beta1) * (grad - exp_avg)
+    new_exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad * grad
+    new_param = p - lr / (1 - beta1^step)
+                  * new_exp_avg / (sqrt(new_exp_avg_sq) / sqrt(1 - beta2^step) + epsilon)
+    ```
+
+    ```mlir
+    %p1, %m1, %v1 = starch.adamw %p, %g, %m, %v, %lr, %step beta1 = 0.9 beta2 = 0.999
+        epsilon = 1.0e-8 weight_decay = 0.01
+        : tensor<64x64xf32>, tensor<f64>, tensor<i64>
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$param, Starch_FloatTensor:$grad,
+                       Starch_FloatTensor:$exp_avg,
+                       Starch_FloatTensor:$exp_avg_sq,
+                       0DTensorOf<[F64]>:$lr, 0DTensorOf<[I64]>:$step,
+                       F64Attr:$beta1, F64Attr:$beta2, F64Attr:$epsilon,
+                       F64Attr:$weight_decay);
+  let results = (outs Starch_FloatTensor:$new_param,
+                      Starch_FloatTensor:$new_exp_avg,
+                      Starch_FloatTensor:$new_exp_avg_sq);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `,` $lr `,` $step
+    `beta1` `=` $beta1 `beta2` `=` $beta2 `epsilon` `=` $epsilon
+    `weight_decay` `=` $weight_decay attr-dict `:` type($param) `,`
+    type($lr) `,` type($step)
   }];
   let hasVerifier = 1;
 }

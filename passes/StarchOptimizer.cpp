@@ -1,0 +1,311 @@
+//===- StarchOptimizer.cpp - The training step as ops ---------------------===//
+//
+// Builds @train_step around a gradient function: micro-batch accumulation,
+// global-norm clipping, the warm-up + cosine learning rate and AdamW, all as
+// starch ops, so starch-run executes a whole optimizer step and codegen emits
+// it like any other function. docs/training.md gives the semantics.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <cmath>
+
+namespace starch {
+#define GEN_PASS_DEF_STARCHOPTIMIZER
+#include "passes/Passes.h.inc"
+} // namespace starch
+
+using namespace mlir;
+using namespace starch;
+
+namespace {
+
+constexpr llvm::StringLiteral kNameAttr = "starch.name";
+
+/// One-line builders over scalars and same-shape tensors.
+struct StepBuilder {
+  OpBuilder &b;
+  Location loc;
+
+  static RankedTensorType typeOf(Value v) {
+    return cast<RankedTensorType>(v.getType());
+  }
+  Value splat(RankedTensorType type, double value) {
+    auto element = cast<FloatType>(type.getElementType());
+    return ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, FloatAttr::get(element, value)));
+  }
+  Value splatLike(Value like, double value) {
+    return splat(typeOf(like), value);
+  }
+  Value add(Value l, Value r) { return AddOp::create(b, loc, l.getType(), l, r); }
+  Value sub(Value l, Value r) { return SubOp::create(b, loc, l.getType(), l, r); }
+  Value mul(Value l, Value r) { return MulOp::create(b, loc, l.getType(), l, r); }
+  Value div(Value l, Value r) { return DivOp::create(b, loc, l.getType(), l, r); }
+  Value max(Value l, Value r) { return MaxOp::create(b, loc, l.getType(), l, r); }
+  Value min(Value l, Value r) { return MinOp::create(b, loc, l.getType(), l, r); }
+  Value convert(Value v, Type element) {
+    return ConvertOp::create(
+        b, loc, RankedTensorType::get(typeOf(v).getShape(), element), v);
+  }
+  /// Sum of every element, as a 0-d tensor.
+  Value sumAll(Value v) {
+    RankedTensorType type = typeOf(v);
+    auto dims = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+    return ReduceOp::create(b, loc,
+                            RankedTensorType::get({}, type.getElementType()),
+                            ReduceKind::sum, v, dims);
+  }
+  /// A 0-d `scalar` broadcast to `like`'s type.
+  Value broadcastLike(Value scalar, Value like) {
+    if (typeOf(like).getRank() == 0)
+      return scalar;
+    return BroadcastOp::create(b, loc, like.getType(), scalar,
+                               ArrayRef<int64_t>{});
+  }
+  /// Micro-batch `index` of `stacked` (leading dimension dropped).
+  Value microBatch(Value stacked, int64_t index) {
+    RankedTensorType type = typeOf(stacked);
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> start(rank, 0), limit(type.getShape()),
+        strides(rank, 1);
+    start[0] = index;
+    limit[0] = index + 1;
+    SmallVector<int64_t> windowShape(type.getShape());
+    windowShape[0] = 1;
+    Value window = SliceOp::create(
+        b, loc, RankedTensorType::get(windowShape, type.getElementType()),
+        stacked, b.getDenseI64ArrayAttr(start), b.getDenseI64ArrayAttr(limit),
+        b.getDenseI64ArrayAttr(strides));
+    return ReshapeOp::create(
+        b, loc,
+        RankedTensorType::get(type.getShape().drop_front(),
+                              type.getElementType()),
+        window);
+  }
+};
+
+struct StarchOptimizerPass
+    : public starch::impl::StarchOptimizerBase<StarchOptimizerPass> {
+  using StarchOptimizerBase::StarchOptimizerBase;
+
+  /// `lr * lambda(step - 1)` (docs/training.md), in f64.
+  Value scheduledRate(StepBuilder &s, Value step) {
+    Type f64 = s.b.getF64Type();
+    Value t = s.convert(step, f64);
+    Value done = s.sub(t, s.splatLike(t, 1.0));
+    double warmup = static_cast<double>(warmupSteps);
+    Value warm = s.div(done, s.splatLike(t, std::max(1.0, warmup)));
+    Value progress =
+        s.div(s.sub(done, s.splatLike(t, warmup)),
+              s.splatLike(t, std::max(1.0, double(totalSteps) - warmup)));
+    Value cosine = CosOp::create(s.b, s.loc, t.getType(),
+                                 s.mul(progress, s.splatLike(t, M_PI)));
+    Value decay = s.max(s.splatLike(t, 0.0),
+                        s.mul(s.splatLike(t, 0.5),
+                              s.add(s.splatLike(t, 1.0), cosine)));
+    Value inWarmup = CompareOp::create(
+        s.b, s.loc, RankedTensorType::get({}, s.b.getI1Type()),
+        CompareDirection::lt, done, s.splatLike(t, warmup));
+    Value lambda = SelectOp::create(s.b, s.loc, t.getType(), inWarmup, warm,
+                                    decay);
+    return s.mul(lambda, s.splatLike(t, learningRate));
+  }
+
+  LogicalResult checkOptions(ModuleOp module) {
+    auto fail = [&](const Twine &message) {
+      return module.emitError() << "starch-optimizer: " << message;
+    };
+    if (microBatches < 1)
+      return fail("micro-batches must be >= 1, got " + Twine(microBatches));
+    if (totalSteps < 1 || warmupSteps < 0)
+      return fail("total-steps must be >= 1 and warmup-steps >= 0");
+    if (!(learningRate >= 0) || !(maxGradNorm >= 0))
+      return fail("lr and max-grad-norm must be >= 0");
+    return success();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(checkOptions(module)))
+      return signalPassFailure();
+    SymbolTable symbols(module);
+    auto gradFn = symbols.lookup<func::FuncOp>(function);
+    if (!gradFn || gradFn.isExternal()) {
+      module.emitError() << "starch-optimizer: no function @" << function;
+      return signalPassFailure();
+    }
+    if (symbols.lookup("train_step")) {
+      gradFn.emitError() << "starch-optimizer: @train_step exists already";
+      return signalPassFailure();
+    }
+    auto lossType = gradFn.getNumResults()
+                        ? dyn_cast<RankedTensorType>(gradFn.getResultTypes()[0])
+                        : RankedTensorType();
+    if (!lossType || lossType.getRank() != 0 ||
+        !isa<FloatType>(lossType.getElementType())) {
+      gradFn.emitError() << "starch-optimizer: the first result of @"
+                         << function << " must be the 0-d float loss";
+      return signalPassFailure();
+    }
+
+    // The trainable parameter behind each gradient result.
+    SmallVector<ParamOp> params;
+    for (unsigned i = 1; i < gradFn.getNumResults(); ++i) {
+      auto name = gradFn.getResultAttrOfType<StringAttr>(i, kNameAttr);
+      ParamOp param;
+      if (name && name.getValue().starts_with("grad."))
+        param = symbols.lookup<ParamOp>(name.getValue().drop_front(5));
+      if (!param || !param.isTrainable()) {
+        gradFn.emitError() << "starch-optimizer: result #" << i << " of @"
+                           << function
+                           << " is not the gradient of a trainable starch.param"
+                           << " (starch.name = \"grad.<param>\")";
+        return signalPassFailure();
+      }
+      params.push_back(param);
+    }
+
+    MLIRContext *context = &getContext();
+    OpBuilder builder(context);
+    Location loc = gradFn.getLoc();
+
+    // Optimizer state, declared after the last parameter.
+    Operation *lastParam = nullptr;
+    for (auto param : module.getOps<ParamOp>())
+      lastParam = param;
+    builder.setInsertionPointAfter(lastParam ? lastParam : gradFn.getOperation());
+    if (!lastParam)
+      builder.setInsertionPointToStart(module.getBody());
+    SmallVector<std::pair<ParamOp, ParamOp>> moments;
+    for (ParamOp param : params) {
+      auto declare = [&](StringRef prefix) {
+        auto state = ParamOp::create(
+            builder, loc, (prefix + param.getSymName()).str(),
+            param.getType(), /*source=*/nullptr, /*frozen=*/false,
+            /*buffer=*/false, /*state=*/true);
+        symbols.insert(state);
+        return state;
+      };
+      ParamOp m = declare("adamw.exp_avg.");
+      ParamOp v = declare("adamw.exp_avg_sq.");
+      moments.push_back({m, v});
+    }
+
+    // The signature: every gradient-function argument stacked by micro-batch,
+    // then the step.
+    SmallVector<Type> argTypes;
+    SmallVector<DictionaryAttr> argAttrs;
+    for (unsigned i = 0; i < gradFn.getNumArguments(); ++i) {
+      auto type = dyn_cast<RankedTensorType>(gradFn.getArgumentTypes()[i]);
+      if (!type) {
+        gradFn.emitError() << "starch-optimizer: argument #" << i
+                           << " is not a ranked tensor";
+        return signalPassFailure();
+      }
+      SmallVector<int64_t> shape{microBatches};
+      shape.append(type.getShape().begin(), type.getShape().end());
+      argTypes.push_back(RankedTensorType::get(shape, type.getElementType()));
+      argAttrs.push_back(gradFn.getArgAttrDict(i));
+    }
+    auto stepType = RankedTensorType::get({}, builder.getI64Type());
+    argTypes.push_back(stepType);
+    argAttrs.push_back(builder.getDictionaryAttr(
+        builder.getNamedAttr(kNameAttr, builder.getStringAttr("step"))));
+    Type element = lossType.getElementType();
+    SmallVector<Type> resultTypes(3, lossType);
+
+    builder.setInsertionPointAfter(gradFn);
+    auto step = func::FuncOp::create(
+        builder, loc, "train_step",
+        FunctionType::get(context, argTypes, resultTypes));
+    step.setAllArgAttrs(argAttrs);
+    SmallVector<DictionaryAttr> resultAttrs;
+    for (StringRef name : {"loss", "grad_norm", "lr"})
+      resultAttrs.push_back(builder.getDictionaryAttr(
+          builder.getNamedAttr(kNameAttr, builder.getStringAttr(name))));
+    step.setAllResultAttrs(resultAttrs);
+    Block *body = step.addEntryBlock();
+    builder.setInsertionPointToStart(body);
+    StepBuilder s{builder, loc};
+
+    // Accumulate over micro-batches.
+    Value loss;
+    SmallVector<Value> grads(params.size());
+    for (int64_t m = 0; m < microBatches; ++m) {
+      SmallVector<Value> inputs;
+      for (unsigned i = 0; i < gradFn.getNumArguments(); ++i)
+        inputs.push_back(s.microBatch(body->getArgument(i), m));
+      auto call = func::CallOp::create(builder, loc, gradFn, inputs);
+      loss = loss ? s.add(loss, call.getResult(0)) : call.getResult(0);
+      for (unsigned i = 0; i < params.size(); ++i)
+        grads[i] = grads[i] ? s.add(grads[i], call.getResult(i + 1))
+                            : call.getResult(i + 1);
+    }
+    if (microBatches > 1) {
+      double inverse = 1.0 / static_cast<double>(microBatches);
+      loss = s.mul(loss, s.splatLike(loss, inverse));
+      for (Value &grad : grads)
+        grad = s.mul(grad, s.splatLike(grad, inverse));
+    }
+
+    // Global gradient norm, then clipping.
+    Value squares;
+    for (Value grad : grads) {
+      Value own = s.sumAll(s.mul(grad, grad));
+      if (cast<RankedTensorType>(own.getType()).getElementType() != element)
+        own = s.convert(own, element);
+      squares = squares ? s.add(squares, own) : own;
+    }
+    Value norm = squares ? Value(SqrtOp::create(builder, loc, lossType, squares))
+                         : s.splat(lossType, 0.0);
+    if (maxGradNorm > 0 && !grads.empty()) {
+      Value coef = s.min(s.splat(lossType, 1.0),
+                         s.div(s.splat(lossType, maxGradNorm),
+                               s.add(norm, s.splat(lossType, 1e-6))));
+      for (Value &grad : grads) {
+        Value own = cast<RankedTensorType>(grad.getType()).getElementType() ==
+                            element
+                        ? coef
+                        : s.convert(coef, elementOf(grad));
+        grad = s.mul(grad, s.broadcastLike(own, grad));
+      }
+    }
+
+    Value stepArg = body->getArguments().back();
+    Value lr = scheduledRate(s, stepArg);
+
+    // AdamW per parameter; every write after every read.
+    SmallVector<std::pair<ParamOp, Value>> writes;
+    for (auto [param, grad, moment] : llvm::zip(params, grads, moments)) {
+      Type type = param.getType();
+      Value p = ReadParamOp::create(builder, loc, type, param.getSymName());
+      Value m = ReadParamOp::create(builder, loc, type,
+                                    moment.first.getSymName());
+      Value v = ReadParamOp::create(builder, loc, type,
+                                    moment.second.getSymName());
+      auto update = AdamWOp::create(
+          builder, loc, TypeRange{type, type, type}, p, grad, m, v, lr,
+          stepArg, builder.getF64FloatAttr(beta1),
+          builder.getF64FloatAttr(beta2), builder.getF64FloatAttr(epsilon),
+          builder.getF64FloatAttr(weightDecay));
+      writes.push_back({param, update.getNewParam()});
+      writes.push_back({moment.first, update.getNewExpAvg()});
+      writes.push_back({moment.second, update.getNewExpAvgSq()});
+    }
+    for (auto [param, value] : writes)
+      WriteParamOp::create(builder, loc, param.getSymName(), value);
+
+    func::ReturnOp::create(builder, loc,
+                           ValueRange{loss, norm, s.convert(lr, element)});
+  }
+
+  static Type elementOf(Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType();
+  }
+};
+
+} // namespace

@@ -1,0 +1,118 @@
+//===- Loss.cpp - Cross-entropy and its gradient --------------------------===//
+#include "runtime/kernels/Loss.h"
+
+#include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/Parallel.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace starch::rt {
+
+namespace {
+
+/// The label of each row as i64, checked against `[0, classes)`.
+Status readLabels(const Tensor &labels, int64_t rows, int64_t classes,
+                  int64_t ignoreIndex, std::vector<int64_t> &out,
+                  int64_t &count) {
+  if (labels.numElements() != rows)
+    return Status::error("cross_entropy: labels do not match the logits");
+  out.resize(rows);
+  count = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t label = labels.dtype() == DType::i64
+                        ? labels.data<int64_t>()[r]
+                        : static_cast<int64_t>(labels.data<int32_t>()[r]);
+    if (label != ignoreIndex && (label < 0 || label >= classes))
+      return Status::error("cross_entropy: label " + std::to_string(label) +
+                           " at position " + std::to_string(r) +
+                           " is outside [0, " + std::to_string(classes) +
+                           ") and is not the ignore index " +
+                           std::to_string(ignoreIndex));
+    count += label != ignoreIndex;
+    out[r] = label;
+  }
+  return Status::success();
+}
+
+Status checkOperands(const Tensor &logits, const Tensor &labels) {
+  if (logits.rank() < 1 || logits.shape().back() < 1)
+    return Status::error("cross_entropy needs logits with a class dimension");
+  if (logits.dtype() != DType::f32 && logits.dtype() != DType::f64)
+    return Status::error("cross_entropy needs f32 or f64 logits");
+  if (labels.dtype() != DType::i64 && labels.dtype() != DType::i32)
+    return Status::error("cross_entropy needs i32 or i64 labels");
+  return Status::success();
+}
+
+} // namespace
+
+Status crossEntropy(const Tensor &logits, const Tensor &labels,
+                    int64_t ignoreIndex, Tensor &out) {
+  if (Status s = checkOperands(logits, labels); !s)
+    return s;
+  int64_t classes = logits.shape().back();
+  int64_t rows = logits.numElements() / classes;
+  std::vector<int64_t> label;
+  int64_t count;
+  if (Status s = readLabels(labels, rows, classes, ignoreIndex, label, count);
+      !s)
+    return s;
+  // Per-row terms in parallel, summed in row order so runs are reproducible.
+  std::vector<double> terms(rows, 0.0);
+  dispatchFloat(logits.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *x = logits.data<T>();
+    parallelFor(rows, std::max<int64_t>(1, 16384 / classes),
+                [&](int64_t begin, int64_t end) {
+                  for (int64_t r = begin; r < end; ++r)
+                    if (label[r] != ignoreIndex)
+                      terms[r] = logSumExpRow(x + r * classes, classes) -
+                                 x[r * classes + label[r]];
+                });
+  });
+  double sum = 0;
+  for (double term : terms)
+    sum += term;
+  double mean = count ? sum / count : 0.0;
+  dispatchFloat(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    out.data<T>()[0] = static_cast<T>(mean);
+  });
+  return Status::success();
+}
+
+Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
+                        const Tensor &cotangent, int64_t ignoreIndex,
+                        Tensor &out) {
+  if (Status s = checkOperands(logits, labels); !s)
+    return s;
+  int64_t classes = logits.shape().back();
+  int64_t rows = logits.numElements() / classes;
+  std::vector<int64_t> label;
+  int64_t count;
+  if (Status s = readLabels(labels, rows, classes, ignoreIndex, label, count);
+      !s)
+    return s;
+  dispatchFloat(logits.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *x = logits.data<T>();
+    T *o = out.data<T>();
+    double scale =
+        count ? static_cast<double>(cotangent.data<T>()[0]) / count : 0.0;
+    parallelFor(rows, std::max<int64_t>(1, 16384 / classes),
+                [&](int64_t begin, int64_t end) {
+                  for (int64_t r = begin; r < end; ++r) {
+                    if (label[r] == ignoreIndex)
+                      std::fill(o + r * classes, o + (r + 1) * classes, T(0));
+                    else
+                      crossEntropyGradRow(x + r * classes, o + r * classes,
+                                          classes, label[r], scale);
+                  }
+                });
+  });
+  return Status::success();
+}
+
+} // namespace starch::rt

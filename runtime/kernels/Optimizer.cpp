@@ -1,0 +1,51 @@
+//===- Optimizer.cpp - AdamW update ---------------------------------------===//
+#include "runtime/kernels/Optimizer.h"
+
+#include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/Parallel.h"
+
+#include <initializer_list>
+#include <string>
+
+namespace starch::rt {
+
+AdamWFactors adamwFactors(const AdamWHyper &hyper, double lr, int64_t step) {
+  AdamWFactors f;
+  f.decay = 1.0 - lr * hyper.weightDecay;
+  f.oneMinusBeta1 = 1.0 - hyper.beta1;
+  f.beta2 = hyper.beta2;
+  f.oneMinusBeta2 = 1.0 - hyper.beta2;
+  f.stepSize = lr / (1.0 - std::pow(hyper.beta1, static_cast<double>(step)));
+  f.bc2Sqrt = std::sqrt(1.0 - std::pow(hyper.beta2, static_cast<double>(step)));
+  f.epsilon = hyper.epsilon;
+  return f;
+}
+
+Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
+             const Tensor &expAvgSq, double lr, int64_t step,
+             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
+             Tensor &newExpAvgSq) {
+  int64_t n = param.numElements();
+  for (const Tensor *t : std::initializer_list<const Tensor *>{
+           &grad, &expAvg, &expAvgSq, &newParam, &newExpAvg, &newExpAvgSq})
+    if (t->numElements() != n || t->dtype() != param.dtype())
+      return Status::error("adamw: every tensor must have the param's type");
+  if (step < 1)
+    return Status::error("adamw: the step count starts at 1, got " +
+                         std::to_string(step));
+  AdamWFactors f = adamwFactors(hyper, lr, step);
+  bool ok = dispatchFloat(param.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *p = param.data<T>(), *g = grad.data<T>(), *m = expAvg.data<T>(),
+            *v = expAvgSq.data<T>();
+    T *po = newParam.data<T>(), *mo = newExpAvg.data<T>(),
+      *vo = newExpAvgSq.data<T>();
+    parallelFor(n, 4096, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        adamwElement<T>(p[i], g[i], m[i], v[i], f, po[i], mo[i], vo[i]);
+    });
+  });
+  return ok ? Status::success() : Status::error("adamw needs f32 or f64");
+}
+
+} // namespace starch::rt
