@@ -1,0 +1,207 @@
+//===- Checkpoint.cpp - Crash-safe training checkpoints -------------------===//
+#include "runtime/train/Checkpoint.h"
+
+#include "runtime/io/Safetensors.h"
+#include "runtime/train/WeightLoading.h"
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace starch::rt {
+
+uint64_t fnv1a64(const void *data, size_t size, uint64_t hash) {
+  const uint8_t *bytes = static_cast<const uint8_t *>(data);
+  for (size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+namespace {
+
+std::string systemError(const std::string &what, const std::string &path) {
+  return "cannot " + what + " '" + path + "': " + std::strerror(errno);
+}
+
+/// fsync through a fresh descriptor: it flushes the file (or directory)
+/// itself, whichever descriptor wrote it.
+void syncPath(const std::string &path, bool directory) {
+  int fd = ::open(path.c_str(), O_RDONLY | (directory ? O_DIRECTORY : 0));
+  if (fd < 0)
+    throw std::runtime_error(systemError("open", path));
+  int rc = ::fsync(fd);
+  int savedErrno = errno;
+  ::close(fd);
+  errno = savedErrno;
+  if (rc != 0)
+    throw std::runtime_error(systemError("fsync", path));
+}
+
+void makeDirectories(const std::string &dir) {
+  // mkdir -p: each prefix ending before a '/', then the whole path.
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i < dir.size() && dir[i] != '/')
+      continue;
+    std::string prefix = dir.substr(0, i);
+    if (::mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST)
+      throw std::runtime_error(systemError("create directory", prefix));
+  }
+  struct stat info;
+  if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+    throw std::runtime_error("checkpoint path '" + dir +
+                             "' is not a directory");
+}
+
+std::string hex64(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016" PRIx64, value);
+  return text;
+}
+
+/// Tensors in file order (safetensors writes keys sorted, as std::map does).
+uint64_t checksumOf(const std::map<std::string, Tensor> &tensors) {
+  uint64_t hash = fnv1a64(nullptr, 0);
+  for (const auto &entry : tensors)
+    hash = fnv1a64(entry.second.bytes(), entry.second.byteSize(), hash);
+  return hash;
+}
+
+/// A decimal metadata value: step, data_position or rng_state.
+uint64_t parseNumber(const std::map<std::string, std::string> &metadata,
+                     const std::string &key, const std::string &path,
+                     uint64_t limit) {
+  auto it = metadata.find(key);
+  if (it == metadata.end())
+    throw std::runtime_error("cannot resume: '" + path + "' has no '" + key +
+                             "' metadata");
+  const std::string &text = it->second;
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0 ||
+      value > limit)
+    throw std::runtime_error("cannot resume: '" + path + "' has a bad '" + key +
+                             "' value '" + text + "'");
+  return value;
+}
+
+} // namespace
+
+void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
+                    const ParamStore &params, const TrainState &state) {
+  makeDirectories(dir);
+  std::map<std::string, Tensor> tensors;
+  for (size_t i = 0; i < spec.params.size(); ++i)
+    tensors.emplace(spec.params[i].name, params[i]); // shares, no copy
+  std::map<std::string, std::string> metadata = {
+      {"format", kCheckpointFormat},
+      {"format_version", std::to_string(kCheckpointVersion)},
+      {"model", spec.model},
+      {"step", std::to_string(state.step)},
+      {"data_position", std::to_string(state.dataPosition)},
+      {"rng_state", std::to_string(state.generatorState)},
+      {"data", state.data},
+      {"checksum", "fnv1a64:" + hex64(checksumOf(tensors))},
+  };
+
+  std::string finalPath = dir + "/" + kCheckpointFileName;
+  // A fixed name: a temporary left by a killed writer is simply overwritten.
+  std::string tempPath = finalPath + ".tmp";
+  std::string error;
+  if (!writeSafetensors(tempPath, tensors, error, metadata)) {
+    std::remove(tempPath.c_str());
+    throw std::runtime_error("cannot save checkpoint: " + error);
+  }
+  try {
+    // writeSafetensors reports failed writes but not a failed final flush
+    // (a full disk): check the size before trusting the file.
+    SafetensorsFile check;
+    if (!check.open(tempPath, error))
+      throw std::runtime_error("cannot save checkpoint: " + error +
+                               " (disk full?)");
+    syncPath(tempPath, false);
+    if (std::rename(tempPath.c_str(), finalPath.c_str()) != 0)
+      throw std::runtime_error(systemError("rename", tempPath) + " to '" +
+                               finalPath + "'");
+  } catch (...) {
+    std::remove(tempPath.c_str());
+    throw;
+  }
+  // The rename itself is durable only once the directory is synced.
+  syncPath(dir, true);
+}
+
+TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,
+                          ParamStore &params) {
+  std::string path = dir + "/" + kCheckpointFileName;
+  SafetensorsFile file;
+  std::string error;
+  if (!file.open(path, error))
+    throw std::runtime_error("cannot resume: " + error);
+  const std::map<std::string, std::string> &metadata = file.metadata();
+  auto meta = [&](const std::string &key) {
+    auto it = metadata.find(key);
+    return it == metadata.end() ? std::string() : it->second;
+  };
+  if (meta("format") != kCheckpointFormat)
+    throw std::runtime_error("cannot resume: '" + path +
+                             "' is not a Starch training checkpoint");
+  if (meta("format_version") != std::to_string(kCheckpointVersion))
+    throw std::runtime_error("cannot resume: '" + path +
+                             "' has format version '" + meta("format_version") +
+                             "'; this program reads " +
+                             std::to_string(kCheckpointVersion));
+  if (meta("model") != spec.model)
+    throw std::runtime_error("cannot resume: '" + path +
+                             "' is a checkpoint of model '" + meta("model") +
+                             "', this program trains '" + spec.model + "'");
+
+  // Every parameter present with its type; nothing else.
+  std::map<std::string, Tensor> tensors;
+  for (const ParamSpec &param : spec.params) {
+    Tensor tensor;
+    if (!file.contains(param.name))
+      throw std::runtime_error("cannot resume: '" + path +
+                               "' has no parameter '" + param.name + "'");
+    if (!file.load(param.name, tensor, error))
+      throw std::runtime_error("cannot resume: " + error);
+    if (tensor.dtype() != param.dtype || tensor.shape() != param.shape)
+      throw std::runtime_error(
+          "cannot resume: '" + path + "' holds parameter '" + param.name +
+          "' as " + describeTensorType(tensor.dtype(), tensor.shape()) +
+          ", the program expects " +
+          describeTensorType(param.dtype, param.shape));
+    tensors.emplace(param.name, std::move(tensor));
+  }
+  for (const std::string &name : file.names())
+    if (!tensors.count(name))
+      throw std::runtime_error("cannot resume: '" + path + "' holds tensor '" +
+                               name +
+                               "', which is no parameter of this program");
+  std::string expected = "fnv1a64:" + hex64(checksumOf(tensors));
+  if (meta("checksum") != expected)
+    throw std::runtime_error(
+        "cannot resume: '" + path + "' is corrupt (checksum " + expected +
+        " does not match the recorded '" + meta("checksum") + "')");
+
+  TrainState state;
+  const uint64_t maxInt64 = uint64_t(INT64_MAX);
+  state.step = int64_t(parseNumber(metadata, "step", path, maxInt64));
+  state.dataPosition =
+      int64_t(parseNumber(metadata, "data_position", path, maxInt64));
+  state.generatorState = parseNumber(metadata, "rng_state", path, UINT64_MAX);
+  state.data = meta("data");
+  for (size_t i = 0; i < spec.params.size(); ++i)
+    params[i] = std::move(tensors[spec.params[i].name]);
+  return state;
+}
+
+} // namespace starch::rt

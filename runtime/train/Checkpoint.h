@@ -1,0 +1,52 @@
+//===- Checkpoint.h - Crash-safe training checkpoints -----------*- C++ -*-===//
+//
+// DIR/checkpoint.safetensors holds every parameter under its ParamSpec::name
+// plus string metadata (docs/train-binary.md). It is replaced atomically, so
+// a writer killed mid-save leaves the previous checkpoint intact, and loading
+// verifies names, types, the model and a checksum before anything is used.
+// Errors are thrown as std::runtime_error.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_RUNTIME_TRAIN_CHECKPOINT_H
+#define STARCH_RUNTIME_TRAIN_CHECKPOINT_H
+
+#include "runtime/train/Program.h"
+
+#include <cstdint>
+#include <string>
+
+namespace starch::rt {
+
+/// What besides the parameters a run needs to continue exactly.
+struct TrainState {
+  /// Optimizer steps completed.
+  int64_t step = 0;
+  /// Sequences consumed (DataSource::position).
+  int64_t dataPosition = 0;
+  /// The synthetic generator's state (DataSource::generatorState).
+  uint64_t generatorState = 0;
+  /// "synthetic" or the data file (DataSource::identity); informational.
+  std::string data;
+};
+
+inline constexpr const char *kCheckpointFileName = "checkpoint.safetensors";
+inline constexpr const char *kCheckpointFormat = "starch-train-checkpoint";
+inline constexpr int kCheckpointVersion = 1;
+
+/// FNV-1a 64 of `size` bytes, continuing from `hash`.
+uint64_t fnv1a64(const void *data, size_t size,
+                 uint64_t hash = 0xcbf29ce484222325ULL);
+
+/// Writes DIR/checkpoint.safetensors (creating DIR): temporary file, fsync,
+/// rename over the old one, fsync of DIR.
+void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
+                    const ParamStore &params, const TrainState &state);
+
+/// Reads DIR/checkpoint.safetensors into `params` (spec order) after checking
+/// it completely; `params` is untouched on error.
+TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,
+                          ParamStore &params);
+
+} // namespace starch::rt
+
+#endif // STARCH_RUNTIME_TRAIN_CHECKPOINT_H

@@ -1,0 +1,73 @@
+//===- DataSource.h - Token batches for the step loop -----------*- C++ -*-===//
+//
+// Hands out sequences in the order docs/training.md fixes: step t takes
+// sequences [(t-1)*M*B, t*M*B), wrapping at the end of a data file. Its
+// whole state is (position, generator state), which checkpoints save so a
+// resumed run sees exactly the sequences an uninterrupted one would.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_RUNTIME_TRAIN_DATASOURCE_H
+#define STARCH_RUNTIME_TRAIN_DATASOURCE_H
+
+#include "runtime/train/Program.h"
+
+#include <cstdint>
+#include <string>
+
+namespace starch::rt {
+
+/// SplitMix64: a one-word generator whose state is trivially saved, and whose
+/// output is the same on every platform (unlike std:: distributions).
+class SplitMix64 {
+public:
+  explicit SplitMix64(uint64_t state = 0) : state_(state) {}
+  uint64_t next();
+  uint64_t state() const { return state_; }
+  void setState(uint64_t state) { state_ = state; }
+
+private:
+  uint64_t state_;
+};
+
+class DataSource {
+public:
+  /// Synthetic arithmetic progressions modulo the vocabulary, seeded by
+  /// `seed` (labels = tokens).
+  static DataSource synthetic(const ProgramSpec &spec, uint64_t seed);
+  /// Sequences of an i64 or i32 .npy [N, S]; labels from `labelsPath` (same
+  /// shape, -100 allowed) or the tokens when empty. Throws
+  /// std::runtime_error naming the file on any mismatch.
+  static DataSource fromFiles(const ProgramSpec &spec,
+                              const std::string &dataPath,
+                              const std::string &labelsPath);
+
+  /// The next step's tokens and labels, i64 [M, B, S].
+  void nextBatch(Tensor &tokens, Tensor &labels);
+
+  /// Sequences handed out so far (not wrapped).
+  int64_t position() const { return position_; }
+  uint64_t generatorState() const { return rng_.state(); }
+  /// Continues from a saved position and generator state.
+  void restore(int64_t position, uint64_t generatorState);
+  /// "synthetic (seed 0)" or "FILE (N sequences)", for the progress header.
+  const std::string &description() const { return description_; }
+  /// "synthetic" or the data file's path, saved in checkpoints.
+  const std::string &identity() const { return identity_; }
+
+private:
+  DataSource(const ProgramSpec &spec) : spec_(&spec) {}
+  void fillSynthetic(int64_t *tokens, int64_t *labels);
+
+  const ProgramSpec *spec_;
+  bool synthetic_ = true;
+  /// File data as i64 [N, S].
+  Tensor tokens_, labels_;
+  int64_t numSequences_ = 0;
+  int64_t position_ = 0;
+  SplitMix64 rng_;
+  std::string description_, identity_;
+};
+
+} // namespace starch::rt
+
+#endif // STARCH_RUNTIME_TRAIN_DATASOURCE_H

@@ -1,0 +1,112 @@
+//===- Options.cpp - Command-line flags of a training program -------------===//
+#include "runtime/train/Options.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+namespace starch::rt {
+
+namespace {
+
+/// positiveInteger's message prints the largest double; say it plainly.
+const CLI::Validator positiveInteger(
+    [](std::string &text) -> std::string {
+      char *end = nullptr;
+      errno = 0;
+      long long value = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || errno != 0 || value <= 0)
+        return "must be a positive integer, not '" + text + "'";
+      return "";
+    },
+    "POSITIVE");
+
+/// strtoull (and CLI11) would wrap "-1" around to 2^64 - 1.
+const CLI::Validator unsignedInteger(
+    [](std::string &text) -> std::string {
+      char *end = nullptr;
+      errno = 0;
+      std::strtoull(text.c_str(), &end, 10);
+      if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0)
+        return "must be an integer in [0, 2^64), not '" + text + "'";
+      return "";
+    },
+    "UINT64");
+
+} // namespace
+
+std::optional<int> parseTrainOptions(int argc, char **argv,
+                                     const ProgramSpec &spec,
+                                     TrainOptions &options) {
+  std::string program = argc > 0 ? argv[0] : "train";
+  if (auto slash = program.find_last_of('/'); slash != std::string::npos)
+    program = program.substr(slash + 1);
+  CLI::App app("Trains " + spec.model +
+                   " (a Starch training program; docs/train-binary.md).",
+               program);
+  options.steps = spec.scheduleSteps;
+  options.weights = spec.weightsPath;
+  app.add_option("--steps", options.steps,
+                 "Total optimizer steps, counting those of a resumed "
+                 "checkpoint (default: the compiled schedule length)")
+      ->capture_default_str()
+      ->check(positiveInteger);
+  CLI::Option *data = app.add_option("--data", options.data,
+                                     "Token ids, i64 or i32 .npy [N, " +
+                                         std::to_string(spec.sequenceLength) +
+                                         "] (default: synthetic data)")
+                          ->check(CLI::ExistingFile);
+  app.add_option("--labels", options.labels,
+                 "Labels .npy shaped like --data, -100 = not scored "
+                 "(default: the tokens)")
+      ->check(CLI::ExistingFile)
+      ->needs(data);
+  app.add_option("--seed", options.seed, "Seed of the synthetic data")
+      ->capture_default_str()
+      ->check(unsignedInteger);
+  app.add_option("--log-every", options.logEvery,
+                 "Print a progress line every K steps")
+      ->capture_default_str()
+      ->check(positiveInteger);
+  app.add_option("--weights", options.weights,
+                 "Weights file, .onnx or .safetensors (default: the one "
+                 "named at compile time)")
+      ->capture_default_str();
+  app.add_option("--num-threads", options.numThreads,
+                 "Threads of the runtime's kernels (default: OMP_NUM_THREADS "
+                 "or all cores)")
+      ->check(positiveInteger);
+  CLI::Option *save = app.add_option(
+      "--save", options.saveDir,
+      "Write DIR/checkpoint.safetensors at the end (and every --save-every "
+      "steps)");
+  app.add_option("--save-every", options.saveEvery,
+                 "Also checkpoint every K steps")
+      ->check(positiveInteger)
+      ->needs(save);
+  app.add_option("--resume", options.resumeDir,
+                 "Continue from DIR/checkpoint.safetensors")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--loss-log", options.lossLog,
+                 "Write 'step loss grad_norm lr' per step to FILE");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    // CLI11's own message, made one line, with where to look.
+    std::string message = e.what();
+    for (char &c : message)
+      if (c == '\n')
+        c = ' ';
+    std::fprintf(stderr, "%s: %s (see --help)\n", program.c_str(),
+                 message.c_str());
+    return 2;
+  }
+  return std::nullopt;
+}
+
+} // namespace starch::rt

@@ -1,0 +1,166 @@
+//===- TrainMain.cpp - main() of every generated training program ---------===//
+//
+// Sets the run up (flags, data, weights or a checkpoint), then calls the
+// generated trainStep() once per optimizer step, reporting and
+// checkpointing as asked. Exit codes: 0 done, 1 a run-time error, 2 a bad
+// flag, 130 stopped by SIGINT/SIGTERM (after saving, with --save).
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/Parallel.h"
+#include "runtime/train/Checkpoint.h"
+#include "runtime/train/DataSource.h"
+#include "runtime/train/Options.h"
+#include "runtime/train/Program.h"
+#include "runtime/train/Progress.h"
+#include "runtime/train/WeightLoading.h"
+
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <stdexcept>
+
+using namespace starch::rt;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Set by SIGINT/SIGTERM; the loop stops between steps so that a checkpoint
+/// can be written from a consistent state. A second signal kills at once
+/// (SA_RESETHAND).
+volatile std::sig_atomic_t stopRequested = 0;
+
+void onStopSignal(int) { stopRequested = 1; }
+
+void installStopHandlers() {
+  struct sigaction action = {};
+  action.sa_handler = onStopSignal;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+void save(const std::string &dir, const ProgramSpec &spec,
+          const ParamStore &params, int64_t step, const DataSource &data) {
+  Clock::time_point start = Clock::now();
+  TrainState state;
+  state.step = step;
+  state.dataPosition = data.position();
+  state.generatorState = data.generatorState();
+  state.data = data.identity();
+  saveCheckpoint(dir, spec, params, state);
+  std::printf("checkpoint: step %" PRId64 " saved to %s/%s (%.2f s)\n", step,
+              dir.c_str(), kCheckpointFileName, secondsSince(start));
+  std::fflush(stdout);
+}
+
+int64_t trainableValues(const ProgramSpec &spec) {
+  int64_t count = 0;
+  for (const ParamSpec &param : spec.params)
+    if (param.kind == ParamKind::trainable)
+      count += numElements(param.shape);
+  return count;
+}
+
+int run(const ProgramSpec &spec, const TrainOptions &options) {
+  if (options.numThreads > 0)
+    setNumThreads(options.numThreads);
+
+  // Data first: a bad file fails before a large weights file is read.
+  DataSource data =
+      options.data.empty()
+          ? DataSource::synthetic(spec, options.seed)
+          : DataSource::fromFiles(spec, options.data, options.labels);
+  ParamStore params = allocateParams(spec);
+  int64_t done = 0;
+  std::string origin;
+  if (!options.resumeDir.empty()) {
+    TrainState state = loadCheckpoint(options.resumeDir, spec, params);
+    if (state.data != data.identity())
+      std::fprintf(stderr,
+                   "warning: the checkpoint was trained on '%s', this run "
+                   "reads '%s'\n",
+                   state.data.c_str(), data.identity().c_str());
+    // The generator state continues; --seed only seeds fresh runs.
+    data.restore(state.dataPosition, state.generatorState);
+    done = state.step;
+    origin = "resumed from " + options.resumeDir + " at step " +
+             std::to_string(done);
+  } else {
+    loadWeights(options.weights, spec, params);
+    origin = "weights " + options.weights;
+  }
+  if (done > options.steps)
+    throw std::runtime_error("the checkpoint is at step " +
+                             std::to_string(done) + ", past --steps " +
+                             std::to_string(options.steps));
+
+  LossLog lossLog(options.lossLog);
+  std::printf("train %s: steps %" PRId64 "..%" PRId64 " | %" PRId64
+              " tokens/step (%" PRId64 " x %" PRId64 " x %" PRId64
+              ") | %" PRId64 " trainable values | data %s | %s | %d "
+              "threads\n",
+              spec.model.c_str(), done + 1, options.steps, spec.tokensPerStep(),
+              spec.microBatches, spec.batchSize, spec.sequenceLength,
+              trainableValues(spec), data.description().c_str(), origin.c_str(),
+              numThreads());
+  std::fflush(stdout);
+  if (done == options.steps) {
+    std::printf("nothing to do: the checkpoint is at step %" PRId64 "\n", done);
+    return 0;
+  }
+
+  installStopHandlers();
+  ProgressReporter progress(spec, done + 1, options.steps, options.logEvery);
+  Clock::time_point runStart = Clock::now();
+  Tensor tokens, labels;
+  for (int64_t step = done + 1; step <= options.steps; ++step) {
+    data.nextBatch(tokens, labels);
+    Clock::time_point stepStart = Clock::now();
+    StepOutputs outputs = trainStep(params, tokens, labels, step);
+    double seconds = secondsSince(stepStart);
+    lossLog.write(step, outputs);
+    progress.record(step, outputs, seconds);
+    // Saving diverged parameters would overwrite the last good checkpoint.
+    if (!std::isfinite(outputs.loss))
+      throw std::runtime_error("the loss is " + std::to_string(outputs.loss) +
+                               " at step " + std::to_string(step) +
+                               "; stopping without saving");
+    bool last = step == options.steps;
+    bool periodic = options.saveEvery > 0 && step % options.saveEvery == 0;
+    if (!options.saveDir.empty() && (last || periodic || stopRequested))
+      save(options.saveDir, spec, params, step, data);
+    if (stopRequested && !last) {
+      progress.finish(secondsSince(runStart));
+      std::fprintf(stderr, "stopped by a signal after step %" PRId64 "\n",
+                   step);
+      return 130;
+    }
+  }
+  progress.finish(secondsSince(runStart));
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  const ProgramSpec &spec = programSpec();
+  TrainOptions options;
+  if (std::optional<int> exitCode =
+          parseTrainOptions(argc, argv, spec, options))
+    return *exitCode;
+  try {
+    return run(spec, options);
+  } catch (const std::exception &e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

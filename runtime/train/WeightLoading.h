@@ -1,0 +1,31 @@
+//===- WeightLoading.h - Parameters from the weights file -------*- C++ -*-===//
+//
+// Fills a ParamStore from an ONNX model's initializers or a safetensors file,
+// matching each parameter by ParamSpec::source. Errors are thrown as
+// std::runtime_error with one sentence naming the parameter.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_RUNTIME_TRAIN_WEIGHTLOADING_H
+#define STARCH_RUNTIME_TRAIN_WEIGHTLOADING_H
+
+#include "runtime/train/Program.h"
+
+#include <string>
+
+namespace starch::rt {
+
+/// Zero-filled storage for every parameter of `spec`, in spec order.
+ParamStore allocateParams(const ProgramSpec &spec);
+
+/// Loads every parameter that is not optimizer state from `path` (.onnx or
+/// .safetensors) into `params`, checking dtype and shape; optimizer state is
+/// left as it is (zeros from allocateParams).
+void loadWeights(const std::string &path, const ProgramSpec &spec,
+                 ParamStore &params);
+
+/// "dtype[shape]" for messages.
+std::string describeTensorType(DType dtype, const Shape &shape);
+
+} // namespace starch::rt
+
+#endif // STARCH_RUNTIME_TRAIN_WEIGHTLOADING_H
