@@ -43,6 +43,10 @@ template <typename T> STARCH_HOST_DEVICE constexpr T infinityOf() {
   return static_cast<T>(__builtin_huge_val());
 }
 
+template <typename T> STARCH_HOST_DEVICE constexpr T quietNaNOf() {
+  return static_cast<T>(__builtin_nan(""));
+}
+
 } // namespace starch::rt
 
 #endif // STARCH_RUNTIME_KERNELS_COMPAT_H

@@ -8,6 +8,7 @@
 #define STARCH_RUNTIME_KERNELS_DISPATCH_H
 
 #include "runtime/Tensor.h"
+#include "runtime/kernels/ElementwiseOps.h"
 
 #include <cstring>
 #include <type_traits>
@@ -57,6 +58,10 @@ template <typename F> bool dispatchNative(DType dtype, F &&f) {
   return false;
 }
 
+/// The arithmetic type of a storage type: i1 computes as uint8_t (0 or 1).
+template <typename T> struct Arith { using type = T; };
+template <> struct Arith<Bool1> { using type = uint8_t; };
+
 /// Calls `f(TypeTag<T>{})` for f32/f64 only.
 template <typename F> bool dispatchFloat(DType dtype, F &&f) {
   if (dtype == DType::f32) {
@@ -93,6 +98,79 @@ template <typename F> void dispatchBits(DType dtype, F &&f) {
     f(TypeTag<uint64_t>{});
     return;
   }
+}
+
+/// Calls `f(std::integral_constant<Kind, kind>{})`: a runtime op kind as a
+/// template argument of the scalar functions in ElementwiseOps.h.
+template <typename F> void withUnaryKind(UnaryKind kind, F &&f) {
+  using K = UnaryKind;
+#define STARCH_CASE(k)                                                         \
+  case K::k:                                                                   \
+    f(std::integral_constant<K, K::k>{});                                      \
+    return
+  switch (kind) {
+    STARCH_CASE(neg);
+    STARCH_CASE(abs);
+    STARCH_CASE(exp);
+    STARCH_CASE(log);
+    STARCH_CASE(sqrt);
+    STARCH_CASE(rsqrt);
+    STARCH_CASE(reciprocal);
+    STARCH_CASE(tanh);
+    STARCH_CASE(erf);
+    STARCH_CASE(sin);
+    STARCH_CASE(cos);
+    STARCH_CASE(sigmoid);
+    STARCH_CASE(relu);
+    STARCH_CASE(floor);
+    STARCH_CASE(ceil);
+    STARCH_CASE(sign);
+    STARCH_CASE(logicalNot);
+    STARCH_CASE(silu);
+    STARCH_CASE(geluErf);
+    STARCH_CASE(geluTanh);
+    STARCH_CASE(geluSigmoid);
+  }
+#undef STARCH_CASE
+}
+
+template <typename F> void withBinaryKind(BinaryKind kind, F &&f) {
+  using K = BinaryKind;
+#define STARCH_CASE(k)                                                         \
+  case K::k:                                                                   \
+    f(std::integral_constant<K, K::k>{});                                      \
+    return
+  switch (kind) {
+    STARCH_CASE(add);
+    STARCH_CASE(sub);
+    STARCH_CASE(mul);
+    STARCH_CASE(div);
+    STARCH_CASE(rem);
+    STARCH_CASE(pow);
+    STARCH_CASE(max);
+    STARCH_CASE(min);
+    STARCH_CASE(logicalAnd);
+    STARCH_CASE(logicalOr);
+    STARCH_CASE(logicalXor);
+  }
+#undef STARCH_CASE
+}
+
+template <typename F> void withCompareKind(CompareKind kind, F &&f) {
+  using K = CompareKind;
+#define STARCH_CASE(k)                                                         \
+  case K::k:                                                                   \
+    f(std::integral_constant<K, K::k>{});                                      \
+    return
+  switch (kind) {
+    STARCH_CASE(eq);
+    STARCH_CASE(ne);
+    STARCH_CASE(lt);
+    STARCH_CASE(le);
+    STARCH_CASE(gt);
+    STARCH_CASE(ge);
+  }
+#undef STARCH_CASE
 }
 
 inline bool isHalf(DType dtype) {

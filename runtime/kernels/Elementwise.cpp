@@ -11,10 +11,6 @@ namespace starch::rt {
 namespace {
 constexpr int64_t kGrain = 1 << 14;
 
-/// The arithmetic type of a storage type: i1 computes as uint8_t (0 or 1).
-template <typename T> struct Arith { using type = T; };
-template <> struct Arith<Bool1> { using type = uint8_t; };
-
 template <UnaryKind K, typename T>
 void unaryLoop(const T *in, T *out, int64_t n) {
   parallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
@@ -41,77 +37,6 @@ void compareLoop(const T *lhs, const T *rhs, uint8_t *out, int64_t n) {
     for (int64_t i = begin; i < end; ++i)
       out[i] = compareScalar<K, T>(lhs[i], rhs[i]);
   });
-}
-
-template <typename F> void withUnaryKind(UnaryKind kind, F &&f) {
-  using K = UnaryKind;
-#define STARCH_CASE(k)                                                         \
-  case K::k:                                                                   \
-    f(std::integral_constant<K, K::k>{});                                      \
-    return
-  switch (kind) {
-    STARCH_CASE(neg);
-    STARCH_CASE(abs);
-    STARCH_CASE(exp);
-    STARCH_CASE(log);
-    STARCH_CASE(sqrt);
-    STARCH_CASE(rsqrt);
-    STARCH_CASE(reciprocal);
-    STARCH_CASE(tanh);
-    STARCH_CASE(erf);
-    STARCH_CASE(sin);
-    STARCH_CASE(cos);
-    STARCH_CASE(sigmoid);
-    STARCH_CASE(relu);
-    STARCH_CASE(floor);
-    STARCH_CASE(ceil);
-    STARCH_CASE(sign);
-    STARCH_CASE(logicalNot);
-    STARCH_CASE(silu);
-    STARCH_CASE(geluErf);
-    STARCH_CASE(geluTanh);
-    STARCH_CASE(geluSigmoid);
-  }
-#undef STARCH_CASE
-}
-
-template <typename F> void withBinaryKind(BinaryKind kind, F &&f) {
-  using K = BinaryKind;
-#define STARCH_CASE(k)                                                         \
-  case K::k:                                                                   \
-    f(std::integral_constant<K, K::k>{});                                      \
-    return
-  switch (kind) {
-    STARCH_CASE(add);
-    STARCH_CASE(sub);
-    STARCH_CASE(mul);
-    STARCH_CASE(div);
-    STARCH_CASE(rem);
-    STARCH_CASE(pow);
-    STARCH_CASE(max);
-    STARCH_CASE(min);
-    STARCH_CASE(logicalAnd);
-    STARCH_CASE(logicalOr);
-    STARCH_CASE(logicalXor);
-  }
-#undef STARCH_CASE
-}
-
-template <typename F> void withCompareKind(CompareKind kind, F &&f) {
-  using K = CompareKind;
-#define STARCH_CASE(k)                                                         \
-  case K::k:                                                                   \
-    f(std::integral_constant<K, K::k>{});                                      \
-    return
-  switch (kind) {
-    STARCH_CASE(eq);
-    STARCH_CASE(ne);
-    STARCH_CASE(lt);
-    STARCH_CASE(le);
-    STARCH_CASE(gt);
-    STARCH_CASE(ge);
-  }
-#undef STARCH_CASE
 }
 
 Status checkSameShape(const Tensor &a, const Tensor &b, const char *what) {
@@ -255,12 +180,8 @@ Status convert(const Tensor &input, Tensor &out) {
       D *o = out.data<D>();
       constexpr bool toBool = std::is_same_v<DstStorage, Bool1>;
       parallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) {
-          if constexpr (toBool)
-            o[i] = in[i] != S(0);
-          else
-            o[i] = convertScalar<D, S>(in[i]);
-        }
+        for (int64_t i = begin; i < end; ++i)
+          o[i] = convertElement<D, S, toBool>(in[i]);
       });
     });
   });
@@ -279,14 +200,10 @@ Status iota(int64_t dim, Tensor &out) {
     using Storage = typename decltype(tag)::type;
     using T = typename Arith<Storage>::type;
     T *o = wide.data<T>();
+    constexpr bool toBool = std::is_same_v<Storage, Bool1>;
     parallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        int64_t index = (i / inner) % size;
-        if constexpr (std::is_same_v<Storage, Bool1>)
-          o[i] = index != 0;
-        else
-          o[i] = convertScalar<T, int64_t>(index);
-      }
+      for (int64_t i = begin; i < end; ++i)
+        o[i] = convertElement<T, int64_t, toBool>(iotaIndex(i, inner, size));
     });
   });
   if (isHalf(out.dtype()))

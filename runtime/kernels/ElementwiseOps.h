@@ -58,7 +58,7 @@ enum class BinaryKind : uint8_t {
 enum class CompareKind : uint8_t { eq, ne, lt, le, gt, ge };
 
 /// Kinds defined only on floating-point operands.
-inline bool isFloatOnly(UnaryKind kind) {
+constexpr bool isFloatOnly(UnaryKind kind) {
   return kind != UnaryKind::neg && kind != UnaryKind::abs &&
          kind != UnaryKind::sign && kind != UnaryKind::logicalNot;
 }
@@ -245,6 +245,23 @@ STARCH_HOST_DEVICE inline D convertScalar(S x) {
   } else {
     return static_cast<D>(x);
   }
+}
+
+/// One element of `convert` (and `iota`): to the i1 storage when `ToBool`
+/// (x != 0), else as convertScalar.
+template <typename D, typename S, bool ToBool>
+STARCH_HOST_DEVICE inline D convertElement(S x) {
+  if constexpr (ToBool)
+    return static_cast<D>(x != S(0));
+  else
+    return convertScalar<D, S>(x);
+}
+
+/// The value of element `i` of `iota` along a dimension of `size` elements
+/// whose elements are `inner` apart.
+STARCH_HOST_DEVICE inline int64_t iotaIndex(int64_t i, int64_t inner,
+                                            int64_t size) {
+  return (i / inner) % size;
 }
 
 } // namespace starch::rt

@@ -12,60 +12,6 @@ namespace starch::rt {
 
 namespace {
 
-template <typename T> struct Accumulator {
-  using type = std::conditional_t<std::is_floating_point_v<T>, double, T>;
-};
-
-/// Combines `n` contiguous elements.
-template <typename T> T reduceRow(ReduceKind kind, const T *row, int64_t n) {
-  using Acc = typename Accumulator<T>::type;
-  switch (kind) {
-  case ReduceKind::sum:
-  case ReduceKind::mean: {
-    Acc sum = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      if constexpr (std::is_floating_point_v<T>)
-        sum += row[i];
-      else
-        sum = wrapAdd<Acc>(sum, row[i]);
-    }
-    if (kind == ReduceKind::sum)
-      return static_cast<T>(sum);
-    if constexpr (std::is_floating_point_v<T>)
-      return static_cast<T>(sum / static_cast<double>(n));
-    else
-      return n ? static_cast<T>(sum / static_cast<Acc>(n)) : T(0);
-  }
-  case ReduceKind::prod: {
-    Acc product = 1;
-    for (int64_t i = 0; i < n; ++i) {
-      if constexpr (std::is_floating_point_v<T>)
-        product *= row[i];
-      else
-        product = wrapMul<Acc>(product, row[i]);
-    }
-    return static_cast<T>(product);
-  }
-  case ReduceKind::max: {
-    T best = std::numeric_limits<T>::has_infinity
-                 ? -std::numeric_limits<T>::infinity()
-                 : std::numeric_limits<T>::lowest();
-    for (int64_t i = 0; i < n; ++i)
-      best = binaryScalar<BinaryKind::max, T>(best, row[i]);
-    return best;
-  }
-  case ReduceKind::min: {
-    T best = std::numeric_limits<T>::has_infinity
-                 ? std::numeric_limits<T>::infinity()
-                 : std::numeric_limits<T>::max();
-    for (int64_t i = 0; i < n; ++i)
-      best = binaryScalar<BinaryKind::min, T>(best, row[i]);
-    return best;
-  }
-  }
-  return T(0);
-}
-
 /// outer x n x inner decomposition around `axis`.
 void splitAround(const Shape &shape, int64_t axis, int64_t &outer, int64_t &n,
                  int64_t &inner) {
@@ -129,7 +75,9 @@ Status reduce(ReduceKind kind, const Tensor &input,
     parallelFor(outputs, std::max<int64_t>(1, 16384 / (rowLength + 1)),
                 [&](int64_t begin, int64_t end) {
                   for (int64_t i = begin; i < end; ++i) {
-                    o[i] = reduceRow<T>(kind, in + i * rowLength, rowLength);
+                    const T *row = in + i * rowLength;
+                    o[i] = reduceElements<T>(
+                        kind, rowLength, [row](int64_t j) { return row[j]; });
                     if (isBool)
                       o[i] = o[i] != 0;
                   }
@@ -153,14 +101,7 @@ Status argmax(const Tensor &input, int64_t axis, Tensor &out) {
     parallelFor(outer * inner, 256, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const T *row = in + (i / inner) * n * inner + i % inner;
-        int64_t best = 0;
-        for (int64_t k = 1; k < n; ++k) {
-          T x = row[k * inner], b = row[best * inner];
-          if (b != b)
-            break; // the first NaN wins
-          if (x > b || x != x)
-            best = k;
-        }
+        int64_t best = argmaxElements<T>(row, n, inner);
         if (out.dtype() == DType::i32)
           out.data<int32_t>()[i] = static_cast<int32_t>(best);
         else

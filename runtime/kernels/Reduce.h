@@ -4,6 +4,7 @@
 
 #include "runtime/Tensor.h"
 #include "runtime/kernels/Compat.h"
+#include "runtime/kernels/ElementwiseOps.h"
 #include "runtime/kernels/Status.h"
 
 #include <cmath>
@@ -22,6 +23,75 @@ Status reduce(ReduceKind kind, const Tensor &input,
 Status argmax(const Tensor &input, int64_t axis, Tensor &out);
 /// Softmax (or log-softmax) along `axis`, numerically stable.
 Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out);
+
+/// Combines the `n` elements `element(0) .. element(n - 1)`: floats
+/// accumulate sums and products in double, integers wrap.
+template <typename T, typename Element>
+STARCH_HOST_DEVICE inline T reduceElements(ReduceKind kind, int64_t n,
+                                           const Element &element) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+  switch (kind) {
+  case ReduceKind::sum:
+  case ReduceKind::mean: {
+    Acc sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      if constexpr (std::is_floating_point_v<T>)
+        sum += element(i);
+      else
+        sum = wrapAdd<Acc>(sum, element(i));
+    }
+    if (kind == ReduceKind::sum)
+      return static_cast<T>(sum);
+    if constexpr (std::is_floating_point_v<T>)
+      return static_cast<T>(sum / static_cast<double>(n));
+    else
+      return n ? static_cast<T>(sum / static_cast<Acc>(n)) : T(0);
+  }
+  case ReduceKind::prod: {
+    Acc product = 1;
+    for (int64_t i = 0; i < n; ++i) {
+      if constexpr (std::is_floating_point_v<T>)
+        product *= element(i);
+      else
+        product = wrapMul<Acc>(product, element(i));
+    }
+    return static_cast<T>(product);
+  }
+  case ReduceKind::max: {
+    T best = lowestOf<T>();
+    if constexpr (std::is_floating_point_v<T>)
+      best = -infinityOf<T>();
+    for (int64_t i = 0; i < n; ++i)
+      best = binaryScalar<BinaryKind::max, T>(best, element(i));
+    return best;
+  }
+  case ReduceKind::min: {
+    T best = maxOf<T>();
+    if constexpr (std::is_floating_point_v<T>)
+      best = infinityOf<T>();
+    for (int64_t i = 0; i < n; ++i)
+      best = binaryScalar<BinaryKind::min, T>(best, element(i));
+    return best;
+  }
+  }
+  return T(0);
+}
+
+/// Index of the largest of `row[0], row[stride], ...` (`n` elements): the
+/// first wins ties, the first NaN wins outright.
+template <typename T>
+STARCH_HOST_DEVICE inline int64_t argmaxElements(const T *row, int64_t n,
+                                                 int64_t stride) {
+  int64_t best = 0;
+  for (int64_t k = 1; k < n; ++k) {
+    T x = row[k * stride], b = row[best * stride];
+    if (b != b)
+      break; // the first NaN wins
+    if (x > b || x != x)
+      best = k;
+  }
+  return best;
+}
 
 /// Softmax of the `n` elements `in[0], in[stride], ...` into `out` (same
 /// stride; `in == out` is allowed). Sums in double.
