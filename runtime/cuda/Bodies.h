@@ -1,0 +1,333 @@
+//===- Bodies.h - What one CUDA thread computes -----------------*- C++ -*-===//
+//
+// Every CUDA kernel of the runtime is one grid-stride loop that calls a body
+// `body(i)` for i in [0, n): an element, an output row, a query row. The
+// bodies are plain structs of pointers and sizes with a STARCH_HOST_DEVICE
+// call operator built from the scalar and row functions the CPU kernels use
+// (ElementwiseOps.h, Reduce.h, Norm.h, Rope.h), so g++ compiles them too and
+// HostExec runs them on the CPU, where tests compare them with the CPU
+// kernels.
+//
+// Plain C++17: no CUDA header is needed to include this file.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_RUNTIME_CUDA_BODIES_H
+#define STARCH_RUNTIME_CUDA_BODIES_H
+
+#include "runtime/kernels/Compat.h"
+#include "runtime/kernels/ElementwiseOps.h"
+#include "runtime/kernels/Norm.h"
+#include "runtime/kernels/Reduce.h"
+#include "runtime/kernels/Rope.h"
+
+#include <cstdint>
+#include <type_traits>
+
+namespace starch::rt::cuda {
+
+/// The largest rank the index-arithmetic kernels take (shapes are passed by
+/// value in the kernel arguments).
+constexpr int kMaxRank = 8;
+
+/// Records `code` in the error word unless an earlier error is there.
+STARCH_HOST_DEVICE inline void raiseKernelError(int *word, int code) {
+#if defined(__CUDA_ARCH__)
+  atomicCAS(word, 0, code);
+#else
+  if (*word == 0)
+    *word = code;
+#endif
+}
+
+//===--- Elementwise ------------------------------------------------------===//
+
+template <UnaryKind K, typename T> struct UnaryBody {
+  const T *in;
+  T *out;
+  bool isBool; // i1 arithmetic is modulo 2
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    T result = unaryScalar<K, T>(in[i]);
+    if constexpr (std::is_integral_v<T>)
+      if (isBool)
+        result = static_cast<T>(result & 1);
+    out[i] = result;
+  }
+};
+
+template <BinaryKind K, typename T> struct BinaryBody {
+  const T *lhs, *rhs;
+  T *out;
+  bool isBool; // i1 arithmetic is modulo 2
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    T result = binaryScalar<K, T>(lhs[i], rhs[i]);
+    if constexpr (std::is_integral_v<T>)
+      if (isBool)
+        result = static_cast<T>(result & 1);
+    out[i] = result;
+  }
+};
+
+template <CompareKind K, typename T> struct CompareBody {
+  const T *lhs, *rhs;
+  uint8_t *out;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    out[i] = compareScalar<K, T>(lhs[i], rhs[i]);
+  }
+};
+
+/// `U` is an unsigned type of the element size: select moves bits.
+template <typename U> struct SelectBody {
+  const uint8_t *condition;
+  const U *onTrue, *onFalse;
+  U *out;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    out[i] = condition[i] ? onTrue[i] : onFalse[i];
+  }
+};
+
+template <typename D, typename S, bool ToBool> struct ConvertBody {
+  const S *in;
+  D *out;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    out[i] = convertElement<D, S, ToBool>(in[i]);
+  }
+};
+
+template <typename T, bool ToBool> struct IotaBody {
+  T *out;
+  int64_t inner, size;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    out[i] = convertElement<T, int64_t, ToBool>(iotaIndex(i, inner, size));
+  }
+};
+
+/// Every element set to the same bit pattern (converted on the host).
+template <typename U> struct FillBody {
+  U *out;
+  U value;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const { out[i] = value; }
+};
+
+//===--- Data movement ----------------------------------------------------===//
+
+/// A strided window: element `idx` of `shape` (row-major) moves from
+/// `in[sum idx_d * inStrides[d]]` to `out[sum idx_d * outStrides[d]]`.
+struct StridedWindow {
+  int rank = 0;
+  int64_t shape[kMaxRank] = {};
+  int64_t inStrides[kMaxRank] = {};
+  int64_t outStrides[kMaxRank] = {};
+};
+
+template <typename U> struct CopyBody {
+  const U *in; // at the window's origin
+  U *out;      // at the window's origin
+  StridedWindow window;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    int64_t inOffset = 0, outOffset = 0, rest = i;
+    for (int d = window.rank - 1; d >= 0; --d) {
+      int64_t index = rest % window.shape[d];
+      rest /= window.shape[d];
+      inOffset += index * window.inStrides[d];
+      outOffset += index * window.outStrides[d];
+    }
+    out[outOffset] = in[inOffset];
+  }
+};
+
+/// ONNX Gather over `outer x count x inner` output elements; an index out of
+/// range writes 0 and raises kGatherIndexOutOfRange.
+template <typename U, typename I> struct GatherBody {
+  const U *data;
+  const I *indices;
+  U *out;
+  int64_t count, inner, axisSize;
+  int *errorWord;
+  int errorCode;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    int64_t element = i % inner, j = (i / inner) % count,
+            o = i / (inner * count);
+    int64_t index = static_cast<int64_t>(indices[j]);
+    if (index < 0)
+      index += axisSize;
+    if (index < 0 || index >= axisSize) {
+      out[i] = U(0);
+      raiseKernelError(errorWord, errorCode);
+      return;
+    }
+    out[i] = data[(o * axisSize + index) * inner + element];
+  }
+};
+
+//===--- Reductions and rows ----------------------------------------------===//
+
+/// An index space split into the kept dimensions (one output each) and the
+/// reduced ones (combined in row-major order, as the CPU's transposed rows).
+struct ReduceLayout {
+  int keptRank = 0, reducedRank = 0;
+  int64_t keptShape[kMaxRank] = {}, keptStrides[kMaxRank] = {};
+  int64_t reducedShape[kMaxRank] = {}, reducedStrides[kMaxRank] = {};
+  int64_t rowLength = 1;
+};
+
+STARCH_HOST_DEVICE inline int64_t offsetOf(int64_t index, int rank,
+                                           const int64_t *shape,
+                                           const int64_t *strides) {
+  int64_t offset = 0;
+  for (int d = rank - 1; d >= 0; --d) {
+    offset += (index % shape[d]) * strides[d];
+    index /= shape[d];
+  }
+  return offset;
+}
+
+template <typename T> struct ReduceBody {
+  const T *in;
+  T *out;
+  ReduceKind kind;
+  bool isBool;
+  ReduceLayout layout;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    const T *base =
+        in + offsetOf(i, layout.keptRank, layout.keptShape, layout.keptStrides);
+    const ReduceLayout &l = layout;
+    T result = reduceElements<T>(kind, l.rowLength, [base, &l](int64_t r) {
+      return base[offsetOf(r, l.reducedRank, l.reducedShape, l.reducedStrides)];
+    });
+    if (isBool)
+      result = result != T(0);
+    out[i] = result;
+  }
+};
+
+/// One output per (outer, inner) pair; `I` is int32_t or int64_t.
+template <typename T, typename I> struct ArgmaxBody {
+  const T *in;
+  I *out;
+  int64_t n, inner;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    const T *row = in + (i / inner) * n * inner + i % inner;
+    out[i] = static_cast<I>(argmaxElements<T>(row, n, inner));
+  }
+};
+
+template <typename T> struct SoftmaxBody {
+  const T *in;
+  T *out;
+  int64_t n, inner;
+  bool logarithm;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    int64_t offset = (i / inner) * n * inner + i % inner;
+    softmaxRow<T>(in + offset, out + offset, n, inner, logarithm);
+  }
+};
+
+template <typename T> struct RmsNormBody {
+  const T *in, *weight;
+  T *out;
+  int64_t n;
+  double epsilon;
+  STARCH_HOST_DEVICE void operator()(int64_t row) const {
+    rmsNormRow<T>(in + row * n, weight, out + row * n, n, epsilon);
+  }
+};
+
+template <typename T> struct LayerNormBody {
+  const T *in, *weight, *bias;
+  T *out;
+  int64_t n;
+  double epsilon;
+  STARCH_HOST_DEVICE void operator()(int64_t row) const {
+    layerNormRow<T>(in + row * n, weight, bias, out + row * n, n, epsilon);
+  }
+};
+
+/// One row of D elements of `B x H x S x D`; tables are `B x S x D`.
+template <typename T> struct RopeBody {
+  const T *in, *cos, *sin;
+  T *out;
+  int64_t heads, s, d;
+  STARCH_HOST_DEVICE void operator()(int64_t row) const {
+    int64_t batch = row / (heads * s), position = row % s;
+    int64_t table = (batch * s + position) * d;
+    ropeRow<T>(in + row * d, cos + table, sin + table, out + row * d, d);
+  }
+};
+
+//===--- Attention --------------------------------------------------------===//
+
+/// One query row of `B x Hq x S x D` per call: scores, softmax (as
+/// softmaxRow: max, exp in T, sum in double, one reciprocal) and the
+/// weighted sum of values, recomputing each score instead of storing the
+/// row (no scratch memory, any key count).
+template <typename T> struct AttentionBody {
+  const T *query, *key, *value;
+  const T *bias; // B|1 x Hq|1 x S x T when the mask is additive, else null
+  T *out;
+  int64_t heads, kvHeads, s, t, d, dv;
+  int64_t biasBatch, biasHeads; // bias dims 0 and 1 (1 or B, 1 or Hq)
+  T scale;
+  bool causal;
+
+  STARCH_HOST_DEVICE T score(const T *q, const T *kHead, const T *biasRow,
+                             int64_t j) const {
+    const T *k = kHead + j * d;
+    T dot = T(0);
+    for (int64_t c = 0; c < d; ++c)
+      dot += q[c] * k[c];
+    T x = scale * dot;
+    if (biasRow)
+      x += biasRow[j];
+    return x;
+  }
+
+  STARCH_HOST_DEVICE void operator()(int64_t row) const {
+    int64_t pair = row / s, si = row % s;
+    int64_t b = pair / heads, h = pair % heads;
+    int64_t kv = b * kvHeads + h / (heads / kvHeads);
+    const T *q = query + row * d;
+    const T *kHead = key + kv * t * d, *vHead = value + kv * t * dv;
+    T *o = out + row * dv;
+    // Causal: key j is visible to query si iff j <= si + T - S.
+    int64_t visible = t;
+    if (causal) {
+      visible = si + t - s + 1;
+      visible = visible < 0 ? 0 : (visible > t ? t : visible);
+    }
+    if (visible == 0) { // every key masked: softmax is 0 / 0
+      for (int64_t c = 0; c < dv; ++c)
+        o[c] = quietNaNOf<T>();
+      return;
+    }
+    const T *biasRow = nullptr;
+    if (bias) {
+      int64_t bb = biasBatch == 1 ? 0 : b, bh = biasHeads == 1 ? 0 : h;
+      biasRow = bias + ((bb * biasHeads + bh) * s + si) * t;
+    }
+    T maximum = -infinityOf<T>();
+    for (int64_t j = 0; j < visible; ++j) {
+      T x = score(q, kHead, biasRow, j);
+      if (x > maximum || x != x)
+        maximum = x;
+    }
+    if (maximum == -infinityOf<T>())
+      maximum = T(0); // every score masked: exp(-inf) = 0 gives 0 / 0 = NaN
+    double sum = 0;
+    for (int64_t j = 0; j < visible; ++j)
+      sum += static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum));
+    T inverse = static_cast<T>(1.0 / sum);
+    for (int64_t c = 0; c < dv; ++c)
+      o[c] = T(0);
+    for (int64_t j = 0; j < visible; ++j) {
+      T p = static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum)) *
+            inverse;
+      const T *v = vHead + j * dv;
+      for (int64_t c = 0; c < dv; ++c)
+        o[c] += p * v[c];
+    }
+  }
+};
+
+} // namespace starch::rt::cuda
+
+#endif // STARCH_RUNTIME_CUDA_BODIES_H

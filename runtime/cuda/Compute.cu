@@ -1,0 +1,84 @@
+//===- Compute.cu - Matmul, reductions, norms, rope, attention on device --===//
+#include "runtime/cuda/Kernels.h"
+#include "runtime/cuda/Launch.cuh"
+
+namespace starch::rt::cuda {
+
+Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
+  return onDevice(
+      [&](DeviceExec &exec) { return drivers::matmul(exec, lhs, rhs, out); });
+}
+
+Status gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+            float alpha, const float *a, int64_t lda, const float *b,
+            int64_t ldb, float beta, float *c, int64_t ldc) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::gemm(exec, transA, transB, m, n, k, alpha, a, lda, b, ldb,
+                         beta, c, ldc);
+  });
+}
+
+Status gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+            double alpha, const double *a, int64_t lda, const double *b,
+            int64_t ldb, double beta, double *c, int64_t ldc) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::gemm(exec, transA, transB, m, n, k, alpha, a, lda, b, ldb,
+                         beta, c, ldc);
+  });
+}
+
+Status reduce(ReduceKind kind, const Tensor &input,
+              const std::vector<int64_t> &dims, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::reduce(exec, kind, input, dims, out);
+  });
+}
+
+Status argmax(const Tensor &input, int64_t axis, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::argmax(exec, input, axis, out);
+  });
+}
+
+Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::softmax(exec, input, axis, logarithm, out);
+  });
+}
+
+Status rmsNorm(const Tensor &input, const Tensor &weight, double epsilon,
+               Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::rmsNorm(exec, input, weight, epsilon, out);
+  });
+}
+
+Status layerNorm(const Tensor &input, const Tensor &weight, const Tensor &bias,
+                 int64_t axis, double epsilon, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::layerNorm(exec, input, weight, bias, axis, epsilon, out);
+  });
+}
+
+Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
+            Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::rope(exec, input, cos, sin, out);
+  });
+}
+
+Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
+                 const Tensor *bias, AttentionMask mask, double scale,
+                 Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::attention(exec, query, key, value, bias, mask, scale, out);
+  });
+}
+
+Status conv(const Tensor &input, const Tensor &filter, const ConvParams &params,
+            Tensor &out) {
+  DeviceExec exec; // unsupported before any device is touched
+  return drivers::conv(exec, input, filter, params, out);
+}
+
+} // namespace starch::rt::cuda

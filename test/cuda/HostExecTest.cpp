@@ -1,0 +1,571 @@
+//===- HostExecTest.cpp - CUDA kernel halves and bodies on the CPU --------===//
+//
+// Runs every CUDA kernel driver (Drivers.h) with HostExec, which calls the
+// device bodies (Bodies.h) in a loop on host memory, and compares the result
+// with the CPU kernel: bit for bit where both evaluate the same expressions
+// in the same order, within a tolerance where the CPU uses BLAS. Only the
+// launches and cuBLAS are left to the GPU run (starch-cuda-smoke).
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/cuda/HostExec.h"
+#include "runtime/kernels/Kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+using namespace starch::rt;
+using starch::rt::cuda::HostExec;
+namespace drivers = starch::rt::cuda::drivers;
+
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+const DType kNativeTypes[] = {DType::f32, DType::f64, DType::i64, DType::i32,
+                              DType::i16, DType::i8,  DType::u8,  DType::i1};
+const DType kFloatTypes[] = {DType::f32, DType::f64};
+
+/// Random values a dtype holds: floats in [-3, 3] with a few special values
+/// mixed in when `special`, integers in a small signed range (u8 and i1
+/// wrap as storeFromDouble converts them).
+Tensor randomOf(DType dtype, Shape shape, unsigned seed, bool special = false) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> real(-3.0, 3.0);
+  std::uniform_int_distribution<int> integer(-6, 6), pick(0, 15);
+  Tensor t(dtype, std::move(shape));
+  const double specials[] = {kNaN, kInf, -kInf, 0.0, -0.0, 1e30, -1e30};
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    double value;
+    if (isFloat(dtype)) {
+      value = real(gen);
+      if (special && pick(gen) == 0)
+        value = specials[i % 7];
+    } else if (dtype == DType::i1) {
+      value = integer(gen) > 0;
+    } else if (dtype == DType::u8) {
+      value = integer(gen) + 6;
+    } else {
+      value = integer(gen);
+    }
+    storeFromDouble(t, i, value);
+  }
+  return t;
+}
+
+Tensor like(const Tensor &t) { return Tensor(t.dtype(), t.shape()); }
+
+/// Same dtype, shape and bytes (any NaN matches any NaN).
+void expectSame(const Tensor &got, const Tensor &want,
+                const std::string &what) {
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  if (std::memcmp(got.bytes(), want.bytes(), got.byteSize()) == 0)
+    return;
+  for (int64_t i = 0; i < got.numElements(); ++i) {
+    double g = elementAsDouble(got, i), w = elementAsDouble(want, i);
+    if (std::isnan(g) && std::isnan(w))
+      continue;
+    ASSERT_EQ(g, w) << what << " at flat index " << i;
+    if (g == 0 && w == 0) {
+      ASSERT_EQ(std::signbit(g), std::signbit(w))
+          << what << " sign of zero at flat index " << i;
+    }
+  }
+}
+
+void expectClose(const Tensor &got, const Tensor &want, double tolerance,
+                 const std::string &what) {
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  for (int64_t i = 0; i < got.numElements(); ++i) {
+    double g = elementAsDouble(got, i), w = elementAsDouble(want, i);
+    if (std::isnan(g) && std::isnan(w))
+      continue;
+    ASSERT_NEAR(g, w, tolerance * (1 + std::fabs(w)))
+        << what << " at flat index " << i;
+  }
+}
+
+#define EXPECT_OK(expr)                                                        \
+  do {                                                                         \
+    Status status_ = (expr);                                                   \
+    ASSERT_TRUE(status_.ok()) << status_.message();                            \
+  } while (0)
+
+#define EXPECT_ERROR(expr, fragment)                                           \
+  do {                                                                         \
+    Status status_ = (expr);                                                   \
+    ASSERT_FALSE(status_.ok());                                                \
+    EXPECT_NE(status_.message().find(fragment), std::string::npos)             \
+        << status_.message();                                                  \
+  } while (0)
+
+std::string name(DType dtype) { return dtypeName(dtype); }
+
+const UnaryKind kUnaryKinds[] = {
+    UnaryKind::neg,        UnaryKind::abs,        UnaryKind::exp,
+    UnaryKind::log,        UnaryKind::sqrt,       UnaryKind::rsqrt,
+    UnaryKind::reciprocal, UnaryKind::tanh,       UnaryKind::erf,
+    UnaryKind::sin,        UnaryKind::cos,        UnaryKind::sigmoid,
+    UnaryKind::relu,       UnaryKind::floor,      UnaryKind::ceil,
+    UnaryKind::sign,       UnaryKind::logicalNot, UnaryKind::silu,
+    UnaryKind::geluErf,    UnaryKind::geluTanh,   UnaryKind::geluSigmoid};
+const BinaryKind kBinaryKinds[] = {
+    BinaryKind::add,       BinaryKind::sub,       BinaryKind::mul,
+    BinaryKind::div,       BinaryKind::rem,       BinaryKind::pow,
+    BinaryKind::max,       BinaryKind::min,       BinaryKind::logicalAnd,
+    BinaryKind::logicalOr, BinaryKind::logicalXor};
+const CompareKind kCompareKinds[] = {CompareKind::eq, CompareKind::ne,
+                                     CompareKind::lt, CompareKind::le,
+                                     CompareKind::gt, CompareKind::ge};
+
+} // namespace
+
+//===--- Elementwise ------------------------------------------------------===//
+
+TEST(CudaHostExec, UnaryEveryKindAndType) {
+  HostExec exec;
+  for (DType dtype : kNativeTypes)
+    for (UnaryKind kind : kUnaryKinds) {
+      Tensor in = randomOf(dtype, {5, 13}, 7, /*special=*/true);
+      Tensor want = like(in), got = like(in);
+      Status cpu = unary(kind, in, want);
+      Status dev = drivers::unary(exec, kind, in, got);
+      std::string what =
+          "unary " + std::to_string(int(kind)) + " " + name(dtype);
+      ASSERT_EQ(cpu.ok(), dev.ok()) << what << ": " << dev.message();
+      if (!cpu.ok()) {
+        EXPECT_EQ(cpu.message(), dev.message()) << what;
+        continue;
+      }
+      expectSame(got, want, what);
+    }
+}
+
+TEST(CudaHostExec, BinaryEveryKindAndType) {
+  HostExec exec;
+  for (DType dtype : kNativeTypes)
+    for (BinaryKind kind : kBinaryKinds) {
+      Tensor a = randomOf(dtype, {4, 9}, 1, true);
+      Tensor b = randomOf(dtype, {4, 9}, 2, true);
+      Tensor want = like(a), got = like(a);
+      std::string what =
+          "binary " + std::to_string(int(kind)) + " " + name(dtype);
+      EXPECT_OK(binary(kind, a, b, want));
+      EXPECT_OK(drivers::binary(exec, kind, a, b, got));
+      expectSame(got, want, what);
+    }
+}
+
+TEST(CudaHostExec, CompareEveryKindAndType) {
+  HostExec exec;
+  for (DType dtype : kNativeTypes)
+    for (CompareKind kind : kCompareKinds) {
+      Tensor a = randomOf(dtype, {3, 11}, 3, true);
+      Tensor b = randomOf(dtype, {3, 11}, 4, true);
+      Tensor want(DType::i1, a.shape()), got(DType::i1, a.shape());
+      EXPECT_OK(compare(kind, a, b, want));
+      EXPECT_OK(drivers::compare(exec, kind, a, b, got));
+      expectSame(got, want,
+                 "compare " + std::to_string(int(kind)) + " " + name(dtype));
+    }
+}
+
+TEST(CudaHostExec, SelectMovesBitsOfEveryType) {
+  HostExec exec;
+  Tensor condition = randomOf(DType::i1, {6, 7}, 5);
+  for (DType dtype : {DType::f32, DType::f64, DType::f16, DType::bf16,
+                      DType::i64, DType::i8, DType::i1}) {
+    Tensor a = randomOf(dtype, {6, 7}, 6), b = randomOf(dtype, {6, 7}, 8);
+    Tensor want = like(a), got = like(a);
+    EXPECT_OK(select(condition, a, b, want));
+    EXPECT_OK(drivers::select(exec, condition, a, b, got));
+    expectSame(got, want, "select " + name(dtype));
+  }
+}
+
+TEST(CudaHostExec, ConvertEveryPairOfTypes) {
+  HostExec exec;
+  for (DType from : kNativeTypes)
+    for (DType to : kNativeTypes) {
+      Tensor in = randomOf(from, {2, 17}, 9, true);
+      Tensor want(to, in.shape()), got(to, in.shape());
+      EXPECT_OK(convert(in, want));
+      EXPECT_OK(drivers::convert(exec, in, got));
+      expectSame(got, want, "convert " + name(from) + " -> " + name(to));
+    }
+}
+
+TEST(CudaHostExec, IotaEveryDimAndType) {
+  HostExec exec;
+  for (DType dtype : kNativeTypes)
+    for (int64_t dim = 0; dim < 3; ++dim) {
+      Tensor want(dtype, {3, 4, 5}), got(dtype, {3, 4, 5});
+      EXPECT_OK(iota(dim, want));
+      EXPECT_OK(drivers::iota(exec, dim, got));
+      expectSame(got, want, "iota " + name(dtype));
+    }
+}
+
+TEST(CudaHostExec, FillRoundsAsTheCpuForEveryType) {
+  HostExec exec;
+  for (DType dtype :
+       {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i64, DType::i32,
+        DType::i16, DType::i8, DType::u8, DType::i1})
+    for (double value : {0.0, -2.75, 1e10, kNaN, -kInf, 3.3}) {
+      Tensor want(dtype, {3, 5}), got(dtype, {3, 5});
+      EXPECT_OK(fill(value, want));
+      EXPECT_OK(drivers::fill(exec, value, got));
+      expectSame(got, want, "fill " + name(dtype));
+    }
+}
+
+TEST(CudaHostExec, HalfTypesAreUnsupportedWhereTheyCompute) {
+  HostExec exec;
+  Tensor half(DType::f16, {4}), out(DType::f16, {4});
+  EXPECT_ERROR(drivers::unary(exec, UnaryKind::exp, half, out),
+               "f16 tensors are not supported on CUDA yet");
+  EXPECT_ERROR(drivers::binary(exec, BinaryKind::add, half, half, out),
+               "not supported on CUDA yet");
+  Tensor matrix(DType::bf16, {2, 2});
+  EXPECT_ERROR(drivers::matmul(exec, matrix, matrix, matrix),
+               "bf16 tensors are not supported on CUDA yet");
+  Tensor f32(DType::f32, {4});
+  EXPECT_ERROR(drivers::convert(exec, f32, out), "not supported on CUDA yet");
+}
+
+TEST(CudaHostExec, ElementwiseChecksShapesAndTypes) {
+  HostExec exec;
+  Tensor a(DType::f32, {4}), b(DType::f32, {5}), i(DType::i32, {4});
+  EXPECT_ERROR(drivers::binary(exec, BinaryKind::add, a, b, a),
+               "binary: shapes 4 and 5 differ");
+  EXPECT_ERROR(drivers::binary(exec, BinaryKind::add, a, a, i),
+               "binary output: expected f32, got i32");
+  EXPECT_ERROR(drivers::unary(exec, UnaryKind::exp, i, i),
+               "unary op needs a float tensor, got i32");
+  EXPECT_ERROR(drivers::compare(exec, CompareKind::lt, a, a, a),
+               "compare output: expected i1");
+}
+
+//===--- Data movement ----------------------------------------------------===//
+
+TEST(CudaHostExec, Broadcast) {
+  HostExec exec;
+  for (DType dtype : {DType::f32, DType::i64, DType::f16, DType::i1}) {
+    Tensor in = randomOf(dtype, {3, 1, 4}, 11);
+    Tensor want(dtype, {2, 3, 5, 4}), got(dtype, {2, 3, 5, 4});
+    EXPECT_OK(broadcast(in, {1, 2, 3}, want));
+    EXPECT_OK(drivers::broadcast(exec, in, {1, 2, 3}, got));
+    expectSame(got, want, "broadcast " + name(dtype));
+  }
+  Tensor scalar = randomOf(DType::f64, {}, 12);
+  Tensor want(DType::f64, {3, 2}), got(DType::f64, {3, 2});
+  EXPECT_OK(broadcast(scalar, {}, want));
+  EXPECT_OK(drivers::broadcast(exec, scalar, {}, got));
+  expectSame(got, want, "broadcast of a scalar");
+}
+
+TEST(CudaHostExec, TransposeEveryPermutationOfRank3) {
+  HostExec exec;
+  std::vector<std::vector<int64_t>> perms = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                             {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  Tensor in = randomOf(DType::f32, {2, 3, 4}, 13);
+  for (const auto &perm : perms) {
+    Shape shape = {in.shape()[perm[0]], in.shape()[perm[1]],
+                   in.shape()[perm[2]]};
+    Tensor want(DType::f32, shape), got(DType::f32, shape);
+    EXPECT_OK(transpose(in, perm, want));
+    EXPECT_OK(drivers::transpose(exec, in, perm, got));
+    expectSame(got, want, "transpose");
+  }
+  Tensor bad(DType::f32, {2, 3, 4});
+  EXPECT_ERROR(drivers::transpose(exec, in, {0, 0, 1}, bad),
+               "transpose: not a permutation");
+}
+
+TEST(CudaHostExec, ConcatEveryAxis) {
+  HostExec exec;
+  for (int64_t axis = 0; axis < 3; ++axis) {
+    std::vector<Tensor> inputs;
+    Shape outShape = {2, 3, 4};
+    outShape[axis] = 0;
+    for (int part = 1; part <= 3; ++part) {
+      Shape shape = {2, 3, 4};
+      shape[axis] = part;
+      outShape[axis] += part;
+      inputs.push_back(randomOf(DType::i32, shape, 20 + part));
+    }
+    Tensor want(DType::i32, outShape), got(DType::i32, outShape);
+    EXPECT_OK(concat(inputs, axis, want));
+    EXPECT_OK(drivers::concat(exec, inputs, axis, got));
+    expectSame(got, want, "concat axis " + std::to_string(axis));
+  }
+}
+
+TEST(CudaHostExec, SliceWithPositiveAndNegativeStrides) {
+  HostExec exec;
+  Tensor in = randomOf(DType::f64, {5, 6, 7}, 30);
+  struct Case {
+    std::vector<int64_t> start, strides;
+    Shape shape;
+  } cases[] = {{{0, 0, 0}, {1, 1, 1}, {5, 6, 7}},
+               {{4, 1, 6}, {-1, 2, -3}, {5, 3, 3}},
+               {{1, 5, 2}, {2, -2, 1}, {2, 3, 4}},
+               {{3, 0, 0}, {1, 1, 1}, {0, 6, 7}}};
+  for (const Case &c : cases) {
+    Tensor want(DType::f64, c.shape), got(DType::f64, c.shape);
+    EXPECT_OK(slice(in, c.start, c.strides, want));
+    EXPECT_OK(drivers::slice(exec, in, c.start, c.strides, got));
+    expectSame(got, want, "slice");
+  }
+  Tensor out(DType::f64, {3, 1, 1});
+  EXPECT_ERROR(drivers::slice(exec, in, {3, 0, 0}, {1, 1, 1}, out),
+               "slice: window leaves dimension 0");
+}
+
+TEST(CudaHostExec, PadGrowsAndCrops) {
+  HostExec exec;
+  Tensor in = randomOf(DType::f32, {3, 4, 5}, 40);
+  struct Case {
+    std::vector<int64_t> low, high;
+  } cases[] = {{{1, 0, 2}, {0, 3, 1}},
+               {{-1, 2, -2}, {1, -1, 0}},
+               {{0, 0, 0}, {0, 0, 0}},
+               {{-3, 0, 0}, {1, 0, 0}}};
+  for (const Case &c : cases) {
+    Shape shape(3);
+    for (int d = 0; d < 3; ++d)
+      shape[d] = in.shape()[d] + c.low[d] + c.high[d];
+    Tensor want(DType::f32, shape), got(DType::f32, shape);
+    EXPECT_OK(pad(in, c.low, c.high, -7.5, want));
+    EXPECT_OK(drivers::pad(exec, in, c.low, c.high, -7.5, got));
+    expectSame(got, want, "pad");
+  }
+}
+
+TEST(CudaHostExec, GatherEveryAxisAndIndexType) {
+  HostExec exec;
+  Tensor data = randomOf(DType::f32, {4, 5, 3}, 50);
+  for (DType indexType : {DType::i32, DType::i64})
+    for (int64_t axis = 0; axis < 3; ++axis) {
+      int64_t size = data.shape()[axis];
+      Tensor indices(indexType, {2, 3});
+      std::vector<double> picks = {0, double(size - 1), -1,
+                                   1, double(-size),    0};
+      for (int i = 0; i < 6; ++i)
+        storeFromDouble(indices, i, picks[i]);
+      Shape shape;
+      for (int64_t d = 0; d < axis; ++d)
+        shape.push_back(data.shape()[d]);
+      shape.push_back(2);
+      shape.push_back(3);
+      for (int64_t d = axis + 1; d < 3; ++d)
+        shape.push_back(data.shape()[d]);
+      Tensor want(DType::f32, shape), got(DType::f32, shape);
+      EXPECT_OK(gather(data, indices, axis, want));
+      EXPECT_OK(drivers::gather(exec, data, indices, axis, got));
+      EXPECT_OK(exec.synchronize());
+      expectSame(got, want, "gather axis " + std::to_string(axis));
+    }
+}
+
+TEST(CudaHostExec, GatherOutOfRangeIsReportedAtSynchronize) {
+  HostExec exec;
+  Tensor data = randomOf(DType::f32, {4, 2}, 51);
+  Tensor indices(DType::i64, {2});
+  indices.data<int64_t>()[0] = 1;
+  indices.data<int64_t>()[1] = 4;
+  Tensor out(DType::f32, {2, 2});
+  Tensor cpuOut(DType::f32, {2, 2});
+  EXPECT_ERROR(gather(data, indices, 0, cpuOut), "out of range");
+  EXPECT_OK(drivers::gather(exec, data, indices, 0, out)); // queued
+  EXPECT_ERROR(exec.synchronize(), "gather: an index is out of range");
+  EXPECT_OK(exec.synchronize()); // reported once
+  EXPECT_EQ(out.data<float>()[2], 0.0f);
+}
+
+TEST(CudaHostExec, RankAboveTheKernelLimitIsAnError) {
+  HostExec exec;
+  Shape shape(9, 1);
+  Tensor in(DType::f32, shape), out(DType::f32, shape);
+  std::vector<int64_t> perm = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_ERROR(drivers::transpose(exec, in, perm, out),
+               "cuda transpose: rank 9 exceeds 8");
+}
+
+//===--- Matmul -----------------------------------------------------------===//
+
+TEST(CudaHostExec, BatchedMatmulThroughTheColumnMajorSwap) {
+  HostExec exec;
+  for (DType dtype : kFloatTypes) {
+    Tensor a = randomOf(dtype, {2, 3, 5, 7}, 60);
+    Tensor b = randomOf(dtype, {2, 3, 7, 4}, 61);
+    Tensor want(dtype, {2, 3, 5, 4}), got(dtype, {2, 3, 5, 4});
+    EXPECT_OK(matmul(a, b, want));
+    EXPECT_OK(drivers::matmul(exec, a, b, got));
+    expectClose(got, want, dtype == DType::f32 ? 1e-5 : 1e-12,
+                "matmul " + name(dtype));
+  }
+  Tensor a(DType::f32, {3, 0}), b(DType::f32, {0, 2});
+  Tensor got = randomOf(DType::f32, {3, 2}, 62);
+  EXPECT_OK(drivers::matmul(exec, a, b, got));
+  expectSame(got, Tensor(DType::f32, {3, 2}), "empty contraction");
+  Tensor c(DType::f32, {3, 4}), d(DType::f32, {5, 2}), e(DType::f32, {3, 2});
+  EXPECT_ERROR(drivers::matmul(exec, c, d, e), "contraction sizes differ");
+}
+
+TEST(CudaHostExec, GemmTransposesAsTheCpu) {
+  HostExec exec;
+  int64_t m = 4, n = 3, k = 5;
+  for (bool transA : {false, true})
+    for (bool transB : {false, true}) {
+      Tensor a = randomOf(DType::f64, transA ? Shape{k, m} : Shape{m, k}, 70);
+      Tensor b = randomOf(DType::f64, transB ? Shape{n, k} : Shape{k, n}, 71);
+      Tensor want = randomOf(DType::f64, {m, n}, 72), got = want.clone();
+      int64_t lda = transA ? m : k, ldb = transB ? k : n;
+      gemm(transA, transB, m, n, k, 0.5, a.data<double>(), lda,
+           b.data<double>(), ldb, 2.0, want.data<double>(), n);
+      EXPECT_OK(drivers::gemm(exec, transA, transB, m, n, k, 0.5,
+                              a.data<double>(), lda, b.data<double>(), ldb, 2.0,
+                              got.data<double>(), n));
+      expectClose(got, want, 1e-12, "gemm");
+    }
+}
+
+//===--- Reductions and rows ----------------------------------------------===//
+
+TEST(CudaHostExec, ReduceEveryKindOverDimSets) {
+  HostExec exec;
+  std::vector<std::vector<int64_t>> dimSets = {{},     {0},    {1},      {2},
+                                               {0, 2}, {1, 2}, {0, 1, 2}};
+  const ReduceKind kinds[] = {ReduceKind::sum, ReduceKind::mean,
+                              ReduceKind::max, ReduceKind::min,
+                              ReduceKind::prod};
+  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::i8,
+                      DType::u8, DType::i1})
+    for (ReduceKind kind : kinds)
+      for (const auto &dims : dimSets) {
+        Tensor in = randomOf(dtype, {3, 4, 5}, 80, true);
+        Shape shape;
+        for (int64_t d = 0; d < 3; ++d)
+          if (std::find(dims.begin(), dims.end(), d) == dims.end())
+            shape.push_back(in.shape()[d]);
+        Tensor want(dtype, shape), got(dtype, shape);
+        EXPECT_OK(reduce(kind, in, dims, want));
+        EXPECT_OK(drivers::reduce(exec, kind, in, dims, got));
+        expectSame(got, want,
+                   "reduce " + std::to_string(int(kind)) + " " + name(dtype) +
+                       " over " + std::to_string(dims.size()) + " dims");
+      }
+}
+
+TEST(CudaHostExec, ArgmaxTiesAndNaN) {
+  HostExec exec;
+  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::u8})
+    for (DType indexType : {DType::i32, DType::i64})
+      for (int64_t axis = 0; axis < 3; ++axis) {
+        Tensor in = randomOf(dtype, {3, 4, 5}, 90, true);
+        Shape shape = in.shape();
+        shape.erase(shape.begin() + axis);
+        Tensor want(indexType, shape), got(indexType, shape);
+        EXPECT_OK(argmax(in, axis, want));
+        EXPECT_OK(drivers::argmax(exec, in, axis, got));
+        expectSame(got, want, "argmax " + name(dtype));
+      }
+}
+
+TEST(CudaHostExec, SoftmaxAndLogSoftmaxEveryAxis) {
+  HostExec exec;
+  for (DType dtype : kFloatTypes)
+    for (bool logarithm : {false, true})
+      for (int64_t axis = 0; axis < 3; ++axis) {
+        Tensor in = randomOf(dtype, {3, 4, 6}, 100);
+        Tensor want = like(in), got = like(in);
+        EXPECT_OK(softmax(in, axis, logarithm, want));
+        EXPECT_OK(drivers::softmax(exec, in, axis, logarithm, got));
+        expectSame(got, want, "softmax " + name(dtype));
+      }
+}
+
+TEST(CudaHostExec, RmsNormAndLayerNorm) {
+  HostExec exec;
+  for (DType dtype : kFloatTypes) {
+    Tensor in = randomOf(dtype, {2, 3, 8}, 110);
+    Tensor weight = randomOf(dtype, {8}, 111);
+    Tensor want = like(in), got = like(in);
+    EXPECT_OK(rmsNorm(in, weight, 1e-5, want));
+    EXPECT_OK(drivers::rmsNorm(exec, in, weight, 1e-5, got));
+    expectSame(got, want, "rms_norm " + name(dtype));
+    for (int64_t axis : {1, 2}) {
+      Shape normalised(in.shape().begin() + axis, in.shape().end());
+      Tensor w = randomOf(dtype, normalised, 112);
+      Tensor b = randomOf(dtype, normalised, 113);
+      Tensor wantLn = like(in), gotLn = like(in);
+      EXPECT_OK(layerNorm(in, w, b, axis, 1e-6, wantLn));
+      EXPECT_OK(drivers::layerNorm(exec, in, w, b, axis, 1e-6, gotLn));
+      expectSame(gotLn, wantLn, "layer_norm " + name(dtype));
+    }
+  }
+}
+
+TEST(CudaHostExec, Rope) {
+  HostExec exec;
+  for (DType dtype : kFloatTypes) {
+    Tensor in = randomOf(dtype, {2, 3, 5, 8}, 120);
+    Tensor cos = randomOf(dtype, {2, 5, 8}, 121);
+    Tensor sin = randomOf(dtype, {2, 5, 8}, 122);
+    Tensor want = like(in), got = like(in);
+    EXPECT_OK(rope(in, cos, sin, want));
+    EXPECT_OK(drivers::rope(exec, in, cos, sin, got));
+    expectSame(got, want, "rope " + name(dtype));
+  }
+}
+
+//===--- Attention --------------------------------------------------------===//
+
+TEST(CudaHostExec, AttentionMasksAndGroupedHeads) {
+  HostExec exec;
+  struct Case {
+    int64_t batch, heads, kvHeads, s, t, d, dv;
+    AttentionMask mask;
+    Shape biasShape;
+  } cases[] = {
+      {2, 4, 2, 5, 5, 8, 6, AttentionMask::full, {}},
+      {1, 4, 1, 3, 7, 4, 4, AttentionMask::causal, {}}, // offset T - S = 4
+      {1, 2, 2, 6, 4, 4, 3, AttentionMask::causal, {}}, // rows fully masked
+      {2, 4, 4, 3, 5, 4, 4, AttentionMask::additive, {1, 4, 3, 5}},
+      {2, 2, 1, 3, 5, 4, 4, AttentionMask::additive, {2, 1, 3, 5}},
+  };
+  for (DType dtype : kFloatTypes)
+    for (const Case &c : cases) {
+      Tensor q = randomOf(dtype, {c.batch, c.heads, c.s, c.d}, 130);
+      Tensor k = randomOf(dtype, {c.batch, c.kvHeads, c.t, c.d}, 131);
+      Tensor v = randomOf(dtype, {c.batch, c.kvHeads, c.t, c.dv}, 132);
+      Tensor bias;
+      if (c.mask == AttentionMask::additive) {
+        bias = randomOf(dtype, c.biasShape, 133);
+        storeFromDouble(bias, 1, -kInf); // a masked key
+      }
+      Shape shape = {c.batch, c.heads, c.s, c.dv};
+      Tensor want(dtype, shape), got(dtype, shape);
+      const Tensor *b = bias.empty() ? nullptr : &bias;
+      EXPECT_OK(attention(q, k, v, b, c.mask, 0.5, want));
+      EXPECT_OK(drivers::attention(exec, q, k, v, b, c.mask, 0.5, got));
+      expectClose(got, want, dtype == DType::f32 ? 2e-6 : 1e-13,
+                  "attention " + name(dtype));
+    }
+}
+
+TEST(CudaHostExec, ConvIsNotSupportedYet) {
+  HostExec exec;
+  Tensor in(DType::f32, {1, 1, 4}), filter(DType::f32, {1, 1, 2}),
+      out(DType::f32, {1, 1, 3});
+  EXPECT_ERROR(drivers::conv(exec, in, filter, ConvParams{}, out),
+               "not supported on CUDA yet");
+}
