@@ -14,9 +14,12 @@
 #ifndef STARCH_RUNTIME_CUDA_BODIES_H
 #define STARCH_RUNTIME_CUDA_BODIES_H
 
+#include "runtime/cuda/KernelError.h"
 #include "runtime/kernels/Compat.h"
 #include "runtime/kernels/ElementwiseOps.h"
+#include "runtime/kernels/Loss.h"
 #include "runtime/kernels/Norm.h"
+#include "runtime/kernels/Optimizer.h"
 #include "runtime/kernels/Reduce.h"
 #include "runtime/kernels/Rope.h"
 
@@ -325,6 +328,107 @@ template <typename T> struct AttentionBody {
       for (int64_t c = 0; c < dv; ++c)
         o[c] += p * v[c];
     }
+  }
+};
+
+//===--- Loss and optimizer -----------------------------------------------===//
+
+/// Whether row `r` is scored: its label is not the ignore index. A label
+/// outside [0, classes) raises kLabelOutOfRange and the row is not scored.
+template <typename I>
+STARCH_HOST_DEVICE inline bool scoredLabel(const I *labels, int64_t r,
+                                           int64_t classes, int64_t ignoreIndex,
+                                           int *errorWord, int64_t &label) {
+  label = static_cast<int64_t>(labels[r]);
+  if (label == ignoreIndex)
+    return false;
+  if (label < 0 || label >= classes) {
+    raiseKernelError(errorWord, kLabelOutOfRange);
+    return false;
+  }
+  return true;
+}
+
+/// Cross-entropy, phase 1 (one call per row): the row's term, 0 when the row
+/// is not scored.
+template <typename T, typename I> struct CrossEntropyTermBody {
+  const T *logits;
+  const I *labels;
+  double *terms;
+  int64_t classes, ignoreIndex;
+  int *errorWord;
+  STARCH_HOST_DEVICE void operator()(int64_t r) const {
+    int64_t label;
+    const T *row = logits + r * classes;
+    terms[r] = scoredLabel(labels, r, classes, ignoreIndex, errorWord, label)
+                   ? logSumExpRow(row, classes) - row[label]
+                   : 0.0;
+  }
+};
+
+/// Cross-entropy, phase 2 (one call): the mean of the terms over the scored
+/// rows, summed in row order as the CPU does.
+template <typename T, typename I> struct CrossEntropyMeanBody {
+  const double *terms;
+  const I *labels;
+  T *out;
+  int64_t rows, classes, ignoreIndex;
+  int *errorWord;
+  STARCH_HOST_DEVICE void operator()(int64_t) const {
+    double sum = 0;
+    int64_t count = 0, label;
+    for (int64_t r = 0; r < rows; ++r) {
+      sum += terms[r];
+      count += scoredLabel(labels, r, classes, ignoreIndex, errorWord, label);
+    }
+    out[0] = static_cast<T>(count ? sum / count : 0.0);
+  }
+};
+
+/// Cross-entropy gradient, phase 1 (one call): the number of scored rows.
+template <typename I> struct CountScoredBody {
+  const I *labels;
+  int64_t *count;
+  int64_t rows, classes, ignoreIndex;
+  int *errorWord;
+  STARCH_HOST_DEVICE void operator()(int64_t) const {
+    int64_t n = 0, label;
+    for (int64_t r = 0; r < rows; ++r)
+      n += scoredLabel(labels, r, classes, ignoreIndex, errorWord, label);
+    *count = n;
+  }
+};
+
+/// Cross-entropy gradient, phase 2 (one call per row).
+template <typename T, typename I> struct CrossEntropyGradBody {
+  const T *logits;
+  const I *labels;
+  const T *cotangent; // 0-d
+  const int64_t *count;
+  T *out;
+  int64_t classes, ignoreIndex;
+  int *errorWord;
+  STARCH_HOST_DEVICE void operator()(int64_t r) const {
+    int64_t label;
+    T *o = out + r * classes;
+    if (!scoredLabel(labels, r, classes, ignoreIndex, errorWord, label)) {
+      for (int64_t i = 0; i < classes; ++i)
+        o[i] = T(0);
+      return;
+    }
+    double scale = *count ? static_cast<double>(cotangent[0]) / *count : 0.0;
+    crossEntropyGradRow(logits + r * classes, o, classes, label, scale);
+  }
+};
+
+/// One AdamW element; outputs may alias inputs.
+template <typename T> struct AdamWBody {
+  const T *param, *grad, *expAvg, *expAvgSq;
+  T *newParam, *newExpAvg, *newExpAvgSq;
+  AdamWFactors factors;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    adamwElement<T>(param[i], grad[i], expAvg[i], expAvgSq[i], factors,
+                    newParam[i], newExpAvg[i], newExpAvgSq[i]);
   }
 };
 

@@ -1,4 +1,4 @@
-//===- Compute.cu - Matmul, reductions, norms, rope, attention on device --===//
+//===- Compute.cu - Matmul, reductions, norms, attention, loss, AdamW -----===//
 #include "runtime/cuda/Kernels.h"
 #include "runtime/cuda/Launch.cuh"
 
@@ -72,6 +72,32 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  Tensor &out) {
   return onDevice([&](DeviceExec &exec) {
     return drivers::attention(exec, query, key, value, bias, mask, scale, out);
+  });
+}
+
+Status crossEntropy(const Tensor &logits, const Tensor &labels,
+                    int64_t ignoreIndex, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::crossEntropy(exec, logits, labels, ignoreIndex, out);
+  });
+}
+
+Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
+                        const Tensor &cotangent, int64_t ignoreIndex,
+                        Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::crossEntropyGrad(exec, logits, labels, cotangent,
+                                     ignoreIndex, out);
+  });
+}
+
+Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
+             const Tensor &expAvgSq, double lr, int64_t step,
+             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
+             Tensor &newExpAvgSq) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::adamw(exec, param, grad, expAvg, expAvgSq, lr, step, hyper,
+                          newParam, newExpAvg, newExpAvgSq);
   });
 }
 

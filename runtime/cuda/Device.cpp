@@ -44,16 +44,6 @@ int deviceCount() {
   return count;
 }
 
-const char *kernelErrorMessage(int code) {
-  switch (code) {
-  case kNoKernelError:
-    return "no error";
-  case kGatherIndexOutOfRange:
-    return "gather: an index is out of range for its dimension";
-  }
-  return "unknown kernel error";
-}
-
 //===--- DeviceContext ----------------------------------------------------===//
 
 Status DeviceContext::create(int device, std::unique_ptr<DeviceContext> &out) {
@@ -104,6 +94,8 @@ DeviceContext::~DeviceContext() {
     cublasDestroy(cublas_);
   if (errorWord_)
     cudaFree(errorWord_);
+  if (scratch_)
+    cudaFree(scratch_);
   if (stream_)
     cudaStreamDestroy(stream_);
 }
@@ -129,6 +121,23 @@ Status DeviceContext::synchronize() {
       !s)
     return s;
   return Status::error(std::string("cuda kernel: ") + kernelErrorMessage(code));
+}
+
+Status DeviceContext::scratch(size_t bytes, void *&out) {
+  if (bytes > scratchBytes_ || !scratch_) {
+    if (scratch_)
+      cudaFree(scratch_); // waits for the kernels still using it
+    scratch_ = nullptr;
+    scratchBytes_ = 0;
+    size_t rounded = Arena::alignUp(bytes ? bytes : 1);
+    if (Status s =
+            check(cudaMalloc(&scratch_, rounded), "cudaMalloc (scratch)");
+        !s)
+      return s;
+    scratchBytes_ = rounded;
+  }
+  out = scratch_;
+  return Status::success();
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #define STARCH_RUNTIME_CUDA_DEVICE_H
 
 #include "runtime/Tensor.h"
+#include "runtime/cuda/KernelError.h"
 #include "runtime/kernels/Status.h"
 
 #include <cublas_v2.h>
@@ -53,6 +54,10 @@ public:
   cudaStream_t stream() const { return stream_; }
   cublasHandle_t cublas() const { return cublas_; }
   int *errorWord() const { return errorWord_; }
+  /// A device buffer of at least `bytes` for the intermediate results of one
+  /// kernel call (grown, never shrunk; reused by the next call, which the
+  /// stream orders after this one's kernels).
+  Status scratch(size_t bytes, void *&out);
 
   /// Waits for everything queued on the stream. Reports an asynchronous CUDA
   /// failure, or else the first kernel error since the last synchronize
@@ -74,11 +79,9 @@ private:
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   int *errorWord_ = nullptr;
+  void *scratch_ = nullptr;
+  size_t scratchBytes_ = 0;
 };
-
-/// Codes kernels store in the error word (the first one wins).
-enum KernelError : int { kNoKernelError = 0, kGatherIndexOutOfRange = 1 };
-const char *kernelErrorMessage(int code);
 
 /// One cudaMalloc carved into tensors by byte offset: generated code places
 /// every activation at an offset fixed at compile time (at), the runtime

@@ -8,6 +8,7 @@
 // An executor provides
 //   template <typename Body> Status launch(int64_t n, const Body &body);
 //   int *errorWord();                 // where bodies raise kernel errors
+//   Status scratch(size_t bytes, void *&data); // per-call temporary
 //   Status zero(void *data, size_t bytes);
 //   Status gemmStridedBatched(...);   // column-major, as cuBLAS (f32, f64)
 // DeviceExec (Launch.cuh) launches CUDA kernels and calls cuBLAS; HostExec
@@ -28,6 +29,8 @@
 #include "runtime/kernels/DataMovement.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Elementwise.h"
+#include "runtime/kernels/Loss.h"
+#include "runtime/kernels/Optimizer.h"
 #include "runtime/kernels/Reduce.h"
 #include "runtime/kernels/Status.h"
 
@@ -38,10 +41,6 @@
 #include <vector>
 
 namespace starch::rt::cuda::drivers {
-
-/// The error code raised by out-of-range gather indices (KernelError in
-/// Device.h; repeated here so that this header needs no CUDA header).
-constexpr int kGatherErrorCode = 1;
 
 inline Status unsupportedDtype(const char *op, DType dtype) {
   return Status::error(std::string("cuda ") + op + ": " + dtypeName(dtype) +
@@ -442,7 +441,7 @@ Status launchGather(Exec &exec, const U *data, const I *indices, U *out,
                     int64_t n, int64_t count, int64_t inner, int64_t axisSize) {
   return exec.launch(n, GatherBody<U, I>{data, indices, out, count, inner,
                                          axisSize, exec.errorWord(),
-                                         kGatherErrorCode});
+                                         kGatherIndexOutOfRange});
 }
 
 /// Out-of-range indices are found on the device: the element is written as
@@ -781,6 +780,140 @@ Status attention(Exec &exec, const Tensor &query, const Tensor &key,
     status = exec.launch(batch * heads * s, body);
   });
   return ok ? status : Status::error("attention needs floats");
+}
+
+//===--- Loss and optimizer -----------------------------------------------===//
+
+inline Status checkCrossEntropy(const Tensor &logits, const Tensor &labels,
+                                const Tensor &out, bool scalarOut) {
+  if (logits.rank() < 1 || logits.shape().back() < 1)
+    return Status::error("cross_entropy needs logits with a class dimension");
+  if (logits.dtype() != DType::f32 && logits.dtype() != DType::f64)
+    return Status::error("cross_entropy needs f32 or f64 logits");
+  if (labels.dtype() != DType::i64 && labels.dtype() != DType::i32)
+    return Status::error("cross_entropy needs i32 or i64 labels");
+  if (labels.numElements() != logits.numElements() / logits.shape().back())
+    return Status::error("cross_entropy: labels do not match the logits");
+  if (out.dtype() != logits.dtype() ||
+      (scalarOut ? out.numElements() != 1 : out.shape() != logits.shape()))
+    return Status::error(scalarOut
+                             ? "cross_entropy: the result must be one element "
+                               "of the logits' type"
+                             : "cross_entropy_grad: the result must be like "
+                               "the logits");
+  return Status::success();
+}
+
+template <typename T, typename I, typename Exec>
+Status launchCrossEntropy(Exec &exec, const T *logits, const I *labels, T *out,
+                          int64_t rows, int64_t classes, int64_t ignoreIndex) {
+  void *scratch = nullptr;
+  if (Status s = exec.scratch(rows * sizeof(double), scratch); !s)
+    return s;
+  double *terms = static_cast<double *>(scratch);
+  if (Status s = exec.launch(
+          rows, CrossEntropyTermBody<T, I>{logits, labels, terms, classes,
+                                           ignoreIndex, exec.errorWord()});
+      !s)
+    return s;
+  return exec.launch(1, CrossEntropyMeanBody<T, I>{terms, labels, out, rows,
+                                                   classes, ignoreIndex,
+                                                   exec.errorWord()});
+}
+
+/// A label outside [0, classes) that is not the ignore index is found on
+/// the device: the context's next synchronize reports it.
+template <typename Exec>
+Status crossEntropy(Exec &exec, const Tensor &logits, const Tensor &labels,
+                    int64_t ignoreIndex, Tensor &out) {
+  if (Status s = checkCrossEntropy(logits, labels, out, true); !s)
+    return s;
+  int64_t classes = logits.shape().back();
+  int64_t rows = logits.numElements() / classes;
+  Status status;
+  dispatchFloat(logits.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (labels.dtype() == DType::i64)
+      status =
+          launchCrossEntropy<T>(exec, logits.data<T>(), labels.data<int64_t>(),
+                                out.data<T>(), rows, classes, ignoreIndex);
+    else
+      status =
+          launchCrossEntropy<T>(exec, logits.data<T>(), labels.data<int32_t>(),
+                                out.data<T>(), rows, classes, ignoreIndex);
+  });
+  return status;
+}
+
+template <typename T, typename I, typename Exec>
+Status launchCrossEntropyGrad(Exec &exec, const T *logits, const I *labels,
+                              const T *cotangent, T *out, int64_t rows,
+                              int64_t classes, int64_t ignoreIndex) {
+  void *scratch = nullptr;
+  if (Status s = exec.scratch(sizeof(int64_t), scratch); !s)
+    return s;
+  int64_t *count = static_cast<int64_t *>(scratch);
+  if (Status s =
+          exec.launch(1, CountScoredBody<I>{labels, count, rows, classes,
+                                            ignoreIndex, exec.errorWord()});
+      !s)
+    return s;
+  return exec.launch(
+      rows, CrossEntropyGradBody<T, I>{logits, labels, cotangent, count, out,
+                                       classes, ignoreIndex, exec.errorWord()});
+}
+
+template <typename Exec>
+Status crossEntropyGrad(Exec &exec, const Tensor &logits, const Tensor &labels,
+                        const Tensor &cotangent, int64_t ignoreIndex,
+                        Tensor &out) {
+  if (Status s = checkCrossEntropy(logits, labels, out, false); !s)
+    return s;
+  if (cotangent.dtype() != logits.dtype() || cotangent.numElements() != 1)
+    return Status::error("cross_entropy_grad: the cotangent must be one "
+                         "element of the logits' type");
+  int64_t classes = logits.shape().back();
+  int64_t rows = logits.numElements() / classes;
+  Status status;
+  dispatchFloat(logits.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (labels.dtype() == DType::i64)
+      status = launchCrossEntropyGrad<T>(
+          exec, logits.data<T>(), labels.data<int64_t>(), cotangent.data<T>(),
+          out.data<T>(), rows, classes, ignoreIndex);
+    else
+      status = launchCrossEntropyGrad<T>(
+          exec, logits.data<T>(), labels.data<int32_t>(), cotangent.data<T>(),
+          out.data<T>(), rows, classes, ignoreIndex);
+  });
+  return status;
+}
+
+template <typename Exec>
+Status adamw(Exec &exec, const Tensor &param, const Tensor &grad,
+             const Tensor &expAvg, const Tensor &expAvgSq, double lr,
+             int64_t step, const AdamWHyper &hyper, Tensor &newParam,
+             Tensor &newExpAvg, Tensor &newExpAvgSq) {
+  int64_t n = param.numElements();
+  for (const Tensor *t :
+       {&grad, &expAvg, &expAvgSq, static_cast<const Tensor *>(&newParam),
+        static_cast<const Tensor *>(&newExpAvg),
+        static_cast<const Tensor *>(&newExpAvgSq)})
+    if (t->numElements() != n || t->dtype() != param.dtype())
+      return Status::error("adamw: every tensor must have the param's type");
+  if (step < 1)
+    return Status::error("adamw: the step count starts at 1, got " +
+                         std::to_string(step));
+  AdamWFactors factors = adamwFactors(hyper, lr, step);
+  Status status;
+  bool ok = dispatchFloat(param.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    status = exec.launch(
+        n, AdamWBody<T>{param.data<T>(), grad.data<T>(), expAvg.data<T>(),
+                        expAvgSq.data<T>(), newParam.data<T>(),
+                        newExpAvg.data<T>(), newExpAvgSq.data<T>(), factors});
+  });
+  return ok ? status : Status::error("adamw needs f32 or f64");
 }
 
 template <typename Exec>

@@ -16,6 +16,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace starch::rt::cuda {
 
@@ -34,12 +35,16 @@ public:
   Status synchronize() {
     int code = errorWord_;
     errorWord_ = 0;
-    if (code == 0)
+    if (code == kNoKernelError)
       return Status::success();
-    return Status::error(code == drivers::kGatherErrorCode
-                             ? "cuda kernel: gather: an index is out of range "
-                               "for its dimension"
-                             : "cuda kernel: error " + std::to_string(code));
+    return Status::error(std::string("cuda kernel: ") +
+                         kernelErrorMessage(code));
+  }
+
+  Status scratch(size_t bytes, void *&data) {
+    scratch_.resize(bytes / sizeof(double) + 1);
+    data = scratch_.data();
+    return Status::success();
   }
 
   Status zero(void *data, size_t bytes) {
@@ -76,6 +81,7 @@ public:
 
 private:
   int errorWord_ = 0;
+  std::vector<double> scratch_; // double: aligned for every element type
 };
 
 } // namespace starch::rt::cuda

@@ -21,6 +21,7 @@
 #include "runtime/kernels/Attention.h"
 #include "runtime/kernels/Conv.h"
 #include "runtime/kernels/ElementwiseOps.h"
+#include "runtime/kernels/Optimizer.h"
 #include "runtime/kernels/Reduce.h"
 #include "runtime/kernels/Status.h"
 
@@ -79,6 +80,18 @@ Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  const Tensor *bias, AttentionMask mask, double scale,
                  Tensor &out);
+// Loss and optimizer (Loss.h, Optimizer.h). A label out of range is reported
+// at the context's next synchronize.
+Status crossEntropy(const Tensor &logits, const Tensor &labels,
+                    int64_t ignoreIndex, Tensor &out);
+Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
+                        const Tensor &cotangent, int64_t ignoreIndex,
+                        Tensor &out);
+Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
+             const Tensor &expAvgSq, double lr, int64_t step,
+             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
+             Tensor &newExpAvgSq);
+
 /// Not supported on CUDA yet: always an error Status.
 Status conv(const Tensor &input, const Tensor &filter, const ConvParams &params,
             Tensor &out);

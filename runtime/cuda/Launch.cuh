@@ -13,10 +13,6 @@
 
 #include <algorithm>
 
-static_assert(starch::rt::cuda::drivers::kGatherErrorCode ==
-                  starch::rt::cuda::kGatherIndexOutOfRange,
-              "Drivers.h and Device.h disagree on the gather error code");
-
 namespace starch::rt::cuda {
 
 template <typename Body>
@@ -45,6 +41,9 @@ public:
   }
 
   int *errorWord() { return context_->errorWord(); }
+  Status scratch(size_t bytes, void *&data) {
+    return context_->scratch(bytes, data);
+  }
 
   Status zero(void *data, size_t bytes) {
     if (!bytes)

@@ -562,6 +562,75 @@ TEST(CudaHostExec, AttentionMasksAndGroupedHeads) {
     }
 }
 
+//===--- Loss and optimizer -----------------------------------------------===//
+
+TEST(CudaHostExec, CrossEntropyAndGradientWithIgnoredRows) {
+  HostExec exec;
+  for (DType dtype : kFloatTypes)
+    for (DType labelType : {DType::i32, DType::i64}) {
+      Tensor logits = randomOf(dtype, {2, 3, 7}, 140);
+      Tensor labels(labelType, {2, 3});
+      const double picks[] = {3, -100, 0, 6, -100, 2};
+      for (int i = 0; i < 6; ++i)
+        storeFromDouble(labels, i, picks[i]);
+      Tensor want(dtype, {}), got(dtype, {});
+      EXPECT_OK(crossEntropy(logits, labels, -100, want));
+      EXPECT_OK(drivers::crossEntropy(exec, logits, labels, -100, got));
+      EXPECT_OK(exec.synchronize());
+      expectSame(got, want, "cross_entropy " + name(dtype));
+
+      Tensor cotangent(dtype, {});
+      storeFromDouble(cotangent, 0, 0.75);
+      Tensor wantGrad = like(logits), gotGrad = randomOf(dtype, {2, 3, 7}, 141);
+      EXPECT_OK(crossEntropyGrad(logits, labels, cotangent, -100, wantGrad));
+      EXPECT_OK(drivers::crossEntropyGrad(exec, logits, labels, cotangent, -100,
+                                          gotGrad));
+      EXPECT_OK(exec.synchronize());
+      expectSame(gotGrad, wantGrad, "cross_entropy_grad " + name(dtype));
+    }
+  Tensor logits = randomOf(DType::f32, {2, 4}, 142);
+  Tensor ignored(DType::i64, {2});
+  ignored.data<int64_t>()[0] = ignored.data<int64_t>()[1] = -1;
+  Tensor loss(DType::f32, {});
+  EXPECT_OK(drivers::crossEntropy(exec, logits, ignored, -1, loss));
+  EXPECT_EQ(loss.data<float>()[0], 0.0f); // every row ignored
+}
+
+TEST(CudaHostExec, CrossEntropyLabelOutOfRangeIsReportedAtSynchronize) {
+  HostExec exec;
+  Tensor logits = randomOf(DType::f32, {2, 4}, 143);
+  Tensor labels(DType::i64, {2});
+  labels.data<int64_t>()[0] = 1;
+  labels.data<int64_t>()[1] = 4;
+  Tensor loss(DType::f32, {}), cpuLoss(DType::f32, {});
+  EXPECT_ERROR(crossEntropy(logits, labels, -100, cpuLoss), "outside [0, 4)");
+  EXPECT_OK(drivers::crossEntropy(exec, logits, labels, -100, loss));
+  EXPECT_ERROR(exec.synchronize(), "cross_entropy: a label is outside");
+}
+
+TEST(CudaHostExec, AdamWInPlaceAndOutOfPlace) {
+  HostExec exec;
+  AdamWHyper hyper;
+  hyper.weightDecay = 0.1;
+  for (DType dtype : kFloatTypes) {
+    Tensor p = randomOf(dtype, {5, 6}, 150), g = randomOf(dtype, {5, 6}, 151);
+    Tensor m = randomOf(dtype, {5, 6}, 152), v = randomOf(dtype, {5, 6}, 153);
+    for (int64_t i = 0; i < v.numElements(); ++i) // second moments are >= 0
+      storeFromDouble(v, i, std::fabs(elementAsDouble(v, i)));
+    Tensor wantP = like(p), wantM = like(p), wantV = like(p);
+    EXPECT_OK(adamw(p, g, m, v, 1e-3, 3, hyper, wantP, wantM, wantV));
+    Tensor gotP = p.clone(), gotM = m.clone(), gotV = v.clone();
+    EXPECT_OK(drivers::adamw(exec, gotP, g, gotM, gotV, 1e-3, 3, hyper, gotP,
+                             gotM, gotV)); // in place
+    expectSame(gotP, wantP, "adamw param " + name(dtype));
+    expectSame(gotM, wantM, "adamw exp_avg " + name(dtype));
+    expectSame(gotV, wantV, "adamw exp_avg_sq " + name(dtype));
+  }
+  Tensor p(DType::f32, {3}), q(DType::f32, {3});
+  EXPECT_ERROR(drivers::adamw(exec, p, p, p, p, 1e-3, 0, hyper, q, q, q),
+               "step count starts at 1");
+}
+
 TEST(CudaHostExec, ConvIsNotSupportedYet) {
   HostExec exec;
   Tensor in(DType::f32, {1, 1, 4}), filter(DType::f32, {1, 1, 2}),

@@ -235,6 +235,34 @@ void compute(Smoke &t, DType dtype) {
   must(rope(q, cs, sn, rp), "cpu rope");
   t.compare("rope" + suffix, cuda::rope(dq, t.device(cs), t.device(sn), drp),
             drp, rp, tol(dtype));
+  Tensor labels(DType::i64, {3, 33});
+  for (int64_t i = 0; i < labels.numElements(); ++i)
+    labels.data<int64_t>()[i] = i % 5 == 0 ? -100 : (i * 11) % 17;
+  Tensor dlabels = t.device(labels);
+  Tensor ce(dtype, {}), dce = t.deviceOf(dtype, {});
+  must(crossEntropy(a, labels, -100, ce), "cpu cross_entropy");
+  t.compare("cross_entropy" + suffix,
+            cuda::crossEntropy(da, dlabels, -100, dce), dce, ce, tol(dtype));
+  Tensor cot(dtype, {});
+  storeFromDouble(cot, 0, 1.5);
+  Tensor ceg(dtype, a.shape()), dceg = t.deviceOf(dtype, a.shape());
+  must(crossEntropyGrad(a, labels, cot, -100, ceg), "cpu cross_entropy_grad");
+  t.compare("cross_entropy_grad" + suffix,
+            cuda::crossEntropyGrad(da, dlabels, t.device(cot), -100, dceg),
+            dceg, ceg, tol(dtype));
+  AdamWHyper hyper;
+  Tensor np(dtype, a.shape()), nm(dtype, a.shape()), nv(dtype, a.shape());
+  Tensor grad = randomOf(dtype, a.shape(), 20),
+         mom = randomOf(dtype, a.shape(), 21);
+  Tensor var(dtype, a.shape());
+  must(unary(UnaryKind::abs, grad, var), "cpu abs");
+  must(adamw(a, grad, mom, var, 1e-3, 7, hyper, np, nm, nv), "cpu adamw");
+  Tensor dp = t.device(a), dm = t.device(mom), dvar = t.device(var);
+  Status step = cuda::adamw(dp, t.device(grad), dm, dvar, 1e-3, 7, hyper, dp,
+                            dm, dvar); // in place, as training does
+  t.compare("adamw param" + suffix, step, dp, np, tol(dtype));
+  t.compare("adamw exp_avg_sq" + suffix, step, dvar, nv, tol(dtype));
+
   Tensor mask = randomOf(dtype, {1, 4, 6, 9}, 15), dmask = t.device(mask);
   for (AttentionMask kind :
        {AttentionMask::full, AttentionMask::causal, AttentionMask::additive}) {
