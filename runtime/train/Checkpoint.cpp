@@ -199,6 +199,7 @@ TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,
       int64_t(parseNumber(metadata, "data_position", path, maxInt64));
   state.generatorState = parseNumber(metadata, "rng_state", path, UINT64_MAX);
   state.data = meta("data");
+  params.resize(spec.params.size());
   for (size_t i = 0; i < spec.params.size(); ++i)
     params[i] = std::move(tensors[spec.params[i].name]);
   return state;

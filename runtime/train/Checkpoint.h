@@ -42,8 +42,8 @@ uint64_t fnv1a64(const void *data, size_t size,
 void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
                     const ParamStore &params, const TrainState &state);
 
-/// Reads DIR/checkpoint.safetensors into `params` (spec order) after checking
-/// it completely; `params` is untouched on error.
+/// Reads DIR/checkpoint.safetensors into `params` (resized to spec order)
+/// after checking it completely; `params` is untouched on error.
 TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,
                           ParamStore &params);
 

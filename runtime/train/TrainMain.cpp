@@ -78,10 +78,11 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
       options.data.empty()
           ? DataSource::synthetic(spec, options.seed)
           : DataSource::fromFiles(spec, options.data, options.labels);
-  ParamStore params = allocateParams(spec);
+  ParamStore params;
   int64_t done = 0;
   std::string origin;
   if (!options.resumeDir.empty()) {
+    // No allocateParams here: the checkpoint's tensors move in directly.
     TrainState state = loadCheckpoint(options.resumeDir, spec, params);
     if (state.data != data.identity())
       std::fprintf(stderr,
@@ -94,6 +95,7 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
     origin = "resumed from " + options.resumeDir + " at step " +
              std::to_string(done);
   } else {
+    params = allocateParams(spec);
     loadWeights(options.weights, spec, params);
     origin = "weights " + options.weights;
   }
