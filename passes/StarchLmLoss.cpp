@@ -56,7 +56,7 @@ struct StarchLmLossPass
     if (logitsResult >= forward.getNumResults()) {
       forward.emitError() << "starch-lm-loss: @" << function << " has "
                           << forward.getNumResults() << " results; there is "
-                          << "no result #" << logitsResult;
+                          << "no result #" << static_cast<unsigned>(logitsResult);
       return signalPassFailure();
     }
     auto logitsType =
@@ -64,7 +64,7 @@ struct StarchLmLossPass
     if (!logitsType || logitsType.getRank() != 3 ||
         !isa<FloatType>(logitsType.getElementType()) ||
         logitsType.getDimSize(1) < 2) {
-      forward.emitError() << "starch-lm-loss: result #" << logitsResult
+      forward.emitError() << "starch-lm-loss: result #" << static_cast<unsigned>(logitsResult)
                           << " of @" << function << " has type "
                           << forward.getResultTypes()[logitsResult]
                           << "; causal-LM logits are float B x S x V with "

@@ -1,7 +1,12 @@
 //===- Driver.cpp - starchc's stages and pass pipelines -------------------===//
 #include "compiler/Driver/Driver.h"
+
+#include "compiler/Codegen/CppEmitter.h"
+#include "compiler/Driver/HostCompiler.h"
 #include "passes/Passes.h"
 #include "runtime/io/Npy.h"
+
+#include "mlir/Pass/PassRegistry.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -18,14 +23,40 @@ std::optional<EmitStage> parseEmitStage(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<EmitStage>>(name)
       .Case("starch", EmitStage::starch)
       .Case("raised", EmitStage::raised)
+      .Case("train", EmitStage::train)
+      .Case("cpp", EmitStage::cpp)
+      .Case("exe", EmitStage::exe)
       .Default(std::nullopt);
 }
 
-std::string emitStageNames() { return "starch, raised"; }
+std::string emitStageNames() { return "starch, raised, train, cpp, exe"; }
 
-void buildPipeline(mlir::OpPassManager &pm, EmitStage stage) {
+std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
   if (stage >= EmitStage::raised)
-    pm.addPass(createStarchRaise());
+    os << "starch-raise";
+  if (stage >= EmitStage::train) {
+    const config::TrainingConfig &t = model.training;
+    auto number = [](double v) { return llvm::format("%.17g", v); };
+    os << ",starch-lm-loss{logits=" << model.logitsOutput << "}"
+       << ",starch-autodiff{functions=loss}"
+       << ",starch-optimizer{micro-batches=" << t.microBatches
+       << " lr=" << number(t.learningRate) << " beta1=" << number(t.beta1)
+       << " beta2=" << number(t.beta2) << " epsilon=" << number(t.epsilon)
+       << " weight-decay=" << number(t.weightDecay)
+       << " max-grad-norm=" << number(t.maxGradNorm)
+       << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps
+       << "}";
+  }
+  return text;
+}
+
+void buildPipeline(mlir::OpPassManager &pm, EmitStage stage,
+                   const config::ModelConfig &model) {
+  std::string text = pipelineText(std::min(stage, EmitStage::train), model);
+  if (!text.empty())
+    (void)mlir::parsePassPipeline(text, pm);
 }
 
 bool parseInputShape(llvm::StringRef spec, import::ImportOptions &options,
@@ -113,6 +144,68 @@ bool writeAtomically(mlir::ModuleOp module, const std::string &path,
   return true;
 }
 
+/// Writes `text` to `path` via a temporary file and a rename.
+bool writeTextAtomically(const std::string &text, const std::string &path,
+                         std::string &error) {
+  if (path == "-") {
+    llvm::outs() << text;
+    llvm::outs().flush();
+    return true;
+  }
+  llvm::SmallString<256> model(path);
+  model += ".tmp-%%%%%%";
+  int fd;
+  llvm::SmallString<256> temporary;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(model, fd, temporary)) {
+    error = "cannot write '" + path + "': " + ec.message();
+    return false;
+  }
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << text;
+    os.close();
+    if (os.has_error()) {
+      error = "cannot write '" + path + "': " + os.error().message();
+      os.clear_error();
+      llvm::sys::fs::remove(temporary);
+      return false;
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
+    llvm::sys::fs::remove(temporary);
+    error = "cannot write '" + path + "': " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+/// Compiles `source` with the host compiler into `output` (built under a
+/// temporary name, renamed when complete).
+bool buildExecutable(const std::string &source, const std::string &output,
+                     bool verbose, std::string &error) {
+  std::string sourcePath = output + ".starch.cpp";
+  if (!writeTextAtomically(source, sourcePath, error))
+    return false;
+  llvm::SmallString<256> model(output);
+  model += ".tmp-%%%%%%";
+  llvm::SmallString<256> temporary;
+  llvm::sys::fs::createUniquePath(model, temporary, /*MakeAbsolute=*/false);
+  bool ok = runCommand(hostCompileCommand(sourcePath, temporary.str().str()),
+                       verbose, error);
+  llvm::sys::fs::remove(sourcePath);
+  if (!ok) {
+    llvm::sys::fs::remove(temporary);
+    return false;
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, output)) {
+    llvm::sys::fs::remove(temporary);
+    error = "cannot write '" + output + "': " + ec.message();
+    return false;
+  }
+  return true;
+}
+
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
@@ -136,8 +229,23 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
 
   auto start = std::chrono::steady_clock::now();
   std::string error;
+  config::ModelConfig model;
+  import::ImportOptions importOptions = options.import;
+  std::string onnxPath = options.inputPath;
+  if (llvm::StringRef(options.inputPath).ends_with(".json")) {
+    if (!config::parseModelConfig(options.inputPath, model, error))
+      return fail(error);
+    onnxPath = model.llmOnnx;
+    for (const auto &[name, shape] : model.inputShapes)
+      importOptions.inputShapes[name] = shape;
+  } else {
+    model.name = llvm::sys::path::stem(options.inputPath).str();
+  }
+  if (options.emit == EmitStage::exe && options.outputPath == "-")
+    return fail("--emit=exe needs an output file (-o NAME)");
+
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      import::importOnnxFile(context, options.inputPath, options.import, error);
+      import::importOnnxFile(context, onnxPath, importOptions, error);
   if (!module)
     return fail(error);
   double importSeconds = secondsSince(start);
@@ -146,18 +254,57 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return fail("bad pass manager options");
-  buildPipeline(pm, options.emit);
+  std::string pipeline = pipelineText(std::min(options.emit, EmitStage::train),
+                                      model);
+  if (!options.passPipeline.empty()) {
+    // mlir-opt spelling: builtin.module(a,b) or the bare list a,b.
+    llvm::StringRef text = llvm::StringRef(options.passPipeline).trim();
+    if (text.consume_front("builtin.module(") && !text.consume_back(")"))
+      return fail("--pass-pipeline: unbalanced parentheses");
+    pipeline = text.str();
+  }
+  std::string pipelineError;
+  llvm::raw_string_ostream pipelineErrors(pipelineError);
+  if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, pipelineErrors)))
+    return fail("--pass-pipeline: " + llvm::StringRef(pipelineError).trim());
+  if (options.verbose)
+    llvm::errs() << "pipeline: builtin.module(" << pipeline << ")\n";
   if (mlir::failed(pm.run(*module)))
     return fail(
-        options.inputPath + ": a pass failed: " +
+        onnxPath + ": a pass failed: " +
         (firstDiagnostic.empty() ? "(no diagnostic)" : firstDiagnostic));
   double passSeconds = secondsSince(passesStart);
 
-  if (!writeAtomically(*module, options.outputPath, error))
-    return fail(error);
+  auto emitStart = std::chrono::steady_clock::now();
+  if (options.emit <= EmitStage::train) {
+    if (!writeAtomically(*module, options.outputPath, error))
+      return fail(error);
+  } else {
+    if (options.target == Target::cuda)
+      return fail("--target=cuda: the CUDA code generator is not available "
+                  "in this build yet; use --target=cpu");
+    std::string source;
+    llvm::raw_string_ostream sourceStream(source);
+    codegen::EmitOptions emitOptions;
+    emitOptions.modelName = model.name;
+    emitOptions.scheduleSteps = model.training.steps;
+    if (mlir::failed(codegen::emitCpp(*module, emitOptions, sourceStream)))
+      return fail(onnxPath + ": code generation failed: " +
+                  (firstDiagnostic.empty() ? "(no diagnostic)"
+                                           : firstDiagnostic));
+    if (options.emit == EmitStage::cpp) {
+      if (!writeTextAtomically(source, options.outputPath, error))
+        return fail(error);
+    } else if (!buildExecutable(source, options.outputPath, options.verbose,
+                                error)) {
+      return fail(error);
+    }
+  }
+  double emitSeconds = secondsSince(emitStart);
   if (options.timing)
     llvm::errs() << "import: " << llvm::format("%.3f", importSeconds)
                  << " s, passes: " << llvm::format("%.3f", passSeconds)
+                 << " s, emit: " << llvm::format("%.3f", emitSeconds)
                  << " s\n";
   return kSuccess;
 }

@@ -10,6 +10,7 @@
 #ifndef STARCH_COMPILER_DRIVER_DRIVER_H
 #define STARCH_COMPILER_DRIVER_DRIVER_H
 
+#include "compiler/Config/ModelConfig.h"
 #include "compiler/Import/OnnxImporter.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -25,14 +26,27 @@ enum class EmitStage {
   starch,
   /// After starch-raise: fused attention, norms, activations, rope.
   raised,
+  /// The training step: loss, gradients and optimizer as ops (@train_step).
+  train,
+  /// The generated C++ source of the training program.
+  cpp,
+  /// The training executable.
+  exe,
 };
+
+enum class Target { cpu, cuda };
 
 std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
 /// The stage names, for help and error messages ("starch, raised").
 std::string emitStageNames();
 
-/// Adds the passes that take an imported module to `stage`.
-void buildPipeline(mlir::OpPassManager &pm, EmitStage stage);
+/// Adds the passes that take an imported module to `stage` (at most
+/// `train`; later stages emit code from the train module).
+void buildPipeline(mlir::OpPassManager &pm, EmitStage stage,
+                   const config::ModelConfig &model);
+
+/// The same pipeline as text, for `-v` and `--pass-pipeline` users.
+std::string pipelineText(EmitStage stage, const config::ModelConfig &model);
 
 /// Parses "NAME=AxBx..." (a size may be 0; "NAME=" is a scalar) into
 /// options.inputShapes.
@@ -43,11 +57,17 @@ bool parseConstantInput(llvm::StringRef spec, import::ImportOptions &options,
                         std::string &error);
 
 struct CompileOptions {
+  /// model.json, or an ONNX file (default training settings).
   std::string inputPath;
   /// "-" writes to stdout.
   std::string outputPath = "-";
   EmitStage emit = EmitStage::starch;
   import::ImportOptions import;
+  Target target = Target::cpu;
+  /// Replaces the built-in pass pipeline (mlir-opt syntax).
+  std::string passPipeline;
+  /// Print the pipeline and the host compiler command.
+  bool verbose = false;
   /// Print the time of each stage to stderr.
   bool timing = false;
 };

@@ -68,6 +68,11 @@ cl::opt<std::string>
 cl::opt<std::string> outputDir("output-dir",
                                cl::desc("write <result name>.npy files here"),
                                cl::cat(category));
+cl::opt<std::string> paramsOut(
+    "params-out",
+    cl::desc("after the run, write every parameter read or written (by "
+             "source name, with its final value) to this .safetensors file"),
+    cl::cat(category));
 cl::opt<bool> printResults("print",
                            cl::desc("print each result's shape, type, mean "
                                     "and first values"),
@@ -436,6 +441,7 @@ int execute(func::FuncOp fn, const interp::ParamProvider &params,
             std::vector<rt::Tensor> &results) {
   std::vector<std::vector<rt::Tensor>> perRank(ranks);
   std::map<std::string, interp::OpProfile> profile;
+  std::string paramsError;
   auto start = std::chrono::steady_clock::now();
   rt::LocalWorld world(ranks);
   rt::Status status = world.run([&](int rank, rt::Communicator &comm) {
@@ -446,15 +452,25 @@ int execute(func::FuncOp fn, const interp::ParamProvider &params,
     if (failed(out))
       return rt::Status::error("execution failed");
     perRank[rank] = std::move(*out);
-    if (rank == 0)
+    if (rank == 0) {
       profile = interpreter.profile();
+      if (!paramsOut.empty()) {
+        if (!rt::writeSafetensors(paramsOut, interpreter.currentParams(),
+                                  paramsError))
+          return rt::Status::error("--params-out");
+      }
+    }
     return rt::Status::success();
   });
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  if (!status.ok())
-    return kError; // the interpreter has printed the diagnostic
+  if (!status.ok()) {
+    // Execution failures were printed by the interpreter as diagnostics.
+    if (!paramsError.empty())
+      llvm::errs() << "error: --params-out: " << paramsError << "\n";
+    return kError;
+  }
   for (int rank = 1; rank < ranks; ++rank)
     for (size_t i = 0; i < perRank[0].size(); ++i) {
       const rt::Tensor &a = perRank[0][i], &b = perRank[rank][i];

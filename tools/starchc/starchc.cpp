@@ -1,6 +1,8 @@
 //===- starchc.cpp - The Starch compiler driver ---------------------------===//
 //
-//   starchc MODEL.onnx --emit=starch|raised [-o OUT.mlir]
+//   starchc model.json -o train             (a training executable)
+//   starchc model.json|MODEL.onnx --emit=starch|raised|train|cpp|exe [-o OUT]
+//           [--target=cpu|cuda] [--pass-pipeline=...] [-v]
 //           [--input-shape NAME=2x16 ...] [--constant-input NAME=FILE.npy ...]
 //
 // Flags only: compiler/Driver does the work. Errors print one line and exit
@@ -9,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver/Driver.h"
 #include "compiler/Import/OnnxImporter.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -21,14 +24,30 @@ using namespace llvm;
 namespace driver = starch::driver;
 
 static cl::OptionCategory category("starchc options");
-static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
+static cl::opt<std::string> inputPath(cl::Positional,
+                                      cl::desc("<model.json | model.onnx>"),
                                       cl::cat(category));
 static cl::opt<std::string> outputPath("o",
                                        cl::desc("output file (- for stdout)"),
                                        cl::init("-"), cl::cat(category));
-static cl::opt<std::string>
-    emit("emit", cl::desc("stop after this stage: starch (imported) | raised"),
-         cl::init("raised"), cl::cat(category));
+static cl::opt<std::string> emit(
+    "emit",
+    cl::desc("stop after this stage: starch (imported) | raised | train "
+             "(training-step IR) | cpp (generated source) | exe (default for "
+             "model.json; raised for an ONNX file)"),
+    cl::cat(category));
+static cl::opt<std::string> target("target",
+                                   cl::desc("code generation target: cpu | cuda"),
+                                   cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> passPipeline(
+    "pass-pipeline",
+    cl::desc("replace the pass pipeline (mlir-opt syntax, e.g. "
+             "'builtin.module(starch-raise)')"),
+    cl::cat(category));
+static cl::opt<bool> verbose("v",
+                             cl::desc("print the pass pipeline and the host "
+                                      "compiler command"),
+                             cl::cat(category));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("NAME=AxBx...: shape of a graph input with symbolic "
@@ -56,6 +75,7 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
+  starch::registerStarchPasses();
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "Starch compiler driver\n");
 
@@ -66,13 +86,25 @@ int main(int argc, char **argv) {
   }
   driver::CompileOptions options;
   if (inputPath.empty())
-    return fail("no input file (usage: starchc MODEL.onnx --emit=STAGE)");
+    return fail("no input file (usage: starchc model.json -o train, or "
+                "starchc MODEL.onnx --emit=STAGE)");
   options.inputPath = inputPath;
   options.outputPath = outputPath;
   options.timing = timing;
-  auto stage = driver::parseEmitStage(emit);
+  options.verbose = verbose;
+  options.passPipeline = passPipeline;
+  if (target == "cpu")
+    options.target = driver::Target::cpu;
+  else if (target == "cuda")
+    options.target = driver::Target::cuda;
+  else
+    return fail("--target=" + target + " is not a target (cpu, cuda)");
+  std::string stageName = emit;
+  if (stageName.empty())
+    stageName = StringRef(inputPath).ends_with(".json") ? "exe" : "raised";
+  auto stage = driver::parseEmitStage(stageName);
   if (!stage)
-    return fail("--emit=" + emit + " is not a stage (" +
+    return fail("--emit=" + stageName + " is not a stage (" +
                 driver::emitStageNames() + ")");
   options.emit = *stage;
   std::string error;

@@ -1,0 +1,402 @@
+//===- CppEmitter.cpp - Training step IR -> C++ source --------------------===//
+//
+// Each IR function becomes a C++ function that takes the parameter store,
+// its arguments and its results by reference. Every computed tensor is a view
+// at a compile-time offset of the function's arena (MemoryPlan); reshapes are
+// views, parameters are read in place, constants are static data. Layer tags
+// become section comments so a reader can follow the model in the source.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Codegen/CppEmitter.h"
+
+#include "compiler/Codegen/KernelCalls.h"
+#include "compiler/Codegen/MemoryPlan.h"
+#include "starch/Dialect/StarchInterfaces.h"
+#include "starch/Dialect/StarchOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+
+using namespace mlir;
+
+namespace starch::codegen {
+
+namespace {
+
+constexpr int64_t kMaxInlineConstant = 1 << 20; // elements
+
+std::string dtypeName(Type element) {
+  if (element.isF32())
+    return "DType::f32";
+  if (element.isF64())
+    return "DType::f64";
+  if (element.isF16())
+    return "DType::f16";
+  if (element.isBF16())
+    return "DType::bf16";
+  if (element.isInteger(1))
+    return "DType::i1";
+  if (element.isInteger(8))
+    return element.isUnsignedInteger() ? "DType::u8" : "DType::i8";
+  if (element.isInteger(16))
+    return "DType::i16";
+  if (element.isInteger(32))
+    return "DType::i32";
+  if (element.isInteger(64))
+    return "DType::i64";
+  return "";
+}
+
+std::string typeArgs(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  return dtypeName(tensor.getElementType()) + ", " +
+         listLiteral(tensor.getShape());
+}
+
+/// A C++ string literal.
+std::string quoted(StringRef text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// A C++ identifier from a symbol name.
+std::string identifier(StringRef name) {
+  std::string out;
+  for (char c : name)
+    out += llvm::isAlnum(c) ? c : '_';
+  return out;
+}
+
+std::string where(Operation *op) {
+  std::string text = op->getName().getStringRef().str();
+  if (auto layer = op->getAttrOfType<StringAttr>("starch.layer"))
+    text += " in " + layer.str();
+  return text;
+}
+
+class Emitter {
+public:
+  Emitter(ModuleOp module, const EmitOptions &options, raw_ostream &os)
+      : module(module), options(options), os(os), symbols(module) {}
+
+  LogicalResult emit();
+
+private:
+  LogicalResult collectFunctions(func::FuncOp root);
+  LogicalResult emitFunction(func::FuncOp function);
+  LogicalResult emitConstant(ConstantOp constant, const std::string &name);
+  LogicalResult emitProgramSpec(func::FuncOp step);
+  LogicalResult emitTrainStep(func::FuncOp step);
+  /// FLOPs of one call of `function`, callees included.
+  double flopsOf(func::FuncOp function);
+
+  ModuleOp module;
+  const EmitOptions &options;
+  raw_ostream &os;
+  SymbolTable symbols;
+  llvm::SetVector<Operation *> functions; // callees first
+  llvm::StringMap<int> paramIndex;
+  llvm::DenseMap<Operation *, double> flops;
+};
+
+LogicalResult Emitter::collectFunctions(func::FuncOp function) {
+  if (functions.contains(function))
+    return success();
+  if (function.isExternal() || !function.getBody().hasOneBlock())
+    return function.emitError()
+           << "codegen needs a single-block body in @" << function.getSymName();
+  for (auto call : function.getBody().getOps<func::CallOp>()) {
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (!callee)
+      return call.emitError() << "calls unknown @" << call.getCallee();
+    if (failed(collectFunctions(callee)))
+      return failure();
+  }
+  functions.insert(function);
+  return success();
+}
+
+double Emitter::flopsOf(func::FuncOp function) {
+  auto cached = flops.find(function);
+  if (cached != flops.end())
+    return cached->second;
+  double total = 0;
+  for (Operation &op : function.getBody().front()) {
+    if (auto cost = dyn_cast<CostOpInterface>(&op))
+      total += static_cast<double>(cost.getFlops());
+    else if (auto call = dyn_cast<func::CallOp>(&op))
+      total += flopsOf(symbols.lookup<func::FuncOp>(call.getCallee()));
+  }
+  flops[function] = total;
+  return total;
+}
+
+LogicalResult Emitter::emitConstant(ConstantOp constant,
+                                    const std::string &name) {
+  auto type = cast<RankedTensorType>(constant.getType());
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense)
+    return constant.emitError() << "codegen needs dense constants";
+  Type element = type.getElementType();
+  if (dense.isSplat()) {
+    double value = isa<FloatType>(element)
+                       ? dense.getSplatValue<APFloat>().convertToDouble()
+                       : static_cast<double>(
+                             element.isInteger(1)
+                                 ? dense.getSplatValue<APInt>().getZExtValue()
+                                 : dense.getSplatValue<APInt>().getSExtValue());
+    os << "  static const Tensor " << name << " = splat(" << typeArgs(type)
+       << ", " << doubleLiteral(value) << ");\n";
+    return success();
+  }
+  if (type.getNumElements() > kMaxInlineConstant)
+    return constant.emitError()
+           << "has " << type.getNumElements()
+           << " elements; codegen inlines constants of at most "
+           << kMaxInlineConstant;
+  std::string cType;
+  SmallVector<std::string> values;
+  if (element.isF32() || element.isF64()) {
+    cType = element.isF32() ? "float" : "double";
+    for (APFloat v : dense.getValues<APFloat>()) {
+      std::string text = doubleLiteral(v.convertToDouble());
+      values.push_back(element.isF32() && text.find_first_of("HN") ==
+                                              std::string::npos
+                           ? text + "f"
+                           : text);
+    }
+  } else if (element.isInteger(1) || element.isInteger(8) ||
+             element.isInteger(32) || element.isInteger(64)) {
+    cType = element.isInteger(64)   ? "int64_t"
+            : element.isInteger(32) ? "int32_t"
+            : element.isInteger(8)  ? "int8_t"
+                                    : "uint8_t";
+    for (APInt v : dense.getValues<APInt>())
+      values.push_back(std::to_string(element.isInteger(1) ? v.getZExtValue()
+                                                             : v.getSExtValue()) +
+                       (element.isInteger(64) ? "LL" : ""));
+  } else {
+    return constant.emitError()
+           << "codegen cannot inline constants of " << element;
+  }
+  os << "  static const " << cType << " " << name << "_data[] = {";
+  for (size_t i = 0; i < values.size(); ++i)
+    os << (i % 8 ? ", " : (i ? ",\n      " : "")) << values[i];
+  os << "};\n";
+  os << "  static const Tensor " << name << " = constant(" << typeArgs(type)
+     << ", " << name << "_data);\n";
+  return success();
+}
+
+LogicalResult Emitter::emitFunction(func::FuncOp function) {
+  Block &body = function.getBody().front();
+  MemoryPlan plan = planMemory(function);
+  llvm::DenseMap<Value, std::string> names;
+  int counter = 0;
+
+  os << "/// @" << function.getSymName() << ": " << body.getOperations().size()
+     << " ops; arena " << plan.arenaBytes << " bytes (" << plan.totalBytes
+     << " without reuse).\n";
+  os << "void " << identifier(function.getSymName()) << "(ParamStore &params";
+  for (BlockArgument arg : body.getArguments()) {
+    names[arg] = "a" + std::to_string(arg.getArgNumber());
+    os << ", const Tensor &" << names[arg];
+  }
+  for (unsigned i = 0; i < function.getNumResults(); ++i)
+    os << ", Tensor &r" << i;
+  os << ") {\n";
+  if (plan.arenaBytes)
+    os << "  static Arena arena(" << plan.arenaBytes << ");\n";
+
+  StringRef currentLayer;
+  for (Operation &op : body) {
+    auto layer = op.getAttrOfType<StringAttr>("starch.layer");
+    StringRef layerName = layer ? layer.getValue() : StringRef();
+    if (layerName != currentLayer && !isa<ConstantOp>(op)) {
+      if (!layerName.empty())
+        os << "  // ---- " << layerName << " ----\n";
+      currentLayer = layerName;
+    }
+    SmallVector<std::string> operands;
+    for (Value operand : op.getOperands())
+      operands.push_back(names.lookup(operand));
+    auto nameResult = [&](Value result) {
+      std::string name = "v" + std::to_string(counter++);
+      names[result] = name;
+      return name;
+    };
+
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, operand] : llvm::enumerate(operands))
+        os << "  copyInto(r" << i << ", " << operand << ");\n";
+      continue;
+    }
+    if (auto read = dyn_cast<ReadParamOp>(op)) {
+      os << "  const Tensor " << nameResult(read.getResult()) << " = params["
+         << paramIndex.lookup(read.getName()) << "]; // @" << read.getName()
+         << "\n";
+      continue;
+    }
+    if (auto write = dyn_cast<WriteParamOp>(op)) {
+      os << "  copyInto(params[" << paramIndex.lookup(write.getName())
+         << "], " << operands[0] << "); // @" << write.getName() << "\n";
+      continue;
+    }
+    if (auto constant = dyn_cast<ConstantOp>(op)) {
+      if (failed(emitConstant(constant, nameResult(constant.getResult()))))
+        return failure();
+      continue;
+    }
+    if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+      os << "  const Tensor " << nameResult(reshape.getResult()) << " = "
+         << operands[0] << ".reshaped("
+         << listLiteral(reshape.getType().getShape()) << ");\n";
+      continue;
+    }
+
+    // Everything else writes arena buffers.
+    SmallVector<std::string> results;
+    for (Value result : op.getResults()) {
+      std::string name = nameResult(result);
+      os << "  Tensor " << name << " = arena.at(" << plan.offsets.lookup(result)
+         << ", " << typeArgs(result.getType()) << ");\n";
+      results.push_back(name);
+    }
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      os << "  " << identifier(call.getCallee()) << "(params";
+      for (const std::string &operand : operands)
+        os << ", " << operand;
+      for (const std::string &result : results)
+        os << ", " << result;
+      os << ");\n";
+      continue;
+    }
+    std::optional<std::string> callText = kernelCall(&op, operands, results);
+    if (!callText)
+      return op.emitError() << "has no kernel in the C++ code generator";
+    os << "  check(" << *callText << ", " << quoted(where(&op)) << ");\n";
+  }
+  os << "}\n\n";
+  return success();
+}
+
+LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
+  auto tokens = cast<RankedTensorType>(step.getArgumentTypes()[0]);
+  int64_t vocab = 0;
+  module.walk([&](CrossEntropyOp loss) {
+    vocab = loss.getLogits().getType().getShape().back();
+  });
+  auto weights = module->getAttrOfType<StringAttr>("starch.weights");
+
+  os << "const ProgramSpec &programSpec() {\n"
+     << "  static const ProgramSpec spec = [] {\n"
+     << "    ProgramSpec s;\n"
+     << "    s.model = " << quoted(options.modelName) << ";\n"
+     << "    s.weightsPath = " << quoted(weights ? weights.getValue() : "")
+     << ";\n"
+     << "    s.microBatches = " << tokens.getDimSize(0) << ";\n"
+     << "    s.batchSize = " << tokens.getDimSize(1) << ";\n"
+     << "    s.sequenceLength = " << tokens.getDimSize(2) << ";\n"
+     << "    s.vocabSize = " << vocab << ";\n"
+     << "    s.scheduleSteps = " << options.scheduleSteps << ";\n"
+     << "    s.flopsPerStep = " << doubleLiteral(flopsOf(step)) << ";\n"
+     << "    s.params = {\n";
+  for (auto param : module.getOps<ParamOp>()) {
+    StringRef kind = param.getState()    ? "optimizerState"
+                     : param.getBuffer() ? "buffer"
+                     : param.getFrozen() ? "frozen"
+                                         : "trainable";
+    StringRef source = param.getState() ? StringRef()
+                       : param.getSource() ? *param.getSource()
+                                           : param.getSymName();
+    os << "        {" << quoted(param.getSymName()) << ", " << quoted(source)
+       << ", " << typeArgs(param.getType()) << ", ParamKind::" << kind
+       << "},\n";
+  }
+  os << "    };\n"
+     << "    return s;\n"
+     << "  }();\n"
+     << "  return spec;\n"
+     << "}\n\n";
+  return success();
+}
+
+LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
+  os << "StepOutputs trainStep(ParamStore &params, const Tensor &tokens,\n"
+     << "                      const Tensor &labels, int64_t step) {\n"
+     << "  Tensor stepTensor(DType::i64, {});\n"
+     << "  stepTensor.data<int64_t>()[0] = step;\n"
+     << "  Tensor loss(DType::f32, {}), gradNorm(DType::f32, {}), "
+        "lr(DType::f32, {});\n"
+     << "  train_step(params, tokens, labels, stepTensor, loss, gradNorm, lr);\n"
+     << "  return {loss.data<float>()[0], gradNorm.data<float>()[0],\n"
+     << "          lr.data<float>()[0]};\n"
+     << "}\n";
+  return success();
+}
+
+LogicalResult Emitter::emit() {
+  auto step = symbols.lookup<func::FuncOp>("train_step");
+  if (!step)
+    return module.emitError()
+           << "codegen needs @train_step (run starch-optimizer first)";
+  // The contract of runtime/train/Program.h: (tokens, labels, step) ->
+  // (loss, grad_norm, lr), tokens and labels i64 M x B x S.
+  auto i64 = IntegerType::get(module.getContext(), 64);
+  auto isTokens = [&](Type type) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    return tensor && tensor.getRank() == 3 && tensor.getElementType() == i64;
+  };
+  auto f32Scalar = RankedTensorType::get({}, Float32Type::get(module.getContext()));
+  if (step.getNumArguments() != 3 || !isTokens(step.getArgumentTypes()[0]) ||
+      step.getArgumentTypes()[1] != step.getArgumentTypes()[0] ||
+      step.getArgumentTypes()[2] != RankedTensorType::get({}, i64) ||
+      step.getNumResults() != 3 ||
+      llvm::any_of(step.getResultTypes(),
+                   [&](Type t) { return t != f32Scalar; }))
+    return step.emitError()
+           << "codegen supports train steps (tokens, labels, step) -> (loss, "
+              "grad_norm, lr) with i64 M x B x S token ids and f32 results; "
+              "this one is "
+           << step.getFunctionType();
+  if (failed(collectFunctions(step)))
+    return failure();
+  int index = 0;
+  for (auto param : module.getOps<ParamOp>())
+    paramIndex[param.getSymName()] = index++;
+
+  os << "// Generated by starchc for model " << quoted(options.modelName)
+     << ". Do not edit: recompile.\n"
+     << "// Functions in call order (callees first), then the entry points of\n"
+     << "// runtime/train/Program.h. Tensors named vN live at fixed offsets of\n"
+     << "// their function's arena; params[i] are the model's parameters.\n"
+     << "#include \"runtime/train/Generated.h\"\n\n"
+     << "namespace starch::rt {\n"
+     << "using namespace gen;\n"
+     << "namespace {\n\n";
+  for (Operation *function : functions)
+    if (failed(emitFunction(cast<func::FuncOp>(function))))
+      return failure();
+  os << "} // namespace\n\n";
+  if (failed(emitProgramSpec(step)) || failed(emitTrainStep(step)))
+    return failure();
+  os << "\n} // namespace starch::rt\n";
+  return success();
+}
+
+} // namespace
+
+LogicalResult emitCpp(ModuleOp module, const EmitOptions &options,
+                      raw_ostream &os) {
+  return Emitter(module, options, os).emit();
+}
+
+} // namespace starch::codegen

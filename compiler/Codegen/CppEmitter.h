@@ -1,0 +1,33 @@
+//===- CppEmitter.h - Training step IR -> C++ source ------------*- C++ -*-===//
+//
+// Emits one C++ file for a module holding @train_step (made by
+// starch-optimizer): one C++ function per IR function, a static memory plan
+// per function, and the ProgramSpec / trainStep() entry points that the
+// runtime's training main (runtime/train/TrainMain.cpp) calls.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_COMPILER_CODEGEN_CPPEMITTER_H
+#define STARCH_COMPILER_CODEGEN_CPPEMITTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace starch::codegen {
+
+struct EmitOptions {
+  /// `name` from model.json.
+  std::string modelName = "model";
+  /// Length of the learning-rate schedule (training.steps).
+  int64_t scheduleSteps = 100;
+};
+
+/// Writes the program; fails with a diagnostic on the first op or signature
+/// it cannot emit.
+mlir::LogicalResult emitCpp(mlir::ModuleOp module, const EmitOptions &options,
+                            llvm::raw_ostream &os);
+
+} // namespace starch::codegen
+
+#endif // STARCH_COMPILER_CODEGEN_CPPEMITTER_H

@@ -1,0 +1,65 @@
+//===- HostCompiler.cpp - Building the generated program ------------------===//
+#include "compiler/Driver/HostCompiler.h"
+
+#include "compiler/Driver/Toolchain.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace starch::driver {
+
+std::vector<std::string> hostCompileCommand(const std::string &source,
+                                            const std::string &output) {
+  std::vector<std::string> command = {
+      toolchain::kHostCompiler, "-std=c++17", "-O2",
+      std::string("-I") + toolchain::kSourceDir, source, "-o", output};
+  llvm::SmallVector<llvm::StringRef> inputs;
+  llvm::StringRef(toolchain::kCpuLinkInputs).split(inputs, ';', -1, false);
+  for (llvm::StringRef input : inputs)
+    command.push_back(input.str());
+  command.push_back("-pthread");
+  return command;
+}
+
+bool runCommand(const std::vector<std::string> &command, bool verbose,
+                std::string &error) {
+  if (verbose) {
+    for (size_t i = 0; i < command.size(); ++i)
+      llvm::errs() << (i ? " " : "") << command[i];
+    llvm::errs() << "\n";
+  }
+  llvm::SmallString<128> log;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("starchc-host", "log", log)) {
+    error = "cannot create a temporary file: " + ec.message();
+    return false;
+  }
+  std::vector<llvm::StringRef> args(command.begin(), command.end());
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log.str(),
+                                                log.str()};
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(command[0], args, std::nullopt,
+                                         redirects, 0, 0, &message);
+  std::string output;
+  if (auto buffer = llvm::MemoryBuffer::getFile(log))
+    output = (*buffer)->getBuffer().str();
+  llvm::sys::fs::remove(log);
+  if (verbose && !output.empty())
+    llvm::errs() << output;
+  if (status != 0) {
+    error = command[0] + " failed (" +
+            (message.empty() ? "exit status " + std::to_string(status)
+                             : message) +
+            ")";
+    if (!output.empty())
+      error += ":\n" + output.substr(0, 4000);
+    return false;
+  }
+  return true;
+}
+
+} // namespace starch::driver

@@ -1,0 +1,77 @@
+//===- Generated.h - Helpers every generated program includes ---*- C++ -*-===//
+//
+// The few lines generated code needs besides the kernels: placing tensors in
+// a function's static arena, constants, copies, and turning a kernel error
+// into a message that names the op.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_RUNTIME_TRAIN_GENERATED_H
+#define STARCH_RUNTIME_TRAIN_GENERATED_H
+
+#include "runtime/kernels/Kernels.h"
+#include "runtime/train/Program.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace starch::rt::gen {
+
+/// A kernel failed: bad data (a label outside the vocabulary) or a compiler
+/// bug. Either way the step cannot continue.
+[[noreturn]] inline void fail(const char *where, const std::string &message) {
+  std::fprintf(stderr, "error: %s: %s\n", where, message.c_str());
+  std::exit(1);
+}
+
+inline void check(const Status &status, const char *where) {
+  if (!status.ok())
+    fail(where, status.message());
+}
+
+/// The activation memory of one generated function: one block whose size and
+/// offsets the compiler computed (the static memory plan).
+class Arena {
+public:
+  explicit Arena(size_t bytes)
+      : data_(static_cast<uint8_t *>(std::aligned_alloc(64, roundUp(bytes))),
+              std::free) {
+    if (!data_)
+      fail("arena", "cannot allocate " + std::to_string(bytes) + " bytes");
+  }
+  /// A tensor at byte `offset` (a multiple of 64).
+  Tensor at(size_t offset, DType dtype, Shape shape) {
+    return Tensor::view(dtype, std::move(shape), data_.get() + offset);
+  }
+
+private:
+  static size_t roundUp(size_t bytes) { return (bytes + 64) / 64 * 64; }
+  std::unique_ptr<uint8_t, void (*)(void *)> data_;
+};
+
+/// A constant tensor over static data of the generated file.
+template <typename T>
+Tensor constant(DType dtype, Shape shape, const T *data) {
+  return Tensor::view(dtype, std::move(shape),
+                      const_cast<void *>(static_cast<const void *>(data)));
+}
+
+/// A tensor with every element `value`.
+inline Tensor splat(DType dtype, Shape shape, double value) {
+  Tensor tensor = Tensor::uninitialized(dtype, std::move(shape));
+  check(fill(value, tensor), "constant");
+  return tensor;
+}
+
+/// Copies `src` into `dst` (same type and size).
+inline void copyInto(Tensor &dst, const Tensor &src) {
+  if (dst.byteSize() != src.byteSize())
+    fail("copy", "size mismatch");
+  if (dst.bytes() != src.bytes() && src.byteSize())
+    std::memcpy(dst.bytes(), src.bytes(), src.byteSize());
+}
+
+} // namespace starch::rt::gen
+
+#endif // STARCH_RUNTIME_TRAIN_GENERATED_H

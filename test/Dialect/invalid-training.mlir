@@ -1,0 +1,89 @@
+// Every verifier path of the training ops.
+// RUN: starch-opt %s -split-input-file -verify-diagnostics
+
+func.func @labels_shape(%x: tensor<2x7x5xf32>, %y: tensor<2x6xi64>) -> tensor<f32> {
+  // expected-error @below {{'starch.cross_entropy' op labels have shape 2x6 but logits of shape ... x 5 need 2x7}}
+  %0 = starch.cross_entropy %x, %y ignore_index = -100 : (tensor<2x7x5xf32>, tensor<2x6xi64>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @scalar_logits(%x: tensor<f32>, %y: tensor<i64>) -> tensor<f32> {
+  // expected-error @below {{'starch.cross_entropy' op logits are a scalar; they need a class dimension}}
+  %0 = starch.cross_entropy %x, %y ignore_index = -100 : (tensor<f32>, tensor<i64>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @loss_not_scalar(%x: tensor<3x5xf32>, %y: tensor<3xi64>) -> tensor<1xf32> {
+  // expected-error @below {{'starch.cross_entropy' op result has type 'tensor<1xf32>' but the loss is a 0-d tensor of 'f32'}}
+  %0 = starch.cross_entropy %x, %y ignore_index = -100 : (tensor<3x5xf32>, tensor<3xi64>) -> tensor<1xf32>
+  return %0 : tensor<1xf32>
+}
+
+// -----
+
+func.func @grad_cotangent(%x: tensor<3x5xf32>, %y: tensor<3xi64>, %d: tensor<f64>) -> tensor<3x5xf32> {
+  // expected-error @below {{'starch.cross_entropy_grad' op cotangent has type 'tensor<f64>' but must be a 0-d tensor of 'f32'}}
+  %0 = starch.cross_entropy_grad %x, %y, %d ignore_index = -100 : (tensor<3x5xf32>, tensor<3xi64>, tensor<f64>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @grad_result(%x: tensor<3x5xf32>, %y: tensor<3xi64>, %d: tensor<f32>) -> tensor<3x4xf32> {
+  // expected-error @below {{'starch.cross_entropy_grad' op result has type 'tensor<3x4xf32>' but must have the logits' type 'tensor<3x5xf32>'}}
+  %0 = starch.cross_entropy_grad %x, %y, %d ignore_index = -100 : (tensor<3x5xf32>, tensor<3xi64>, tensor<f32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @grad_labels(%x: tensor<3x5xf32>, %y: tensor<5xi64>, %d: tensor<f32>) -> tensor<3x5xf32> {
+  // expected-error @below {{'starch.cross_entropy_grad' op labels have shape 5 but logits of shape ... x 5 need 3}}
+  %0 = starch.cross_entropy_grad %x, %y, %d ignore_index = -100 : (tensor<3x5xf32>, tensor<5xi64>, tensor<f32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+func.func @betas(%p: tensor<4xf32>, %lr: tensor<f64>, %s: tensor<i64>) {
+  // expected-error @below {{'starch.adamw' op betas (1, 0.999) must lie in [0, 1)}}
+  %u:3 = starch.adamw %p, %p, %p, %p, %lr, %s beta1 = 1.0 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = 0.0 : tensor<4xf32>, tensor<f64>, tensor<i64>
+  return
+}
+
+// -----
+
+func.func @epsilon(%p: tensor<4xf32>, %lr: tensor<f64>, %s: tensor<i64>) {
+  // expected-error @below {{'starch.adamw' op epsilon = 0 must be finite and > 0}}
+  %u:3 = starch.adamw %p, %p, %p, %p, %lr, %s beta1 = 0.9 beta2 = 0.999 epsilon = 0.0 weight_decay = 0.0 : tensor<4xf32>, tensor<f64>, tensor<i64>
+  return
+}
+
+// -----
+
+func.func @decay(%p: tensor<4xf32>, %lr: tensor<f64>, %s: tensor<i64>) {
+  // expected-error @below {{'starch.adamw' op weight_decay = -0.1 must be finite and >= 0}}
+  %u:3 = starch.adamw %p, %p, %p, %p, %lr, %s beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = -0.1 : tensor<4xf32>, tensor<f64>, tensor<i64>
+  return
+}
+
+// -----
+
+starch.param @w : tensor<4xf32>
+func.func @write_type(%v: tensor<5xf32>) {
+  // expected-error @below {{'starch.write_param' op writes a value of type 'tensor<5xf32>' but @w is declared as 'tensor<4xf32>'}}
+  starch.write_param @w, %v : tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @write_unknown(%v: tensor<5xf32>) {
+  // expected-error @below {{'starch.write_param' op refers to @nowhere, which is not a starch.param}}
+  starch.write_param @nowhere, %v : tensor<5xf32>
+  return
+}
