@@ -105,6 +105,8 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
                              std::to_string(options.steps));
 
   LossLog lossLog(options.lossLog);
+  // Before the header, so a supervisor that saw it can rely on them.
+  installStopHandlers();
   std::printf("train %s: steps %" PRId64 "..%" PRId64 " | %" PRId64
               " tokens/step (%" PRId64 " x %" PRId64 " x %" PRId64
               ") | %" PRId64 " trainable values | data %s | %s | %d "
@@ -119,7 +121,6 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
     return 0;
   }
 
-  installStopHandlers();
   ProgressReporter progress(spec, done + 1, options.steps, options.logEvery);
   Clock::time_point runStart = Clock::now();
   Tensor tokens, labels;

@@ -417,7 +417,11 @@ def case_killed_writer(r):
         proc = r.start("--steps", 10 ** 6, "--save", k, "--save-every", 1,
                        "--log-every", 1000, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
-        time.sleep(0.2 + rng.random() * 0.3)
+        deadline = time.time() + 60  # a loaded machine may start slowly
+        while not os.path.exists(os.path.join(k, CKPT)) and \
+                time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1 + rng.random() * 0.3)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         try:
@@ -505,9 +509,11 @@ def case_interrupt(r):
     d = r.path("c")
     proc = r.start("--steps", 10 ** 7, "--save", d, "--log-every", 10 ** 6,
                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    header = proc.stdout.readline()  # printed once the handlers are set
+    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
+    out = header + out
     match = re.search(r"stopped by a signal after step (\d+)", err)
     check(proc.returncode == 130 and match,
           f"SIGINT: exit {proc.returncode}, stderr {err!r}")
