@@ -73,6 +73,9 @@ private:
   std::map<std::string, mlir::RankedTensorType> paramTypes_;
   /// Parameter symbol -> initializer name.
   llvm::StringMap<std::string> paramSources_;
+  /// Exporters' transposed copies of tied weights -> the weight they copy
+  /// (read as a transpose of it; see TiedWeights.h).
+  std::map<std::string, std::string> transposedCopies_;
   /// The parameters read by the node being imported.
   std::map<std::string, mlir::Value> paramReads_;
   LayerTagger layerTagger_;

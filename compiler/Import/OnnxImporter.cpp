@@ -1,5 +1,6 @@
 //===- OnnxImporter.cpp - ONNX models to starch IR ------------------------===//
 #include "compiler/Import/GraphImporter.h"
+#include "compiler/Import/TiedWeights.h"
 #include "compiler/Import/LayerTags.h"
 #include "compiler/Import/NodeImporter.h"
 #include "compiler/Interpreter/Interpreter.h"
@@ -137,6 +138,10 @@ void GraphImporter::classifyInitializers() {
     else
       ++it;
   }
+  transposedCopies_ =
+      findTransposedCopies(initializers_, paramInitializers_, baseDir_);
+  for (const auto &[copy, original] : transposedCopies_)
+    paramInitializers_.erase(copy);
 }
 
 bool GraphImporter::declareParams(std::string &error) {
@@ -319,6 +324,20 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
   if (initializer == initializers_.end())
     return {};
   Value value;
+  if (auto copy = transposedCopies_.find(name);
+      copy != transposedCopies_.end()) {
+    if (auto read = paramReads_.find(name); read != paramReads_.end())
+      return read->second;
+    Value original = lookup(copy->second, builder);
+    auto type = cast<RankedTensorType>(original.getType());
+    value = TransposeOp::create(
+        builder, builder.getUnknownLoc(),
+        RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
+                              type.getElementType()),
+        original, builder.getDenseI64ArrayAttr({1, 0}));
+    paramReads_[name] = value;
+    return value;
+  }
   if (paramInitializers_.count(name)) {
     // Each node reads its parameters itself, so that the read carries the
     // reader's layer (exporters share deduplicated initializers).

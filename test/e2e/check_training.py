@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""End-to-end training checks of generated programs (standard library only).
+
+  check_training.py --bin DIR --fixture test/fixtures/llama_dynamo --case CASE
+
+parity  compile the fixture with the hyper-parameters of train/train.json,
+        train 20 steps on train/tokens.npy and labels.npy, and compare every
+        step's loss, gradient norm and learning rate, then the final weights,
+        with the PyTorch reference made by test/fixtures/train_reference.py.
+interp  one optimizer step of the generated program against starch-run
+        executing the same @train_step IR (loss, norm, lr, every parameter
+        and moment afterwards).
+resume  20 steps in one run versus 10 + 10 through a checkpoint: the loss
+        logs must be identical strings.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
+import tensorio  # noqa: E402
+
+PARAM = re.compile(r'starch\.param @([\w.$:-]+)\s*(\{[^}]*\})?\s*:')
+SOURCE = re.compile(r'source = "([^"]+)"')
+
+
+def write_config(path, fixture, training):
+    with open(path, "w") as f:
+        json.dump({"name": os.path.basename(fixture),
+                   "llm": {"onnx": os.path.join(fixture, "model.onnx")},
+                   "training": training}, f)
+
+
+def compile_program(args, work, training):
+    config = os.path.join(work, "model.json")
+    write_config(config, args.fixture, training)
+    exe = os.path.join(work, "train")
+    tensorio.run([os.path.join(args.bin, "starchc"), config, "-o", exe])
+    return config, exe
+
+
+def sources_of(args, config):
+    """Parameter symbol -> initializer name, from the imported IR."""
+    ir = tensorio.run([os.path.join(args.bin, "starchc"), config, "--emit=starch"]).stdout
+    out = {}
+    for symbol, attrs in PARAM.findall(ir):
+        found = SOURCE.search(attrs or "")
+        out[symbol] = found.group(1) if found else symbol
+    return out
+
+
+def read_log(path):
+    return [line.split() for line in open(path).read().splitlines() if line.strip()]
+
+
+def reference_training(fixture):
+    ref = json.load(open(os.path.join(fixture, "train", "train.json")))
+    return {"steps": ref["steps"], "micro_batches": ref["micro_batches"], "lr": ref["lr"],
+            "betas": ref["betas"], "eps": ref["eps"], "weight_decay": ref["weight_decay"],
+            "max_grad_norm": ref["max_grad_norm"], "warmup_steps": ref["warmup_steps"]}
+
+
+def case_parity(args, work):
+    train = os.path.join(args.fixture, "train")
+    training = reference_training(args.fixture)
+    config, exe = compile_program(args, work, training)
+    log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
+    tensorio.run([exe, "--data", os.path.join(train, "tokens.npy"),
+                  "--labels", os.path.join(train, "labels.npy"),
+                  "--loss-log", log, "--save", ckpt, "--log-every", "5"])
+    rows = read_log(log)
+    failures = 0
+    worst = {}
+    for column, name in ((1, "losses"), (2, "grad_norms"), (3, "lrs")):
+        _, _, ref = tensorio.read_npy(os.path.join(train, name + ".npy"))
+        if len(rows) != len(ref):
+            sys.exit(f"FAILED: {len(rows)} logged steps, reference has {len(ref)}")
+        errors = [abs(float(r[column]) - want) / max(abs(want), 1e-12) for r, want in zip(rows, ref)]
+        worst[name] = max(errors)
+        for step, (r, want, err) in enumerate(zip(rows, ref, errors), 1):
+            if err > args.rtol and abs(want) > 1e-12:
+                print(f"MISMATCH step {step} {name}: starch {r[column]} vs torch {want!r} (rel {err:.2e})")
+                failures += 1
+    # Final weights: checkpoint (by symbol) -> initializer -> Hugging Face name.
+    names = json.load(open(os.path.join(train, "onnx_names.json")))
+    final, _ = tensorio.read_safetensors(os.path.join(train, "final_weights.safetensors"))
+    checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+    compared, worst_weight = 0, 0.0
+    for symbol, source in sources_of(args, config).items():
+        if source not in names or symbol not in checkpoint:
+            continue
+        entry = names[source]
+        shape, _, have = checkpoint[symbol]
+        ref_shape, _, want = final[entry["hf"]]
+        if entry["transposed"]:
+            rows_, cols = ref_shape
+            want = [want[i * cols + j] for j in range(cols) for i in range(rows_)]
+        diffs = [abs(a - b) for a, b in zip(have, want)]
+        scale = max(abs(b) for b in want)
+        worst_weight = max(worst_weight, max(diffs) / scale)
+        if max(diffs) > args.rtol * scale:
+            print(f"MISMATCH final {symbol} ({entry['hf']}): max |diff| {max(diffs):.3e} vs max |w| {scale:.3e}")
+            failures += 1
+        compared += 1
+    hf_count = len(set(m["hf"] for m in names.values()))
+    if compared < len(names) - (len(names) - hf_count):
+        print(f"MISMATCH only {compared} of {hf_count} weights found in the checkpoint")
+        failures += 1
+    if failures:
+        sys.exit(f"FAILED: {failures} mismatches")
+    print(f"parity: 20 steps, max relative error loss {worst['losses']:.2e}, grad norm "
+          f"{worst['grad_norms']:.2e}, lr {worst['lrs']:.2e}; {compared} final weights within "
+          f"{worst_weight:.2e} of their largest element (tolerance {args.rtol:g})")
+
+
+def case_interp(args, work):
+    train = os.path.join(args.fixture, "train")
+    training = dict(reference_training(args.fixture), warmup_steps=0)
+    config, exe = compile_program(args, work, training)
+    ir = os.path.join(work, "train.mlir")
+    tensorio.run([os.path.join(args.bin, "starchc"), config, "--emit=train", "-o", ir])
+    shape, dtype, tokens = tensorio.read_npy(os.path.join(train, "tokens.npy"))
+    _, _, labels = tensorio.read_npy(os.path.join(train, "labels.npy"))
+    micro, seq = training["micro_batches"], shape[1]
+    batch = json.load(open(os.path.join(train, "train.json")))["batch"]
+    n = micro * batch * seq
+    for name, values in (("tokens", tokens), ("labels", labels)):
+        tensorio.write_npy(os.path.join(work, name + ".npy"), [micro * batch, seq], "i64", values[:n])
+        tensorio.write_npy(os.path.join(work, name + ".stacked.npy"), [micro, batch, seq], "i64", values[:n])
+    tensorio.write_npy(os.path.join(work, "step.npy"), [], "i64", [1])
+    log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
+    tensorio.run([exe, "--steps", "1", "--data", os.path.join(work, "tokens.npy"),
+                  "--labels", os.path.join(work, "labels.npy"), "--loss-log", log, "--save", ckpt])
+    out, params = os.path.join(work, "interp"), os.path.join(work, "interp.safetensors")
+    tensorio.run([os.path.join(args.bin, "starch-run"), ir, "--function", "train_step",
+                  "--output-dir", out, "--params-out", params,
+                  "--input", os.path.join(work, "tokens.stacked.npy"),
+                  "--input", os.path.join(work, "labels.stacked.npy"),
+                  "--input", os.path.join(work, "step.npy")])
+    failures = 0
+    row = read_log(log)[0]
+    for column, name in ((1, "loss"), (2, "grad_norm"), (3, "lr")):
+        _, _, (want,) = tensorio.read_npy(os.path.join(out, name + ".npy"))
+        if not tensorio.close(float(row[column]), want, 1e-6, 1e-9):
+            print(f"MISMATCH {name}: program {row[column]} vs starch-run {want!r}")
+            failures += 1
+    checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+    interp, _ = tensorio.read_safetensors(params)
+    sources = sources_of(args, config)
+    compared = 0
+    for symbol, (_, _, have) in checkpoint.items():
+        key = sources.get(symbol, symbol)
+        if key not in interp:
+            print(f"MISMATCH {symbol}: not written by starch-run")
+            failures += 1
+            continue
+        want = interp[key][2]
+        bad = sum(1 for a, b in zip(have, want) if not tensorio.close(a, b, 1e-5, 1e-8))
+        if bad:
+            print(f"MISMATCH {symbol}: {bad} elements differ")
+            failures += 1
+        compared += 1
+    if failures:
+        sys.exit(f"FAILED: {failures} mismatches")
+    print(f"interp: step 1 loss {row[1]}, grad norm {row[2]}, lr {row[3]} and {compared} "
+          f"parameters and moments agree with starch-run")
+
+
+def case_resume(args, work):
+    training = reference_training(args.fixture)
+    _, exe = compile_program(args, work, training)
+    whole, first, second = (os.path.join(work, n) for n in ("whole.log", "first.log", "second.log"))
+    ckpt = os.path.join(work, "ckpt")
+    tensorio.run([exe, "--steps", "20", "--loss-log", whole, "--log-every", "10"])
+    tensorio.run([exe, "--steps", "10", "--save", ckpt, "--loss-log", first, "--log-every", "10"])
+    tensorio.run([exe, "--steps", "20", "--resume", ckpt, "--loss-log", second, "--log-every", "10"])
+    a = open(whole).read().splitlines()
+    b = open(first).read().splitlines() + open(second).read().splitlines()
+    if a != b or len(a) != 20:
+        for x, y in zip(a, b):
+            if x != y:
+                print(f"MISMATCH: whole '{x}' vs resumed '{y}'")
+        sys.exit(f"FAILED: resumed run differs ({len(a)} vs {len(b)} lines)")
+    print(f"resume: 10 + 10 steps print the same 20 lines as one run, bit for bit "
+          f"(last: {a[-1]})")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--fixture", required=True)
+    parser.add_argument("--case", choices=["parity", "interp", "resume"], required=True)
+    parser.add_argument("--rtol", type=float, default=1e-4)
+    args = parser.parse_args()
+    args.fixture = os.path.abspath(args.fixture)
+    with tempfile.TemporaryDirectory() as work:
+        {"parity": case_parity, "interp": case_interp, "resume": case_resume}[args.case](args, work)
+
+
+if __name__ == "__main__":
+    main()
