@@ -218,12 +218,12 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
 
   StringRef currentLayer;
   for (Operation &op : body) {
+    // A section comment where the layer changes; untagged glue ops between
+    // two pieces of one layer do not start a new section.
     auto layer = op.getAttrOfType<StringAttr>("starch.layer");
-    StringRef layerName = layer ? layer.getValue() : StringRef();
-    if (layerName != currentLayer && !isa<ConstantOp>(op)) {
-      if (!layerName.empty())
-        os << "  // ---- " << layerName << " ----\n";
-      currentLayer = layerName;
+    if (layer && layer.getValue() != currentLayer) {
+      os << "  // ---- " << layer.getValue() << " ----\n";
+      currentLayer = layer.getValue();
     }
     SmallVector<std::string> operands;
     for (Value operand : op.getOperands())
