@@ -282,7 +282,12 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
     std::optional<std::string> callText = kernelCall(&op, operands, results);
     if (!callText)
       return op.emitError() << "has no kernel in the C++ code generator";
-    os << "  check(" << *callText << ", " << quoted(where(&op)) << ");\n";
+    // The CUDA kernels have the CPU kernels' names and signatures, in
+    // namespace cuda.
+    const char *prefix =
+        options.target == CodegenTarget::cuda ? "cuda::" : "";
+    os << "  check(" << prefix << *callText << ", " << quoted(where(&op))
+       << ");\n";
   }
   os << "}\n\n";
   return success();
@@ -331,15 +336,40 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
 
 LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
   os << "StepOutputs trainStep(ParamStore &params, const Tensor &tokens,\n"
-     << "                      const Tensor &labels, int64_t step) {\n"
-     << "  Tensor stepTensor(DType::i64, {});\n"
-     << "  stepTensor.data<int64_t>()[0] = step;\n"
-     << "  Tensor loss(DType::f32, {}), gradNorm(DType::f32, {}), "
-        "lr(DType::f32, {});\n"
-     << "  train_step(params, tokens, labels, stepTensor, loss, gradNorm, lr);\n"
-     << "  return {loss.data<float>()[0], gradNorm.data<float>()[0],\n"
-     << "          lr.data<float>()[0]};\n"
-     << "}\n";
+     << "                      const Tensor &labels, int64_t step) {\n";
+  if (options.target == CodegenTarget::cpu) {
+    os << "  Tensor stepTensor(DType::i64, {});\n"
+       << "  stepTensor.data<int64_t>()[0] = step;\n"
+       << "  Tensor loss(DType::f32, {}), gradNorm(DType::f32, {}), "
+          "lr(DType::f32, {});\n"
+       << "  train_step(params, tokens, labels, stepTensor, loss, gradNorm, "
+          "lr);\n"
+       << "  return {loss.data<float>()[0], gradNorm.data<float>()[0],\n"
+       << "          lr.data<float>()[0]};\n";
+  } else {
+    // Parameters stay on the device; the host store gets a copy after each
+    // step, so checkpoints (written from the host store) are current.
+    os << "  static DeviceParams device(params);\n"
+       << "  static Tensor dTokens = deviceTensor(tokens.dtype(), "
+          "tokens.shape());\n"
+       << "  static Tensor dLabels = deviceTensor(labels.dtype(), "
+          "labels.shape());\n"
+       << "  static Tensor dStep = deviceTensor(DType::i64, {});\n"
+       << "  static Tensor dLoss = deviceTensor(DType::f32, {});\n"
+       << "  static Tensor dGradNorm = deviceTensor(DType::f32, {});\n"
+       << "  static Tensor dLr = deviceTensor(DType::f32, {});\n"
+       << "  Tensor stepTensor(DType::i64, {});\n"
+       << "  stepTensor.data<int64_t>()[0] = step;\n"
+       << "  check(cuda::copyToDevice(tokens, dTokens), \"tokens\");\n"
+       << "  check(cuda::copyToDevice(labels, dLabels), \"labels\");\n"
+       << "  check(cuda::copyToDevice(stepTensor, dStep), \"step\");\n"
+       << "  train_step(device.store, dTokens, dLabels, dStep, dLoss, "
+          "dGradNorm, dLr);\n"
+       << "  device.copyBack(params);\n"
+       << "  return {scalarOf<float>(dLoss), scalarOf<float>(dGradNorm),\n"
+       << "          scalarOf<float>(dLr)};\n";
+  }
+  os << "}\n";
   return success();
 }
 
@@ -378,7 +408,9 @@ LogicalResult Emitter::emit() {
      << "// Functions in call order (callees first), then the entry points of\n"
      << "// runtime/train/Program.h. Tensors named vN live at fixed offsets of\n"
      << "// their function's arena; params[i] are the model's parameters.\n"
-     << "#include \"runtime/train/Generated.h\"\n\n"
+     << (options.target == CodegenTarget::cuda
+             ? "#include \"runtime/cuda/Generated.h\"\n\n"
+             : "#include \"runtime/train/Generated.h\"\n\n")
      << "namespace starch::rt {\n"
      << "using namespace gen;\n"
      << "namespace {\n\n";

@@ -16,7 +16,12 @@
 
 namespace starch::codegen {
 
+enum class CodegenTarget { cpu, cuda };
+
 struct EmitOptions {
+  /// cpu: C++ over runtime/kernels; cuda: CUDA source over runtime/cuda, with
+  /// the tensors in device memory.
+  CodegenTarget target = CodegenTarget::cpu;
   /// `name` from model.json.
   std::string modelName = "model";
   /// Length of the learning-rate schedule (training.steps).

@@ -209,8 +209,8 @@ std::optional<std::string> kernelCall(Operation *op, ArrayRef<std::string> in,
           })
           .Case([&](AdamWOp a) {
             os << "adamw(" << in[0] << ", " << in[1] << ", " << in[2] << ", "
-               << in[3] << ", " << in[4] << ".data<double>()[0], " << in[5]
-               << ".data<int64_t>()[0], AdamWHyper{"
+               << in[3] << ", scalarOf<double>(" << in[4]
+               << "), scalarOf<int64_t>(" << in[5] << "), AdamWHyper{"
                << doubleLiteral(a.getBeta1().convertToDouble()) << ", "
                << doubleLiteral(a.getBeta2().convertToDouble()) << ", "
                << doubleLiteral(a.getEpsilon().convertToDouble()) << ", "

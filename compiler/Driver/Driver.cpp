@@ -183,16 +183,17 @@ bool writeTextAtomically(const std::string &text, const std::string &path,
 /// Compiles `source` with the host compiler into `output` (built under a
 /// temporary name, renamed when complete).
 bool buildExecutable(const std::string &source, const std::string &output,
-                     bool verbose, std::string &error) {
-  std::string sourcePath = output + ".starch.cpp";
+                     bool cuda, bool verbose, std::string &error) {
+  std::string sourcePath = output + (cuda ? ".starch.cu" : ".starch.cpp");
   if (!writeTextAtomically(source, sourcePath, error))
     return false;
   llvm::SmallString<256> model(output);
   model += ".tmp-%%%%%%";
   llvm::SmallString<256> temporary;
   llvm::sys::fs::createUniquePath(model, temporary, /*MakeAbsolute=*/false);
-  bool ok = runCommand(hostCompileCommand(sourcePath, temporary.str().str()),
-                       verbose, error);
+  bool ok = runCommand(
+      hostCompileCommand(sourcePath, temporary.str().str(), cuda), verbose,
+      error);
   llvm::sys::fs::remove(sourcePath);
   if (!ok) {
     llvm::sys::fs::remove(temporary);
@@ -280,14 +281,18 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     if (!writeAtomically(*module, options.outputPath, error))
       return fail(error);
   } else {
-    if (options.target == Target::cuda)
-      return fail("--target=cuda: the CUDA code generator is not available "
-                  "in this build yet; use --target=cpu");
+    bool cuda = options.target == Target::cuda;
+    if (cuda && options.emit == EmitStage::exe && !haveCudaToolchain())
+      return fail("--target=cuda: this build of Starch has no CUDA runtime "
+                  "(nvcc was not found when it was configured); --emit=cpp "
+                  "still writes the CUDA source");
     std::string source;
     llvm::raw_string_ostream sourceStream(source);
     codegen::EmitOptions emitOptions;
     emitOptions.modelName = model.name;
     emitOptions.scheduleSteps = model.training.steps;
+    emitOptions.target =
+        cuda ? codegen::CodegenTarget::cuda : codegen::CodegenTarget::cpu;
     if (mlir::failed(codegen::emitCpp(*module, emitOptions, sourceStream)))
       return fail(onnxPath + ": code generation failed: " +
                   (firstDiagnostic.empty() ? "(no diagnostic)"
@@ -295,8 +300,8 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     if (options.emit == EmitStage::cpp) {
       if (!writeTextAtomically(source, options.outputPath, error))
         return fail(error);
-    } else if (!buildExecutable(source, options.outputPath, options.verbose,
-                                error)) {
+    } else if (!buildExecutable(source, options.outputPath, cuda,
+                                options.verbose, error)) {
       return fail(error);
     }
   }

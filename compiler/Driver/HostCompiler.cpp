@@ -12,16 +12,35 @@
 
 namespace starch::driver {
 
+bool haveCudaToolchain() { return toolchain::kCudaCompiler[0] != 0; }
+
 std::vector<std::string> hostCompileCommand(const std::string &source,
-                                            const std::string &output) {
+                                            const std::string &output,
+                                            bool cuda) {
   std::vector<std::string> command = {
-      toolchain::kHostCompiler, "-std=c++17", "-O2",
-      std::string("-I") + toolchain::kSourceDir, source, "-o", output};
-  llvm::SmallVector<llvm::StringRef> inputs;
-  llvm::StringRef(toolchain::kCpuLinkInputs).split(inputs, ';', -1, false);
-  for (llvm::StringRef input : inputs)
-    command.push_back(input.str());
-  command.push_back("-pthread");
+      cuda ? toolchain::kCudaCompiler : toolchain::kHostCompiler, "-std=c++17",
+      "-O2"};
+  auto append = [&](llvm::StringRef list) {
+    llvm::SmallVector<llvm::StringRef> items;
+    list.split(items, ';', -1, false);
+    for (llvm::StringRef item : items)
+      command.push_back(item.str());
+  };
+  if (cuda)
+    append(toolchain::kCudaFlags);
+  command.push_back(std::string("-I") + toolchain::kSourceDir);
+  command.push_back(source);
+  command.push_back("-o");
+  command.push_back(output);
+  size_t firstInput = command.size();
+  append(cuda ? toolchain::kCudaLinkInputs : toolchain::kCpuLinkInputs);
+  // nvcc only takes files it knows by their suffix; versioned shared
+  // libraries ("libonnx_proto.so.1") go straight to the linker.
+  if (cuda)
+    for (size_t i = firstInput; i < command.size(); ++i)
+      if (llvm::StringRef(command[i]).contains(".so."))
+        command[i] = "-Xlinker=" + command[i];
+  command.push_back(cuda ? "-lpthread" : "-pthread");
   return command;
 }
 

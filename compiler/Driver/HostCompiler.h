@@ -7,10 +7,15 @@
 
 namespace starch::driver {
 
-/// The command that compiles the generated C++ `source` into the executable
-/// `output`, linked with this build's runtime.
+/// Whether this build can compile CUDA programs (nvcc and the CUDA runtime
+/// library were found at configure time).
+bool haveCudaToolchain();
+
+/// The command that compiles the generated `source` (C++, or CUDA when
+/// `cuda`) into the executable `output`, linked with this build's runtime.
 std::vector<std::string> hostCompileCommand(const std::string &source,
-                                            const std::string &output);
+                                            const std::string &output,
+                                            bool cuda = false);
 
 /// Runs `command`; prints it first when `verbose`. On failure `error` holds
 /// the exit status and the compiler's diagnostics.

@@ -64,6 +64,11 @@ inline Tensor splat(DType dtype, Shape shape, double value) {
   return tensor;
 }
 
+/// A 0-d tensor's value (the optimizer's lr and step).
+template <typename T> T scalarOf(const Tensor &tensor) {
+  return tensor.data<T>()[0];
+}
+
 /// Copies `src` into `dst` (same type and size).
 inline void copyInto(Tensor &dst, const Tensor &src) {
   if (dst.byteSize() != src.byteSize())
