@@ -12,6 +12,9 @@ interp  one optimizer step of the generated program against starch-run
         and moment afterwards).
 resume  20 steps in one run versus 10 + 10 through a checkpoint: the loss
         logs must be identical strings.
+learns  the shipped example (docs/examples/tiny-llama) on synthetic
+        sequences: the mean loss of the last 20 of 300 steps must be at least
+        1.5 below that of the first 20 (it starts near ln 128 = 4.85).
 """
 import argparse
 import json
@@ -188,16 +191,31 @@ def case_resume(args, work):
           f"(last: {a[-1]})")
 
 
+def case_learns(args, work):
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                           "docs", "examples", "tiny-llama", "model.json")
+    exe, log = os.path.join(work, "train"), os.path.join(work, "loss.log")
+    tensorio.run([os.path.join(args.bin, "starchc"), example, "-o", exe])
+    tensorio.run([exe, "--loss-log", log, "--log-every", "100"])
+    losses = [float(row[1]) for row in read_log(log)]
+    first, last = sum(losses[:20]) / 20, sum(losses[-20:]) / 20
+    if len(losses) != 300 or not last < first - 1.5:
+        sys.exit(f"FAILED: mean loss of the first 20 steps {first:.4f}, of the last 20 {last:.4f}")
+    print(f"learns: mean loss {first:.4f} over steps 1-20, {last:.4f} over steps 281-300")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--fixture", required=True)
-    parser.add_argument("--case", choices=["parity", "interp", "resume"], required=True)
+    parser.add_argument("--case", choices=["parity", "interp", "resume", "learns"], required=True)
     parser.add_argument("--rtol", type=float, default=1e-4)
     args = parser.parse_args()
     args.fixture = os.path.abspath(args.fixture)
     with tempfile.TemporaryDirectory() as work:
-        {"parity": case_parity, "interp": case_interp, "resume": case_resume}[args.case](args, work)
+        cases = {"parity": case_parity, "interp": case_interp, "resume": case_resume,
+                 "learns": case_learns}
+        cases[args.case](args, work)
 
 
 if __name__ == "__main__":
