@@ -67,6 +67,13 @@ std::optional<std::string> binaryKind(Operation *op) {
   return std::nullopt;
 }
 
+/// `&name` for a result with uses, `nullptr` for one that the fused backward
+/// kernels need not compute.
+std::string optionalResult(Operation *op, ArrayRef<std::string> out,
+                           unsigned index) {
+  return op->getResult(index).use_empty() ? "nullptr" : "&" + out[index];
+}
+
 } // namespace
 
 std::optional<std::string> kernelCall(Operation *op, ArrayRef<std::string> in,
@@ -194,6 +201,36 @@ std::optional<std::string> kernelCall(Operation *op, ArrayRef<std::string> in,
                << ", AttentionMask::" << stringifyAttentionMaskKind(a.getMask())
                << ", " << doubleLiteral(a.getScale().convertToDouble()) << ", "
                << out[0] << ")";
+            return true;
+          })
+          .Case([&](RmsNormGradOp n) {
+            os << "rmsNormGrad(" << in[0] << ", " << in[1] << ", " << in[2]
+               << ", " << doubleLiteral(n.getEpsilon().convertToDouble())
+               << ", " << optionalResult(op, out, 0) << ", "
+               << optionalResult(op, out, 1) << ")";
+            return true;
+          })
+          .Case([&](LayerNormGradOp n) {
+            os << "layerNormGrad(" << in[0] << ", " << in[1] << ", " << in[2]
+               << ", " << n.getAxis() << ", "
+               << doubleLiteral(n.getEpsilon().convertToDouble()) << ", "
+               << optionalResult(op, out, 0) << ", "
+               << optionalResult(op, out, 1) << ", "
+               << optionalResult(op, out, 2) << ")";
+            return true;
+          })
+          .Case([&](AttentionGradOp a) {
+            bool additive = static_cast<bool>(a.getBias());
+            size_t outIndex = additive ? 4 : 3;
+            os << "attentionGrad(" << in[0] << ", " << in[1] << ", " << in[2]
+               << ", " << (additive ? "&" + in[3] : "nullptr") << ", "
+               << in[outIndex] << ", " << in[outIndex + 1]
+               << ", AttentionMask::" << stringifyAttentionMaskKind(a.getMask())
+               << ", " << doubleLiteral(a.getScale().convertToDouble()) << ", "
+               << optionalResult(op, out, 0) << ", "
+               << optionalResult(op, out, 1) << ", "
+               << optionalResult(op, out, 2) << ", "
+               << (additive ? optionalResult(op, out, 3) : "nullptr") << ")";
             return true;
           })
           .Case([&](CrossEntropyOp c) {

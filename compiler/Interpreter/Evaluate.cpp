@@ -244,6 +244,47 @@ LogicalResult evaluateAdamW(AdamWOp op, ArrayRef<rt::Tensor> in,
   return success();
 }
 
+/// The fused backward ops, with several results. A result without uses is
+/// not computed (the kernels take null for it) and comes back empty.
+std::optional<LogicalResult>
+evaluateFusedGrad(Operation *op, ArrayRef<rt::Tensor> in,
+                  SmallVectorImpl<rt::Tensor> &results) {
+  if (!isa<RmsNormGradOp, LayerNormGradOp, AttentionGradOp>(op))
+    return std::nullopt;
+  SmallVector<rt::Tensor> outs;
+  SmallVector<rt::Tensor *> wanted;
+  outs.reserve(op->getNumResults());
+  for (Value result : op->getResults())
+    outs.push_back(result.use_empty() ? rt::Tensor() : allocateFor(result));
+  for (auto [result, out] : llvm::zip(op->getResults(), outs))
+    wanted.push_back(result.use_empty() ? nullptr : &out);
+  rt::Status status =
+      TypeSwitch<Operation *, rt::Status>(op)
+          .Case([&](RmsNormGradOp n) {
+            return rt::rmsNormGrad(in[0], in[1], in[2],
+                                   n.getEpsilon().convertToDouble(), wanted[0],
+                                   wanted[1]);
+          })
+          .Case([&](LayerNormGradOp n) {
+            return rt::layerNormGrad(in[0], in[1], in[2], n.getAxis(),
+                                     n.getEpsilon().convertToDouble(),
+                                     wanted[0], wanted[1], wanted[2]);
+          })
+          .Case([&](AttentionGradOp a) {
+            bool additive = static_cast<bool>(a.getBias());
+            const rt::Tensor *bias = additive ? &in[3] : nullptr;
+            size_t out = additive ? 4 : 3;
+            return rt::attentionGrad(
+                in[0], in[1], in[2], bias, in[out], in[out + 1],
+                maskOf(a.getMask()), a.getScale().convertToDouble(), wanted[0],
+                wanted[1], wanted[2], additive ? wanted[3] : nullptr);
+          });
+  if (!status.ok())
+    return op->emitOpError() << "cannot be evaluated: " << status.message();
+  results.append(outs.begin(), outs.end());
+  return success();
+}
+
 } // namespace
 
 LogicalResult evaluateOp(Operation *op, llvm::ArrayRef<rt::Tensor> operands,
@@ -285,6 +326,9 @@ LogicalResult evaluateOp(Operation *op, llvm::ArrayRef<rt::Tensor> operands,
            << "reads a parameter; evaluate it with an Interpreter";
   if (auto adamw = dyn_cast<AdamWOp>(op))
     return evaluateAdamW(adamw, operands, results);
+  if (std::optional<LogicalResult> fused =
+          evaluateFusedGrad(op, operands, results))
+    return *fused;
   if (op->getNumResults() != 1)
     return op->emitOpError() << "is not supported by the interpreter";
 

@@ -4,9 +4,9 @@
 // `body(i)` for i in [0, n): an element, an output row, a query row. The
 // bodies are plain structs of pointers and sizes with a STARCH_HOST_DEVICE
 // call operator built from the scalar and row functions the CPU kernels use
-// (ElementwiseOps.h, Reduce.h, Norm.h, Rope.h), so g++ compiles them too and
-// HostExec runs them on the CPU, where tests compare them with the CPU
-// kernels.
+// (ElementwiseOps.h, Reduce.h, Norm.h, NormGrad.h, Rope.h, AttentionGrad.h), so
+// g++ compiles them too and HostExec runs them on the CPU, where tests compare
+// them with the CPU kernels.
 //
 // Plain C++17: no CUDA header is needed to include this file.
 //
@@ -15,10 +15,12 @@
 #define STARCH_RUNTIME_CUDA_BODIES_H
 
 #include "runtime/cuda/KernelError.h"
+#include "runtime/kernels/AttentionGrad.h"
 #include "runtime/kernels/Compat.h"
 #include "runtime/kernels/ElementwiseOps.h"
 #include "runtime/kernels/Loss.h"
 #include "runtime/kernels/Norm.h"
+#include "runtime/kernels/NormGrad.h"
 #include "runtime/kernels/Optimizer.h"
 #include "runtime/kernels/Reduce.h"
 #include "runtime/kernels/Rope.h"
@@ -328,6 +330,178 @@ template <typename T> struct AttentionBody {
       for (int64_t c = 0; c < dv; ++c)
         o[c] += p * v[c];
     }
+  }
+};
+
+//===--- Fused backward ---------------------------------------------------===//
+
+/// Norm backward, phase 1 (one call per row): the row's statistics into
+/// `stats` and, when `dx` is not null, its input gradient.
+template <typename T> struct NormGradRowBody {
+  const T *in, *weight, *dOut;
+  T *dx; // may be null
+  NormRowStats *stats;
+  int64_t n;
+  double epsilon;
+  bool centered; // layer norm
+  STARCH_HOST_DEVICE void operator()(int64_t row) const {
+    const T *x = in + row * n;
+    if (dx)
+      stats[row] = normInputGradRow<T>(x, weight, dOut + row * n, dx + row * n,
+                                       n, epsilon, centered);
+    else
+      stats[row] = centered ? layerNormStats<T>(x, n, epsilon)
+                            : rmsNormStats<T>(x, n, epsilon);
+  }
+};
+
+/// Norm backward, phase 2 (one call per column): the weight (and bias)
+/// gradient summed over the rows in row order.
+template <typename T> struct NormParamGradBody {
+  const T *in, *dOut;
+  const NormRowStats *stats;
+  T *dWeight, *dBias; // either may be null
+  int64_t rows, n;
+  STARCH_HOST_DEVICE void operator()(int64_t c) const {
+    normParamGradColumn<T>(in, dOut, stats, rows, n, c, dWeight, dBias);
+  }
+};
+
+/// The operands of the attention backward bodies (`B x Hq x S x D` queries,
+/// `B x Hkv x T x D` keys, `B x Hkv x T x Dv` values).
+template <typename T> struct AttentionGradArgs {
+  const T *query, *key, *value;
+  const T *bias; // B|1 x Hq|1 x S x T when additive, else null
+  const T *out, *dOut;
+  const AttentionRowStats *stats; // one per query row, from the stats body
+  int64_t batch, heads, kvHeads, s, t, d, dv;
+  int64_t biasBatch, biasHeads;
+  T scale;
+  bool causal;
+
+  STARCH_HOST_DEVICE const T *biasRow(int64_t b, int64_t h, int64_t si) const {
+    if (!bias)
+      return nullptr;
+    int64_t bb = biasBatch == 1 ? 0 : b, bh = biasHeads == 1 ? 0 : h;
+    return bias + ((bb * biasHeads + bh) * s + si) * t;
+  }
+  /// p and ds of query row `row` (= (b * Hq + h) * S + si) against key `j`
+  /// of key/value head `kv`.
+  STARCH_HOST_DEVICE void scoreGrad(int64_t row, int64_t kv, int64_t j,
+                                    const T *biasRow, double &p,
+                                    double &ds) const {
+    T score = attentionScore(query + row * d, key + (kv * t + j) * d, d, scale,
+                             biasRow ? biasRow[j] : T(0));
+    attentionScoreGrad(score, stats[row], dOut + row * dv,
+                       value + (kv * t + j) * dv, dv, p, ds);
+  }
+};
+
+/// Attention backward, phase 1 (one call per query row): the row's softmax
+/// statistics and delta = sum(dOut * out), saved for the other phases.
+template <typename T> struct AttentionGradStatsBody {
+  AttentionGradArgs<T> a;
+  AttentionRowStats *stats;
+  STARCH_HOST_DEVICE void operator()(int64_t row) const {
+    int64_t pair = row / a.s, si = row % a.s;
+    int64_t b = pair / a.heads, h = pair % a.heads;
+    int64_t kv = b * a.kvHeads + h / (a.heads / a.kvHeads);
+    stats[row] = attentionRowStats(
+        a.query + row * a.d, a.key + kv * a.t * a.d, a.biasRow(b, h, si),
+        a.out + row * a.dv, a.dOut + row * a.dv, a.d, a.dv,
+        visibleKeys(a.causal, si, a.s, a.t), a.scale);
+  }
+};
+
+/// Attention backward, d_query (one call per query row):
+/// scale * sum_j ds_j k_j over the visible keys; NaN for a row that sees none.
+template <typename T> struct AttentionGradQueryBody {
+  AttentionGradArgs<T> a;
+  T *dQuery;
+  STARCH_HOST_DEVICE void operator()(int64_t row) const {
+    int64_t pair = row / a.s, si = row % a.s;
+    int64_t b = pair / a.heads, h = pair % a.heads;
+    int64_t kv = b * a.kvHeads + h / (a.heads / a.kvHeads);
+    int64_t visible = visibleKeys(a.causal, si, a.s, a.t);
+    T *dq = dQuery + row * a.d;
+    for (int64_t c = 0; c < a.d; ++c)
+      dq[c] = visible ? T(0) : quietNaNOf<T>();
+    const T *biasRow = a.biasRow(b, h, si);
+    for (int64_t j = 0; j < visible; ++j) {
+      double p, ds;
+      a.scoreGrad(row, kv, j, biasRow, p, ds);
+      const T *k = a.key + (kv * a.t + j) * a.d;
+      T factor = static_cast<T>(ds) * a.scale;
+      for (int64_t c = 0; c < a.d; ++c)
+        dq[c] += factor * k[c];
+    }
+  }
+};
+
+/// Attention backward, d_key and d_value (one call per key row of
+/// `B x Hkv x T`): sums over the group's query heads and the query rows that
+/// see the key, in order. With a causal mask and S > T some query sees no
+/// key, and the whole head is NaN, as the softmax of nothing makes it.
+template <typename T> struct AttentionGradKeyValueBody {
+  AttentionGradArgs<T> a;
+  T *dKey, *dValue; // either may be null
+  STARCH_HOST_DEVICE void operator()(int64_t keyRow) const {
+    int64_t kv = keyRow / a.t, j = keyRow % a.t;
+    int64_t b = kv / a.kvHeads, group = a.heads / a.kvHeads;
+    int64_t h0 = (kv % a.kvHeads) * group;
+    T *dk = dKey ? dKey + keyRow * a.d : nullptr;
+    T *dv = dValue ? dValue + keyRow * a.dv : nullptr;
+    T initial = a.causal && a.s > a.t ? quietNaNOf<T>() : T(0);
+    for (int64_t c = 0; dk && c < a.d; ++c)
+      dk[c] = initial;
+    for (int64_t c = 0; dv && c < a.dv; ++c)
+      dv[c] = initial;
+    // Key j is visible to query si iff j <= si + T - S.
+    int64_t firstRow = a.causal ? j - (a.t - a.s) : 0;
+    firstRow = firstRow < 0 ? 0 : firstRow;
+    for (int64_t h = h0; h < h0 + group; ++h)
+      for (int64_t si = firstRow; si < a.s; ++si) {
+        int64_t row = (b * a.heads + h) * a.s + si;
+        double p, ds;
+        a.scoreGrad(row, kv, j, a.biasRow(b, h, si), p, ds);
+        if (dv) {
+          const T *dO = a.dOut + row * a.dv;
+          for (int64_t c = 0; c < a.dv; ++c)
+            dv[c] += static_cast<T>(p) * dO[c];
+        }
+        if (dk) {
+          const T *q = a.query + row * a.d;
+          T factor = static_cast<T>(ds) * a.scale;
+          for (int64_t c = 0; c < a.d; ++c)
+            dk[c] += factor * q[c];
+        }
+      }
+  }
+};
+
+/// Attention backward, d_bias (one call per bias element of
+/// `B|1 x Hq|1 x S x T`): ds summed over the batches and heads that read it.
+template <typename T> struct AttentionGradBiasBody {
+  AttentionGradArgs<T> a;
+  T *dBias;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    int64_t j = i % a.t, si = (i / a.t) % a.s;
+    int64_t bh = (i / (a.t * a.s)) % a.biasHeads,
+            bb = i / (a.t * a.s * a.biasHeads);
+    int64_t b0 = a.biasBatch == 1 ? 0 : bb,
+            b1 = a.biasBatch == 1 ? a.batch : bb + 1;
+    int64_t h0 = a.biasHeads == 1 ? 0 : bh,
+            h1 = a.biasHeads == 1 ? a.heads : bh + 1;
+    double sum = 0;
+    for (int64_t b = b0; b < b1; ++b)
+      for (int64_t h = h0; h < h1; ++h) {
+        int64_t row = (b * a.heads + h) * a.s + si;
+        int64_t kv = b * a.kvHeads + h / (a.heads / a.kvHeads);
+        double p, ds;
+        a.scoreGrad(row, kv, j, a.biasRow(b, h, si), p, ds);
+        sum += ds;
+      }
+    dBias[i] = static_cast<T>(sum);
   }
 };
 

@@ -75,6 +75,35 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
   });
 }
 
+Status rmsNormGrad(const Tensor &input, const Tensor &weight,
+                   const Tensor &dOut, double epsilon, Tensor *dInput,
+                   Tensor *dWeight) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::rmsNormGrad(exec, input, weight, dOut, epsilon, dInput,
+                                dWeight);
+  });
+}
+
+Status layerNormGrad(const Tensor &input, const Tensor &weight,
+                     const Tensor &dOut, int64_t axis, double epsilon,
+                     Tensor *dInput, Tensor *dWeight, Tensor *dBias) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::layerNormGrad(exec, input, weight, dOut, axis, epsilon,
+                                  dInput, dWeight, dBias);
+  });
+}
+
+Status attentionGrad(const Tensor &query, const Tensor &key,
+                     const Tensor &value, const Tensor *bias, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     Tensor *dBias) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::attentionGrad(exec, query, key, value, bias, out, dOut,
+                                  mask, scale, dQuery, dKey, dValue, dBias);
+  });
+}
+
 Status crossEntropy(const Tensor &logits, const Tensor &labels,
                     int64_t ignoreIndex, Tensor &out) {
   return onDevice([&](DeviceExec &exec) {

@@ -25,11 +25,13 @@
 #include "runtime/Tensor.h"
 #include "runtime/cuda/Bodies.h"
 #include "runtime/kernels/Attention.h"
+#include "runtime/kernels/AttentionGrad.h"
 #include "runtime/kernels/Conv.h"
 #include "runtime/kernels/DataMovement.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Elementwise.h"
 #include "runtime/kernels/Loss.h"
+#include "runtime/kernels/NormGrad.h"
 #include "runtime/kernels/Optimizer.h"
 #include "runtime/kernels/Reduce.h"
 #include "runtime/kernels/Status.h"
@@ -780,6 +782,198 @@ Status attention(Exec &exec, const Tensor &query, const Tensor &key,
     status = exec.launch(batch * heads * s, body);
   });
   return ok ? status : Status::error("attention needs floats");
+}
+
+//===--- Fused backward ---------------------------------------------------===//
+
+inline Status checkGradResult(const Tensor *result, const Tensor &like,
+                              const char *what) {
+  if (result &&
+      (result->shape() != like.shape() || result->dtype() != like.dtype()))
+    return Status::error(std::string(what) + " must have shape " +
+                         shapeString(like.shape()) + " and type " +
+                         dtypeName(like.dtype()));
+  return Status::success();
+}
+
+/// Both norm backwards: one thread per row (statistics and d_input), then
+/// one per column (d_weight, d_bias summed over the rows in order).
+template <typename Exec>
+Status normGrad(Exec &exec, const char *op, const Tensor &input,
+                const Tensor &weight, const Tensor &dOut, int64_t n,
+                double epsilon, bool centered, Tensor *dInput, Tensor *dWeight,
+                Tensor *dBias) {
+  if (isHalf(input.dtype()))
+    return unsupportedDtype(op, input.dtype());
+  int64_t rows = n ? input.numElements() / n : 0;
+  void *scratch = nullptr;
+  if (Status s = exec.scratch(static_cast<size_t>(rows) * sizeof(NormRowStats),
+                              scratch);
+      !s)
+    return s;
+  auto *stats = static_cast<NormRowStats *>(scratch);
+  Status status;
+  bool ok = dispatchFloat(input.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    status = exec.launch(
+        rows,
+        NormGradRowBody<T>{input.data<T>(), weight.data<T>(), dOut.data<T>(),
+                           dInput ? dInput->data<T>() : nullptr, stats, n,
+                           epsilon, centered});
+    if (status && (dWeight || dBias))
+      status = exec.launch(
+          n, NormParamGradBody<T>{input.data<T>(), dOut.data<T>(), stats,
+                                  dWeight ? dWeight->data<T>() : nullptr,
+                                  dBias ? dBias->data<T>() : nullptr, rows, n});
+  });
+  return ok ? status : Status::error(std::string(op) + " needs floats");
+}
+
+template <typename Exec>
+Status rmsNormGrad(Exec &exec, const Tensor &input, const Tensor &weight,
+                   const Tensor &dOut, double epsilon, Tensor *dInput,
+                   Tensor *dWeight) {
+  if (input.rank() == 0)
+    return Status::error("rms_norm_grad needs a tensor of rank >= 1");
+  int64_t n = input.shape().back();
+  if (weight.numElements() != n)
+    return Status::error(
+        "rms_norm_grad: weight size differs from the last dim");
+  if (dOut.shape() != input.shape() || dOut.dtype() != input.dtype() ||
+      weight.dtype() != input.dtype())
+    return Status::error("rms_norm_grad: d_out and weight must match the "
+                         "input's shape and type");
+  if (Status s = checkGradResult(dInput, input, "rms_norm_grad: d_input"); !s)
+    return s;
+  if (Status s = checkGradResult(dWeight, weight, "rms_norm_grad: d_weight");
+      !s)
+    return s;
+  return normGrad(exec, "rms_norm_grad", input, weight, dOut, n, epsilon,
+                  /*centered=*/false, dInput, dWeight, nullptr);
+}
+
+template <typename Exec>
+Status layerNormGrad(Exec &exec, const Tensor &input, const Tensor &weight,
+                     const Tensor &dOut, int64_t axis, double epsilon,
+                     Tensor *dInput, Tensor *dWeight, Tensor *dBias) {
+  if (axis < 0 || axis > input.rank())
+    return Status::error("layer_norm_grad: axis out of range");
+  int64_t n = 1;
+  for (int64_t d = axis; d < input.rank(); ++d)
+    n *= input.shape()[d];
+  if (weight.numElements() != n)
+    return Status::error("layer_norm_grad: weight size differs from the "
+                         "normalised dimensions");
+  if (dOut.shape() != input.shape() || dOut.dtype() != input.dtype() ||
+      weight.dtype() != input.dtype())
+    return Status::error("layer_norm_grad: d_out and weight must match the "
+                         "input's shape and type");
+  if (Status s = checkGradResult(dInput, input, "layer_norm_grad: d_input"); !s)
+    return s;
+  if (Status s = checkGradResult(dWeight, weight, "layer_norm_grad: d_weight");
+      !s)
+    return s;
+  if (Status s = checkGradResult(dBias, weight, "layer_norm_grad: d_bias"); !s)
+    return s;
+  return normGrad(exec, "layer_norm_grad", input, weight, dOut, n, epsilon,
+                  /*centered=*/true, dInput, dWeight, dBias);
+}
+
+/// Phase 1 saves each query row's softmax statistics and delta in scratch;
+/// then one thread per query row (d_query), per key row (d_key, d_value)
+/// and per bias element (d_bias), each summing in a fixed order.
+template <typename Exec>
+Status attentionGrad(Exec &exec, const Tensor &query, const Tensor &key,
+                     const Tensor &value, const Tensor *bias, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     Tensor *dBias) {
+  if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
+    return Status::error("attention_grad: query, key and value must be rank 4");
+  int64_t batch = query.shape()[0], heads = query.shape()[1],
+          s = query.shape()[2], d = query.shape()[3];
+  int64_t kvHeads = key.shape()[1], t = key.shape()[2], dv = value.shape()[3];
+  if (key.shape()[0] != batch || key.shape()[3] != d ||
+      value.shape()[0] != batch || value.shape()[1] != kvHeads ||
+      value.shape()[2] != t || kvHeads == 0 || heads % kvHeads)
+    return Status::error("attention_grad: inconsistent query/key/value shapes");
+  Shape outShape{batch, heads, s, dv};
+  if (out.shape() != outShape || dOut.shape() != outShape)
+    return Status::error("attention_grad: out and d_out must be " +
+                         shapeString(outShape));
+  bool additive = mask == AttentionMask::additive;
+  if (additive) {
+    if (!bias || bias->rank() != 4 || bias->shape()[2] != s ||
+        bias->shape()[3] != t ||
+        (bias->shape()[0] != 1 && bias->shape()[0] != batch) ||
+        (bias->shape()[1] != 1 && bias->shape()[1] != heads))
+      return Status::error(
+          "attention_grad: additive bias must be B|1 x Hq|1 x S x T");
+  }
+  if (dBias && !additive)
+    return Status::error("attention_grad: d_bias needs an additive mask");
+  if (isHalf(query.dtype()))
+    return unsupportedDtype("attention_grad", query.dtype());
+  for (const Tensor *operand : {&key, &value, &out, &dOut})
+    if (operand->dtype() != query.dtype())
+      return Status::error("attention_grad: operand types differ");
+  if (additive && bias->dtype() != query.dtype())
+    return Status::error("attention_grad: operand types differ");
+  if (Status st = checkGradResult(dQuery, query, "attention_grad: d_query");
+      !st)
+    return st;
+  if (Status st = checkGradResult(dKey, key, "attention_grad: d_key"); !st)
+    return st;
+  if (Status st = checkGradResult(dValue, value, "attention_grad: d_value");
+      !st)
+    return st;
+  if (dBias)
+    if (Status st = checkGradResult(dBias, *bias, "attention_grad: d_bias");
+        !st)
+      return st;
+  int64_t queryRows = batch * heads * s;
+  void *scratch = nullptr;
+  if (Status st = exec.scratch(
+          static_cast<size_t>(queryRows) * sizeof(AttentionRowStats), scratch);
+      !st)
+    return st;
+  auto *stats = static_cast<AttentionRowStats *>(scratch);
+  Status status;
+  bool ok = dispatchFloat(query.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    AttentionGradArgs<T> args{};
+    args.query = query.data<T>();
+    args.key = key.data<T>();
+    args.value = value.data<T>();
+    args.bias = additive ? bias->data<T>() : nullptr;
+    args.out = out.data<T>();
+    args.dOut = dOut.data<T>();
+    args.stats = stats;
+    args.batch = batch;
+    args.heads = heads;
+    args.kvHeads = kvHeads;
+    args.s = s;
+    args.t = t;
+    args.d = d;
+    args.dv = dv;
+    args.biasBatch = additive ? bias->shape()[0] : 1;
+    args.biasHeads = additive ? bias->shape()[1] : 1;
+    args.scale = static_cast<T>(scale);
+    args.causal = mask == AttentionMask::causal;
+    status = exec.launch(queryRows, AttentionGradStatsBody<T>{args, stats});
+    if (status && dQuery)
+      status = exec.launch(queryRows,
+                           AttentionGradQueryBody<T>{args, dQuery->data<T>()});
+    if (status && (dKey || dValue))
+      status = exec.launch(
+          batch * kvHeads * t,
+          AttentionGradKeyValueBody<T>{args, dKey ? dKey->data<T>() : nullptr,
+                                       dValue ? dValue->data<T>() : nullptr});
+    if (status && dBias)
+      status = exec.launch(dBias->numElements(),
+                           AttentionGradBiasBody<T>{args, dBias->data<T>()});
+  });
+  return ok ? status : Status::error("attention_grad needs floats");
 }
 
 //===--- Loss and optimizer -----------------------------------------------===//

@@ -272,6 +272,51 @@ void compute(Smoke &t, DType dtype) {
               cuda::attention(dq, dk, dv, &dmask, kind, 0.35, dat), dat, at,
               tol(dtype) * 10);
   }
+
+  // The fused backward kernels (d_bias on the additive mask only).
+  Tensor dOut = randomOf(dtype, {2, 4, 6, 5}, 22), ddOut = t.device(dOut);
+  for (AttentionMask kind :
+       {AttentionMask::full, AttentionMask::causal, AttentionMask::additive}) {
+    bool additive = kind == AttentionMask::additive;
+    Tensor at(dtype, {2, 4, 6, 5});
+    must(attention(q, k, v, &mask, kind, 0.35, at), "cpu attention");
+    Tensor gq(dtype, q.shape()), gk(dtype, k.shape()), gv(dtype, v.shape()),
+        gb(dtype, mask.shape());
+    must(attentionGrad(q, k, v, &mask, at, dOut, kind, 0.35, &gq, &gk, &gv,
+                       additive ? &gb : nullptr),
+         "cpu attention_grad");
+    Tensor dgq = t.deviceOf(dtype, q.shape()),
+           dgk = t.deviceOf(dtype, k.shape()),
+           dgv = t.deviceOf(dtype, v.shape()),
+           dgb = t.deviceOf(dtype, mask.shape());
+    Status launched =
+        cuda::attentionGrad(dq, dk, dv, &dmask, t.device(at), ddOut, kind, 0.35,
+                            &dgq, &dgk, &dgv, additive ? &dgb : nullptr);
+    std::string name = "attention_grad " + std::to_string(int(kind));
+    t.compare(name + " d_query" + suffix, launched, dgq, gq, tol(dtype) * 10);
+    t.compare(name + " d_key" + suffix, launched, dgk, gk, tol(dtype) * 10);
+    t.compare(name + " d_value" + suffix, launched, dgv, gv, tol(dtype) * 10);
+    if (additive)
+      t.compare(name + " d_bias" + suffix, launched, dgb, gb, tol(dtype) * 10);
+  }
+  Tensor rx(dtype, a.shape()), rw(dtype, w.shape()),
+      drx = t.deviceOf(dtype, a.shape()), drw = t.deviceOf(dtype, w.shape());
+  must(rmsNormGrad(a, w, a, 1e-6, &rx, &rw), "cpu rms_norm_grad");
+  Status rmsLaunched = cuda::rmsNormGrad(da, dw, da, 1e-6, &drx, &drw);
+  t.compare("rms_norm_grad d_input" + suffix, rmsLaunched, drx, rx, tol(dtype));
+  t.compare("rms_norm_grad d_weight" + suffix, rmsLaunched, drw, rw,
+            tol(dtype));
+  Tensor lx(dtype, a.shape()), lw(dtype, w.shape()), lb(dtype, w.shape()),
+      dlx = t.deviceOf(dtype, a.shape()), dlw = t.deviceOf(dtype, w.shape()),
+      dlb = t.deviceOf(dtype, w.shape());
+  must(layerNormGrad(a, w, a, 2, 1e-5, &lx, &lw, &lb), "cpu layer_norm_grad");
+  Status lnLaunched =
+      cuda::layerNormGrad(da, dw, da, 2, 1e-5, &dlx, &dlw, &dlb);
+  t.compare("layer_norm_grad d_input" + suffix, lnLaunched, dlx, lx,
+            tol(dtype));
+  t.compare("layer_norm_grad d_weight" + suffix, lnLaunched, dlw, lw,
+            tol(dtype));
+  t.compare("layer_norm_grad d_bias" + suffix, lnLaunched, dlb, lb, tol(dtype));
 }
 
 } // namespace

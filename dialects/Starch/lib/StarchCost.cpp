@@ -168,6 +168,40 @@ int64_t AttentionOp::getFlops() {
 int64_t AttentionOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 
 //===----------------------------------------------------------------------===//
+// Fused backward ops
+//===----------------------------------------------------------------------===//
+
+// Recomputed statistics and xhat (4), g = d_out * weight (1), the dot with
+// xhat and its sum (2), d_input (3), d_weight's product and sum (2) = 12.
+int64_t RmsNormGradOp::getFlops() { return 12 * numel(getInput()); }
+int64_t RmsNormGradOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+// Recomputed mean, centring, variance and xhat (5), g (1), sums of g and
+// g * xhat (3), d_input (4), d_weight (2), d_bias (1) = 16.
+int64_t LayerNormGradOp::getFlops() { return 16 * numel(getInput()); }
+int64_t LayerNormGradOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+
+int64_t AttentionGradOp::getFlops() {
+  // Per (batch, query head): the recomputed q k^T, dp = d_out v^T,
+  // d_value = p^T d_out, d_query = ds k and d_key = ds^T q are 2 * S * T * D
+  // each; the recomputed softmax costs 5 per score and ds = p (dp - D) 2;
+  // the additive bias is added once more per score.
+  ArrayRef<int64_t> query = getQuery().getType().getShape();
+  int64_t keys = getKey().getType().getDimSize(2);
+  int64_t scores = query[0] * query[1] * query[2] * keys;
+  int64_t flops = 10 * scores * query[3] + 7 * scores;
+  if (getMask() == AttentionMaskKind::additive)
+    flops += scores;
+  return flops;
+}
+int64_t AttentionGradOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+
+//===----------------------------------------------------------------------===//
 // Training: loss and optimizer
 //===----------------------------------------------------------------------===//
 

@@ -203,6 +203,27 @@ TEST_F(CostTest, Attention) {
   expectCost("additive", 26880, 11648);
 }
 
+TEST_F(CostTest, FusedBackward) {
+  parse("%x: tensor<2x8x16xf32>, %w: tensor<16xf32>, "
+        "%q: tensor<2x4x8x16xf32>, %kv: tensor<2x2x6x16xf32>, "
+        "%bias: tensor<2x1x8x6xf32>",
+        R"(
+  %0:2 = starch.rms_norm_grad %x, %w, %x epsilon = 1.0e-6 {tag = "rms_norm_grad"} : (tensor<2x8x16xf32>, tensor<16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<16xf32>)
+  %1:3 = starch.layer_norm_grad %x, %w, %x axis = 2 epsilon = 1.0e-5 {tag = "layer_norm_grad"} : (tensor<2x8x16xf32>, tensor<16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<16xf32>, tensor<16xf32>)
+  %2:3 = starch.attention_grad %q, %kv, %kv out %q d_out %q mask = causal scale = 0.25 {tag = "causal"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>)
+  %3:4 = starch.attention_grad %q, %kv, %kv bias %bias out %q d_out %q mask = additive scale = 0.25 {tag = "additive"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>, tensor<2x1x8x6xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>, tensor<2x1x8x6xf32>)
+)");
+  // 12 x 256; (256 + 16 + 256) operand + (256 + 16) result elements.
+  expectCost("rms_norm_grad", 3072, 3200);
+  // 16 x 256; (256 + 16 + 256) + (256 + 16 + 16) elements.
+  expectCost("layer_norm_grad", 4096, 3264);
+  // 384 scores: 10 * 384 * D 16 + 7 * 384; operands q, k, v, out, d_out
+  // (1024 + 384 + 384 + 1024 + 1024) + results (1024 + 384 + 384) elements.
+  expectCost("causal", 64128, 22528);
+  // + 384 bias additions; + 96 bias and 96 d_bias elements.
+  expectCost("additive", 64512, 23296);
+}
+
 TEST_F(CostTest, ParamsAndConstants) {
   auto source = R"(
 starch.param @w {tag = "param"} : tensor<64x64xf32>

@@ -63,6 +63,9 @@ def Starch_CostOpInterface : OpInterface<"CostOpInterface"> {
     | `layer_norm` | `7 * numel(input)` (mean, centre, square, sum, scale, weight, bias) | operands + result |
     | `rope` | `3 * numel(input)` (two products and a sum) | operands + result |
     | `attention` | `4 * B * Hq * S * T * D + 5 * B * Hq * S * T` (+ `B * Hq * S * T` for the additive bias) | operands + result (scores are never stored) |
+    | `rms_norm_grad` | `12 * numel(input)` (recomputed statistics, `d_input`, `d_weight`) | operands + results |
+    | `layer_norm_grad` | `16 * numel(input)` (recomputed statistics, `d_input`, `d_weight`, `d_bias`) | operands + results |
+    | `attention_grad` | `10 * B * Hq * S * T * D + 7 * B * Hq * S * T` (+ `B * Hq * S * T` for the additive bias) | operands + results (scores are never stored) |
     | `write_param` | 0 | `bytes(value)` |
     | `cross_entropy` `N... x V` | `5 * numel(logits) + numel(labels)` | operands + result |
     | `cross_entropy_grad` | `7 * numel(logits)` (softmax, subtract, scale) | operands + result |

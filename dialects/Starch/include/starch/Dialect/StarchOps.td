@@ -703,6 +703,132 @@ def Starch_AttentionOp : Starch_Op<"attention", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Fused backward ops built by the gradient rules of the fused ops
+//===----------------------------------------------------------------------===//
+
+def Starch_RmsNormGradOp : Starch_Op<"rms_norm_grad", [Pure]> {
+  let summary = "gradient of starch.rms_norm with respect to input and weight";
+  let description = [{
+    Operands as for `starch.rms_norm` plus `d_out`, the cotangent of its
+    result (the input's type). With `inv = 1 / sqrt(mean(input^2) + epsilon)`
+    and `xhat = input * inv` per row of the last dimension:
+
+    ```
+    g         = d_out * weight
+    d_input   = inv * (g - xhat * mean(g * xhat))
+    d_weight  = sum over rows of d_out * xhat
+    ```
+
+    The row statistics are recomputed from the input (the forward saves
+    nothing); `d_weight` is summed over the rows in row order, so the result
+    does not depend on the thread count. `d_input` has the input's type and
+    `d_weight` the weight's. A result without uses is not computed.
+
+    ```mlir
+    %dx, %dw = starch.rms_norm_grad %x, %w, %dy epsilon = 1.0e-6
+        : (tensor<2x16x64xf32>, tensor<64xf32>, tensor<2x16x64xf32>) -> (tensor<2x16x64xf32>, tensor<64xf32>)
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$input, Starch_FloatTensor:$weight,
+                       Starch_FloatTensor:$d_out, F64Attr:$epsilon);
+  let results = (outs Starch_FloatTensor:$d_input,
+                      Starch_FloatTensor:$d_weight);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $d_out `epsilon` `=` $epsilon attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Starch_LayerNormGradOp : Starch_Op<"layer_norm_grad", [Pure]> {
+  let summary = "gradient of starch.layer_norm with respect to all operands";
+  let description = [{
+    Operands as for `starch.layer_norm` without the bias (which no gradient
+    depends on) plus `d_out`, the cotangent of its result (the input's type).
+    With the mean, `inv = 1 / sqrt(var + epsilon)` and
+    `xhat = (input - mean) * inv` over the dimensions `axis..rank-1` of each
+    row:
+
+    ```
+    g         = d_out * weight
+    d_input   = inv * (g - mean(g) - xhat * mean(g * xhat))
+    d_weight  = sum over rows of d_out * xhat
+    d_bias    = sum over rows of d_out
+    ```
+
+    The statistics are recomputed from the input; the sums over rows run in
+    row order, so the results do not depend on the thread count. `d_input`
+    has the input's type, `d_weight` and `d_bias` the weight's
+    (`input.shape[axis:]`). A result without uses is not computed.
+
+    ```mlir
+    %dx, %dw, %db = starch.layer_norm_grad %x, %w, %dy axis = 2 epsilon = 1.0e-5
+        : (tensor<2x16x64xf32>, tensor<64xf32>, tensor<2x16x64xf32>)
+        -> (tensor<2x16x64xf32>, tensor<64xf32>, tensor<64xf32>)
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$input, Starch_FloatTensor:$weight,
+                       Starch_FloatTensor:$d_out, I64Attr:$axis,
+                       F64Attr:$epsilon);
+  let results = (outs Starch_FloatTensor:$d_input,
+                      Starch_FloatTensor:$d_weight,
+                      Starch_FloatTensor:$d_bias);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $d_out `axis` `=` $axis `epsilon` `=` $epsilon
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure]> {
+  let summary = "gradient of starch.attention with respect to all operands";
+  let description = [{
+    Operands and attributes as for `starch.attention` (`query: B x Hq x S x D`,
+    `key, value: B x Hkv x T x D`, `bias` exactly when `mask = additive`),
+    plus `out`, the attention's result, and `d_out`, its cotangent (both of
+    the query's shape). Each query row's probabilities
+    `p = softmax(scale * q k^T + mask)` are recomputed from `query` and `key`
+    (row maximum and sum), and with `D = sum(d_out * out)` per row,
+    `dp = d_out v^T` and `ds = p * (dp - D)`:
+
+    ```
+    d_query = scale * ds k
+    d_key   = scale * ds^T q       (summed over the query heads of a group)
+    d_value = p^T d_out            (summed over the query heads of a group)
+    d_bias  = ds                   (summed over broadcast batch/head dims)
+    ```
+
+    `d_query`, `d_key`, `d_value` have the types of `query`, `key`, `value`;
+    `d_bias` (present exactly when `mask = additive`) that of `bias`. The
+    score matrix is never stored: kernels keep scratch for a block of query
+    rows. Sums run in a fixed order, so the results do not depend on the
+    thread count. A query that sees no key (NaN in the forward) gives NaN in
+    its `d_query` row and in the `d_key` and `d_value` of its key/value
+    head. A result without uses is not computed.
+
+    ```mlir
+    %dq, %dk, %dv = starch.attention_grad %q, %k, %v out %o d_out %do mask = causal scale = 0.125
+        : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x8x16x64xf32>, tensor<2x8x16x64xf32>)
+        -> (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>)
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$query, Starch_FloatTensor:$key,
+                       Starch_FloatTensor:$value,
+                       Optional<Starch_FloatTensor>:$bias,
+                       Starch_FloatTensor:$out, Starch_FloatTensor:$d_out,
+                       Starch_AttentionMask:$mask, F64Attr:$scale);
+  let results = (outs Starch_FloatTensor:$d_query, Starch_FloatTensor:$d_key,
+                      Starch_FloatTensor:$d_value,
+                      Optional<Starch_FloatTensor>:$d_bias);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`bias` $bias^)? `out` $out `d_out` $d_out
+    `mask` `=` $mask `scale` `=` $scale attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Training: loss and optimizer
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,304 @@
+//===- AttentionGrad.cpp - Backward of attention (GQA) --------------------===//
+//
+// One task per (batch, key/value head) owns that head's dKey and dValue and
+// the dQuery rows of its group's query heads. It walks the group's query
+// heads and blocks of kQueryBlock query rows in order; per block it
+// recomputes the probabilities P (scores by gemm, then each row's softmax,
+// in a scratch of kQueryBlock x T), then
+//
+//   dValue[:visible] += P^T dOut          dS = P * (dOut V^T - delta)
+//   dQuery            = scale * dS K      dKey[:visible] += scale * dS^T Q
+//
+// with delta = sum(dOut * out) per row. The block size is fixed, so the
+// order of every accumulation is independent of the thread count. dBias,
+// whose rows may be shared by several heads and batches when the bias
+// broadcasts, is a second pass over bias rows built from the per-row
+// functions of AttentionGrad.h.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/AttentionGrad.h"
+
+#include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/Matmul.h"
+#include "runtime/kernels/Parallel.h"
+#include "runtime/kernels/Reduce.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace starch::rt {
+
+namespace {
+
+/// Query rows per block: the scratch is two kQueryBlock x T matrices per
+/// task, and the block size fixes the summation order of dKey and dValue.
+constexpr int64_t kQueryBlock = 64;
+
+struct AttentionShape {
+  int64_t batch, heads, s, d, kvHeads, t, dv;
+  int64_t biasBatch = 1, biasHeads = 1;
+  int64_t group() const { return heads / kvHeads; }
+};
+
+Status checkShapes(const Tensor &query, const Tensor &key, const Tensor &value,
+                   const Tensor *bias, const Tensor &out, const Tensor &dOut,
+                   AttentionMask mask, AttentionShape &shape) {
+  if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
+    return Status::error("attention_grad: query, key and value must be rank 4");
+  shape = {query.shape()[0], query.shape()[1], query.shape()[2],
+           query.shape()[3], key.shape()[1],   key.shape()[2],
+           value.shape()[3]};
+  if (key.shape()[0] != shape.batch || key.shape()[3] != shape.d ||
+      value.shape()[0] != shape.batch || value.shape()[1] != shape.kvHeads ||
+      value.shape()[2] != shape.t || shape.kvHeads == 0 ||
+      shape.heads % shape.kvHeads)
+    return Status::error("attention_grad: inconsistent query/key/value shapes");
+  Shape outShape{shape.batch, shape.heads, shape.s, shape.dv};
+  if (out.shape() != outShape || dOut.shape() != outShape)
+    return Status::error("attention_grad: out and d_out must be " +
+                         shapeString(outShape));
+  if (mask == AttentionMask::additive) {
+    if (!bias || bias->rank() != 4 || bias->shape()[2] != shape.s ||
+        bias->shape()[3] != shape.t ||
+        (bias->shape()[0] != 1 && bias->shape()[0] != shape.batch) ||
+        (bias->shape()[1] != 1 && bias->shape()[1] != shape.heads))
+      return Status::error(
+          "attention_grad: additive bias must be B|1 x Hq|1 x S x T");
+    shape.biasBatch = bias->shape()[0];
+    shape.biasHeads = bias->shape()[1];
+  }
+  DType dtype = query.dtype();
+  for (const Tensor *t : {&key, &value, &out, &dOut})
+    if (t->dtype() != dtype)
+      return Status::error("attention_grad: operand types differ");
+  if (mask == AttentionMask::additive && bias->dtype() != dtype)
+    return Status::error("attention_grad: operand types differ");
+  return Status::success();
+}
+
+/// Each requested result has the type of the operand it belongs to.
+Status checkResults(const Tensor &query, const Tensor &key, const Tensor &value,
+                    const Tensor *bias, AttentionMask mask,
+                    const Tensor *dQuery, const Tensor *dKey,
+                    const Tensor *dValue, const Tensor *dBias) {
+  if (dBias && mask != AttentionMask::additive)
+    return Status::error("attention_grad: d_bias needs an additive mask");
+  struct Pair {
+    const Tensor *result, *like;
+    const char *name;
+  };
+  for (Pair pair :
+       {Pair{dQuery, &query, "d_query"}, Pair{dKey, &key, "d_key"},
+        Pair{dValue, &value, "d_value"}, Pair{dBias, bias, "d_bias"}})
+    if (pair.result && (pair.result->shape() != pair.like->shape() ||
+                        pair.result->dtype() != pair.like->dtype()))
+      return Status::error(std::string("attention_grad: ") + pair.name +
+                           " must have shape " +
+                           shapeString(pair.like->shape()) + " and type " +
+                           dtypeName(pair.like->dtype()));
+  return Status::success();
+}
+
+template <typename T> struct Operands {
+  const T *q, *k, *v, *bias, *o, *dO;
+  T *dq, *dk, *dv, *dBias;
+};
+
+/// The dQuery, dKey and dValue of key/value head `kv` (= b * Hkv + head).
+template <typename T>
+void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
+                      AttentionMask mask, T scale, int64_t kv,
+                      std::vector<T> &probabilities, std::vector<T> &dScores) {
+  int64_t b = kv / sh.kvHeads, kvHead = kv % sh.kvHeads;
+  int64_t s = sh.s, t = sh.t, d = sh.d, dv = sh.dv;
+  bool causal = mask == AttentionMask::causal;
+  const T *kHead = x.k + kv * t * d, *vHead = x.v + kv * t * dv;
+  T *dkHead = x.dk ? x.dk + kv * t * d : nullptr;
+  T *dvHead = x.dv ? x.dv + kv * t * dv : nullptr;
+  if (dkHead)
+    std::fill(dkHead, dkHead + t * d, T(0));
+  if (dvHead)
+    std::fill(dvHead, dvHead + t * dv, T(0));
+  bool needScores = x.dq || dkHead;
+  bool sawNoKey = false;
+  for (int64_t h = kvHead * sh.group(); h < (kvHead + 1) * sh.group(); ++h) {
+    int64_t pair = b * sh.heads + h;
+    for (int64_t row0 = 0; row0 < s; row0 += kQueryBlock) {
+      int64_t rows = std::min(kQueryBlock, s - row0);
+      const T *qBlock = x.q + (pair * s + row0) * d;
+      const T *oBlock = x.o + (pair * s + row0) * dv;
+      const T *dOBlock = x.dO + (pair * s + row0) * dv;
+      T *dqBlock = x.dq ? x.dq + (pair * s + row0) * d : nullptr;
+      // Rows of this block see keys [0, visible) at most.
+      int64_t visible = visibleKeys(causal, row0 + rows - 1, s, t);
+      if (visibleKeys(causal, row0, s, t) == 0)
+        sawNoKey = true;
+      if (visible == 0) {
+        if (dqBlock)
+          std::fill(dqBlock, dqBlock + rows * d, quietNaNOf<T>());
+        continue;
+      }
+      T *p = probabilities.data();
+      gemm(false, true, rows, visible, d, scale, qBlock, d, kHead, d, T(0), p,
+           visible);
+      for (int64_t r = 0; r < rows; ++r) {
+        T *row = p + r * visible;
+        int64_t si = row0 + r;
+        if (x.bias) {
+          int64_t bb = sh.biasBatch == 1 ? 0 : b;
+          int64_t bh = sh.biasHeads == 1 ? 0 : h;
+          const T *biasRow = x.bias + ((bb * sh.biasHeads + bh) * s + si) * t;
+          for (int64_t j = 0; j < visible; ++j)
+            row[j] += biasRow[j];
+        } else if (causal) {
+          for (int64_t j = visibleKeys(true, si, s, t); j < visible; ++j)
+            row[j] = -infinityOf<T>();
+        }
+        softmaxRow<T>(row, row, visible, 1, false);
+      }
+      if (dvHead)
+        gemm(true, false, visible, dv, rows, T(1), p, visible, dOBlock, dv,
+             T(1), dvHead, dv);
+      if (!needScores)
+        continue;
+      T *ds = dScores.data();
+      gemm(false, true, rows, visible, dv, T(1), dOBlock, dv, vHead, dv, T(0),
+           ds, visible);
+      for (int64_t r = 0; r < rows; ++r) {
+        double delta = 0;
+        for (int64_t c = 0; c < dv; ++c)
+          delta +=
+              static_cast<double>(dOBlock[r * dv + c]) * oBlock[r * dv + c];
+        T *dsRow = ds + r * visible;
+        const T *pRow = p + r * visible;
+        for (int64_t j = 0; j < visible; ++j)
+          dsRow[j] = pRow[j] * (dsRow[j] - static_cast<T>(delta));
+      }
+      if (dqBlock)
+        gemm(false, false, rows, d, visible, scale, ds, visible, kHead, d, T(0),
+             dqBlock, d);
+      if (dkHead)
+        gemm(true, false, visible, d, rows, scale, ds, visible, qBlock, d, T(1),
+             dkHead, d);
+    }
+  }
+  if (sawNoKey) { // the softmax of nothing is NaN, and so is its gradient
+    if (dkHead)
+      std::fill(dkHead, dkHead + t * d, quietNaNOf<T>());
+    if (dvHead)
+      std::fill(dvHead, dvHead + t * dv, quietNaNOf<T>());
+  }
+}
+
+/// One row (b', h', si) of dBias: ds summed over the batches and heads that
+/// read it, in order, recomputing each row's statistics.
+template <typename T>
+void biasRowGrad(const Operands<T> &x, const AttentionShape &sh, T scale,
+                 int64_t biasRow) {
+  int64_t s = sh.s, t = sh.t, d = sh.d, dv = sh.dv;
+  int64_t si = biasRow % s, bh = (biasRow / s) % sh.biasHeads,
+          bb = biasRow / s / sh.biasHeads;
+  const T *bias = x.bias + biasRow * t;
+  T *out = x.dBias + biasRow * t;
+  std::vector<double> sum(t, 0.0);
+  int64_t b0 = sh.biasBatch == 1 ? 0 : bb,
+          b1 = sh.biasBatch == 1 ? sh.batch : bb + 1;
+  int64_t h0 = sh.biasHeads == 1 ? 0 : bh,
+          h1 = sh.biasHeads == 1 ? sh.heads : bh + 1;
+  for (int64_t b = b0; b < b1; ++b)
+    for (int64_t h = h0; h < h1; ++h) {
+      int64_t row = (b * sh.heads + h) * s + si;
+      int64_t kv = b * sh.kvHeads + h / sh.group();
+      const T *q = x.q + row * d, *kHead = x.k + kv * t * d,
+              *vHead = x.v + kv * t * dv;
+      const T *oRow = x.o + row * dv, *dORow = x.dO + row * dv;
+      AttentionRowStats stats =
+          attentionRowStats(q, kHead, bias, oRow, dORow, d, dv, t, scale);
+      for (int64_t j = 0; j < t; ++j) {
+        double p, ds;
+        attentionScoreGrad(attentionScore(q, kHead + j * d, d, scale, bias[j]),
+                           stats, dORow, vHead + j * dv, dv, p, ds);
+        sum[j] += ds;
+      }
+    }
+  for (int64_t j = 0; j < t; ++j)
+    out[j] = static_cast<T>(sum[j]);
+}
+
+template <typename T>
+void attentionGradTyped(const Operands<T> &x, const AttentionShape &sh,
+                        AttentionMask mask, double scale) {
+  T typedScale = static_cast<T>(scale);
+  if (x.dq || x.dk || x.dv) {
+    int64_t scratch = std::min(kQueryBlock, sh.s) * sh.t;
+    parallelFor(sh.batch * sh.kvHeads, 1, [&](int64_t begin, int64_t end) {
+      std::vector<T> probabilities(scratch), dScores(scratch);
+      for (int64_t kv = begin; kv < end; ++kv)
+        keyValueHeadGrad(x, sh, mask, typedScale, kv, probabilities, dScores);
+    });
+  }
+  if (x.dBias) {
+    int64_t biasRows = sh.biasBatch * sh.biasHeads * sh.s;
+    parallelFor(biasRows, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row)
+        biasRowGrad(x, sh, typedScale, row);
+    });
+  }
+}
+
+} // namespace
+
+Status attentionGrad(const Tensor &query, const Tensor &key,
+                     const Tensor &value, const Tensor *bias, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     Tensor *dBias) {
+  AttentionShape shape;
+  if (Status st = checkShapes(query, key, value, bias, out, dOut, mask, shape);
+      !st)
+    return st;
+  if (Status st = checkResults(query, key, value, bias, mask, dQuery, dKey,
+                               dValue, dBias);
+      !st)
+    return st;
+  if (isHalf(query.dtype())) {
+    bool additive = mask == AttentionMask::additive;
+    Tensor wideBias = additive ? widenHalf(*bias) : Tensor();
+    auto wideLike = [](Tensor *t) {
+      return t ? Tensor(DType::f32, t->shape()) : Tensor();
+    };
+    Tensor dq = wideLike(dQuery), dk = wideLike(dKey), dv = wideLike(dValue),
+           db = wideLike(dBias);
+    if (Status st = attentionGrad(
+            widenHalf(query), widenHalf(key), widenHalf(value),
+            additive ? &wideBias : nullptr, widenHalf(out), widenHalf(dOut),
+            mask, scale, dQuery ? &dq : nullptr, dKey ? &dk : nullptr,
+            dValue ? &dv : nullptr, dBias ? &db : nullptr);
+        !st)
+      return st;
+    for (auto [wide, narrow] : {std::pair{&dq, dQuery}, std::pair{&dk, dKey},
+                                std::pair{&dv, dValue}, std::pair{&db, dBias}})
+      if (narrow)
+        narrowHalf(*wide, *narrow);
+    return Status::success();
+  }
+  bool ok = dispatchFloat(query.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    Operands<T> x{query.data<T>(),
+                  key.data<T>(),
+                  value.data<T>(),
+                  mask == AttentionMask::additive ? bias->data<T>() : nullptr,
+                  out.data<T>(),
+                  dOut.data<T>(),
+                  dQuery ? dQuery->data<T>() : nullptr,
+                  dKey ? dKey->data<T>() : nullptr,
+                  dValue ? dValue->data<T>() : nullptr,
+                  dBias ? dBias->data<T>() : nullptr};
+    attentionGradTyped(x, shape, mask, scale);
+  });
+  return ok ? Status::success() : Status::error("attention_grad needs floats");
+}
+
+} // namespace starch::rt

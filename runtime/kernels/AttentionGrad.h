@@ -1,0 +1,116 @@
+//===- AttentionGrad.h - Backward of attention (GQA) ------------*- C++ -*-===//
+//
+// The kernel of starch.attention_grad. The probabilities are recomputed from
+// the query and key rows; the score matrix is never stored. The per-row
+// functions below (scores, row statistics, one probability's contribution)
+// are shared with the CUDA kernels (runtime/cuda/Bodies.h) and with the
+// CPU's bias-gradient pass.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_RUNTIME_KERNELS_ATTENTIONGRAD_H
+#define STARCH_RUNTIME_KERNELS_ATTENTIONGRAD_H
+
+#include "runtime/Tensor.h"
+#include "runtime/kernels/Attention.h"
+#include "runtime/kernels/Compat.h"
+#include "runtime/kernels/Status.h"
+
+#include <cmath>
+
+namespace starch::rt {
+
+/// Gradients of `attention(query, key, value, bias, mask, scale)` whose
+/// result was `out`, given `dOut`, the cotangent of that result:
+/// `dQuery` (like the query), `dKey`, `dValue` (like key and value, summed
+/// over the query heads of each group) and, for `mask == additive`, `dBias`
+/// (like the bias, summed over its broadcast batch/head dimensions). Null
+/// outputs are not computed. Work is split by (batch, key/value head) and the
+/// sums run in a fixed order, so the results do not depend on the thread
+/// count. A query row that sees no key gives NaN in its dQuery row and in
+/// its head's dKey and dValue, as the softmax of nothing does.
+Status attentionGrad(const Tensor &query, const Tensor &key,
+                     const Tensor &value, const Tensor *bias, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     Tensor *dBias);
+
+/// How many keys query row `si` of `s` sees among `t`: all, or with a causal
+/// mask those at `j <= si + t - s`.
+STARCH_HOST_DEVICE inline int64_t visibleKeys(bool causal, int64_t si,
+                                              int64_t s, int64_t t) {
+  if (!causal)
+    return t;
+  int64_t visible = si + t - s + 1;
+  return visible < 0 ? 0 : (visible > t ? t : visible);
+}
+
+/// `scale * q . k + bias` of one query row and key row of length `d`
+/// (`bias` is 0 without an additive mask).
+template <typename T>
+STARCH_HOST_DEVICE inline T attentionScore(const T *q, const T *k, int64_t d,
+                                           T scale, T bias) {
+  T dot = T(0);
+  for (int64_t c = 0; c < d; ++c)
+    dot += q[c] * k[c];
+  return scale * dot + bias;
+}
+
+/// What the backward needs of one query row: the softmax's maximum and
+/// inverse sum (so `p_j = exp(score_j - maximum) * inverseSum`) and
+/// `delta = sum(dOut_row * out_row)`.
+struct AttentionRowStats {
+  double maximum;
+  double inverseSum;
+  double delta;
+};
+
+/// The statistics of one query row `q` against the first `visible` rows of
+/// `kHead`; `biasRow` (length >= visible) may be null. A row that sees no
+/// key, or whose every score is -inf, gets a NaN inverse sum, so each of
+/// its probabilities is NaN, as the forward's softmax.
+template <typename T>
+STARCH_HOST_DEVICE inline AttentionRowStats
+attentionRowStats(const T *q, const T *kHead, const T *biasRow, const T *outRow,
+                  const T *dOutRow, int64_t d, int64_t dv, int64_t visible,
+                  T scale) {
+  AttentionRowStats stats{0.0, quietNaNOf<double>(), 0.0};
+  for (int64_t c = 0; c < dv; ++c)
+    stats.delta += static_cast<double>(dOutRow[c]) * outRow[c];
+  if (visible == 0)
+    return stats;
+  T maximum = -infinityOf<T>();
+  for (int64_t j = 0; j < visible; ++j) {
+    T x =
+        attentionScore(q, kHead + j * d, d, scale, biasRow ? biasRow[j] : T(0));
+    if (x > maximum || x != x)
+      maximum = x;
+  }
+  if (maximum == -infinityOf<T>())
+    maximum = T(0); // every score masked: exp(-inf) = 0 gives 0 / 0 = NaN
+  double sum = 0;
+  for (int64_t j = 0; j < visible; ++j)
+    sum +=
+        std::exp(static_cast<double>(attentionScore(
+                     q, kHead + j * d, d, scale, biasRow ? biasRow[j] : T(0))) -
+                 static_cast<double>(maximum));
+  stats.maximum = maximum;
+  stats.inverseSum = sum > 0 ? 1.0 / sum : quietNaNOf<double>();
+  return stats;
+}
+
+/// One score's probability `p` and gradient `ds = p * (dp - delta)` with
+/// `dp = dOut_row . v` (length `dv`).
+template <typename T>
+STARCH_HOST_DEVICE inline void
+attentionScoreGrad(T score, const AttentionRowStats &stats, const T *dOutRow,
+                   const T *v, int64_t dv, double &p, double &ds) {
+  p = std::exp(static_cast<double>(score) - stats.maximum) * stats.inverseSum;
+  double dp = 0;
+  for (int64_t c = 0; c < dv; ++c)
+    dp += static_cast<double>(dOutRow[c]) * v[c];
+  ds = p * (dp - stats.delta);
+}
+
+} // namespace starch::rt
+
+#endif // STARCH_RUNTIME_KERNELS_ATTENTIONGRAD_H

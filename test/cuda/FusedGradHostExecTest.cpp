@@ -1,0 +1,185 @@
+//===- FusedGradHostExecTest.cpp - CUDA fused backward bodies on the CPU --===//
+//
+// The CUDA drivers of rmsNormGrad, layerNormGrad and attentionGrad run with
+// HostExec against the CPU kernels. The norms and the attention bias
+// gradient share their arithmetic with the CPU (NormGrad.h,
+// AttentionGrad.h) and match bit for bit; d_query, d_key and d_value, which
+// the CPU computes with BLAS in blocks and the device one thread per row,
+// match within a relative tolerance.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/cuda/HostExec.h"
+#include "runtime/kernels/Kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+using namespace starch::rt;
+using starch::rt::cuda::HostExec;
+namespace drivers = starch::rt::cuda::drivers;
+
+namespace {
+
+const DType kFloatTypes[] = {DType::f32, DType::f64};
+
+Tensor randomOf(DType dtype, Shape shape, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> real(-2.0, 2.0);
+  Tensor t(dtype, std::move(shape));
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    storeFromDouble(t, i, real(gen));
+  return t;
+}
+
+Tensor like(const Tensor &t) { return Tensor(t.dtype(), t.shape()); }
+
+/// Equal bytes, or equal values where NaN matches NaN.
+void expectSame(const Tensor &got, const Tensor &want,
+                const std::string &what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  if (std::memcmp(got.bytes(), want.bytes(), got.byteSize()) == 0)
+    return;
+  for (int64_t i = 0; i < got.numElements(); ++i) {
+    double g = elementAsDouble(got, i), w = elementAsDouble(want, i);
+    if (!(std::isnan(g) && std::isnan(w))) {
+      ASSERT_EQ(g, w) << what << " at flat index " << i;
+    }
+  }
+}
+
+void expectClose(const Tensor &got, const Tensor &want, double tolerance,
+                 const std::string &what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  for (int64_t i = 0; i < got.numElements(); ++i) {
+    double g = elementAsDouble(got, i), w = elementAsDouble(want, i);
+    if (std::isnan(g) && std::isnan(w))
+      continue;
+    ASSERT_NEAR(g, w, tolerance * (1 + std::fabs(w)))
+        << what << " at flat index " << i;
+  }
+}
+
+#define EXPECT_OK(expr)                                                        \
+  do {                                                                         \
+    Status status_ = (expr);                                                   \
+    ASSERT_TRUE(status_.ok()) << status_.message();                            \
+  } while (0)
+
+} // namespace
+
+TEST(CudaHostExec, RmsNormGradMatchesTheCpuBitForBit) {
+  HostExec exec;
+  for (DType dtype : kFloatTypes) {
+    Tensor x = randomOf(dtype, {3, 7, 20}, 1), w = randomOf(dtype, {20}, 2),
+           dy = randomOf(dtype, {3, 7, 20}, 3);
+    Tensor dx = like(x), dw = like(w), gotDx = like(x), gotDw = like(w);
+    EXPECT_OK(rmsNormGrad(x, w, dy, 1e-6, &dx, &dw));
+    EXPECT_OK(drivers::rmsNormGrad(exec, x, w, dy, 1e-6, &gotDx, &gotDw));
+    expectSame(gotDx, dx, "rms_norm_grad dx");
+    expectSame(gotDw, dw, "rms_norm_grad dw");
+    Tensor onlyDw = like(w);
+    EXPECT_OK(drivers::rmsNormGrad(exec, x, w, dy, 1e-6, nullptr, &onlyDw));
+    expectSame(onlyDw, dw, "rms_norm_grad dw alone");
+  }
+}
+
+TEST(CudaHostExec, LayerNormGradMatchesTheCpuBitForBit) {
+  HostExec exec;
+  for (DType dtype : kFloatTypes) {
+    Tensor x = randomOf(dtype, {4, 3, 9}, 4), w = randomOf(dtype, {3, 9}, 5),
+           dy = randomOf(dtype, {4, 3, 9}, 6);
+    Tensor dx = like(x), dw = like(w), db = like(w);
+    Tensor gotDx = like(x), gotDw = like(w), gotDb = like(w);
+    EXPECT_OK(layerNormGrad(x, w, dy, 1, 1e-5, &dx, &dw, &db));
+    EXPECT_OK(drivers::layerNormGrad(exec, x, w, dy, 1, 1e-5, &gotDx, &gotDw,
+                                     &gotDb));
+    expectSame(gotDx, dx, "layer_norm_grad dx");
+    expectSame(gotDw, dw, "layer_norm_grad dw");
+    expectSame(gotDb, db, "layer_norm_grad db");
+  }
+}
+
+TEST(CudaHostExec, AttentionGradMasksAndGroupedHeads) {
+  HostExec exec;
+  struct Case {
+    int64_t batch, heads, kvHeads, s, t, d, dv;
+    AttentionMask mask;
+    Shape biasShape;
+  } cases[] = {
+      {2, 4, 2, 5, 5, 8, 6, AttentionMask::full, {}},
+      {1, 4, 1, 3, 7, 4, 4, AttentionMask::causal, {}}, // offset T - S = 4
+      {1, 2, 2, 6, 4, 4, 3, AttentionMask::causal, {}}, // rows see no key
+      {2, 4, 2, 3, 5, 4, 4, AttentionMask::additive, {1, 4, 3, 5}},
+      {2, 2, 1, 3, 5, 4, 4, AttentionMask::additive, {2, 1, 3, 5}},
+      {2, 2, 2, 3, 4, 4, 4, AttentionMask::additive, {1, 1, 3, 4}},
+  };
+  for (DType dtype : kFloatTypes)
+    for (const Case &c : cases) {
+      std::string what = std::string("attention_grad ") + dtypeName(dtype) +
+                         " mask " + std::to_string(int(c.mask)) + " ";
+      Tensor q = randomOf(dtype, {c.batch, c.heads, c.s, c.d}, 10);
+      Tensor k = randomOf(dtype, {c.batch, c.kvHeads, c.t, c.d}, 11);
+      Tensor v = randomOf(dtype, {c.batch, c.kvHeads, c.t, c.dv}, 12);
+      Tensor dOut = randomOf(dtype, {c.batch, c.heads, c.s, c.dv}, 13);
+      Tensor bias;
+      if (c.mask == AttentionMask::additive)
+        bias = randomOf(dtype, c.biasShape, 14);
+      const Tensor *b = bias.empty() ? nullptr : &bias;
+      Tensor out(dtype, {c.batch, c.heads, c.s, c.dv});
+      EXPECT_OK(attention(q, k, v, b, c.mask, 0.5, out));
+      Tensor dq = like(q), dk = like(k), dv = like(v);
+      Tensor gotDq = like(q), gotDk = like(k), gotDv = like(v);
+      Tensor db = b ? like(bias) : Tensor(), gotDb = b ? like(bias) : Tensor();
+      EXPECT_OK(attentionGrad(q, k, v, b, out, dOut, c.mask, 0.5, &dq, &dk, &dv,
+                              b ? &db : nullptr));
+      EXPECT_OK(drivers::attentionGrad(exec, q, k, v, b, out, dOut, c.mask, 0.5,
+                                       &gotDq, &gotDk, &gotDv,
+                                       b ? &gotDb : nullptr));
+      double tolerance = dtype == DType::f32 ? 1e-5 : 1e-12;
+      expectClose(gotDq, dq, tolerance, what + "dq");
+      expectClose(gotDk, dk, tolerance, what + "dk");
+      expectClose(gotDv, dv, tolerance, what + "dv");
+      if (b)
+        expectSame(gotDb, db, what + "dbias");
+    }
+}
+
+TEST(CudaHostExec, AttentionGradSkipsNullResults) {
+  HostExec exec;
+  Tensor q = randomOf(DType::f64, {1, 2, 4, 3}, 20),
+         k = randomOf(DType::f64, {1, 1, 4, 3}, 21),
+         dOut = randomOf(DType::f64, {1, 2, 4, 3}, 22);
+  Tensor out(DType::f64, q.shape());
+  EXPECT_OK(attention(q, k, k, nullptr, AttentionMask::causal, 0.7, out));
+  Tensor dv = like(k), gotDv = like(k);
+  EXPECT_OK(attentionGrad(q, k, k, nullptr, out, dOut, AttentionMask::causal,
+                          0.7, nullptr, nullptr, &dv, nullptr));
+  EXPECT_OK(drivers::attentionGrad(exec, q, k, k, nullptr, out, dOut,
+                                   AttentionMask::causal, 0.7, nullptr, nullptr,
+                                   &gotDv, nullptr));
+  expectClose(gotDv, dv, 1e-12, "d_value alone");
+}
+
+TEST(CudaHostExec, FusedGradRejectsWrongResultsAndHalfTypes) {
+  HostExec exec;
+  Tensor q = randomOf(DType::f32, {1, 2, 3, 4}, 30),
+         k = randomOf(DType::f32, {1, 1, 3, 4}, 31);
+  Tensor wrong(DType::f32, {1, 2, 3, 4});
+  Status status =
+      drivers::attentionGrad(exec, q, k, k, nullptr, q, q, AttentionMask::full,
+                             0.5, nullptr, &wrong, nullptr, nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("d_key"), std::string::npos)
+      << status.message();
+  Tensor half(DType::bf16, {2, 4}), halfW(DType::bf16, {4});
+  status =
+      drivers::rmsNormGrad(exec, half, halfW, half, 1e-6, nullptr, nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("not supported on CUDA yet"),
+            std::string::npos)
+      << status.message();
+}
