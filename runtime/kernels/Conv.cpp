@@ -11,6 +11,13 @@ namespace starch::rt {
 
 namespace {
 
+/// Outputs with fewer positions than this per image are computed for blocks
+/// of images at once, each block about kWideColumns columns wide and its
+/// column matrix at most kBlockElements elements (unless one image needs more).
+constexpr int64_t kNarrowOutput = 64;
+constexpr int64_t kWideColumns = 256;
+constexpr int64_t kBlockElements = int64_t(1) << 22;
+
 struct ConvGeometry {
   int64_t spatialRank, channelsPerGroup, outPerGroup, kernelSize, outSize,
       inSize;
@@ -18,10 +25,12 @@ struct ConvGeometry {
 };
 
 /// Fills rows [rowBegin, rowEnd) of the im2col matrix (rows = channel x kernel
-/// offset, columns = output positions) from one image's channels.
+/// offset, columns = output positions, rows `rowStride` apart) from one
+/// image's channels.
 template <typename T>
-void im2colRows(const T *image, T *columns, const ConvGeometry &g,
-                const ConvParams &p, int64_t rowBegin, int64_t rowEnd) {
+void im2colRows(const T *image, T *columns, int64_t rowStride,
+                const ConvGeometry &g, const ConvParams &p, int64_t rowBegin,
+                int64_t rowEnd) {
   int64_t k = g.spatialRank;
   std::vector<int64_t> kernelIndex(k), outIndex(k);
   for (int64_t row = rowBegin; row < rowEnd; ++row) {
@@ -31,7 +40,7 @@ void im2colRows(const T *image, T *columns, const ConvGeometry &g,
       rest /= g.kernel[d];
     }
     const T *plane = image + channel * g.inSize;
-    T *dst = columns + row * g.outSize;
+    T *dst = columns + row * rowStride;
     std::fill(outIndex.begin(), outIndex.end(), 0);
     for (int64_t col = 0; col < g.outSize; ++col) {
       int64_t offset = 0;
@@ -106,11 +115,48 @@ Status conv(const Tensor &input, const Tensor &filter, const ConvParams &p,
            y + (batch * o + group * g.outPerGroup) * g.outSize + col0,
            g.outSize);
     };
+    if (g.outSize < kNarrowOutput && n > 1) {
+      // Few output positions per image (the filter-gradient convs of
+      // starch-autodiff: the kernel's positions, with the batch as channels):
+      // one GEMM per image would be narrow and re-read the filter for each,
+      // so a block of images of one group goes side by side into one column
+      // matrix. The block size does not depend on the thread count, so
+      // neither do the results.
+      int64_t block = std::min(
+          {n, (kWideColumns + g.outSize - 1) / g.outSize,
+           std::max<int64_t>(1, kBlockElements / (columnRows * g.outSize))});
+      int64_t blocks = (n + block - 1) / block;
+      parallelFor(p.groups * blocks, 1, [&](int64_t begin, int64_t end) {
+        int64_t width = block * g.outSize;
+        std::vector<T> columns(columnRows * width),
+            product(g.outPerGroup * width);
+        for (int64_t task = begin; task < end; ++task) {
+          int64_t group = task / blocks, first = (task % blocks) * block;
+          int64_t count = std::min(block, n - first);
+          int64_t used = count * g.outSize;
+          for (int64_t i = 0; i < count; ++i)
+            im2colRows<T>(imageOf((first + i) * p.groups + group),
+                          columns.data() + i * g.outSize, used, g, p, 0,
+                          columnRows);
+          gemm(false, false, g.outPerGroup, used, columnRows, T(1),
+               w + group * g.outPerGroup * columnRows, columnRows,
+               columns.data(), used, T(0), product.data(), used);
+          for (int64_t i = 0; i < count; ++i)
+            for (int64_t row = 0; row < g.outPerGroup; ++row)
+              std::copy_n(product.data() + row * used + i * g.outSize,
+                          g.outSize,
+                          y + ((first + i) * o + group * g.outPerGroup + row) *
+                                  g.outSize);
+        }
+      });
+      return;
+    }
     if (images >= numThreads()) { // one image per task
       parallelFor(images, 1, [&](int64_t begin, int64_t end) {
         std::vector<T> columns(columnRows * g.outSize);
         for (int64_t task = begin; task < end; ++task) {
-          im2colRows<T>(imageOf(task), columns.data(), g, p, 0, columnRows);
+          im2colRows<T>(imageOf(task), columns.data(), g.outSize, g, p, 0,
+                        columnRows);
           gemmOf(task, columns.data(), 0, g.outSize);
         }
       });
@@ -123,7 +169,8 @@ Status conv(const Tensor &input, const Tensor &filter, const ConvParams &p,
     int64_t colBlocks = (g.outSize + colBlock - 1) / colBlock;
     for (int64_t task = 0; task < images; ++task) {
       parallelFor(columnRows, 1, [&](int64_t begin, int64_t end) {
-        im2colRows<T>(imageOf(task), columns.data(), g, p, begin, end);
+        im2colRows<T>(imageOf(task), columns.data(), g.outSize, g, p, begin,
+                      end);
       });
       parallelFor(colBlocks, 1, [&](int64_t begin, int64_t end) {
         for (int64_t b = begin; b < end; ++b) {

@@ -419,6 +419,18 @@ TEST(Conv, SingleImageParallelPath) {
   expectNear(out, naiveConv2d(x, w, p, outShape), 1e-5);
 }
 
+TEST(Conv, ManyImagesWithFewOutputsInBlocks) {
+  // 4 output positions per image: the images go through the GEMM in blocks of
+  // 64, here one full block and a partial one, in each of two groups.
+  ConvParams p{{1, 1}, {0, 1}, {0, -1}, {1, 1}, 2};
+  Tensor x = random(DType::f64, {70, 4, 3, 3}, 9),
+         w = random(DType::f64, {4, 2, 2, 2}, 10);
+  Shape outShape{70, 4, 2, 2};
+  Tensor out(DType::f64, outShape);
+  ASSERT_TRUE(conv(x, w, p, out).ok());
+  expectNear(out, naiveConv2d(x, w, p, outShape), 1e-12);
+}
+
 TEST(Conv, OneDHandValues) {
   // [1 2 3 4] * [1 -1], stride 1, no pad: [-1 -1 -1]
   Tensor x = make(DType::f32, {1, 1, 4}, {1, 2, 3, 4});

@@ -57,3 +57,48 @@ func.func @gather_inner_axis(%x: tensor<2x4x3xf64>) -> tensor<2x3x3xf64> {
   %z = starch.mul %y, %i : tensor<2x3x3xf64>
   return %z : tensor<2x3x3xf64>
 }
+
+// Strided slices scatter the cotangent back to the positions they took:
+// stride 2 ending exactly at the input's end and stride 3 whose spread
+// overhangs it (0, 3, 6 of 7).
+func.func @slice_stride2_stride3(%x: tensor<7xf64>) -> tensor<6xf64> {
+  %a = starch.slice %x start = [1] limit = [7] strides = [2] : tensor<7xf64> -> tensor<3xf64>
+  %b = starch.slice %x start = [0] limit = [7] strides = [3] : tensor<7xf64> -> tensor<3xf64>
+  %c = starch.concat %a, %b axis = 0 : (tensor<3xf64>, tensor<3xf64>) -> tensor<6xf64>
+  %i = starch.iota dim = 0 : tensor<6xf64>
+  %y = starch.mul %c, %c : tensor<6xf64>
+  %z = starch.mul %y, %i : tensor<6xf64>
+  return %z : tensor<6xf64>
+}
+
+// Backwards by 2 on one dimension and forwards by 3 on the other.
+func.func @slice_backwards2_forwards3(%x: tensor<5x7xf64>) -> tensor<3x2xf64> {
+  %s = starch.slice %x start = [4, 1] limit = [-1, 7] strides = [-2, 3] : tensor<5x7xf64> -> tensor<3x2xf64>
+  %i = starch.iota dim = 1 : tensor<3x2xf64>
+  %j = starch.iota dim = 0 : tensor<3x2xf64>
+  %k = starch.add %i, %j : tensor<3x2xf64>
+  %y = starch.mul %s, %s : tensor<3x2xf64>
+  %z = starch.mul %y, %k : tensor<3x2xf64>
+  return %z : tensor<3x2xf64>
+}
+
+// Three dimensions: unit stride, a reversal (-1) not reaching index 0, and
+// -3 starting at the last element; the input is also used directly.
+func.func @slice_reverse_3d(%x: tensor<3x4x5xf64>) -> tensor<3x3x2xf64> {
+  %s = starch.slice %x start = [0, 3, 4] limit = [3, 0, 0] strides = [1, -1, -3] : tensor<3x4x5xf64> -> tensor<3x3x2xf64>
+  %i = starch.iota dim = 1 : tensor<3x3x2xf64>
+  %y = starch.mul %s, %i : tensor<3x3x2xf64>
+  %t = starch.slice %x start = [0, 0, 0] limit = [3, 3, 2] strides = [1, 1, 1] : tensor<3x4x5xf64> -> tensor<3x3x2xf64>
+  %z = starch.mul %y, %t : tensor<3x3x2xf64>
+  return %z : tensor<3x3x2xf64>
+}
+
+// Strides 2 on two dimensions with offsets, -2 on a third; a stride larger
+// than the dimension that takes one element.
+func.func @slice_strided_everywhere(%x: tensor<4x5x4x2xf64>) -> tensor<2x3x2x1xf64> {
+  %s = starch.slice %x start = [1, 0, 3, 1] limit = [4, 5, -1, 2] strides = [2, 2, -2, 5] : tensor<4x5x4x2xf64> -> tensor<2x3x2x1xf64>
+  %i = starch.iota dim = 1 : tensor<2x3x2x1xf64>
+  %y = starch.mul %s, %s : tensor<2x3x2x1xf64>
+  %z = starch.mul %y, %i : tensor<2x3x2x1xf64>
+  return %z : tensor<2x3x2x1xf64>
+}

@@ -117,6 +117,43 @@ Value Math::pad(Value v, ArrayRef<int64_t> low, ArrayRef<int64_t> high) {
                        b.getDenseI64ArrayAttr(high), b.getF64FloatAttr(0.0));
 }
 
+Value Math::reverse(Value v, ArrayRef<int64_t> dims) {
+  RankedTensorType type = typeOf(v);
+  if (llvm::all_of(dims, [&](int64_t d) { return type.getDimSize(d) <= 1; }))
+    return v;
+  SmallVector<int64_t> start(type.getRank(), 0), limit(type.getShape()),
+      strides(type.getRank(), 1);
+  for (int64_t d : dims) {
+    if (type.getDimSize(d) <= 1)
+      continue;
+    start[d] = type.getDimSize(d) - 1;
+    limit[d] = -1;
+    strides[d] = -1;
+  }
+  return SliceOp::create(b, loc, type, v, start, limit, strides);
+}
+
+Value Math::interleaveZeros(Value v, ArrayRef<int64_t> factors) {
+  if (llvm::all_of(factors, [](int64_t f) { return f == 1; }))
+    return v;
+  RankedTensorType type = typeOf(v);
+  SmallVector<int64_t> split, low, high, spread;
+  for (auto [size, factor] : llvm::zip(type.getShape(), factors)) {
+    split.push_back(size);
+    low.push_back(0);
+    high.push_back(0);
+    spread.push_back(size * factor);
+    if (factor == 1)
+      continue;
+    split.push_back(1);
+    low.push_back(0);
+    high.push_back(factor - 1);
+  }
+  Type element = type.getElementType();
+  Value unit = reshape(v, RankedTensorType::get(split, element));
+  return reshape(pad(unit, low, high), RankedTensorType::get(spread, element));
+}
+
 Value Math::unbroadcast(Value v, RankedTensorType target,
                         ArrayRef<int64_t> dims) {
   RankedTensorType type = typeOf(v);

@@ -82,6 +82,15 @@ struct Math {
                     llvm::ArrayRef<int64_t> limit);
   mlir::Value pad(mlir::Value v, llvm::ArrayRef<int64_t> low,
                   llvm::ArrayRef<int64_t> high);
+  /// Reverses `v` along `dims` (a slice with stride -1 there; dimensions of
+  /// size 0 or 1 stay as they are).
+  mlir::Value reverse(mlir::Value v, llvm::ArrayRef<int64_t> dims);
+  /// Spreads `v` out by `factors` (one per dimension): element `j` of
+  /// dimension `d` moves to `j * factors[d]`, zeros fill the gaps, and the
+  /// result size is `size * factors[d]` (the trailing `factors[d] - 1` zeros
+  /// included, for the caller to crop or pad on). Built as reshape (a unit
+  /// dimension after each spread one) + pad + reshape.
+  mlir::Value interleaveZeros(mlir::Value v, llvm::ArrayRef<int64_t> factors);
   mlir::Value softmax(mlir::Value v, int64_t axis) {
     return SoftmaxOp::create(b, loc, v.getType(), v, axis);
   }

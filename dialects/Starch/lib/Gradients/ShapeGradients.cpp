@@ -2,7 +2,7 @@
 //
 // Data movement is linear, so each rule applies the adjoint movement to the
 // cotangent: broadcast <-> sum, transpose <-> inverse transpose, slice <->
-// zero padding, concat <-> slices.
+// zero padding (strided: interleaved zeros), concat <-> slices.
 //
 //===----------------------------------------------------------------------===//
 #include "GradientBuilders.h"
@@ -63,18 +63,30 @@ LogicalResult sliceRule(SliceOp op, Math &m, Value dy, ArrayRef<bool> needs,
   if (!needs[0])
     return success();
   RankedTensorType input = Math::typeOf(op.getInput());
-  if (llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }))
-    return op.emitOpError()
-           << "has no gradient rule for strides other than 1 (needs a "
-              "scatter into zeros)";
-  // Unit strides: the adjoint pads the window back to the input with zeros.
-  SmallVector<int64_t> low, high;
-  for (int64_t d = 0; d < input.getRank(); ++d) {
-    int64_t size = Math::typeOf(dy).getDimSize(d);
-    low.push_back(op.getStart()[d]);
-    high.push_back(input.getDimSize(d) - op.getStart()[d] - size);
+  RankedTensorType window = Math::typeOf(dy);
+  if (window.getNumElements() == 0) {
+    dxs[0] = m.splat(input, 0.0);
+    return success();
   }
-  dxs[0] = m.pad(dy, low, high);
+  // The adjoint scatters dy back to the positions it was taken from, zeros
+  // elsewhere: a backwards dimension is first reversed so that every stride
+  // is positive, then dy is spread out by the stride (interior zeros) and
+  // padded to the input from its first position.
+  SmallVector<int64_t> reversed, factors, low, high;
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    int64_t count = window.getDimSize(d), stride = op.getStrides()[d];
+    int64_t first = op.getStart()[d];
+    if (stride < 0 && count > 1) {
+      first += (count - 1) * stride;
+      reversed.push_back(d);
+    }
+    int64_t step = count > 1 ? std::abs(stride) : 1;
+    factors.push_back(step);
+    low.push_back(first);
+    high.push_back(input.getDimSize(d) - first - count * step);
+  }
+  dxs[0] =
+      m.pad(m.interleaveZeros(m.reverse(dy, reversed), factors), low, high);
   return success();
 }
 
