@@ -19,38 +19,50 @@ void initBlas() {
   std::call_once(once, [] { openblas_set_num_threads(1); });
 }
 CBLAS_TRANSPOSE op(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
+
+/// The BLAS routine for each element type, chosen by overload.
+void blasGemm(CBLAS_TRANSPOSE transA, CBLAS_TRANSPOSE transB, int64_t m,
+              int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+              const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, transA, transB, m, n, k, alpha, a, lda, b, ldb,
+              beta, c, ldc);
+}
+void blasGemm(CBLAS_TRANSPOSE transA, CBLAS_TRANSPOSE transB, int64_t m,
+              int64_t n, int64_t k, double alpha, const double *a, int64_t lda,
+              const double *b, int64_t ldb, double beta, double *c,
+              int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, transA, transB, m, n, k, alpha, a, lda, b, ldb,
+              beta, c, ldc);
+}
+
+template <typename T>
+void gemmOf(bool transA, bool transB, int64_t m, int64_t n, int64_t k, T alpha,
+            const T *a, int64_t lda, const T *b, int64_t ldb, T beta, T *c,
+            int64_t ldc) {
+  initBlas();
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0) { // an empty sum: C = beta * C (BLAS rejects lda = 0)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+    return;
+  }
+  blasGemm(op(transA), op(transB), m, n, k, alpha, a, lda, b, ldb, beta, c,
+           ldc);
+}
 } // namespace
 
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
           float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
           float beta, float *c, int64_t ldc) {
-  initBlas();
-  if (m == 0 || n == 0)
-    return;
-  if (k == 0) { // an empty sum: C = beta * C (BLAS rejects lda = 0)
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, op(transA), op(transB), m, n, k, alpha, a, lda, b,
-              ldb, beta, c, ldc);
+  gemmOf(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
           double alpha, const double *a, int64_t lda, const double *b,
           int64_t ldb, double beta, double *c, int64_t ldc) {
-  initBlas();
-  if (m == 0 || n == 0)
-    return;
-  if (k == 0) { // an empty sum: C = beta * C (BLAS rejects lda = 0)
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
-    return;
-  }
-  cblas_dgemm(CblasRowMajor, op(transA), op(transB), m, n, k, alpha, a, lda, b,
-              ldb, beta, c, ldc);
+  gemmOf(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
