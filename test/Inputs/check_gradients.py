@@ -19,53 +19,11 @@ its arguments itself (exp before log, ...). A gradient passes where
 import argparse
 import os
 import random
-import re
-import struct
-import subprocess
 import sys
 import tempfile
 
-FUNC = re.compile(r"func\.func\s+@([\w.$]+)\s*\((.*?)\)\s*(->|\{|attributes)", re.S)
-ARG = re.compile(r"%[\w.$]+\s*:\s*tensor<([^>]*)>")
-DESCR = {"f32": ("<f4", "f"), "f64": ("<f8", "d"), "i64": ("<i8", "q"),
-         "i32": ("<i4", "i"), "i1": ("|b1", "?")}
-FORMAT_OF_DESCR = {"<f4": "f", "<f8": "d", "<i8": "q", "<i4": "i", "|b1": "?"}
-
-
-def write_npy(path, shape, element, values):
-    descr, fmt = DESCR[element]
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (
-        descr, repr(tuple(shape)))
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)))
-        f.write(header.encode("latin1"))
-        f.write(struct.pack("<%d%s" % (len(values), fmt), *values))
-
-
-def read_npy(path):
-    data = open(path, "rb").read()
-    major = data[6]
-    if major == 1:
-        length, start = struct.unpack("<H", data[8:10])[0], 10
-    else:
-        length, start = struct.unpack("<I", data[8:12])[0], 12
-    header = data[start:start + length].decode("latin1")
-    descr = re.search(r"'descr':\s*'([^']*)'", header).group(1)
-    fmt = FORMAT_OF_DESCR[descr]
-    body = data[start + length:]
-    count = len(body) // struct.calcsize(fmt)
-    return list(struct.unpack("<%d%s" % (count, fmt), body))
-
-
-def run(command):
-    result = subprocess.run(command, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    if result.returncode != 0:
-        print("$ " + " ".join(command))
-        print(result.stdout)
-        sys.exit(f"FAILED: {os.path.basename(command[0])} exited {result.returncode}")
-    return result.stdout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tensorio  # noqa: E402
 
 
 def main():
@@ -82,7 +40,7 @@ def main():
     parser.add_argument("file")
     args = parser.parse_args(argv)
 
-    functions = [f for f in FUNC.findall(open(args.file).read())
+    functions = [f for f in tensorio.functions(open(args.file).read())
                  if not f[0].endswith(args.suffix)]
     if not functions:
         sys.exit("no functions found in " + args.file)
@@ -91,43 +49,33 @@ def main():
     failures = 0
     with tempfile.TemporaryDirectory() as work:
         transformed = os.path.join(work, "grad.mlir")
-        run([os.path.join(args.bin, "starch-opt"), args.file, "-o", transformed]
-            + pass_flags)
-        for name, signature, _ in functions:
+        tensorio.run([os.path.join(args.bin, "starch-opt"), args.file, "-o",
+                      transformed] + pass_flags)
+        for name, signature in functions:
             arguments = []  # (path, shape, element, values)
-            for i, arg in enumerate(ARG.findall(signature)):
-                *dims, element = arg.split("x") if "x" in arg else [arg]
-                shape = [int(d) for d in dims]
-                count = 1
-                for size in shape:
-                    count *= size
-                if element in ("f32", "f64"):
-                    values = [rng.uniform(-2.0, 2.0) for _ in range(count)]
-                elif element == "i1":
-                    values = [rng.random() < 0.5 for _ in range(count)]
-                else:
-                    values = [rng.randrange(4) for _ in range(count)]
+            for i, (shape, element) in enumerate(signature):
+                values = tensorio.random_values(shape, element, rng)
                 path = os.path.join(work, f"{name}.arg{i}.npy")
-                write_npy(path, shape, element, values)
+                tensorio.write_npy(path, shape, element, values)
                 arguments.append((path, shape, element, values))
             inputs = sum((["--input", a[0]] for a in arguments), [])
 
             out = os.path.join(work, name + ".grad")
-            run([starch_run, transformed, "--function", name + args.suffix,
-                 "--output-dir", out] + inputs)
+            tensorio.run([starch_run, transformed, "--function",
+                          name + args.suffix, "--output-dir", out] + inputs)
 
             def loss(perturbed_inputs):
                 fd_out = os.path.join(work, name + ".fd")
-                run([starch_run, args.file, "--function", name,
-                     "--output-dir", fd_out] + perturbed_inputs)
-                return sum(read_npy(os.path.join(fd_out, "result0.npy")))
+                tensorio.run([starch_run, args.file, "--function", name,
+                              "--output-dir", fd_out] + perturbed_inputs)
+                return sum(tensorio.read_npy(os.path.join(fd_out, "result0.npy"))[2])
 
             checked = 0
             for i, (path, shape, element, values) in enumerate(arguments):
                 grad_path = os.path.join(out, f"grad.arg{i}.npy")
                 if element not in ("f32", "f64") or not os.path.exists(grad_path):
                     continue
-                gradient = read_npy(grad_path)
+                gradient = tensorio.read_npy(grad_path)[2]
                 perturbed = os.path.join(work, f"{name}.arg{i}.fd.npy")
                 perturbed_inputs = list(inputs)
                 perturbed_inputs[2 * i + 1] = perturbed
@@ -137,7 +85,7 @@ def main():
                     for sign in (1.0, -1.0):
                         shifted = list(values)
                         shifted[k] += sign * args.h
-                        write_npy(perturbed, shape, element, shifted)
+                        tensorio.write_npy(perturbed, shape, element, shifted)
                         sums.append(loss(perturbed_inputs))
                     fd = (sums[0] - sums[1]) / (2 * args.h)
                     error = abs(gradient[k] - fd)

@@ -1,11 +1,13 @@
-"""Standard-library reading and writing of .npy and .safetensors files, and
-running tools, for the test scripts (the test suite needs no numpy).
+"""Standard-library reading and writing of .npy and .safetensors files,
+running tools, and random arguments for the functions of an MLIR file, for
+the test scripts (the test suite needs no numpy).
 
 A tensor is (shape, dtype, flat list of values); dtype is one of f32 f64 i64
 i32 i1.
 """
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -98,6 +100,31 @@ def run(command, expect_ok=True):
         print(result.stdout)
         sys.exit(f"FAILED: {os.path.basename(command[0])} exited {result.returncode}")
     return result
+
+
+FUNC = re.compile(r"func\.func\s+@([\w.$]+)\s*\((.*?)\)\s*(->|\{|attributes)", re.S)
+ARG = re.compile(r"%[\w.$]+\s*:\s*tensor<([^>]*)>")
+
+
+def functions(source):
+    """[(name, [(shape, dtype) per tensor argument])] of every func.func."""
+    result = []
+    for name, signature, _ in FUNC.findall(source):
+        arguments = []
+        for arg in ARG.findall(signature):
+            *dims, dtype = arg.split("x") if "x" in arg else [arg]
+            arguments.append(([int(d) for d in dims], dtype))
+        result.append((name, arguments))
+    return result
+
+
+def random_values(shape, dtype, rng):
+    """Floats uniform in [-2, 2), i1 random bits, integers in [0, 4)."""
+    if dtype in ("f32", "f64"):
+        return [rng.uniform(-2.0, 2.0) for _ in range(count(shape))]
+    if dtype == "i1":
+        return [rng.random() < 0.5 for _ in range(count(shape))]
+    return [rng.randrange(4) for _ in range(count(shape))]
 
 
 def close(actual, expected, rtol, atol):
