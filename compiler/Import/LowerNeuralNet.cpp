@@ -18,7 +18,7 @@ int64_t product(ArrayRef<int64_t> dims) {
 /// numpy matmul: 1-D operands gain and lose a unit dimension, batch
 /// dimensions broadcast. A 2-D right operand (a weight) is not broadcast:
 /// the left operand's batch dimensions fold into its rows instead.
-Value buildMatmul(NodeImporter &node, Value lhs, Value rhs) {
+FailureOr<Value> buildMatmul(NodeImporter &node, Value lhs, Value rhs) {
   Type elementType = elementTypeOf(lhs);
   bool lhsVector = shapeOf(lhs).size() == 1,
        rhsVector = shapeOf(rhs).size() == 1;
@@ -28,12 +28,10 @@ Value buildMatmul(NodeImporter &node, Value lhs, Value rhs) {
     rhs = node.reshape(rhs, {shapeOf(rhs)[0], 1});
   ArrayRef<int64_t> a = shapeOf(lhs), b = shapeOf(rhs);
   int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
-  if (b[b.size() - 2] != k) {
-    node.fail("operands " + std::to_string(m) + "x" + std::to_string(k) +
-              " and " + std::to_string(b[b.size() - 2]) + "x" +
-              std::to_string(n) + " do not contract");
-    return {};
-  }
+  if (b[b.size() - 2] != k)
+    return node.fail("operands " + std::to_string(m) + "x" + std::to_string(k) +
+                     " and " + std::to_string(b[b.size() - 2]) + "x" +
+                     std::to_string(n) + " do not contract");
   SmallVector<int64_t> batch;
   Value result;
   if (b.size() == 2) {
@@ -49,7 +47,7 @@ Value buildMatmul(NodeImporter &node, Value lhs, Value rhs) {
     lhsBatch.getDefiningOp()->erase();
     rhsBatch.getDefiningOp()->erase();
     if (!shape)
-      return {};
+      return failure();
     batch = *shape;
     SmallVector<int64_t> lhsShape(batch), rhsShape(batch);
     lhsShape.append({m, k});
@@ -75,10 +73,10 @@ LogicalResult lowerMatMul(NodeImporter &node) {
   if (!isa<FloatType>(elementTypeOf(lhs)) ||
       elementTypeOf(lhs) != elementTypeOf(rhs))
     return node.fail("operands must be floats of one type");
-  Value result = buildMatmul(node, lhs, rhs);
-  if (!result)
+  FailureOr<Value> result = buildMatmul(node, lhs, rhs);
+  if (failed(result))
     return failure();
-  node.setOutput(0, result);
+  node.setOutput(0, *result);
   return success();
 }
 
@@ -99,9 +97,10 @@ LogicalResult lowerGemm(NodeImporter &node) {
     a = transpose2d(node, a);
   if (node.intAttr("transB", 0))
     b = transpose2d(node, b);
-  Value product = buildMatmul(node, a, b);
-  if (!product)
+  FailureOr<Value> contracted = buildMatmul(node, a, b);
+  if (failed(contracted))
     return failure();
+  Value product = *contracted;
   Type elementType = elementTypeOf(product);
   float alpha = node.floatAttr("alpha", 1.0f),
         beta = node.floatAttr("beta", 1.0f);
@@ -649,8 +648,8 @@ struct PoolGeometry {
   SmallVector<int64_t> ceilExtra;
 };
 
-std::optional<PoolGeometry> poolGeometry(NodeImporter &node,
-                                         ArrayRef<int64_t> spatialSizes) {
+FailureOr<PoolGeometry> poolGeometry(NodeImporter &node,
+                                     ArrayRef<int64_t> spatialSizes) {
   int64_t rank = spatialSizes.size();
   PoolGeometry g;
   g.kernel = node.intsAttr("kernel_shape");
@@ -666,11 +665,9 @@ std::optional<PoolGeometry> poolGeometry(NodeImporter &node,
   if (static_cast<int64_t>(g.kernel.size()) != rank ||
       static_cast<int64_t>(g.strides.size()) != rank ||
       static_cast<int64_t>(g.dilations.size()) != rank ||
-      static_cast<int64_t>(pads.size()) != 2 * rank) {
-    node.fail("kernel_shape, strides, dilations and pads must match " +
-              std::to_string(rank) + " spatial dimensions");
-    return std::nullopt;
-  }
+      static_cast<int64_t>(pads.size()) != 2 * rank)
+    return node.fail("kernel_shape, strides, dilations and pads must match " +
+                     std::to_string(rank) + " spatial dimensions");
   g.low.assign(pads.begin(), pads.begin() + rank);
   g.high.assign(pads.begin() + rank, pads.end());
   std::string autoPad = node.stringAttr("auto_pad", "NOTSET");
@@ -687,14 +684,11 @@ std::optional<PoolGeometry> poolGeometry(NodeImporter &node,
     } else if (autoPad == "VALID") {
       g.low[i] = g.high[i] = 0;
     } else if (autoPad != "NOTSET") {
-      node.fail("auto_pad '" + autoPad + "' is not an ONNX value");
-      return std::nullopt;
+      return node.fail("auto_pad '" + autoPad + "' is not an ONNX value");
     }
     int64_t padded = size + g.low[i] + g.high[i];
-    if (padded < span) {
-      node.fail("the window does not fit the padded input");
-      return std::nullopt;
-    }
+    if (padded < span)
+      return node.fail("the window does not fit the padded input");
     int64_t out = (padded - span) / g.strides[i] + 1;
     if (ceilMode && (padded - span) % g.strides[i] != 0) {
       ++out;
@@ -780,8 +774,8 @@ template <bool isMax> LogicalResult lowerPool(NodeImporter &node) {
   Type elementType = elementTypeOf(x);
   if (!isMax && !isa<FloatType>(elementType))
     return node.fail("AveragePool needs a float input");
-  auto g = poolGeometry(node, dims.drop_front(2));
-  if (!g)
+  FailureOr<PoolGeometry> g = poolGeometry(node, dims.drop_front(2));
+  if (failed(g))
     return failure();
   SmallVector<int64_t> high(g->high);
   for (size_t i = 0; i < high.size(); ++i)

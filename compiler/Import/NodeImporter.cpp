@@ -52,12 +52,13 @@ bool NodeImporter::hasInput(int index) const {
 
 Value NodeImporter::input(int index) {
   if (!hasInput(index)) {
-    fail("input #" + std::to_string(index) + " is required");
+    recordError("input #" + std::to_string(index) + " is required");
     return {};
   }
   Value value = graph_.lookup(node_.input(index), builder_);
   if (!value)
-    fail("input '" + node_.input(index) + "' is not defined before this node");
+    recordError("input '" + node_.input(index) +
+                "' is not defined before this node");
   return value;
 }
 
@@ -75,14 +76,16 @@ std::optional<rt::Tensor> NodeImporter::constantInput(int index) {
 std::optional<rt::Tensor> NodeImporter::requireConstant(int index,
                                                         StringRef what) {
   if (!hasInput(index)) {
-    fail(what.str() + " (input #" + std::to_string(index) + ") is required");
+    recordError(what.str() + " (input #" + std::to_string(index) +
+                ") is required");
     return std::nullopt;
   }
   std::optional<rt::Tensor> value = constantInput(index);
   if (!value && !failed_)
-    fail(what.str() + " (input '" + node_.input(index) +
-         "') must be a constant once shapes are static, but it is computed "
-         "from run-time values");
+    recordError(
+        what.str() + " (input '" + node_.input(index) +
+        "') must be a constant once shapes are static, but it is computed "
+        "from run-time values");
   return value;
 }
 
@@ -92,7 +95,7 @@ std::optional<SmallVector<int64_t>> NodeImporter::requireInts(int index,
   if (!tensor)
     return std::nullopt;
   if (rt::isFloat(tensor->dtype())) {
-    fail(what.str() + " must hold integers");
+    recordError(what.str() + " must hold integers");
     return std::nullopt;
   }
   SmallVector<int64_t> values;
@@ -119,10 +122,7 @@ NodeImporter::typedAttribute(StringRef name, int type,
   if (!attr || attr->type() == type ||
       attr->type() == onnx::AttributeProto::UNDEFINED)
     return attr;
-  if (!failed_)
-    graph_.recordNodeError(node_, "attribute '" + name.str() +
-                                      "' must be of type " + typeName.str());
-  failed_ = true;
+  recordError("attribute '" + name + "' must be of type " + typeName);
   return nullptr;
 }
 
@@ -155,10 +155,14 @@ void NodeImporter::setOutput(int index, Value value) {
     graph_.define(node_.output(index), value);
 }
 
-LogicalResult NodeImporter::fail(const Twine &message) {
+void NodeImporter::recordError(const Twine &message) const {
   if (!failed_)
     graph_.recordNodeError(node_, message.str());
   failed_ = true;
+}
+
+LogicalResult NodeImporter::fail(const Twine &message) {
+  recordError(message);
   return failure();
 }
 
@@ -219,7 +223,7 @@ NodeImporter::broadcastShape(ArrayRef<Value> values) {
           shapes +=
               (shapes.empty() ? "" : ", ") +
               rt::shapeString(rt::Shape(shapeOf(v).begin(), shapeOf(v).end()));
-        fail("operand shapes " + shapes + " do not broadcast");
+        recordError("operand shapes " + shapes + " do not broadcast");
         return std::nullopt;
       }
       target = dims[i];
@@ -237,8 +241,8 @@ Value NodeImporter::convert(Value value, Type elementType) {
 std::optional<int64_t> NodeImporter::axis(int64_t axis, int64_t rank) {
   int64_t normalized = axis < 0 ? axis + rank : axis;
   if (normalized < 0 || normalized >= std::max<int64_t>(rank, 1)) {
-    fail("axis " + std::to_string(axis) + " is out of range for rank " +
-         std::to_string(rank));
+    recordError("axis " + std::to_string(axis) + " is out of range for rank " +
+                std::to_string(rank));
     return std::nullopt;
   }
   return normalized;

@@ -100,6 +100,11 @@ public:
   std::optional<int64_t> axis(int64_t axis, int64_t rank);
 
 private:
+  /// Records `message` unless an error is already recorded: the first one
+  /// names the cause. For the accessors that return a null value instead of
+  /// failure.
+  void recordError(const llvm::Twine &message) const;
+
   GraphImporter &graph_;
   const onnx::NodeProto &node_;
   mlir::OpBuilder &builder_;
