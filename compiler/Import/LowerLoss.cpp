@@ -40,12 +40,7 @@ LogicalResult negativeLogLikelihood(NodeImporter &node, Value input,
   Type elementType = elementTypeOf(input);
   Type i64 = node.builder().getI64Type(), i1 = node.builder().getI1Type();
   Value classes = node.convert(target, i64);
-  SmallVector<int64_t> withClass(targetDims);
-  withClass.insert(withClass.begin() + 1, 1);
-  Value spread = node.broadcastTo(node.reshape(classes, withClass), dims);
-  Value positions = node.create<IotaOp>(node.tensorType(dims, i64), 1);
-  Value hot = node.create<CompareOp>(node.tensorType(dims, i1),
-                                     CompareDirection::eq, spread, positions);
+  Value hot = node.oneHotMask(classes, dims, 1);
   auto pick = [&](Value perClass) {
     Value zeros = node.splat(0, elementType, dims);
     Value chosen = node.create<SelectOp>(node.tensorType(dims, elementType),

@@ -3,17 +3,11 @@
 
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 using namespace mlir;
 
 namespace starch::import {
 namespace {
-
-int64_t product(ArrayRef<int64_t> dims) {
-  return std::accumulate(dims.begin(), dims.end(), int64_t{1},
-                         std::multiplies<int64_t>());
-}
 
 /// numpy matmul: 1-D operands gain and lose a unit dimension, batch
 /// dimensions broadcast. A 2-D right operand (a weight) is not broadcast:
@@ -41,11 +35,7 @@ FailureOr<Value> buildMatmul(NodeImporter &node, Value lhs, Value rhs) {
         node.tensorType({product(batch) * m, n}, elementType), rows, rhs);
   } else {
     // Broadcast the batch dimensions of both operands.
-    Value lhsBatch = node.splat(0, node.builder().getI1Type(), a.drop_back(2));
-    Value rhsBatch = node.splat(0, node.builder().getI1Type(), b.drop_back(2));
-    auto shape = node.broadcastShape({lhsBatch, rhsBatch});
-    lhsBatch.getDefiningOp()->erase();
-    rhsBatch.getDefiningOp()->erase();
+    auto shape = node.broadcastShape({a.drop_back(2), b.drop_back(2)});
     if (!shape)
       return failure();
     batch = *shape;
@@ -80,13 +70,6 @@ LogicalResult lowerMatMul(NodeImporter &node) {
   return success();
 }
 
-Value transpose2d(NodeImporter &node, Value value) {
-  ArrayRef<int64_t> dims = shapeOf(value);
-  return node.create<TransposeOp>(
-      node.tensorType({dims[1], dims[0]}, elementTypeOf(value)), value,
-      node.builder().getDenseI64ArrayAttr({1, 0}));
-}
-
 LogicalResult lowerGemm(NodeImporter &node) {
   Value a = node.input(0), b = node.input(1);
   if (!a || !b)
@@ -94,9 +77,9 @@ LogicalResult lowerGemm(NodeImporter &node) {
   if (shapeOf(a).size() != 2 || shapeOf(b).size() != 2)
     return node.fail("A and B must be matrices");
   if (node.intAttr("transA", 0))
-    a = transpose2d(node, a);
+    a = node.transpose(a, {1, 0});
   if (node.intAttr("transB", 0))
-    b = transpose2d(node, b);
+    b = node.transpose(b, {1, 0});
   FailureOr<Value> contracted = buildMatmul(node, a, b);
   if (failed(contracted))
     return failure();
@@ -127,15 +110,9 @@ LogicalResult lowerConv(NodeImporter &node) {
   int64_t spatial = static_cast<int64_t>(in.size()) - 2;
   if (spatial < 1 || filter.size() != in.size())
     return node.fail("input and weight must be N x C x spatial... of one rank");
-  auto listOr = [&](StringRef name, int64_t fill, int64_t count) {
-    SmallVector<int64_t> values = node.intsAttr(name);
-    if (values.empty())
-      values.assign(count, fill);
-    return values;
-  };
-  SmallVector<int64_t> strides = listOr("strides", 1, spatial);
-  SmallVector<int64_t> dilations = listOr("dilations", 1, spatial);
-  SmallVector<int64_t> pads = listOr("pads", 0, 2 * spatial);
+  SmallVector<int64_t> strides = node.intsAttrOr("strides", 1, spatial);
+  SmallVector<int64_t> dilations = node.intsAttrOr("dilations", 1, spatial);
+  SmallVector<int64_t> pads = node.intsAttrOr("pads", 0, 2 * spatial);
   if (static_cast<int64_t>(strides.size()) != spatial ||
       static_cast<int64_t>(dilations.size()) != spatial ||
       static_cast<int64_t>(pads.size()) != 2 * spatial)
@@ -147,17 +124,8 @@ LogicalResult lowerConv(NodeImporter &node) {
   SmallVector<int64_t> out{in[0], filter[0]};
   for (int64_t i = 0; i < spatial; ++i) {
     int64_t span = dilations[i] * (filter[i + 2] - 1) + 1;
-    if (autoPad == "VALID") {
-      low[i] = high[i] = 0;
-    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      int64_t target = (in[i + 2] + strides[i] - 1) / strides[i];
-      int64_t total =
-          std::max<int64_t>(0, (target - 1) * strides[i] + span - in[i + 2]);
-      low[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      high[i] = total - low[i];
-    } else if (autoPad != "NOTSET") {
+    if (!applyAutoPad(autoPad, in[i + 2], strides[i], span, low[i], high[i]))
       return node.fail("auto_pad '" + autoPad + "' is not an ONNX value");
-    }
     int64_t padded = in[i + 2] + low[i] + high[i];
     if (padded < span)
       return node.fail("the kernel does not fit the padded input");
@@ -176,75 +144,6 @@ LogicalResult lowerConv(NodeImporter &node) {
     result = node.create<AddOp>(result.getType(), result, expanded);
   }
   node.setOutput(0, result);
-  return success();
-}
-
-/// LayerNormalization's optional Mean and InvStdDev outputs (shape of the
-/// input with the normalised dimensions kept as 1), decomposed: they exist
-/// for training graphs that save statistics, which Starch recomputes.
-LogicalResult layerNormStatistics(NodeImporter &node, Value x, int64_t axis,
-                                  double epsilon) {
-  ArrayRef<int64_t> dims = shapeOf(x);
-  SmallVector<int64_t> reducedDims, kept, keptWithOnes;
-  for (int64_t d = 0; d < static_cast<int64_t>(dims.size()); ++d) {
-    if (d >= axis) {
-      reducedDims.push_back(d);
-      keptWithOnes.push_back(1);
-    } else {
-      kept.push_back(dims[d]);
-      keptWithOnes.push_back(dims[d]);
-    }
-  }
-  Type elementType = elementTypeOf(x);
-  auto keptType = node.tensorType(kept, elementType);
-  auto dimsAttr = node.builder().getDenseI64ArrayAttr(reducedDims);
-  Value mean = node.create<ReduceOp>(keptType, ReduceKind::mean, x, dimsAttr);
-  Value meanKept = node.reshape(mean, keptWithOnes);
-  Value centered = node.create<SubOp>(
-      x.getType(), x,
-      node.create<BroadcastOp>(
-          x.getType(), meanKept,
-          node.builder().getDenseI64ArrayAttr(
-              llvm::to_vector(llvm::seq<int64_t>(0, dims.size())))));
-  Value squares = node.create<MulOp>(x.getType(), centered, centered);
-  Value variance =
-      node.create<ReduceOp>(keptType, ReduceKind::mean, squares, dimsAttr);
-  Value shifted = node.create<AddOp>(keptType, variance,
-                                     node.splat(epsilon, elementType, kept));
-  Value invStdDev = node.create<RsqrtOp>(keptType, shifted);
-  node.setOutput(1, meanKept);
-  node.setOutput(2, node.reshape(invStdDev, keptWithOnes));
-  return success();
-}
-
-LogicalResult lowerLayerNormalization(NodeImporter &node) {
-  Value x = node.input(0), scale = node.input(1);
-  if (!x || !scale)
-    return failure();
-  if (!isa<FloatType>(elementTypeOf(x)))
-    return node.fail("the input must be a float tensor");
-  ArrayRef<int64_t> dims = shapeOf(x);
-  auto axis = node.axis(node.intAttr("axis", -1), dims.size());
-  if (!axis)
-    return failure();
-  double epsilon = node.floatAttr("epsilon", 1e-5f);
-  ArrayRef<int64_t> normalized = dims.drop_front(*axis);
-  Value bias = node.hasInput(2) ? node.input(2)
-                                : node.splat(0, elementTypeOf(x), normalized);
-  if (!bias)
-    return failure();
-  for (Value operand : {scale, bias})
-    if (!node.broadcastShape(
-            {operand, node.splat(0, elementTypeOf(x), normalized)}))
-      return failure();
-  scale = node.broadcastTo(scale, normalized);
-  bias = node.broadcastTo(bias, normalized);
-  node.setOutput(
-      0, node.create<LayerNormOp>(x.getType(), x, scale, bias,
-                                  node.builder().getI64IntegerAttr(*axis),
-                                  node.builder().getF64FloatAttr(epsilon)));
-  if (node.numOutputs() > 1)
-    return layerNormStatistics(node, x, *axis, epsilon);
   return success();
 }
 
@@ -279,22 +178,42 @@ Value channelBroadcast(NodeImporter &node, Value vector, Value like) {
                                   node.builder().getDenseI64ArrayAttr({1}));
 }
 
-/// `reduced` (x reduced over `dims`) broadcast back to x's shape.
-Value expandReduced(NodeImporter &node, Value reduced, Value x,
-                    ArrayRef<int64_t> dims) {
+/// normalized * scale + bias, with per-channel scale and bias.
+Value scaleAndShift(NodeImporter &node, Value normalized, Value scale,
+                    Value bias) {
+  Type type = normalized.getType();
+  Value scaled = node.create<MulOp>(type, normalized,
+                                    channelBroadcast(node, scale, normalized));
+  return node.create<AddOp>(type, scaled,
+                            channelBroadcast(node, bias, normalized));
+}
+
+/// `reduced` (x reduced over `dims`) with those dimensions kept as size 1.
+Value keepReducedDims(NodeImporter &node, Value reduced, Value x,
+                      ArrayRef<int64_t> dims) {
   SmallVector<int64_t> keptWithOnes(shapeOf(x));
   for (int64_t d : dims)
     keptWithOnes[d] = 1;
-  auto all = node.builder().getDenseI64ArrayAttr(
-      llvm::to_vector(llvm::seq<int64_t>(0, keptWithOnes.size())));
-  return node.create<BroadcastOp>(x.getType(),
-                                  node.reshape(reduced, keptWithOnes), all);
+  return node.reshape(reduced, keptWithOnes);
 }
 
-/// Mean and (population) variance of `x` over `dims`, reduced away, with
-/// the mean also broadcast back to x's shape.
+/// `kept` (x's shape with some dimensions 1) broadcast back to x's shape.
+Value broadcastLike(NodeImporter &node, Value kept, Value x) {
+  auto all = node.builder().getDenseI64ArrayAttr(
+      llvm::to_vector(llvm::seq<int64_t>(0, shapeOf(x).size())));
+  return node.create<BroadcastOp>(x.getType(), kept, all);
+}
+
+/// `reduced` (x reduced over `dims`) broadcast back to x's shape.
+Value expandReduced(NodeImporter &node, Value reduced, Value x,
+                    ArrayRef<int64_t> dims) {
+  return broadcastLike(node, keepReducedDims(node, reduced, x, dims), x);
+}
+
+/// Mean and (population) variance of `x` over `dims`, reduced away; the
+/// mean also with `dims` kept as size 1, and broadcast back to x's shape.
 struct Moments {
-  Value mean, variance, meanLikeX;
+  Value mean, variance, meanKept, meanLikeX;
 };
 Moments momentsOf(NodeImporter &node, Value x, ArrayRef<int64_t> dims) {
   ArrayRef<int64_t> shape = shapeOf(x);
@@ -305,12 +224,22 @@ Moments momentsOf(NodeImporter &node, Value x, ArrayRef<int64_t> dims) {
   auto keptType = node.tensorType(kept, elementTypeOf(x));
   auto dimsAttr = node.builder().getDenseI64ArrayAttr(dims);
   Value mean = node.create<ReduceOp>(keptType, ReduceKind::mean, x, dimsAttr);
-  Value meanLikeX = expandReduced(node, mean, x, dims);
+  Value meanKept = keepReducedDims(node, mean, x, dims);
+  Value meanLikeX = broadcastLike(node, meanKept, x);
   Value centered = node.create<SubOp>(x.getType(), x, meanLikeX);
   Value squares = node.create<MulOp>(x.getType(), centered, centered);
   Value variance =
       node.create<ReduceOp>(keptType, ReduceKind::mean, squares, dimsAttr);
-  return {mean, variance, meanLikeX};
+  return {mean, variance, meanKept, meanLikeX};
+}
+
+/// 1/sqrt(variance + epsilon), of the variance's (reduced) shape.
+Value invStdDevOf(NodeImporter &node, Value variance, double epsilon) {
+  auto type = tensorTypeOf(variance);
+  Value shifted = node.create<AddOp>(
+      type, variance,
+      node.splat(epsilon, type.getElementType(), type.getShape()));
+  return node.create<RsqrtOp>(type, shifted);
 }
 
 /// mean and 1/sqrt(var + epsilon) of `x` over `dims`, kept as size-1
@@ -319,13 +248,53 @@ std::pair<Value, Value> meanAndInvStdDev(NodeImporter &node, Value x,
                                          ArrayRef<int64_t> dims,
                                          double epsilon) {
   Moments moments = momentsOf(node, x, dims);
-  auto keptType = tensorTypeOf(moments.variance);
-  Value shifted = node.create<AddOp>(
-      keptType, moments.variance,
-      node.splat(epsilon, keptType.getElementType(), keptType.getShape()));
-  return {
-      moments.meanLikeX,
-      expandReduced(node, node.create<RsqrtOp>(keptType, shifted), x, dims)};
+  return {moments.meanLikeX,
+          expandReduced(node, invStdDevOf(node, moments.variance, epsilon), x,
+                        dims)};
+}
+
+/// LayerNormalization's optional Mean and InvStdDev outputs (shape of the
+/// input with the normalised dimensions kept as 1), decomposed: they exist
+/// for training graphs that save statistics, which Starch recomputes.
+LogicalResult layerNormStatistics(NodeImporter &node, Value x, int64_t axis,
+                                  double epsilon) {
+  SmallVector<int64_t> dims =
+      llvm::to_vector(llvm::seq<int64_t>(axis, shapeOf(x).size()));
+  Moments moments = momentsOf(node, x, dims);
+  Value invStdDev = invStdDevOf(node, moments.variance, epsilon);
+  node.setOutput(1, moments.meanKept);
+  node.setOutput(2, keepReducedDims(node, invStdDev, x, dims));
+  return success();
+}
+
+LogicalResult lowerLayerNormalization(NodeImporter &node) {
+  Value x = node.input(0), scale = node.input(1);
+  if (!x || !scale)
+    return failure();
+  if (!isa<FloatType>(elementTypeOf(x)))
+    return node.fail("the input must be a float tensor");
+  ArrayRef<int64_t> dims = shapeOf(x);
+  auto axis = node.axis(node.intAttr("axis", -1), dims.size());
+  if (!axis)
+    return failure();
+  double epsilon = node.floatAttr("epsilon", 1e-5f);
+  ArrayRef<int64_t> normalized = dims.drop_front(*axis);
+  Value bias = node.hasInput(2) ? node.input(2)
+                                : node.splat(0, elementTypeOf(x), normalized);
+  if (!bias)
+    return failure();
+  for (Value operand : {scale, bias})
+    if (!node.broadcastShape({shapeOf(operand), normalized}))
+      return failure();
+  scale = node.broadcastTo(scale, normalized);
+  bias = node.broadcastTo(bias, normalized);
+  node.setOutput(
+      0, node.create<LayerNormOp>(x.getType(), x, scale, bias,
+                                  node.builder().getI64IntegerAttr(*axis),
+                                  node.builder().getF64FloatAttr(epsilon)));
+  if (node.numOutputs() > 1)
+    return layerNormStatistics(node, x, *axis, epsilon);
+  return success();
 }
 
 /// BatchNormalization, (x - mean) / sqrt(var + epsilon) * scale + bias per
@@ -383,10 +352,7 @@ LogicalResult lowerBatchNormalization(NodeImporter &node) {
                          node.create<RsqrtOp>(vectorType, shifted));
   Value centered =
       node.create<SubOp>(x.getType(), x, channelBroadcast(node, mean, x));
-  Value scaled = node.create<MulOp>(x.getType(), centered,
-                                    channelBroadcast(node, factor, x));
-  node.setOutput(0, node.create<AddOp>(x.getType(), scaled,
-                                       channelBroadcast(node, bias, x)));
+  node.setOutput(0, scaleAndShift(node, centered, factor, bias));
   return success();
 }
 
@@ -404,10 +370,7 @@ LogicalResult lowerInstanceNormalization(NodeImporter &node) {
       meanAndInvStdDev(node, x, spatial, node.floatAttr("epsilon", 1e-5f));
   Value normalized = node.create<MulOp>(
       x.getType(), node.create<SubOp>(x.getType(), x, mean), invStdDev);
-  Value scaled = node.create<MulOp>(x.getType(), normalized,
-                                    channelBroadcast(node, scale, x));
-  node.setOutput(0, node.create<AddOp>(x.getType(), scaled,
-                                       channelBroadcast(node, bias, x)));
+  node.setOutput(0, scaleAndShift(node, normalized, scale, bias));
   return success();
 }
 
@@ -490,17 +453,12 @@ EinsumOperand sumOutLabels(NodeImporter &node, EinsumOperand operand,
 /// Transposes `operand` so that its labels read `order`.
 Value permuteTo(NodeImporter &node, const EinsumOperand &operand,
                 StringRef order) {
-  SmallVector<int64_t> perm, shape;
-  for (char label : order) {
-    int64_t d = operand.labels.find(label);
-    perm.push_back(d);
-    shape.push_back(shapeOf(operand.value)[d]);
-  }
+  SmallVector<int64_t> perm;
+  for (char label : order)
+    perm.push_back(operand.labels.find(label));
   if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
     return operand.value;
-  return node.create<TransposeOp>(
-      node.tensorType(shape, elementTypeOf(operand.value)), operand.value,
-      node.builder().getDenseI64ArrayAttr(perm));
+  return node.transpose(operand.value, perm);
 }
 
 /// Einsum with one or two operands and no repeated label within an operand:
@@ -653,15 +611,9 @@ FailureOr<PoolGeometry> poolGeometry(NodeImporter &node,
   int64_t rank = spatialSizes.size();
   PoolGeometry g;
   g.kernel = node.intsAttr("kernel_shape");
-  auto listOr = [&](StringRef name, int64_t fill, int64_t count) {
-    SmallVector<int64_t> values = node.intsAttr(name);
-    if (values.empty())
-      values.assign(count, fill);
-    return values;
-  };
-  g.strides = listOr("strides", 1, rank);
-  g.dilations = listOr("dilations", 1, rank);
-  SmallVector<int64_t> pads = listOr("pads", 0, 2 * rank);
+  g.strides = node.intsAttrOr("strides", 1, rank);
+  g.dilations = node.intsAttrOr("dilations", 1, rank);
+  SmallVector<int64_t> pads = node.intsAttrOr("pads", 0, 2 * rank);
   if (static_cast<int64_t>(g.kernel.size()) != rank ||
       static_cast<int64_t>(g.strides.size()) != rank ||
       static_cast<int64_t>(g.dilations.size()) != rank ||
@@ -675,17 +627,8 @@ FailureOr<PoolGeometry> poolGeometry(NodeImporter &node,
   for (int64_t i = 0; i < rank; ++i) {
     int64_t span = g.dilations[i] * (g.kernel[i] - 1) + 1;
     int64_t size = spatialSizes[i];
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      int64_t target = (size + g.strides[i] - 1) / g.strides[i];
-      int64_t total =
-          std::max<int64_t>(0, (target - 1) * g.strides[i] + span - size);
-      g.low[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      g.high[i] = total - g.low[i];
-    } else if (autoPad == "VALID") {
-      g.low[i] = g.high[i] = 0;
-    } else if (autoPad != "NOTSET") {
+    if (!applyAutoPad(autoPad, size, g.strides[i], span, g.low[i], g.high[i]))
       return node.fail("auto_pad '" + autoPad + "' is not an ONNX value");
-    }
     int64_t padded = size + g.low[i] + g.high[i];
     if (padded < span)
       return node.fail("the window does not fit the padded input");
@@ -742,10 +685,7 @@ Value combineWindows(NodeImporter &node, Value padded, const PoolGeometry &g) {
       limit.push_back(start[i + 2] + (g.out[i] - 1) * g.strides[i] + 1);
       strides[i + 2] = g.strides[i];
     }
-    Value window = node.create<SliceOp>(
-        type, padded, node.builder().getDenseI64ArrayAttr(start),
-        node.builder().getDenseI64ArrayAttr(limit),
-        node.builder().getDenseI64ArrayAttr(strides));
+    Value window = node.slice(padded, start, limit, strides, shape);
     result =
         result ? Value(node.create<CombineOp>(type, result, window)) : window;
     int64_t i = rank - 1;

@@ -105,10 +105,7 @@ template <bool isMin> LogicalResult lowerArgExtreme(NodeImporter &node) {
     start[*axis] = size - 1;
     limit[*axis] = -1;
     strides[*axis] = -1;
-    input = node.create<SliceOp>(input.getType(), input,
-                                 node.builder().getDenseI64ArrayAttr(start),
-                                 node.builder().getDenseI64ArrayAttr(limit),
-                                 node.builder().getDenseI64ArrayAttr(strides));
+    input = node.slice(input, start, limit, strides, dims);
   }
   SmallVector<int64_t> kept(dims);
   kept.erase(kept.begin() + *axis);
@@ -147,23 +144,16 @@ LogicalResult lowerHardmax(NodeImporter &node) {
       coerce += dims.size();
     if (coerce < 0 || coerce > static_cast<int64_t>(dims.size()))
       return node.fail("axis is out of range");
-    int64_t rows = 1, cols = 1;
-    for (int64_t d = 0; d < static_cast<int64_t>(dims.size()); ++d)
-      (d < coerce ? rows : cols) *= dims[d];
-    input = node.reshape(x, {rows, cols});
+    input = node.reshape(x, {product(dims.take_front(coerce)),
+                             product(dims.drop_front(coerce))});
     axis = 1;
   }
   ArrayRef<int64_t> shape = shapeOf(input);
-  SmallVector<int64_t> kept(shape), withOne(shape);
+  SmallVector<int64_t> kept(shape);
   kept.erase(kept.begin() + axis);
-  withOne[axis] = 1;
-  Type i64 = node.builder().getI64Type();
-  Value best = node.create<ArgMaxOp>(node.tensorType(kept, i64), input, axis);
-  Value spread = node.broadcastTo(node.reshape(best, withOne), shape);
-  Value positions = node.create<IotaOp>(node.tensorType(shape, i64), axis);
-  Value hot =
-      node.create<CompareOp>(node.tensorType(shape, node.builder().getI1Type()),
-                             CompareDirection::eq, spread, positions);
+  Value best = node.create<ArgMaxOp>(
+      node.tensorType(kept, node.builder().getI64Type()), input, axis);
+  Value hot = node.oneHotMask(best, shape, axis);
   Value result = node.convert(hot, elementTypeOf(x));
   node.setOutput(0, node.reshape(result, dims));
   return success();
@@ -190,22 +180,13 @@ LogicalResult lowerCumSum(NodeImporter &node) {
   Type accumulate =
       isa<FloatType>(elementType) ? elementType : node.builder().getF64Type();
   int64_t rank = dims.size(), n = dims[*axis];
-  SmallVector<int64_t> perm;
-  for (int64_t d = 0; d < rank; ++d)
-    if (d != *axis)
-      perm.push_back(d);
-  perm.push_back(*axis);
-  SmallVector<int64_t> moved;
-  for (int64_t p : perm)
-    moved.push_back(dims[p]);
+  SmallVector<int64_t> perm = axisLastPermutation(rank, *axis);
   Value input = node.convert(x, accumulate);
   bool identity = *axis == rank - 1;
   if (!identity)
-    input = node.create<TransposeOp>(node.tensorType(moved, accumulate), input,
-                                     node.builder().getDenseI64ArrayAttr(perm));
-  int64_t rows = 1;
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    rows *= moved[d];
+    input = node.transpose(input, perm);
+  SmallVector<int64_t> moved(shapeOf(input));
+  int64_t rows = product(ArrayRef<int64_t>(moved).drop_back());
   bool exclusive = node.intAttr("exclusive", 0) != 0;
   bool reverse = node.intAttr("reverse", 0) != 0;
   auto dtype = interp::dtypeOf(accumulate);
@@ -227,9 +208,7 @@ LogicalResult lowerCumSum(NodeImporter &node) {
     SmallVector<int64_t> inverse(rank);
     for (int64_t d = 0; d < rank; ++d)
       inverse[perm[d]] = d;
-    result =
-        node.create<TransposeOp>(node.tensorType(dims, accumulate), result,
-                                 node.builder().getDenseI64ArrayAttr(inverse));
+    result = node.transpose(result, inverse);
   }
   node.setOutput(0, node.convert(result, elementType));
   return success();

@@ -9,17 +9,10 @@
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/OnnxTensor.h"
 
-#include <numeric>
-
 using namespace mlir;
 
 namespace starch::import {
 namespace {
-
-int64_t product(ArrayRef<int64_t> dims) {
-  return std::accumulate(dims.begin(), dims.end(), int64_t{1},
-                         std::multiplies<int64_t>());
-}
 
 rt::Tensor int64Tensor(ArrayRef<int64_t> values, rt::Shape shape) {
   rt::Tensor tensor(rt::DType::i64, std::move(shape));
@@ -195,10 +188,7 @@ LogicalResult lowerTranspose(NodeImporter &node) {
     target.push_back(dims[p]);
   }
   bool identity = llvm::equal(perm, llvm::seq<int64_t>(0, dims.size()));
-  node.setOutput(0, identity ? x
-                             : Value(node.create<TransposeOp>(
-                                   node.tensorType(target, elementTypeOf(x)), x,
-                                   node.builder().getDenseI64ArrayAttr(perm))));
+  node.setOutput(0, identity ? x : node.transpose(x, perm));
   return success();
 }
 
@@ -232,24 +222,6 @@ LogicalResult lowerConcat(NodeImporter &node) {
   return success();
 }
 
-/// A slice of `x` along one axis: [begin, begin + size).
-Value sliceAxis(NodeImporter &node, Value x, int64_t axis, int64_t begin,
-                int64_t size) {
-  ArrayRef<int64_t> dims = shapeOf(x);
-  SmallVector<int64_t> start(dims.size(), 0), limit(dims),
-      strides(dims.size(), 1);
-  start[axis] = begin;
-  limit[axis] = begin + size;
-  SmallVector<int64_t> target(dims);
-  target[axis] = size;
-  if (size == 0)
-    start[axis] = limit[axis] = 0;
-  return node.create<SliceOp>(node.tensorType(target, elementTypeOf(x)), x,
-                              node.builder().getDenseI64ArrayAttr(start),
-                              node.builder().getDenseI64ArrayAttr(limit),
-                              node.builder().getDenseI64ArrayAttr(strides));
-}
-
 LogicalResult lowerSplit(NodeImporter &node) {
   Value x = node.input(0);
   if (!x)
@@ -281,7 +253,7 @@ LogicalResult lowerSplit(NodeImporter &node) {
   for (auto [i, size] : llvm::enumerate(sizes)) {
     if (size < 0 || offset + size > dims[*axis])
       return node.fail("split sizes exceed dimension " + std::to_string(*axis));
-    node.setOutput(i, sliceAxis(node, x, *axis, offset, size));
+    node.setOutput(i, node.sliceAxis(x, *axis, offset, size));
     offset += size;
   }
   if (offset != dims[*axis])
@@ -356,11 +328,7 @@ LogicalResult lowerSlice(NodeImporter &node) {
     stride[*axis] = step;
     target[*axis] = count;
   }
-  node.setOutput(
-      0, node.create<SliceOp>(node.tensorType(target, elementTypeOf(x)), x,
-                              node.builder().getDenseI64ArrayAttr(start),
-                              node.builder().getDenseI64ArrayAttr(limit),
-                              node.builder().getDenseI64ArrayAttr(stride)));
+  node.setOutput(0, node.slice(x, start, limit, stride, target));
   return success();
 }
 
@@ -387,9 +355,7 @@ LogicalResult lowerExpand(NodeImporter &node) {
   if (!x || !shape)
     return failure();
   // Expand broadcasts both ways: the result is broadcast(x.shape, shape).
-  Value shapeCarrier = node.splat(0, node.builder().getI1Type(), *shape);
-  auto target = node.broadcastShape({x, shapeCarrier});
-  shapeCarrier.getDefiningOp()->erase();
+  auto target = node.broadcastShape({shapeOf(x), *shape});
   if (!target)
     return failure();
   node.setOutput(0, node.broadcastTo(x, *target));
@@ -627,14 +593,7 @@ LogicalResult lowerTrilu(NodeImporter &node) {
 Value reshapeTransposeReshape(NodeImporter &node, Value x,
                               ArrayRef<int64_t> split, ArrayRef<int64_t> perm,
                               ArrayRef<int64_t> target) {
-  Value expanded = node.reshape(x, split);
-  SmallVector<int64_t> permuted;
-  for (int64_t p : perm)
-    permuted.push_back(split[p]);
-  Value moved = node.create<TransposeOp>(
-      node.tensorType(permuted, elementTypeOf(x)), expanded,
-      node.builder().getDenseI64ArrayAttr(perm));
-  return node.reshape(moved, target);
+  return node.reshape(node.transpose(node.reshape(x, split), perm), target);
 }
 
 LogicalResult lowerDepthToSpace(NodeImporter &node) {
@@ -702,6 +661,22 @@ LogicalResult lowerEyeLike(NodeImporter &node) {
   return success();
 }
 
+/// `indices` as i64, negative entries counted back from `size`. ONNX
+/// converts float indices to integers.
+Value wrapIndices(NodeImporter &node, Value indices, int64_t size) {
+  ArrayRef<int64_t> shape = shapeOf(indices);
+  Type i64 = node.builder().getI64Type();
+  Value index = node.convert(indices, i64);
+  auto indexType = node.tensorType(shape, i64);
+  Value negative = node.create<CompareOp>(
+      node.tensorType(shape, node.builder().getI1Type()), CompareDirection::lt,
+      index, node.splat(0, i64, shape));
+  return node.create<SelectOp>(
+      indexType, negative,
+      node.create<AddOp>(indexType, index, node.splat(size, i64, shape)),
+      index);
+}
+
 /// OneHot: compare the (wrapped) indices, broadcast along the new axis, with
 /// an iota; select on_value / off_value. depth must be constant.
 LogicalResult lowerOneHot(NodeImporter &node) {
@@ -718,27 +693,12 @@ LogicalResult lowerOneHot(NodeImporter &node) {
   auto axis = node.axis(node.intAttr("axis", -1), rank);
   if (!axis)
     return failure();
-  SmallVector<int64_t> out(in), withOne(in);
+  SmallVector<int64_t> out(in);
   out.insert(out.begin() + *axis, depth);
-  withOne.insert(withOne.begin() + *axis, 1);
-  Type i64 = node.builder().getI64Type();
-  // ONNX converts float indices to integers; negative ones count from depth.
-  Value index = node.convert(indices, i64);
-  auto indexType = node.tensorType(in, i64);
-  Value negative = node.create<CompareOp>(
-      node.tensorType(in, node.builder().getI1Type()), CompareDirection::lt,
-      index, node.splat(0, i64, in));
-  index = node.create<SelectOp>(
-      indexType, negative,
-      node.create<AddOp>(indexType, index, node.splat(depth, i64, in)), index);
-  Value spread = node.broadcastTo(node.reshape(index, withOne), out);
-  Value positions = node.create<IotaOp>(node.tensorType(out, i64), *axis);
-  Value hot =
-      node.create<CompareOp>(node.tensorType(out, node.builder().getI1Type()),
-                             CompareDirection::eq, spread, positions);
+  Value hot = node.oneHotMask(wrapIndices(node, indices, depth), out, *axis);
   Type elementType = elementTypeOf(values);
   auto pick = [&](int64_t i) {
-    Value one = sliceAxis(node, values, 0, i, 1);
+    Value one = node.sliceAxis(values, 0, i, 1);
     return node.broadcastTo(node.reshape(one, {}), out);
   };
   node.setOutput(0, node.create<SelectOp>(node.tensorType(out, elementType),
@@ -774,44 +734,17 @@ LogicalResult lowerGatherElements(NodeImporter &node) {
   Value source = data;
   if (ArrayRef<int64_t>(cropped) != d) {
     SmallVector<int64_t> start(rank, 0), strides(rank, 1);
-    source = node.create<SliceOp>(node.tensorType(cropped, elementType), data,
-                                  node.builder().getDenseI64ArrayAttr(start),
-                                  node.builder().getDenseI64ArrayAttr(cropped),
-                                  node.builder().getDenseI64ArrayAttr(strides));
+    source = node.slice(data, start, cropped, strides, cropped);
   }
   // Move the axis last, keep a unit dimension in its place, broadcast.
-  SmallVector<int64_t> perm, moved;
-  for (int64_t i = 0; i < rank; ++i)
-    if (i != *axis)
-      perm.push_back(i);
-  perm.push_back(*axis);
-  for (int64_t p : perm)
-    moved.push_back(cropped[p]);
   if (*axis != rank - 1)
-    source =
-        node.create<TransposeOp>(node.tensorType(moved, elementType), source,
-                                 node.builder().getDenseI64ArrayAttr(perm));
+    source = node.transpose(source, axisLastPermutation(rank, *axis));
   SmallVector<int64_t> withUnit(cropped), expanded(in);
   withUnit[*axis] = 1;
   withUnit.push_back(n);
   expanded.push_back(n);
   Value candidates = node.broadcastTo(node.reshape(source, withUnit), expanded);
-  // The one-hot mask of the (wrapped) indices.
-  Type i64 = node.builder().getI64Type(), i1 = node.builder().getI1Type();
-  Value index = node.convert(indices, i64);
-  auto indexType = node.tensorType(in, i64);
-  Value negative =
-      node.create<CompareOp>(node.tensorType(in, i1), CompareDirection::lt,
-                             index, node.splat(0, i64, in));
-  index = node.create<SelectOp>(
-      indexType, negative,
-      node.create<AddOp>(indexType, index, node.splat(n, i64, in)), index);
-  SmallVector<int64_t> indexWithUnit(in);
-  indexWithUnit.push_back(1);
-  Value spread = node.broadcastTo(node.reshape(index, indexWithUnit), expanded);
-  Value positions = node.create<IotaOp>(node.tensorType(expanded, i64), rank);
-  Value hot = node.create<CompareOp>(node.tensorType(expanded, i1),
-                                     CompareDirection::eq, spread, positions);
+  Value hot = node.oneHotMask(wrapIndices(node, indices, n), expanded, rank);
   Value chosen =
       node.create<SelectOp>(node.tensorType(expanded, elementType), hot,
                             candidates, node.splat(0, elementType, expanded));

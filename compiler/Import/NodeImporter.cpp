@@ -5,6 +5,8 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <numeric>
+
 using namespace mlir;
 
 namespace starch::import {
@@ -16,6 +18,32 @@ ArrayRef<int64_t> shapeOf(Value value) {
   return tensorTypeOf(value).getShape();
 }
 Type elementTypeOf(Value value) { return tensorTypeOf(value).getElementType(); }
+int64_t product(ArrayRef<int64_t> dims) {
+  return std::accumulate(dims.begin(), dims.end(), int64_t{1},
+                         std::multiplies<int64_t>());
+}
+SmallVector<int64_t> axisLastPermutation(int64_t rank, int64_t axis) {
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      perm.push_back(d);
+  perm.push_back(axis);
+  return perm;
+}
+bool applyAutoPad(StringRef mode, int64_t size, int64_t stride, int64_t span,
+                  int64_t &low, int64_t &high) {
+  if (mode == "SAME_UPPER" || mode == "SAME_LOWER") {
+    int64_t windows = (size + stride - 1) / stride;
+    int64_t total = std::max<int64_t>(0, (windows - 1) * stride + span - size);
+    low = mode == "SAME_UPPER" ? total / 2 : total - total / 2;
+    high = total - low;
+  } else if (mode == "VALID") {
+    low = high = 0;
+  } else if (mode != "NOTSET") {
+    return false;
+  }
+  return true;
+}
 
 const llvm::StringMap<Lowering> &onnxLowerings() {
   static const llvm::StringMap<Lowering> table = [] {
@@ -150,6 +178,14 @@ SmallVector<int64_t> NodeImporter::intsAttr(StringRef name) const {
   return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
 }
 
+SmallVector<int64_t> NodeImporter::intsAttrOr(StringRef name, int64_t fill,
+                                              int64_t count) const {
+  SmallVector<int64_t> values = intsAttr(name);
+  if (values.empty())
+    values.assign(count, fill);
+  return values;
+}
+
 void NodeImporter::setOutput(int index, Value value) {
   if (index < node_.output_size() && !node_.output(index).empty())
     graph_.define(node_.output(index), value);
@@ -192,6 +228,37 @@ Value NodeImporter::reshape(Value value, ArrayRef<int64_t> shape) {
   return create<ReshapeOp>(tensorType(shape, elementTypeOf(value)), value);
 }
 
+Value NodeImporter::transpose(Value value, ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(shapeOf(value)[p]);
+  return create<TransposeOp>(tensorType(shape, elementTypeOf(value)), value,
+                             builder_.getDenseI64ArrayAttr(perm));
+}
+
+Value NodeImporter::slice(Value value, ArrayRef<int64_t> start,
+                          ArrayRef<int64_t> limit, ArrayRef<int64_t> strides,
+                          ArrayRef<int64_t> shape) {
+  return create<SliceOp>(tensorType(shape, elementTypeOf(value)), value,
+                         builder_.getDenseI64ArrayAttr(start),
+                         builder_.getDenseI64ArrayAttr(limit),
+                         builder_.getDenseI64ArrayAttr(strides));
+}
+
+Value NodeImporter::sliceAxis(Value value, int64_t axis, int64_t begin,
+                              int64_t size) {
+  ArrayRef<int64_t> dims = shapeOf(value);
+  SmallVector<int64_t> start(dims.size(), 0), limit(dims),
+      strides(dims.size(), 1);
+  start[axis] = begin;
+  limit[axis] = begin + size;
+  SmallVector<int64_t> shape(dims);
+  shape[axis] = size;
+  if (size == 0)
+    start[axis] = limit[axis] = 0;
+  return slice(value, start, limit, strides, shape);
+}
+
 Value NodeImporter::broadcastTo(Value value, ArrayRef<int64_t> shape) {
   ArrayRef<int64_t> from = shapeOf(value);
   if (from == shape)
@@ -206,30 +273,47 @@ Value NodeImporter::broadcastTo(Value value, ArrayRef<int64_t> shape) {
 
 std::optional<SmallVector<int64_t>>
 NodeImporter::broadcastShape(ArrayRef<Value> values) {
-  size_t rank = 0;
+  SmallVector<ArrayRef<int64_t>> shapes;
   for (Value value : values)
-    rank = std::max(rank, shapeOf(value).size());
+    shapes.push_back(shapeOf(value));
+  return broadcastShape(shapes);
+}
+
+std::optional<SmallVector<int64_t>>
+NodeImporter::broadcastShape(ArrayRef<ArrayRef<int64_t>> shapes) {
+  size_t rank = 0;
+  for (ArrayRef<int64_t> dims : shapes)
+    rank = std::max(rank, dims.size());
   SmallVector<int64_t> shape(rank, 1);
-  for (Value value : values) {
-    ArrayRef<int64_t> dims = shapeOf(value);
+  for (ArrayRef<int64_t> dims : shapes) {
     size_t offset = rank - dims.size();
     for (size_t i = 0; i < dims.size(); ++i) {
       int64_t &target = shape[offset + i];
       if (dims[i] == target || dims[i] == 1)
         continue;
       if (target != 1) {
-        std::string shapes;
-        for (Value v : values)
-          shapes +=
-              (shapes.empty() ? "" : ", ") +
-              rt::shapeString(rt::Shape(shapeOf(v).begin(), shapeOf(v).end()));
-        recordError("operand shapes " + shapes + " do not broadcast");
+        std::string list;
+        for (ArrayRef<int64_t> each : shapes)
+          list += (list.empty() ? "" : ", ") +
+                  rt::shapeString(rt::Shape(each.begin(), each.end()));
+        recordError("operand shapes " + list + " do not broadcast");
         return std::nullopt;
       }
       target = dims[i];
     }
   }
   return shape;
+}
+
+Value NodeImporter::oneHotMask(Value index, ArrayRef<int64_t> shape,
+                               int64_t axis) {
+  SmallVector<int64_t> withUnit(shape);
+  withUnit[axis] = 1;
+  Value spread = broadcastTo(reshape(index, withUnit), shape);
+  Value positions =
+      create<IotaOp>(tensorType(shape, builder_.getI64Type()), axis);
+  return create<CompareOp>(tensorType(shape, builder_.getI1Type()),
+                           CompareDirection::eq, spread, positions);
 }
 
 Value NodeImporter::convert(Value value, Type elementType) {

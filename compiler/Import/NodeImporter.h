@@ -64,6 +64,10 @@ public:
   std::string stringAttr(llvm::StringRef name,
                          llvm::StringRef defaultValue) const;
   llvm::SmallVector<int64_t> intsAttr(llvm::StringRef name) const;
+  /// intsAttr, or `count` copies of `fill` when it is absent or empty (the
+  /// strides, dilations and pads of windowed ops).
+  llvm::SmallVector<int64_t> intsAttrOr(llvm::StringRef name, int64_t fill,
+                                        int64_t count) const;
 
   // --- Outputs --------------------------------------------------------------
   int numOutputs() const { return node_.output_size(); }
@@ -88,12 +92,29 @@ public:
   mlir::Value splat(double value, mlir::Type elementType,
                     llvm::ArrayRef<int64_t> shape = {});
   mlir::Value reshape(mlir::Value value, llvm::ArrayRef<int64_t> shape);
+  /// Dimension i of the result is dimension perm[i] of `value`.
+  mlir::Value transpose(mlir::Value value, llvm::ArrayRef<int64_t> perm);
+  /// A strided slice of `value` whose result has `shape`.
+  mlir::Value slice(mlir::Value value, llvm::ArrayRef<int64_t> start,
+                    llvm::ArrayRef<int64_t> limit,
+                    llvm::ArrayRef<int64_t> strides,
+                    llvm::ArrayRef<int64_t> shape);
+  /// [begin, begin + size) of `value` along `axis`, all of the other axes.
+  mlir::Value sliceAxis(mlir::Value value, int64_t axis, int64_t begin,
+                        int64_t size);
   /// numpy broadcasting of `value` to `shape` (right-aligned); a no-op when
   /// the shapes already agree.
   mlir::Value broadcastTo(mlir::Value value, llvm::ArrayRef<int64_t> shape);
   /// The numpy-broadcast shape of all `values`; records an error if none.
   std::optional<llvm::SmallVector<int64_t>>
   broadcastShape(llvm::ArrayRef<mlir::Value> values);
+  std::optional<llvm::SmallVector<int64_t>>
+  broadcastShape(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes);
+  /// The i1 mask of `shape` that is true where the position along `axis`
+  /// equals `index` (i64, of `shape` without `axis`): one-hot encodings and
+  /// picking one element per row.
+  mlir::Value oneHotMask(mlir::Value index, llvm::ArrayRef<int64_t> shape,
+                         int64_t axis);
   /// Converts to `elementType` (no-op when equal).
   mlir::Value convert(mlir::Value value, mlir::Type elementType);
   /// Normalises a possibly negative axis; records an error when out of range.
@@ -130,6 +151,17 @@ void registerLossLowerings(llvm::StringMap<Lowering> &table);
 mlir::RankedTensorType tensorTypeOf(mlir::Value value);
 llvm::ArrayRef<int64_t> shapeOf(mlir::Value value);
 mlir::Type elementTypeOf(mlir::Value value);
+/// The product of `dims`: the element count of a shape, 1 for a scalar.
+int64_t product(llvm::ArrayRef<int64_t> dims);
+/// The permutation that moves `axis` last, keeping the others in order.
+llvm::SmallVector<int64_t> axisLastPermutation(int64_t rank, int64_t axis);
+/// ONNX's auto_pad for one spatial dimension of `size`, read by windows of
+/// `span` elements every `stride`: SAME_UPPER and SAME_LOWER pad so that
+/// ceil(size / stride) windows fit, the odd padding element at the end or
+/// the start; VALID pads nothing; NOTSET keeps `low` and `high`. False for
+/// any other mode.
+bool applyAutoPad(llvm::StringRef mode, int64_t size, int64_t stride,
+                  int64_t span, int64_t &low, int64_t &high);
 
 } // namespace starch::import
 
