@@ -124,41 +124,6 @@ template <bool isMin> LogicalResult lowerArgExtreme(NodeImporter &node) {
   return success();
 }
 
-/// Hardmax: 1 at the first maximum along `axis`, 0 elsewhere (before opset
-/// 13 the input is coerced to 2-D at `axis`).
-LogicalResult lowerHardmax(NodeImporter &node) {
-  Value x = node.input(0);
-  if (!x)
-    return failure();
-  ArrayRef<int64_t> dims = shapeOf(x);
-  Value input = x;
-  int64_t axis;
-  if (node.opset() >= 13) {
-    auto given = node.axis(node.intAttr("axis", -1), dims.size());
-    if (!given)
-      return failure();
-    axis = *given;
-  } else {
-    int64_t coerce = node.intAttr("axis", 1);
-    if (coerce < 0)
-      coerce += dims.size();
-    if (coerce < 0 || coerce > static_cast<int64_t>(dims.size()))
-      return node.fail("axis is out of range");
-    input = node.reshape(x, {product(dims.take_front(coerce)),
-                             product(dims.drop_front(coerce))});
-    axis = 1;
-  }
-  ArrayRef<int64_t> shape = shapeOf(input);
-  SmallVector<int64_t> kept(shape);
-  kept.erase(kept.begin() + axis);
-  Value best = node.create<ArgMaxOp>(
-      node.tensorType(kept, node.builder().getI64Type()), input, axis);
-  Value hot = node.oneHotMask(best, shape, axis);
-  Value result = node.convert(hot, elementTypeOf(x));
-  node.setOutput(0, node.reshape(result, dims));
-  return success();
-}
-
 /// CumSum along a constant axis: the axis moves last, the rows multiply a
 /// constant 0/1 triangular matrix (inclusive or exclusive, forward or
 /// reversed), and the axis moves back. Integers accumulate in f64 (exact
@@ -230,7 +195,6 @@ void registerReductionLowerings(llvm::StringMap<Lowering> &table) {
   table["ReduceLogSum"] =
       lowerReduce<ReduceKind::sum, Around::none, false, true>;
   table["ArgMax"] = lowerArgExtreme<false>;
-  table["Hardmax"] = lowerHardmax;
   table["CumSum"] = lowerCumSum;
   table["ArgMin"] = lowerArgExtreme<true>;
 }

@@ -49,10 +49,18 @@ const llvm::StringMap<Lowering> &onnxLowerings() {
   static const llvm::StringMap<Lowering> table = [] {
     llvm::StringMap<Lowering> lowerings;
     registerElementwiseLowerings(lowerings);
-    registerShapeLowerings(lowerings);
-    registerReductionLowerings(lowerings);
-    registerNeuralNetLowerings(lowerings);
     registerActivationLowerings(lowerings);
+    registerConstantLowerings(lowerings);
+    registerShapeLowerings(lowerings);
+    registerSliceConcatLowerings(lowerings);
+    registerGatherLowerings(lowerings);
+    registerPadLowerings(lowerings);
+    registerReductionLowerings(lowerings);
+    registerSoftmaxLowerings(lowerings);
+    registerNeuralNetLowerings(lowerings);
+    registerEinsumLowerings(lowerings);
+    registerNormalizationLowerings(lowerings);
+    registerPoolingLowerings(lowerings);
     registerLossLowerings(lowerings);
     return lowerings;
   }();

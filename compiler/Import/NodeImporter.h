@@ -141,10 +141,18 @@ using Lowering = mlir::LogicalResult (*)(NodeImporter &node);
 const llvm::StringMap<Lowering> &onnxLowerings();
 
 void registerElementwiseLowerings(llvm::StringMap<Lowering> &table);
-void registerShapeLowerings(llvm::StringMap<Lowering> &table);
-void registerReductionLowerings(llvm::StringMap<Lowering> &table);
-void registerNeuralNetLowerings(llvm::StringMap<Lowering> &table);
 void registerActivationLowerings(llvm::StringMap<Lowering> &table);
+void registerConstantLowerings(llvm::StringMap<Lowering> &table);
+void registerShapeLowerings(llvm::StringMap<Lowering> &table);
+void registerSliceConcatLowerings(llvm::StringMap<Lowering> &table);
+void registerGatherLowerings(llvm::StringMap<Lowering> &table);
+void registerPadLowerings(llvm::StringMap<Lowering> &table);
+void registerReductionLowerings(llvm::StringMap<Lowering> &table);
+void registerSoftmaxLowerings(llvm::StringMap<Lowering> &table);
+void registerNeuralNetLowerings(llvm::StringMap<Lowering> &table);
+void registerEinsumLowerings(llvm::StringMap<Lowering> &table);
+void registerNormalizationLowerings(llvm::StringMap<Lowering> &table);
+void registerPoolingLowerings(llvm::StringMap<Lowering> &table);
 void registerLossLowerings(llvm::StringMap<Lowering> &table);
 
 /// Shape helpers shared by lowerings.

@@ -1,0 +1,158 @@
+//===- LowerConstants.cpp - ONNX ops that fold to constants ---------------===//
+//
+// Shape, Size, Constant, ConstantOfShape, Range and EyeLike depend only on
+// static shapes and constant inputs: each becomes one starch.constant.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Import/GraphImporter.h"
+#include "compiler/Import/NodeImporter.h"
+#include "compiler/Interpreter/Interpreter.h"
+#include "runtime/io/OnnxTensor.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+
+namespace starch::import {
+namespace {
+
+rt::Tensor int64Tensor(ArrayRef<int64_t> values, rt::Shape shape) {
+  rt::Tensor tensor(rt::DType::i64, std::move(shape));
+  std::copy(values.begin(), values.end(), tensor.data<int64_t>());
+  return tensor;
+}
+
+LogicalResult lowerShape(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  ArrayRef<int64_t> dims = shapeOf(x);
+  int64_t rank = dims.size();
+  auto clampIndex = [&](int64_t i) {
+    if (i < 0)
+      i += rank;
+    return std::clamp<int64_t>(i, 0, rank);
+  };
+  int64_t start = clampIndex(node.intAttr("start", 0));
+  int64_t end = clampIndex(node.intAttr("end", rank));
+  SmallVector<int64_t> slice(dims.begin() + start,
+                             dims.begin() + std::max(start, end));
+  node.setOutput(0, node.constant(int64Tensor(slice, {(int64_t)slice.size()})));
+  return success();
+}
+
+LogicalResult lowerSize(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  node.setOutput(0, node.constant(int64Tensor({product(shapeOf(x))}, {})));
+  return success();
+}
+
+LogicalResult lowerConstant(NodeImporter &node) {
+  rt::Tensor tensor;
+  std::string error;
+  if (const auto *value = node.attribute("value")) {
+    if (!rt::decodeOnnxTensor(value->t(), "", tensor, error))
+      return node.fail("attribute 'value': " + error);
+  } else if (const auto *f = node.attribute("value_float")) {
+    tensor = rt::Tensor(rt::DType::f32, {});
+    tensor.data<float>()[0] = f->f();
+  } else if (const auto *fs = node.attribute("value_floats")) {
+    tensor = rt::Tensor(rt::DType::f32, {fs->floats_size()});
+    std::copy(fs->floats().begin(), fs->floats().end(), tensor.data<float>());
+  } else if (const auto *i = node.attribute("value_int")) {
+    tensor = int64Tensor({i->i()}, {});
+  } else if (const auto *is = node.attribute("value_ints")) {
+    SmallVector<int64_t> values(is->ints().begin(), is->ints().end());
+    tensor = int64Tensor(values, {(int64_t)values.size()});
+  } else {
+    return node.fail("only dense constants (value, value_float(s), "
+                     "value_int(s)) are supported");
+  }
+  node.setOutput(0, node.constant(tensor));
+  return success();
+}
+
+LogicalResult lowerConstantOfShape(NodeImporter &node) {
+  auto shape = node.requireInts(0, "the shape");
+  if (!shape)
+    return failure();
+  rt::Tensor fill(rt::DType::f32, {1});
+  if (const auto *value = node.attribute("value")) {
+    std::string error;
+    if (!rt::decodeOnnxTensor(value->t(), "", fill, error))
+      return node.fail("attribute 'value': " + error);
+    if (fill.numElements() != 1)
+      return node.fail("attribute 'value' must hold one element");
+  }
+  rt::Tensor result(fill.dtype(), rt::Shape(shape->begin(), shape->end()));
+  for (int64_t i = 0; i < result.numElements(); ++i)
+    std::memcpy(result.bytes() + i * rt::dtypeSize(fill.dtype()), fill.bytes(),
+                rt::dtypeSize(fill.dtype()));
+  node.setOutput(0, node.constant(result));
+  return success();
+}
+
+LogicalResult lowerRange(NodeImporter &node) {
+  auto start = node.requireConstant(0, "start");
+  auto limit = node.requireConstant(1, "limit");
+  auto delta = node.requireConstant(2, "delta");
+  if (!start || !limit || !delta)
+    return failure();
+  double first = rt::elementAsDouble(*start, 0),
+         last = rt::elementAsDouble(*limit, 0),
+         step = rt::elementAsDouble(*delta, 0);
+  if (step == 0)
+    return node.fail("delta is 0");
+  int64_t count = std::max<int64_t>(
+      0, static_cast<int64_t>(std::ceil((last - first) / step)));
+  rt::Tensor result(start->dtype(), {count});
+  for (int64_t i = 0; i < count; ++i) {
+    if (start->dtype() == rt::DType::i64)
+      result.data<int64_t>()[i] =
+          start->data<int64_t>()[0] + i * delta->data<int64_t>()[0];
+    else
+      rt::storeFromDouble(result, i, first + i * step);
+  }
+  node.setOutput(0, node.constant(result));
+  return success();
+}
+
+/// EyeLike: a constant of the input's shape with ones on diagonal k.
+LogicalResult lowerEyeLike(NodeImporter &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  ArrayRef<int64_t> d = shapeOf(x);
+  if (d.size() != 2)
+    return node.fail("the input must be 2-D");
+  Type elementType =
+      node.hasAttribute("dtype")
+          ? elementTypeFromOnnx(node.intAttr("dtype", 0), node.context())
+          : elementTypeOf(x);
+  auto dtype = elementType ? interp::dtypeOf(elementType) : std::nullopt;
+  if (!dtype)
+    return node.fail("dtype is not a supported element type");
+  rt::Tensor eye(*dtype, {d[0], d[1]});
+  int64_t k = node.intAttr("k", 0);
+  for (int64_t i = 0; i < d[0]; ++i)
+    if (i + k >= 0 && i + k < d[1])
+      rt::storeFromDouble(eye, i * d[1] + i + k, 1.0);
+  node.setOutput(0, node.constant(eye));
+  return success();
+}
+
+} // namespace
+
+void registerConstantLowerings(llvm::StringMap<Lowering> &table) {
+  table["Shape"] = lowerShape;
+  table["Size"] = lowerSize;
+  table["Constant"] = lowerConstant;
+  table["ConstantOfShape"] = lowerConstantOfShape;
+  table["Range"] = lowerRange;
+  table["EyeLike"] = lowerEyeLike;
+}
+
+} // namespace starch::import
