@@ -4,6 +4,7 @@
 // same-shape starch op; activations without a starch op are decomposed.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Import/ElementwiseBuilder.h"
 #include "compiler/Import/GraphImporter.h"
 #include "compiler/Import/NodeImporter.h"
 
@@ -11,6 +12,18 @@ using namespace mlir;
 
 namespace starch::import {
 namespace {
+
+/// The first `count` inputs; nothing (an error recorded) if one is missing.
+std::optional<SmallVector<Value>> inputs(NodeImporter &node, int count) {
+  SmallVector<Value> values;
+  for (int i = 0; i < count; ++i) {
+    Value value = node.input(i);
+    if (!value)
+      return std::nullopt;
+    values.push_back(value);
+  }
+  return values;
+}
 
 /// Broadcasts every operand to their common shape.
 std::optional<SmallVector<Value>> broadcastAll(NodeImporter &node,
@@ -24,6 +37,15 @@ std::optional<SmallVector<Value>> broadcastAll(NodeImporter &node,
   return result;
 }
 
+/// The first `count` inputs broadcast to their common shape.
+std::optional<SmallVector<Value>> broadcastInputs(NodeImporter &node,
+                                                  int count) {
+  auto values = inputs(node, count);
+  if (!values)
+    return std::nullopt;
+  return broadcastAll(node, *values);
+}
+
 template <typename OpT>
 Value fold(NodeImporter &node, ArrayRef<Value> operands) {
   Value acc = operands.front();
@@ -34,19 +56,15 @@ Value fold(NodeImporter &node, ArrayRef<Value> operands) {
 
 /// Binary (or variadic) ops: inputs of one element type, numpy broadcasting.
 template <typename OpT> LogicalResult lowerVariadic(NodeImporter &node) {
-  SmallVector<Value> inputs;
-  for (int i = 0; i < node.numInputs(); ++i) {
-    Value value = node.input(i);
-    if (!value)
-      return failure();
-    inputs.push_back(value);
-  }
-  if (inputs.empty())
+  auto values = inputs(node, node.numInputs());
+  if (!values)
+    return failure();
+  if (values->empty())
     return node.fail("needs at least one input");
-  for (Value value : inputs)
-    if (elementTypeOf(value) != elementTypeOf(inputs.front()))
+  for (Value value : *values)
+    if (elementTypeOf(value) != elementTypeOf(values->front()))
       return node.fail("inputs have different element types");
-  auto operands = broadcastAll(node, inputs);
+  auto operands = broadcastAll(node, *values);
   if (!operands)
     return failure();
   node.setOutput(0, fold<OpT>(node, *operands));
@@ -54,17 +72,11 @@ template <typename OpT> LogicalResult lowerVariadic(NodeImporter &node) {
 }
 
 LogicalResult lowerMean(NodeImporter &node) {
-  SmallVector<Value> inputs;
-  for (int i = 0; i < node.numInputs(); ++i)
-    if (Value value = node.input(i))
-      inputs.push_back(value);
-    else
-      return failure();
-  auto operands = broadcastAll(node, inputs);
+  auto operands = broadcastInputs(node, node.numInputs());
   if (!operands)
     return failure();
   Value sum = fold<AddOp>(node, *operands);
-  Value count = node.splat(static_cast<double>(inputs.size()),
+  Value count = node.splat(static_cast<double>(operands->size()),
                            elementTypeOf(sum), shapeOf(sum));
   node.setOutput(0, node.create<DivOp>(sum.getType(), sum, count));
   return success();
@@ -84,10 +96,7 @@ LogicalResult lowerPow(NodeImporter &node) {
 }
 
 LogicalResult lowerMod(NodeImporter &node) {
-  Value lhs = node.input(0), rhs = node.input(1);
-  if (!lhs || !rhs)
-    return failure();
-  auto operands = broadcastAll(node, {lhs, rhs});
+  auto operands = broadcastInputs(node, 2);
   if (!operands)
     return failure();
   Value a = (*operands)[0], b = (*operands)[1];
@@ -101,28 +110,21 @@ LogicalResult lowerMod(NodeImporter &node) {
     return node.fail("fmod = 0 is only defined for integers");
   }
   // Python-style modulo: the result takes the sign of the divisor.
-  auto boolType = node.tensorType(shapeOf(a), node.builder().getI1Type());
-  Value zero = node.splat(0, elementTypeOf(a), shapeOf(a));
-  Value nonZero =
-      node.create<CompareOp>(boolType, CompareDirection::ne, remainder, zero);
-  Value remNegative =
-      node.create<CompareOp>(boolType, CompareDirection::lt, remainder, zero);
-  Value divNegative =
-      node.create<CompareOp>(boolType, CompareDirection::lt, b, zero);
-  Value signsDiffer = node.create<XorOp>(boolType, remNegative, divNegative);
-  Value adjust = node.create<AndOp>(boolType, nonZero, signsDiffer);
-  Value shifted = node.create<AddOp>(a.getType(), remainder, b);
-  node.setOutput(
-      0, node.create<SelectOp>(a.getType(), adjust, shifted, remainder));
+  ElementwiseBuilder e(node, a);
+  Value zero = e.constant(0);
+  Value nonZero = e.compare(CompareDirection::ne, remainder, zero);
+  Value remNegative = e.compare(CompareDirection::lt, remainder, zero);
+  Value divNegative = e.compare(CompareDirection::lt, b, zero);
+  Value signsDiffer = e.combineMasks<XorOp>(remNegative, divNegative);
+  Value adjust = e.combineMasks<AndOp>(nonZero, signsDiffer);
+  Value shifted = e.binary<AddOp>(remainder, b);
+  node.setOutput(0, e.select(adjust, shifted, remainder));
   return success();
 }
 
 template <CompareDirection direction>
 LogicalResult lowerCompare(NodeImporter &node) {
-  Value lhs = node.input(0), rhs = node.input(1);
-  if (!lhs || !rhs)
-    return failure();
-  auto operands = broadcastAll(node, {lhs, rhs});
+  auto operands = broadcastInputs(node, 2);
   if (!operands)
     return failure();
   Value a = (*operands)[0];
@@ -182,9 +184,8 @@ LogicalResult lowerIsNaN(NodeImporter &node) {
   Value x = node.input(0);
   if (!x)
     return failure();
-  node.setOutput(0, node.create<CompareOp>(
-                        node.tensorType(shapeOf(x), node.builder().getI1Type()),
-                        CompareDirection::ne, x, x));
+  node.setOutput(
+      0, ElementwiseBuilder(node, x).compare(CompareDirection::ne, x, x));
   return success();
 }
 
@@ -211,11 +212,7 @@ LogicalResult lowerCastLike(NodeImporter &node) {
 }
 
 LogicalResult lowerWhere(NodeImporter &node) {
-  Value condition = node.input(0), onTrue = node.input(1),
-        onFalse = node.input(2);
-  if (!condition || !onTrue || !onFalse)
-    return failure();
-  auto operands = broadcastAll(node, {condition, onTrue, onFalse});
+  auto operands = broadcastInputs(node, 3);
   if (!operands)
     return failure();
   Value a = (*operands)[1];
@@ -254,10 +251,10 @@ LogicalResult lowerSoftplus(NodeImporter &node) {
   Value x = node.input(0);
   if (!x)
     return failure();
-  Value one = node.splat(1, elementTypeOf(x), shapeOf(x));
-  Value exp = node.create<ExpOp>(x.getType(), x);
-  Value sum = node.create<AddOp>(x.getType(), exp, one);
-  node.setOutput(0, node.create<LogOp>(x.getType(), sum));
+  ElementwiseBuilder e(node, x);
+  Value one = e.constant(1);
+  Value exp = e.unary<ExpOp>(x);
+  node.setOutput(0, e.unary<LogOp>(e.binary<AddOp>(exp, one)));
   return success();
 }
 
@@ -265,14 +262,12 @@ LogicalResult lowerLeakyRelu(NodeImporter &node) {
   Value x = node.input(0);
   if (!x)
     return failure();
-  Value zero = node.splat(0, elementTypeOf(x), shapeOf(x));
-  Value alpha =
-      node.splat(node.floatAttr("alpha", 0.01f), elementTypeOf(x), shapeOf(x));
-  Value negative = node.create<CompareOp>(
-      node.tensorType(shapeOf(x), node.builder().getI1Type()),
-      CompareDirection::lt, x, zero);
-  Value scaled = node.create<MulOp>(x.getType(), x, alpha);
-  node.setOutput(0, node.create<SelectOp>(x.getType(), negative, scaled, x));
+  ElementwiseBuilder e(node, x);
+  Value zero = e.constant(0);
+  Value alpha = e.constant(node.floatAttr("alpha", 0.01f));
+  Value negative = e.compare(CompareDirection::lt, x, zero);
+  Value scaled = e.binary<MulOp>(x, alpha);
+  node.setOutput(0, e.select(negative, scaled, x));
   return success();
 }
 
