@@ -28,7 +28,9 @@ first W steps of each run are warm-up (first touch of buffers, thread pools,
 allocator caches) and are dropped.  Each side runs --repeats times,
 alternating; the repeat with the lowest median step time counts, and
 tokens/s = tokens/step / that median.  The machine may be shared: the CPU
-time other processes used during each run is printed (in cores).
+time other processes used during each run is printed (in cores), and
+--wait-quiet S makes every timed run first wait (up to S seconds) until
+they are idle.
 
 FLOPs.  "own" is the generated program's flopsPerStep (the ops'
 CostOpInterface, the number behind its GFLOP/s), read from --emit=cpp; "6N"
@@ -45,8 +47,8 @@ Run with the Python environment of test/fixtures/requirements-dynamo.txt
 (torch, transformers, onnx, onnxscript, onnxruntime) from anywhere:
 
   python test/bench/bench_training.py [--threads 2] [--config tiny,h1024]
-      [--steps K] [--warmup W] [--repeats 3] [--starchc build/bin/starchc]
-      [--profile] [--keep DIR]
+      [--steps K] [--warmup W] [--repeats 3] [--wait-quiet S]
+      [--starchc build/bin/starchc] [--profile] [--keep DIR]
 
 --profile also samples each training program with `perf record` (samples
 per kernel: OpenBLAS, each runtime kernel, memcpy, the OS) and runs one
@@ -120,6 +122,10 @@ def parse_args():
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs of each side, alternating; the best median "
                          "step time counts (default 3)")
+    ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                    help="before each timed run, wait up to SECONDS until "
+                         "other processes use < 0.1 cores (for shared "
+                         "machines; default 0: no wait)")
     ap.add_argument("--sgemm-size", type=int, default=SGEMM_SIZE,
                     help=f"square sgemm size (default {SGEMM_SIZE})")
     ap.add_argument("--profile", action="store_true",
@@ -180,6 +186,22 @@ class OtherCpu:
         return busy, own, time.monotonic()
 
 
+def wait_quiet(limit):
+    """Waits (at most `limit` seconds) until other processes have used less
+    than 0.1 cores over two consecutive 5-second windows."""
+    if limit <= 0:
+        return
+    start, quiet = time.monotonic(), 0
+    while quiet < 2:
+        if time.monotonic() - start > limit:
+            log(f"    (still busy after {limit} s: other processes use "
+                f"{other.cores:.2f} cores; timing anyway)")
+            return
+        with OtherCpu() as other:
+            time.sleep(5)
+        quiet = quiet + 1 if other.cores < 0.1 else 0
+
+
 # ---------------------------------------------------------------- sgemm ----
 
 SGEMM_C = r"""
@@ -215,7 +237,7 @@ int main(int argc, char **argv) {
   printf("%.3f %.3f %d %s | %s\n", 2.0 * n * n * (double)n / best / 1e9,
          2.0 * n * n * (double)n * reps / total / 1e9, reps,
          openblas_get_corename(), openblas_get_config());
-  return c[0] == 12345.0f;
+  return c[0] != c[0]; /* uses the result; 0 unless NaN */
 }
 """
 
@@ -501,7 +523,7 @@ def profile_program(exe, data, steps, threads, work):
 # ---------------------------------------------------------------- main -----
 
 def fmt_rate(x):
-    return f"{x / 1e3:.1f}k" if x >= 1e3 else f"{x:.0f}"
+    return f"{x / 1e3:.1f}k" if x >= 1e4 else f"{x:.0f}"
 
 
 def bench_config(name, a, work_root, threads):
@@ -549,6 +571,7 @@ def bench_config(name, a, work_root, threads):
     for rep in range(1, a.repeats + 1):
         log(f"  [{rep}/{a.repeats}] Starch: {total} steps on {threads} "
             f"threads ...")
+        wait_quiet(a.wait_quiet)
         with OtherCpu() as s_other:
             s_times, losses, summary = run_starch(
                 exe, data, total, threads, tokens_per_step, work)
@@ -560,6 +583,7 @@ def bench_config(name, a, work_root, threads):
         log(f"  [{rep}/{a.repeats}] PyTorch eager: {total} steps on "
             f"{threads} threads ...")
         model.load_state_dict(initial)
+        wait_quiet(a.wait_quiet)
         with OtherCpu() as p_other:
             p_times, losses = run_pytorch(model, tokens, cfg, total)
         if rep == 1:
@@ -659,6 +683,7 @@ def print_table(rows, sgemm, threads):
 
 def measure_sgemm(a, work_root, when):
     log(f"\n== sgemm {a.sgemm_size}^3 ({when})")
+    wait_quiet(a.wait_quiet)
     with OtherCpu() as other:
         best, mean, corename = sgemm_openblas(work_root, a.sgemm_size,
                                               a.threads)
