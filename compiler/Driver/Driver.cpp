@@ -107,12 +107,14 @@ int fail(const llvm::Twine &message) {
   return kUserError;
 }
 
-/// Writes `module` to `path` through a temporary file in the same directory,
-/// renamed at the end, so that a failure never leaves a partial file.
-bool writeAtomically(mlir::ModuleOp module, const std::string &path,
+/// Writes what `write` prints to `path` ("-": stdout) through a temporary
+/// file in the same directory, renamed at the end, so that a failure never
+/// leaves a partial file.
+bool writeAtomically(const std::string &path,
+                     llvm::function_ref<void(llvm::raw_ostream &)> write,
                      std::string &error) {
   if (path == "-") {
-    module.print(llvm::outs());
+    write(llvm::outs());
     llvm::outs().flush();
     return true;
   }
@@ -127,7 +129,7 @@ bool writeAtomically(mlir::ModuleOp module, const std::string &path,
   }
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    module.print(os);
+    write(os);
     os.close();
     if (os.has_error()) {
       error = "cannot write '" + path + "': " + os.error().message();
@@ -144,40 +146,10 @@ bool writeAtomically(mlir::ModuleOp module, const std::string &path,
   return true;
 }
 
-/// Writes `text` to `path` via a temporary file and a rename.
 bool writeTextAtomically(const std::string &text, const std::string &path,
                          std::string &error) {
-  if (path == "-") {
-    llvm::outs() << text;
-    llvm::outs().flush();
-    return true;
-  }
-  llvm::SmallString<256> model(path);
-  model += ".tmp-%%%%%%";
-  int fd;
-  llvm::SmallString<256> temporary;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(model, fd, temporary)) {
-    error = "cannot write '" + path + "': " + ec.message();
-    return false;
-  }
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << text;
-    os.close();
-    if (os.has_error()) {
-      error = "cannot write '" + path + "': " + os.error().message();
-      os.clear_error();
-      llvm::sys::fs::remove(temporary);
-      return false;
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
-    llvm::sys::fs::remove(temporary);
-    error = "cannot write '" + path + "': " + ec.message();
-    return false;
-  }
-  return true;
+  return writeAtomically(
+      path, [&](llvm::raw_ostream &os) { os << text; }, error);
 }
 
 /// Compiles `source` with the host compiler into `output` (built under a
@@ -278,7 +250,9 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
 
   auto emitStart = std::chrono::steady_clock::now();
   if (options.emit <= EmitStage::train) {
-    if (!writeAtomically(*module, options.outputPath, error))
+    if (!writeAtomically(
+            options.outputPath,
+            [&](llvm::raw_ostream &os) { module->print(os); }, error))
       return fail(error);
   } else {
     bool cuda = options.target == Target::cuda;
