@@ -73,8 +73,10 @@ def StarchLmLoss : Pass<"starch-lm-loss", "mlir::ModuleOp"> {
     without the vocabulary dimension, i64) and returns the next-token loss:
     the logits of positions `0..S-2` against the labels of positions
     `1..S-1`, `starch.cross_entropy` with ignore index -100 (Hugging Face's
-    causal-LM loss; see docs/training.md). Ops whose results only fed other
-    outputs are dropped.
+    causal-LM loss; see docs/training.md). When the function carries
+    `starch.unscored_tokens` (placeholder tokens of a multimodal model),
+    labels at positions whose token id (argument 0) is one of them are
+    ignored too. Ops whose results only fed other outputs are dropped.
   }];
   let options = [
     Option<"function", "function", "std::string", "\"forward\"",

@@ -94,10 +94,33 @@ struct StarchLmLossPass
         builder.getDenseI64ArrayAttr({0, 0, 0}),
         builder.getDenseI64ArrayAttr({batch, length - 1, vocab}),
         builder.getDenseI64ArrayAttr({1, 1, 1}));
+    Value scored = labels;
+    if (auto unscored = loss->getAttrOfType<DenseI64ArrayAttr>(
+            "starch.unscored_tokens")) {
+      Value ids = body.getArgument(0);
+      if (ids.getType() != labelsType) {
+        forward.emitError() << "starch-lm-loss: starch.unscored_tokens needs "
+                               "the token ids as argument 0, of type "
+                            << labelsType;
+        return signalPassFailure();
+      }
+      auto flagsType = RankedTensorType::get(labelsType.getShape(),
+                                             builder.getI1Type());
+      auto splat = [&](int64_t value) -> Value {
+        return ConstantOp::create(builder, loc,
+                                  DenseElementsAttr::get(labelsType, value));
+      };
+      for (int64_t token : unscored.asArrayRef()) {
+        Value hit = CompareOp::create(builder, loc, flagsType,
+                                      CompareDirection::eq, ids, splat(token));
+        scored = SelectOp::create(builder, loc, labelsType, hit,
+                                  splat(ignoreIndex), scored);
+      }
+    }
     Value shiftedLabels = SliceOp::create(
         builder, loc,
         RankedTensorType::get({batch, length - 1}, labelsType.getElementType()),
-        labels, builder.getDenseI64ArrayAttr({0, 1}),
+        scored, builder.getDenseI64ArrayAttr({0, 1}),
         builder.getDenseI64ArrayAttr({batch, length}),
         builder.getDenseI64ArrayAttr({1, 1}));
     Value value = CrossEntropyOp::create(

@@ -299,14 +299,21 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
   module.walk([&](CrossEntropyOp loss) {
     vocab = loss.getLogits().getType().getShape().back();
   });
-  auto weights = module->getAttrOfType<StringAttr>("starch.weights");
 
   os << "const ProgramSpec &programSpec() {\n"
      << "  static const ProgramSpec spec = [] {\n"
      << "    ProgramSpec s;\n"
      << "    s.model = " << quoted(options.modelName) << ";\n"
-     << "    s.weightsPath = " << quoted(weights ? weights.getValue() : "")
-     << ";\n"
+     << "    s.weights = {\n";
+  Attribute weights = module->getAttr("starch.weights");
+  if (auto single = dyn_cast_or_null<StringAttr>(weights))
+    os << "        {\"\", " << quoted(single.getValue()) << "},\n";
+  else if (auto perModule = dyn_cast_or_null<DictionaryAttr>(weights))
+    for (NamedAttribute entry : perModule)
+      if (auto path = dyn_cast<StringAttr>(entry.getValue()))
+        os << "        {" << quoted(entry.getName().getValue()) << ", "
+           << quoted(path.getValue()) << "},\n";
+  os << "    };\n"
      << "    s.microBatches = " << tokens.getDimSize(0) << ";\n"
      << "    s.batchSize = " << tokens.getDimSize(1) << ";\n"
      << "    s.sequenceLength = " << tokens.getDimSize(2) << ";\n"
@@ -322,12 +329,49 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
     StringRef source = param.getState() ? StringRef()
                        : param.getSource() ? *param.getSource()
                                            : param.getSymName();
+    auto owner = param->getAttrOfType<StringAttr>("starch.module");
     os << "        {" << quoted(param.getSymName()) << ", " << quoted(source)
-       << ", " << typeArgs(param.getType()) << ", ParamKind::" << kind
-       << "},\n";
+       << ", " << typeArgs(param.getType()) << ", ParamKind::" << kind;
+    if (owner)
+      os << ", " << quoted(owner.getValue());
+    os << "},\n";
   }
-  os << "    };\n"
-     << "    return s;\n"
+  os << "    };\n";
+  // Encoder inputs: the step's arguments between the tokens and the labels.
+  llvm::StringMap<size_t> inputIndex;
+  if (step.getNumArguments() > 3) {
+    os << "    s.inputs = {\n";
+    for (unsigned i = 1; i + 2 < step.getNumArguments(); ++i) {
+      auto type = cast<RankedTensorType>(step.getArgumentTypes()[i]);
+      auto name = step.getArgAttrOfType<StringAttr>(i, "starch.name");
+      std::string text = name ? name.str() : "input" + std::to_string(i);
+      inputIndex[text] = i - 1;
+      os << "        {" << quoted(text) << ", "
+         << dtypeName(type.getElementType()) << ", "
+         << listLiteral(type.getShape().drop_front()) << "},\n";
+    }
+    os << "    };\n";
+  }
+  if (auto modalities = module->getAttrOfType<ArrayAttr>("starch.modalities")) {
+    os << "    s.modalities = {\n";
+    for (Attribute entry : modalities) {
+      auto m = cast<DictionaryAttr>(entry);
+      auto input = m.getAs<StringAttr>("input");
+      auto it = inputIndex.find(input.getValue());
+      if (it == inputIndex.end())
+        return step.emitError() << "codegen: starch.modalities names input '"
+                                << input.getValue()
+                                << "', which @train_step does not take";
+      os << "        {" << quoted(m.getAs<StringAttr>("encoder").getValue())
+         << ", " << quoted(m.getAs<StringAttr>("modality").getValue()) << ", "
+         << it->second << ", "
+         << m.getAs<IntegerAttr>("placeholder").getInt() << ", "
+         << m.getAs<IntegerAttr>("inputs_per_sequence").getInt() << ", "
+         << m.getAs<IntegerAttr>("tokens_per_input").getInt() << "},\n";
+    }
+    os << "    };\n";
+  }
+  os << "    return s;\n"
      << "  }();\n"
      << "  return spec;\n"
      << "}\n\n";
@@ -335,36 +379,51 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
 }
 
 LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
-  os << "StepOutputs trainStep(ParamStore &params, const Tensor &tokens,\n"
-     << "                      const Tensor &labels, int64_t step) {\n";
+  unsigned numInputs = step.getNumArguments() - 3;
+  os << "StepOutputs trainStep(ParamStore &params, const StepInputs &inputs,\n"
+     << "                      int64_t step) {\n";
+  auto argumentList = [&](const char *prefix) {
+    std::string text = std::string(prefix) + "tokens";
+    for (unsigned i = 0; i < numInputs; ++i)
+      text += std::string(", ") + prefix + "input" + std::to_string(i);
+    return text + ", " + prefix + "labels";
+  };
   if (options.target == CodegenTarget::cpu) {
+    os << "  const Tensor &tokens = inputs.tokens, &labels = inputs.labels;\n";
+    for (unsigned i = 0; i < numInputs; ++i)
+      os << "  const Tensor &input" << i << " = inputs.inputs[" << i << "];\n";
     os << "  Tensor stepTensor(DType::i64, {});\n"
        << "  stepTensor.data<int64_t>()[0] = step;\n"
        << "  Tensor loss(DType::f32, {}), gradNorm(DType::f32, {}), "
           "lr(DType::f32, {});\n"
-       << "  train_step(params, tokens, labels, stepTensor, loss, gradNorm, "
-          "lr);\n"
+       << "  train_step(params, " << argumentList("")
+       << ", stepTensor, loss, gradNorm, lr);\n"
        << "  return {loss.data<float>()[0], gradNorm.data<float>()[0],\n"
        << "          lr.data<float>()[0]};\n";
   } else {
     // Parameters stay on the device; the host store gets a copy after each
     // step, so checkpoints (written from the host store) are current.
-    os << "  static DeviceParams device(params);\n"
-       << "  static Tensor dTokens = deviceTensor(tokens.dtype(), "
-          "tokens.shape());\n"
-       << "  static Tensor dLabels = deviceTensor(labels.dtype(), "
-          "labels.shape());\n"
-       << "  static Tensor dStep = deviceTensor(DType::i64, {});\n"
+    auto upload = [&](const std::string &name, const std::string &host) {
+      os << "  static Tensor d" << name << " = deviceTensor(" << host
+         << ".dtype(), " << host << ".shape());\n"
+         << "  check(cuda::copyToDevice(" << host << ", d" << name << "), "
+         << quoted(name) << ");\n";
+    };
+    os << "  static DeviceParams device(params);\n";
+    upload("tokens", "inputs.tokens");
+    for (unsigned i = 0; i < numInputs; ++i)
+      upload("input" + std::to_string(i),
+             "inputs.inputs[" + std::to_string(i) + "]");
+    upload("labels", "inputs.labels");
+    os << "  static Tensor dStep = deviceTensor(DType::i64, {});\n"
        << "  static Tensor dLoss = deviceTensor(DType::f32, {});\n"
        << "  static Tensor dGradNorm = deviceTensor(DType::f32, {});\n"
        << "  static Tensor dLr = deviceTensor(DType::f32, {});\n"
        << "  Tensor stepTensor(DType::i64, {});\n"
        << "  stepTensor.data<int64_t>()[0] = step;\n"
-       << "  check(cuda::copyToDevice(tokens, dTokens), \"tokens\");\n"
-       << "  check(cuda::copyToDevice(labels, dLabels), \"labels\");\n"
        << "  check(cuda::copyToDevice(stepTensor, dStep), \"step\");\n"
-       << "  train_step(device.store, dTokens, dLabels, dStep, dLoss, "
-          "dGradNorm, dLr);\n"
+       << "  train_step(device.store, " << argumentList("d")
+       << ", dStep, dLoss, dGradNorm, dLr);\n"
        << "  device.copyBack(params);\n"
        << "  return {scalarOf<float>(dLoss), scalarOf<float>(dGradNorm),\n"
        << "          scalarOf<float>(dLr)};\n";
@@ -378,24 +437,31 @@ LogicalResult Emitter::emit() {
   if (!step)
     return module.emitError()
            << "codegen needs @train_step (run starch-optimizer first)";
-  // The contract of runtime/train/Program.h: (tokens, labels, step) ->
-  // (loss, grad_norm, lr), tokens and labels i64 M x B x S.
+  // The contract of runtime/train/Program.h: (tokens, encoder inputs...,
+  // labels, step) -> (loss, grad_norm, lr), tokens and labels i64 M x B x S.
   auto i64 = IntegerType::get(module.getContext(), 64);
   auto isTokens = [&](Type type) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     return tensor && tensor.getRank() == 3 && tensor.getElementType() == i64;
   };
   auto f32Scalar = RankedTensorType::get({}, Float32Type::get(module.getContext()));
-  if (step.getNumArguments() != 3 || !isTokens(step.getArgumentTypes()[0]) ||
-      step.getArgumentTypes()[1] != step.getArgumentTypes()[0] ||
-      step.getArgumentTypes()[2] != RankedTensorType::get({}, i64) ||
+  unsigned n = step.getNumArguments();
+  auto isInput = [&](Type type) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    return tensor && tensor.getRank() >= 2 &&
+           !dtypeName(tensor.getElementType()).empty();
+  };
+  if (n < 3 || !isTokens(step.getArgumentTypes()[0]) ||
+      step.getArgumentTypes()[n - 2] != step.getArgumentTypes()[0] ||
+      step.getArgumentTypes()[n - 1] != RankedTensorType::get({}, i64) ||
+      !llvm::all_of(step.getArgumentTypes().slice(1, n - 3), isInput) ||
       step.getNumResults() != 3 ||
       llvm::any_of(step.getResultTypes(),
                    [&](Type t) { return t != f32Scalar; }))
     return step.emitError()
-           << "codegen supports train steps (tokens, labels, step) -> (loss, "
-              "grad_norm, lr) with i64 M x B x S token ids and f32 results; "
-              "this one is "
+           << "codegen supports train steps (tokens, encoder inputs..., "
+              "labels, step) -> (loss, grad_norm, lr) with i64 M x B x S "
+              "token ids and f32 results; this one is "
            << step.getFunctionType();
   if (failed(collectFunctions(step)))
     return failure();

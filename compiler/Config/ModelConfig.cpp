@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -110,36 +111,185 @@ void parseTraining(const json &object, TrainingConfig &training) {
                                   std::to_string(training.steps) + ")");
 }
 
+/// A path field: relative paths are resolved against model.json's folder;
+/// the file must exist.
+std::string pathAt(const json &object, const std::string &key,
+                   const std::string &field, const std::filesystem::path &folder,
+                   const std::string &what) {
+  if (!object.contains(key) || !object[key].is_string())
+    fail(field, "missing (" + what + ")");
+  std::filesystem::path path = object[key].get<std::string>();
+  if (path.is_relative())
+    path = folder / path;
+  if (!std::filesystem::is_regular_file(path))
+    fail(field, "file '" + path.string() + "' does not exist");
+  return std::filesystem::absolute(path).lexically_normal().string();
+}
+
+bool boolAt(const json &object, const std::string &key,
+            const std::string &field, bool fallback) {
+  if (!object.contains(key))
+    return fallback;
+  if (!object[key].is_boolean())
+    fail(field, "must be true or false");
+  return object[key].get<bool>();
+}
+
+/// Module and parameter names reach generated code and file names: letters,
+/// digits and '_' only, not starting with a digit.
+bool isIdentifier(const std::string &name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+    return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return false;
+  return true;
+}
+
+InputShapes shapesAt(const json &object, const std::string &field) {
+  InputShapes result;
+  if (!object.contains("input_shapes"))
+    return result;
+  const json &shapes = object["input_shapes"];
+  if (!shapes.is_object())
+    fail(field, "must map input names to shapes");
+  for (auto it = shapes.begin(); it != shapes.end(); ++it) {
+    std::string at = field + "." + it.key();
+    if (!it.value().is_array())
+      fail(at, "must be a list of sizes");
+    std::vector<int64_t> shape;
+    for (const json &size : it.value()) {
+      if (!size.is_number_integer() || size.get<int64_t>() < 1)
+        fail(at, "sizes must be positive integers");
+      shape.push_back(size.get<int64_t>());
+    }
+    result[it.key()] = shape;
+  }
+  return result;
+}
+
+std::vector<std::string> freezeAt(const json &object,
+                                  const std::string &field) {
+  std::vector<std::string> patterns;
+  if (!object.contains("freeze"))
+    return patterns;
+  const json &list = object["freeze"];
+  if (!list.is_array())
+    fail(field, "must be a list of parameter names (globs)");
+  for (const json &pattern : list) {
+    if (!pattern.is_string() || pattern.get<std::string>().empty())
+      fail(field, "each entry must be a non-empty string");
+    patterns.push_back(pattern.get<std::string>());
+  }
+  return patterns;
+}
+
 void parseLlm(const json &object, const std::filesystem::path &folder,
               ModelConfig &config) {
-  rejectUnknown(object, "llm.", {"onnx", "input_shapes", "logits_output"});
-  if (!object.contains("onnx") || !object["onnx"].is_string())
-    fail("llm.onnx", "missing (the path of the LLM's ONNX file)");
-  std::filesystem::path onnx = object["onnx"].get<std::string>();
-  if (onnx.is_relative())
-    onnx = folder / onnx;
-  if (!std::filesystem::exists(onnx))
-    fail("llm.onnx", "file '" + onnx.string() + "' does not exist");
-  config.llmOnnx = std::filesystem::absolute(onnx).lexically_normal().string();
-  if (object.contains("input_shapes")) {
-    const json &shapes = object["input_shapes"];
-    if (!shapes.is_object())
-      fail("llm.input_shapes", "must map input names to shapes");
-    for (auto it = shapes.begin(); it != shapes.end(); ++it) {
-      std::string field = "llm.input_shapes." + it.key();
-      if (!it.value().is_array())
-        fail(field, "must be a list of sizes");
-      std::vector<int64_t> shape;
-      for (const json &size : it.value()) {
-        if (!size.is_number_integer() || size.get<int64_t>() < 1)
-          fail(field, "sizes must be positive integers");
-        shape.push_back(size.get<int64_t>());
-      }
-      config.inputShapes[it.key()] = shape;
-    }
-  }
+  rejectUnknown(object, "llm.",
+                {"onnx", "input_shapes", "logits_output", "frozen", "freeze"});
+  config.llmOnnx = pathAt(object, "onnx", "llm.onnx", folder,
+                          "the path of the LLM's ONNX file");
+  config.inputShapes = shapesAt(object, "llm.input_shapes");
   config.logitsOutput = static_cast<unsigned>(
       integerAt(object, "logits_output", "llm.logits_output", 0, 0));
+  config.llmFrozen = boolAt(object, "frozen", "llm.frozen", false);
+  config.llmFreeze = freezeAt(object, "llm.freeze");
+}
+
+void parseProjector(const json &object, const std::string &at,
+                    const std::filesystem::path &folder,
+                    ProjectorConfig &projector) {
+  rejectUnknown(object, at + ".", {"type", "frozen", "weights"});
+  if (!object.contains("type") || !object["type"].is_string())
+    fail(at + ".type", "missing (\"linear\" or \"mlp\")");
+  std::string type = object["type"].get<std::string>();
+  if (type == "linear")
+    projector.kind = ProjectorConfig::Kind::linear;
+  else if (type == "mlp")
+    projector.kind = ProjectorConfig::Kind::mlp;
+  else
+    fail(at + ".type", "'" + type + "' is not a projector (expected \"linear\" "
+                       "or \"mlp\")");
+  projector.frozen = boolAt(object, "frozen", at + ".frozen", false);
+  projector.weights =
+      pathAt(object, "weights", at + ".weights", folder,
+             "a safetensors file with the projector's initial weights, "
+             "multi_modal_projector.linear_1.weight/bias and for mlp "
+             "linear_2.weight/bias");
+}
+
+void parseEncoder(const json &object, const std::string &at,
+                  const std::filesystem::path &folder, EncoderConfig &encoder) {
+  if (!object.is_object())
+    fail(at, "must be an object");
+  rejectUnknown(object, at + ".",
+                {"name", "modality", "onnx", "input_shapes", "output",
+                 "drop_first", "features", "frozen", "freeze",
+                 "placeholder_token", "projector", "$comment"});
+  if (!object.contains("name") || !object["name"].is_string())
+    fail(at + ".name", "missing (the module's name, e.g. \"vision\")");
+  encoder.name = object["name"].get<std::string>();
+  if (!isIdentifier(encoder.name) || encoder.name == "llm")
+    fail(at + ".name", "'" + encoder.name +
+                           "' is not a module name (letters, digits and _, "
+                           "not starting with a digit; not \"llm\")");
+  if (object.contains("modality")) {
+    if (!object["modality"].is_string())
+      fail(at + ".modality", "must be a string (\"image\", \"audio\", ...)");
+    encoder.modality = object["modality"].get<std::string>();
+  }
+  encoder.onnx = pathAt(object, "onnx", at + ".onnx", folder,
+                        "the path of the encoder's ONNX file");
+  encoder.inputShapes = shapesAt(object, at + ".input_shapes");
+  if (object.contains("output")) {
+    const json &output = object["output"];
+    if (output.is_string())
+      encoder.outputName = output.get<std::string>();
+    else if (output.is_number_integer() && output.get<int64_t>() >= 0 &&
+             output.get<int64_t>() < (1 << 20))
+      encoder.outputIndex = static_cast<unsigned>(output.get<int64_t>());
+    else
+      fail(at + ".output", "must be a graph output's name or index");
+  }
+  encoder.dropFirst =
+      integerAt(object, "drop_first", at + ".drop_first", 0, 0);
+  encoder.features = integerAt(object, "features", at + ".features", -1, 1);
+  encoder.frozen = boolAt(object, "frozen", at + ".frozen", false);
+  encoder.freeze = freezeAt(object, at + ".freeze");
+  encoder.placeholderToken = integerAt(object, "placeholder_token",
+                                       at + ".placeholder_token", -1, 0);
+  if (encoder.placeholderToken < 0)
+    fail(at + ".placeholder_token",
+         "missing (the token id whose positions take this encoder's "
+         "features)");
+  if (!object.contains("projector") || !object["projector"].is_object())
+    fail(at + ".projector", "missing (an object: type, frozen, weights)");
+  parseProjector(object["projector"], at + ".projector", folder,
+                 encoder.projector);
+}
+
+void parseEncoders(const json &list, const std::filesystem::path &folder,
+                   ModelConfig &config) {
+  if (!list.is_array())
+    fail("encoders", "must be a list of encoders");
+  if (list.size() > 61)
+    fail("encoders", "at most 61 (one attention-mask bit each)");
+  for (size_t i = 0; i < list.size(); ++i) {
+    EncoderConfig encoder;
+    parseEncoder(list[i], "encoders[" + std::to_string(i) + "]", folder,
+                 encoder);
+    for (const EncoderConfig &other : config.encoders) {
+      std::string at = "encoders[" + std::to_string(i) + "]";
+      if (other.name == encoder.name)
+        fail(at + ".name", "'" + encoder.name + "' names two encoders");
+      if (other.placeholderToken == encoder.placeholderToken)
+        fail(at + ".placeholder_token",
+             std::to_string(encoder.placeholderToken) +
+                 " is also encoder '" + other.name + "''s placeholder");
+    }
+    config.encoders.push_back(std::move(encoder));
+  }
 }
 
 } // namespace
@@ -161,7 +311,9 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
     }
     if (!root.is_object())
       fail("(top level)", "must be an object");
-    rejectUnknown(root, "", {"name", "llm", "training", "$comment"});
+    rejectUnknown(root, "",
+                  {"name", "llm", "encoders", "attention_mask", "training",
+                   "$comment"});
     if (!root.contains("name") || !root["name"].is_string() ||
         root["name"].get<std::string>().empty())
       fail("name", "missing (a non-empty string naming the model)");
@@ -169,6 +321,17 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
     std::filesystem::path folder =
         std::filesystem::absolute(path).parent_path();
     parseLlm(objectAt(root, "llm", "llm"), folder, config);
+    if (root.contains("encoders"))
+      parseEncoders(root["encoders"], folder, config);
+    if (root.contains("attention_mask")) {
+      const json &mask = root["attention_mask"];
+      if (mask == "bitfield")
+        config.attentionMask = AttentionMaskKind::bitfield;
+      else if (mask == "causal")
+        config.attentionMask = AttentionMaskKind::causal;
+      else
+        fail("attention_mask", "must be \"bitfield\" or \"causal\"");
+    }
     if (root.contains("training"))
       parseTraining(objectAt(root, "training", "training"), config.training);
   } catch (const ConfigError &e) {

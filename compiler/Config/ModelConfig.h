@@ -1,10 +1,12 @@
 //===- ModelConfig.h - model.json, the input of starchc ---------*- C++ -*-===//
 //
-// What to compile and how to train it: the ONNX graph of the LLM, static
-// shapes for its symbolic dimensions, and the training hyper-parameters.
-// docs/model-json.md is the reference. Parsing reports the first problem as
-// one sentence naming the field; this header has no JSON types, so the
-// exception-free compiler code can use it.
+// What to compile and how to train it: the ONNX graphs of the LLM and of the
+// modality encoders, how they are composed (projectors, placeholder tokens,
+// the attention mask), which modules are frozen, static shapes for symbolic
+// dimensions, and the training hyper-parameters. docs/model-json.md is the
+// reference. Parsing reports the first problem as one sentence naming the
+// field; this header has no JSON types, so the exception-free compiler code
+// can use it.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_COMPILER_CONFIG_MODELCONFIG_H
@@ -28,16 +30,68 @@ struct TrainingConfig {
   int64_t warmupSteps = 0;
 };
 
+/// Shapes of graph inputs with symbolic dimensions ("input_ids": [2, 16]).
+using InputShapes = std::map<std::string, std::vector<int64_t>>;
+
+/// Maps an encoder's features to the LLM's hidden size.
+struct ProjectorConfig {
+  enum class Kind { linear, mlp };
+  Kind kind = Kind::mlp;
+  bool frozen = false;
+  /// Initial weights (safetensors with `multi_modal_projector.linear_1.*`
+  /// and, for mlp, `linear_2.*`), absolute.
+  std::string weights;
+};
+
+/// One modality encoder: its graph, which of its outputs are the features,
+/// its projector and the placeholder token its features replace.
+struct EncoderConfig {
+  /// A module name (an identifier): the prefix of its parameters.
+  std::string name;
+  /// "image", "audio", ... (informational; shown by the program).
+  std::string modality;
+  std::string onnx;
+  InputShapes inputShapes;
+  /// The graph output holding the features (N x F x D); by name when
+  /// `outputName` is set, else by index.
+  std::string outputName;
+  unsigned outputIndex = 0;
+  /// Feature vectors dropped from the front of each input's sequence (a
+  /// class token).
+  int64_t dropFirst = 0;
+  /// Feature vectors per input after dropping, checked against the graph
+  /// (-1: not given).
+  int64_t features = -1;
+  bool frozen = false;
+  /// Parameter names (globs over the graph's names) kept frozen even when
+  /// the module trains, as the framework keeps them (Whisper's
+  /// embed_positions.weight).
+  std::vector<std::string> freeze;
+  int64_t placeholderToken = -1;
+  ProjectorConfig projector;
+};
+
+enum class AttentionMaskKind { causal, bitfield };
+
 struct ModelConfig {
   /// Shown in progress lines and stored in checkpoints.
   std::string name;
   /// The LLM's ONNX file (absolute, resolved against model.json's folder).
   std::string llmOnnx;
-  /// Shapes of graph inputs with symbolic dimensions ("input_ids": [2, 16]).
-  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Shapes of the LLM graph's inputs with symbolic dimensions.
+  InputShapes inputShapes;
   /// Which graph output holds the logits.
   unsigned logitsOutput = 0;
+  bool llmFrozen = false;
+  std::vector<std::string> llmFreeze;
+  /// Modality encoders, in the order their features are merged.
+  std::vector<EncoderConfig> encoders;
+  /// The LLM's attention over a multimodal sequence (Cornstarch's bitfield
+  /// mask by default; plain causal as Hugging Face's LLaVA does).
+  AttentionMaskKind attentionMask = AttentionMaskKind::bitfield;
   TrainingConfig training;
+
+  bool isMultimodal() const { return !encoders.empty(); }
 };
 
 /// Reads `path`; on failure returns false with `error` = "<path>: <field>:

@@ -2,6 +2,7 @@
 #include "compiler/Driver/Driver.h"
 
 #include "compiler/Codegen/CppEmitter.h"
+#include "compiler/Driver/AssembleModules.h"
 #include "compiler/Driver/HostCompiler.h"
 #include "passes/Passes.h"
 #include "runtime/io/Npy.h"
@@ -34,8 +35,11 @@ std::string emitStageNames() { return "starch, raised, train, cpp, exe"; }
 std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  if (stage >= EmitStage::raised)
+  if (stage >= EmitStage::raised) {
     os << "starch-raise";
+    if (model.isMultimodal())
+      os << ",starch-compose";
+  }
   if (stage >= EmitStage::train) {
     const config::TrainingConfig &t = model.training;
     auto number = [](double v) { return llvm::format("%.17g", v); };
@@ -208,7 +212,7 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   if (llvm::StringRef(options.inputPath).ends_with(".json")) {
     if (!config::parseModelConfig(options.inputPath, model, error))
       return fail(error);
-    onnxPath = model.llmOnnx;
+    onnxPath = model.isMultimodal() ? options.inputPath : model.llmOnnx;
     for (const auto &[name, shape] : model.inputShapes)
       importOptions.inputShapes[name] = shape;
   } else {
@@ -218,7 +222,9 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     return fail("--emit=exe needs an output file (-o NAME)");
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      import::importOnnxFile(context, onnxPath, importOptions, error);
+      model.isMultimodal()
+          ? assembleModules(context, model, options.import, error)
+          : import::importOnnxFile(context, onnxPath, importOptions, error);
   if (!module)
     return fail(error);
   double importSeconds = secondsSince(start);

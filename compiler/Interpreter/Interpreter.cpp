@@ -52,14 +52,21 @@ static bool matchesType(const rt::Tensor &t, Type type) {
          llvm::ArrayRef<int64_t>(t.shape()) == ranked.getShape();
 }
 
+std::string paramKey(ParamOp param) {
+  std::string name =
+      param.getSource() ? param.getSource()->str() : param.getSymName().str();
+  if (auto module = param->getAttrOfType<StringAttr>("starch.module"))
+    return module.str() + "::" + name;
+  return name;
+}
+
 LogicalResult Interpreter::readParam(Operation *op, rt::Tensor &out) {
   auto read = cast<ReadParamOp>(op);
   auto param =
       SymbolTable::lookupNearestSymbolFrom<ParamOp>(op, read.getNameAttr());
   if (!param)
     return op->emitOpError() << "reads unknown parameter @" << read.getName();
-  std::string name =
-      param.getSource() ? param.getSource()->str() : param.getSymName().str();
+  std::string name = paramKey(param);
   auto cached = paramCache_.find(name);
   if (cached != paramCache_.end()) {
     out = cached->second;
@@ -92,8 +99,7 @@ LogicalResult Interpreter::writeParam(WriteParamOp write,
   if (!param)
     return write.emitOpError()
            << "writes unknown parameter @" << write.getName();
-  std::string name =
-      param.getSource() ? param.getSource()->str() : param.getSymName().str();
+  std::string name = paramKey(param);
   // A copy: the written value may alias a tensor the caller still holds.
   paramCache_[name] = value.clone();
   return success();

@@ -30,6 +30,7 @@ class Communicator;
 } // namespace starch::rt
 
 namespace starch {
+class ParamOp;
 class WriteParamOp;
 } // namespace starch
 
@@ -63,6 +64,11 @@ mlir::LogicalResult evaluateOp(mlir::Operation *op,
 /// the parameter cannot be provided.
 using ParamProvider = std::function<bool(const std::string &name,
                                          rt::Tensor &out, std::string &error)>;
+
+/// The name a parameter's data is provided and reported under: its source
+/// (else its symbol), as `<module>::<source>` when it belongs to a module of
+/// a multimodal program (`starch.module`), whose weights file is per module.
+std::string paramKey(ParamOp param);
 
 /// A ParamProvider over an in-memory map.
 ParamProvider paramsFromMap(std::map<std::string, rt::Tensor> params);

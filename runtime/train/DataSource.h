@@ -12,7 +12,9 @@
 #include "runtime/train/Program.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace starch::rt {
 
@@ -32,17 +34,23 @@ private:
 class DataSource {
 public:
   /// Synthetic arithmetic progressions modulo the vocabulary, seeded by
-  /// `seed` (labels = tokens).
+  /// `seed` (labels = tokens); with encoders, each sequence also holds its
+  /// placeholder blocks and the encoder inputs are standard normal noise
+  /// (docs/train-binary.md).
   static DataSource synthetic(const ProgramSpec &spec, uint64_t seed);
   /// Sequences of an i64 or i32 .npy [N, S]; labels from `labelsPath` (same
-  /// shape, -100 allowed) or the tokens when empty. Throws
-  /// std::runtime_error naming the file on any mismatch.
+  /// shape, -100 allowed) or the tokens when empty; each encoder input from
+  /// `inputFiles` (by ProgramSpec::inputs name), [N * inputs per sequence,
+  /// ...]. Throws std::runtime_error naming the file on any mismatch,
+  /// including a sequence whose placeholder count is not the encoder's.
   static DataSource fromFiles(const ProgramSpec &spec,
                               const std::string &dataPath,
-                              const std::string &labelsPath);
+                              const std::string &labelsPath,
+                              const std::map<std::string, std::string>
+                                  &inputFiles = {});
 
-  /// The next step's tokens and labels, i64 [M, B, S].
-  void nextBatch(Tensor &tokens, Tensor &labels);
+  /// The next step's tokens and labels (i64 [M, B, S]) and encoder inputs.
+  void nextBatch(StepInputs &batch);
 
   /// Sequences handed out so far (not wrapped).
   int64_t position() const { return position_; }
@@ -57,11 +65,15 @@ public:
 private:
   DataSource(const ProgramSpec &spec) : spec_(&spec) {}
   void fillSynthetic(int64_t *tokens, int64_t *labels);
+  /// Standard normal values (Box-Muller over the generator).
+  void fillNoise(Tensor &input, int64_t offset, int64_t count);
 
   const ProgramSpec *spec_;
   bool synthetic_ = true;
   /// File data as i64 [N, S].
   Tensor tokens_, labels_;
+  /// File data per encoder input, [N * inputs per sequence, ...].
+  std::vector<Tensor> inputs_;
   int64_t numSequences_ = 0;
   int64_t position_ = 0;
   SplitMix64 rng_;

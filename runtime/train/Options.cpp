@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -47,7 +48,8 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                    " (a Starch training program; docs/train-binary.md).",
                program);
   options.steps = spec.scheduleSteps;
-  options.weights = spec.weightsPath;
+  options.weights = spec.weights;
+  std::vector<std::string> weightArgs, inputArgs;
   app.add_option("--steps", options.steps,
                  "Total optimizer steps, counting those of a resumed "
                  "checkpoint (default: the compiled schedule length)")
@@ -63,6 +65,15 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                  "(default: the tokens)")
       ->check(CLI::ExistingFile)
       ->needs(data);
+  std::string inputNames;
+  for (const InputSpec &input : spec.inputs)
+    inputNames += (inputNames.empty() ? "" : ", ") + input.name;
+  if (!spec.inputs.empty())
+    app.add_option("--input", inputArgs,
+                   "An encoder's inputs, NAME=FILE.npy with the inputs of "
+                   "every sequence of --data in order (names: " +
+                       inputNames + ")")
+        ->needs(data);
   app.add_option("--seed", options.seed, "Seed of the synthetic data")
       ->capture_default_str()
       ->check(unsignedInteger);
@@ -70,10 +81,13 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                  "Print a progress line every K steps")
       ->capture_default_str()
       ->check(positiveInteger);
-  app.add_option("--weights", options.weights,
-                 "Weights file, .onnx or .safetensors (default: the one "
-                 "named at compile time)")
-      ->capture_default_str();
+  app.add_option("--weights", weightArgs,
+                 spec.weights.size() == 1 && spec.weights[0].module.empty()
+                     ? "Weights file, .onnx or .safetensors (default: the "
+                       "one named at compile time)"
+                     : "MODULE=FILE: a module's weights, .onnx or "
+                       ".safetensors (default: the files named at compile "
+                       "time)");
   app.add_option("--num-threads", options.numThreads,
                  "Threads of the runtime's kernels (default: OMP_NUM_THREADS "
                  "or all cores)")
@@ -106,6 +120,45 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                  message.c_str());
     return 2;
   }
+  auto bad = [&](const std::string &message) {
+    std::fprintf(stderr, "%s: %s (see --help)\n", program.c_str(),
+                 message.c_str());
+    return 2;
+  };
+  for (const std::string &arg : weightArgs) {
+    size_t equals = arg.find('=');
+    std::string module = equals == std::string::npos ? "" : arg.substr(0, equals);
+    std::string path = equals == std::string::npos ? arg : arg.substr(equals + 1);
+    auto it = std::find_if(options.weights.begin(), options.weights.end(),
+                           [&](const WeightsFile &f) { return f.module == module; });
+    if (it == options.weights.end()) {
+      // A path containing '=' in a single-module program.
+      if (options.weights.size() == 1 && options.weights[0].module.empty()) {
+        options.weights[0].path = arg;
+        continue;
+      }
+      std::string modules;
+      for (const WeightsFile &f : options.weights)
+        modules += (modules.empty() ? "" : ", ") + f.module;
+      return bad("--weights " + arg + ": expected MODULE=FILE with MODULE one of: " +
+                 modules);
+    }
+    it->path = path;
+  }
+  for (const std::string &arg : inputArgs) {
+    size_t equals = arg.find('=');
+    std::string name = arg.substr(0, equals);
+    bool known = std::any_of(spec.inputs.begin(), spec.inputs.end(),
+                             [&](const InputSpec &i) { return i.name == name; });
+    if (equals == std::string::npos || !known)
+      return bad("--input " + arg + ": expected NAME=FILE.npy with NAME one of: " +
+                 inputNames);
+    options.inputFiles[name] = arg.substr(equals + 1);
+  }
+  if (!options.data.empty())
+    for (const InputSpec &input : spec.inputs)
+      if (!options.inputFiles.count(input.name))
+        return bad("--data needs --input " + input.name + "=FILE.npy too");
   return std::nullopt;
 }
 

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace starch::rt {
 
@@ -14,10 +16,13 @@ struct TrainOptions {
   /// Total optimizer steps (a resumed run counts the saved ones).
   int64_t steps = 0;
   std::string data, labels;
+  /// Encoder input files by ProgramSpec::inputs name (--input NAME=FILE).
+  std::map<std::string, std::string> inputFiles;
   uint64_t seed = 0;
   int64_t logEvery = 1;
-  /// Weights file; programSpec().weightsPath unless --weights.
-  std::string weights;
+  /// Weights files per module: programSpec().weights, each replaced by
+  /// --weights [MODULE=]FILE.
+  std::vector<WeightsFile> weights;
   /// 0: the thread pool's default.
   int numThreads = 0;
   std::string saveDir;

@@ -37,15 +37,52 @@ struct ParamSpec {
   DType dtype;
   Shape shape;
   ParamKind kind;
+  /// The module it belongs to ("vision", "vision_projector", "llm"); empty
+  /// in a single-module program and for optimizer state.
+  std::string module = {};
+};
+
+/// Where a module's initial weights are (ONNX with initializers, or
+/// safetensors).
+struct WeightsFile {
+  /// Empty in a single-module program.
+  std::string module;
+  std::string path;
+};
+
+/// An encoder's input of the training step ("vision.pixel_values").
+struct InputSpec {
+  std::string name;
+  DType dtype;
+  /// One micro-batch's shape; its first dimension is the LLM batch times
+  /// ModalitySpec::inputsPerSequence.
+  Shape shape;
+};
+
+/// How one encoder's inputs sit in the token sequences: every sequence
+/// holds `inputsPerSequence * tokensPerInput` placeholder tokens, whose
+/// embeddings the encoder's projected features replace in order.
+struct ModalitySpec {
+  std::string encoder;
+  /// "image", "audio", ... as model.json says.
+  std::string modality;
+  /// Index into ProgramSpec::inputs.
+  size_t input = 0;
+  int64_t placeholderToken = 0;
+  int64_t inputsPerSequence = 1;
+  int64_t tokensPerInput = 1;
 };
 
 struct ProgramSpec {
   /// `name` from model.json.
   std::string model;
-  /// The weights file named at compile time (ONNX with initializers, or
-  /// safetensors); `--weights` overrides it.
-  std::string weightsPath;
+  /// The weights files named at compile time, one per module; `--weights`
+  /// overrides them.
+  std::vector<WeightsFile> weights;
   std::vector<ParamSpec> params;
+  /// Encoder inputs (none for a text-only LLM).
+  std::vector<InputSpec> inputs;
+  std::vector<ModalitySpec> modalities;
   int64_t microBatches = 1;
   int64_t batchSize = 1;
   int64_t sequenceLength = 1;
@@ -75,15 +112,21 @@ struct StepOutputs {
   float learningRate = 0;
 };
 
+/// The data of one optimizer step.
+struct StepInputs {
+  /// i64 [microBatches, batchSize, sequenceLength]; labels may hold -100 to
+  /// ignore a position (the shift for next-token prediction happens inside).
+  Tensor tokens, labels;
+  /// One per ProgramSpec::inputs, each [microBatches, ...its shape].
+  std::vector<Tensor> inputs;
+};
+
 /// Defined by the generated program.
 const ProgramSpec &programSpec();
 
-/// One optimizer step. `tokens` and `labels` are i64
-/// [microBatches, batchSize, sequenceLength] (labels may hold -100 to ignore
-/// a position; the shift for next-token prediction happens inside). `step`
-/// is the 1-based optimizer step. Updates `params` in place.
-StepOutputs trainStep(ParamStore &params, const Tensor &tokens,
-                      const Tensor &labels, int64_t step);
+/// One optimizer step; `step` is 1-based. Updates `params` in place.
+StepOutputs trainStep(ParamStore &params, const StepInputs &inputs,
+                      int64_t step);
 
 } // namespace starch::rt
 

@@ -77,7 +77,8 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
   DataSource data =
       options.data.empty()
           ? DataSource::synthetic(spec, options.seed)
-          : DataSource::fromFiles(spec, options.data, options.labels);
+          : DataSource::fromFiles(spec, options.data, options.labels,
+                                  options.inputFiles);
   ParamStore params;
   int64_t done = 0;
   std::string origin;
@@ -97,7 +98,7 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
   } else {
     params = allocateParams(spec);
     loadWeights(options.weights, spec, params);
-    origin = "weights " + options.weights;
+    origin = "weights " + describeWeights(options.weights);
   }
   if (done > options.steps)
     throw std::runtime_error("the checkpoint is at step " +
@@ -123,11 +124,11 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
 
   ProgressReporter progress(spec, done + 1, options.steps, options.logEvery);
   Clock::time_point runStart = Clock::now();
-  Tensor tokens, labels;
+  StepInputs batch;
   for (int64_t step = done + 1; step <= options.steps; ++step) {
-    data.nextBatch(tokens, labels);
+    data.nextBatch(batch);
     Clock::time_point stepStart = Clock::now();
-    StepOutputs outputs = trainStep(params, tokens, labels, step);
+    StepOutputs outputs = trainStep(params, batch, step);
     double seconds = secondsSince(stepStart);
     lossLog.write(step, outputs);
     progress.record(step, outputs, seconds);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
 namespace starch::rt {
@@ -45,46 +46,85 @@ ParamStore allocateParams(const ProgramSpec &spec) {
   return params;
 }
 
-void loadWeights(const std::string &path, const ProgramSpec &spec,
-                 ParamStore &params) {
-  if (path.empty())
-    throw std::runtime_error(
-        "no weights file: the program names none; pass --weights PATH");
-  // One lookup function over either format; ONNX has no random access, so
-  // its initializers are all read up front, safetensors on demand.
-  std::string error;
-  std::map<std::string, Tensor> onnxInitializers;
-  SafetensorsFile safetensors;
-  std::function<bool(const std::string &, Tensor &)> lookup;
-  if (endsWith(path, ".onnx")) {
-    if (!loadOnnxInitializers(path, onnxInitializers, error))
-      throw std::runtime_error("cannot load weights: " + error);
-    lookup = [&](const std::string &name, Tensor &out) {
-      auto it = onnxInitializers.find(name);
-      if (it == onnxInitializers.end())
+namespace {
+
+/// One weights file, read on demand: safetensors by random access, ONNX
+/// initializers all at once (the format has no index).
+class WeightsReader {
+public:
+  explicit WeightsReader(const std::string &path) : path_(path) {
+    std::string error;
+    if (endsWith(path, ".onnx")) {
+      if (!loadOnnxInitializers(path, onnx_, error))
+        throw std::runtime_error("cannot load weights: " + error);
+      isOnnx_ = true;
+    } else if (endsWith(path, ".safetensors")) {
+      if (!safetensors_.open(path, error))
+        throw std::runtime_error("cannot load weights: " + error);
+    } else {
+      throw std::runtime_error("weights file '" + path +
+                               "' is neither .onnx nor .safetensors");
+    }
+  }
+
+  bool lookup(const std::string &name, Tensor &out) {
+    if (isOnnx_) {
+      auto it = onnx_.find(name);
+      if (it == onnx_.end())
         return false;
       out = std::move(it->second);
-      onnxInitializers.erase(it); // a second use clones the first parameter
+      onnx_.erase(it); // a second use clones the first parameter
       return true;
-    };
-  } else if (endsWith(path, ".safetensors")) {
-    if (!safetensors.open(path, error))
+    }
+    if (!safetensors_.contains(name))
+      return false;
+    std::string error;
+    if (!safetensors_.load(name, out, error))
       throw std::runtime_error("cannot load weights: " + error);
-    lookup = [&](const std::string &name, Tensor &out) {
-      if (!safetensors.contains(name))
-        return false;
-      if (!safetensors.load(name, out, error))
-        throw std::runtime_error("cannot load weights: " + error);
-      return true;
-    };
-  } else {
-    throw std::runtime_error("weights file '" + path +
-                             "' is neither .onnx nor .safetensors");
+    return true;
   }
+
+  const std::string &path() const { return path_; }
+
+private:
+  std::string path_;
+  bool isOnnx_ = false;
+  std::map<std::string, Tensor> onnx_;
+  SafetensorsFile safetensors_;
+};
+
+} // namespace
+
+std::string describeWeights(const std::vector<WeightsFile> &files) {
+  std::string text;
+  for (const WeightsFile &file : files)
+    text += (text.empty() ? "" : ", ") +
+            (file.module.empty() ? file.path : file.module + "=" + file.path);
+  return text;
+}
+
+void loadWeights(const std::vector<WeightsFile> &files,
+                 const ProgramSpec &spec, ParamStore &params) {
+  std::map<std::string, std::unique_ptr<WeightsReader>> readers;
+  auto readerFor = [&](const std::string &module) -> WeightsReader & {
+    auto it = readers.find(module);
+    if (it != readers.end())
+      return *it->second;
+    for (const WeightsFile &file : files)
+      if (file.module == module)
+        return *readers.emplace(module, std::make_unique<WeightsReader>(
+                                            file.path))
+                    .first->second;
+    throw std::runtime_error(
+        module.empty() ? "no weights file: the program names none; pass "
+                         "--weights PATH"
+                       : "no weights file for module '" + module +
+                             "'; pass --weights " + module + "=PATH");
+  };
 
   // Parameters sharing a source (tied weights) get their own copies: each
   // is updated in place and must not alias another.
-  std::map<std::string, size_t> loaded;
+  std::map<std::pair<std::string, std::string>, size_t> loaded;
   for (size_t i = 0; i < spec.params.size(); ++i) {
     const ParamSpec &param = spec.params[i];
     if (param.kind == ParamKind::optimizerState)
@@ -93,19 +133,23 @@ void loadWeights(const std::string &path, const ProgramSpec &spec,
         std::string(kindName(param.kind)) + " parameter '" + param.name + "'";
     if (param.source.empty())
       throw std::runtime_error(what + " names no tensor of the weights file");
+    WeightsReader &reader = readerFor(param.module);
     Tensor tensor;
-    if (auto it = loaded.find(param.source); it != loaded.end())
+    auto key = std::make_pair(param.module, param.source);
+    if (auto it = loaded.find(key); it != loaded.end())
       tensor = params[it->second].clone();
-    else if (!lookup(param.source, tensor))
-      throw std::runtime_error("weights file '" + path + "' has no tensor '" +
-                               param.source + "' (needed by " + what + ")");
+    else if (!reader.lookup(param.source, tensor))
+      throw std::runtime_error("weights file '" + reader.path() +
+                               "' has no tensor '" + param.source +
+                               "' (needed by " + what + ")");
     if (tensor.dtype() != param.dtype || tensor.shape() != param.shape)
       throw std::runtime_error(
-          "weights file '" + path + "': tensor '" + param.source + "' is " +
-          describeTensorType(tensor.dtype(), tensor.shape()) + " but " + what +
-          " is " + describeTensorType(param.dtype, param.shape));
+          "weights file '" + reader.path() + "': tensor '" + param.source +
+          "' is " + describeTensorType(tensor.dtype(), tensor.shape()) +
+          " but " + what + " is " +
+          describeTensorType(param.dtype, param.shape));
     params[i] = std::move(tensor);
-    loaded.emplace(param.source, i);
+    loaded.emplace(key, i);
   }
 }
 

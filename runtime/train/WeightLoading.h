@@ -11,17 +11,21 @@
 #include "runtime/train/Program.h"
 
 #include <string>
+#include <vector>
 
 namespace starch::rt {
 
 /// Zero-filled storage for every parameter of `spec`, in spec order.
 ParamStore allocateParams(const ProgramSpec &spec);
 
-/// Loads every parameter that is not optimizer state from `path` (.onnx or
-/// .safetensors) into `params`, checking dtype and shape; optimizer state is
-/// left as it is (zeros from allocateParams).
-void loadWeights(const std::string &path, const ProgramSpec &spec,
-                 ParamStore &params);
+/// Loads every parameter that is not optimizer state from its module's file
+/// in `files` (.onnx or .safetensors) into `params`, checking dtype and
+/// shape; optimizer state is left as it is (zeros from allocateParams).
+void loadWeights(const std::vector<WeightsFile> &files,
+                 const ProgramSpec &spec, ParamStore &params);
+
+/// "FILE" for a single-module program, "module=FILE, ..." otherwise.
+std::string describeWeights(const std::vector<WeightsFile> &files);
 
 /// "dtype[shape]" for messages.
 std::string describeTensorType(DType dtype, const Shape &shape);

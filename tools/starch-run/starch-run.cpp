@@ -258,31 +258,8 @@ int loadInputs(func::FuncOp fn, std::vector<rt::Tensor> &args) {
   return 0;
 }
 
-/// Where the parameters come from: --weights, else the module's
-/// `starch.weights` (relative to the .mlir file's directory).
-int makeParamProvider(ModuleOp module, interp::ParamProvider &provider) {
-  std::string path = weightsPath;
-  bool readsParams = false;
-  module.walk([&](ParamOp) { readsParams = true; });
-  if (path.empty() && !readsParams)
-    return 0;
-  if (path.empty()) {
-    auto attr = module->getAttrOfType<StringAttr>("starch.weights");
-    if (!attr) {
-      provider = [](const std::string &name, rt::Tensor &, std::string &error) {
-        error = "no weights file (pass --weights or set the module attribute "
-                "starch.weights)";
-        return false;
-      };
-      return 0;
-    }
-    path = attr.str();
-    if (!llvm::sys::path::is_absolute(path)) {
-      llvm::SmallString<256> full(llvm::sys::path::parent_path(inputFile));
-      llvm::sys::path::append(full, path);
-      path = std::string(full);
-    }
-  }
+/// A provider over one weights file (.onnx or .safetensors).
+int fileProvider(const std::string &path, interp::ParamProvider &provider) {
   std::string error;
   if (llvm::StringRef(path).ends_with(".safetensors")) {
     auto file = std::make_shared<rt::SafetensorsFile>();
@@ -305,6 +282,65 @@ int makeParamProvider(ModuleOp module, interp::ParamProvider &provider) {
     return false;
   };
   return 0;
+}
+
+std::string resolveAgainstInput(std::string path) {
+  if (!llvm::sys::path::is_absolute(path)) {
+    llvm::SmallString<256> full(llvm::sys::path::parent_path(inputFile));
+    llvm::sys::path::append(full, path);
+    path = std::string(full);
+  }
+  return path;
+}
+
+/// Where the parameters come from: --weights, else the module's
+/// `starch.weights` (relative to the .mlir file's directory): one file, or
+/// one per module of a multimodal program (parameters named
+/// `<module>::<source>`, see interp::paramKey).
+int makeParamProvider(ModuleOp module, interp::ParamProvider &provider) {
+  std::string path = weightsPath;
+  bool readsParams = false;
+  module.walk([&](ParamOp) { readsParams = true; });
+  if (path.empty() && !readsParams)
+    return 0;
+  if (!path.empty())
+    return fileProvider(path, provider);
+  Attribute attr = module->getAttr("starch.weights");
+  if (auto perModule = dyn_cast_or_null<DictionaryAttr>(attr)) {
+    auto providers =
+        std::make_shared<std::map<std::string, interp::ParamProvider>>();
+    for (NamedAttribute entry : perModule) {
+      auto file = dyn_cast<StringAttr>(entry.getValue());
+      if (!file)
+        return fail("starch.weights: module '" +
+                    entry.getName().getValue().str() + "' names no file");
+      if (int status = fileProvider(resolveAgainstInput(file.str()),
+                                    (*providers)[entry.getName().str()]))
+        return status;
+    }
+    provider = [providers](const std::string &key, rt::Tensor &out,
+                           std::string &error) {
+      size_t split = key.find("::");
+      std::string module = split == std::string::npos ? "" : key.substr(0, split);
+      auto it = providers->find(module);
+      if (it == providers->end()) {
+        error = "starch.weights names no file for module '" + module + "'";
+        return false;
+      }
+      return it->second(key.substr(split + 2), out, error);
+    };
+    return 0;
+  }
+  auto single = dyn_cast_or_null<StringAttr>(attr);
+  if (!single) {
+    provider = [](const std::string &name, rt::Tensor &, std::string &error) {
+      error = "no weights file (pass --weights or set the module attribute "
+              "starch.weights)";
+      return false;
+    };
+    return 0;
+  }
+  return fileProvider(resolveAgainstInput(single.str()), provider);
 }
 
 void printTensor(const std::string &name, const rt::Tensor &t) {

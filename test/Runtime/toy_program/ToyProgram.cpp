@@ -38,7 +38,7 @@ constexpr int64_t kWarmup = 2;
 ProgramSpec makeSpec() {
   ProgramSpec spec;
   spec.model = "toy-bigram";
-  spec.weightsPath = STARCH_TOY_WEIGHTS;
+  spec.weights = {{"", STARCH_TOY_WEIGHTS}};
   Shape head{kHidden, kVocab}, bias{kVocab};
   spec.params = {
       {"head.weight", kHeadSource, DType::f32, head, ParamKind::trainable},
@@ -105,8 +105,9 @@ const ProgramSpec &programSpec() {
   return spec;
 }
 
-StepOutputs trainStep(ParamStore &params, const Tensor &tokens,
-                      const Tensor &labels, int64_t step) {
+StepOutputs trainStep(ParamStore &params, const StepInputs &inputs,
+                      int64_t step) {
+  const Tensor &tokens = inputs.tokens, &labels = inputs.labels;
   const int64_t rows = kBatch * kSequence;
   const float *head = params[kHead].data<float>();
   const float *bias = params[kBias].data<float>();

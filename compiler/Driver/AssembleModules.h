@@ -1,0 +1,38 @@
+//===- AssembleModules.h - Every module's graph in one IR module -*- C++ -*-===//
+//
+// A multimodal model.json names one ONNX file per module (each encoder, the
+// LLM). This imports each into one MLIR module, as the input of
+// starch-compose: one function per graph (@vision, @audio, @llm), every
+// parameter renamed `<module>.<framework name>` with `source` = the
+// framework name and `starch.module` = the module, frozen flags from
+// model.json, the module attribute `starch.weights` = {module: weights
+// file}, and `starch.compose` = how starch-compose joins the functions
+// (docs/multimodal.md).
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_COMPILER_DRIVER_ASSEMBLEMODULES_H
+#define STARCH_COMPILER_DRIVER_ASSEMBLEMODULES_H
+
+#include "compiler/Config/ModelConfig.h"
+#include "compiler/Import/OnnxImporter.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+
+namespace starch::driver {
+
+/// The module name of the LLM in a multimodal program.
+inline constexpr const char *kLlmModuleName = "llm";
+
+/// Imports the LLM and every encoder of `model` (which has encoders). On
+/// failure returns null with `error` = one line naming the file or the
+/// model.json field.
+mlir::OwningOpRef<mlir::ModuleOp>
+assembleModules(mlir::MLIRContext &context, const config::ModelConfig &model,
+                const import::ImportOptions &options, std::string &error);
+
+} // namespace starch::driver
+
+#endif // STARCH_COMPILER_DRIVER_ASSEMBLEMODULES_H
