@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/media/ImageFile.h"
 
+#include "runtime/media/ExifOrientation.h"
 #include "runtime/media/MediaError.h"
 #include "runtime/media/MediaFile.h"
 
@@ -282,7 +283,7 @@ ImageFormat sniffImageFormat(const std::string &bytes,
 }
 
 RgbImage decodeImageBytes(const std::string &bytes, const std::string &label,
-                          AlphaMode alpha) {
+                          AlphaMode alpha, bool exifOrientation) {
   ImageFormat format = sniffImageFormat(bytes, label);
   const char *formatName = format == ImageFormat::Png ? "PNG" : "JPEG";
   std::optional<std::array<int, 3>> colourKey;
@@ -327,11 +328,14 @@ RgbImage decodeImageBytes(const std::string &bytes, const std::string &label,
     for (int c = 0; c < 3; ++c)
       out[c] = keyed ? 255 : pixel[c];
   }
+  if (exifOrientation)
+    return applyExifOrientation(image, media::exifOrientation(bytes, format));
   return image;
 }
 
-RgbImage decodeImage(const std::string &path, AlphaMode alpha) {
-  return decodeImageBytes(readMediaFile(path), path, alpha);
+RgbImage decodeImage(const std::string &path, AlphaMode alpha,
+                     bool exifOrientation) {
+  return decodeImageBytes(readMediaFile(path), path, alpha, exifOrientation);
 }
 
 } // namespace starch::media

@@ -54,13 +54,17 @@ enum class ImageFormat { Png, Jpeg };
 ImageFormat sniffImageFormat(const std::string &bytes,
                              const std::string &label);
 
-/// Reads and decodes the PNG or JPEG file at `path`.
+/// Reads and decodes the PNG or JPEG file at `path`. With
+/// `exifOrientation`, the image is turned upright by its EXIF orientation
+/// tag first, as transformers' `load_image` does (ExifOrientation.h).
 RgbImage decodeImage(const std::string &path,
-                     AlphaMode alpha = AlphaMode::ConvertRgb);
+                     AlphaMode alpha = AlphaMode::ConvertRgb,
+                     bool exifOrientation = false);
 
 /// Decodes an in-memory PNG or JPEG file; `label` names it in errors.
 RgbImage decodeImageBytes(const std::string &bytes, const std::string &label,
-                          AlphaMode alpha = AlphaMode::ConvertRgb);
+                          AlphaMode alpha = AlphaMode::ConvertRgb,
+                          bool exifOrientation = false);
 
 } // namespace starch::media
 

@@ -135,7 +135,8 @@ rt::Tensor preprocessImage(const RgbImage &image,
 
 rt::Tensor preprocessImageFile(const std::string &path,
                                const ImageProcessorConfig &config) {
-  return preprocessImage(decodeImage(path, config.alpha), config);
+  return preprocessImage(
+      decodeImage(path, config.alpha, config.exifOrientation), config);
 }
 
 } // namespace starch::media

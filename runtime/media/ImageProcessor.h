@@ -49,6 +49,9 @@ struct ImageProcessorConfig {
   std::array<double, 3> mean = kHalfMean;
   std::array<double, 3> std = kHalfStd;
   AlphaMode alpha = AlphaMode::ConvertRgb;
+  /// Turn the image upright by its EXIF orientation first, as transformers'
+  /// `load_image` does (`Image.open` alone does not).
+  bool exifOrientation = false;
 
   /// CLIPImageProcessor: shortest edge 224, bicubic, center crop 224x224,
   /// OpenAI CLIP mean/std.

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/io/Npy.h"
+#include "runtime/media/ExifOrientation.h"
 #include "runtime/media/ImageProcessor.h"
 #include "runtime/media/LogMel.h"
 #include "runtime/media/MelFilterBank.h"
@@ -70,8 +71,9 @@ ImageProcessorConfig presetOf(const json &c) {
   ImageProcessorConfig config =
       c.at("preset") == "clip" ? ImageProcessorConfig::clip(args[0], args[1])
                                : ImageProcessorConfig::siglip(args[0], args[1]);
-  config.alpha = c.at("alpha") == "convert_rgb" ? AlphaMode::ConvertRgb
-                                                : AlphaMode::CompositeOnWhite;
+  config.alpha = c.at("alpha") == "composite" ? AlphaMode::CompositeOnWhite
+                                              : AlphaMode::ConvertRgb;
+  config.exifOrientation = c.at("exif_orientation").get<bool>();
   return config;
 }
 
@@ -108,7 +110,8 @@ TEST_P(MediaImage, MatchesHuggingFace) {
   ImageProcessorConfig config = presetOf(c);
   expectPresetMatchesProcessor(config, c.at("hf_params"));
 
-  RgbImage decoded = decodeImage(fixture(c.at("file")), config.alpha);
+  RgbImage decoded =
+      decodeImage(fixture(c.at("file")), config.alpha, config.exifOrientation);
   RgbImage prepared = prepareImage(decoded, config);
   std::vector<int64_t> shape = c.at("shape").get<std::vector<int64_t>>();
   ASSERT_EQ(prepared.height, shape[1]);
@@ -176,6 +179,34 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, MediaImage,
                                c.at("file").get<std::string>() + "_" +
                                c.at("config").get<std::string>() + "_" +
                                c.at("alpha").get<std::string>());
+                         });
+
+class MediaExif : public ::testing::TestWithParam<json> {};
+
+/// Each EXIF orientation turns the image upright as PIL's exif_transpose.
+TEST_P(MediaExif, MatchesPilExifTranspose) {
+  const json &c = GetParam();
+  std::string path = fixture(c.at("file"));
+  RgbImage upright = decodeImage(path, AlphaMode::ConvertRgb, true);
+  rt::Tensor expected = loadNpy(c.at("expected"));
+  ASSERT_EQ(expected.shape(), (rt::Shape{upright.height, upright.width, 3}));
+  EXPECT_TRUE(std::equal(upright.pixels.begin(), upright.pixels.end(),
+                         expected.data<uint8_t>()))
+      << "orientation " << c.at("orientation");
+  // Without the option the pixels stay as stored.
+  RgbImage stored = decodeImage(path, AlphaMode::ConvertRgb, false);
+  if (c.at("orientation").get<int>() >= 5) {
+    EXPECT_EQ(stored.height, upright.width);
+    EXPECT_EQ(stored.width, upright.height);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, MediaExif,
+                         ::testing::ValuesIn(manifestList("exif")),
+                         [](const ::testing::TestParamInfo<json> &info) {
+                           return "orientation" +
+                                  std::to_string(
+                                      info.param.at("orientation").get<int>());
                          });
 
 class MediaResize : public ::testing::TestWithParam<json> {};
