@@ -187,9 +187,13 @@ std::vector<std::string> freezeAt(const json &object,
 void parseLlm(const json &object, const std::filesystem::path &folder,
               ModelConfig &config) {
   rejectUnknown(object, "llm.",
-                {"onnx", "input_shapes", "logits_output", "frozen", "freeze"});
+                {"onnx", "weights", "input_shapes", "logits_output", "frozen",
+                 "freeze"});
   config.llmOnnx = pathAt(object, "onnx", "llm.onnx", folder,
                           "the path of the LLM's ONNX file");
+  if (object.contains("weights"))
+    config.llmWeights = pathAt(object, "weights", "llm.weights", folder,
+                               "the framework's weights, .safetensors");
   config.inputShapes = shapesAt(object, "llm.input_shapes");
   config.logitsOutput = static_cast<unsigned>(
       integerAt(object, "logits_output", "llm.logits_output", 0, 0));
@@ -224,7 +228,7 @@ void parseEncoder(const json &object, const std::string &at,
   if (!object.is_object())
     fail(at, "must be an object");
   rejectUnknown(object, at + ".",
-                {"name", "modality", "onnx", "input_shapes", "output",
+                {"name", "modality", "onnx", "weights", "input_shapes", "output",
                  "drop_first", "features", "frozen", "freeze",
                  "placeholder_token", "projector", "$comment"});
   if (!object.contains("name") || !object["name"].is_string())
@@ -241,6 +245,9 @@ void parseEncoder(const json &object, const std::string &at,
   }
   encoder.onnx = pathAt(object, "onnx", at + ".onnx", folder,
                         "the path of the encoder's ONNX file");
+  if (object.contains("weights"))
+    encoder.weights = pathAt(object, "weights", at + ".weights", folder,
+                             "the framework's weights, .safetensors");
   encoder.inputShapes = shapesAt(object, at + ".input_shapes");
   if (object.contains("output")) {
     const json &output = object["output"];
@@ -318,6 +325,7 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
         root["name"].get<std::string>().empty())
       fail("name", "missing (a non-empty string naming the model)");
     config.name = root["name"].get<std::string>();
+    config.path = path;
     std::filesystem::path folder =
         std::filesystem::absolute(path).parent_path();
     parseLlm(objectAt(root, "llm", "llm"), folder, config);

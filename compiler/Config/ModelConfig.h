@@ -51,6 +51,10 @@ struct EncoderConfig {
   /// "image", "audio", ... (informational; shown by the program).
   std::string modality;
   std::string onnx;
+  /// The framework's weights of the module (safetensors, its parameter
+  /// names), absolute; empty: parameters keep the exporter's names and read
+  /// the ONNX initializers.
+  std::string weights;
   InputShapes inputShapes;
   /// The graph output holding the features (N x F x D); by name when
   /// `outputName` is set, else by index.
@@ -78,6 +82,10 @@ struct ModelConfig {
   std::string name;
   /// The LLM's ONNX file (absolute, resolved against model.json's folder).
   std::string llmOnnx;
+  /// The LLM's framework weights (see EncoderConfig::weights).
+  std::string llmWeights;
+  /// model.json itself, for messages.
+  std::string path;
   /// Shapes of the LLM graph's inputs with symbolic dimensions.
   InputShapes inputShapes;
   /// Which graph output holds the logits.

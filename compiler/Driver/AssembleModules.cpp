@@ -18,6 +18,7 @@ namespace {
 struct ModuleSource {
   std::string name;
   std::string onnx;
+  std::string weights;
   const config::InputShapes *shapes;
   bool frozen;
   const std::vector<std::string> *freeze;
@@ -110,11 +111,13 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
   std::vector<ModuleSource> sources;
   for (size_t i = 0; i < model.encoders.size(); ++i) {
     const config::EncoderConfig &encoder = model.encoders[i];
-    sources.push_back({encoder.name, encoder.onnx, &encoder.inputShapes,
+    sources.push_back({encoder.name, encoder.onnx, encoder.weights,
+                       &encoder.inputShapes,
                        encoder.frozen, &encoder.freeze,
                        "encoders[" + std::to_string(i) + "]"});
   }
-  sources.push_back({kLlmModuleName, model.llmOnnx, &model.inputShapes,
+  sources.push_back({kLlmModuleName, model.llmOnnx, model.llmWeights,
+                     &model.inputShapes,
                      model.llmFrozen, &model.llmFreeze, "llm"});
 
   OpBuilder builder(&context);
@@ -124,14 +127,17 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
   for (size_t i = 0; i < sources.size(); ++i) {
     const ModuleSource &source = sources[i];
     import::ImportOptions moduleOptions = options;
+    moduleOptions.frameworkWeights = source.weights;
     for (const auto &[name, shape] : *source.shapes)
       moduleOptions.inputShapes[name] = shape;
     OwningOpRef<ModuleOp> imported =
         import::importOnnxFile(context, source.onnx, moduleOptions, error);
     if (!imported)
       return nullptr;
-    if (!renameParams(*imported, source, error))
+    if (!renameParams(*imported, source, error)) {
+      error = model.path + ": " + error;
       return nullptr;
+    }
     auto forward = imported->lookupSymbol<func::FuncOp>("forward");
     forward.setSymName(source.name);
     StringAttr moduleName = builder.getStringAttr(source.name);
@@ -145,8 +151,10 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
     if (i < model.encoders.size()) {
       const config::EncoderConfig &encoder = model.encoders[i];
       unsigned output = 0;
-      if (!findOutput(forward, encoder, source.field, output, error))
+      if (!findOutput(forward, encoder, source.field, output, error)) {
+        error = model.path + ": " + error;
         return nullptr;
+      }
       std::string projector = encoder.name + "_projector";
       weights.push_back(builder.getNamedAttr(
           projector, builder.getStringAttr(encoder.projector.weights)));

@@ -215,6 +215,7 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     onnxPath = model.isMultimodal() ? options.inputPath : model.llmOnnx;
     for (const auto &[name, shape] : model.inputShapes)
       importOptions.inputShapes[name] = shape;
+    importOptions.frameworkWeights = model.llmWeights;
   } else {
     model.name = llvm::sys::path::stem(options.inputPath).str();
   }

@@ -2,6 +2,7 @@
 #ifndef STARCH_COMPILER_IMPORT_GRAPHIMPORTER_H
 #define STARCH_COMPILER_IMPORT_GRAPHIMPORTER_H
 
+#include "compiler/Import/FrameworkNames.h"
 #include "compiler/Import/LayerTags.h"
 #include "compiler/Import/OnnxImporter.h"
 #include "runtime/Tensor.h"
@@ -76,6 +77,9 @@ private:
   /// Exporters' transposed copies of tied weights -> the weight they copy
   /// (read as a transpose of it; see TiedWeights.h).
   std::map<std::string, std::string> transposedCopies_;
+  /// Initializers that are the framework's weights (ImportOptions::
+  /// frameworkWeights), read as that parameter.
+  std::map<std::string, FrameworkMatch> frameworkMatches_;
   /// The parameters read by the node being imported.
   std::map<std::string, mlir::Value> paramReads_;
   LayerTagger layerTagger_;

@@ -138,6 +138,28 @@ void GraphImporter::classifyInitializers() {
     else
       ++it;
   }
+  if (!options_.frameworkWeights.empty()) {
+    std::string error;
+    if (!matchFrameworkWeights(initializers_, paramInitializers_, baseDir_,
+                               options_.frameworkWeights, frameworkMatches_,
+                               error)) {
+      error_ = error;
+      return;
+    }
+    for (const std::string &name : paramInitializers_)
+      if (!frameworkMatches_.count(name)) {
+        error_ = fail("initializer '" + name +
+                      "' is a weight by its use but equals no tensor of '" +
+                      options_.frameworkWeights +
+                      "' (as is, reshaped or transposed); is that file the "
+                      "framework's weights of this export?");
+        return;
+      }
+    paramInitializers_.clear();
+    for (const auto &[name, match] : frameworkMatches_)
+      paramInitializers_.insert(name);
+    return;
+  }
   transposedCopies_ =
       findTransposedCopies(initializers_, paramInitializers_, baseDir_);
   for (const auto &[copy, original] : transposedCopies_)
@@ -147,6 +169,30 @@ void GraphImporter::classifyInitializers() {
 bool GraphImporter::declareParams(std::string &error) {
   OpBuilder builder(&context_);
   builder.setInsertionPointToEnd(module_->getBody());
+  if (!frameworkMatches_.empty()) {
+    // One parameter per framework tensor, however many initializers hold it.
+    std::map<std::string, std::string> symbols;
+    for (const auto &[initializer, match] : frameworkMatches_) {
+      auto [it, fresh] = symbols.emplace(match.name, symbolFor(match.name));
+      const onnx::TensorProto &proto = *initializers_[initializer];
+      paramSymbols_[initializer] = it->second;
+      paramTypes_[initializer] = RankedTensorType::get(
+          llvm::SmallVector<int64_t>(proto.dims().begin(), proto.dims().end()),
+          elementTypeFromOnnx(proto.data_type(), &context_));
+      if (!fresh)
+        continue;
+      paramSources_[it->second] = match.name;
+      auto type = RankedTensorType::get(
+          llvm::SmallVector<int64_t>(match.shape.begin(), match.shape.end()),
+          paramTypes_[initializer].getElementType());
+      ParamOp::create(builder, builder.getUnknownLoc(), it->second, type,
+                      it->second == match.name
+                          ? StringAttr()
+                          : builder.getStringAttr(match.name),
+                      /*frozen=*/false, /*buffer=*/false);
+    }
+    return true;
+  }
   std::set<std::string> used;
   for (const std::string &name : paramInitializers_) {
     const onnx::TensorProto &proto = *initializers_[name];
@@ -335,6 +381,26 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
         RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)},
                               type.getElementType()),
         original, builder.getDenseI64ArrayAttr({1, 0}));
+    paramReads_[name] = value;
+    return value;
+  }
+  if (auto match = frameworkMatches_.find(name);
+      match != frameworkMatches_.end()) {
+    if (auto read = paramReads_.find(name); read != paramReads_.end())
+      return read->second;
+    RankedTensorType type = paramTypes_[name];
+    auto paramType = RankedTensorType::get(
+        llvm::SmallVector<int64_t>(match->second.shape.begin(),
+                                   match->second.shape.end()),
+        type.getElementType());
+    value = ReadParamOp::create(
+        builder, builder.getUnknownLoc(), paramType,
+        FlatSymbolRefAttr::get(&context_, paramSymbols_[name]));
+    if (match->second.layout == FrameworkMatch::Layout::transposed)
+      value = TransposeOp::create(builder, builder.getUnknownLoc(), type, value,
+                                  builder.getDenseI64ArrayAttr({1, 0}));
+    else if (paramType != type)
+      value = ReshapeOp::create(builder, builder.getUnknownLoc(), type, value);
     paramReads_[name] = value;
     return value;
   }
@@ -545,8 +611,17 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
   llvm::SmallString<256> absolute(path_);
   llvm::sys::fs::make_absolute(absolute);
   llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
-  (*module_)->setAttr(kWeightsAttrName, builder.getStringAttr(absolute));
   classifyInitializers();
+  if (!error_.empty()) {
+    error = error_;
+    return nullptr;
+  }
+  if (!options_.frameworkWeights.empty()) {
+    absolute = options_.frameworkWeights;
+    llvm::sys::fs::make_absolute(absolute);
+    llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  }
+  (*module_)->setAttr(kWeightsAttrName, builder.getStringAttr(absolute));
   if (!declareParams(error) || !buildSignature(error))
     return nullptr;
   for (const auto &node : model_.graph().node()) {

@@ -27,6 +27,11 @@ struct ImportOptions {
   /// instead of arguments of @forward. ONNX's node tests pass shapes and axes
   /// this way; a model may pass position ids.
   std::map<std::string, rt::Tensor> constantInputs;
+  /// The framework's own weights (safetensors with its parameter names):
+  /// initializers equal to one of its tensors (as is, reshaped or
+  /// transposed) become that parameter, named and read as the framework
+  /// does (FrameworkNames.h). Every weight must then be found there.
+  std::string frameworkWeights;
 };
 
 /// Imports the model at `path`. On failure returns null and sets `error` to

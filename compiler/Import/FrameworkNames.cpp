@@ -1,0 +1,105 @@
+//===- FrameworkNames.cpp - Exporter initializers as framework weights ----===//
+#include "compiler/Import/FrameworkNames.h"
+
+#include "runtime/io/OnnxTensor.h"
+#include "runtime/io/Safetensors.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+namespace starch::import {
+
+namespace {
+
+bool allEqual(const rt::Tensor &tensor) {
+  size_t size = rt::dtypeSize(tensor.dtype());
+  const uint8_t *data = tensor.bytes();
+  for (int64_t i = 1, n = tensor.numElements(); i < n; ++i)
+    if (std::memcmp(data, data + i * size, size) != 0)
+      return false;
+  return true;
+}
+
+/// `b` (n x m) is the transpose of `a` (m x n), bit for bit.
+bool isTransposeOf(const rt::Tensor &a, const rt::Tensor &b) {
+  if (a.rank() != 2 || b.rank() != 2 || a.shape()[0] != b.shape()[1] ||
+      a.shape()[1] != b.shape()[0])
+    return false;
+  int64_t rows = a.shape()[0], cols = a.shape()[1];
+  size_t size = rt::dtypeSize(a.dtype());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      if (std::memcmp(a.bytes() + (i * cols + j) * size,
+                      b.bytes() + (j * rows + i) * size, size) != 0)
+        return false;
+  return true;
+}
+
+bool endsWith(const std::string &text, const std::string &suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+} // namespace
+
+bool matchFrameworkWeights(
+    const std::map<std::string, const onnx::TensorProto *> &initializers,
+    const std::set<std::string> &weights, const std::string &baseDir,
+    const std::string &frameworkPath,
+    std::map<std::string, FrameworkMatch> &matches, std::string &error) {
+  rt::SafetensorsFile file;
+  if (!file.open(frameworkPath, error))
+    return false;
+  // Framework tensors by (dtype, element count): only those can match, so
+  // an initializer is decoded only when its bucket is not empty.
+  std::map<std::pair<rt::DType, int64_t>, std::vector<std::string>> buckets;
+  std::map<std::string, rt::Tensor> framework;
+  for (const std::string &name : file.names()) {
+    rt::Tensor tensor;
+    if (!file.load(name, tensor, error))
+      return false;
+    if (tensor.numElements() > 1)
+      buckets[{tensor.dtype(), tensor.numElements()}].push_back(name);
+    framework.emplace(name, std::move(tensor));
+  }
+  for (auto &[name, proto] : initializers) {
+    std::optional<rt::DType> dtype = rt::dtypeFromOnnx(proto->data_type());
+    if (!dtype || !rt::isFloat(*dtype))
+      continue;
+    int64_t count = 1;
+    for (int64_t dim : proto->dims())
+      count *= dim;
+    auto bucket = buckets.find({*dtype, count});
+    if (count <= 1 || bucket == buckets.end())
+      continue;
+    rt::Tensor data;
+    std::string ignored;
+    if (!rt::decodeOnnxTensor(*proto, baseDir, data, ignored))
+      continue; // the importer reports unreadable data where it is used
+    if (allEqual(data) && !weights.count(name))
+      continue;
+    std::vector<std::pair<std::string, FrameworkMatch::Layout>> found;
+    for (const std::string &candidate : bucket->second) {
+      const rt::Tensor &reference = framework.at(candidate);
+      if (std::memcmp(reference.bytes(), data.bytes(), data.byteSize()) == 0)
+        found.push_back({candidate, FrameworkMatch::Layout::sameOrder});
+      else if (isTransposeOf(reference, data))
+        found.push_back({candidate, FrameworkMatch::Layout::transposed});
+    }
+    if (found.empty())
+      continue;
+    auto best = std::find_if(found.begin(), found.end(), [&](const auto &f) {
+      return endsWith(name, f.first);
+    });
+    if (best == found.end())
+      best = found.begin();
+    const rt::Tensor &reference = framework.at(best->first);
+    matches[name] = {best->first, best->second, reference.dtype(),
+                     reference.shape()};
+  }
+  return true;
+}
+
+} // namespace starch::import
