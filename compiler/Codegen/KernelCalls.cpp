@@ -158,6 +158,13 @@ std::optional<std::string> kernelCall(Operation *op, ArrayRef<std::string> in,
                << ")";
             return true;
           })
+          .Case([&](CumSumOp c) {
+            os << "cumsum(" << in[0] << ", " << c.getAxis()
+               << ", /*exclusive=*/" << (c.getExclusive() ? "true" : "false")
+               << ", /*reverse=*/" << (c.getReverse() ? "true" : "false")
+               << ", " << out[0] << ")";
+            return true;
+          })
           .Case([&](SoftmaxOp s) {
             os << "softmax(" << in[0] << ", " << s.getAxis()
                << ", /*logarithm=*/false, " << out[0] << ")";

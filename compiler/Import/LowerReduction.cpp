@@ -1,6 +1,5 @@
 //===- LowerReduction.cpp - ONNX reductions -------------------------------===//
 #include "compiler/Import/NodeImporter.h"
-#include "compiler/Interpreter/Interpreter.h"
 
 using namespace mlir;
 
@@ -124,10 +123,8 @@ template <bool isMin> LogicalResult lowerArgExtreme(NodeImporter &node) {
   return success();
 }
 
-/// CumSum along a constant axis: the axis moves last, the rows multiply a
-/// constant 0/1 triangular matrix (inclusive or exclusive, forward or
-/// reversed), and the axis moves back. Integers accumulate in f64 (exact
-/// below 2^53).
+/// CumSum along a constant axis: one starch.cumsum, with ONNX's exclusive
+/// and reverse attributes.
 LogicalResult lowerCumSum(NodeImporter &node) {
   Value x = node.input(0);
   auto axisValue = node.requireInts(1, "the axis");
@@ -135,47 +132,14 @@ LogicalResult lowerCumSum(NodeImporter &node) {
     return failure();
   if (axisValue->size() != 1)
     return node.fail("the axis must be a scalar");
-  ArrayRef<int64_t> dims = shapeOf(x);
-  auto axis = node.axis((*axisValue)[0], dims.size());
+  auto axis = node.axis((*axisValue)[0], shapeOf(x).size());
   if (!axis)
     return failure();
-  Type elementType = elementTypeOf(x);
-  if (elementType.isInteger(1))
+  if (elementTypeOf(x).isInteger(1))
     return node.fail("boolean inputs are not supported");
-  Type accumulate =
-      isa<FloatType>(elementType) ? elementType : node.builder().getF64Type();
-  int64_t rank = dims.size(), n = dims[*axis];
-  SmallVector<int64_t> perm = axisLastPermutation(rank, *axis);
-  Value input = node.convert(x, accumulate);
-  bool identity = *axis == rank - 1;
-  if (!identity)
-    input = node.transpose(input, perm);
-  SmallVector<int64_t> moved(shapeOf(input));
-  int64_t rows = product(ArrayRef<int64_t>(moved).drop_back());
-  bool exclusive = node.intAttr("exclusive", 0) != 0;
-  bool reverse = node.intAttr("reverse", 0) != 0;
-  auto dtype = interp::dtypeOf(accumulate);
-  if (!dtype)
-    return node.fail("unsupported element type");
-  // out[j] = sum_i in[i] * T[i][j].
-  rt::Tensor triangle(*dtype, {n, n});
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      bool included =
-          reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
-      rt::storeFromDouble(triangle, i * n + j, included ? 1.0 : 0.0);
-    }
-  Value flat = node.reshape(input, {rows, n});
-  Value summed = node.create<MatmulOp>(node.tensorType({rows, n}, accumulate),
-                                       flat, node.constant(triangle));
-  Value result = node.reshape(summed, moved);
-  if (!identity) {
-    SmallVector<int64_t> inverse(rank);
-    for (int64_t d = 0; d < rank; ++d)
-      inverse[perm[d]] = d;
-    result = node.transpose(result, inverse);
-  }
-  node.setOutput(0, node.convert(result, elementType));
+  node.setOutput(0, node.create<CumSumOp>(x.getType(), x, *axis,
+                                          node.intAttr("exclusive", 0) != 0,
+                                          node.intAttr("reverse", 0) != 0));
   return success();
 }
 

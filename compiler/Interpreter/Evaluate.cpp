@@ -184,6 +184,10 @@ std::optional<rt::Status> runKernel(Operation *op, ArrayRef<rt::Tensor> in,
                           toVector(r.getDims()), out);
       })
       .Case([&](ArgMaxOp a) { return rt::argmax(in[0], a.getAxis(), out); })
+      .Case([&](CumSumOp c) {
+        return rt::cumsum(in[0], c.getAxis(), c.getExclusive(), c.getReverse(),
+                          out);
+      })
       .Case([&](SoftmaxOp s) {
         return rt::softmax(in[0], s.getAxis(), /*logarithm=*/false, out);
       })

@@ -227,6 +227,19 @@ template <typename T> struct SoftmaxBody {
   }
 };
 
+/// One line along the axis per call: `outer x n x inner` elements, line `i`
+/// starting at `(i / inner) * n * inner + i % inner` with stride `inner`.
+template <typename T> struct CumsumBody {
+  const T *in;
+  T *out;
+  int64_t n, inner;
+  bool exclusive, reverse;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    int64_t offset = (i / inner) * n * inner + i % inner;
+    cumsumLine<T>(in + offset, out + offset, n, inner, exclusive, reverse);
+  }
+};
+
 template <typename T> struct RmsNormBody {
   const T *in, *weight;
   T *out;

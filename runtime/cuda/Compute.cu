@@ -46,6 +46,13 @@ Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out) {
   });
 }
 
+Status cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
+              Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::cumsum(exec, input, axis, exclusive, reverse, out);
+  });
+}
+
 Status rmsNorm(const Tensor &input, const Tensor &weight, double epsilon,
                Tensor &out) {
   return onDevice([&](DeviceExec &exec) {

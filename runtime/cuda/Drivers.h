@@ -648,6 +648,31 @@ Status softmax(Exec &exec, const Tensor &input, int64_t axis, bool logarithm,
   return ok ? status : Status::error("softmax needs a float tensor");
 }
 
+template <typename Exec>
+Status cumsum(Exec &exec, const Tensor &input, int64_t axis, bool exclusive,
+              bool reverse, Tensor &out) {
+  if (axis < 0 || axis >= input.rank())
+    return Status::error("cumsum: axis out of range");
+  if (input.dtype() == DType::i1)
+    return Status::error("cumsum needs integers or floats, not i1");
+  if (isHalf(input.dtype()))
+    return unsupportedDtype("cumsum", input.dtype());
+  if (Status s = checkSameShape(input, out, "cumsum"); !s)
+    return s;
+  if (Status s = checkDtype(out, input.dtype(), "cumsum output"); !s)
+    return s;
+  int64_t outer, n, inner;
+  splitAround(input.shape(), axis, outer, n, inner);
+  Status status;
+  dispatchNative(input.dtype(), [&](auto tag) {
+    using T = typename Arith<typename decltype(tag)::type>::type;
+    status =
+        exec.launch(outer * inner, CumsumBody<T>{input.data<T>(), out.data<T>(),
+                                                 n, inner, exclusive, reverse});
+  });
+  return status;
+}
+
 //===--- Normalisation, rope, attention -----------------------------------===//
 
 template <typename Exec>

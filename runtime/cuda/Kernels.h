@@ -64,11 +64,13 @@ Status gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
             double alpha, const double *a, int64_t lda, const double *b,
             int64_t ldb, double beta, double *c, int64_t ldc);
 
-// Reductions and softmax (Reduce.h).
+// Reductions, softmax and prefix sums (Reduce.h).
 Status reduce(ReduceKind kind, const Tensor &input,
               const std::vector<int64_t> &dims, Tensor &out);
 Status argmax(const Tensor &input, int64_t axis, Tensor &out);
 Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out);
+Status cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
+              Tensor &out);
 
 // Normalisation, rotary embedding, attention, convolution.
 Status rmsNorm(const Tensor &input, const Tensor &weight, double epsilon,

@@ -112,6 +112,40 @@ Status argmax(const Tensor &input, int64_t axis, Tensor &out) {
   return Status::success();
 }
 
+Status cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
+              Tensor &out) {
+  if (axis < 0 || axis >= input.rank())
+    return Status::error("cumsum: axis out of range");
+  if (input.dtype() == DType::i1)
+    return Status::error("cumsum needs integers or floats, not i1");
+  if (out.shape() != input.shape() || out.dtype() != input.dtype())
+    return Status::error("cumsum: the result must have the input's type");
+  if (isHalf(input.dtype())) {
+    Tensor wide(DType::f32, input.shape());
+    if (Status s = cumsum(widenHalf(input), axis, exclusive, reverse, wide); !s)
+      return s;
+    narrowHalf(wide, out);
+    return Status::success();
+  }
+  int64_t outer, n, inner;
+  splitAround(input.shape(), axis, outer, n, inner);
+  dispatchNative(input.dtype(), [&](auto tag) {
+    using T = typename Arith<typename decltype(tag)::type>::type;
+    const T *in = input.data<T>();
+    T *o = out.data<T>();
+    // One task per line along the axis; its sum runs in index order.
+    parallelFor(outer * inner, std::max<int64_t>(1, 4096 / (n + 1)),
+                [&](int64_t begin, int64_t end) {
+                  for (int64_t i = begin; i < end; ++i) {
+                    int64_t offset = (i / inner) * n * inner + i % inner;
+                    cumsumLine<T>(in + offset, o + offset, n, inner, exclusive,
+                                  reverse);
+                  }
+                });
+  });
+  return Status::success();
+}
+
 Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out) {
   if (axis < 0 || axis >= input.rank())
     return Status::error("softmax: axis out of range");

@@ -23,6 +23,12 @@ Status reduce(ReduceKind kind, const Tensor &input,
 Status argmax(const Tensor &input, int64_t axis, Tensor &out);
 /// Softmax (or log-softmax) along `axis`, numerically stable.
 Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out);
+/// Prefix sums along `axis` (ONNX CumSum) into `out` of the input's type:
+/// `exclusive` leaves each element out of its own sum, `reverse` sums from
+/// the end. Integers wrap, floats accumulate in double (f16/bf16 in f32);
+/// i1 is rejected. Threaded over the lines along `axis`.
+Status cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
+              Tensor &out);
 
 /// Combines the `n` elements `element(0) .. element(n - 1)`: floats
 /// accumulate sums and products in double, integers wrap.
@@ -91,6 +97,29 @@ STARCH_HOST_DEVICE inline int64_t argmaxElements(const T *row, int64_t n,
       best = k;
   }
   return best;
+}
+
+/// Prefix sums of the `n` elements `in[0], in[stride], ...` into `out` (same
+/// stride; `in == out` is allowed), walked from the end when `reverse`; an
+/// `exclusive` sum leaves each element out of its own result. Floats
+/// accumulate in double, integers wrap.
+template <typename T>
+STARCH_HOST_DEVICE inline void cumsumLine(const T *in, T *out, int64_t n,
+                                          int64_t stride, bool exclusive,
+                                          bool reverse) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+  Acc sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t at = (reverse ? n - 1 - i : i) * stride;
+    Acc x = static_cast<Acc>(in[at]);
+    Acc next;
+    if constexpr (std::is_floating_point_v<T>)
+      next = sum + x;
+    else
+      next = wrapAdd<Acc>(sum, x);
+    out[at] = static_cast<T>(exclusive ? sum : next);
+    sum = next;
+  }
 }
 
 /// Softmax of the `n` elements `in[0], in[stride], ...` into `out` (same

@@ -124,6 +124,46 @@ func.func @reduce_kind_unknown(%x: tensor<2x3xf32>) -> tensor<2xf32> {
 
 // -----
 
+func.func @cumsum_axis(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @below {{'starch.cumsum' op axis 2 is outside the dimensions [0, 2) of 2x16}}
+  %0 = starch.cumsum %x axis = 2 : tensor<2x16xf32>
+  return %0 : tensor<2x16xf32>
+}
+
+// -----
+
+func.func @cumsum_negative_axis(%x: tensor<2x16xi64>) -> tensor<2x16xi64> {
+  // expected-error @below {{'starch.cumsum' op axis -1 is outside the dimensions [0, 2) of 2x16}}
+  %0 = starch.cumsum %x axis = -1 exclusive : tensor<2x16xi64>
+  return %0 : tensor<2x16xi64>
+}
+
+// -----
+
+func.func @cumsum_scalar(%x: tensor<f32>) -> tensor<f32> {
+  // expected-error @below {{'starch.cumsum' op axis 0 is outside the dimensions [0, 0) of scalar}}
+  %0 = starch.cumsum %x axis = 0 : tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @cumsum_bool(%x: tensor<8xi1>) -> tensor<8xi1> {
+  // expected-error @below {{'starch.cumsum' op input 'tensor<8xi1>' is boolean; prefix sums need integers or floats}}
+  %0 = starch.cumsum %x axis = 0 : tensor<8xi1>
+  return %0 : tensor<8xi1>
+}
+
+// -----
+
+func.func @cumsum_result_type(%x: tensor<8xi64>) -> tensor<8xi32> {
+  // expected-error @below {{'starch.cumsum' op requires the same type for all operands and results}}
+  %0 = "starch.cumsum"(%x) <{axis = 0 : i64}> : (tensor<8xi64>) -> tensor<8xi32>
+  return %0 : tensor<8xi32>
+}
+
+// -----
+
 func.func @argmax_axis(%x: tensor<2x16xf32>) -> tensor<2xi64> {
   // expected-error @below {{'starch.argmax' op axis 2 is outside the dimensions [0, 2) of 2x16}}
   %0 = starch.argmax %x axis = 2 : tensor<2x16xf32> -> tensor<2xi64>

@@ -1,5 +1,5 @@
-// Round trip of matmul, reduce (every kind), argmax, softmax and log_softmax,
-// in the custom and in the generic form.
+// Round trip of matmul, reduce (every kind), argmax, cumsum, softmax and
+// log_softmax, in the custom and in the generic form.
 // RUN: starch-opt %s -split-input-file | starch-opt -split-input-file | FileCheck %s
 // RUN: starch-opt %s -split-input-file --mlir-print-op-generic | starch-opt -split-input-file | FileCheck %s
 
@@ -84,6 +84,29 @@ func.func @argmax(%logits: tensor<2x8x128xf32>, %v: tensor<5xbf16>, %i: tensor<3
   %ints = starch.argmax %i axis = 1 : tensor<3x4xi64> -> tensor<3xi32>
   %empty = starch.argmax %z axis = 1 : tensor<0x4xf32> -> tensor<0xi64>
   return %tokens, %first, %scalar, %ints, %empty : tensor<2x8xi64>, tensor<8x128xi32>, tensor<i64>, tensor<3xi32>, tensor<0xi64>
+}
+
+// -----
+
+// cumsum inclusive, exclusive, reversed and both, on i64 token flags (the
+// placeholder-row index), i32, bf16 and a zero-size dimension.
+// CHECK-LABEL: func.func @cumsum
+// CHECK-SAME: (%[[FLAGS:.*]]: tensor<64xi64>, %[[X:.*]]: tensor<2x16xf32>, %[[I:.*]]: tensor<3x4xi32>, %[[H:.*]]: tensor<4xbf16>, %[[Z:.*]]: tensor<0x4xf64>)
+// CHECK: %[[ROWS:.*]] = starch.cumsum %[[FLAGS]] axis = 0 exclusive : tensor<64xi64>
+// CHECK: %[[INCL:.*]] = starch.cumsum %[[X]] axis = 1 : tensor<2x16xf32>
+// CHECK: %[[REV:.*]] = starch.cumsum %[[X]] axis = 0 reverse {starch.layer = "model.layers.0"} : tensor<2x16xf32>
+// CHECK: %[[BOTH:.*]] = starch.cumsum %[[I]] axis = 1 exclusive reverse : tensor<3x4xi32>
+// CHECK: %[[LOW:.*]] = starch.cumsum %[[H]] axis = 0 : tensor<4xbf16>
+// CHECK: %[[EMPTY:.*]] = starch.cumsum %[[Z]] axis = 0 reverse : tensor<0x4xf64>
+// CHECK: return %[[ROWS]], %[[INCL]], %[[REV]], %[[BOTH]], %[[LOW]], %[[EMPTY]]
+func.func @cumsum(%flags: tensor<64xi64>, %x: tensor<2x16xf32>, %i: tensor<3x4xi32>, %h: tensor<4xbf16>, %z: tensor<0x4xf64>) -> (tensor<64xi64>, tensor<2x16xf32>, tensor<2x16xf32>, tensor<3x4xi32>, tensor<4xbf16>, tensor<0x4xf64>) {
+  %rows = starch.cumsum %flags axis = 0 exclusive : tensor<64xi64>
+  %incl = starch.cumsum %x axis = 1 : tensor<2x16xf32>
+  %rev = starch.cumsum %x axis = 0 reverse {starch.layer = "model.layers.0"} : tensor<2x16xf32>
+  %both = starch.cumsum %i axis = 1 exclusive reverse : tensor<3x4xi32>
+  %low = starch.cumsum %h axis = 0 : tensor<4xbf16>
+  %empty = starch.cumsum %z axis = 0 reverse : tensor<0x4xf64>
+  return %rows, %incl, %rev, %both, %low, %empty : tensor<64xi64>, tensor<2x16xf32>, tensor<2x16xf32>, tensor<3x4xi32>, tensor<4xbf16>, tensor<0x4xf64>
 }
 
 // -----

@@ -1,5 +1,6 @@
-// Reductions, argmax, softmax.
+// Reductions, argmax, softmax, cumsum.
 // RUN: starch-run %s --function=reduce --print | FileCheck %s --check-prefix=RED
+// RUN: starch-run %s --function=cumsum --print | FileCheck %s --check-prefix=CS
 // RUN: starch-run %s --function=softmax --print | FileCheck %s --check-prefix=SM
 
 // RED: result0: 2 f32 mean 10.5 [6, 15]
@@ -41,4 +42,23 @@ func.func @softmax() -> (tensor<2xf32>, tensor<2xf64>, tensor<2xf64>, tensor<2x2
   %m = starch.constant dense<[[0.0, 5.0], [0.693147182, 5.0]]> : tensor<2x2xf32>
   %c = starch.softmax %m axis = 0 : tensor<2x2xf32>
   return %s, %t, %l, %c : tensor<2xf32>, tensor<2xf64>, tensor<2xf64>, tensor<2x2xf32>
+}
+
+// The feature row of each placeholder token: the exclusive prefix sum of the
+// i64 placeholder flags of the flattened batch; the inclusive one, a reversed
+// sum of floats, and i32 wrapping at 2^31.
+// CS: result0: 8 i64 mean 1.75 [0, 0, 1, 2, 2, 2, 3, 4]
+// CS: result1: 8 i64 mean 2.25 [0, 1, 2, 2, 2, 3, 4, 4]
+// CS: result2: 2x3 f32 mean 7.66667 [6, 5, 3, 15, 11, 6]
+// CS: result3: 2 i32 mean -0.5 [2.14748e+09, -2.14748e+09]
+func.func @cumsum() -> (tensor<8xi64>, tensor<8xi64>, tensor<2x3xf32>, tensor<2xi32>) {
+  %flags = starch.constant dense<[[0, 1, 1, 0], [0, 1, 1, 0]]> : tensor<2x4xi64>
+  %flat = starch.reshape %flags : tensor<2x4xi64> -> tensor<8xi64>
+  %rows = starch.cumsum %flat axis = 0 exclusive : tensor<8xi64>
+  %counts = starch.cumsum %flat axis = 0 : tensor<8xi64>
+  %x = starch.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %rev = starch.cumsum %x axis = 1 reverse : tensor<2x3xf32>
+  %i = starch.constant dense<[2147483647, 1]> : tensor<2xi32>
+  %wrapped = starch.cumsum %i axis = 0 : tensor<2xi32>
+  return %rows, %counts, %rev, %wrapped : tensor<8xi64>, tensor<8xi64>, tensor<2x3xf32>, tensor<2xi32>
 }

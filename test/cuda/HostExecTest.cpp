@@ -493,6 +493,31 @@ TEST(CudaHostExec, SoftmaxAndLogSoftmaxEveryAxis) {
       }
 }
 
+TEST(CudaHostExec, CumsumEveryAxisFlagAndType) {
+  HostExec exec;
+  for (DType dtype : {DType::f32, DType::f64, DType::i64, DType::i32,
+                      DType::i16, DType::i8, DType::u8})
+    for (int64_t axis = 0; axis < 3; ++axis)
+      for (bool exclusive : {false, true})
+        for (bool reverse : {false, true}) {
+          Tensor in = randomOf(dtype, {3, 4, 5}, 105, true);
+          Tensor want = like(in), got = like(in);
+          EXPECT_OK(cumsum(in, axis, exclusive, reverse, want));
+          EXPECT_OK(drivers::cumsum(exec, in, axis, exclusive, reverse, got));
+          expectSame(got, want,
+                     "cumsum " + name(dtype) + " axis " + std::to_string(axis) +
+                         (exclusive ? " exclusive" : "") +
+                         (reverse ? " reverse" : ""));
+        }
+  Tensor flags = randomOf(DType::i1, {4}, 106), out = like(flags);
+  EXPECT_ERROR(drivers::cumsum(exec, flags, 0, false, false, out), "not i1");
+  Tensor half(DType::bf16, {4}), halfOut(DType::bf16, {4});
+  EXPECT_ERROR(drivers::cumsum(exec, half, 0, false, false, halfOut),
+               "not supported on CUDA yet");
+  Tensor x = randomOf(DType::f32, {2, 3}, 107), y = like(x);
+  EXPECT_ERROR(drivers::cumsum(exec, x, 2, false, false, y), "axis");
+}
+
 TEST(CudaHostExec, RmsNormAndLayerNorm) {
   HostExec exec;
   for (DType dtype : kFloatTypes) {

@@ -214,6 +214,22 @@ void compute(Smoke &t, DType dtype) {
     t.compare(std::string(logarithm ? "log_softmax" : "softmax") + suffix,
               cuda::softmax(da, 1, logarithm, dsm), dsm, sm, tol(dtype));
   }
+  for (bool exclusive : {false, true}) {
+    Tensor cs(dtype, a.shape()), dcs = t.deviceOf(dtype, a.shape());
+    must(cumsum(a, 1, exclusive, !exclusive, cs), "cpu cumsum");
+    t.compare(std::string("cumsum") + (exclusive ? " exclusive" : " reverse") +
+                  suffix,
+              cuda::cumsum(da, 1, exclusive, !exclusive, dcs), dcs, cs,
+              tol(dtype));
+  }
+  // The placeholder-row index: an i64 prefix sum over a flattened mask.
+  Tensor flags = randomOf(DType::i64, {3 * 33 * 17}, 16);
+  Tensor rows(DType::i64, flags.shape()),
+      drows = t.deviceOf(DType::i64, flags.shape());
+  must(cumsum(flags, 0, true, false, rows), "cpu cumsum i64");
+  t.compare("cumsum i64" + suffix,
+            cuda::cumsum(t.device(flags), 0, true, false, drows), drows, rows,
+            0);
   Tensor w = randomOf(dtype, {17}, 8), bias = randomOf(dtype, {17}, 9);
   Tensor dw = t.device(w), dbias = t.device(bias);
   Tensor rn(dtype, a.shape()), drn = t.deviceOf(dtype, a.shape());

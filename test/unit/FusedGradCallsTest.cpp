@@ -3,7 +3,8 @@
 // The C++ that codegen emits for starch.rms_norm_grad, starch.layer_norm_grad
 // and starch.attention_grad: every operand in the kernel's order, the
 // optional bias, and `nullptr` for a result without uses, so the kernel skips
-// it (the interpreter passes null the same way).
+// it (the interpreter passes null the same way). Also starch.cumsum, whose
+// flags become arguments.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Codegen/KernelCalls.h"
@@ -97,6 +98,25 @@ func.func @f(%x: tensor<2x8xf32>, %w: tensor<8xf32>) -> (tensor<2x8xf32>, tensor
 )mlir");
   EXPECT_EQ(layer, "layerNormGrad(a0, a1, a2, 1, 1.0000000000000001e-05, "
                    "&r0, nullptr, &r2)");
+}
+
+TEST_F(FusedGradCallsTest, CumsumPassesAxisAndFlags) {
+  // The placeholder-row index: an exclusive i64 prefix sum.
+  std::string call = callOf<starch::CumSumOp>(R"mlir(
+func.func @f(%flags: tensor<64xi64>) -> tensor<64xi64> {
+  %rows = starch.cumsum %flags axis = 0 exclusive : tensor<64xi64>
+  return %rows : tensor<64xi64>
+}
+)mlir");
+  EXPECT_EQ(call, "cumsum(a0, 0, /*exclusive=*/true, /*reverse=*/false, r0)");
+  std::string reversed = callOf<starch::CumSumOp>(R"mlir(
+func.func @f(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %y = starch.cumsum %x axis = 1 reverse : tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+)mlir");
+  EXPECT_EQ(reversed,
+            "cumsum(a0, 1, /*exclusive=*/false, /*reverse=*/true, r0)");
 }
 
 } // namespace

@@ -316,6 +316,133 @@ TEST(Reduce, ArgmaxFirstWins) {
   expectNear(columns, {1, 0, 1}, 0);
 }
 
+//===--- Prefix sums ------------------------------------------------------===//
+
+namespace {
+Tensor cumsumOf(const Tensor &x, int64_t axis, bool exclusive, bool reverse) {
+  Tensor out(x.dtype(), x.shape());
+  Status s = cumsum(x, axis, exclusive, reverse, out);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return out;
+}
+} // namespace
+
+TEST(Cumsum, HandValuesAlongEachAxisForEveryFlag) {
+  // [[1, 2, 3], [4, 5, 6]]: along the rows (axis 1) and down the columns.
+  Tensor x = make(DType::f32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  expectNear(cumsumOf(x, 1, false, false), {1, 3, 6, 4, 9, 15}, 0);
+  expectNear(cumsumOf(x, 1, true, false), {0, 1, 3, 0, 4, 9}, 0);
+  expectNear(cumsumOf(x, 1, false, true), {6, 5, 3, 15, 11, 6}, 0);
+  expectNear(cumsumOf(x, 1, true, true), {5, 3, 0, 11, 6, 0}, 0);
+  expectNear(cumsumOf(x, 0, false, false), {1, 2, 3, 5, 7, 9}, 0);
+  expectNear(cumsumOf(x, 0, true, false), {0, 0, 0, 1, 2, 3}, 0);
+  expectNear(cumsumOf(x, 0, false, true), {5, 7, 9, 4, 5, 6}, 0);
+  expectNear(cumsumOf(x, 0, true, true), {4, 5, 6, 0, 0, 0}, 0);
+}
+
+TEST(Cumsum, PlaceholderRowIndicesInInt64) {
+  // One flag per token (1 = a placeholder): the exclusive prefix sum is the
+  // feature row each placeholder takes, 0, 1, 2, ... in token order.
+  Tensor flags = make(DType::i64, {10}, {0, 1, 1, 0, 0, 1, 1, 1, 0, 1});
+  Tensor rows = cumsumOf(flags, 0, true, false);
+  std::vector<int64_t> expected = {0, 0, 1, 2, 2, 2, 3, 4, 5, 5};
+  for (int64_t i = 0; i < 10; ++i)
+    EXPECT_EQ(rows.data<int64_t>()[i], expected[i]) << "at " << i;
+  // Exact beyond 2^53, where a double accumulator would round.
+  Tensor big(DType::i64, {3});
+  int64_t large = (int64_t(1) << 60) + 1;
+  big.data<int64_t>()[0] = large;
+  big.data<int64_t>()[1] = 1;
+  big.data<int64_t>()[2] = 2;
+  Tensor sums = cumsumOf(big, 0, false, false);
+  EXPECT_EQ(sums.data<int64_t>()[0], large);
+  EXPECT_EQ(sums.data<int64_t>()[1], large + 1);
+  EXPECT_EQ(sums.data<int64_t>()[2], large + 3);
+}
+
+TEST(Cumsum, IntegersWrapAndNarrowTypesWork) {
+  Tensor x(DType::i32, {3});
+  x.data<int32_t>()[0] = std::numeric_limits<int32_t>::max();
+  x.data<int32_t>()[1] = 1;
+  x.data<int32_t>()[2] = 5;
+  Tensor sums = cumsumOf(x, 0, false, false);
+  EXPECT_EQ(sums.data<int32_t>()[1], std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(sums.data<int32_t>()[2], std::numeric_limits<int32_t>::min() + 5);
+  expectNear(cumsumOf(make(DType::i8, {4}, {100, 27, 1, -3}), 0, false, false),
+             {100, 127, -128, 125}, 0);
+  expectNear(cumsumOf(make(DType::u8, {3}, {200, 50, 10}), 0, false, true),
+             {4, 60, 10}, 0);
+}
+
+TEST(Cumsum, FloatsAccumulateInDouble) {
+  // 1 + 1e-8 + ... rounds back to 1 at every step in f32, but the sum in
+  // double reaches 1 + 3e-7 after 30 terms, which f32 can hold.
+  std::vector<double> terms(31, 1e-8);
+  terms[0] = 1;
+  Tensor x = make(DType::f32, {31}, terms);
+  Tensor sums = cumsumOf(x, 0, false, false);
+  EXPECT_EQ(sums.data<float>()[30], static_cast<float>(1 + 30e-8));
+  EXPECT_NE(sums.data<float>()[30], 1.0f);
+}
+
+TEST(Cumsum, HalfComputesInFloat) {
+  Tensor x = make(DType::bf16, {2, 2}, {1.5, 2, -4, 0.25});
+  expectNear(cumsumOf(x, 0, false, false), {1.5, 2, -2.5, 2.25}, 0);
+  expectNear(cumsumOf(x, 1, true, true), {2, 0, 0.25, 0}, 0);
+}
+
+TEST(Cumsum, MatchesExplicitLoopsForAnyThreadCount) {
+  // The middle axis of a 3 x 500 x 7 tensor and the outer one: every line is
+  // summed by an explicit loop in the test; every thread count agrees.
+  Tensor x = random(DType::f64, {3, 500, 7}, 41);
+  const double *in = x.data<double>();
+  for (int64_t axis : {0, 1, 2})
+    for (bool exclusive : {false, true})
+      for (bool reverse : {false, true}) {
+        SCOPED_TRACE("axis " + std::to_string(axis) +
+                     (exclusive ? " exclusive" : "") +
+                     (reverse ? " reverse" : ""));
+        const Shape &shape = x.shape();
+        int64_t stride = 1;
+        for (int64_t d = axis + 1; d < 3; ++d)
+          stride *= shape[d];
+        int64_t n = shape[axis];
+        std::vector<double> expected(x.numElements());
+        for (int64_t i = 0; i < x.numElements(); ++i) {
+          int64_t k = (i / stride) % n, first = i - k * stride;
+          double sum = 0;
+          for (int64_t j = 0; j < n; ++j) {
+            bool counted = reverse ? (exclusive ? j > k : j >= k)
+                                   : (exclusive ? j < k : j <= k);
+            if (counted)
+              sum += in[first + j * stride];
+          }
+          expected[i] = sum;
+        }
+        Tensor reference;
+        for (int threads : {1, 2, 5}) {
+          setNumThreads(threads);
+          Tensor got = cumsumOf(x, axis, exclusive, reverse);
+          expectNear(got, expected, 1e-11);
+          if (reference.empty())
+            reference = got;
+          else
+            EXPECT_EQ(values(got), values(reference)) << threads << " threads";
+        }
+        setNumThreads(0);
+      }
+}
+
+TEST(Cumsum, RejectsBoolsBadAxesAndWrongResults) {
+  Tensor flags(DType::i1, {4}), sums(DType::i1, {4});
+  EXPECT_FALSE(cumsum(flags, 0, false, false, sums).ok());
+  Tensor x = random(DType::f32, {2, 3});
+  Tensor out(DType::f32, {2, 3}), wrong(DType::f64, {2, 3});
+  EXPECT_FALSE(cumsum(x, 2, false, false, out).ok());
+  EXPECT_FALSE(cumsum(x, -1, false, false, out).ok());
+  EXPECT_FALSE(cumsum(x, 0, false, false, wrong).ok());
+}
+
 //===--- Matmul and conv
 //---------------------------------------------------===//
 

@@ -132,6 +132,10 @@ int64_t ReduceOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t ArgMaxOp::getFlops() { return numel(getInput()); }
 int64_t ArgMaxOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 
+// One addition per element.
+int64_t CumSumOp::getFlops() { return numel(getInput()); }
+int64_t CumSumOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+
 int64_t SoftmaxOp::getFlops() { return 5 * numel(getInput()); }
 int64_t SoftmaxOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t LogSoftmaxOp::getFlops() { return 5 * numel(getInput()); }

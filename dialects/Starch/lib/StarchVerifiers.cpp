@@ -359,6 +359,13 @@ LogicalResult ArgMaxOp::verify() {
                                " gives");
 }
 
+LogicalResult CumSumOp::verify() {
+  if (getInput().getType().getElementType().isInteger(1))
+    return emitOpError() << "input " << getInput().getType()
+                         << " is boolean; prefix sums need integers or floats";
+  return verifyAxis(*this, getAxis(), getInput());
+}
+
 LogicalResult SoftmaxOp::verify() {
   return verifyAxis(*this, getAxis(), getInput());
 }

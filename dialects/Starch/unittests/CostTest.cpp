@@ -67,7 +67,7 @@ TEST_F(CostTest, EveryOpImplementsTheInterface) {
     EXPECT_TRUE(name.hasInterface<starch::CostOpInterface>())
         << name.getStringRef().str();
   }
-  EXPECT_GE(starchOps, 54);
+  EXPECT_GE(starchOps, 55);
 }
 
 TEST_F(CostTest, Matmul) {
@@ -147,6 +147,7 @@ TEST_F(CostTest, ReductionsAndSoftmax) {
   %3 = starch.argmax %x axis = 2 {tag = "argmax"} : tensor<2x3x4xf32> -> tensor<2x3xi64>
   %4 = starch.softmax %x axis = 2 {tag = "softmax"} : tensor<2x3x4xf32>
   %5 = starch.log_softmax %x axis = 1 {tag = "log_softmax"} : tensor<2x3x4xf32>
+  %6 = starch.cumsum %x axis = 1 exclusive {tag = "cumsum"} : tensor<2x3x4xf32>
 )");
   // 24 inputs combined; (24 + 6) f32 elements.
   expectCost("sum", 24, 120);
@@ -158,6 +159,8 @@ TEST_F(CostTest, ReductionsAndSoftmax) {
   // 5 x 24; 2 x 96 bytes.
   expectCost("softmax", 120, 192);
   expectCost("log_softmax", 120, 192);
+  // One addition per element; 96 bytes read, 96 written.
+  expectCost("cumsum", 24, 192);
 }
 
 TEST_F(CostTest, Conv) {

@@ -240,6 +240,19 @@ LogicalResult convRule(ConvOp op, Math &m, Value dy, ArrayRef<bool> needs,
   return success();
 }
 
+LogicalResult cumSumRule(CumSumOp op, Math &m, Value dy, ArrayRef<bool> needs,
+                         Cotangents dxs) {
+  // result[k] sums input[j] over j <= k (j < k when exclusive): input[j]
+  // reaches every result at k >= j, so its cotangent is the sum of dy over
+  // those k, the cumsum of dy in the other direction with the same
+  // exclusive flag.
+  if (needs[0])
+    dxs[0] = CumSumOp::create(m.b, m.loc, dy.getType(), dy, op.getAxisAttr(),
+                              op.getExclusiveAttr(),
+                              op.getReverse() ? UnitAttr() : m.b.getUnitAttr());
+  return success();
+}
+
 LogicalResult reduceRule(ReduceOp op, Math &m, Value dy, ArrayRef<bool> needs,
                          Cotangents dxs) {
   if (!needs[0])
@@ -307,6 +320,7 @@ void registerContractionGradients(MLIRContext &context) {
   attachRule<MatmulOp, matmulRule>(context);
   attachRule<ConvOp, convRule>(context);
   attachRule<ReduceOp, reduceRule>(context);
+  attachRule<CumSumOp, cumSumRule>(context);
   attachRule<SoftmaxOp, softmaxRule>(context);
   attachRule<LogSoftmaxOp, logSoftmaxRule>(context);
   ArgMaxOp::attachInterface<NoGradientModel<ArgMaxOp>>(context);

@@ -57,6 +57,7 @@ def Starch_CostOpInterface : OpInterface<"CostOpInterface"> {
     | `matmul` `B... x M x K` by `K x N` | `2 * batch * M * N * K` | operands + result |
     | `reduce` | `numel(input)` (+ `numel(result)` for `mean`) | operands + result |
     | `argmax` | `numel(input)` | operands + result |
+    | `cumsum` | `numel(input)` (one addition per element) | operands + result |
     | `softmax`, `log_softmax` | `5 * numel(input)` (max, subtract, exp, sum, divide) | operands + result |
     | `conv` | `2 * N * O * prod(R) * (C / groups) * prod(K)` | operands + result |
     | `rms_norm` | `4 * numel(input)` (square, sum, scale, weight) | operands + result |

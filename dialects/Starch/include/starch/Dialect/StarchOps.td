@@ -543,6 +543,41 @@ def Starch_ArgMaxOp : Starch_Op<"argmax", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Starch_CumSumOp : Starch_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "prefix sums along one dimension (ONNX CumSum)";
+  let description = [{
+    Running sums along dimension `axis` (`0 <= axis < rank`); every other
+    dimension is independent. With `n` the size of `axis` and `k` an index
+    along it:
+
+    ```
+    default:            result[k] = input[0] + ... + input[k]
+    exclusive:          result[k] = input[0] + ... + input[k - 1]   (result[0] = 0)
+    reverse:            result[k] = input[k] + ... + input[n - 1]
+    exclusive reverse:  result[k] = input[k + 1] + ... + input[n - 1]  (result[n - 1] = 0)
+    ```
+
+    The same semantics as ONNX CumSum. Integer (not `i1`) or float
+    elements; the result has the operand's type. Integers wrap on overflow;
+    floats accumulate in f64 and each prefix is rounded to the element type
+    (f16 and bf16 compute in f32). The sums run in index order (from the
+    end when `reverse`), so results do not depend on the thread count.
+
+    ```mlir
+    %row = starch.cumsum %is_placeholder axis = 0 exclusive : tensor<64xi64>
+    %from_end = starch.cumsum %x axis = 1 reverse : tensor<2x16xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input, I64Attr:$axis,
+                       UnitAttr:$exclusive, UnitAttr:$reverse);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = [{
+    $input `axis` `=` $axis (`exclusive` $exclusive^)? (`reverse` $reverse^)?
+    attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Starch_SoftmaxOp : Starch_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "softmax along one dimension";
   let description = [{
