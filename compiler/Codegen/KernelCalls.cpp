@@ -203,8 +203,10 @@ std::optional<std::string> kernelCall(Operation *op, ArrayRef<std::string> in,
             return true;
           })
           .Case([&](AttentionOp a) {
+            // Operand 3, when there, is what the mask reads: bias or bits.
+            bool masked = a.getBias() || a.getBits();
             os << "attention(" << in[0] << ", " << in[1] << ", " << in[2]
-               << ", " << (a.getBias() ? "&" + in[3] : "nullptr")
+               << ", " << (masked ? "&" + in[3] : "nullptr")
                << ", AttentionMask::" << stringifyAttentionMaskKind(a.getMask())
                << ", " << doubleLiteral(a.getScale().convertToDouble()) << ", "
                << out[0] << ")";
@@ -228,9 +230,10 @@ std::optional<std::string> kernelCall(Operation *op, ArrayRef<std::string> in,
           })
           .Case([&](AttentionGradOp a) {
             bool additive = static_cast<bool>(a.getBias());
-            size_t outIndex = additive ? 4 : 3;
+            bool masked = additive || a.getBits();
+            size_t outIndex = masked ? 4 : 3;
             os << "attentionGrad(" << in[0] << ", " << in[1] << ", " << in[2]
-               << ", " << (additive ? "&" + in[3] : "nullptr") << ", "
+               << ", " << (masked ? "&" + in[3] : "nullptr") << ", "
                << in[outIndex] << ", " << in[outIndex + 1]
                << ", AttentionMask::" << stringifyAttentionMaskKind(a.getMask())
                << ", " << doubleLiteral(a.getScale().convertToDouble()) << ", "

@@ -137,6 +137,8 @@ rt::AttentionMask maskOf(AttentionMaskKind kind) {
     return rt::AttentionMask::causal;
   case AttentionMaskKind::additive:
     return rt::AttentionMask::additive;
+  case AttentionMaskKind::bitfield:
+    return rt::AttentionMask::bitfield;
   }
   return rt::AttentionMask::full;
 }
@@ -213,8 +215,10 @@ std::optional<rt::Status> runKernel(Operation *op, ArrayRef<rt::Tensor> in,
       })
       .Case([&](RopeOp) { return rt::rope(in[0], in[1], in[2], out); })
       .Case([&](AttentionOp a) {
-        const rt::Tensor *bias = a.getBias() ? &in[3] : nullptr;
-        return rt::attention(in[0], in[1], in[2], bias, maskOf(a.getMask()),
+        // Operand 3, when there, is what the mask reads: bias or bits.
+        bool masked = a.getBias() || a.getBits();
+        return rt::attention(in[0], in[1], in[2], masked ? &in[3] : nullptr,
+                             maskOf(a.getMask()),
                              a.getScaleAttr().getValueAsDouble(), out);
       })
       .Case([&](CrossEntropyOp c) {
@@ -275,13 +279,15 @@ evaluateFusedGrad(Operation *op, ArrayRef<rt::Tensor> in,
                                      wanted[0], wanted[1], wanted[2]);
           })
           .Case([&](AttentionGradOp a) {
+            // Operand 3, when there, is what the mask reads: bias or bits.
             bool additive = static_cast<bool>(a.getBias());
-            const rt::Tensor *bias = additive ? &in[3] : nullptr;
-            size_t out = additive ? 4 : 3;
+            bool masked = additive || a.getBits();
+            size_t out = masked ? 4 : 3;
             return rt::attentionGrad(
-                in[0], in[1], in[2], bias, in[out], in[out + 1],
-                maskOf(a.getMask()), a.getScale().convertToDouble(), wanted[0],
-                wanted[1], wanted[2], additive ? wanted[3] : nullptr);
+                in[0], in[1], in[2], masked ? &in[3] : nullptr, in[out],
+                in[out + 1], maskOf(a.getMask()),
+                a.getScale().convertToDouble(), wanted[0], wanted[1], wanted[2],
+                additive ? wanted[3] : nullptr);
           });
   if (!status.ok())
     return op->emitOpError() << "cannot be evaluated: " << status.message();

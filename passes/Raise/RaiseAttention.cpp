@@ -299,8 +299,8 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
       key = transpose;
     }
     auto attention = AttentionOp::create(
-        rewriter, root.getLoc(), root.getType(), parts->query, key, value,
-        bias, kind, llvm::APFloat(parts->scale));
+        rewriter, root.getLoc(), root.getType(), parts->query, key, value, bias,
+        /*bits=*/Value(), kind, llvm::APFloat(parts->scale));
     copyLayerTag(root, attention);
     rewriter.replaceOp(root, attention.getResult());
     return success();

@@ -277,10 +277,12 @@ template <typename T> struct RopeBody {
 /// One query row of `B x Hq x S x D` per call: scores, softmax (as
 /// softmaxRow: max, exp in T, sum in double, one reciprocal) and the
 /// weighted sum of values, recomputing each score instead of storing the
-/// row (no scratch memory, any key count).
+/// row (no scratch memory, any key count). Under a bitfield mask the keys
+/// the rule hides are skipped, and a row that sees none is 0.
 template <typename T> struct AttentionBody {
   const T *query, *key, *value;
   const T *bias; // B|1 x Hq|1 x S x T when the mask is additive, else null
+  const int64_t *bits; // B x S words when the mask is bitfield, else null
   T *out;
   int64_t heads, kvHeads, s, t, d, dv;
   int64_t biasBatch, biasHeads; // bias dims 0 and 1 (1 or B, 1 or Hq)
@@ -299,6 +301,14 @@ template <typename T> struct AttentionBody {
     return x;
   }
 
+  /// Whether query `si` sees key `j`: always, but for a bitfield mask (the
+  /// words of the sequence in `sequenceBits`) as its rule says.
+  STARCH_HOST_DEVICE bool seen(const int64_t *sequenceBits, int64_t si,
+                               int64_t j) const {
+    return !sequenceBits ||
+           bitfieldVisible(sequenceBits[si], sequenceBits[j], si, j);
+  }
+
   STARCH_HOST_DEVICE void operator()(int64_t row) const {
     int64_t pair = row / s, si = row % s;
     int64_t b = pair / heads, h = pair % heads;
@@ -306,15 +316,20 @@ template <typename T> struct AttentionBody {
     const T *q = query + row * d;
     const T *kHead = key + kv * t * d, *vHead = value + kv * t * dv;
     T *o = out + row * dv;
-    // Causal: key j is visible to query si iff j <= si + T - S.
+    // Causal: key j is visible to query si iff j <= si + T - S. Bitfield:
+    // keys before the row's key end, as the rule says.
     int64_t visible = t;
     if (causal) {
       visible = si + t - s + 1;
       visible = visible < 0 ? 0 : (visible > t ? t : visible);
     }
-    if (visible == 0) { // every key masked: softmax is 0 / 0
+    const int64_t *sequenceBits = bits ? bits + b * s : nullptr;
+    if (bits)
+      visible = bitfieldKeyEnd(sequenceBits, t, si);
+    if (visible == 0) { // every key masked: softmax is 0 / 0, but a bitfield
+                        // mask's padding rows are 0
       for (int64_t c = 0; c < dv; ++c)
-        o[c] = quietNaNOf<T>();
+        o[c] = bits ? T(0) : quietNaNOf<T>();
       return;
     }
     const T *biasRow = nullptr;
@@ -324,6 +339,8 @@ template <typename T> struct AttentionBody {
     }
     T maximum = -infinityOf<T>();
     for (int64_t j = 0; j < visible; ++j) {
+      if (!seen(sequenceBits, si, j))
+        continue;
       T x = score(q, kHead, biasRow, j);
       if (x > maximum || x != x)
         maximum = x;
@@ -332,11 +349,14 @@ template <typename T> struct AttentionBody {
       maximum = T(0); // every score masked: exp(-inf) = 0 gives 0 / 0 = NaN
     double sum = 0;
     for (int64_t j = 0; j < visible; ++j)
-      sum += static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum));
+      if (seen(sequenceBits, si, j))
+        sum += static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum));
     T inverse = static_cast<T>(1.0 / sum);
     for (int64_t c = 0; c < dv; ++c)
       o[c] = T(0);
     for (int64_t j = 0; j < visible; ++j) {
+      if (!seen(sequenceBits, si, j))
+        continue;
       T p = static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum)) *
             inverse;
       const T *v = vHead + j * dv;
@@ -384,7 +404,8 @@ template <typename T> struct NormParamGradBody {
 /// `B x Hkv x T x D` keys, `B x Hkv x T x Dv` values).
 template <typename T> struct AttentionGradArgs {
   const T *query, *key, *value;
-  const T *bias; // B|1 x Hq|1 x S x T when additive, else null
+  const T *bias;       // B|1 x Hq|1 x S x T when additive, else null
+  const int64_t *bits; // B x S words when the mask is bitfield, else null
   const T *out, *dOut;
   const AttentionRowStats *stats; // one per query row, from the stats body
   int64_t batch, heads, kvHeads, s, t, d, dv;
@@ -392,6 +413,16 @@ template <typename T> struct AttentionGradArgs {
   T scale;
   bool causal;
 
+  /// One past the last key query `si` of sequence `b` may see.
+  STARCH_HOST_DEVICE int64_t keyEnd(int64_t b, int64_t si) const {
+    return bits ? bitfieldKeyEnd(bits + b * s, t, si)
+                : visibleKeys(causal, si, s, t);
+  }
+  /// Whether query `si` of sequence `b` sees key `j` (before its key end):
+  /// always, but for a bitfield mask as its rule says.
+  STARCH_HOST_DEVICE bool sees(int64_t b, int64_t si, int64_t j) const {
+    return !bits || bitfieldVisible(bits[b * s + si], bits[b * s + j], si, j);
+  }
   STARCH_HOST_DEVICE const T *biasRow(int64_t b, int64_t h, int64_t si) const {
     if (!bias)
       return nullptr;
@@ -411,7 +442,8 @@ template <typename T> struct AttentionGradArgs {
 };
 
 /// Attention backward, phase 1 (one call per query row): the row's softmax
-/// statistics and delta = sum(dOut * out), saved for the other phases.
+/// statistics and delta = sum(dOut * out), saved for the other phases. A
+/// bitfield row that sees no key gets a zero inverse sum: its p are 0.
 template <typename T> struct AttentionGradStatsBody {
   AttentionGradArgs<T> a;
   AttentionRowStats *stats;
@@ -419,15 +451,26 @@ template <typename T> struct AttentionGradStatsBody {
     int64_t pair = row / a.s, si = row % a.s;
     int64_t b = pair / a.heads, h = pair % a.heads;
     int64_t kv = b * a.kvHeads + h / (a.heads / a.kvHeads);
-    stats[row] = attentionRowStats(
-        a.query + row * a.d, a.key + kv * a.t * a.d, a.biasRow(b, h, si),
-        a.out + row * a.dv, a.dOut + row * a.dv, a.d, a.dv,
-        visibleKeys(a.causal, si, a.s, a.t), a.scale);
+    const T *q = a.query + row * a.d, *kHead = a.key + kv * a.t * a.d;
+    const T *outRow = a.out + row * a.dv, *dOutRow = a.dOut + row * a.dv;
+    int64_t end = a.keyEnd(b, si);
+    if (!a.bits) {
+      stats[row] = attentionRowStats(q, kHead, a.biasRow(b, h, si), outRow,
+                                     dOutRow, a.d, a.dv, end, a.scale);
+      return;
+    }
+    AttentionRowStats rowStats = attentionRowStats(
+        q, kHead, static_cast<const T *>(nullptr), outRow, dOutRow, a.d, a.dv,
+        end, a.scale, BitfieldKeyVisible{a.bits + b * a.s, si});
+    if (end == 0)
+      rowStats.inverseSum = 0;
+    stats[row] = rowStats;
   }
 };
 
 /// Attention backward, d_query (one call per query row):
-/// scale * sum_j ds_j k_j over the visible keys; NaN for a row that sees none.
+/// scale * sum_j ds_j k_j over the visible keys; NaN for a row that sees none
+/// (0 under a bitfield mask).
 template <typename T> struct AttentionGradQueryBody {
   AttentionGradArgs<T> a;
   T *dQuery;
@@ -435,12 +478,14 @@ template <typename T> struct AttentionGradQueryBody {
     int64_t pair = row / a.s, si = row % a.s;
     int64_t b = pair / a.heads, h = pair % a.heads;
     int64_t kv = b * a.kvHeads + h / (a.heads / a.kvHeads);
-    int64_t visible = visibleKeys(a.causal, si, a.s, a.t);
+    int64_t visible = a.keyEnd(b, si);
     T *dq = dQuery + row * a.d;
     for (int64_t c = 0; c < a.d; ++c)
-      dq[c] = visible ? T(0) : quietNaNOf<T>();
+      dq[c] = visible || a.bits ? T(0) : quietNaNOf<T>();
     const T *biasRow = a.biasRow(b, h, si);
     for (int64_t j = 0; j < visible; ++j) {
+      if (!a.sees(b, si, j))
+        continue;
       double p, ds;
       a.scoreGrad(row, kv, j, biasRow, p, ds);
       const T *k = a.key + (kv * a.t + j) * a.d;
@@ -454,7 +499,8 @@ template <typename T> struct AttentionGradQueryBody {
 /// Attention backward, d_key and d_value (one call per key row of
 /// `B x Hkv x T`): sums over the group's query heads and the query rows that
 /// see the key, in order. With a causal mask and S > T some query sees no
-/// key, and the whole head is NaN, as the softmax of nothing makes it.
+/// key, and the whole head is NaN, as the softmax of nothing makes it; a
+/// bitfield mask's padding rows see no key and add nothing.
 template <typename T> struct AttentionGradKeyValueBody {
   AttentionGradArgs<T> a;
   T *dKey, *dValue; // either may be null
@@ -474,6 +520,8 @@ template <typename T> struct AttentionGradKeyValueBody {
     firstRow = firstRow < 0 ? 0 : firstRow;
     for (int64_t h = h0; h < h0 + group; ++h)
       for (int64_t si = firstRow; si < a.s; ++si) {
+        if (!a.sees(b, si, j))
+          continue;
         int64_t row = (b * a.heads + h) * a.s + si;
         double p, ds;
         a.scoreGrad(row, kv, j, a.biasRow(b, h, si), p, ds);

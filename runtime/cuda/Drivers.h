@@ -757,8 +757,8 @@ Status rope(Exec &exec, const Tensor &input, const Tensor &cos,
 
 template <typename Exec>
 Status attention(Exec &exec, const Tensor &query, const Tensor &key,
-                 const Tensor &value, const Tensor *bias, AttentionMask mask,
-                 double scale, Tensor &out) {
+                 const Tensor &value, const Tensor *maskTensor,
+                 AttentionMask mask, double scale, Tensor &out) {
   if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
     return Status::error("attention: query, key and value must be rank 4");
   int64_t batch = query.shape()[0], heads = query.shape()[1],
@@ -768,15 +768,12 @@ Status attention(Exec &exec, const Tensor &query, const Tensor &key,
       value.shape()[0] != batch || value.shape()[1] != kvHeads ||
       value.shape()[2] != t || kvHeads == 0 || heads % kvHeads)
     return Status::error("attention: inconsistent query/key/value shapes");
+  if (Status st = checkAttentionMaskTensor("attention", maskTensor, mask, batch,
+                                           heads, s, t);
+      !st)
+    return st;
   bool additive = mask == AttentionMask::additive;
-  if (additive) {
-    if (!bias || bias->rank() != 4 || bias->shape()[2] != s ||
-        bias->shape()[3] != t ||
-        (bias->shape()[0] != 1 && bias->shape()[0] != batch) ||
-        (bias->shape()[1] != 1 && bias->shape()[1] != heads))
-      return Status::error(
-          "attention: additive bias must be B|1 x Hq|1 x S x T");
-  }
+  const Tensor *bias = additive ? maskTensor : nullptr;
   if (isHalf(query.dtype()))
     return unsupportedDtype("attention", query.dtype());
   if (key.dtype() != query.dtype() || value.dtype() != query.dtype() ||
@@ -793,6 +790,8 @@ Status attention(Exec &exec, const Tensor &query, const Tensor &key,
     body.key = key.data<T>();
     body.value = value.data<T>();
     body.bias = additive ? bias->data<T>() : nullptr;
+    body.bits =
+        mask == AttentionMask::bitfield ? maskTensor->data<int64_t>() : nullptr;
     body.out = out.data<T>();
     body.heads = heads;
     body.kvHeads = kvHeads;
@@ -906,12 +905,13 @@ Status layerNormGrad(Exec &exec, const Tensor &input, const Tensor &weight,
 
 /// Phase 1 saves each query row's softmax statistics and delta in scratch;
 /// then one thread per query row (d_query), per key row (d_key, d_value)
-/// and per bias element (d_bias), each summing in a fixed order.
+/// and per bias element (d_bias), each summing in a fixed order. A bitfield
+/// mask is evaluated per (query, key) in every phase.
 template <typename Exec>
 Status attentionGrad(Exec &exec, const Tensor &query, const Tensor &key,
-                     const Tensor &value, const Tensor *bias, const Tensor &out,
-                     const Tensor &dOut, AttentionMask mask, double scale,
-                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     const Tensor &value, const Tensor *maskTensor,
+                     const Tensor &out, const Tensor &dOut, AttentionMask mask,
+                     double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias) {
   if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
     return Status::error("attention_grad: query, key and value must be rank 4");
@@ -926,15 +926,12 @@ Status attentionGrad(Exec &exec, const Tensor &query, const Tensor &key,
   if (out.shape() != outShape || dOut.shape() != outShape)
     return Status::error("attention_grad: out and d_out must be " +
                          shapeString(outShape));
+  if (Status st = checkAttentionMaskTensor("attention_grad", maskTensor, mask,
+                                           batch, heads, s, t);
+      !st)
+    return st;
   bool additive = mask == AttentionMask::additive;
-  if (additive) {
-    if (!bias || bias->rank() != 4 || bias->shape()[2] != s ||
-        bias->shape()[3] != t ||
-        (bias->shape()[0] != 1 && bias->shape()[0] != batch) ||
-        (bias->shape()[1] != 1 && bias->shape()[1] != heads))
-      return Status::error(
-          "attention_grad: additive bias must be B|1 x Hq|1 x S x T");
-  }
+  const Tensor *bias = additive ? maskTensor : nullptr;
   if (dBias && !additive)
     return Status::error("attention_grad: d_bias needs an additive mask");
   if (isHalf(query.dtype()))
@@ -971,6 +968,8 @@ Status attentionGrad(Exec &exec, const Tensor &query, const Tensor &key,
     args.key = key.data<T>();
     args.value = value.data<T>();
     args.bias = additive ? bias->data<T>() : nullptr;
+    args.bits =
+        mask == AttentionMask::bitfield ? maskTensor->data<int64_t>() : nullptr;
     args.out = out.data<T>();
     args.dOut = dOut.data<T>();
     args.stats = stats;

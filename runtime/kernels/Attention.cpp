@@ -8,12 +8,36 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace starch::rt {
 
+Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
+                                AttentionMask mask, int64_t batch,
+                                int64_t heads, int64_t s, int64_t t) {
+  if (mask == AttentionMask::additive) {
+    if (!maskTensor || maskTensor->rank() != 4 || maskTensor->shape()[2] != s ||
+        maskTensor->shape()[3] != t ||
+        (maskTensor->shape()[0] != 1 && maskTensor->shape()[0] != batch) ||
+        (maskTensor->shape()[1] != 1 && maskTensor->shape()[1] != heads))
+      return Status::error(std::string(op) +
+                           ": additive bias must be B|1 x Hq|1 x S x T");
+  }
+  if (mask == AttentionMask::bitfield) {
+    if (!maskTensor || maskTensor->dtype() != DType::i64 ||
+        maskTensor->shape() != Shape{batch, s})
+      return Status::error(std::string(op) +
+                           ": bitfield mask words must be B x S of i64");
+    if (s != t)
+      return Status::error(std::string(op) +
+                           ": a bitfield mask needs S == T (self-attention)");
+  }
+  return Status::success();
+}
+
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
-                 const Tensor *bias, AttentionMask mask, double scale,
+                 const Tensor *maskTensor, AttentionMask mask, double scale,
                  Tensor &out) {
   if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
     return Status::error("attention: query, key and value must be rank 4");
@@ -24,21 +48,19 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
       value.shape()[0] != batch || value.shape()[1] != kvHeads ||
       value.shape()[2] != t || kvHeads == 0 || heads % kvHeads)
     return Status::error("attention: inconsistent query/key/value shapes");
-  if (mask == AttentionMask::additive) {
-    if (!bias || bias->rank() != 4 || bias->shape()[2] != s ||
-        bias->shape()[3] != t ||
-        (bias->shape()[0] != 1 && bias->shape()[0] != batch) ||
-        (bias->shape()[1] != 1 && bias->shape()[1] != heads))
-      return Status::error(
-          "attention: additive bias must be B|1 x Hq|1 x S x T");
-  }
+  if (Status st = checkAttentionMaskTensor("attention", maskTensor, mask, batch,
+                                           heads, s, t);
+      !st)
+    return st;
+  bool additive = mask == AttentionMask::additive,
+       bitfield = mask == AttentionMask::bitfield;
   if (isHalf(query.dtype())) {
     Tensor wide(DType::f32, out.shape()), wideBias;
-    if (bias && mask == AttentionMask::additive)
-      wideBias = widenHalf(*bias);
+    if (additive)
+      wideBias = widenHalf(*maskTensor);
     if (Status st =
             attention(widenHalf(query), widenHalf(key), widenHalf(value),
-                      bias ? &wideBias : nullptr, mask, scale, wide);
+                      additive ? &wideBias : maskTensor, mask, scale, wide);
         !st)
       return st;
     narrowHalf(wide, out);
@@ -50,18 +72,21 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
   int64_t pairs = batch * heads, threads = numThreads();
   int64_t blocksPerPair = std::max<int64_t>(1, (threads + pairs - 1) / pairs);
   int64_t blockRows = (s + blocksPerPair - 1) / blocksPerPair;
-  if (mask == AttentionMask::causal) // short blocks skip more masked keys
+  // Short blocks skip more masked keys.
+  if (mask == AttentionMask::causal || bitfield)
     blockRows = std::min<int64_t>(blockRows, 64);
   blockRows = std::max<int64_t>(16, blockRows);
   int64_t blocks = std::max<int64_t>(1, (s + blockRows - 1) / blockRows);
   bool ok = dispatchFloat(query.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *q = query.data<T>(), *k = key.data<T>(), *v = value.data<T>();
-    const T *biasData =
-        mask == AttentionMask::additive ? bias->data<T>() : nullptr;
+    const Tensor *bias = additive ? maskTensor : nullptr;
+    const T *biasData = additive ? bias->data<T>() : nullptr;
+    const int64_t *bits = bitfield ? maskTensor->data<int64_t>() : nullptr;
     T *o = out.data<T>();
     parallelFor(pairs * blocks, 1, [&](int64_t begin, int64_t end) {
       std::vector<T> scores;
+      std::vector<int64_t> keyEnds;
       for (int64_t task = begin; task < end; ++task) {
         int64_t pair = task / blocks, row0 = (task % blocks) * blockRows;
         int64_t rows = std::min(blockRows, s - row0);
@@ -71,14 +96,25 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                 kv = b * kvHeads + h / group;
         const T *qBlock = q + (pair * s + row0) * d;
         const T *kHead = k + kv * t * d, *vHead = v + kv * t * dv;
-        // Causal rows of this block see keys [0, last row + T - S] only.
+        // Causal rows of this block see keys [0, last row + T - S] only;
+        // bitfield rows the keys before the largest of their key ends.
         int64_t visible = t;
+        const int64_t *sequenceBits = bits ? bits + b * s : nullptr;
         if (mask == AttentionMask::causal)
           visible = std::clamp<int64_t>(row0 + rows + t - s, 0, t);
+        if (bitfield) {
+          keyEnds.resize(rows);
+          visible = 0;
+          for (int64_t r = 0; r < rows; ++r) {
+            keyEnds[r] = bitfieldKeyEnd(sequenceBits, t, row0 + r);
+            visible = std::max(visible, keyEnds[r]);
+          }
+        }
         T *outBlock = o + (pair * s + row0) * dv;
-        if (visible == 0) { // every key masked: softmax is 0 / 0
+        if (visible == 0) { // every key masked: softmax is 0 / 0, but a
+                            // bitfield mask's padding rows are 0
           std::fill(outBlock, outBlock + rows * dv,
-                    std::numeric_limits<T>::quiet_NaN());
+                    bitfield ? T(0) : std::numeric_limits<T>::quiet_NaN());
           continue;
         }
         scores.resize(rows * visible);
@@ -98,6 +134,14 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
             for (int64_t j = std::max<int64_t>(0, si + t - s + 1); j < visible;
                  ++j)
               row[j] = -std::numeric_limits<T>::infinity();
+          } else if (bitfield) {
+            if (keyEnds[r] == 0) { // sees no key: probabilities 0, output 0
+              std::fill(row, row + visible, T(0));
+              continue;
+            }
+            for (int64_t j = 0; j < visible; ++j)
+              if (!bitfieldVisible(sequenceBits[si], sequenceBits[j], si, j))
+                row[j] = -std::numeric_limits<T>::infinity();
           }
           softmaxRow<T>(row, row, visible, 1, false);
         }

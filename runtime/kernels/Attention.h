@@ -3,20 +3,59 @@
 #define STARCH_RUNTIME_KERNELS_ATTENTION_H
 
 #include "runtime/Tensor.h"
+#include "runtime/kernels/Compat.h"
 #include "runtime/kernels/Status.h"
 
 namespace starch::rt {
 
-enum class AttentionMask : uint8_t { full, causal, additive };
+enum class AttentionMask : uint8_t { full, causal, additive, bitfield };
 
 /// `query: B x Hq x S x D`, `key: B x Hkv x T x D`, `value: B x Hkv x T x Dv`
 /// -> `out: B x Hq x S x Dv` = softmax(scale q k^T + mask) v, query head h
 /// reading key/value head h / (Hq / Hkv). `causal`: key t visible to query s
-/// iff t <= s + T - S. `additive`: `bias` (B|1 x Hq|1 x S x T) is added;
-/// `bias` is ignored otherwise and may be null.
+/// iff t <= s + T - S. `maskTensor` is the tensor the mask reads and is
+/// ignored (may be null) for `full` and `causal`: for `additive` the bias
+/// (B|1 x Hq|1 x S x T, added to the scores), for `bitfield` the i64 mask
+/// words (B x S, one per token; S == T), see bitfieldVisible. A query that
+/// sees no key gives NaN, except under the bitfield mask, where its row is 0.
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
-                 const Tensor *bias, AttentionMask mask, double scale,
+                 const Tensor *maskTensor, AttentionMask mask, double scale,
                  Tensor &out);
+
+/// Checks the mask tensor of `attention` and `attentionGrad` (whose name
+/// `op` starts the message) against B, Hq, S and T.
+Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
+                                AttentionMask mask, int64_t batch,
+                                int64_t heads, int64_t s, int64_t t);
+
+/// The bits of a bitfield mask word that the rule reads, M(x): bit 0 (text)
+/// and bits 1..61 (one per modality).
+constexpr int64_t kBitfieldPayload = (int64_t(1) << 62) - 1;
+
+/// Whether key `k` (mask word `keyBits`) is visible to query `q` (mask word
+/// `queryBits`) under the bitfield mask: a text query (bit 0) sees the keys
+/// at or before it that share a bit with it; any other query sees the keys
+/// with exactly its bits, unless those are 0 (padding sees nothing).
+STARCH_HOST_DEVICE inline bool
+bitfieldVisible(int64_t queryBits, int64_t keyBits, int64_t q, int64_t k) {
+  int64_t queryPayload = queryBits & kBitfieldPayload,
+          keyPayload = keyBits & kBitfieldPayload;
+  if (queryBits & 1)
+    return k <= q && (queryPayload & keyPayload) != 0;
+  return queryPayload == keyPayload && queryPayload != 0;
+}
+
+/// One past the last key that query `q` sees among the `t` tokens whose mask
+/// words are `bits`: 0 when it sees none. Keys at or past it are all masked,
+/// so kernels score only keys before it.
+STARCH_HOST_DEVICE inline int64_t bitfieldKeyEnd(const int64_t *bits, int64_t t,
+                                                 int64_t q) {
+  int64_t last = (bits[q] & 1) ? (q < t - 1 ? q : t - 1) : t - 1;
+  for (int64_t k = last; k >= 0; --k)
+    if (bitfieldVisible(bits[q], bits[k], q, k))
+      return k + 1;
+  return 0;
+}
 
 } // namespace starch::rt
 

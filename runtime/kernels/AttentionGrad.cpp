@@ -9,7 +9,9 @@
 //   dValue[:visible] += P^T dOut          dS = P * (dOut V^T - delta)
 //   dQuery            = scale * dS K      dKey[:visible] += scale * dS^T Q
 //
-// with delta = sum(dOut * out) per row. The block size is fixed, so the
+// with delta = sum(dOut * out) per row. A bitfield mask's rows that see no
+// key (padding) get P = 0, so they add nothing and their dQuery rows are 0.
+// The block size is fixed, so the
 // order of every accumulation is independent of the thread count. dBias,
 // whose rows may be shared by several heads and batches when the bias
 // broadcasts, is a second pass over bias rows built from the per-row
@@ -43,8 +45,9 @@ struct AttentionShape {
 };
 
 Status checkShapes(const Tensor &query, const Tensor &key, const Tensor &value,
-                   const Tensor *bias, const Tensor &out, const Tensor &dOut,
-                   AttentionMask mask, AttentionShape &shape) {
+                   const Tensor *maskTensor, const Tensor &out,
+                   const Tensor &dOut, AttentionMask mask,
+                   AttentionShape &shape) {
   if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
     return Status::error("attention_grad: query, key and value must be rank 4");
   shape = {query.shape()[0], query.shape()[1], query.shape()[2],
@@ -59,21 +62,20 @@ Status checkShapes(const Tensor &query, const Tensor &key, const Tensor &value,
   if (out.shape() != outShape || dOut.shape() != outShape)
     return Status::error("attention_grad: out and d_out must be " +
                          shapeString(outShape));
+  if (Status st =
+          checkAttentionMaskTensor("attention_grad", maskTensor, mask,
+                                   shape.batch, shape.heads, shape.s, shape.t);
+      !st)
+    return st;
   if (mask == AttentionMask::additive) {
-    if (!bias || bias->rank() != 4 || bias->shape()[2] != shape.s ||
-        bias->shape()[3] != shape.t ||
-        (bias->shape()[0] != 1 && bias->shape()[0] != shape.batch) ||
-        (bias->shape()[1] != 1 && bias->shape()[1] != shape.heads))
-      return Status::error(
-          "attention_grad: additive bias must be B|1 x Hq|1 x S x T");
-    shape.biasBatch = bias->shape()[0];
-    shape.biasHeads = bias->shape()[1];
+    shape.biasBatch = maskTensor->shape()[0];
+    shape.biasHeads = maskTensor->shape()[1];
   }
   DType dtype = query.dtype();
   for (const Tensor *t : {&key, &value, &out, &dOut})
     if (t->dtype() != dtype)
       return Status::error("attention_grad: operand types differ");
-  if (mask == AttentionMask::additive && bias->dtype() != dtype)
+  if (mask == AttentionMask::additive && maskTensor->dtype() != dtype)
     return Status::error("attention_grad: operand types differ");
   return Status::success();
 }
@@ -104,6 +106,7 @@ Status checkResults(const Tensor &query, const Tensor &key, const Tensor &value,
 template <typename T> struct Operands {
   const T *q, *k, *v, *bias, *o, *dO;
   T *dq, *dk, *dv, *dBias;
+  const int64_t *bits; // B x S words of a bitfield mask, else null
 };
 
 /// The dQuery, dKey and dValue of key/value head `kv` (= b * Hkv + head).
@@ -123,6 +126,8 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
     std::fill(dvHead, dvHead + t * dv, T(0));
   bool needScores = x.dq || dkHead;
   bool sawNoKey = false;
+  const int64_t *sequenceBits = x.bits ? x.bits + b * s : nullptr;
+  std::vector<int64_t> keyEnds(sequenceBits ? std::min(kQueryBlock, s) : 0);
   for (int64_t h = kvHead * sh.group(); h < (kvHead + 1) * sh.group(); ++h) {
     int64_t pair = b * sh.heads + h;
     for (int64_t row0 = 0; row0 < s; row0 += kQueryBlock) {
@@ -133,11 +138,19 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
       T *dqBlock = x.dq ? x.dq + (pair * s + row0) * d : nullptr;
       // Rows of this block see keys [0, visible) at most.
       int64_t visible = visibleKeys(causal, row0 + rows - 1, s, t);
-      if (visibleKeys(causal, row0, s, t) == 0)
+      if (sequenceBits) {
+        visible = 0;
+        for (int64_t r = 0; r < rows; ++r) {
+          keyEnds[r] = bitfieldKeyEnd(sequenceBits, t, row0 + r);
+          visible = std::max(visible, keyEnds[r]);
+        }
+      } else if (visibleKeys(causal, row0, s, t) == 0) {
         sawNoKey = true;
-      if (visible == 0) {
+      }
+      if (visible == 0) { // bitfield padding rows have zero gradients
         if (dqBlock)
-          std::fill(dqBlock, dqBlock + rows * d, quietNaNOf<T>());
+          std::fill(dqBlock, dqBlock + rows * d,
+                    sequenceBits ? T(0) : quietNaNOf<T>());
         continue;
       }
       T *p = probabilities.data();
@@ -155,6 +168,14 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
         } else if (causal) {
           for (int64_t j = visibleKeys(true, si, s, t); j < visible; ++j)
             row[j] = -infinityOf<T>();
+        } else if (sequenceBits) {
+          if (keyEnds[r] == 0) { // sees no key: P = 0
+            std::fill(row, row + visible, T(0));
+            continue;
+          }
+          for (int64_t j = 0; j < visible; ++j)
+            if (!bitfieldVisible(sequenceBits[si], sequenceBits[j], si, j))
+              row[j] = -infinityOf<T>();
         }
         softmaxRow<T>(row, row, visible, 1, false);
       }
@@ -251,20 +272,22 @@ void attentionGradTyped(const Operands<T> &x, const AttentionShape &sh,
 } // namespace
 
 Status attentionGrad(const Tensor &query, const Tensor &key,
-                     const Tensor &value, const Tensor *bias, const Tensor &out,
-                     const Tensor &dOut, AttentionMask mask, double scale,
-                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     const Tensor &value, const Tensor *maskTensor,
+                     const Tensor &out, const Tensor &dOut, AttentionMask mask,
+                     double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias) {
   AttentionShape shape;
-  if (Status st = checkShapes(query, key, value, bias, out, dOut, mask, shape);
+  if (Status st =
+          checkShapes(query, key, value, maskTensor, out, dOut, mask, shape);
       !st)
     return st;
+  bool additive = mask == AttentionMask::additive;
+  const Tensor *bias = additive ? maskTensor : nullptr;
   if (Status st = checkResults(query, key, value, bias, mask, dQuery, dKey,
                                dValue, dBias);
       !st)
     return st;
   if (isHalf(query.dtype())) {
-    bool additive = mask == AttentionMask::additive;
     Tensor wideBias = additive ? widenHalf(*bias) : Tensor();
     auto wideLike = [](Tensor *t) {
       return t ? Tensor(DType::f32, t->shape()) : Tensor();
@@ -273,7 +296,7 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
            db = wideLike(dBias);
     if (Status st = attentionGrad(
             widenHalf(query), widenHalf(key), widenHalf(value),
-            additive ? &wideBias : nullptr, widenHalf(out), widenHalf(dOut),
+            additive ? &wideBias : maskTensor, widenHalf(out), widenHalf(dOut),
             mask, scale, dQuery ? &dq : nullptr, dKey ? &dk : nullptr,
             dValue ? &dv : nullptr, dBias ? &db : nullptr);
         !st)
@@ -289,13 +312,15 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
     Operands<T> x{query.data<T>(),
                   key.data<T>(),
                   value.data<T>(),
-                  mask == AttentionMask::additive ? bias->data<T>() : nullptr,
+                  additive ? bias->data<T>() : nullptr,
                   out.data<T>(),
                   dOut.data<T>(),
                   dQuery ? dQuery->data<T>() : nullptr,
                   dKey ? dKey->data<T>() : nullptr,
                   dValue ? dValue->data<T>() : nullptr,
-                  dBias ? dBias->data<T>() : nullptr};
+                  dBias ? dBias->data<T>() : nullptr,
+                  mask == AttentionMask::bitfield ? maskTensor->data<int64_t>()
+                                                  : nullptr};
     attentionGradTyped(x, shape, mask, scale);
   });
   return ok ? Status::success() : Status::error("attention_grad needs floats");

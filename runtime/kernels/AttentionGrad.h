@@ -19,19 +19,21 @@
 
 namespace starch::rt {
 
-/// Gradients of `attention(query, key, value, bias, mask, scale)` whose
-/// result was `out`, given `dOut`, the cotangent of that result:
+/// Gradients of `attention(query, key, value, maskTensor, mask, scale)`
+/// whose result was `out`, given `dOut`, the cotangent of that result:
 /// `dQuery` (like the query), `dKey`, `dValue` (like key and value, summed
 /// over the query heads of each group) and, for `mask == additive`, `dBias`
-/// (like the bias, summed over its broadcast batch/head dimensions). Null
-/// outputs are not computed. Work is split by (batch, key/value head) and the
-/// sums run in a fixed order, so the results do not depend on the thread
-/// count. A query row that sees no key gives NaN in its dQuery row and in
-/// its head's dKey and dValue, as the softmax of nothing does.
+/// (like the bias `maskTensor`, summed over its broadcast batch/head
+/// dimensions). Null outputs are not computed. Work is split by (batch,
+/// key/value head) and the sums run in a fixed order, so the results do not
+/// depend on the thread count. A query row that sees no key gives NaN in its
+/// dQuery row and in its head's dKey and dValue, as the softmax of nothing
+/// does; under the bitfield mask such a row (whose output is 0) gets a zero
+/// dQuery row and adds nothing to dKey and dValue.
 Status attentionGrad(const Tensor &query, const Tensor &key,
-                     const Tensor &value, const Tensor *bias, const Tensor &out,
-                     const Tensor &dOut, AttentionMask mask, double scale,
-                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     const Tensor &value, const Tensor *maskTensor,
+                     const Tensor &out, const Tensor &dOut, AttentionMask mask,
+                     double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias);
 
 /// How many keys query row `si` of `s` sees among `t`: all, or with a causal
@@ -64,15 +66,32 @@ struct AttentionRowStats {
   double delta;
 };
 
+/// Every key before the row's key end is visible (full, causal, additive).
+struct EveryKeyVisible {
+  STARCH_HOST_DEVICE bool operator()(int64_t) const { return true; }
+};
+
+/// The keys a bitfield mask lets query `q` of one sequence (mask words
+/// `bits`) see.
+struct BitfieldKeyVisible {
+  const int64_t *bits;
+  int64_t q;
+  STARCH_HOST_DEVICE bool operator()(int64_t k) const {
+    return bitfieldVisible(bits[q], bits[k], q, k);
+  }
+};
+
 /// The statistics of one query row `q` against the first `visible` rows of
-/// `kHead`; `biasRow` (length >= visible) may be null. A row that sees no
-/// key, or whose every score is -inf, gets a NaN inverse sum, so each of
-/// its probabilities is NaN, as the forward's softmax.
-template <typename T>
+/// `kHead`, of which `keyVisible(j)` is true for the keys the mask lets it
+/// see; `biasRow` (length >= visible) may be null. A row that sees no key,
+/// or whose every score is -inf, gets a NaN inverse sum, so each of its
+/// probabilities is NaN, as the forward's softmax (callers give bitfield
+/// rows that see nothing zero statistics instead).
+template <typename T, typename KeyVisible = EveryKeyVisible>
 STARCH_HOST_DEVICE inline AttentionRowStats
 attentionRowStats(const T *q, const T *kHead, const T *biasRow, const T *outRow,
                   const T *dOutRow, int64_t d, int64_t dv, int64_t visible,
-                  T scale) {
+                  T scale, KeyVisible keyVisible = {}) {
   AttentionRowStats stats{0.0, quietNaNOf<double>(), 0.0};
   for (int64_t c = 0; c < dv; ++c)
     stats.delta += static_cast<double>(dOutRow[c]) * outRow[c];
@@ -80,6 +99,8 @@ attentionRowStats(const T *q, const T *kHead, const T *biasRow, const T *outRow,
     return stats;
   T maximum = -infinityOf<T>();
   for (int64_t j = 0; j < visible; ++j) {
+    if (!keyVisible(j))
+      continue;
     T x =
         attentionScore(q, kHead + j * d, d, scale, biasRow ? biasRow[j] : T(0));
     if (x > maximum || x != x)
@@ -89,10 +110,11 @@ attentionRowStats(const T *q, const T *kHead, const T *biasRow, const T *outRow,
     maximum = T(0); // every score masked: exp(-inf) = 0 gives 0 / 0 = NaN
   double sum = 0;
   for (int64_t j = 0; j < visible; ++j)
-    sum +=
-        std::exp(static_cast<double>(attentionScore(
-                     q, kHead + j * d, d, scale, biasRow ? biasRow[j] : T(0))) -
-                 static_cast<double>(maximum));
+    if (keyVisible(j))
+      sum += std::exp(
+          static_cast<double>(attentionScore(q, kHead + j * d, d, scale,
+                                             biasRow ? biasRow[j] : T(0))) -
+          static_cast<double>(maximum));
   stats.maximum = maximum;
   stats.inverseSum = sum > 0 ? 1.0 / sum : quietNaNOf<double>();
   return stats;

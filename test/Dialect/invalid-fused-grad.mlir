@@ -248,3 +248,51 @@ func.func @at_d_bias(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: ten
   %r0, %r1, %r2, %r3 = starch.attention_grad %q, %k, %v bias %b out %o d_out %do mask = additive scale = 0.25 : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x1x8x8xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x4x8x8xf32>)
   return
 }
+
+// -----
+
+func.func @at_bitfield_without_bits(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %o: tensor<1x4x8x16xf32>, %do: tensor<1x4x8x16xf32>) {
+  // expected-error @below {{'starch.attention_grad' op a bits operand is needed exactly when mask = bitfield}}
+  %r0, %r1, %r2 = starch.attention_grad %q, %k, %v out %o d_out %do mask = bitfield scale = 0.25 : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>)
+  return
+}
+
+// -----
+
+func.func @at_bits_with_full(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %bits: tensor<1x8xi64>, %o: tensor<1x4x8x16xf32>, %do: tensor<1x4x8x16xf32>) {
+  // expected-error @below {{'starch.attention_grad' op a bits operand is needed exactly when mask = bitfield}}
+  %r0, %r1, %r2 = starch.attention_grad %q, %k, %v bits %bits out %o d_out %do mask = full scale = 0.25 : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xi64>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>)
+  return
+}
+
+// -----
+
+func.func @at_bits_shape(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %bits: tensor<8xi64>, %o: tensor<1x4x8x16xf32>, %do: tensor<1x4x8x16xf32>) {
+  // expected-error @below {{'starch.attention_grad' op bits has shape 8; expected 1x8 (one word per token)}}
+  %r0, %r1, %r2 = starch.attention_grad %q, %k, %v bits %bits out %o d_out %do mask = bitfield scale = 0.25 : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<8xi64>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>)
+  return
+}
+
+// -----
+
+func.func @at_bits_element_type(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %bits: tensor<1x8xf32>, %o: tensor<1x4x8x16xf32>, %do: tensor<1x4x8x16xf32>) {
+  // expected-error @below {{'starch.attention_grad' op operand #3 must be statically shaped tensor of 64-bit signless integer values, but got 'tensor<1x8xf32>'}}
+  %r0, %r1, %r2 = starch.attention_grad %q, %k, %v bits %bits out %o d_out %do mask = bitfield scale = 0.25 : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>)
+  return
+}
+
+// -----
+
+func.func @at_bitfield_cross(%q: tensor<1x4x4x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %bits: tensor<1x4xi64>, %o: tensor<1x4x4x16xf32>, %do: tensor<1x4x4x16xf32>) {
+  // expected-error @below {{'starch.attention_grad' op mask = bitfield needs self-attention, but there are 4 queries and 8 keys}}
+  %r0, %r1, %r2 = starch.attention_grad %q, %k, %v bits %bits out %o d_out %do mask = bitfield scale = 0.25 : (tensor<1x4x4x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x4xi64>, tensor<1x4x4x16xf32>, tensor<1x4x4x16xf32>) -> (tensor<1x4x4x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>)
+  return
+}
+
+// -----
+
+func.func @at_bitfield_d_bias(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %bits: tensor<1x8xi64>, %o: tensor<1x4x8x16xf32>, %do: tensor<1x4x8x16xf32>) {
+  // expected-error @below {{'starch.attention_grad' op has a d_bias result but no bias operand; d_bias is there exactly when the bias is}}
+  %r0, %r1, %r2, %r3 = starch.attention_grad %q, %k, %v bits %bits out %o d_out %do mask = bitfield scale = 0.25 : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xi64>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x1x8x8xf32>)
+  return
+}

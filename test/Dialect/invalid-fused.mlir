@@ -303,6 +303,87 @@ func.func @attention_bias_element_type(%q: tensor<2x4x16x8xf32>, %b: tensor<2x1x
 
 // -----
 
+func.func @attention_bitfield_without_bits(%q: tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op a bits operand is needed exactly when mask = bitfield}}
+  %0 = starch.attention %q, %q, %q mask = bitfield scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+func.func @attention_bits_with_causal(%q: tensor<2x4x16x8xf32>, %bits: tensor<2x16xi64>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op a bits operand is needed exactly when mask = bitfield}}
+  %0 = starch.attention %q, %q, %q bits %bits mask = causal scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x16xi64>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+func.func @attention_bits_with_additive(%q: tensor<2x4x16x8xf32>, %b: tensor<1x1x16x16xf32>, %bits: tensor<2x16xi64>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op a bits operand is needed exactly when mask = bitfield}}
+  %0 = starch.attention %q, %q, %q bias %b bits %bits mask = additive scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<1x1x16x16xf32>, tensor<2x16xi64>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+func.func @attention_bitfield_with_bias(%q: tensor<2x4x16x8xf32>, %b: tensor<1x1x16x16xf32>, %bits: tensor<2x16xi64>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op a bias operand is needed exactly when mask = additive}}
+  %0 = starch.attention %q, %q, %q bias %b bits %bits mask = bitfield scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<1x1x16x16xf32>, tensor<2x16xi64>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+func.func @attention_bits_length(%q: tensor<2x4x16x8xf32>, %bits: tensor<2x8xi64>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op bits has shape 2x8; expected 2x16 (one word per token)}}
+  %0 = starch.attention %q, %q, %q bits %bits mask = bitfield scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x8xi64>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+func.func @attention_bits_rank(%q: tensor<2x4x16x8xf32>, %bits: tensor<2x1x16xi64>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op bits has shape 2x1x16; expected 2x16 (one word per token)}}
+  %0 = starch.attention %q, %q, %q bits %bits mask = bitfield scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x1x16xi64>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+func.func @attention_bits_batch(%q: tensor<2x4x16x8xf32>, %bits: tensor<1x16xi64>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op bits has shape 1x16; expected 2x16 (one word per token)}}
+  %0 = starch.attention %q, %q, %q bits %bits mask = bitfield scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<1x16xi64>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+func.func @attention_bits_element_type(%q: tensor<2x4x16x8xf32>, %bits: tensor<2x16xi32>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op operand #3 must be statically shaped tensor of 64-bit signless integer values, but got 'tensor<2x16xi32>'}}
+  %0 = starch.attention %q, %q, %q bits %bits mask = bitfield scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x16xi32>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
+func.func @attention_bitfield_cross(%q: tensor<2x4x16x8xf32>, %kv: tensor<2x4x12x8xf32>, %bits: tensor<2x16xi64>) -> tensor<2x4x16x8xf32> {
+  // expected-error @below {{'starch.attention' op mask = bitfield needs self-attention, but there are 16 queries and 12 keys}}
+  %0 = starch.attention %q, %kv, %kv bits %bits mask = bitfield scale = 1.0
+      : (tensor<2x4x16x8xf32>, tensor<2x4x12x8xf32>, tensor<2x4x12x8xf32>, tensor<2x16xi64>) -> tensor<2x4x16x8xf32>
+  return %0 : tensor<2x4x16x8xf32>
+}
+
+// -----
+
 func.func @attention_key_element_type(%q: tensor<2x4x16x8xf32>, %kv: tensor<2x4x16x8xbf16>) -> tensor<2x4x16x8xf32> {
   // expected-error @below {{'starch.attention' op key has element type 'bf16' but the query has 'f32'}}
   %0 = starch.attention %q, %kv, %kv mask = full scale = 1.0
@@ -367,7 +448,7 @@ func.func @attention_result_shape(%q: tensor<2x8x16x8xf32>, %kv: tensor<2x2x16x8
 // -----
 
 func.func @attention_mask_unknown(%q: tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32> {
-  // expected-error @below {{expected string or keyword containing one of the following enum values for attribute 'mask' [full, causal, additive]}}
+  // expected-error @below {{expected string or keyword containing one of the following enum values for attribute 'mask' [full, causal, additive, bitfield]}}
   %0 = starch.attention %q, %q, %q mask = sliding scale = 1.0
       : (tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x16x8xf32>
   return %0 : tensor<2x4x16x8xf32>

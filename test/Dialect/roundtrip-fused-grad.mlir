@@ -47,3 +47,16 @@ func.func @attention_grad(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>, %v
   %aq, %ak, %av, %ab = starch.attention_grad %q, %k, %v bias %b out %o d_out %do mask = additive scale = 0.25 : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x1x8x8xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x1x8x8xf32>)
   return %cq, %ck, %cv, %fq, %ab : tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x1x8x8xf32>
 }
+
+// -----
+
+// Attention's backward under a bitfield mask: the bits come after the
+// (absent) bias and before out; there is no d_bias.
+// CHECK-LABEL: func.func @attention_grad_bitfield
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x4x8x16xf32>, %[[K:.*]]: tensor<2x2x8x16xf32>, %[[O:.*]]: tensor<2x4x8x16xf32>, %[[BITS:.*]]: tensor<2x8xi64>)
+// CHECK: %[[BQ:.*]], %[[BK:.*]], %[[BV:.*]] = starch.attention_grad %[[Q]], %[[K]], %[[K]] bits %[[BITS]] out %[[O]] d_out %[[O]] mask = bitfield scale = 2.500000e-01 {starch.layer = "model.layers.0"} : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>)
+// CHECK: return %[[BQ]], %[[BK]], %[[BV]]
+func.func @attention_grad_bitfield(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>, %o: tensor<2x4x8x16xf32>, %bits: tensor<2x8xi64>) -> (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>) {
+  %bq, %bk, %bv = starch.attention_grad %q, %k, %k bits %bits out %o d_out %o mask = bitfield scale = 0.25 {starch.layer = "model.layers.0"} : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>)
+  return %bq, %bk, %bv : tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>
+}

@@ -115,3 +115,18 @@ func.func @attention_edges(%q: tensor<1x8x4x8xbf16>, %k: tensor<1x1x4x8xbf16>, %
   %biased = starch.attention %q, %k, %v bias %b mask = additive scale = 0.35355339059327379 : (tensor<1x8x4x8xbf16>, tensor<1x1x4x8xbf16>, tensor<1x1x4x8xbf16>, tensor<1x1x4x4xbf16>) -> tensor<1x8x4x8xbf16>
   return %mqa, %biased : tensor<1x8x4x8xbf16>, tensor<1x8x4x8xbf16>
 }
+
+// -----
+
+// Attention under the multimodal bitfield mask (one i64 word per token of
+// each sequence), with grouped heads, in bf16 and with a layer tag.
+// CHECK-LABEL: func.func @attention_bitfield
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x4x8x16xf32>, %[[K:.*]]: tensor<2x2x8x16xf32>, %[[BITS:.*]]: tensor<2x8xi64>, %[[H:.*]]: tensor<1x2x8x8xbf16>, %[[HBITS:.*]]: tensor<1x8xi64>)
+// CHECK: %[[MM:.*]] = starch.attention %[[Q]], %[[K]], %[[K]] bits %[[BITS]] mask = bitfield scale = 2.500000e-01 {starch.layer = "model.layers.0"} : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>) -> tensor<2x4x8x16xf32>
+// CHECK: %[[LOW:.*]] = starch.attention %[[H]], %[[H]], %[[H]] bits %[[HBITS]] mask = bitfield scale = 1.250000e-01 : (tensor<1x2x8x8xbf16>, tensor<1x2x8x8xbf16>, tensor<1x2x8x8xbf16>, tensor<1x8xi64>) -> tensor<1x2x8x8xbf16>
+// CHECK: return %[[MM]], %[[LOW]]
+func.func @attention_bitfield(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>, %bits: tensor<2x8xi64>, %h: tensor<1x2x8x8xbf16>, %hbits: tensor<1x8xi64>) -> (tensor<2x4x8x16xf32>, tensor<1x2x8x8xbf16>) {
+  %mm = starch.attention %q, %k, %k bits %bits mask = bitfield scale = 0.25 {starch.layer = "model.layers.0"} : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>) -> tensor<2x4x8x16xf32>
+  %low = starch.attention %h, %h, %h bits %hbits mask = bitfield scale = 0.125 : (tensor<1x2x8x8xbf16>, tensor<1x2x8x8xbf16>, tensor<1x2x8x8xbf16>, tensor<1x8xi64>) -> tensor<1x2x8x8xbf16>
+  return %mm, %low : tensor<2x4x8x16xf32>, tensor<1x2x8x8xbf16>
+}

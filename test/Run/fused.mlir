@@ -3,6 +3,7 @@
 // RUN: starch-run %s --function=activations --print | FileCheck %s --check-prefix=ACT
 // RUN: starch-run %s --function=rope --print | FileCheck %s --check-prefix=ROPE
 // RUN: starch-run %s --function=attention --print | FileCheck %s --check-prefix=ATT
+// RUN: starch-run %s --function=bitfield --print | FileCheck %s --check-prefix=BIT
 
 // rms([3, 4]) = sqrt(12.5): [3, 4] / 3.5355339 * [1, 2]. layer_norm of
 // [1, 2, 3, 4] (mean 2.5, variance 1.25) = [-1.5, -0.5, 0.5, 1.5] / 1.118034.
@@ -65,4 +66,25 @@ func.func @attention() -> (tensor<1x1x2x1xf32>, tensor<1x2x2x1xf32>, tensor<1x2x
   %q1 = starch.constant dense<1.0> : tensor<1x1x1x1xf32>
   %offset = starch.attention %q1, %k, %v mask = causal scale = 1.0 : (tensor<1x1x1x1xf32>, tensor<1x1x2x1xf32>, tensor<1x1x2x1xf32>) -> tensor<1x1x1x1xf32>
   return %full, %causal, %additive, %offset : tensor<1x1x2x1xf32>, tensor<1x2x2x1xf32>, tensor<1x2x2x1xf32>, tensor<1x1x1x1xf32>
+}
+
+// The bitfield mask with equal scores (q = 0): each row is the mean of the
+// values its token sees. Tokens [text, image, image, text, padding] with
+// keys and values [1, 2, 4, 8, 16]: text 0 sees itself (1); the images see
+// both images (3); text 3 sees tokens 0..3 (15 / 4); padding sees nothing
+// and is exactly 0. With d_out = 1 and k = v, a row's d_query is the
+// variance of the values it sees (0, 1, 1, 85/4 - 3.75^2 = 7.1875, and 0
+// for padding), and d_value[j] sums 1 / (keys seen) over the rows that see
+// key j: 1 + 1/4, 1/2 + 1/2 + 1/4 twice, 1/4, and 0 for the padding key.
+// BIT: result0: 1x1x5x1 f32 mean 2.15 [1, 3, 3, 3.75, 0]
+// BIT: result1: 1x1x5x1 f32 mean 1.8375 [0, 1, 1, 7.1875, 0]
+// BIT: result2: 1x1x5x1 f32 mean 0.8 [1.25, 1.25, 1.25, 0.25, 0]
+func.func @bitfield() -> (tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>) {
+  %zero = starch.constant dense<0.0> : tensor<1x1x5x1xf32>
+  %one = starch.constant dense<1.0> : tensor<1x1x5x1xf32>
+  %v = starch.constant dense<[[[[1.0], [2.0], [4.0], [8.0], [16.0]]]]> : tensor<1x1x5x1xf32>
+  %bits = starch.constant dense<[[7, 2, 2, 7, 0]]> : tensor<1x5xi64>
+  %o = starch.attention %zero, %v, %v bits %bits mask = bitfield scale = 1.0 : (tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>, tensor<1x5xi64>) -> tensor<1x1x5x1xf32>
+  %dq, %dk, %dv = starch.attention_grad %zero, %v, %v bits %bits out %o d_out %one mask = bitfield scale = 1.0 : (tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>, tensor<1x5xi64>, tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>) -> (tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>)
+  return %o, %dq, %dv : tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>, tensor<1x1x5x1xf32>
 }

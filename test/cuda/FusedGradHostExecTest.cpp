@@ -5,11 +5,14 @@
 // gradient share their arithmetic with the CPU (NormGrad.h,
 // AttentionGrad.h) and match bit for bit; d_query, d_key and d_value, which
 // the CPU computes with BLAS in blocks and the device one thread per row,
-// match within a relative tolerance.
+// match within a relative tolerance. The bitfield mask's bodies are checked
+// against the explicit additive mask of the same layout (as the CPU kernels
+// are in test/unit/BitfieldAttentionTest.cpp) and against the CPU kernels.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cuda/HostExec.h"
 #include "runtime/kernels/Kernels.h"
+#include "test/unit/BitfieldReference.h"
 
 #include <gtest/gtest.h>
 
@@ -181,5 +184,97 @@ TEST(CudaHostExec, FusedGradRejectsWrongResultsAndHalfTypes) {
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("not supported on CUDA yet"),
             std::string::npos)
+      << status.message();
+}
+
+namespace {
+
+/// Copies `t` with the rows of padding queries zeroed (B x H x S x D).
+Tensor withoutPaddingRows(const std::vector<starch::rt::test::Layout> &layouts,
+                          const Tensor &t) {
+  Tensor copy = like(t);
+  std::memcpy(copy.bytes(), t.bytes(), t.byteSize());
+  starch::rt::test::zeroPaddingRows(layouts, copy);
+  return copy;
+}
+
+} // namespace
+
+TEST(CudaHostExec, AttentionBitfieldMatchesTheExplicitMask) {
+  using namespace starch::rt::test;
+  HostExec exec;
+  std::vector<Layout> layouts = multimodalLayouts();
+  Tensor bits = maskWords(layouts);
+  for (DType dtype : kFloatTypes) {
+    std::string what = std::string("bitfield ") + dtypeName(dtype) + " ";
+    double tolerance = dtype == DType::f32 ? 1e-5 : 1e-12;
+    // Hq 4 reads Hkv 2 over the 70 tokens of each sequence; Dv differs.
+    Tensor q = randomOf(dtype, {2, 4, 70, 8}, 80);
+    Tensor k = randomOf(dtype, {2, 2, 70, 8}, 81);
+    Tensor v = randomOf(dtype, {2, 2, 70, 5}, 82);
+    Tensor dOut = randomOf(dtype, {2, 4, 70, 5}, 83);
+    Tensor bias = explicitBias(layouts, dtype, true);
+
+    Tensor out(dtype, {2, 4, 70, 5}), want(dtype, out.shape());
+    EXPECT_OK(drivers::attention(exec, q, k, v, &bits, AttentionMask::bitfield,
+                                 0.45, out));
+    EXPECT_OK(attention(q, k, v, &bias, AttentionMask::additive, 0.45, want));
+    Tensor cpu = like(out);
+    EXPECT_OK(attention(q, k, v, &bits, AttentionMask::bitfield, 0.45, cpu));
+    expectClose(out, cpu, tolerance, what + "out vs the CPU kernel");
+    // Padding rows are exactly 0; the reference's are not compared.
+    expectClose(out, withoutPaddingRows(layouts, want), tolerance,
+                what + "out (padding rows 0)");
+    for (int64_t i = 0; i < out.numElements(); ++i)
+      if (elementAsDouble(out, i) != 0.0) {
+        int64_t row = i / 5, b = row / (4 * 70);
+        ASSERT_FALSE(isPadding(layouts[b], row % 70)) << what << i;
+      }
+
+    Tensor dq = like(q), dk = like(k), dv = like(v);
+    EXPECT_OK(drivers::attentionGrad(exec, q, k, v, &bits, out, dOut,
+                                     AttentionMask::bitfield, 0.45, &dq, &dk,
+                                     &dv, nullptr));
+    Tensor wantDq = like(q), wantDk = like(k), wantDv = like(v);
+    EXPECT_OK(attentionGrad(
+        q, k, v, &bias, want, withoutPaddingRows(layouts, dOut),
+        AttentionMask::additive, 0.45, &wantDq, &wantDk, &wantDv, nullptr));
+    expectClose(dq, withoutPaddingRows(layouts, wantDq), tolerance,
+                what + "d_query (padding rows 0)");
+    expectClose(dk, wantDk, tolerance, what + "d_key");
+    expectClose(dv, wantDv, tolerance, what + "d_value");
+    Tensor cpuDq = like(q), cpuDk = like(k), cpuDv = like(v);
+    EXPECT_OK(attentionGrad(q, k, v, &bits, cpu, dOut, AttentionMask::bitfield,
+                            0.45, &cpuDq, &cpuDk, &cpuDv, nullptr));
+    expectClose(dq, cpuDq, tolerance, what + "d_query vs the CPU kernel");
+    expectClose(dk, cpuDk, tolerance, what + "d_key vs the CPU kernel");
+    expectClose(dv, cpuDv, tolerance, what + "d_value vs the CPU kernel");
+  }
+}
+
+TEST(CudaHostExec, AttentionBitfieldAllPaddingIsZero) {
+  using namespace starch::rt::test;
+  HostExec exec;
+  Layout padding;
+  append(padding, Token::padding, 6);
+  Tensor bits = maskWords({padding});
+  Tensor q = randomOf(DType::f64, {1, 2, 6, 4}, 90),
+         k = randomOf(DType::f64, {1, 1, 6, 4}, 91),
+         dOut = randomOf(DType::f64, {1, 2, 6, 4}, 92);
+  Tensor out = like(q);
+  EXPECT_OK(drivers::attention(exec, q, k, k, &bits, AttentionMask::bitfield,
+                               0.5, out));
+  Tensor dq = like(q), dk = like(k), dv = like(k);
+  EXPECT_OK(drivers::attentionGrad(exec, q, k, k, &bits, out, dOut,
+                                   AttentionMask::bitfield, 0.5, &dq, &dk, &dv,
+                                   nullptr));
+  for (const Tensor *t : {&out, &dq, &dk, &dv})
+    for (int64_t i = 0; i < t->numElements(); ++i)
+      ASSERT_EQ(elementAsDouble(*t, i), 0.0) << i;
+  Tensor wrongWords(DType::i32, {1, 6});
+  Status status = drivers::attention(exec, q, k, k, &wrongWords,
+                                     AttentionMask::bitfield, 0.5, out);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("B x S of i64"), std::string::npos)
       << status.message();
 }

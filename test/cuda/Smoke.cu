@@ -315,6 +315,39 @@ void compute(Smoke &t, DType dtype) {
     if (additive)
       t.compare(name + " d_bias" + suffix, launched, dgb, gb, tol(dtype) * 10);
   }
+  // The bitfield mask (self-attention over 6 tokens: text, image, image,
+  // text, audio, padding; the second sequence all text).
+  Tensor bits(DType::i64, {2, 6});
+  const int64_t words[12] = {7, 2, 2, 7, 4, 0, 7, 7, 7, 7, 7, 7};
+  for (int64_t i = 0; i < 12; ++i)
+    bits.data<int64_t>()[i] = words[i];
+  Tensor sk = randomOf(dtype, {2, 2, 6, 8}, 23),
+         sv = randomOf(dtype, {2, 2, 6, 5}, 24);
+  Tensor dbits = t.device(bits), dsk = t.device(sk), dsv = t.device(sv);
+  Tensor bf(dtype, {2, 4, 6, 5}), dbf = t.deviceOf(dtype, {2, 4, 6, 5});
+  must(attention(q, sk, sv, &bits, AttentionMask::bitfield, 0.35, bf),
+       "cpu attention bitfield");
+  t.compare(
+      "attention bitfield" + suffix,
+      cuda::attention(dq, dsk, dsv, &dbits, AttentionMask::bitfield, 0.35, dbf),
+      dbf, bf, tol(dtype) * 10);
+  Tensor bq(dtype, q.shape()), bk(dtype, sk.shape()), bv(dtype, sv.shape());
+  must(attentionGrad(q, sk, sv, &bits, bf, dOut, AttentionMask::bitfield, 0.35,
+                     &bq, &bk, &bv, nullptr),
+       "cpu attention_grad bitfield");
+  Tensor dbq = t.deviceOf(dtype, q.shape()),
+         dbk = t.deviceOf(dtype, sk.shape()),
+         dbv = t.deviceOf(dtype, sv.shape());
+  Status bitfieldLaunched = cuda::attentionGrad(
+      dq, dsk, dsv, &dbits, t.device(bf), ddOut, AttentionMask::bitfield, 0.35,
+      &dbq, &dbk, &dbv, nullptr);
+  t.compare("attention_grad bitfield d_query" + suffix, bitfieldLaunched, dbq,
+            bq, tol(dtype) * 10);
+  t.compare("attention_grad bitfield d_key" + suffix, bitfieldLaunched, dbk, bk,
+            tol(dtype) * 10);
+  t.compare("attention_grad bitfield d_value" + suffix, bitfieldLaunched, dbv,
+            bv, tol(dtype) * 10);
+
   Tensor rx(dtype, a.shape()), rw(dtype, w.shape()),
       drx = t.deviceOf(dtype, a.shape()), drw = t.deviceOf(dtype, w.shape());
   must(rmsNormGrad(a, w, a, 1e-6, &rx, &rw), "cpu rms_norm_grad");

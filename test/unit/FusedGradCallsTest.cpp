@@ -3,8 +3,8 @@
 // The C++ that codegen emits for starch.rms_norm_grad, starch.layer_norm_grad
 // and starch.attention_grad: every operand in the kernel's order, the
 // optional bias, and `nullptr` for a result without uses, so the kernel skips
-// it (the interpreter passes null the same way). Also starch.cumsum, whose
-// flags become arguments.
+// it (the interpreter passes null the same way). Also the bitfield mask's
+// words and starch.cumsum, whose flags become arguments.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Codegen/KernelCalls.h"
@@ -79,6 +79,28 @@ func.func @f(%q: tensor<1x2x3x4xf32>, %b: tensor<1x1x3x3xf32>) -> (tensor<1x2x3x
   EXPECT_EQ(call, "attentionGrad(a0, a1, a2, &a3, a4, a5, "
                   "AttentionMask::additive, 0.25, nullptr, &r1, &r2, "
                   "nullptr)");
+}
+
+TEST_F(FusedGradCallsTest, BitfieldAttentionPassesTheMaskWords) {
+  // The bits take the bias's place as the tensor the mask reads; there is
+  // no d_bias.
+  std::string forward = callOf<starch::AttentionOp>(R"mlir(
+func.func @f(%q: tensor<1x2x3x4xf32>, %bits: tensor<1x3xi64>) -> tensor<1x2x3x4xf32> {
+  %o = starch.attention %q, %q, %q bits %bits mask = bitfield scale = 0.5 : (tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x3xi64>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+)mlir");
+  EXPECT_EQ(forward,
+            "attention(a0, a1, a2, &a3, AttentionMask::bitfield, 0.5, r0)");
+  std::string backward = callOf<starch::AttentionGradOp>(R"mlir(
+func.func @f(%q: tensor<1x2x3x4xf32>, %kv: tensor<1x1x3x4xf32>, %bits: tensor<1x3xi64>) -> (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>) {
+  %dq, %dk, %dv = starch.attention_grad %q, %kv, %kv bits %bits out %q d_out %q mask = bitfield scale = 0.5 : (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x3xi64>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>)
+  return %dq, %dv : tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>
+}
+)mlir");
+  EXPECT_EQ(backward, "attentionGrad(a0, a1, a2, &a3, a4, a5, "
+                      "AttentionMask::bitfield, 0.5, &r0, nullptr, &r2, "
+                      "nullptr)");
 }
 
 TEST_F(FusedGradCallsTest, NormGrads) {

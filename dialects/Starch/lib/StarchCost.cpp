@@ -160,7 +160,8 @@ int64_t RopeOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 
 int64_t AttentionOp::getFlops() {
   // q k^T and p v are 2 * S * T * D each per (batch, query head); the
-  // softmax costs 5 per score, the additive bias 1.
+  // softmax costs 5 per score, the additive bias 1. Every mask counts the
+  // dense S x T scores, also where a bitfield mask hides most of them.
   ArrayRef<int64_t> query = getQuery().getType().getShape();
   int64_t keys = getKey().getType().getDimSize(2);
   int64_t scores = query[0] * query[1] * query[2] * keys;

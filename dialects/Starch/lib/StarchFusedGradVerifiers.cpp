@@ -75,7 +75,7 @@ LogicalResult verifyElementTypes(Operation *op, Value input,
 
 /// The forward operands of starch.attention, by its rules.
 LogicalResult verifyAttentionOperands(Operation *op, Value query, Value key,
-                                      Value value, Value bias,
+                                      Value value, Value bias, Value bits,
                                       AttentionMaskKind mask, double scale) {
   auto q = tensorType(query), k = tensorType(key), v = tensorType(value);
   if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
@@ -114,6 +114,8 @@ LogicalResult verifyAttentionOperands(Operation *op, Value query, Value key,
              << batch << "|1)x(" << qHeads << "|1)x" << queries << "x" << keys;
     others.push_back({"bias", bias});
   }
+  if (failed(verifyBitfieldBits(op, mask, bits, batch, queries, keys)))
+    return failure();
   Type element = q.getElementType();
   for (auto [name, other] : others)
     if (tensorType(other).getElementType() != element)
@@ -181,7 +183,7 @@ LogicalResult LayerNormGradOp::verify() {
 
 LogicalResult AttentionGradOp::verify() {
   if (failed(verifyAttentionOperands(*this, getQuery(), getKey(), getValue(),
-                                     getBias(), getMask(),
+                                     getBias(), getBits(), getMask(),
                                      getScale().convertToDouble())))
     return failure();
   if (failed(verifySameType(*this, "out", getOut(), "the query", getQuery())) ||

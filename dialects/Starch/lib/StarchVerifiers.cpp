@@ -96,6 +96,26 @@ LogicalResult verifyEpsilon(Operation *op, double epsilon) {
 
 } // namespace
 
+// Self-attention only: the rule compares query and key positions.
+LogicalResult starch::verifyBitfieldBits(Operation *op, AttentionMaskKind mask,
+                                         Value bits, int64_t batch,
+                                         int64_t queries, int64_t keys) {
+  if ((mask == AttentionMaskKind::bitfield) != static_cast<bool>(bits))
+    return op->emitOpError()
+           << "a bits operand is needed exactly when mask = bitfield";
+  if (!bits)
+    return success();
+  if (tensorType(bits).getShape() != ArrayRef<int64_t>{batch, queries})
+    return op->emitOpError()
+           << "bits has shape " << shapeString(bits) << "; expected " << batch
+           << "x" << queries << " (one word per token)";
+  if (queries != keys)
+    return op->emitOpError()
+           << "mask = bitfield needs self-attention, but there are " << queries
+           << " queries and " << keys << " keys";
+  return success();
+}
+
 LogicalResult IotaOp::verify() {
   Type element = getType().getElementType();
   if (element.isInteger(1) || !llvm::isa<IntegerType, FloatType>(element))
@@ -533,6 +553,9 @@ LogicalResult AttentionOp::verify() {
     if (failed(verifyElementType(*this, "bias", bias, "the query", getQuery())))
       return failure();
   }
+  if (failed(verifyBitfieldBits(*this, getMask(), getBits(), batch, queries,
+                                keys)))
+    return failure();
   if (failed(
           verifyElementType(*this, "key", getKey(), "the query", getQuery())) ||
       failed(verifyElementType(*this, "value", getValue(), "the query",

@@ -194,27 +194,34 @@ TEST_F(CostTest, Fused) {
 
 TEST_F(CostTest, Attention) {
   parse("%q: tensor<2x4x8x16xf32>, %kv: tensor<2x2x6x16xf32>, "
-        "%bias: tensor<2x1x8x6xf32>",
+        "%bias: tensor<2x1x8x6xf32>, %self: tensor<2x2x8x16xf32>, "
+        "%bits: tensor<2x8xi64>",
         R"(
   %0 = starch.attention %q, %kv, %kv mask = causal scale = 0.25 {tag = "causal"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>) -> tensor<2x4x8x16xf32>
   %1 = starch.attention %q, %kv, %kv bias %bias mask = additive scale = 0.25 {tag = "additive"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>, tensor<2x1x8x6xf32>) -> tensor<2x4x8x16xf32>
+  %2 = starch.attention %q, %self, %self bits %bits mask = bitfield scale = 0.25 {tag = "bitfield"} : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>) -> tensor<2x4x8x16xf32>
 )");
   // B 2 * Hq 4 * S 8 * T 6 = 384 scores: 4 * 384 * D 16 + 5 * 384;
   // (1024 + 384 + 384 + 1024) f32 elements.
   expectCost("causal", 26496, 11264);
   // + 384 bias additions; + 96 bias elements.
   expectCost("additive", 26880, 11648);
+  // T = S = 8: 512 scores, all counted: 4 * 512 * 16 + 5 * 512; f32
+  // elements (1024 + 512 + 512 + 1024) plus 16 i64 words (128 bytes).
+  expectCost("bitfield", 35328, 12416);
 }
 
 TEST_F(CostTest, FusedBackward) {
   parse("%x: tensor<2x8x16xf32>, %w: tensor<16xf32>, "
         "%q: tensor<2x4x8x16xf32>, %kv: tensor<2x2x6x16xf32>, "
-        "%bias: tensor<2x1x8x6xf32>",
+        "%bias: tensor<2x1x8x6xf32>, %self: tensor<2x2x8x16xf32>, "
+        "%bits: tensor<2x8xi64>",
         R"(
   %0:2 = starch.rms_norm_grad %x, %w, %x epsilon = 1.0e-6 {tag = "rms_norm_grad"} : (tensor<2x8x16xf32>, tensor<16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<16xf32>)
   %1:3 = starch.layer_norm_grad %x, %w, %x axis = 2 epsilon = 1.0e-5 {tag = "layer_norm_grad"} : (tensor<2x8x16xf32>, tensor<16xf32>, tensor<2x8x16xf32>) -> (tensor<2x8x16xf32>, tensor<16xf32>, tensor<16xf32>)
   %2:3 = starch.attention_grad %q, %kv, %kv out %q d_out %q mask = causal scale = 0.25 {tag = "causal"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>)
   %3:4 = starch.attention_grad %q, %kv, %kv bias %bias out %q d_out %q mask = additive scale = 0.25 {tag = "additive"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>, tensor<2x1x8x6xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>, tensor<2x1x8x6xf32>)
+  %4:3 = starch.attention_grad %q, %self, %self bits %bits out %q d_out %q mask = bitfield scale = 0.25 {tag = "bitfield"} : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>)
 )");
   // 12 x 256; (256 + 16 + 256) operand + (256 + 16) result elements.
   expectCost("rms_norm_grad", 3072, 3200);
@@ -225,6 +232,10 @@ TEST_F(CostTest, FusedBackward) {
   expectCost("causal", 64128, 22528);
   // + 384 bias additions; + 96 bias and 96 d_bias elements.
   expectCost("additive", 64512, 23296);
+  // 512 scores: 10 * 512 * 16 + 7 * 512; operands q, k, v, out, d_out
+  // (1024 + 512 + 512 + 1024 + 1024) f32 + 16 i64 words; results
+  // (1024 + 512 + 512) f32.
+  expectCost("bitfield", 85504, 24704);
 }
 
 TEST_F(CostTest, ParamsAndConstants) {

@@ -39,6 +39,24 @@ func.func @additive(%q: tensor<2x2x3x4xf32>, %kv: tensor<2x2x5x4xf32>, %b: tenso
 
 // -----
 
+// With a bitfield mask the words pass through to attention_grad; they are
+// integers and get no gradient, and there is no d_bias.
+// CHECK-LABEL: func.func @bitfield_grad
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x4x6x4xf32>, %[[K:.*]]: tensor<2x2x6x4xf32>, %[[V:.*]]: tensor<2x2x6x4xf32>, %[[BITS:.*]]: tensor<2x6xi64>)
+// CHECK-SAME: -> (tensor<f32>, tensor<2x4x6x4xf32> {starch.name = "grad.arg0"}, tensor<2x2x6x4xf32> {starch.name = "grad.arg1"}, tensor<2x2x6x4xf32> {starch.name = "grad.arg2"})
+// CHECK: %[[O:.*]] = starch.attention %[[Q]], %[[K]], %[[V]] bits %[[BITS]] mask = bitfield
+// CHECK-NOT: starch.softmax
+// CHECK: %[[DQ:.*]], %[[DK:.*]], %[[DV:.*]] = starch.attention_grad %[[Q]], %[[K]], %[[V]] bits %[[BITS]] out %[[O]] d_out %{{.*}} mask = bitfield scale = 5.000000e-01
+// CHECK-SAME: -> (tensor<2x4x6x4xf32>, tensor<2x2x6x4xf32>, tensor<2x2x6x4xf32>)
+// CHECK: return %{{.*}}, %[[DQ]], %[[DK]], %[[DV]] :
+func.func @bitfield(%q: tensor<2x4x6x4xf32>, %k: tensor<2x2x6x4xf32>, %v: tensor<2x2x6x4xf32>, %bits: tensor<2x6xi64>) -> tensor<f32> {
+  %a = starch.attention %q, %k, %v bits %bits mask = bitfield scale = 0.5 : (tensor<2x4x6x4xf32>, tensor<2x2x6x4xf32>, tensor<2x2x6x4xf32>, tensor<2x6xi64>) -> tensor<2x4x6x4xf32>
+  %l = starch.reduce sum %a dims = [0, 1, 2, 3] : tensor<2x4x6x4xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
 // A constant bias (a padding mask) needs no gradient: d_bias is left unused,
 // and so are d_key and d_value of constant keys and values.
 // CHECK-LABEL: func.func @frozen_grad

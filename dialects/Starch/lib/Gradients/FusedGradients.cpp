@@ -80,14 +80,16 @@ LogicalResult ropeRule(RopeOp op, Math &m, Value dy, ArrayRef<bool> needs,
 
 LogicalResult attentionRule(AttentionOp op, Math &m, Value dy,
                             ArrayRef<bool> needs, Cotangents dxs) {
-  // Operands q, k, v[, bias] map to results d_query, d_key, d_value[, d_bias].
+  // Operands q, k, v[, bias] map to results d_query, d_key, d_value[, d_bias];
+  // the bitfield mask's bits are passed through and get no cotangent.
   SmallVector<Type> resultTypes{op.getQuery().getType(), op.getKey().getType(),
                                 op.getValue().getType()};
   if (Value bias = op.getBias())
     resultTypes.push_back(bias.getType());
   auto backward = AttentionGradOp::create(
       m.b, m.loc, resultTypes, op.getQuery(), op.getKey(), op.getValue(),
-      op.getBias(), op.getResult(), dy, op.getMaskAttr(), op.getScaleAttr());
+      op.getBias(), op.getBits(), op.getResult(), dy, op.getMaskAttr(),
+      op.getScaleAttr());
   takeNeeded(backward, needs, dxs);
   return success();
 }

@@ -30,7 +30,7 @@ def Starch_GeluApproximation : I32EnumAttr<"GeluApproximation",
 def Starch_AttentionMask : I32EnumAttr<"AttentionMaskKind",
     "which keys a query may see", [
       I32EnumAttrCase<"full", 0>, I32EnumAttrCase<"causal", 1>,
-      I32EnumAttrCase<"additive", 2>]> {
+      I32EnumAttrCase<"additive", 2>, I32EnumAttrCase<"bitfield", 3>]> {
   let cppNamespace = "::starch";
 }
 

@@ -74,7 +74,9 @@ def Starch_CostOpInterface : OpInterface<"CostOpInterface"> {
 
     "operands + result" is `sum(bytes(operand)) + bytes(result)`: every
     operand read once and the result written once. Masked attention scores
-    are counted: the cost is that of the dense computation.
+    are counted: the cost is that of the dense computation, for the causal
+    and bitfield masks too (a bitfield mask's `bits` count as operand
+    bytes).
   }];
   let methods = [
     InterfaceMethod<[{

@@ -21,6 +21,8 @@ def Starch_Tensor : StaticShapeTensorOf<[AnyType]>;
 def Starch_FloatTensor : StaticShapeTensorOf<[AnyFloat]>;
 def Starch_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 def Starch_BoolTensor : StaticShapeTensorOf<[I1]>;
+// One int64 mask word per token (starch.attention's bitfield mask).
+def Starch_BitsTensor : StaticShapeTensorOf<[I64]>;
 
 // Every operand has the result's shape. Listed before `Elementwise` so that a
 // shape error is reported with the shapes (Elementwise's own message names
@@ -703,14 +705,14 @@ def Starch_RopeOp : Starch_Op<"rope", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Starch_AttentionOp : Starch_Op<"attention", [Pure]> {
+def Starch_AttentionOp : Starch_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "scaled dot-product attention with grouped key/value heads";
   let description = [{
     `query: B x Hq x S x D`, `key, value: B x Hkv x T x D` (one shape) with
     `Hq % Hkv == 0`; query head `h` reads key/value head `h / (Hq / Hkv)`
     (grouped-query attention). `result = softmax(scale * q k^T + mask) v`,
-    of the query's shape; `scale` is positive and finite. All operands and
-    the result share one float element type.
+    of the query's shape; `scale` is positive and finite. All operands
+    except `bits` and the result share one float element type.
 
     `mask = full`: every key visible. `causal`: key `t` is visible to query
     `s` iff `t <= s + (T - S)` (queries are the last `S` of `T` positions).
@@ -720,19 +722,41 @@ def Starch_AttentionOp : Starch_Op<"attention", [Pure]> {
     `mask = additive`. A query that sees no key (causal with `S > T`, or an
     all `-inf` bias row) gives NaN, as the softmax of nothing.
 
+    `bitfield`: the multimodal mask of one int64 word per token, the `bits`
+    operand (`B x S` of `i64`, present exactly when `mask = bitfield`);
+    queries and keys are the same `S == T` tokens at positions `0..S-1`.
+    Bit 0 marks text, bits 1..61 one modality each, 0 padding. With
+    `M(x) = x & (2^62 - 1)`, key `k` is visible to query `q` iff
+
+    ```
+    (bit0(bits[q]) and k <= q and (M(bits[q]) & M(bits[k])) != 0)
+    or (not bit0(bits[q]) and M(bits[q]) == M(bits[k]) != 0)
+    ```
+
+    so a text token (bit 0 plus every modality bit) attends causally to
+    every non-padding token and a modality token bidirectionally within its
+    modality. The rule is evaluated per (query, key) inside the kernels; no
+    `S x T` mask is built. Unlike the other masks, a query that sees no key
+    (a padding token: `M(bits[q]) == 0`) gives an output row of exactly 0,
+    not NaN, and zero gradients in `attention_grad`, so padding never
+    poisons a batch.
+
     ```mlir
     %o = starch.attention %q, %k, %v mask = causal scale = 0.125
         : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>) -> tensor<2x8x16x64xf32>
+    %m = starch.attention %q, %k, %v bits %bits mask = bitfield scale = 0.125
+        : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x16xi64>) -> tensor<2x8x16x64xf32>
     ```
   }];
   let arguments = (ins Starch_FloatTensor:$query, Starch_FloatTensor:$key,
                        Starch_FloatTensor:$value,
                        Optional<Starch_FloatTensor>:$bias,
+                       Optional<Starch_BitsTensor>:$bits,
                        Starch_AttentionMask:$mask, F64Attr:$scale);
   let results = (outs Starch_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`bias` $bias^)? `mask` `=` $mask `scale` `=` $scale
-    attr-dict `:` functional-type(operands, results)
+    $query `,` $key `,` $value (`bias` $bias^)? (`bits` $bits^)? `mask` `=` $mask
+    `scale` `=` $scale attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -815,11 +839,12 @@ def Starch_LayerNormGradOp : Starch_Op<"layer_norm_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure]> {
+def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure, AttrSizedOperandSegments]> {
   let summary = "gradient of starch.attention with respect to all operands";
   let description = [{
     Operands and attributes as for `starch.attention` (`query: B x Hq x S x D`,
-    `key, value: B x Hkv x T x D`, `bias` exactly when `mask = additive`),
+    `key, value: B x Hkv x T x D`, `bias` exactly when `mask = additive`,
+    `bits` exactly when `mask = bitfield`),
     plus `out`, the attention's result, and `d_out`, its cotangent (both of
     the query's shape). Each query row's probabilities
     `p = softmax(scale * q k^T + mask)` are recomputed from `query` and `key`
@@ -839,7 +864,10 @@ def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure]> {
     rows. Sums run in a fixed order, so the results do not depend on the
     thread count. A query that sees no key (NaN in the forward) gives NaN in
     its `d_query` row and in the `d_key` and `d_value` of its key/value
-    head. A result without uses is not computed.
+    head; under `mask = bitfield` such a query (a padding token, whose
+    forward row is 0) instead gets a zero `d_query` row and adds nothing to
+    `d_key` and `d_value`. `bits` gets no gradient. A result without uses is
+    not computed.
 
     ```mlir
     %dq, %dk, %dv = starch.attention_grad %q, %k, %v out %o d_out %do mask = causal scale = 0.125
@@ -850,14 +878,15 @@ def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure]> {
   let arguments = (ins Starch_FloatTensor:$query, Starch_FloatTensor:$key,
                        Starch_FloatTensor:$value,
                        Optional<Starch_FloatTensor>:$bias,
+                       Optional<Starch_BitsTensor>:$bits,
                        Starch_FloatTensor:$out, Starch_FloatTensor:$d_out,
                        Starch_AttentionMask:$mask, F64Attr:$scale);
   let results = (outs Starch_FloatTensor:$d_query, Starch_FloatTensor:$d_key,
                       Starch_FloatTensor:$d_value,
                       Optional<Starch_FloatTensor>:$d_bias);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`bias` $bias^)? `out` $out `d_out` $d_out
-    `mask` `=` $mask `scale` `=` $scale attr-dict `:`
+    $query `,` $key `,` $value (`bias` $bias^)? (`bits` $bits^)? `out` $out
+    `d_out` $d_out `mask` `=` $mask `scale` `=` $scale attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
