@@ -33,13 +33,15 @@ bool isFloatTensor(Type type) {
   return tensor && isa<FloatType>(tensor.getElementType());
 }
 
-/// Tags every op the rules build with the layer of the forward op they
-/// differentiate.
+/// Tags every op the rules build with the layer and module of the forward
+/// op they differentiate.
 struct LayerTagger : public OpBuilder::Listener {
-  Attribute layer;
+  Attribute layer, module;
   void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint) override {
     if (layer)
       op->setAttr(kLayerAttrName, layer);
+    if (module)
+      op->setAttr(kModuleAttrName, module);
   }
 };
 
@@ -172,11 +174,12 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
     if (!rule)
       return op->emitOpError() << "has no gradient rule (GradientOpInterface)";
     tagger.layer = op->getAttr(kLayerAttrName);
+    tagger.module = op->getAttr(kModuleAttrName);
     SmallVector<Value> operandCotangents;
     if (failed(rule.buildGradients(builder, resultCotangents, needs,
                                    operandCotangents)))
       return failure();
-    tagger.layer = nullptr;
+    tagger.layer = tagger.module = nullptr;
     for (auto [operand, cotangent, need] :
          llvm::zip(op->getOperands(), operandCotangents, needs))
       if (cotangent && need)

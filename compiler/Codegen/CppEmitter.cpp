@@ -20,6 +20,9 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 
+#include <cmath>
+#include <optional>
+
 using namespace mlir;
 
 namespace starch::codegen {
@@ -146,15 +149,26 @@ LogicalResult Emitter::emitConstant(ConstantOp constant,
   if (!dense)
     return constant.emitError() << "codegen needs dense constants";
   Type element = type.getElementType();
+  // A splat is filled from a double: exact for floats and for integers of
+  // magnitude up to 2^53; larger integers are written element by element.
+  std::optional<double> splatValue;
   if (dense.isSplat()) {
-    double value = isa<FloatType>(element)
-                       ? dense.getSplatValue<APFloat>().convertToDouble()
-                       : static_cast<double>(
-                             element.isInteger(1)
-                                 ? dense.getSplatValue<APInt>().getZExtValue()
-                                 : dense.getSplatValue<APInt>().getSExtValue());
+    if (isa<FloatType>(element)) {
+      splatValue = dense.getSplatValue<APFloat>().convertToDouble();
+    } else {
+      APInt bits = dense.getSplatValue<APInt>();
+      // Each branch converts on its own: a common unsigned type would turn
+      // -100 into 2^64 - 100.
+      double value = element.isInteger(1)
+                         ? static_cast<double>(bits.getZExtValue())
+                         : static_cast<double>(bits.getSExtValue());
+      if (std::abs(value) <= 0x1p53)
+        splatValue = value;
+    }
+  }
+  if (splatValue) {
     os << "  static const Tensor " << name << " = splat(" << typeArgs(type)
-       << ", " << doubleLiteral(value) << ");\n";
+       << ", " << doubleLiteral(*splatValue) << ");\n";
     return success();
   }
   if (type.getNumElements() > kMaxInlineConstant)
@@ -329,7 +343,7 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
     StringRef source = param.getState() ? StringRef()
                        : param.getSource() ? *param.getSource()
                                            : param.getSymName();
-    auto owner = param->getAttrOfType<StringAttr>("starch.module");
+    auto owner = param->getAttrOfType<StringAttr>(kModuleAttrName);
     os << "        {" << quoted(param.getSymName()) << ", " << quoted(source)
        << ", " << typeArgs(param.getType()) << ", ParamKind::" << kind;
     if (owner)

@@ -54,7 +54,7 @@ bool renameParams(ModuleOp module, const ModuleSource &source,
     }
     param.setSymName(renamed);
     param.setSource(framework);
-    param->setAttr("starch.module", moduleName);
+    param->setAttr(kModuleAttrName, moduleName);
     bool freeze = source.frozen;
     for (size_t i = 0; i < patterns.size(); ++i)
       if (patterns[i].match(framework)) {
@@ -143,7 +143,7 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
     StringAttr moduleName = builder.getStringAttr(source.name);
     forward.walk([&](Operation *op) {
       if (op != forward)
-        op->setAttr("starch.module", moduleName);
+        op->setAttr(kModuleAttrName, moduleName);
     });
     if (auto file = (*imported)->getAttrOfType<StringAttr>("starch.weights"))
       weights.push_back(builder.getNamedAttr(source.name, file));

@@ -55,7 +55,7 @@ static bool matchesType(const rt::Tensor &t, Type type) {
 std::string paramKey(ParamOp param) {
   std::string name =
       param.getSource() ? param.getSource()->str() : param.getSymName().str();
-  if (auto module = param->getAttrOfType<StringAttr>("starch.module"))
+  if (auto module = param->getAttrOfType<StringAttr>(kModuleAttrName))
     return module.str() + "::" + name;
   return name;
 }

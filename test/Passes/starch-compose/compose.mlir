@@ -7,6 +7,7 @@
 // token 9, the LLM's causal attention becomes the bitfield mask of the
 // token layout, and every op names its module.
 
+// CHECK: module attributes {starch.modalities = [{encoder = "vision", input = "vision.pixel_values", inputs_per_sequence = 1 : i64, modality = "image", placeholder = 9 : i64, tokens_per_input = 2 : i64}]
 // CHECK-DAG: starch.param @vision_projector.multi_modal_projector.linear_1.weight {source = "multi_modal_projector.linear_1.weight", starch.module = "vision_projector"} : tensor<8x4xf32>
 // CHECK-DAG: starch.param @vision_projector.multi_modal_projector.linear_2.bias {source = "multi_modal_projector.linear_2.bias", starch.module = "vision_projector"} : tensor<8xf32>
 // CHECK-NOT: func.func @vision(
@@ -14,17 +15,21 @@
 // CHECK-LABEL: func.func @forward(
 // CHECK-SAME: %[[IDS:[^:]*]]: tensor<2x6xi64> {starch.name = "input_ids"}, %[[PIX:[^:]*]]: tensor<2x3x4xf32> {starch.name = "vision.pixel_values"}) -> (tensor<2x6x10xf32> {starch.name = "logits"})
 // CHECK-SAME: starch.unscored_tokens = array<i64: 9>
-// CHECK: starch.tanh {{.*}}starch.module = "vision"
+// CHECK: starch.tanh
 // CHECK: starch.slice {{.*}} start = [0, 1, 0] limit = [2, 3, 4] {{.*}}starch.module = "vision_projector"
 // CHECK: starch.gelu {{.*}} approximate = none {{.*}}starch.module = "vision_projector"
-// CHECK: %[[BITS:.*]] = starch.select {{.*}}starch.module = "llm"
+// CHECK: %[[PROJ:.*]] = starch.add {{.*}}starch.module = "vision_projector"
+// CHECK: %[[TEXT:.*]] = starch.constant dense<3> : tensor<2x6xi64> {starch.module = "llm"}
+// CHECK: %[[IMAGE:.*]] = starch.constant dense<2> : tensor<2x6xi64> {starch.module = "llm"}
+// CHECK: %[[BITS:.*]] = starch.select {{.*}}, %[[IMAGE]], %[[TEXT]] {starch.module = "llm"}
 // CHECK: %[[EMB:.*]] = starch.gather {{.*}}[%[[IDS]]]
+// CHECK: %[[IS:.*]] = starch.compare eq, %[[IDS]]
 // CHECK: starch.cumsum {{.*}} axis = 0 exclusive
-// CHECK: %[[ROWS:.*]] = starch.gather
-// CHECK: %[[MERGED:.*]] = starch.select {{.*}}, %[[ROWS]], %[[EMB]]
+// CHECK: %[[ROWS:.*]] = starch.gather %[[PROJ]]
+// CHECK: %[[WHERE:.*]] = starch.broadcast %[[IS]] dims = [0, 1]
+// CHECK: starch.select %[[WHERE]], %[[ROWS]], %[[EMB]]
 // CHECK: starch.attention {{.*}} bits %[[BITS]] mask = bitfield
 // CHECK: return
-// CHECK: starch.modalities = [{encoder = "vision", input = "vision.pixel_values", inputs_per_sequence = 1 : i64, modality = "image", placeholder = 9 : i64, tokens_per_input = 2 : i64}]
 
 // NUM: @forward equals the composition computed by hand
 

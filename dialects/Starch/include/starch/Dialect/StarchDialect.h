@@ -10,6 +10,10 @@
 namespace starch {
 /// Discardable attribute naming the transformer layer an op belongs to.
 inline constexpr llvm::StringLiteral kLayerAttrName = "starch.layer";
+/// The module (encoder, projector, LLM) of a multimodal program that an op
+/// or parameter belongs to; set by starchc and starch-compose, kept by
+/// passes as the layer tag is.
+inline constexpr llvm::StringLiteral kModuleAttrName = "starch.module";
 /// Module attribute naming the file that holds the parameters' data.
 inline constexpr llvm::StringLiteral kWeightsAttrName = "starch.weights";
 } // namespace starch
