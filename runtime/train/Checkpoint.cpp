@@ -95,24 +95,12 @@ uint64_t parseNumber(const std::map<std::string, std::string> &metadata,
 
 } // namespace
 
-void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
-                    const ParamStore &params, const TrainState &state) {
-  makeDirectories(dir);
-  std::map<std::string, Tensor> tensors;
-  for (size_t i = 0; i < spec.params.size(); ++i)
-    tensors.emplace(spec.params[i].name, params[i]); // shares, no copy
-  std::map<std::string, std::string> metadata = {
-      {"format", kCheckpointFormat},
-      {"format_version", std::to_string(kCheckpointVersion)},
-      {"model", spec.model},
-      {"step", std::to_string(state.step)},
-      {"data_position", std::to_string(state.dataPosition)},
-      {"rng_state", std::to_string(state.generatorState)},
-      {"data", state.data},
-      {"checksum", "fnv1a64:" + hex64(checksumOf(tensors))},
-  };
-
-  std::string finalPath = dir + "/" + kCheckpointFileName;
+/// Writes `tensors` as DIR/NAME through a temporary file, fsynced and
+/// renamed, so a crash leaves the previous file or the new one, never half.
+void writeAtomically(const std::string &dir, const std::string &name,
+                     const std::map<std::string, Tensor> &tensors,
+                     const std::map<std::string, std::string> &metadata) {
+  std::string finalPath = dir + "/" + name;
   // A fixed name: a temporary left by a killed writer is simply overwritten.
   std::string tempPath = finalPath + ".tmp";
   std::string error;
@@ -137,6 +125,52 @@ void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
   }
   // The rename itself is durable only once the directory is synced.
   syncPath(dir, true);
+}
+
+void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
+                    const ParamStore &params, const TrainState &state) {
+  makeDirectories(dir);
+  std::map<std::string, Tensor> tensors;
+  for (size_t i = 0; i < spec.params.size(); ++i)
+    tensors.emplace(spec.params[i].name, params[i]); // shares, no copy
+  std::map<std::string, std::string> metadata = {
+      {"format", kCheckpointFormat},
+      {"format_version", std::to_string(kCheckpointVersion)},
+      {"model", spec.model},
+      {"step", std::to_string(state.step)},
+      {"data_position", std::to_string(state.dataPosition)},
+      {"rng_state", std::to_string(state.generatorState)},
+      {"data", state.data},
+      {"checksum", "fnv1a64:" + hex64(checksumOf(tensors))},
+  };
+
+  writeAtomically(dir, kCheckpointFileName, tensors, metadata);
+}
+
+std::vector<std::string> saveModuleWeights(const std::string &dir,
+                                           const ProgramSpec &spec,
+                                           const ParamStore &params,
+                                           bool includeFrozen) {
+  std::map<std::string, std::map<std::string, Tensor>> modules;
+  std::map<std::string, bool> trains;
+  for (size_t i = 0; i < spec.params.size(); ++i) {
+    const ParamSpec &param = spec.params[i];
+    if (param.module.empty() || param.kind == ParamKind::optimizerState)
+      continue;
+    modules[param.module].emplace(param.source, params[i]);
+    trains[param.module] |= param.kind == ParamKind::trainable;
+  }
+  std::vector<std::string> written;
+  for (const auto &[module, tensors] : modules) {
+    if (!trains[module] && !includeFrozen)
+      continue;
+    // "pt": the metadata transformers' safetensors loader expects.
+    writeAtomically(dir, module + ".safetensors", tensors,
+                    {{"format", "pt"}, {"model", spec.model},
+                     {"module", module}});
+    written.push_back(module);
+  }
+  return written;
 }
 
 TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace starch::rt {
 
@@ -39,6 +40,15 @@ uint64_t fnv1a64(const void *data, size_t size,
 
 /// Writes DIR/checkpoint.safetensors (creating DIR): temporary file, fsync,
 /// rename over the old one, fsync of DIR.
+/// Writes DIR/<module>.safetensors for every module of a multimodal program
+/// that trains (every module with `includeFrozen`), keyed by the framework's
+/// parameter names, so that a trained module loads back into its framework.
+/// Returns the modules written.
+std::vector<std::string> saveModuleWeights(const std::string &dir,
+                                           const ProgramSpec &spec,
+                                           const ParamStore &params,
+                                           bool includeFrozen);
+
 void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
                     const ParamStore &params, const TrainState &state);
 

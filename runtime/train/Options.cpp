@@ -100,6 +100,11 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                  "Also checkpoint every K steps")
       ->check(positiveInteger)
       ->needs(save);
+  if (!spec.modalities.empty())
+    app.add_flag("--save-all", options.saveAll,
+                 "Also write DIR/<module>.safetensors of frozen modules (the "
+                 "trained ones are always written)")
+        ->needs(save);
   app.add_option("--resume", options.resumeDir,
                  "Continue from DIR/checkpoint.safetensors")
       ->check(CLI::ExistingDirectory);

@@ -28,6 +28,8 @@ struct TrainOptions {
   std::string saveDir;
   /// 0: save only at the end.
   int64_t saveEvery = 0;
+  /// Also write frozen modules' DIR/<module>.safetensors.
+  bool saveAll = false;
   std::string resumeDir;
   std::string lossLog;
 };

@@ -48,7 +48,8 @@ void installStopHandlers() {
 }
 
 void save(const std::string &dir, const ProgramSpec &spec,
-          const ParamStore &params, int64_t step, const DataSource &data) {
+          const ParamStore &params, int64_t step, const DataSource &data,
+          bool saveAll) {
   Clock::time_point start = Clock::now();
   TrainState state;
   state.step = step;
@@ -56,8 +57,12 @@ void save(const std::string &dir, const ProgramSpec &spec,
   state.generatorState = data.generatorState();
   state.data = data.identity();
   saveCheckpoint(dir, spec, params, state);
-  std::printf("checkpoint: step %" PRId64 " saved to %s/%s (%.2f s)\n", step,
-              dir.c_str(), kCheckpointFileName, secondsSince(start));
+  std::string modules;
+  for (const std::string &module : saveModuleWeights(dir, spec, params, saveAll))
+    modules += (modules.empty() ? " and " : ", ") + module + ".safetensors";
+  std::printf("checkpoint: step %" PRId64 " saved to %s/%s%s (%.2f s)\n", step,
+              dir.c_str(), kCheckpointFileName, modules.c_str(),
+              secondsSince(start));
   std::fflush(stdout);
 }
 
@@ -67,6 +72,16 @@ int64_t trainableValues(const ProgramSpec &spec) {
     if (param.kind == ParamKind::trainable)
       count += numElements(param.shape);
   return count;
+}
+
+/// " | encoders vision (image, 1 x 16 tokens/sequence), ..." or nothing.
+std::string encoderSummary(const ProgramSpec &spec) {
+  std::string text;
+  for (const ModalitySpec &m : spec.modalities)
+    text += (text.empty() ? " | encoders " : ", ") + m.encoder + " (" +
+            m.modality + ", " + std::to_string(m.inputsPerSequence) + " x " +
+            std::to_string(m.tokensPerInput) + " tokens/sequence)";
+  return text;
 }
 
 int run(const ProgramSpec &spec, const TrainOptions &options) {
@@ -110,12 +125,12 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
   installStopHandlers();
   std::printf("train %s: steps %" PRId64 "..%" PRId64 " | %" PRId64
               " tokens/step (%" PRId64 " x %" PRId64 " x %" PRId64
-              ") | %" PRId64 " trainable values | data %s | %s | %d "
+              ") | %" PRId64 " trainable values%s | data %s | %s | %d "
               "threads\n",
               spec.model.c_str(), done + 1, options.steps, spec.tokensPerStep(),
               spec.microBatches, spec.batchSize, spec.sequenceLength,
-              trainableValues(spec), data.description().c_str(), origin.c_str(),
-              numThreads());
+              trainableValues(spec), encoderSummary(spec).c_str(),
+              data.description().c_str(), origin.c_str(), numThreads());
   std::fflush(stdout);
   if (done == options.steps) {
     std::printf("nothing to do: the checkpoint is at step %" PRId64 "\n", done);
@@ -140,7 +155,7 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
     bool last = step == options.steps;
     bool periodic = options.saveEvery > 0 && step % options.saveEvery == 0;
     if (!options.saveDir.empty() && (last || periodic || stopRequested))
-      save(options.saveDir, spec, params, step, data);
+      save(options.saveDir, spec, params, step, data, options.saveAll);
     if (stopRequested && !last) {
       progress.finish(secondsSince(runStart));
       std::fprintf(stderr, "stopped by a signal after step %" PRId64 "\n",

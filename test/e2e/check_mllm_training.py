@@ -95,6 +95,33 @@ def main():
                 if diff > args.rtol * scale:
                     failures.append(f"final {key}: max |diff| {diff:.3e} vs max |w| {scale:.3e}")
                 compared += 1
+        # Per-module files in the framework's names: exactly the reference's
+        # state-dict entries (less those the graph never uses), same shapes
+        # and dtypes, the checkpoint's values; none for frozen modules.
+        module_files = 0
+        for module in train["module_order"]:
+            path = os.path.join(ckpt, module + ".safetensors")
+            final_path = os.path.join(case, f"final_{module}.safetensors")
+            if module not in trainable:
+                if os.path.exists(path):
+                    failures.append(f"{module}.safetensors written for a frozen module")
+                continue
+            if not os.path.exists(path):
+                failures.append(f"{module}.safetensors missing from the checkpoint folder")
+                continue
+            saved, _ = tensorio.read_safetensors(path)
+            final, _ = tensorio.read_safetensors(final_path)
+            unused = set(train.get("trainable_without_grad", {}).get(module, []))
+            expected = {n: (shape, dtype) for n, (shape, dtype, _) in final.items() if n not in unused}
+            got = {n: (shape, dtype) for n, (shape, dtype, _) in saved.items()}
+            if got != expected:
+                failures.append(f"{module}.safetensors entries differ from the Hugging Face state dict: "
+                                f"extra {sorted(set(got) - set(expected))[:3]}, missing "
+                                f"{sorted(set(expected) - set(got))[:3]}, or shapes/dtypes")
+            for name, (_, _, values) in saved.items():
+                if checkpoint.get(f"{module}.{name}", (0, 0, None))[2] != values:
+                    failures.append(f"{module}.safetensors: {name} differs from the checkpoint")
+            module_files += 1
         # Frozen modules keep their initial weights exactly.
         frozen_checked = 0
         initial_files = {"llm": config["llm"].get("weights")}
@@ -117,7 +144,8 @@ def main():
           f"relative error loss {worst['losses']:.2e}, grad norm {worst['grad_norms']:.2e}, lr "
           f"{worst['lrs']:.2e}; {want_count} trainable values as in PyTorch; {compared} final "
           f"weights within {worst_weight:.2e} of their largest element; {frozen_checked} frozen "
-          f"weights unchanged (tolerance {args.rtol:g})")
+          f"weights unchanged; {module_files} module files in Hugging Face names (tolerance "
+          f"{args.rtol:g})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ interp  one optimizer step of the generated program against starch-run
         and moment afterwards).
 resume  20 steps in one run versus 10 + 10 through a checkpoint: the loss
         logs must be identical strings.
-learns  the shipped example (docs/examples/tiny-llama) on synthetic
+learns  a shipped example (docs/examples/tiny-llama, or --example) on synthetic
         sequences: the mean loss of the last 20 of 300 steps must be at least
         1.5 below that of the first 20 (it starts near ln 128 = 4.85).
 """
@@ -193,7 +193,7 @@ def case_resume(args, work):
 
 def case_learns(args, work):
     example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                           "docs", "examples", "tiny-llama", "model.json")
+                           "docs", "examples", args.example, "model.json")
     exe, log = os.path.join(work, "train"), os.path.join(work, "loss.log")
     tensorio.run([os.path.join(args.bin, "starchc"), example, "-o", exe])
     tensorio.run([exe, "--loss-log", log, "--log-every", "100"])
@@ -210,6 +210,8 @@ def main():
     parser.add_argument("--fixture", required=True)
     parser.add_argument("--case", choices=["parity", "interp", "resume", "learns"], required=True)
     parser.add_argument("--rtol", type=float, default=1e-4)
+    parser.add_argument("--example", default="tiny-llama",
+                        help="docs/examples folder of the learns case")
     args = parser.parse_args()
     args.fixture = os.path.abspath(args.fixture)
     with tempfile.TemporaryDirectory() as work:
