@@ -1,6 +1,7 @@
 //===- AssembleModules.cpp - Every module's graph in one IR module --------===//
 #include "compiler/Driver/AssembleModules.h"
 
+#include "runtime/io/Safetensors.h"
 #include "starch/Dialect/StarchOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -201,6 +202,53 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
           builder.getNamedAttr("encoders", builder.getArrayAttr(encoderSpecs)),
       }));
   return result;
+}
+
+static std::string typeText(rt::DType dtype, const rt::Shape &shape) {
+  return std::string(rt::dtypeName(dtype)) + "[" + rt::shapeString(shape) + "]";
+}
+
+bool checkProjectorWeights(ModuleOp module, const config::ModelConfig &model,
+                           std::string &error) {
+  for (size_t i = 0; i < model.encoders.size(); ++i) {
+    const config::EncoderConfig &encoder = model.encoders[i];
+    std::string field =
+        model.path + ": encoders[" + std::to_string(i) + "].projector.weights";
+    rt::SafetensorsFile file;
+    if (!file.open(encoder.projector.weights, error)) {
+      error = field + ": " + error;
+      return false;
+    }
+    std::string projector = encoder.name + "_projector";
+    for (auto param : module.getOps<ParamOp>()) {
+      auto owner = param->getAttrOfType<StringAttr>(kModuleAttrName);
+      if (!owner || owner.getValue() != projector || !param.getSource())
+        continue;
+      std::string name = param.getSource()->str();
+      auto type = cast<RankedTensorType>(param.getType());
+      rt::Shape shape(type.getShape().begin(), type.getShape().end());
+      std::string expected = typeText(rt::DType::f32, shape) +
+                             " (from encoder '" + encoder.name +
+                             "''s feature width and the LLM's hidden size)";
+      rt::Tensor tensor;
+      if (!file.contains(name)) {
+        error = field + ": '" + encoder.projector.weights + "' has no tensor '" +
+                name + "'; expected " + expected;
+        return false;
+      }
+      if (!file.load(name, tensor, error)) {
+        error = field + ": " + error;
+        return false;
+      }
+      if (tensor.shape() != shape || tensor.dtype() != rt::DType::f32) {
+        error = field + ": '" + name + "' is " +
+                typeText(tensor.dtype(), tensor.shape()) +
+                " but the composition needs " + expected;
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 } // namespace starch::driver

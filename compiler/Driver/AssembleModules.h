@@ -33,6 +33,14 @@ mlir::OwningOpRef<mlir::ModuleOp>
 assembleModules(mlir::MLIRContext &context, const config::ModelConfig &model,
                 const import::ImportOptions &options, std::string &error);
 
+/// After starch-compose: every projector parameter is in its model.json
+/// weights file with the shape the composition needs (the LLM's hidden size
+/// by the encoder's feature width). On a mismatch returns false with one
+/// line naming the field, the tensor and both sides.
+bool checkProjectorWeights(mlir::ModuleOp module,
+                           const config::ModelConfig &model,
+                           std::string &error);
+
 } // namespace starch::driver
 
 #endif // STARCH_COMPILER_DRIVER_ASSEMBLEMODULES_H

@@ -253,6 +253,10 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     return fail(
         onnxPath + ": a pass failed: " +
         (firstDiagnostic.empty() ? "(no diagnostic)" : firstDiagnostic));
+  if (model.isMultimodal() && options.emit >= EmitStage::raised &&
+      options.passPipeline.empty() &&
+      !checkProjectorWeights(*module, model, error))
+    return fail(error);
   double passSeconds = secondsSince(passesStart);
 
   auto emitStart = std::chrono::steady_clock::now();
