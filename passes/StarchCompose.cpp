@@ -315,6 +315,14 @@ Value StarchComposePass::tokenBits(TaggedBuilder &tb, Value ids,
   return bits;
 }
 
+/// Ops that passes before composition made (starch-raise's fused ops) carry
+/// no module yet: they belong to the function they are cloned from.
+Operation *tagModule(Operation *op, StringRef module) {
+  if (!op->hasAttr(kModuleAttrName))
+    op->setAttr(kModuleAttrName, StringAttr::get(op->getContext(), module));
+  return op;
+}
+
 /// The attention's mask becomes the token layout's bitfield.
 void useBitfieldMask(AttentionOp attention, Value bits) {
   attention.setMask(AttentionMaskKind::bitfield);
@@ -416,7 +424,7 @@ void StarchComposePass::runOnOperation() {
         output = encoderMapping.lookup(ret.getOperand(encoder.output));
         break;
       }
-      builder.clone(op, encoderMapping);
+      tagModule(builder.clone(op, encoderMapping), encoder.name);
     }
     TaggedBuilder tb{builder, encoder.function.getLoc(),
                      builder.getStringAttr(encoder.name + "_projector"),
@@ -426,6 +434,30 @@ void StarchComposePass::runOnOperation() {
     if (failed(features))
       return signalPassFailure();
     projected.push_back(*features);
+  }
+
+  // Every placeholder is a token of the vocabulary, and the placeholders of
+  // one sequence leave room for text.
+  {
+    auto idsType = cast<RankedTensorType>(idsArg.getType());
+    int64_t batch = idsType.getDimSize(0), length = idsType.getDimSize(1);
+    int64_t vocab = cast<RankedTensorType>(embedding.getData().getType())
+                        .getDimSize(0);
+    int64_t placeholders = 0;
+    for (const EncoderSpec &encoder : spec.encoders) {
+      if (encoder.placeholder >= vocab)
+        return fail(encoder.function,
+                    "encoder '" + encoder.name + "''s placeholder token " +
+                        Twine(encoder.placeholder) +
+                        " is outside the LLM's vocabulary of " + Twine(vocab));
+      placeholders += encoder.inputs / std::max<int64_t>(batch, 1) *
+                      encoder.featuresPerInput;
+    }
+    if (placeholders >= length)
+      return fail(llm, "each sequence of " + Twine(length) +
+                           " tokens would hold " + Twine(placeholders) +
+                           " placeholder tokens (encoder inputs per sequence "
+                           "x features), leaving no text");
   }
 
   // The LLM, with its input embeddings merged and its attention masked by
@@ -442,7 +474,7 @@ void StarchComposePass::runOnOperation() {
       llmReturn = ret;
       break;
     }
-    Operation *copy = builder.clone(op, mapping);
+    Operation *copy = tagModule(builder.clone(op, mapping), spec.llm);
     if (&op == embedding.getOperation()) {
       Value embeds = copy->getResult(0);
       for (size_t i = 0; i < spec.encoders.size(); ++i)

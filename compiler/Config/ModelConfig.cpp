@@ -234,10 +234,12 @@ void parseEncoder(const json &object, const std::string &at,
   if (!object.contains("name") || !object["name"].is_string())
     fail(at + ".name", "missing (the module's name, e.g. \"vision\")");
   encoder.name = object["name"].get<std::string>();
-  if (!isIdentifier(encoder.name) || encoder.name == "llm")
+  if (!isIdentifier(encoder.name) || encoder.name == "llm" ||
+      encoder.name == "forward")
     fail(at + ".name", "'" + encoder.name +
                            "' is not a module name (letters, digits and _, "
-                           "not starting with a digit; not \"llm\")");
+                           "not starting with a digit; not \"llm\" or "
+                           "\"forward\")");
   if (object.contains("modality")) {
     if (!object["modality"].is_string())
       fail(at + ".modality", "must be a string (\"image\", \"audio\", ...)");
@@ -290,6 +292,14 @@ void parseEncoders(const json &list, const std::filesystem::path &folder,
       std::string at = "encoders[" + std::to_string(i) + "]";
       if (other.name == encoder.name)
         fail(at + ".name", "'" + encoder.name + "' names two encoders");
+      if (other.name + "_projector" == encoder.name ||
+          encoder.name + "_projector" == other.name)
+        fail(at + ".name", "'" + encoder.name + "' collides with the projector "
+                           "module of encoder '" +
+                               (other.name + "_projector" == encoder.name
+                                    ? other.name
+                                    : encoder.name) +
+                               "'");
       if (other.placeholderToken == encoder.placeholderToken)
         fail(at + ".placeholder_token",
              std::to_string(encoder.placeholderToken) +

@@ -9,6 +9,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/GlobPattern.h"
 
+#include <optional>
+
 namespace starch::driver {
 
 using namespace mlir;
@@ -28,20 +30,9 @@ struct ModuleSource {
 };
 
 /// Renames `module`'s params to `<name>.<symbol>` (source: the framework's
-/// name), marks them with their module and freezes what model.json asks.
+/// name) and marks them with their module.
 bool renameParams(ModuleOp module, const ModuleSource &source,
                   std::string &error) {
-  std::vector<llvm::GlobPattern> patterns;
-  std::vector<bool> used(source.freeze->size(), false);
-  for (const std::string &text : *source.freeze) {
-    llvm::Expected<llvm::GlobPattern> pattern = llvm::GlobPattern::create(text);
-    if (!pattern) {
-      error = source.field + ".freeze: '" + text +
-              "' is not a glob: " + llvm::toString(pattern.takeError());
-      return false;
-    }
-    patterns.push_back(std::move(*pattern));
-  }
   Builder builder(module.getContext());
   StringAttr moduleName = builder.getStringAttr(source.name);
   for (auto param : llvm::make_early_inc_range(module.getOps<ParamOp>())) {
@@ -56,21 +47,7 @@ bool renameParams(ModuleOp module, const ModuleSource &source,
     param.setSymName(renamed);
     param.setSource(framework);
     param->setAttr(kModuleAttrName, moduleName);
-    bool freeze = source.frozen;
-    for (size_t i = 0; i < patterns.size(); ++i)
-      if (patterns[i].match(framework)) {
-        used[i] = true;
-        freeze = true;
-      }
-    if (freeze && !param.getBuffer())
-      param.setFrozen(true);
   }
-  for (size_t i = 0; i < used.size(); ++i)
-    if (!used[i]) {
-      error = source.field + ".freeze: '" + (*source.freeze)[i] +
-              "' matches no parameter of " + source.onnx;
-      return false;
-    }
   return true;
 }
 
@@ -105,6 +82,42 @@ bool findOutput(func::FuncOp function, const config::EncoderConfig &encoder,
 
 } // namespace
 
+bool freezeParams(ModuleOp module, bool frozen,
+                  const std::vector<std::string> &freeze,
+                  const std::string &field, const std::string &onnx,
+                  std::string &error) {
+  std::vector<llvm::GlobPattern> patterns;
+  std::vector<bool> used(freeze.size(), false);
+  for (const std::string &text : freeze) {
+    llvm::Expected<llvm::GlobPattern> pattern = llvm::GlobPattern::create(text);
+    if (!pattern) {
+      error = field + ".freeze: '" + text +
+              "' is not a glob: " + llvm::toString(pattern.takeError());
+      return false;
+    }
+    patterns.push_back(std::move(*pattern));
+  }
+  for (auto param : module.getOps<ParamOp>()) {
+    std::string framework = param.getSource() ? param.getSource()->str()
+                                              : param.getSymName().str();
+    bool freezeIt = frozen;
+    for (size_t i = 0; i < patterns.size(); ++i)
+      if (patterns[i].match(framework)) {
+        used[i] = true;
+        freezeIt = true;
+      }
+    if (freezeIt && !param.getBuffer() && !param.getState())
+      param.setFrozen(true);
+  }
+  for (size_t i = 0; i < used.size(); ++i)
+    if (!used[i]) {
+      error = field + ".freeze: '" + freeze[i] + "' matches no parameter of " +
+              onnx;
+      return false;
+    }
+  return true;
+}
+
 OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
                                       const config::ModelConfig &model,
                                       const import::ImportOptions &options,
@@ -135,7 +148,9 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
         import::importOnnxFile(context, source.onnx, moduleOptions, error);
     if (!imported)
       return nullptr;
-    if (!renameParams(*imported, source, error)) {
+    if (!renameParams(*imported, source, error) ||
+        !freezeParams(*imported, source.frozen, *source.freeze, source.field,
+                      source.onnx, error)) {
       error = model.path + ": " + error;
       return nullptr;
     }
@@ -204,6 +219,18 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
   return result;
 }
 
+static std::optional<rt::DType> dtypeOfElement(Type element) {
+  if (element.isF32())
+    return rt::DType::f32;
+  if (element.isF64())
+    return rt::DType::f64;
+  if (element.isBF16())
+    return rt::DType::bf16;
+  if (element.isF16())
+    return rt::DType::f16;
+  return std::nullopt;
+}
+
 static std::string typeText(rt::DType dtype, const rt::Shape &shape) {
   return std::string(rt::dtypeName(dtype)) + "[" + rt::shapeString(shape) + "]";
 }
@@ -227,9 +254,17 @@ bool checkProjectorWeights(ModuleOp module, const config::ModelConfig &model,
       std::string name = param.getSource()->str();
       auto type = cast<RankedTensorType>(param.getType());
       rt::Shape shape(type.getShape().begin(), type.getShape().end());
-      std::string expected = typeText(rt::DType::f32, shape) +
-                             " (from encoder '" + encoder.name +
-                             "''s feature width and the LLM's hidden size)";
+      std::optional<rt::DType> dtype = dtypeOfElement(type.getElementType());
+      std::string expected =
+          (dtype ? typeText(*dtype, shape) : "tensor of shape [" +
+                                                 rt::shapeString(shape) + "]") +
+          " (the LLM's hidden size " + std::to_string(shape[0]) +
+          (shape.size() != 2 ? std::string()
+           : llvm::StringRef(name).contains("linear_1")
+               ? " by encoder '" + encoder.name + "''s feature width " +
+                     std::to_string(shape[1])
+               : " by the LLM's hidden size") +
+          ")";
       rt::Tensor tensor;
       if (!file.contains(name)) {
         error = field + ": '" + encoder.projector.weights + "' has no tensor '" +
@@ -240,7 +275,7 @@ bool checkProjectorWeights(ModuleOp module, const config::ModelConfig &model,
         error = field + ": " + error;
         return false;
       }
-      if (tensor.shape() != shape || tensor.dtype() != rt::DType::f32) {
+      if (tensor.shape() != shape || !dtype || tensor.dtype() != *dtype) {
         error = field + ": '" + name + "' is " +
                 typeText(tensor.dtype(), tensor.shape()) +
                 " but the composition needs " + expected;

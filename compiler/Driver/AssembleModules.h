@@ -33,6 +33,14 @@ mlir::OwningOpRef<mlir::ModuleOp>
 assembleModules(mlir::MLIRContext &context, const config::ModelConfig &model,
                 const import::ImportOptions &options, std::string &error);
 
+/// Marks `module`'s params frozen: all when `frozen`, else those whose
+/// source (framework) name matches a glob of `freeze`. A glob matching no
+/// parameter is an error naming `field`.freeze and `onnx`.
+bool freezeParams(mlir::ModuleOp module, bool frozen,
+                  const std::vector<std::string> &freeze,
+                  const std::string &field, const std::string &onnx,
+                  std::string &error);
+
 /// After starch-compose: every projector parameter is in its model.json
 /// weights file with the shape the composition needs (the LLM's hidden size
 /// by the encoder's feature width). On a mismatch returns false with one

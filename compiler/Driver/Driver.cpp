@@ -228,6 +228,10 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
           : import::importOnnxFile(context, onnxPath, importOptions, error);
   if (!module)
     return fail(error);
+  if (!model.isMultimodal() &&
+      !freezeParams(*module, model.llmFrozen, model.llmFreeze, "llm",
+                    model.llmOnnx, error))
+    return fail(options.inputPath + ": " + error);
   double importSeconds = secondsSince(start);
 
   auto passesStart = std::chrono::steady_clock::now();

@@ -38,8 +38,6 @@ inline constexpr int kCheckpointVersion = 1;
 uint64_t fnv1a64(const void *data, size_t size,
                  uint64_t hash = 0xcbf29ce484222325ULL);
 
-/// Writes DIR/checkpoint.safetensors (creating DIR): temporary file, fsync,
-/// rename over the old one, fsync of DIR.
 /// Writes DIR/<module>.safetensors for every module of a multimodal program
 /// that trains (every module with `includeFrozen`), keyed by the framework's
 /// parameter names, so that a trained module loads back into its framework.
@@ -49,6 +47,8 @@ std::vector<std::string> saveModuleWeights(const std::string &dir,
                                            const ParamStore &params,
                                            bool includeFrozen);
 
+/// Writes DIR/checkpoint.safetensors (creating DIR): temporary file, fsync,
+/// rename over the old one, fsync of DIR.
 void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
                     const ParamStore &params, const TrainState &state);
 

@@ -79,7 +79,8 @@ std::string encoderSummary(const ProgramSpec &spec) {
   std::string text;
   for (const ModalitySpec &m : spec.modalities)
     text += (text.empty() ? " | encoders " : ", ") + m.encoder + " (" +
-            m.modality + ", " + std::to_string(m.inputsPerSequence) + " x " +
+            (m.modality.empty() ? "" : m.modality + ", ") +
+            std::to_string(m.inputsPerSequence) + " x " +
             std::to_string(m.tokensPerInput) + " tokens/sequence)";
   return text;
 }
