@@ -47,7 +47,10 @@ def main():
         imported = os.path.join(work, "imported.mlir")
         raised = os.path.join(work, "raised.mlir")
         start = time.perf_counter()
-        run([tool("starchc"), onnx_path, "--emit=starch", "-o", imported])
+        # The inputs' shapes fix dimensions the export leaves symbolic.
+        shapes = [f"--input-shape={i['name']}=" + "x".join(str(d) for d in i["shape"])
+                  for i in manifest["inputs"]]
+        run([tool("starchc"), onnx_path, "--emit=starch", "-o", imported] + shapes)
         print(f"import time: {time.perf_counter() - start:.3f} s")
 
         def execute(ir, out_dir, references, rtol, atol):
