@@ -2,6 +2,7 @@
 #include "runtime/train/DataSource.h"
 
 #include "runtime/io/Npy.h"
+#include "runtime/kernels/Elementwise.h"
 #include "runtime/train/WeightLoading.h"
 
 #include <algorithm>
@@ -201,18 +202,21 @@ void DataSource::fillNoise(Tensor &input, int64_t offset, int64_t count) {
   auto uniform = [&] {
     return (static_cast<double>(rng_.next() >> 11) + 0.5) * 0x1p-53;
   };
+  Tensor values(DType::f64, {count});
   for (int64_t i = 0; i < count; i += 2) {
     double radius = std::sqrt(-2 * std::log(uniform()));
     double angle = 2 * M_PI * uniform();
-    double pair[2] = {radius * std::cos(angle), radius * std::sin(angle)};
-    for (int64_t k = 0; k < 2 && i + k < count; ++k) {
-      int64_t at = offset + i + k;
-      if (input.dtype() == DType::f32)
-        input.data<float>()[at] = static_cast<float>(pair[k]);
-      else if (input.dtype() == DType::f64)
-        input.data<double>()[at] = pair[k];
-    }
+    values.data<double>()[i] = radius * std::cos(angle);
+    if (i + 1 < count)
+      values.data<double>()[i + 1] = radius * std::sin(angle);
   }
+  // Rounded to the input's element type (f32, f16, bf16, ...) by the
+  // runtime's own conversion.
+  Tensor window = Tensor::view(
+      input.dtype(), {count},
+      input.bytes() + offset * static_cast<int64_t>(dtypeSize(input.dtype())));
+  if (Status status = convert(values, window); !status)
+    throw std::runtime_error("synthetic data: " + status.message());
 }
 
 void DataSource::nextBatch(StepInputs &batch) {
