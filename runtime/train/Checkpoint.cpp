@@ -150,7 +150,7 @@ void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
 std::vector<std::string> saveModuleWeights(const std::string &dir,
                                            const ProgramSpec &spec,
                                            const ParamStore &params,
-                                           bool includeFrozen) {
+                                           int64_t step, bool includeFrozen) {
   std::map<std::string, std::map<std::string, Tensor>> modules;
   std::map<std::string, bool> trains;
   for (size_t i = 0; i < spec.params.size(); ++i) {
@@ -161,13 +161,15 @@ std::vector<std::string> saveModuleWeights(const std::string &dir,
     trains[param.module] |= param.kind == ParamKind::trainable;
   }
   std::vector<std::string> written;
+  if (!modules.empty())
+    makeDirectories(dir);
   for (const auto &[module, tensors] : modules) {
     if (!trains[module] && !includeFrozen)
       continue;
     // "pt": the metadata transformers' safetensors loader expects.
     writeAtomically(dir, module + ".safetensors", tensors,
                     {{"format", "pt"}, {"model", spec.model},
-                     {"module", module}});
+                     {"module", module}, {"step", std::to_string(step)}});
     written.push_back(module);
   }
   return written;

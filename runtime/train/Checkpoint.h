@@ -40,12 +40,13 @@ uint64_t fnv1a64(const void *data, size_t size,
 
 /// Writes DIR/<module>.safetensors for every module of a multimodal program
 /// that trains (every module with `includeFrozen`), keyed by the framework's
-/// parameter names, so that a trained module loads back into its framework.
-/// Returns the modules written.
+/// parameter names, so that a trained module loads back into its framework;
+/// each file's metadata names the model, the module and `step`. Returns the
+/// modules written.
 std::vector<std::string> saveModuleWeights(const std::string &dir,
                                            const ProgramSpec &spec,
                                            const ParamStore &params,
-                                           bool includeFrozen);
+                                           int64_t step, bool includeFrozen);
 
 /// Writes DIR/checkpoint.safetensors (creating DIR): temporary file, fsync,
 /// rename over the old one, fsync of DIR.

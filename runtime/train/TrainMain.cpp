@@ -56,10 +56,13 @@ void save(const std::string &dir, const ProgramSpec &spec,
   state.dataPosition = data.position();
   state.generatorState = data.generatorState();
   state.data = data.identity();
-  saveCheckpoint(dir, spec, params, state);
+  // Module files first: checkpoint.safetensors, written last, is what a
+  // resume trusts, and every module file names the step it holds.
   std::string modules;
-  for (const std::string &module : saveModuleWeights(dir, spec, params, saveAll))
+  for (const std::string &module :
+       saveModuleWeights(dir, spec, params, step, saveAll))
     modules += (modules.empty() ? " and " : ", ") + module + ".safetensors";
+  saveCheckpoint(dir, spec, params, state);
   std::printf("checkpoint: step %" PRId64 " saved to %s/%s%s (%.2f s)\n", step,
               dir.c_str(), kCheckpointFileName, modules.c_str(),
               secondsSince(start));
