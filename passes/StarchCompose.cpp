@@ -39,8 +39,9 @@ struct EncoderSpec {
   bool mlp = true;
   bool projectorFrozen = false;
   func::FuncOp function;
-  /// Set while composing: inputs per micro-batch and features per input.
-  int64_t inputs = 0, featuresPerInput = 0;
+  /// Set while composing: inputs per micro-batch and per sequence, and
+  /// features per input.
+  int64_t inputs = 0, inputsPerSequence = 0, featuresPerInput = 0;
 };
 
 struct ComposeSpec {
@@ -436,22 +437,30 @@ void StarchComposePass::runOnOperation() {
     projected.push_back(*features);
   }
 
-  // Every placeholder is a token of the vocabulary, and the placeholders of
-  // one sequence leave room for text.
+  // Every sequence holds the same number of each encoder's inputs, every
+  // placeholder is a token of the vocabulary, and the placeholders of one
+  // sequence leave room for text.
   {
     auto idsType = cast<RankedTensorType>(idsArg.getType());
     int64_t batch = idsType.getDimSize(0), length = idsType.getDimSize(1);
     int64_t vocab = cast<RankedTensorType>(embedding.getData().getType())
                         .getDimSize(0);
     int64_t placeholders = 0;
-    for (const EncoderSpec &encoder : spec.encoders) {
+    for (EncoderSpec &encoder : spec.encoders) {
+      if (batch == 0 || encoder.inputs % batch != 0)
+        return fail(encoder.function,
+                    "encoder '" + encoder.name + "' takes " +
+                        Twine(encoder.inputs) +
+                        " inputs per micro-batch, not a multiple of the LLM's "
+                        "batch of " + Twine(batch) +
+                        " sequences (each sequence holds the same number)");
+      encoder.inputsPerSequence = encoder.inputs / batch;
       if (encoder.placeholder >= vocab)
         return fail(encoder.function,
                     "encoder '" + encoder.name + "''s placeholder token " +
                         Twine(encoder.placeholder) +
                         " is outside the LLM's vocabulary of " + Twine(vocab));
-      placeholders += encoder.inputs / std::max<int64_t>(batch, 1) *
-                      encoder.featuresPerInput;
+      placeholders += encoder.inputsPerSequence * encoder.featuresPerInput;
     }
     if (placeholders >= length)
       return fail(llm, "each sequence of " + Twine(length) +
@@ -506,16 +515,8 @@ void StarchComposePass::runOnOperation() {
                    builder.getDenseI64ArrayAttr(placeholders));
 
   // How each encoder's inputs sit in the sequences, for the data loader.
-  int64_t batch = cast<RankedTensorType>(idsArg.getType()).getDimSize(0);
   SmallVector<Attribute> modalities;
   for (const EncoderSpec &encoder : spec.encoders) {
-    if (encoder.inputs % batch != 0)
-      return fail(encoder.function,
-                  "encoder '" + encoder.name + "' takes " +
-                      Twine(encoder.inputs) +
-                      " inputs per micro-batch, not a multiple of the LLM's "
-                      "batch of " + Twine(batch) +
-                      " sequences (each sequence holds the same number)");
     auto arg = forward.getArgAttrOfType<StringAttr>(
         &encoder - spec.encoders.begin() + llmArgs.size(), kNameAttr);
     modalities.push_back(builder.getDictionaryAttr({
@@ -527,7 +528,7 @@ void StarchComposePass::runOnOperation() {
                              builder.getI64IntegerAttr(encoder.placeholder)),
         builder.getNamedAttr(
             "inputs_per_sequence",
-            builder.getI64IntegerAttr(encoder.inputs / batch)),
+            builder.getI64IntegerAttr(encoder.inputsPerSequence)),
         builder.getNamedAttr(
             "tokens_per_input",
             builder.getI64IntegerAttr(encoder.featuresPerInput)),

@@ -1,6 +1,7 @@
 //===- AssembleModules.cpp - Every module's graph in one IR module --------===//
 #include "compiler/Driver/AssembleModules.h"
 
+#include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/Safetensors.h"
 #include "starch/Dialect/StarchOps.h"
 
@@ -219,18 +220,6 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
   return result;
 }
 
-static std::optional<rt::DType> dtypeOfElement(Type element) {
-  if (element.isF32())
-    return rt::DType::f32;
-  if (element.isF64())
-    return rt::DType::f64;
-  if (element.isBF16())
-    return rt::DType::bf16;
-  if (element.isF16())
-    return rt::DType::f16;
-  return std::nullopt;
-}
-
 static std::string typeText(rt::DType dtype, const rt::Shape &shape) {
   return std::string(rt::dtypeName(dtype)) + "[" + rt::shapeString(shape) + "]";
 }
@@ -254,7 +243,7 @@ bool checkProjectorWeights(ModuleOp module, const config::ModelConfig &model,
       std::string name = param.getSource()->str();
       auto type = cast<RankedTensorType>(param.getType());
       rt::Shape shape(type.getShape().begin(), type.getShape().end());
-      std::optional<rt::DType> dtype = dtypeOfElement(type.getElementType());
+      std::optional<rt::DType> dtype = interp::dtypeOf(type.getElementType());
       std::string expected =
           (dtype ? typeText(*dtype, shape) : "tensor of shape [" +
                                                  rt::shapeString(shape) + "]") +

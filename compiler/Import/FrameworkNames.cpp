@@ -1,8 +1,11 @@
 //===- FrameworkNames.cpp - Exporter initializers as framework weights ----===//
 #include "compiler/Import/FrameworkNames.h"
+#include "compiler/Import/TiedWeights.h"
 
 #include "runtime/io/OnnxTensor.h"
 #include "runtime/io/Safetensors.h"
+
+#include "llvm/ADT/StringRef.h"
 
 #include <algorithm>
 #include <cstring>
@@ -20,26 +23,6 @@ bool allEqual(const rt::Tensor &tensor) {
     if (std::memcmp(data, data + i * size, size) != 0)
       return false;
   return true;
-}
-
-/// `b` (n x m) is the transpose of `a` (m x n), bit for bit.
-bool isTransposeOf(const rt::Tensor &a, const rt::Tensor &b) {
-  if (a.rank() != 2 || b.rank() != 2 || a.shape()[0] != b.shape()[1] ||
-      a.shape()[1] != b.shape()[0])
-    return false;
-  int64_t rows = a.shape()[0], cols = a.shape()[1];
-  size_t size = rt::dtypeSize(a.dtype());
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      if (std::memcmp(a.bytes() + (i * cols + j) * size,
-                      b.bytes() + (j * rows + i) * size, size) != 0)
-        return false;
-  return true;
-}
-
-bool endsWith(const std::string &text, const std::string &suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 } // namespace
@@ -91,7 +74,7 @@ bool matchFrameworkWeights(
     if (found.empty())
       continue;
     auto best = std::find_if(found.begin(), found.end(), [&](const auto &f) {
-      return endsWith(name, f.first);
+      return llvm::StringRef(name).ends_with(f.first);
     });
     if (best == found.end())
       best = found.begin();

@@ -15,7 +15,8 @@ bool isExporterName(const std::string &name) {
   return name.rfind("onnx::", 0) == 0 || name.find('.') == std::string::npos;
 }
 
-/// True when `b` (n x m) is the transpose of `a` (m x n), bit for bit.
+} // namespace
+
 bool isTransposeOf(const rt::Tensor &a, const rt::Tensor &b) {
   if (a.rank() != 2 || b.rank() != 2 || a.dtype() != b.dtype() ||
       a.shape()[0] != b.shape()[1] || a.shape()[1] != b.shape()[0])
@@ -30,8 +31,6 @@ bool isTransposeOf(const rt::Tensor &a, const rt::Tensor &b) {
         return false;
   return true;
 }
-
-} // namespace
 
 std::map<std::string, std::string> findTransposedCopies(
     const std::map<std::string, const onnx::TensorProto *> &initializers,

@@ -9,6 +9,8 @@
 #ifndef STARCH_COMPILER_IMPORT_TIEDWEIGHTS_H
 #define STARCH_COMPILER_IMPORT_TIEDWEIGHTS_H
 
+#include "runtime/Tensor.h"
+
 #include <onnx/onnx_pb.h>
 
 #include <map>
@@ -16,6 +18,9 @@
 #include <string>
 
 namespace starch::import {
+
+/// True when `b` (n x m) is the transpose of `a` (m x n), bit for bit.
+bool isTransposeOf(const rt::Tensor &a, const rt::Tensor &b);
 
 /// Among the 2-D `candidates`, those whose data is bit for bit the transpose
 /// of another candidate, mapped to that original. The original is the one
