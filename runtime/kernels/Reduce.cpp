@@ -24,6 +24,20 @@ void splitAround(const Shape &shape, int64_t axis, int64_t &outer, int64_t &n,
     inner *= shape[d];
 }
 
+/// Calls `line(offset, n, inner)` once per line of `shape` along `axis` (the
+/// line's elements are `offset + k * inner`, k < n), lines spread over the
+/// thread pool.
+template <typename Line>
+void forEachLine(const Shape &shape, int64_t axis, Line line) {
+  int64_t outer, n, inner;
+  splitAround(shape, axis, outer, n, inner);
+  parallelFor(outer * inner, std::max<int64_t>(1, 4096 / (n + 1)),
+              [&](int64_t begin, int64_t end) {
+                for (int64_t i = begin; i < end; ++i)
+                  line((i / inner) * n * inner + i % inner, n, inner);
+              });
+}
+
 } // namespace
 
 Status reduce(ReduceKind kind, const Tensor &input,
@@ -127,20 +141,15 @@ Status cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
     narrowHalf(wide, out);
     return Status::success();
   }
-  int64_t outer, n, inner;
-  splitAround(input.shape(), axis, outer, n, inner);
   dispatchNative(input.dtype(), [&](auto tag) {
     using T = typename Arith<typename decltype(tag)::type>::type;
     const T *in = input.data<T>();
     T *o = out.data<T>();
     // One task per line along the axis; its sum runs in index order.
-    parallelFor(outer * inner, std::max<int64_t>(1, 4096 / (n + 1)),
-                [&](int64_t begin, int64_t end) {
-                  for (int64_t i = begin; i < end; ++i) {
-                    int64_t offset = (i / inner) * n * inner + i % inner;
-                    cumsumLine<T>(in + offset, o + offset, n, inner, exclusive,
-                                  reverse);
-                  }
+    forEachLine(input.shape(), axis,
+                [&](int64_t offset, int64_t n, int64_t inner) {
+                  cumsumLine<T>(in + offset, o + offset, n, inner, exclusive,
+                                reverse);
                 });
   });
   return Status::success();
@@ -156,18 +165,13 @@ Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out) {
     narrowHalf(wide, out);
     return Status::success();
   }
-  int64_t outer, n, inner;
-  splitAround(input.shape(), axis, outer, n, inner);
   bool ok = dispatchFloat(input.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *in = input.data<T>();
     T *o = out.data<T>();
-    parallelFor(outer * inner, std::max<int64_t>(1, 4096 / (n + 1)),
-                [&](int64_t begin, int64_t end) {
-                  for (int64_t i = begin; i < end; ++i) {
-                    int64_t offset = (i / inner) * n * inner + i % inner;
-                    softmaxRow<T>(in + offset, o + offset, n, inner, logarithm);
-                  }
+    forEachLine(input.shape(), axis,
+                [&](int64_t offset, int64_t n, int64_t inner) {
+                  softmaxRow<T>(in + offset, o + offset, n, inner, logarithm);
                 });
   });
   return ok ? Status::success() : Status::error("softmax needs a float tensor");
