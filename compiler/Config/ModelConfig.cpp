@@ -223,6 +223,98 @@ void parseProjector(const json &object, const std::string &at,
              "linear_2.weight/bias");
 }
 
+std::vector<int64_t> sizesAt(const json &object, const std::string &key,
+                             const std::string &field, size_t count) {
+  if (!object.contains(key))
+    return {};
+  const json &value = object[key];
+  if (!value.is_array() || value.size() != count)
+    fail(field, "must be a list of " + std::to_string(count) + " sizes");
+  std::vector<int64_t> sizes;
+  for (const json &size : value) {
+    if (!size.is_number_integer() || size.get<int64_t>() < 1 ||
+        size.get<int64_t>() > (1 << 16))
+      fail(field, "each size must be an integer in [1, 65536]");
+    sizes.push_back(size.get<int64_t>());
+  }
+  return sizes;
+}
+
+std::vector<double> channelsAt(const json &object, const std::string &key,
+                               const std::string &field) {
+  if (!object.contains(key))
+    return {};
+  const json &value = object[key];
+  if (!value.is_array() || value.size() != 3)
+    fail(field, "must be three numbers (one per RGB channel)");
+  std::vector<double> numbers;
+  for (const json &number : value) {
+    if (!number.is_number())
+      fail(field, "must be three numbers (one per RGB channel)");
+    numbers.push_back(number.get<double>());
+  }
+  return numbers;
+}
+
+void parseProcessor(const json &value, const std::string &at,
+                    rt::ProcessorSpec &processor) {
+  const json object = value.is_string() ? json{{"type", value}} : value;
+  if (!object.is_object())
+    fail(at, "must be \"clip\", \"siglip\", \"whisper\" or an object "
+             "with \"type\"");
+  std::string type = object.value("type", "");
+  if (type == "clip")
+    processor.kind = rt::ProcessorSpec::Kind::clip;
+  else if (type == "siglip")
+    processor.kind = rt::ProcessorSpec::Kind::siglip;
+  else if (type == "whisper")
+    processor.kind = rt::ProcessorSpec::Kind::whisper;
+  else
+    fail(at + ".type", "must be \"clip\", \"siglip\" or \"whisper\"");
+  if (processor.kind == rt::ProcessorSpec::Kind::whisper) {
+    rejectUnknown(object, at + ".",
+                  {"type", "sampling_rate", "n_fft", "hop_length"});
+    processor.samplingRate = integerAt(object, "sampling_rate",
+                                       at + ".sampling_rate", 16000, 1);
+    processor.nFft = integerAt(object, "n_fft", at + ".n_fft", 400, 2);
+    processor.hopLength =
+        integerAt(object, "hop_length", at + ".hop_length", 160, 1);
+    return;
+  }
+  rejectUnknown(object, at + ".",
+                {"type", "shortest_edge", "size", "crop_size", "resample",
+                 "mean", "std"});
+  processor.shortestEdge =
+      integerAt(object, "shortest_edge", at + ".shortest_edge", 0, 1);
+  processor.size = sizesAt(object, "size", at + ".size", 2);
+  processor.cropSize = sizesAt(object, "crop_size", at + ".crop_size", 2);
+  if (object.contains("resample")) {
+    if (!object["resample"].is_string())
+      fail(at + ".resample", "must be a PIL filter name (\"bicubic\", ...)");
+    processor.resample = object["resample"].get<std::string>();
+  }
+  processor.mean = channelsAt(object, "mean", at + ".mean");
+  processor.std = channelsAt(object, "std", at + ".std");
+  for (double deviation : processor.std)
+    if (!(deviation > 0))
+      fail(at + ".std", "must be positive");
+}
+
+void parseData(const json &object, const std::filesystem::path &folder,
+               DataConfig &data) {
+  rejectUnknown(object, "data.", {"manifest", "pad_token"});
+  if (object.contains("manifest")) {
+    if (!object["manifest"].is_string() ||
+        object["manifest"].get<std::string>().empty())
+      fail("data.manifest", "must be the path of a JSONL manifest");
+    std::filesystem::path path = object["manifest"].get<std::string>();
+    if (path.is_relative())
+      path = folder / path;
+    data.manifest = std::filesystem::absolute(path).lexically_normal().string();
+  }
+  data.padToken = integerAt(object, "pad_token", "data.pad_token", -1, 0);
+}
+
 void parseEncoder(const json &object, const std::string &at,
                   const std::filesystem::path &folder, EncoderConfig &encoder) {
   if (!object.is_object())
@@ -230,7 +322,7 @@ void parseEncoder(const json &object, const std::string &at,
   rejectUnknown(object, at + ".",
                 {"name", "modality", "onnx", "weights", "input_shapes", "output",
                  "drop_first", "features", "frozen", "freeze",
-                 "placeholder_token", "projector", "$comment"});
+                 "placeholder_token", "projector", "processor", "$comment"});
   if (!object.contains("name") || !object["name"].is_string())
     fail(at + ".name", "missing (the module's name, e.g. \"vision\")");
   encoder.name = object["name"].get<std::string>();
@@ -276,6 +368,8 @@ void parseEncoder(const json &object, const std::string &at,
     fail(at + ".projector", "missing (an object: type, frozen, weights)");
   parseProjector(object["projector"], at + ".projector", folder,
                  encoder.projector);
+  if (object.contains("processor"))
+    parseProcessor(object["processor"], at + ".processor", encoder.processor);
 }
 
 void parseEncoders(const json &list, const std::filesystem::path &folder,
@@ -330,7 +424,7 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
       fail("(top level)", "must be an object");
     rejectUnknown(root, "",
                   {"name", "llm", "encoders", "attention_mask", "training",
-                   "$comment"});
+                   "data", "$comment"});
     if (!root.contains("name") || !root["name"].is_string() ||
         root["name"].get<std::string>().empty())
       fail("name", "missing (a non-empty string naming the model)");
@@ -352,6 +446,8 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
     }
     if (root.contains("training"))
       parseTraining(objectAt(root, "training", "training"), config.training);
+    if (root.contains("data"))
+      parseData(objectAt(root, "data", "data"), folder, config.data);
   } catch (const ConfigError &e) {
     error = path + ": " + e.message;
     return false;

@@ -12,6 +12,8 @@
 #ifndef STARCH_COMPILER_CONFIG_MODELCONFIG_H
 #define STARCH_COMPILER_CONFIG_MODELCONFIG_H
 
+#include "runtime/data/ProcessorSpec.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -41,6 +43,14 @@ struct ProjectorConfig {
   /// Initial weights (safetensors with `multi_modal_projector.linear_1.*`
   /// and, for mlp, `linear_2.*`), absolute.
   std::string weights;
+};
+
+/// Defaults of starch-data for this model.
+struct DataConfig {
+  /// The JSONL manifest (absolute; need not exist at compile time).
+  std::string manifest;
+  /// Pads shorter manifest lines (labels -100); -1: lines must be full.
+  int64_t padToken = -1;
 };
 
 /// One modality encoder: its graph, which of its outputs are the features,
@@ -73,6 +83,8 @@ struct EncoderConfig {
   std::vector<std::string> freeze;
   int64_t placeholderToken = -1;
   ProjectorConfig projector;
+  /// How starch-data reads this encoder's files.
+  rt::ProcessorSpec processor;
 };
 
 enum class AttentionMaskKind { causal, bitfield };
@@ -98,6 +110,7 @@ struct ModelConfig {
   /// mask by default; plain causal as Hugging Face's LLaVA does).
   AttentionMaskKind attentionMask = AttentionMaskKind::bitfield;
   TrainingConfig training;
+  DataConfig data;
 
   bool isMultimodal() const { return !encoders.empty(); }
 };

@@ -190,6 +190,26 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 } // namespace
 
+mlir::OwningOpRef<mlir::ModuleOp>
+importModel(mlir::MLIRContext &context, const config::ModelConfig &model,
+            const import::ImportOptions &options, std::string &error) {
+  if (model.isMultimodal())
+    return assembleModules(context, model, options, error);
+  import::ImportOptions importOptions = options;
+  for (const auto &[name, shape] : model.inputShapes)
+    importOptions.inputShapes[name] = shape;
+  if (!model.llmWeights.empty())
+    importOptions.frameworkWeights = model.llmWeights;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      import::importOnnxFile(context, model.llmOnnx, importOptions, error);
+  if (module && !freezeParams(*module, model.llmFrozen, model.llmFreeze, "llm",
+                              model.llmOnnx, error)) {
+    error = (model.path.empty() ? model.llmOnnx : model.path) + ": " + error;
+    return nullptr;
+  }
+  return module;
+}
+
 int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   // Every diagnostic becomes at most one line of the error message.
   std::string firstDiagnostic;
@@ -207,31 +227,22 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   auto start = std::chrono::steady_clock::now();
   std::string error;
   config::ModelConfig model;
-  import::ImportOptions importOptions = options.import;
-  std::string onnxPath = options.inputPath;
   if (llvm::StringRef(options.inputPath).ends_with(".json")) {
     if (!config::parseModelConfig(options.inputPath, model, error))
       return fail(error);
-    onnxPath = model.isMultimodal() ? options.inputPath : model.llmOnnx;
-    for (const auto &[name, shape] : model.inputShapes)
-      importOptions.inputShapes[name] = shape;
-    importOptions.frameworkWeights = model.llmWeights;
   } else {
     model.name = llvm::sys::path::stem(options.inputPath).str();
+    model.llmOnnx = options.inputPath;
   }
+  std::string onnxPath =
+      model.isMultimodal() ? options.inputPath : model.llmOnnx;
   if (options.emit == EmitStage::exe && options.outputPath == "-")
     return fail("--emit=exe needs an output file (-o NAME)");
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      model.isMultimodal()
-          ? assembleModules(context, model, options.import, error)
-          : import::importOnnxFile(context, onnxPath, importOptions, error);
+      importModel(context, model, options.import, error);
   if (!module)
     return fail(error);
-  if (!model.isMultimodal() &&
-      !freezeParams(*module, model.llmFrozen, model.llmFreeze, "llm",
-                    model.llmOnnx, error))
-    return fail(options.inputPath + ": " + error);
   double importSeconds = secondsSince(start);
 
   auto passesStart = std::chrono::steady_clock::now();

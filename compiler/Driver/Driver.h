@@ -72,6 +72,13 @@ struct CompileOptions {
   bool timing = false;
 };
 
+/// Imports what `model` names: the LLM's ONNX file, or every module of a
+/// multimodal model.json assembled into one module (AssembleModules.h),
+/// with model.json's freezing applied. Null with `error` set on failure.
+mlir::OwningOpRef<mlir::ModuleOp>
+importModel(mlir::MLIRContext &context, const config::ModelConfig &model,
+            const import::ImportOptions &options, std::string &error);
+
 /// Exit statuses of starchc.
 constexpr int kSuccess = 0, kUserError = 2;
 

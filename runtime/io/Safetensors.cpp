@@ -108,6 +108,12 @@ std::vector<std::string> SafetensorsFile::names() const {
   return result;
 }
 
+const SafetensorsFile::Entry *
+SafetensorsFile::entry(const std::string &name) const {
+  auto it = entries_.find(name);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
 bool SafetensorsFile::load(const std::string &name, Tensor &out,
                            std::string &error) const {
   auto it = entries_.find(name);
@@ -142,38 +148,54 @@ bool readSafetensors(const std::string &path,
   return true;
 }
 
+std::string safetensorsHeader(const std::vector<SafetensorsLayoutEntry> &entries,
+                              const std::map<std::string, std::string> &metadata,
+                              std::vector<uint64_t> &fileOffsets) {
+  nlohmann::json index = nlohmann::json::object();
+  if (!metadata.empty())
+    index["__metadata__"] = metadata;
+  uint64_t offset = 0;
+  std::vector<uint64_t> dataOffsets;
+  for (const SafetensorsLayoutEntry &entry : entries) {
+    uint64_t size = numElements(entry.shape) * dtypeSize(entry.dtype);
+    index[entry.name] = {{"dtype", nameOf(entry.dtype)},
+                         {"shape", entry.shape},
+                         {"data_offsets", {offset, offset + size}}};
+    dataOffsets.push_back(offset);
+    offset += size;
+  }
+  std::string json = index.dump();
+  json.append((8 - json.size() % 8) % 8, ' '); // keep the data aligned
+  std::string header(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    header[i] = static_cast<char>((uint64_t(json.size()) >> (8 * i)) & 0xff);
+  header += json;
+  fileOffsets.clear();
+  for (uint64_t dataOffset : dataOffsets)
+    fileOffsets.push_back(header.size() + dataOffset);
+  return header;
+}
+
 bool writeSafetensors(const std::string &path,
                       const std::map<std::string, Tensor> &tensors,
                       std::string &error,
                       const std::map<std::string, std::string> &metadata) {
   std::string header;
   try {
-    nlohmann::json index = nlohmann::json::object();
-    if (!metadata.empty())
-      index["__metadata__"] = metadata;
-    uint64_t offset = 0;
-    for (const auto &[name, tensor] : tensors) {
-      index[name] = {{"dtype", nameOf(tensor.dtype())},
-                     {"shape", tensor.shape()},
-                     {"data_offsets", {offset, offset + tensor.byteSize()}}};
-      offset += tensor.byteSize();
-    }
-    header = index.dump();
+    std::vector<SafetensorsLayoutEntry> entries;
+    for (const auto &[name, tensor] : tensors)
+      entries.push_back({name, tensor.dtype(), tensor.shape()});
+    std::vector<uint64_t> offsets;
+    header = safetensorsHeader(entries, metadata, offsets);
   } catch (const std::exception &e) {
     error = "cannot write '" + path + "': " + e.what();
     return false;
   }
-  header.append((8 - header.size() % 8) % 8, ' '); // keep the data aligned
   std::ofstream file(path, std::ios::binary);
   if (!file) {
     error = "cannot write '" + path + "'";
     return false;
   }
-  uint64_t length = header.size();
-  char lengthBytes[8];
-  for (int i = 0; i < 8; ++i)
-    lengthBytes[i] = static_cast<char>((length >> (8 * i)) & 0xff);
-  file.write(lengthBytes, 8);
   file.write(header.data(), header.size());
   for (const auto &entry : tensors)
     file.write(reinterpret_cast<const char *>(entry.second.bytes()),

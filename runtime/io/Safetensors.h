@@ -33,12 +33,19 @@ public:
   /// Reads tensor `name` into `out`.
   bool load(const std::string &name, Tensor &out, std::string &error) const;
 
-private:
   struct Entry {
     DType dtype;
     Shape shape;
+    /// Byte range within the data section.
     uint64_t begin, end;
   };
+  /// The index entry of `name`, or null.
+  const Entry *entry(const std::string &name) const;
+  /// Where the data section starts in the file (entry offsets are relative
+  /// to it), for reading parts of a tensor directly.
+  uint64_t dataStart() const { return dataStart_; }
+
+private:
   std::string path_;
   uint64_t dataStart_ = 0;
   std::map<std::string, Entry> entries_;
@@ -48,6 +55,21 @@ private:
 /// Reads every tensor of `path`.
 bool readSafetensors(const std::string &path,
                      std::map<std::string, Tensor> &out, std::string &error);
+
+/// A tensor of a file being laid out: its header entry without the data.
+struct SafetensorsLayoutEntry {
+  std::string name;
+  DType dtype;
+  Shape shape;
+};
+
+/// The header (length prefix, JSON index, padding) of a file holding
+/// `entries` back to back in the given order; `fileOffsets[i]` receives
+/// where entry i's bytes start in the file. For writers that fill a file in
+/// place (pwrite) instead of holding every tensor in memory.
+std::string safetensorsHeader(const std::vector<SafetensorsLayoutEntry> &entries,
+                              const std::map<std::string, std::string> &metadata,
+                              std::vector<uint64_t> &fileOffsets);
 
 /// Writes `tensors` (in name order) with optional string metadata.
 bool writeSafetensors(const std::string &path,

@@ -19,6 +19,26 @@ uint64_t SplitMix64::next() {
   return z ^ (z >> 31);
 }
 
+DataContract dataContract(const ProgramSpec &spec) {
+  DataContract contract;
+  contract.sequenceLength = spec.sequenceLength;
+  contract.vocabSize = spec.vocabSize;
+  for (const ModalitySpec &m : spec.modalities) {
+    const InputSpec &input = spec.inputs.at(m.input);
+    contract.inputs.push_back(
+        {m.encoder, m.modality, input.name, input.dtype,
+         Shape(input.shape.begin() + 1, input.shape.end()), m.inputsPerSequence,
+         m.placeholderToken, m.tokensPerInput});
+  }
+  return contract;
+}
+
+DataSource::DataSource(const ProgramSpec &spec)
+    : spec_(&spec), contract_(dataContract(spec)) {
+  if (contract_.inputs.size() != spec.inputs.size())
+    throw std::logic_error("every encoder input needs its modality");
+}
+
 DataSource DataSource::synthetic(const ProgramSpec &spec, uint64_t seed) {
   int64_t placeholders = 0;
   for (const ModalitySpec &m : spec.modalities)
@@ -76,28 +96,6 @@ Tensor readSequences(const std::string &path, const char *flag,
 }
 
 
-/// Every sequence must hold each encoder's placeholder count exactly: the
-/// compiled program writes that many feature vectors.
-void checkPlaceholders(const ProgramSpec &spec, const Tensor &tokens,
-                       const std::string &path) {
-  int64_t length = spec.sequenceLength;
-  for (const ModalitySpec &modality : spec.modalities) {
-    int64_t expected = modality.inputsPerSequence * modality.tokensPerInput;
-    for (int64_t row = 0; row < tokens.shape()[0]; ++row) {
-      const int64_t *ids = tokens.data<int64_t>() + row * length;
-      int64_t count = std::count(ids, ids + length, modality.placeholderToken);
-      if (count != expected)
-        throw std::runtime_error(
-            "--data '" + path + "': sequence " + std::to_string(row) +
-            " holds " + std::to_string(count) + " placeholder tokens " +
-            std::to_string(modality.placeholderToken) + " of encoder '" +
-            modality.encoder + "'; expected " + std::to_string(expected) +
-            " (" + std::to_string(modality.inputsPerSequence) + " x " +
-            std::to_string(modality.tokensPerInput) + " features)");
-    }
-  }
-}
-
 Tensor readInput(const InputSpec &input, const std::string &path,
                  int64_t rows) {
   Tensor data;
@@ -122,7 +120,7 @@ DataSource DataSource::fromFiles(
     const std::string &labelsPath,
     const std::map<std::string, std::string> &inputFiles) {
   DataSource source(spec);
-  source.synthetic_ = false;
+  source.kind_ = Kind::files;
   source.tokens_ = readSequences(dataPath, "--data", spec, false);
   source.numSequences_ = source.tokens_.shape()[0];
   if (labelsPath.empty()) {
@@ -135,7 +133,11 @@ DataSource DataSource::fromFiles(
                                "] but --data '" + dataPath + "' has [" +
                                shapeString(source.tokens_.shape()) + "]");
   }
-  checkPlaceholders(spec, source.tokens_, dataPath);
+  for (int64_t row = 0; row < source.numSequences_; ++row)
+    for (const EncoderInputContract &input : source.contract_.inputs)
+      source.contract_.usedSlots(
+          input, source.tokens_.data<int64_t>() + row * spec.sequenceLength,
+          "--data '" + dataPath + "': sequence " + std::to_string(row));
   for (size_t i = 0; i < spec.inputs.size(); ++i) {
     const InputSpec &input = spec.inputs[i];
     auto it = inputFiles.find(input.name);
@@ -219,47 +221,164 @@ void DataSource::fillNoise(Tensor &input, int64_t offset, int64_t count) {
     throw std::runtime_error("synthetic data: " + status.message());
 }
 
-void DataSource::nextBatch(StepInputs &batch) {
+DataSource DataSource::fromDataset(const ProgramSpec &spec,
+                                   const std::string &path) {
+  DataSource source(spec);
+  source.kind_ = Kind::dataset;
+  auto reader = std::make_shared<const DatasetReader>(path);
+  std::string mismatch = reader->info().contract.mismatch(source.contract_);
+  if (!mismatch.empty())
+    throw std::runtime_error(
+        "--data '" + path + "' was packed for other shapes: " + mismatch +
+        " (pack the manifest again with starch-data and this model.json)");
+  source.numSequences_ = reader->info().sequences;
+  source.description_ = reader->dir() + " (" +
+                        std::to_string(source.numSequences_) + " sequences" +
+                        (reader->info().manifest.empty()
+                             ? ""
+                             : ", from " + reader->info().manifest) +
+                        ")";
+  source.identity_ = reader->dir();
+  source.dataset_ = std::move(reader);
+  return source;
+}
+
+void DataSource::readSequence(int64_t row,
+                              const SequenceBuffers &sequence) const {
   const ProgramSpec &spec = *spec_;
+  int64_t length = spec.sequenceLength;
+  if (kind_ == Kind::dataset) {
+    dataset_->read(row, sequence);
+    // Packed by starch-data, but a file is input: ids index the embedding.
+    std::string where = "--data '" + dataset_->dir() + "': sequence " +
+                        std::to_string(row);
+    for (int64_t j = 0; j < length; ++j) {
+      int64_t token = sequence.tokens[j], label = sequence.labels[j];
+      if (token < 0 || token >= spec.vocabSize ||
+          ((label < 0 || label >= spec.vocabSize) && label != -100))
+        throw std::runtime_error(where + " holds an id outside [0, " +
+                                 std::to_string(spec.vocabSize) +
+                                 ") at position " + std::to_string(j));
+    }
+    return;
+  }
+  std::memcpy(sequence.tokens, tokens_.data<int64_t>() + row * length,
+              length * sizeof(int64_t));
+  std::memcpy(sequence.labels, labels_.data<int64_t>() + row * length,
+              length * sizeof(int64_t));
+  for (size_t k = 0; k < contract_.inputs.size(); ++k) {
+    size_t bytes = contract_.inputs[k].slots * slotBytes(contract_.inputs[k]);
+    std::memcpy(sequence.inputs[k], inputs_[k].bytes() + row * bytes, bytes);
+  }
+}
+
+namespace {
+
+/// Zero-filled step tensors of `spec`'s shapes.
+StepInputs emptyBatch(const ProgramSpec &spec) {
+  StepInputs batch;
   Shape shape{spec.microBatches, spec.batchSize, spec.sequenceLength};
   batch.tokens = Tensor::uninitialized(DType::i64, shape);
   batch.labels = Tensor::uninitialized(DType::i64, shape);
-  batch.inputs.clear();
-  std::vector<int64_t> rowSize, perSequence;
   for (const InputSpec &input : spec.inputs) {
     Shape stacked{spec.microBatches};
     stacked.insert(stacked.end(), input.shape.begin(), input.shape.end());
     batch.inputs.emplace_back(input.dtype, stacked); // zeros
-    perSequence.push_back(input.shape[0] / spec.batchSize);
-    rowSize.push_back(numElements(input.shape) / input.shape[0]);
   }
+  return batch;
+}
+
+/// Copies the used slots of one sequence (staged in `slots`) to the next
+/// free rows of its micro-batch's inputs.
+void placeSlots(const DataContract &contract, const ProgramSpec &spec,
+                int64_t sequence, const int64_t *tokens,
+                const std::vector<Tensor> &slots, std::vector<int64_t> &nextRow,
+                StepInputs &batch, const std::string &where) {
+  int64_t microBatch = sequence / spec.batchSize;
+  for (size_t k = 0; k < contract.inputs.size(); ++k) {
+    const EncoderInputContract &input = contract.inputs[k];
+    int64_t used = contract.usedSlots(input, tokens, where);
+    size_t bytes = slotBytes(input);
+    uint8_t *base = batch.inputs[k].bytes() +
+                    (microBatch * spec.batchSize * input.slots + nextRow[k]) *
+                        bytes;
+    std::memcpy(base, slots[k].bytes(), used * bytes);
+    nextRow[k] += used;
+  }
+}
+
+} // namespace
+
+StepInputs DataSource::assemble(int64_t position) {
+  const ProgramSpec &spec = *spec_;
+  StepInputs batch = emptyBatch(spec);
+  std::vector<Tensor> slots;
+  for (const EncoderInputContract &input : contract_.inputs)
+    slots.push_back(Tensor::uninitialized(
+        input.dtype, {input.slots * numElements(input.shape)}));
+  std::vector<int64_t> nextRow(contract_.inputs.size(), 0);
+  int64_t length = spec.sequenceLength;
+  for (int64_t i = 0, count = spec.microBatches * spec.batchSize; i < count;
+       ++i) {
+    if (i % spec.batchSize == 0)
+      std::fill(nextRow.begin(), nextRow.end(), 0);
+    int64_t row = (position + i) % numSequences_;
+    SequenceBuffers sequence{batch.tokens.data<int64_t>() + i * length,
+                             batch.labels.data<int64_t>() + i * length,
+                             {}};
+    for (Tensor &slot : slots)
+      sequence.inputs.push_back(slot.bytes());
+    readSequence(row, sequence);
+    placeSlots(contract_, spec, i, sequence.tokens, slots, nextRow, batch,
+               identity_ + ": sequence " + std::to_string(row));
+  }
+  return batch;
+}
+
+void DataSource::nextBatch(StepInputs &batch) {
+  const ProgramSpec &spec = *spec_;
   int64_t count = spec.microBatches * spec.batchSize;
+  if (kind_ != Kind::synthetic) {
+    if (pending_.valid() && pendingPosition_ == position_) {
+      batch = pending_.get();
+    } else {
+      if (pending_.valid())
+        pending_.wait();
+      batch = assemble(position_);
+    }
+    position_ += count;
+    // The next step's sequences, read while this step computes.
+    if (kind_ == Kind::dataset) {
+      pendingPosition_ = position_;
+      pending_ = std::async(std::launch::async,
+                            [this, at = position_] { return assemble(at); });
+    }
+    return;
+  }
+  batch = emptyBatch(spec);
+  std::vector<Tensor> slots;
+  for (const EncoderInputContract &input : contract_.inputs)
+    slots.push_back(Tensor::uninitialized(
+        input.dtype, {input.slots * numElements(input.shape)}));
+  std::vector<int64_t> nextRow(contract_.inputs.size(), 0);
   int64_t length = spec.sequenceLength;
   for (int64_t i = 0; i < count; ++i, ++position_) {
+    if (i % spec.batchSize == 0)
+      std::fill(nextRow.begin(), nextRow.end(), 0);
     int64_t *tokenRow = batch.tokens.data<int64_t>() + i * length;
-    int64_t *labelRow = batch.labels.data<int64_t>() + i * length;
-    if (synthetic_) {
-      fillSynthetic(tokenRow, labelRow);
-      for (size_t k = 0; k < spec.inputs.size(); ++k)
-        fillNoise(batch.inputs[k], i * perSequence[k] * rowSize[k],
-                  perSequence[k] * rowSize[k]);
-      continue;
-    }
-    int64_t row = position_ % numSequences_;
-    std::memcpy(tokenRow, tokens_.data<int64_t>() + row * length,
-                length * sizeof(int64_t));
-    std::memcpy(labelRow, labels_.data<int64_t>() + row * length,
-                length * sizeof(int64_t));
-    for (size_t k = 0; k < spec.inputs.size(); ++k) {
-      size_t bytes = perSequence[k] * rowSize[k] * dtypeSize(inputs_[k].dtype());
-      std::memcpy(static_cast<uint8_t *>(batch.inputs[k].bytes()) + i * bytes,
-                  static_cast<const uint8_t *>(inputs_[k].bytes()) + row * bytes,
-                  bytes);
-    }
+    fillSynthetic(tokenRow, batch.labels.data<int64_t>() + i * length);
+    for (Tensor &slot : slots)
+      fillNoise(slot, 0, slot.numElements());
+    placeSlots(contract_, spec, i, tokenRow, slots, nextRow, batch,
+               "synthetic data");
   }
 }
 
 void DataSource::restore(int64_t position, uint64_t generatorState) {
+  if (pending_.valid())
+    pending_.wait();
+  pending_ = {};
+  pendingPosition_ = -1;
   position_ = position;
   rng_.setState(generatorState);
 }

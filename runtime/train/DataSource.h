@@ -4,15 +4,22 @@
 // sequences [(t-1)*M*B, t*M*B), wrapping at the end of a data file. Its
 // whole state is (position, generator state), which checkpoints save so a
 // resumed run sees exactly the sequences an uninterrupted one would.
+// Encoder inputs: each sequence has a fixed number of input slots per
+// encoder and uses as many as its placeholders need; within a micro-batch
+// the used slots are packed to the front, in sequence order, which is the
+// order the compiled program's masked scatter reads them in.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_RUNTIME_TRAIN_DATASOURCE_H
 #define STARCH_RUNTIME_TRAIN_DATASOURCE_H
 
+#include "runtime/data/Dataset.h"
 #include "runtime/train/Program.h"
 
 #include <cstdint>
+#include <future>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +55,11 @@ public:
                               const std::string &labelsPath,
                               const std::map<std::string, std::string>
                                   &inputFiles = {});
+  /// A dataset folder packed by starch-data (Dataset.h) whose contract must
+  /// be the program's; the next step's sequences are read in the background
+  /// while a step runs.
+  static DataSource fromDataset(const ProgramSpec &spec,
+                                const std::string &path);
 
   /// The next step's tokens and labels (i64 [M, B, S]) and encoder inputs.
   void nextBatch(StepInputs &batch);
@@ -63,22 +75,35 @@ public:
   const std::string &identity() const { return identity_; }
 
 private:
-  DataSource(const ProgramSpec &spec) : spec_(&spec) {}
+  enum class Kind { synthetic, files, dataset };
+  DataSource(const ProgramSpec &spec);
   void fillSynthetic(int64_t *tokens, int64_t *labels);
   /// Standard normal values (Box-Muller over the generator).
   void fillNoise(Tensor &input, int64_t offset, int64_t count);
+  /// Sequence `row` of the file data or dataset into `sequence`.
+  void readSequence(int64_t row, const SequenceBuffers &sequence) const;
+  /// The batch of the sequences from `position` on (files and datasets).
+  StepInputs assemble(int64_t position);
 
   const ProgramSpec *spec_;
-  bool synthetic_ = true;
+  DataContract contract_;
+  Kind kind_ = Kind::synthetic;
   /// File data as i64 [N, S].
   Tensor tokens_, labels_;
   /// File data per encoder input, [N * inputs per sequence, ...].
   std::vector<Tensor> inputs_;
+  std::shared_ptr<const DatasetReader> dataset_;
+  /// The batch being read in the background and its position.
+  std::future<StepInputs> pending_;
+  int64_t pendingPosition_ = -1;
   int64_t numSequences_ = 0;
   int64_t position_ = 0;
   SplitMix64 rng_;
   std::string description_, identity_;
 };
+
+/// The data a program takes, for checking datasets against it.
+DataContract dataContract(const ProgramSpec &spec);
 
 } // namespace starch::rt
 

@@ -1,6 +1,8 @@
 //===- Options.cpp - Command-line flags of a training program -------------===//
 #include "runtime/train/Options.h"
 
+#include "runtime/data/Dataset.h"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -55,11 +57,13 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                  "checkpoint (default: the compiled schedule length)")
       ->capture_default_str()
       ->check(positiveInteger);
-  CLI::Option *data = app.add_option("--data", options.data,
-                                     "Token ids, i64 or i32 .npy [N, " +
-                                         std::to_string(spec.sequenceLength) +
-                                         "] (default: synthetic data)")
-                          ->check(CLI::ExistingFile);
+  CLI::Option *data =
+      app.add_option("--data", options.data,
+                     "A dataset folder packed by starch-data, or token ids as "
+                     "an i64 or i32 .npy [N, " +
+                         std::to_string(spec.sequenceLength) +
+                         "] (default: synthetic data)")
+          ->check(CLI::ExistingPath);
   app.add_option("--labels", options.labels,
                  "Labels .npy shaped like --data, -100 = not scored "
                  "(default: the tokens)")
@@ -160,7 +164,12 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                  inputNames);
     options.inputFiles[name] = arg.substr(equals + 1);
   }
-  if (!options.data.empty())
+  bool dataset = !options.data.empty() && isDataset(options.data);
+  if (dataset && (!options.labels.empty() || !inputArgs.empty()))
+    return bad("--data " + options.data + " is a dataset folder: its labels "
+               "and encoder inputs are inside; --labels and --input are for "
+               ".npy data");
+  if (!options.data.empty() && !dataset)
     for (const InputSpec &input : spec.inputs)
       if (!options.inputFiles.count(input.name))
         return bad("--data needs --input " + input.name + "=FILE.npy too");

@@ -94,10 +94,11 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
 
   // Data first: a bad file fails before a large weights file is read.
   DataSource data =
-      options.data.empty()
-          ? DataSource::synthetic(spec, options.seed)
-          : DataSource::fromFiles(spec, options.data, options.labels,
-                                  options.inputFiles);
+      options.data.empty()   ? DataSource::synthetic(spec, options.seed)
+      : isDataset(options.data) ? DataSource::fromDataset(spec, options.data)
+                                : DataSource::fromFiles(spec, options.data,
+                                                        options.labels,
+                                                        options.inputFiles);
   ParamStore params;
   int64_t done = 0;
   std::string origin;
