@@ -3,8 +3,10 @@
 # vision-language model (docs/examples/tiny-vlm/model.json: a CLIP vision
 # encoder, an MLP projector and a Llama-style LLM, composed as
 # docs/multimodal.md states) with starchc into a native training program,
-# and train it on synthetic sequences with image placeholders; the loss
-# falls from ln(128) = 4.85 as the model learns the text.
+# pack its dataset (docs/examples/tiny-vlm/train.jsonl: token ids with image
+# placeholders and PNG/JPEG images, decoded and preprocessed as CLIP's
+# processor does) with starch-data, and train on it; the loss falls from
+# ln(128) = 4.86 as the model learns its twelve captions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-deps.sh
@@ -16,6 +18,8 @@ trap 'rm -rf "$out"' EXIT
 
 echo "== starchc $example -o train"
 "$bin/starchc" "$example" -o "$out/train" -v --time
-echo "== ./train (synthetic data; checkpoint at the end)"
-"$out/train" --log-every 25 --save "$out/checkpoint"
+echo "== starch-data $example -o data"
+"$bin/starch-data" "$example" -o "$out/data"
+echo "== ./train --data data (checkpoint at the end)"
+"$out/train" --data "$out/data" --log-every 25 --save "$out/checkpoint"
 ls -l "$out/checkpoint"

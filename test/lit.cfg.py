@@ -23,6 +23,6 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.starch_tools_dir, config.llvm_tools_dir]
-tools = ["starch-opt", "starch-run", "starchc"]
+tools = ["starch-opt", "starch-run", "starchc", "starch-data"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools], tool_dirs)

@@ -4,8 +4,9 @@
   check_mllm_training.py --bin DIR --case test/fixtures/mllm/<example>/<config>
 
 Compiles the case's model.json (encoders, projectors and the LLM composed as
-docs/multimodal.md states), trains it on the example's data/ for the steps
-of train.json, and compares with the PyTorch reference that
+docs/multimodal.md states), packs the example's dataset (the JSONL manifest
+of images, audio and token ids named by data.manifest) with starch-data,
+trains on it for the steps of train.json, and compares with the PyTorch reference that
 test/fixtures/make_mllm_fixtures.py computed over the same Hugging Face
 modules: every step's loss, gradient norm and learning rate; the number of
 trainable values the program reports against the reference's trainable
@@ -22,9 +23,6 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
 import tensorio  # noqa: E402
-
-INPUT_FILES = {"vision": "pixel_values", "audio": "input_features"}
-
 
 def read_log(path):
     return [line.split() for line in open(path).read().splitlines() if line.strip()]
@@ -44,14 +42,13 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         exe = os.path.join(work, "train")
         tensorio.run([os.path.join(args.bin, "starchc"), os.path.join(case, "model.json"), "-o", exe])
-        data = os.path.join(example, "data")
+        # The example's dataset: its manifest (model.json data.manifest) of
+        # images, audio and token ids, packed by starch-data.
+        data = os.path.join(work, "data")
+        tensorio.run([os.path.join(args.bin, "starch-data"), os.path.join(case, "model.json"),
+                      "-o", data])
         log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
-        command = [exe, "--data", os.path.join(data, "tokens.npy"),
-                   "--labels", os.path.join(data, "labels.npy"),
-                   "--loss-log", log, "--save", ckpt, "--log-every", "5"]
-        for encoder in config.get("encoders", []):
-            name = list(encoder["input_shapes"])[0]
-            command += ["--input", f"{encoder['name']}.{name}={os.path.join(data, name + '.npy')}"]
+        command = [exe, "--data", data, "--loss-log", log, "--save", ckpt, "--log-every", "5"]
         output = tensorio.run(command).stdout
         found = re.search(r"\| (\d+) trainable values \|", output)
         want_count = train["trainable_param_count_total"]

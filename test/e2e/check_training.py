@@ -12,9 +12,14 @@ interp  one optimizer step of the generated program against starch-run
         and moment afterwards).
 resume  20 steps in one run versus 10 + 10 through a checkpoint: the loss
         logs must be identical strings.
-learns  a shipped example (docs/examples/tiny-llama, or --example) on synthetic
-        sequences: the mean loss of the last 20 of 300 steps must be at least
-        1.5 below that of the first 20 (it starts near ln 128 = 4.85).
+learns  a shipped example (docs/examples/tiny-llama, or --example) on its
+        dataset (its train.jsonl packed by starch-data, as the README's run
+        command does) or, without one, on synthetic sequences: the mean loss
+        of the last 20 of 300 steps must be at least 1.5 below that of the
+        first 20 (it starts near ln 128 = 4.85).
+resume-dataset  the same for a shipped multimodal example streaming its
+        dataset (--example): 6 steps in one run versus 3 + 3, identical logs
+        (the background reader restarts at the checkpoint's position).
 """
 import argparse
 import json
@@ -191,12 +196,42 @@ def case_resume(args, work):
           f"(last: {a[-1]})")
 
 
-def case_learns(args, work):
-    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                           "docs", "examples", args.example, "model.json")
-    exe, log = os.path.join(work, "train"), os.path.join(work, "loss.log")
+def example_program(args, work):
+    """The shipped example compiled, and its dataset packed when it has one:
+    (program, [--data DIR] or [])."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                          "docs", "examples", args.example)
+    example = os.path.join(folder, "model.json")
+    exe = os.path.join(work, "train")
     tensorio.run([os.path.join(args.bin, "starchc"), example, "-o", exe])
-    tensorio.run([exe, "--loss-log", log, "--log-every", "100"])
+    if not os.path.exists(os.path.join(folder, "train.jsonl")):
+        return exe, []
+    data = os.path.join(work, "data")
+    tensorio.run([os.path.join(args.bin, "starch-data"), example, "-o", data])
+    return exe, ["--data", data]
+
+
+def case_resume_dataset(args, work):
+    exe, data = example_program(args, work)
+    if not data:
+        sys.exit(f"FAILED: {args.example} ships no dataset")
+    whole, first, second = (os.path.join(work, n) for n in ("whole.log", "first.log", "second.log"))
+    ckpt = os.path.join(work, "ckpt")
+    tensorio.run([exe, *data, "--steps", "6", "--loss-log", whole])
+    tensorio.run([exe, *data, "--steps", "3", "--save", ckpt, "--loss-log", first])
+    tensorio.run([exe, *data, "--steps", "6", "--resume", ckpt, "--loss-log", second])
+    a = open(whole).read().splitlines()
+    b = open(first).read().splitlines() + open(second).read().splitlines()
+    if a != b or len(a) != 6:
+        sys.exit(f"FAILED: resumed run differs:\n" + "\n".join(a) + "\nvs\n" + "\n".join(b))
+    print(f"resume-dataset: 3 + 3 steps on the dataset print the same 6 lines as one run "
+          f"(last: {a[-1]})")
+
+
+def case_learns(args, work):
+    exe, data = example_program(args, work)
+    log = os.path.join(work, "loss.log")
+    tensorio.run([exe, *data, "--loss-log", log, "--log-every", "100"])
     losses = [float(row[1]) for row in read_log(log)]
     first, last = sum(losses[:20]) / 20, sum(losses[-20:]) / 20
     if len(losses) != 300 or not last < first - 1.5:
@@ -208,7 +243,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--fixture", required=True)
-    parser.add_argument("--case", choices=["parity", "interp", "resume", "learns"], required=True)
+    parser.add_argument("--case", choices=["parity", "interp", "resume", "learns", "resume-dataset"], required=True)
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--example", default="tiny-llama",
                         help="docs/examples folder of the learns case")
@@ -216,7 +251,7 @@ def main():
     args.fixture = os.path.abspath(args.fixture)
     with tempfile.TemporaryDirectory() as work:
         cases = {"parity": case_parity, "interp": case_interp, "resume": case_resume,
-                 "learns": case_learns}
+                 "learns": case_learns, "resume-dataset": case_resume_dataset}
         cases[args.case](args, work)
 
 
