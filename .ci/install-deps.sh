@@ -7,7 +7,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   nlohmann-json3-dev libopenblas-dev libopenmpi-dev openmpi-bin
   libgtest-dev libbenchmark-dev libcli11-dev
-  libstb-dev libsndfile1-dev libfftw3-dev
+  libstb-dev libjpeg62-turbo-dev libsndfile1-dev libfftw3-dev
   python3 valgrind
 )
 missing=()

@@ -1,9 +1,10 @@
 //===- ImageFile.cpp - PNG and JPEG files to 8-bit RGB --------------------===//
 //
-// stb_image decodes leniently: it fills a truncated JPEG's missing scan data
-// and never checks PNG CRCs. So the file's structure is checked first (PNG
-// chunks and CRCs up to IEND, JPEG markers up to EOI), and a damaged file is
-// an error instead of an image with garbage in it.
+// PNG is decoded by stb_image, JPEG by libjpeg-turbo with the settings Pillow
+// uses (so the pixels are Pillow's, bit for bit). The file's structure is
+// checked first (PNG chunks and CRCs up to IEND, JPEG markers up to EOI):
+// stb never checks PNG CRCs, and both decoders would fill a truncated file's
+// missing data with made-up pixels, where PIL refuses the file.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/media/ImageFile.h"
@@ -16,8 +17,13 @@
 
 #include <array>
 #include <climits>
+#include <csetjmp>
+#include <cstdio> // before jpeglib.h, which uses FILE
 #include <memory>
 #include <optional>
+
+#include <jerror.h>
+#include <jpeglib.h>
 
 namespace starch::media {
 
@@ -259,11 +265,151 @@ void checkJpegStructure(const std::string &bytes, const std::string &label) {
                                " before the end-of-image marker)");
 }
 
+/// libjpeg's error manager: errors jump back to the decoder with the
+/// message (libjpeg's default calls exit()), warnings are dropped.
+struct JpegErrorManager {
+  jpeg_error_mgr pub; // first: libjpeg sees a jpeg_error_mgr *
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+void jpegErrorExit(j_common_ptr cinfo) {
+  auto *manager = reinterpret_cast<JpegErrorManager *>(cinfo->err);
+  (*cinfo->err->format_message)(cinfo, manager->message);
+  std::longjmp(manager->jump, 1);
+}
+
+/// Warnings ("Corrupt JPEG data: ...") are counted by libjpeg and otherwise
+/// ignored, as Pillow does: it returns the image it decoded.
+void jpegIgnoreMessage(j_common_ptr) {}
+
+/// The libjpeg state; it lives outside decodeJpegScanlines, the function
+/// that calls setjmp, so its values are well defined after a longjmp.
+struct JpegDecoder {
+  jpeg_decompress_struct cinfo{};
+  JpegErrorManager error{};
+
+  JpegDecoder() {
+    cinfo.err = jpeg_std_error(&error.pub);
+    error.pub.error_exit = jpegErrorExit;
+    error.pub.output_message = jpegIgnoreMessage;
+  }
+  // Does nothing before jpeg_create_decompress (cinfo.mem is still null).
+  ~JpegDecoder() { jpeg_destroy_decompress(&cinfo); }
+  JpegDecoder(const JpegDecoder &) = delete;
+  JpegDecoder &operator=(const JpegDecoder &) = delete;
+};
+
+/// Decodes `bytes` into `image` with Pillow's settings for
+/// `Image.open(path).convert("RGB")`: libjpeg's defaults (the colour space
+/// it infers from the JFIF/Adobe markers and component ids, the accurate
+/// integer IDCT, fancy (triangle-filter) chroma upsampling, full size),
+/// RGB output for three components and gray for one, which PIL's convert
+/// copies into R, G and B. False when libjpeg reports an error (its message
+/// is in decoder.error.message). No object with a destructor may be alive
+/// in this function across a libjpeg call: libjpeg errors longjmp to here.
+bool decodeJpegScanlines(JpegDecoder &decoder, const std::string &bytes,
+                         RgbImage &image) {
+  jpeg_decompress_struct *cinfo = &decoder.cinfo;
+  if (setjmp(decoder.error.jump))
+    return false;
+  jpeg_create_decompress(cinfo);
+  jpeg_mem_src(cinfo, reinterpret_cast<const unsigned char *>(bytes.data()),
+               static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(cinfo, TRUE);
+  // checkJpegStructure let only one or three 8-bit components through.
+  cinfo->out_color_space = cinfo->num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  cinfo->dct_method = JDCT_ISLOW;
+  cinfo->do_fancy_upsampling = TRUE;
+  cinfo->scale_num = cinfo->scale_denom = 1;
+  jpeg_start_decompress(cinfo);
+  if (cinfo->output_width == 0 || cinfo->output_height == 0)
+    return true; // reported by the caller
+  image = RgbImage(cinfo->output_height, cinfo->output_width);
+  const int components = cinfo->output_components;
+  const size_t rowBytes = size_t(cinfo->output_width) * 3;
+  while (cinfo->output_scanline < cinfo->output_height) {
+    uint8_t *row = image.pixels.data() + cinfo->output_scanline * rowBytes;
+    JSAMPROW rows[1] = {row};
+    jpeg_read_scanlines(cinfo, rows, 1);
+    if (components == 1) // gray in the first third of the row: spread it
+      for (size_t x = cinfo->output_width; x-- > 0;)
+        row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = row[x];
+  }
+  jpeg_finish_decompress(cinfo);
+  return true;
+}
+
+/// libjpeg errors that mean "a JPEG this build cannot decode" rather than
+/// "a damaged JPEG".
+bool isUnsupportedJpegError(int code) {
+  return code == JERR_SOF_UNSUPPORTED || code == JERR_NOT_COMPILED ||
+         code == JERR_ARITH_NOTIMPL || code == JERR_BAD_PRECISION ||
+         code == JERR_CONVERSION_NOTIMPL;
+}
+
+RgbImage decodeJpeg(const std::string &bytes, const std::string &label) {
+  JpegDecoder decoder;
+  RgbImage image;
+  if (!decodeJpegScanlines(decoder, bytes, image))
+    throwMediaError(label,
+                    std::string(isUnsupportedJpegError(
+                                    decoder.error.pub.msg_code)
+                                    ? "unsupported JPEG (libjpeg: "
+                                    : "corrupt JPEG (libjpeg: ") +
+                        decoder.error.message + ")");
+  if (image.width <= 0 || image.height <= 0)
+    throwMediaError(label, "corrupt JPEG (zero-sized image)");
+  return image;
+}
+
 /// PIL's alpha_composite of `value` with `alpha` over opaque white:
 /// round(value * a/255 + 255 * (1 - a/255)), exact in integers.
 uint8_t compositeOnWhite(uint8_t value, uint8_t alpha) {
   uint32_t numerator = uint32_t(value) * alpha + 255u * (255u - alpha);
   return uint8_t((numerator + 127u) / 255u);
+}
+
+/// stb decodes every PNG mode (gray, gray+alpha, palette, RGB, RGBA, colour
+/// keys) to RGBA the way PIL's convert("RGBA") does; the alpha mode then
+/// decides.
+RgbImage decodePng(const std::string &bytes, const std::string &label,
+                   AlphaMode alpha) {
+  std::optional<std::array<int, 3>> colourKey =
+      pngColourKey(checkPngStructure(bytes, label));
+  if (bytes.size() > size_t(INT_MAX))
+    throwMediaError(label, "PNG file larger than 2 GiB");
+  int width = 0, height = 0, channelsInFile = 0;
+  std::unique_ptr<stbi_uc, void (*)(void *)> decoded(
+      stbi_load_from_memory(reinterpret_cast<const stbi_uc *>(bytes.data()),
+                            int(bytes.size()), &width, &height, &channelsInFile,
+                            4),
+      stbi_image_free);
+  if (!decoded) {
+    const char *reason = stbi_failure_reason();
+    throwMediaError(label, std::string("corrupt PNG (decoder: ") +
+                               (reason ? reason : "unknown") + ")");
+  }
+  if (width <= 0 || height <= 0)
+    throwMediaError(label, "corrupt PNG (zero-sized image)");
+
+  RgbImage image(height, width);
+  const stbi_uc *rgba = decoded.get();
+  size_t count = size_t(width) * size_t(height);
+  for (size_t i = 0; i < count; ++i) {
+    const stbi_uc *pixel = rgba + 4 * i;
+    uint8_t *out = &image.pixels[3 * i];
+    if (alpha == AlphaMode::CompositeOnWhite) {
+      for (int c = 0; c < 3; ++c)
+        out[c] = compositeOnWhite(pixel[c], pixel[3]);
+      continue;
+    }
+    bool keyed = colourKey && pixel[0] == (*colourKey)[0] &&
+                 pixel[1] == (*colourKey)[1] && pixel[2] == (*colourKey)[2];
+    for (int c = 0; c < 3; ++c)
+      out[c] = keyed ? 255 : pixel[c];
+  }
+  return image;
 }
 
 } // namespace
@@ -285,48 +431,13 @@ ImageFormat sniffImageFormat(const std::string &bytes,
 RgbImage decodeImageBytes(const std::string &bytes, const std::string &label,
                           AlphaMode alpha, bool exifOrientation) {
   ImageFormat format = sniffImageFormat(bytes, label);
-  const char *formatName = format == ImageFormat::Png ? "PNG" : "JPEG";
-  std::optional<std::array<int, 3>> colourKey;
-  if (format == ImageFormat::Png)
-    colourKey = pngColourKey(checkPngStructure(bytes, label));
-  else
+  RgbImage image;
+  if (format == ImageFormat::Png) {
+    image = decodePng(bytes, label, alpha);
+  } else {
+    // A JPEG has no transparency: both alpha modes keep its pixels.
     checkJpegStructure(bytes, label);
-  if (bytes.size() > size_t(INT_MAX))
-    throwMediaError(label, "image file larger than 2 GiB");
-
-  int width = 0, height = 0, channelsInFile = 0;
-  // Four channels always: stb expands gray, palettes and colour keys to RGBA
-  // the way PIL's convert("RGBA") does; the alpha mode then decides.
-  std::unique_ptr<stbi_uc, void (*)(void *)> decoded(
-      stbi_load_from_memory(reinterpret_cast<const stbi_uc *>(bytes.data()),
-                            int(bytes.size()), &width, &height, &channelsInFile,
-                            4),
-      stbi_image_free);
-  if (!decoded) {
-    const char *reason = stbi_failure_reason();
-    throwMediaError(label, std::string("corrupt ") + formatName +
-                               " (decoder: " + (reason ? reason : "unknown") +
-                               ")");
-  }
-  if (width <= 0 || height <= 0)
-    throwMediaError(label, std::string("corrupt ") + formatName +
-                               " (zero-sized image)");
-
-  RgbImage image(height, width);
-  const stbi_uc *rgba = decoded.get();
-  size_t count = size_t(width) * size_t(height);
-  for (size_t i = 0; i < count; ++i) {
-    const stbi_uc *pixel = rgba + 4 * i;
-    uint8_t *out = &image.pixels[3 * i];
-    if (alpha == AlphaMode::CompositeOnWhite) {
-      for (int c = 0; c < 3; ++c)
-        out[c] = compositeOnWhite(pixel[c], pixel[3]);
-      continue;
-    }
-    bool keyed = colourKey && pixel[0] == (*colourKey)[0] &&
-                 pixel[1] == (*colourKey)[1] && pixel[2] == (*colourKey)[2];
-    for (int c = 0; c < 3; ++c)
-      out[c] = keyed ? 255 : pixel[c];
+    image = decodeJpeg(bytes, label);
   }
   if (exifOrientation)
     return applyExifOrientation(image, media::exifOrientation(bytes, format));

@@ -1,8 +1,9 @@
 //===- ImageFile.h - PNG and JPEG files to 8-bit RGB ------------*- C++ -*-===//
 //
-// Decodes PNG and JPEG with stb_image (Debian's libstb) after checking the
-// file's structure, and converts every mode (gray, gray+alpha, palette, RGB,
-// RGBA) to 8-bit RGB as PIL does. Errors: MediaError.h.
+// Decodes PNG with stb_image (Debian's libstb) and JPEG with libjpeg-turbo
+// (as Pillow does) after checking the file's structure, and converts every
+// mode (gray, gray+alpha, palette, RGB, RGBA) to 8-bit RGB as PIL does.
+// Errors: MediaError.h.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_RUNTIME_MEDIA_IMAGEFILE_H

@@ -1,8 +1,8 @@
 //===- MediaTest.cpp - runtime/media against Hugging Face's processors ----===//
 //
 // Reads the fixtures written by test/fixtures/make_media_fixtures.py
-// (manifest.json + .npy outputs of transformers' processors) and checks
-// that runtime/media reproduces them. Each comparison prints its largest
+// (manifest.json + .npy outputs of transformers' processors and of PIL's
+// decoding) and checks that runtime/media reproduces them. Each comparison prints its largest
 // difference.
 //
 //===----------------------------------------------------------------------===//
@@ -28,8 +28,17 @@ namespace {
 using nlohmann::json;
 
 const std::string kFixtures = STARCH_MEDIA_FIXTURES;
+const std::string kExampleImages = STARCH_EXAMPLE_IMAGES;
 
 std::string fixture(const std::string &name) { return kFixtures + "/" + name; }
+
+/// The image a manifest case reads: a fixture, or one of the shipped
+/// example images (docs/examples/media/images) where it says "example".
+std::string imagePath(const nlohmann::json &c) {
+  std::string name = c.at("file");
+  return c.value("example", false) ? kExampleImages + "/" + name
+                                   : fixture(name);
+}
 
 const json &manifest() {
   static const json parsed = [] {
@@ -111,7 +120,7 @@ TEST_P(MediaImage, MatchesHuggingFace) {
   expectPresetMatchesProcessor(config, c.at("hf_params"));
 
   RgbImage decoded =
-      decodeImage(fixture(c.at("file")), config.alpha, config.exifOrientation);
+      decodeImage(imagePath(c), config.alpha, config.exifOrientation);
   RgbImage prepared = prepareImage(decoded, config);
   std::vector<int64_t> shape = c.at("shape").get<std::vector<int64_t>>();
   ASSERT_EQ(prepared.height, shape[1]);
@@ -120,11 +129,8 @@ TEST_P(MediaImage, MatchesHuggingFace) {
   EXPECT_EQ(predicted.height, shape[1]);
   EXPECT_EQ(predicted.width, shape[2]);
 
-  // The 8-bit stage (after resize and crop), on the stored rows. PNG decodes
-  // identically, so the stage is bit-exact; stb's JPEG decoder rounds
-  // differently from libjpeg-turbo (PIL), by a level or two.
-  bool exactDecoder = c.at("decoder_exact").get<bool>();
-  int tolerance = exactDecoder ? 0 : 2;
+  // The 8-bit stage (after resize and crop), on the stored rows: PNG and
+  // JPEG decode to PIL's pixels and the resize is Pillow's, so it is exact.
   rt::Tensor expected = loadNpy(c.at("prepared"));
   int64_t start = c.at("prepared_rows")[0], step = c.at("prepared_rows")[1];
   int maxLevels = 0;
@@ -141,7 +147,7 @@ TEST_P(MediaImage, MatchesHuggingFace) {
             << c.at("config").get<std::string>() << " "
             << c.at("alpha").get<std::string>()
             << ": 8-bit stage max |diff| = " << maxLevels << "/255";
-  EXPECT_LE(maxLevels, tolerance);
+  EXPECT_EQ(maxLevels, 0);
 
   if (c.contains("pixel_values")) {
     rt::Tensor values = pixelValues(prepared, config);
@@ -163,10 +169,7 @@ TEST_P(MediaImage, MatchesHuggingFace) {
         }
     std::cout << "; pixel_values max |diff| = " << maxNormalized
               << " (x*std+mean: " << maxDenormalized << ")";
-    if (exactDecoder)
-      EXPECT_LE(maxNormalized, 1e-4);
-    else
-      EXPECT_LE(maxDenormalized, 2.0 / 255.0 + 1e-6);
+    EXPECT_LE(maxNormalized, 1e-4);
   }
   std::cout << "\n";
 }
@@ -179,6 +182,37 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, MediaImage,
                                c.at("file").get<std::string>() + "_" +
                                c.at("config").get<std::string>() + "_" +
                                c.at("alpha").get<std::string>());
+                         });
+
+class MediaDecode : public ::testing::TestWithParam<json> {};
+
+/// JPEG decoding alone: the pixels of PIL's Image.open(path).convert("RGB"),
+/// bit for bit (libjpeg-turbo with Pillow's settings).
+TEST_P(MediaDecode, MatchesPilConvertRgb) {
+  const json &c = GetParam();
+  RgbImage decoded = decodeImage(imagePath(c));
+  rt::Tensor expected = loadNpy(c.at("expected"));
+  ASSERT_EQ(expected.shape(), (rt::Shape{decoded.height, decoded.width, 3}));
+  int maxLevels = 0;
+  size_t differing = 0;
+  for (size_t i = 0; i < decoded.pixels.size(); ++i) {
+    int diff = std::abs(int(decoded.pixels[i]) -
+                        int(expected.data<uint8_t>()[i]));
+    maxLevels = std::max(maxLevels, diff);
+    differing += diff != 0;
+  }
+  std::cout << "[media] decode " << c.at("file").get<std::string>() << " "
+            << decoded.height << "x" << decoded.width
+            << ": max |diff| = " << maxLevels << "/255 (" << differing << " of "
+            << decoded.pixels.size() << " values differ)\n";
+  EXPECT_EQ(maxLevels, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, MediaDecode,
+                         ::testing::ValuesIn(manifestList("decoded")),
+                         [](const ::testing::TestParamInfo<json> &info) {
+                           return testName(
+                               info.param.at("file").get<std::string>());
                          });
 
 class MediaExif : public ::testing::TestWithParam<json> {};
@@ -444,6 +478,44 @@ TEST(MediaErrors, DamagedBytesInMemory) {
     }
   }
   EXPECT_NO_THROW(decodeImageBytes(jpeg, "whole.jpg"));
+
+  // Errors libjpeg finds (it would call exit() by default) are one-line
+  // errors naming the file.
+  auto markerAt = [&](uint8_t marker) {
+    for (size_t i = 2; i + 1 < jpeg.size(); ++i)
+      if (uint8_t(jpeg[i]) == 0xFF && uint8_t(jpeg[i + 1]) == marker)
+        return i;
+    return std::string::npos;
+  };
+  size_t dht = markerAt(0xC4), sof = markerAt(0xC0), sos = markerAt(0xDA);
+  ASSERT_NE(dht, std::string::npos);
+  ASSERT_NE(sof, std::string::npos);
+  ASSERT_NE(sos, std::string::npos);
+  std::string badTable = jpeg;
+  badTable[dht + 4] = char(0x17); // Huffman table id 7 (0..3 exist)
+  std::string emptyImage = jpeg;
+  emptyImage[sof + 5] = emptyImage[sof + 6] = 0; // height 0
+  for (const std::string *bad : {&badTable, &emptyImage}) {
+    try {
+      decodeImageBytes(*bad, "bad.jpg");
+      ADD_FAILURE() << "a damaged JPEG header was accepted";
+    } catch (const std::runtime_error &e) {
+      std::string message = e.what();
+      std::cout << "[media] " << message << "\n";
+      EXPECT_EQ(message.rfind("'bad.jpg': corrupt JPEG (libjpeg: ", 0), 0u)
+          << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+  }
+  // Damaged entropy-coded data is only a libjpeg warning; PIL returns the
+  // image libjpeg decoded, and so does the runtime.
+  std::string damagedScan = jpeg;
+  for (size_t i = sos + 40; i < sos + 60; ++i)
+    if (uint8_t(damagedScan[i]) != 0xFF && uint8_t(damagedScan[i - 1]) != 0xFF)
+      damagedScan[i] = char(uint8_t(damagedScan[i]) ^ 0x5A);
+  RgbImage damaged = decodeImageBytes(damagedScan, "damaged.jpg");
+  EXPECT_EQ(damaged.height, 48);
+  EXPECT_EQ(damaged.width, 64);
 }
 
 } // namespace
