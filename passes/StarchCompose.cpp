@@ -36,9 +36,12 @@ struct EncoderSpec {
   int64_t dropFirst = 0;
   int64_t features = -1;
   int64_t placeholder = -1;
-  bool mlp = true;
+  /// "linear", "mlp" (built here) or "onnx" (the function
+  /// @<name>_projector, imported from the projector's graph).
+  std::string projector = "mlp";
   bool projectorFrozen = false;
   func::FuncOp function;
+  func::FuncOp projectorFunction;
   /// Set while composing: inputs per micro-batch and per sequence, and
   /// features per input.
   int64_t inputs = 0, inputsPerSequence = 0, featuresPerInput = 0;
@@ -97,6 +100,8 @@ struct TaggedBuilder {
   }
 };
 
+Operation *tagModule(Operation *op, StringRef module);
+
 struct StarchComposePass
     : public starch::impl::StarchComposeBase<StarchComposePass> {
   using StarchComposeBase::StarchComposeBase;
@@ -113,6 +118,10 @@ struct StarchComposePass
   FailureOr<Value> project(ModuleOp module, SymbolTable &symbols,
                            TaggedBuilder &tb, EncoderSpec &encoder,
                            Value features, int64_t hidden);
+  /// The projector graph @<encoder>_projector applied to `features` (N x F x
+  /// De), inlined: [N*F x D].
+  FailureOr<Value> projectWithGraph(EncoderSpec &encoder, TaggedBuilder &tb,
+                                    Value features, int64_t hidden);
   /// Writes `features` (K x D) into `embeds` (B x S x D) at the positions
   /// where `ids` equals the placeholder, in row-major order.
   Value mergeFeatures(TaggedBuilder &tb, Value embeds, Value ids,
@@ -149,15 +158,16 @@ LogicalResult StarchComposePass::parseSpec(ModuleOp module, ComposeSpec &spec) {
     auto placeholder = e ? e.getAs<IntegerAttr>("placeholder") : nullptr;
     auto projector = e ? e.getAs<StringAttr>("projector") : nullptr;
     if (!name || !output || !drop || !placeholder || !projector ||
-        (projector.getValue() != "mlp" && projector.getValue() != "linear"))
+        (projector.getValue() != "mlp" && projector.getValue() != "linear" &&
+         projector.getValue() != "onnx"))
       return fail("each encoder needs name, output, drop_first, placeholder "
-                  "and projector (\"mlp\" or \"linear\")");
+                  "and projector (\"mlp\", \"linear\" or \"onnx\")");
     EncoderSpec spec1;
     spec1.name = name.str();
     spec1.output = output.getInt();
     spec1.dropFirst = drop.getInt();
     spec1.placeholder = placeholder.getInt();
-    spec1.mlp = projector.getValue() == "mlp";
+    spec1.projector = projector.str();
     if (auto features = e.getAs<IntegerAttr>("features"))
       spec1.features = features.getInt();
     if (auto modality = e.getAs<StringAttr>("modality"))
@@ -242,6 +252,8 @@ FailureOr<Value> StarchComposePass::project(ModuleOp module,
         tb.like(x, {n, f, width}), x, tb.b.getDenseI64ArrayAttr({0, encoder.dropFirst, 0}),
         tb.b.getDenseI64ArrayAttr({n, t, width}),
         tb.b.getDenseI64ArrayAttr({1, 1, 1}));
+  if (encoder.projector == "onnx")
+    return projectWithGraph(encoder, tb, x, hidden);
   x = tb.reshape(x, {n * f, width});
   Type element = type.getElementType();
   auto layerParams = [&](StringRef layer, int64_t in)
@@ -263,7 +275,7 @@ FailureOr<Value> StarchComposePass::project(ModuleOp module,
   if (failed(first))
     return failure();
   x = tb.linear(x, first->first, first->second);
-  if (encoder.mlp) {
+  if (encoder.projector == "mlp") {
     x = tb.make<GeluOp>(x.getType(), x, GeluApproximation::none);
     auto second = layerParams("linear_2", hidden);
     if (failed(second))
@@ -271,6 +283,52 @@ FailureOr<Value> StarchComposePass::project(ModuleOp module,
     x = tb.linear(x, second->first, second->second);
   }
   return x;
+}
+
+FailureOr<Value> StarchComposePass::projectWithGraph(EncoderSpec &encoder,
+                                                    TaggedBuilder &tb,
+                                                    Value features,
+                                                    int64_t hidden) {
+  func::FuncOp graph = encoder.projectorFunction;
+  ArrayRef<int64_t> shape = TaggedBuilder::typeOf(features).getShape();
+  int64_t rows = shape[0] * shape[1], width = shape[2];
+  auto input = dyn_cast<RankedTensorType>(graph.getArgumentTypes()[0]);
+  auto output = dyn_cast<RankedTensorType>(graph.getResultTypes()[0]);
+  // Per feature vector: N x F x De or N*F x De in, the same with D out.
+  bool fits = input && output && input.hasStaticShape() &&
+              output.hasStaticShape() && input.getRank() >= 2 &&
+              input.getRank() <= 3 && output.getRank() == input.getRank() &&
+              input.getNumElements() == rows * width &&
+              input.getShape().back() == width &&
+              input.getElementType() ==
+                  TaggedBuilder::typeOf(features).getElementType() &&
+              output.getNumElements() == rows * hidden &&
+              output.getShape().back() == hidden &&
+              output.getShape().drop_back() == input.getShape().drop_back();
+  if (!fits)
+    return graph.emitError()
+           << "starch-compose: projector graph of encoder '" << encoder.name
+           << "' maps " << graph.getArgumentTypes()[0] << " to "
+           << graph.getResultTypes()[0] << "; it must take the " << rows
+           << " feature vectors of width " << width << " (N x F x " << width
+           << " or " << rows << " x " << width << ", "
+           << TaggedBuilder::typeOf(features).getElementType()
+           << ") and give the LLM's hidden size " << hidden
+           << " for each (set projector.input_shapes for symbolic sizes)";
+  Value x = TaggedBuilder::typeOf(features).getShape() == input.getShape()
+                ? features
+                : tb.reshape(features, input.getShape());
+  IRMapping mapping;
+  mapping.map(graph.getArgument(0), x);
+  StringRef module = tb.module.getValue();
+  for (Operation &op : graph.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op))
+      return tb.reshape(mapping.lookup(ret.getOperand(0)), {rows, hidden});
+    Operation *copy = tagModule(tb.b.clone(op, mapping), module);
+    if (tb.layer && !copy->hasAttr(kLayerAttrName))
+      copy->setAttr(kLayerAttrName, tb.layer);
+  }
+  return failure();
 }
 
 Value StarchComposePass::mergeFeatures(TaggedBuilder &tb, Value embeds,
@@ -360,6 +418,19 @@ void StarchComposePass::runOnOperation() {
       return fail(encoder.function,
                   "encoder '" + encoder.name + "' has no output #" +
                       Twine(encoder.output));
+    if (encoder.projector == "onnx") {
+      std::string name = encoder.name + "_projector";
+      encoder.projectorFunction = symbols.lookup<func::FuncOp>(name);
+      if (!encoder.projectorFunction || encoder.projectorFunction.isExternal())
+        return fail(module, "no function @" + name + " (the projector graph "
+                            "of encoder '" + encoder.name + "')");
+      if (encoder.projectorFunction.getNumArguments() != 1 ||
+          encoder.projectorFunction.getNumResults() < 1)
+        return fail(encoder.projectorFunction,
+                    "the projector graph of encoder '" + encoder.name +
+                        "' must take one input (the features) and give the "
+                        "projected features first");
+    }
   }
   GatherOp embedding = findEmbedding(llm);
   if (!embedding)
@@ -537,8 +608,11 @@ void StarchComposePass::runOnOperation() {
   module->setAttr("starch.modalities", builder.getArrayAttr(modalities));
 
   llm.erase();
-  for (EncoderSpec &encoder : spec.encoders)
+  for (EncoderSpec &encoder : spec.encoders) {
     encoder.function.erase();
+    if (encoder.projectorFunction)
+      encoder.projectorFunction.erase();
+  }
   module->removeAttr("starch.compose");
 }
 

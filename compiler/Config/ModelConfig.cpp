@@ -204,18 +204,31 @@ void parseLlm(const json &object, const std::filesystem::path &folder,
 void parseProjector(const json &object, const std::string &at,
                     const std::filesystem::path &folder,
                     ProjectorConfig &projector) {
-  rejectUnknown(object, at + ".", {"type", "frozen", "weights"});
   if (!object.contains("type") || !object["type"].is_string())
-    fail(at + ".type", "missing (\"linear\" or \"mlp\")");
+    fail(at + ".type", "missing (\"linear\", \"mlp\" or \"onnx\")");
   std::string type = object["type"].get<std::string>();
   if (type == "linear")
     projector.kind = ProjectorConfig::Kind::linear;
   else if (type == "mlp")
     projector.kind = ProjectorConfig::Kind::mlp;
+  else if (type == "onnx")
+    projector.kind = ProjectorConfig::Kind::onnx;
   else
-    fail(at + ".type", "'" + type + "' is not a projector (expected \"linear\" "
-                       "or \"mlp\")");
+    fail(at + ".type", "'" + type + "' is not a projector (expected \"linear\", "
+                       "\"mlp\" or \"onnx\")");
   projector.frozen = boolAt(object, "frozen", at + ".frozen", false);
+  if (projector.kind == ProjectorConfig::Kind::onnx) {
+    rejectUnknown(object, at + ".",
+                  {"type", "frozen", "weights", "onnx", "input_shapes"});
+    projector.onnx = pathAt(object, "onnx", at + ".onnx", folder,
+                            "the projector's ONNX file");
+    if (object.contains("weights"))
+      projector.weights = pathAt(object, "weights", at + ".weights", folder,
+                                 "the framework's weights, .safetensors");
+    projector.inputShapes = shapesAt(object, at + ".input_shapes");
+    return;
+  }
+  rejectUnknown(object, at + ".", {"type", "frozen", "weights"});
   projector.weights =
       pathAt(object, "weights", at + ".weights", folder,
              "a safetensors file with the projector's initial weights, "

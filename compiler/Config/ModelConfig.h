@@ -37,12 +37,18 @@ using InputShapes = std::map<std::string, std::vector<int64_t>>;
 
 /// Maps an encoder's features to the LLM's hidden size.
 struct ProjectorConfig {
-  enum class Kind { linear, mlp };
+  enum class Kind { linear, mlp, onnx };
   Kind kind = Kind::mlp;
   bool frozen = false;
-  /// Initial weights (safetensors with `multi_modal_projector.linear_1.*`
-  /// and, for mlp, `linear_2.*`), absolute.
+  /// linear/mlp: initial weights (safetensors with
+  /// `multi_modal_projector.linear_1.*` and, for mlp, `linear_2.*`); onnx:
+  /// the framework's weights of the graph (optional, as an encoder's).
+  /// Absolute.
   std::string weights;
+  /// onnx: the projector's graph (features N x T x De, or N*T x De, to the
+  /// same with the LLM's hidden size) and shapes for its symbolic inputs.
+  std::string onnx;
+  InputShapes inputShapes;
 };
 
 /// Defaults of starch-data for this model.

@@ -28,6 +28,9 @@ struct ModuleSource {
   const std::vector<std::string> *freeze;
   /// The model.json field that configures the module, for messages.
   std::string field;
+  /// The encoder this module is (or projects for); -1 for the LLM.
+  int encoder = -1;
+  bool isProjector = false;
 };
 
 /// Renames `module`'s params to `<name>.<symbol>` (source: the framework's
@@ -50,6 +53,19 @@ bool renameParams(ModuleOp module, const ModuleSource &source,
     param->setAttr(kModuleAttrName, moduleName);
   }
   return true;
+}
+
+/// The projector kinds as `starch.compose` spells them.
+llvm::StringRef projectorKindName(config::ProjectorConfig::Kind kind) {
+  switch (kind) {
+  case config::ProjectorConfig::Kind::linear:
+    return "linear";
+  case config::ProjectorConfig::Kind::mlp:
+    return "mlp";
+  case config::ProjectorConfig::Kind::onnx:
+    return "onnx";
+  }
+  return "mlp";
 }
 
 /// The index of the graph output named `name` (by its `starch.name`).
@@ -123,13 +139,21 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
                                       const config::ModelConfig &model,
                                       const import::ImportOptions &options,
                                       std::string &error) {
+  static const std::vector<std::string> kNoGlobs;
   std::vector<ModuleSource> sources;
   for (size_t i = 0; i < model.encoders.size(); ++i) {
     const config::EncoderConfig &encoder = model.encoders[i];
+    std::string field = "encoders[" + std::to_string(i) + "]";
     sources.push_back({encoder.name, encoder.onnx, encoder.weights,
-                       &encoder.inputShapes,
-                       encoder.frozen, &encoder.freeze,
-                       "encoders[" + std::to_string(i) + "]"});
+                       &encoder.inputShapes, encoder.frozen, &encoder.freeze,
+                       field, static_cast<int>(i)});
+    // A projector given as a graph is a module of its own.
+    const config::ProjectorConfig &projector = encoder.projector;
+    if (projector.kind == config::ProjectorConfig::Kind::onnx)
+      sources.push_back({encoder.name + "_projector", projector.onnx,
+                         projector.weights, &projector.inputShapes,
+                         projector.frozen, &kNoGlobs, field + ".projector",
+                         static_cast<int>(i), /*isProjector=*/true});
   }
   sources.push_back({kLlmModuleName, model.llmOnnx, model.llmWeights,
                      &model.inputShapes,
@@ -165,16 +189,19 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
     if (auto file = (*imported)->getAttrOfType<StringAttr>("starch.weights"))
       weights.push_back(builder.getNamedAttr(source.name, file));
 
-    if (i < model.encoders.size()) {
-      const config::EncoderConfig &encoder = model.encoders[i];
+    if (source.encoder >= 0 && !source.isProjector) {
+      const config::EncoderConfig &encoder = model.encoders[source.encoder];
       unsigned output = 0;
       if (!findOutput(forward, encoder, source.field, output, error)) {
         error = model.path + ": " + error;
         return nullptr;
       }
-      std::string projector = encoder.name + "_projector";
-      weights.push_back(builder.getNamedAttr(
-          projector, builder.getStringAttr(encoder.projector.weights)));
+      // A linear or mlp projector's parameters are made by starch-compose
+      // and read from its weights file.
+      if (encoder.projector.kind != config::ProjectorConfig::Kind::onnx)
+        weights.push_back(builder.getNamedAttr(
+            encoder.name + "_projector",
+            builder.getStringAttr(encoder.projector.weights)));
       encoderSpecs.push_back(builder.getDictionaryAttr({
           builder.getNamedAttr("name", moduleName),
           builder.getNamedAttr("modality",
@@ -188,11 +215,8 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
               "placeholder",
               builder.getI64IntegerAttr(encoder.placeholderToken)),
           builder.getNamedAttr(
-              "projector",
-              builder.getStringAttr(encoder.projector.kind ==
-                                            config::ProjectorConfig::Kind::mlp
-                                        ? "mlp"
-                                        : "linear")),
+              "projector", builder.getStringAttr(projectorKindName(
+                               encoder.projector.kind))),
           builder.getNamedAttr("projector_frozen",
                                builder.getBoolAttr(encoder.projector.frozen)),
       }));
@@ -228,6 +252,9 @@ bool checkProjectorWeights(ModuleOp module, const config::ModelConfig &model,
                            std::string &error) {
   for (size_t i = 0; i < model.encoders.size(); ++i) {
     const config::EncoderConfig &encoder = model.encoders[i];
+    // A graph's parameters are its own, checked by the importer.
+    if (encoder.projector.kind == config::ProjectorConfig::Kind::onnx)
+      continue;
     std::string field =
         model.path + ": encoders[" + std::to_string(i) + "].projector.weights";
     rt::SafetensorsFile file;

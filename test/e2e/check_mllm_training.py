@@ -28,11 +28,40 @@ def read_log(path):
     return [line.split() for line in open(path).read().splitlines() if line.strip()]
 
 
+def with_onnx_projectors(case, config, projectors, work):
+    """The case's model.json with the named encoders' projectors given as
+    ONNX graphs ({encoder: file.onnx}; the framework weights stay the
+    projector's weights file), written to `work` with absolute paths."""
+    def absolute(path):
+        return os.path.normpath(os.path.join(case, path))
+    config = json.loads(json.dumps(config))
+    for module in [config["llm"]] + config.get("encoders", []):
+        for key in ("onnx", "weights"):
+            if key in module:
+                module[key] = absolute(module[key])
+    if "data" in config and "manifest" in config["data"]:
+        config["data"]["manifest"] = absolute(config["data"]["manifest"])
+    for encoder in config.get("encoders", []):
+        projector = encoder["projector"]
+        weights = absolute(projector["weights"])
+        if encoder["name"] in projectors:
+            encoder["projector"] = {"type": "onnx", "onnx": os.path.abspath(projectors[encoder["name"]]),
+                                    "weights": weights, "frozen": projector.get("frozen", False)}
+        else:
+            projector["weights"] = weights
+    path = os.path.join(work, "model.json")
+    json.dump(config, open(path, "w"), indent=1)
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--case", required=True)
     parser.add_argument("--rtol", type=float, default=1e-4)
+    parser.add_argument("--onnx-projector", action="append", default=[], metavar="ENCODER=FILE.onnx",
+                        help="give this encoder's projector as an ONNX graph (same weights): "
+                             "the run must still equal the reference")
     args = parser.parse_args()
     case = os.path.abspath(args.case)
     example = os.path.dirname(case)
@@ -41,12 +70,15 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as work:
         exe = os.path.join(work, "train")
-        tensorio.run([os.path.join(args.bin, "starchc"), os.path.join(case, "model.json"), "-o", exe])
+        model = os.path.join(case, "model.json")
+        if args.onnx_projector:
+            model = with_onnx_projectors(case, config, dict(p.split("=", 1) for p in args.onnx_projector),
+                                         work)
+        tensorio.run([os.path.join(args.bin, "starchc"), model, "-o", exe])
         # The example's dataset: its manifest (model.json data.manifest) of
         # images, audio and token ids, packed by starch-data.
         data = os.path.join(work, "data")
-        tensorio.run([os.path.join(args.bin, "starch-data"), os.path.join(case, "model.json"),
-                      "-o", data])
+        tensorio.run([os.path.join(args.bin, "starch-data"), model, "-o", data])
         log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
         command = [exe, "--data", data, "--loss-log", log, "--save", ckpt, "--log-every", "5"]
         output = tensorio.run(command).stdout
