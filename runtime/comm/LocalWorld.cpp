@@ -1,44 +1,13 @@
 //===- LocalWorld.cpp - N ranks as threads of one process -----------------===//
 #include "runtime/comm/LocalWorld.h"
 
-#include "runtime/kernels/DataMovement.h"
-#include "runtime/kernels/Elementwise.h"
+#include "runtime/comm/Collectives.h"
 
 #include <algorithm>
 #include <thread>
 
 namespace starch::rt {
 
-namespace {
-std::string rankName(int rank) { return "rank " + std::to_string(rank); }
-
-BinaryKind combinerOf(CollectiveOp op) {
-  switch (op) {
-  case CollectiveOp::sum:
-    return BinaryKind::add;
-  case CollectiveOp::max:
-    return BinaryKind::max;
-  case CollectiveOp::min:
-    return BinaryKind::min;
-  }
-  return BinaryKind::add;
-}
-
-/// Combines all `parts` in order into a new tensor.
-Status combine(const std::vector<Tensor> &parts, CollectiveOp op, Tensor &out) {
-  for (const Tensor &part : parts)
-    if (part.shape() != parts[0].shape() || part.dtype() != parts[0].dtype())
-      return Status::error("collective inputs differ in shape or type: " +
-                           shapeString(parts[0].shape()) + " vs " +
-                           shapeString(part.shape()));
-  Tensor result = parts[0].clone();
-  for (size_t i = 1; i < parts.size(); ++i)
-    if (Status s = binary(combinerOf(op), result, parts[i], result); !s)
-      return s;
-  out = result;
-  return Status::success();
-}
-} // namespace
 
 class LocalWorld::RankCommunicator : public Communicator {
 public:
@@ -66,7 +35,7 @@ public:
     std::vector<Tensor> parts;
     if (Status s = collect(group, input, parts); !s)
       return s;
-    return combine(parts, op, out);
+    return reduceParts(parts, op, out);
   }
 
   Status allGather(const Tensor &input, int64_t axis, Tensor &out,
@@ -76,15 +45,7 @@ public:
     std::vector<Tensor> parts;
     if (Status s = collect(group, input, parts); !s)
       return s;
-    Shape shape = input.shape();
-    shape[axis] = 0;
-    for (const Tensor &part : parts)
-      shape[axis] += part.shape()[axis];
-    Tensor result(input.dtype(), shape);
-    if (Status s = concat(parts, axis, result); !s)
-      return s;
-    out = result;
-    return Status::success();
+    return gatherParts(parts, axis, out);
   }
 
   Status reduceScatter(const Tensor &input, int64_t axis, CollectiveOp op,
@@ -92,36 +53,23 @@ public:
     if (axis < 0 || axis >= input.rank())
       return Status::error("reduce-scatter axis out of range");
     std::vector<Tensor> parts;
-    if (Status s = collect(group, input, parts); !s)
+    int index = 0;
+    if (Status s = collect(group, input, parts, &index); !s)
       return s;
-    int64_t members = static_cast<int64_t>(parts.size());
-    if (input.shape()[axis] % members)
-      return Status::error("reduce-scatter: dimension of size " +
-                           std::to_string(input.shape()[axis]) +
-                           " does not split into " + std::to_string(members));
-    Tensor total;
-    if (Status s = combine(parts, op, total); !s)
-      return s;
-    Shape shape = input.shape();
-    shape[axis] /= members;
-    std::vector<int64_t> start(input.rank(), 0), strides(input.rank(), 1);
-    start[axis] = shape[axis] * indexIn(group);
-    Tensor result(input.dtype(), shape);
-    if (Status s = slice(total, start, strides, result); !s)
-      return s;
-    out = result;
-    return Status::success();
+    return reduceScatterParts(parts, axis, op, index, out);
   }
 
   Status broadcast(Tensor &tensor, int root, const RankGroup &group) override {
-    RankGroup members = resolve(group);
+    std::vector<Tensor> parts;
+    RankGroup members;
+    if (Status s = collect(group, rank_ == root ? tensor : Tensor(), parts,
+                           nullptr, &members);
+        !s)
+      return s;
     auto position = std::find(members.begin(), members.end(), root);
     if (position == members.end())
       return Status::error("broadcast root " + rankName(root) +
                            " is not in the group");
-    std::vector<Tensor> parts;
-    if (Status s = collect(group, rank_ == root ? tensor : Tensor(), parts); !s)
-      return s;
     tensor = parts[position - members.begin()].clone();
     return Status::success();
   }
@@ -132,33 +80,18 @@ public:
   }
 
 private:
-  RankGroup resolve(const RankGroup &group) const {
-    if (!group.empty())
-      return group;
-    RankGroup all(world_.size_);
-    for (int r = 0; r < world_.size_; ++r)
-      all[r] = r;
-    return all;
-  }
-
-  int indexIn(const RankGroup &group) const {
-    RankGroup members = resolve(group);
-    return static_cast<int>(std::find(members.begin(), members.end(), rank_) -
-                            members.begin());
-  }
-
+  /// Every member's `input` for this rank's next collective of `group`.
   Status collect(const RankGroup &group, const Tensor &input,
-                 std::vector<Tensor> &parts) {
-    RankGroup members = resolve(group);
-    for (int member : members)
-      if (member < 0 || member >= world_.size_ ||
-          std::count(members.begin(), members.end(), member) != 1)
-        return Status::error("bad rank group: rank " + std::to_string(member) +
-                             " is out of range or repeated");
-    int index = indexIn(members);
-    if (index == static_cast<int>(members.size()))
-      return Status::error(rankName(rank_) +
-                           " joins a collective of a group it is not in");
+                 std::vector<Tensor> &parts, int *indexOut = nullptr,
+                 RankGroup *membersOut = nullptr) {
+    RankGroup members;
+    int index = 0;
+    if (Status s = resolveGroup(group, world_.size_, rank_, members, index); !s)
+      return s;
+    if (indexOut)
+      *indexOut = index;
+    if (membersOut)
+      *membersOut = members;
     uint64_t sequence = sequence_[members]++;
     return world_.exchange(members, sequence, index, input, parts);
   }
