@@ -184,11 +184,66 @@ std::vector<std::string> freezeAt(const json &object,
   return patterns;
 }
 
+/// A module's `parallel` object: tp, stages, cp, layers.
+void parseModuleParallel(const json &object, const std::string &at,
+                         ModuleParallelConfig &parallel) {
+  if (!object.contains("parallel"))
+    return;
+  const json &value = object["parallel"];
+  std::string field = at + ".parallel";
+  if (!value.is_object())
+    fail(field, "must be an object (tp, stages, cp, layers)");
+  rejectUnknown(value, field + ".", {"tp", "stages", "cp", "layers"});
+  constexpr int64_t kMaxDegree = 1 << 16;
+  auto degree = [&](const char *key) {
+    int64_t n = integerAt(value, key, field + "." + key, 1, 1);
+    if (n > kMaxDegree)
+      fail(field + "." + key, "must be at most " + std::to_string(kMaxDegree));
+    return n;
+  };
+  parallel.tp = degree("tp");
+  parallel.stages = degree("stages");
+  parallel.cp = degree("cp");
+  if (parallel.cp != 1)
+    fail(field + ".cp", "must be 1 (context parallelism is not built yet)");
+  if (value.contains("layers")) {
+    const json &layers = value["layers"];
+    if (!layers.is_array() ||
+        static_cast<int64_t>(layers.size()) != parallel.stages)
+      fail(field + ".layers", "must list the layer count of each of the " +
+                                  std::to_string(parallel.stages) + " stages");
+    for (const json &count : layers) {
+      if (!count.is_number_integer() || count.get<int64_t>() < 0 ||
+          count.get<int64_t>() > kMaxDegree)
+        fail(field + ".layers", "each count must be an integer >= 0");
+      parallel.layers.push_back(count.get<int64_t>());
+    }
+  }
+}
+
+void parseParallel(const json &object, ParallelConfig &parallel) {
+  rejectUnknown(object, "parallel.", {"layout", "ranks"});
+  if (object.contains("layout")) {
+    const json &layout = object["layout"];
+    if (layout == "modality_parallel")
+      parallel.layout = ParallelLayout::modalityParallel;
+    else if (layout == "colocated")
+      parallel.layout = ParallelLayout::colocated;
+    else
+      fail("parallel.layout",
+           "must be \"modality_parallel\" or \"colocated\"");
+  }
+  parallel.ranks = integerAt(object, "ranks", "parallel.ranks", 0, 1);
+  if (parallel.ranks > (1 << 20))
+    fail("parallel.ranks", "must be at most 1048576");
+}
+
 void parseLlm(const json &object, const std::filesystem::path &folder,
               ModelConfig &config) {
   rejectUnknown(object, "llm.",
                 {"onnx", "weights", "input_shapes", "logits_output", "frozen",
-                 "freeze"});
+                 "freeze", "parallel"});
+  parseModuleParallel(object, "llm", config.llmParallel);
   config.llmOnnx = pathAt(object, "onnx", "llm.onnx", folder,
                           "the path of the LLM's ONNX file");
   if (object.contains("weights"))
@@ -335,7 +390,9 @@ void parseEncoder(const json &object, const std::string &at,
   rejectUnknown(object, at + ".",
                 {"name", "modality", "onnx", "weights", "input_shapes", "output",
                  "drop_first", "features", "frozen", "freeze",
-                 "placeholder_token", "projector", "processor", "$comment"});
+                 "placeholder_token", "projector", "processor", "parallel",
+                 "$comment"});
+  parseModuleParallel(object, at, encoder.parallel);
   if (!object.contains("name") || !object["name"].is_string())
     fail(at + ".name", "missing (the module's name, e.g. \"vision\")");
   encoder.name = object["name"].get<std::string>();
@@ -437,7 +494,7 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
       fail("(top level)", "must be an object");
     rejectUnknown(root, "",
                   {"name", "llm", "encoders", "attention_mask", "training",
-                   "data", "$comment"});
+                   "data", "parallel", "$comment"});
     if (!root.contains("name") || !root["name"].is_string() ||
         root["name"].get<std::string>().empty())
       fail("name", "missing (a non-empty string naming the model)");
@@ -461,6 +518,8 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
       parseTraining(objectAt(root, "training", "training"), config.training);
     if (root.contains("data"))
       parseData(objectAt(root, "data", "data"), folder, config.data);
+    if (root.contains("parallel"))
+      parseParallel(objectAt(root, "parallel", "parallel"), config.parallel);
   } catch (const ConfigError &e) {
     error = path + ": " + e.message;
     return false;

@@ -51,6 +51,33 @@ struct ProjectorConfig {
   InputShapes inputShapes;
 };
 
+/// How one module (an encoder with its projector, or the LLM) is spread over
+/// the ranks of one data-parallel replica (docs/parallel.md).
+struct ModuleParallelConfig {
+  /// Tensor-parallel degree.
+  int64_t tp = 1;
+  /// Pipeline stages of the module's layer chain.
+  int64_t stages = 1;
+  /// Context-parallel degree (1 until context parallelism).
+  int64_t cp = 1;
+  /// Layers per stage, in order; empty: an even split of the layer count.
+  std::vector<int64_t> layers;
+};
+
+enum class ParallelLayout {
+  /// Each encoder on its own ranks, concurrently; every encoder's last stage
+  /// sends to the LLM's first stage.
+  modalityParallel,
+  /// Encoders as the first stages of one chain with the LLM.
+  colocated,
+};
+
+struct ParallelConfig {
+  ParallelLayout layout = ParallelLayout::modalityParallel;
+  /// The world size `starchc --emit=plan` plans for; 0: one replica.
+  int64_t ranks = 0;
+};
+
 /// Defaults of starch-data for this model.
 struct DataConfig {
   /// The JSONL manifest (absolute; need not exist at compile time).
@@ -89,6 +116,7 @@ struct EncoderConfig {
   std::vector<std::string> freeze;
   int64_t placeholderToken = -1;
   ProjectorConfig projector;
+  ModuleParallelConfig parallel;
   /// How starch-data reads this encoder's files.
   rt::ProcessorSpec processor;
 };
@@ -110,6 +138,8 @@ struct ModelConfig {
   unsigned logitsOutput = 0;
   bool llmFrozen = false;
   std::vector<std::string> llmFreeze;
+  ModuleParallelConfig llmParallel;
+  ParallelConfig parallel;
   /// Modality encoders, in the order their features are merged.
   std::vector<EncoderConfig> encoders;
   /// The LLM's attention over a multimodal sequence (Cornstarch's bitfield

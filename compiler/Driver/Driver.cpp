@@ -4,6 +4,7 @@
 #include "compiler/Codegen/CppEmitter.h"
 #include "compiler/Driver/AssembleModules.h"
 #include "compiler/Driver/HostCompiler.h"
+#include "compiler/Driver/PlanModel.h"
 #include "passes/Passes.h"
 #include "runtime/io/Npy.h"
 
@@ -27,10 +28,13 @@ std::optional<EmitStage> parseEmitStage(llvm::StringRef name) {
       .Case("train", EmitStage::train)
       .Case("cpp", EmitStage::cpp)
       .Case("exe", EmitStage::exe)
+      .Case("plan", EmitStage::plan)
       .Default(std::nullopt);
 }
 
-std::string emitStageNames() { return "starch, raised, train, cpp, exe"; }
+std::string emitStageNames() {
+  return "starch, raised, train, cpp, exe, plan";
+}
 
 std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
   std::string text;
@@ -249,8 +253,11 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return fail("bad pass manager options");
-  std::string pipeline = pipelineText(std::min(options.emit, EmitStage::train),
-                                      model);
+  // A plan reads the composed forward graph.
+  EmitStage passStage = options.emit == EmitStage::plan
+                            ? EmitStage::raised
+                            : std::min(options.emit, EmitStage::train);
+  std::string pipeline = pipelineText(passStage, model);
   if (!options.passPipeline.empty()) {
     // mlir-opt spelling: builtin.module(a,b) or the bare list a,b.
     llvm::StringRef text = llvm::StringRef(options.passPipeline).trim();
@@ -268,14 +275,21 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     return fail(
         onnxPath + ": a pass failed: " +
         (firstDiagnostic.empty() ? "(no diagnostic)" : firstDiagnostic));
-  if (model.isMultimodal() && options.emit >= EmitStage::raised &&
+  if (model.isMultimodal() && passStage >= EmitStage::raised &&
       options.passPipeline.empty() &&
       !checkProjectorWeights(*module, model, error))
     return fail(error);
   double passSeconds = secondsSince(passesStart);
 
   auto emitStart = std::chrono::steady_clock::now();
-  if (options.emit <= EmitStage::train) {
+  if (options.emit == EmitStage::plan) {
+    plan::Placement placement;
+    if (!planModel(*module, model, options.ranks, placement, error))
+      return fail(error);
+    if (!writeTextAtomically(plan::placementJson(placement, model.name),
+                             options.outputPath, error))
+      return fail(error);
+  } else if (options.emit <= EmitStage::train) {
     if (!writeAtomically(
             options.outputPath,
             [&](llvm::raw_ostream &os) { module->print(os); }, error))

@@ -32,6 +32,8 @@ enum class EmitStage {
   cpp,
   /// The training executable.
   exe,
+  /// The parallel plan (JSON, docs/parallel.md): modules, stages, ranks.
+  plan,
 };
 
 enum class Target { cpu, cuda };
@@ -70,6 +72,8 @@ struct CompileOptions {
   bool verbose = false;
   /// Print the time of each stage to stderr.
   bool timing = false;
+  /// The world size `--emit=plan` plans for (0: model.json's).
+  int64_t ranks = 0;
 };
 
 /// Imports what `model` names: the LLM's ONNX file, or every module of a

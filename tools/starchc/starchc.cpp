@@ -34,7 +34,8 @@ static cl::opt<std::string> emit(
     "emit",
     cl::desc("stop after this stage: starch (imported) | raised | train "
              "(training-step IR) | cpp (generated source) | exe (default for "
-             "model.json; raised for an ONNX file)"),
+             "model.json; raised for an ONNX file) | plan (the parallel plan "
+             "as JSON)"),
     cl::cat(category));
 static cl::opt<std::string> target("target",
                                    cl::desc("code generation target: cpu | cuda"),
@@ -64,6 +65,11 @@ static cl::opt<bool> printSupportedOps(
     cl::cat(category));
 static cl::opt<bool> timing("time", cl::desc("print the time of each stage"),
                             cl::cat(category));
+static cl::opt<int64_t> ranks(
+    "ranks",
+    cl::desc("--emit=plan: the world size to plan for (default: model.json "
+             "parallel.ranks, else one replica)"),
+    cl::init(0), cl::cat(category));
 
 static int fail(const Twine &message) {
   errs() << "error: " << message << "\n";
@@ -93,6 +99,9 @@ int main(int argc, char **argv) {
   options.timing = timing;
   options.verbose = verbose;
   options.passPipeline = passPipeline;
+  if (ranks < 0 || ranks > (1 << 20))
+    return fail("--ranks must lie in [1, 1048576]");
+  options.ranks = ranks;
   if (target == "cpu")
     options.target = driver::Target::cpu;
   else if (target == "cuda")

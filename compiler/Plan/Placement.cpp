@@ -1,0 +1,184 @@
+//===- Placement.cpp - Modules, stages and ranks of a parallel plan -------===//
+#include "compiler/Plan/Placement.h"
+
+#include <nlohmann/json.hpp>
+
+namespace starch::plan {
+
+namespace {
+
+/// Layer counts per stage: as given, or an even split with the remainder
+/// on the first stages.
+bool splitLayers(const ModuleInput &module, std::vector<int64_t> &counts,
+                 std::string &error) {
+  int64_t layers = static_cast<int64_t>(module.layers.size());
+  int64_t stages = module.parallel.stages;
+  if (!module.parallel.layers.empty()) {
+    counts = module.parallel.layers;
+    int64_t total = 0;
+    for (int64_t count : counts)
+      total += count;
+    if (total != layers) {
+      error = module.field + ".layers: the stages hold " +
+              std::to_string(total) + " layers, module '" + module.name +
+              "' has " + std::to_string(layers);
+      return false;
+    }
+    return true;
+  }
+  if (stages > layers) {
+    error = module.field + ".stages: " + std::to_string(stages) +
+            " stages for module '" + module.name + "', which has " +
+            std::to_string(layers) + " layer" + (layers == 1 ? "" : "s") +
+            " (a stage holds at least one)";
+    return false;
+  }
+  counts.assign(stages, layers / stages);
+  for (int64_t i = 0; i < layers % stages; ++i)
+    ++counts[i];
+  return true;
+}
+
+/// Objects one key per line; arrays that hold no object on one line (layer
+/// lists, rank groups), so a plan reads as a table.
+void writeJson(const nlohmann::ordered_json &value, int depth,
+               std::string &out) {
+  bool nested = false;
+  if (value.is_array())
+    for (const auto &element : value)
+      nested = nested || element.is_object();
+  if (!value.is_object() && !nested) {
+    out += value.dump();
+    return;
+  }
+  std::string pad(2 * (depth + 1), ' ');
+  bool object = value.is_object();
+  out += object ? "{\n" : "[\n";
+  size_t i = 0;
+  for (auto it = value.begin(); it != value.end(); ++it, ++i) {
+    out += pad;
+    if (object)
+      out += nlohmann::ordered_json(it.key()).dump() + ": ";
+    writeJson(it.value(), depth + 1, out);
+    out += i + 1 < value.size() ? ",\n" : "\n";
+  }
+  out += std::string(2 * depth, ' ') + (object ? "}" : "]");
+}
+
+std::string layoutName(config::ParallelLayout layout) {
+  return layout == config::ParallelLayout::colocated ? "colocated"
+                                                     : "modality_parallel";
+}
+
+} // namespace
+
+bool placeModules(const std::vector<ModuleInput> &modules,
+                  config::ParallelLayout layout, int64_t ranks,
+                  Placement &placement, std::string &error) {
+  placement = {};
+  placement.layout = layout;
+  std::vector<std::vector<int64_t>> counts(modules.size());
+  int64_t perReplica = 0;
+  std::string sum;
+  for (size_t m = 0; m < modules.size(); ++m) {
+    const ModuleInput &module = modules[m];
+    if (!splitLayers(module, counts[m], error))
+      return false;
+    const config::ModuleParallelConfig &p = module.parallel;
+    perReplica += p.stages * p.tp * p.cp;
+    sum += (sum.empty() ? "" : " + ") + module.name + " " +
+           std::to_string(p.stages) + "x" + std::to_string(p.tp) + "x" +
+           std::to_string(p.cp);
+  }
+  if (ranks == 0)
+    ranks = perReplica;
+  if (ranks % perReplica != 0) {
+    error = std::to_string(ranks) + " ranks do not fit the plan: one replica "
+            "needs " + std::to_string(perReplica) + " (stages x tp x cp: " +
+            sum + "), so the rank count must be a multiple of " +
+            std::to_string(perReplica);
+    return false;
+  }
+  placement.ranks = ranks;
+  placement.ranksPerReplica = perReplica;
+  placement.dp = ranks / perReplica;
+
+  // Replica-major: replica d holds ranks [d * R, (d + 1) * R); within it,
+  // modules in order, then stages, then cp, then tp (consecutive tp ranks).
+  int64_t offset = 0;
+  for (size_t m = 0; m < modules.size(); ++m) {
+    const ModuleInput &module = modules[m];
+    const config::ModuleParallelConfig &p = module.parallel;
+    ModulePlacement placed{module.name, p.tp, p.cp, module.frozen, {}};
+    size_t next = 0;
+    for (int64_t s = 0; s < p.stages; ++s) {
+      StagePlacement stage;
+      for (int64_t i = 0; i < counts[m][s]; ++i)
+        stage.layers.push_back(module.layers[next++]);
+      if (s == p.stages - 1)
+        stage.attached = module.attached;
+      for (int64_t d = 0; d < placement.dp; ++d) {
+        std::vector<int64_t> group;
+        for (int64_t i = 0; i < p.tp * p.cp; ++i)
+          group.push_back(d * perReplica + offset + s * p.tp * p.cp + i);
+        stage.ranks.push_back(group);
+      }
+      placed.stages.push_back(std::move(stage));
+    }
+    offset += p.stages * p.tp * p.cp;
+    placement.modules.push_back(std::move(placed));
+  }
+
+  // Links: within each module stage to stage; then the encoders into the
+  // LLM (modality parallel) or one chain through them (colocated).
+  const ModulePlacement &llm = placement.modules.back();
+  for (const ModulePlacement &module : placement.modules)
+    for (int64_t s = 0; s + 1 < static_cast<int64_t>(module.stages.size()); ++s)
+      placement.links.push_back({module.name, s, module.name, s + 1});
+  for (size_t m = 0; m + 1 < placement.modules.size(); ++m) {
+    const ModulePlacement &from = placement.modules[m];
+    const ModulePlacement &to =
+        layout == config::ParallelLayout::colocated ? placement.modules[m + 1]
+                                                    : llm;
+    placement.links.push_back(
+        {from.name, static_cast<int64_t>(from.stages.size()) - 1, to.name, 0});
+  }
+  return true;
+}
+
+std::string placementJson(const Placement &placement,
+                          const std::string &model) {
+  using json = nlohmann::ordered_json;
+  json modules = json::array();
+  for (const ModulePlacement &module : placement.modules) {
+    json stages = json::array();
+    for (const StagePlacement &stage : module.stages) {
+      json entry = {{"layers", stage.layers}};
+      if (!stage.attached.empty())
+        entry["modules"] = stage.attached;
+      entry["ranks"] = stage.ranks;
+      stages.push_back(entry);
+    }
+    modules.push_back({{"name", module.name},
+                       {"frozen", module.frozen},
+                       {"tp", module.tp},
+                       {"cp", module.cp},
+                       {"stages", stages}});
+  }
+  json links = json::array();
+  for (const PipelineLink &link : placement.links)
+    links.push_back({{"from", {link.fromModule, link.fromStage}},
+                     {"to", {link.toModule, link.toStage}}});
+  json root = {{"model", model},
+               {"layout", layoutName(placement.layout)},
+               {"ranks", placement.ranks},
+               {"dp", placement.dp},
+               {"ranks_per_replica", placement.ranksPerReplica},
+               {"modules", modules},
+               {"links", links}};
+  std::string out;
+  writeJson(root, 0, out);
+  return out + "\n";
+}
+
+} // namespace starch::plan

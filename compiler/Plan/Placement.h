@@ -1,0 +1,85 @@
+//===- Placement.h - Modules, stages and ranks of a parallel plan -*- C++ -*-===//
+//
+// Where each module of a composed model runs: its pipeline stages (which
+// layers each holds), and for every data-parallel replica the tp x cp ranks
+// of each stage, plus the pipeline links between stages. Cornstarch's rule:
+// a replica needs sum over modules of stages x tp x cp ranks, and the world
+// is dp replicas of that. docs/parallel.md gives the rank numbering and the
+// JSON (`starchc --emit=plan`).
+//
+// Plain C++ (no MLIR): the driver collects each module's layers from the IR
+// and hands them here; later the parallel passes read the same placement.
+//
+//===----------------------------------------------------------------------===//
+#ifndef STARCH_COMPILER_PLAN_PLACEMENT_H
+#define STARCH_COMPILER_PLAN_PLACEMENT_H
+
+#include "compiler/Config/ModelConfig.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace starch::plan {
+
+/// One module to place: an encoder (with its projector) or the LLM.
+struct ModuleInput {
+  std::string name;
+  /// Modules that run on this module's last stage (an encoder's projector).
+  std::vector<std::string> attached;
+  /// Layer tags in execution order.
+  std::vector<std::string> layers;
+  config::ModuleParallelConfig parallel;
+  bool frozen = false;
+  /// The model.json field of the module's `parallel`, for messages.
+  std::string field;
+};
+
+struct StagePlacement {
+  /// Layer tags of the stage, in order.
+  std::vector<std::string> layers;
+  /// Modules placed whole on this stage (the projector on an encoder's last).
+  std::vector<std::string> attached;
+  /// Per data-parallel replica, the stage's ranks: index cp_rank * tp +
+  /// tp_rank.
+  std::vector<std::vector<int64_t>> ranks;
+};
+
+struct ModulePlacement {
+  std::string name;
+  int64_t tp = 1, cp = 1;
+  bool frozen = false;
+  std::vector<StagePlacement> stages;
+};
+
+/// Activations flow from (module, stage) to (module, stage).
+struct PipelineLink {
+  std::string fromModule;
+  int64_t fromStage = 0;
+  std::string toModule;
+  int64_t toStage = 0;
+};
+
+struct Placement {
+  config::ParallelLayout layout = config::ParallelLayout::modalityParallel;
+  int64_t ranks = 1, dp = 1, ranksPerReplica = 1;
+  std::vector<ModulePlacement> modules;
+  std::vector<PipelineLink> links;
+};
+
+/// Places `modules` (encoders in merge order, the LLM last) on `ranks`
+/// ranks (0: one replica). False with `error` = one sentence naming the
+/// model.json field when the plan cannot work (more stages than layers,
+/// layer counts that do not add up, a rank count that is not a multiple of
+/// one replica's).
+bool placeModules(const std::vector<ModuleInput> &modules,
+                  config::ParallelLayout layout, int64_t ranks,
+                  Placement &placement, std::string &error);
+
+/// The placement as the JSON of docs/parallel.md.
+std::string placementJson(const Placement &placement,
+                          const std::string &model);
+
+} // namespace starch::plan
+
+#endif // STARCH_COMPILER_PLAN_PLACEMENT_H
