@@ -41,6 +41,8 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--example", required=True)
     ap.add_argument("--fixture", required=True)
+    ap.add_argument("--sequences-per-shard", type=int,
+                    help="pack into several shards (read back in order)")
     args = ap.parse_args()
     model = os.path.join(args.example, "model.json")
     manifest = [json.loads(line) for line in
@@ -48,8 +50,16 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as work:
         out = os.path.join(work, "data")
-        print(tensorio.run([os.path.join(args.bin, "starch-data"), model, "-o", out]).stdout)
+        command = [os.path.join(args.bin, "starch-data"), model, "-o", out]
+        if args.sequences_per_shard:
+            command += ["--sequences-per-shard", str(args.sequences_per_shard)]
+        print(tensorio.run(command).stdout)
         index = json.load(open(os.path.join(out, "dataset.json")))
+        if args.sequences_per_shard:
+            want = [min(args.sequences_per_shard, len(manifest) - first)
+                    for first in range(0, len(manifest), args.sequences_per_shard)]
+            if [s["sequences"] for s in index["shards"]] != want:
+                sys.exit(f"FAILED: shards {index['shards']}, expected sizes {want}")
         tensors = {}
         for shard in index["shards"]:
             part, _ = tensorio.read_safetensors(os.path.join(out, shard["file"]))

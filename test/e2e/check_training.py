@@ -18,7 +18,8 @@ learns  a shipped example (docs/examples/tiny-llama, or --example) on its
         of the last 20 of 300 steps must be at least 1.5 below that of the
         first 20 (it starts near ln 128 = 4.85).
 resume-dataset  the same for a shipped multimodal example streaming its
-        dataset (--example): 6 steps in one run versus 3 + 3, identical logs
+        dataset (--example): 6 steps in one run versus 3 + 3 and versus the
+        dataset packed in shards of 5 sequences, identical logs
         (the background reader restarts at the checkpoint's position).
 """
 import argparse
@@ -220,12 +221,21 @@ def case_resume_dataset(args, work):
     tensorio.run([exe, *data, "--steps", "6", "--loss-log", whole])
     tensorio.run([exe, *data, "--steps", "3", "--save", ckpt, "--loss-log", first])
     tensorio.run([exe, *data, "--steps", "6", "--resume", ckpt, "--loss-log", second])
+    # The same data in shards of 5 sequences reads the same sequences.
+    sharded, log = os.path.join(work, "sharded"), os.path.join(work, "sharded.log")
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                           "docs", "examples", args.example, "model.json")
+    tensorio.run([os.path.join(args.bin, "starch-data"), example, "-o", sharded,
+                  "--sequences-per-shard", "5"])
+    tensorio.run([exe, "--data", sharded, "--steps", "6", "--loss-log", log])
     a = open(whole).read().splitlines()
     b = open(first).read().splitlines() + open(second).read().splitlines()
-    if a != b or len(a) != 6:
-        sys.exit(f"FAILED: resumed run differs:\n" + "\n".join(a) + "\nvs\n" + "\n".join(b))
-    print(f"resume-dataset: 3 + 3 steps on the dataset print the same 6 lines as one run "
-          f"(last: {a[-1]})")
+    c = open(log).read().splitlines()
+    if a != b or a != c or len(a) != 6:
+        sys.exit(f"FAILED: runs differ:\n" + "\n".join(a) + "\nvs resumed\n" + "\n".join(b)
+                 + "\nvs sharded\n" + "\n".join(c))
+    print(f"resume-dataset: 3 + 3 steps, and 6 steps on 5-sequence shards, print the same "
+          f"6 lines as one run (last: {a[-1]})")
 
 
 def case_learns(args, work):
