@@ -1,7 +1,7 @@
 //===- starch-run.cpp - Execute starch IR with the reference interpreter --===//
 //
 // starch-run FILE.mlir [--function=forward] [--input NAME=FILE.npy ...]
-//   [--weights PATH] [--output-dir DIR] [--print] [--compare NAME=REF.npy ...
+//   [--weights PATH | --weights MODULE=PATH ...] [--output-dir DIR] [--print] [--compare NAME=REF.npy ...
 //   --rtol R --atol A] [--ranks N] [--threads N] [--time]
 //
 // Tensor files are .npy, or .pb (a serialized ONNX TensorProto, as in ONNX's
@@ -60,11 +60,13 @@ cl::list<std::string>
     inputs("input",
            cl::desc("NAME=FILE.npy|.pb (or FILE in argument order); repeat"),
            cl::cat(category));
-cl::opt<std::string>
-    weightsPath("weights",
-                cl::desc("ONNX or .safetensors file with the parameters "
-                         "(default: the module attribute starch.weights)"),
-                cl::cat(category));
+cl::list<std::string>
+    weightsPaths("weights",
+                 cl::desc("ONNX or .safetensors file with the parameters, or "
+                          "MODULE=FILE for one module of a multimodal program "
+                          "(e.g. llm=ckpt/llm.safetensors); repeat (default: "
+                          "the module attribute starch.weights)"),
+                 cl::cat(category));
 cl::opt<std::string> outputDir("output-dir",
                                cl::desc("write <result name>.npy files here"),
                                cl::cat(category));
@@ -298,24 +300,54 @@ std::string resolveAgainstInput(std::string path) {
 /// one per module of a multimodal program (parameters named
 /// `<module>::<source>`, see interp::paramKey).
 int makeParamProvider(ModuleOp module, interp::ParamProvider &provider) {
-  std::string path = weightsPath;
+  // --weights FILE replaces everything; --weights MODULE=FILE one module's.
+  std::string path;
+  std::map<std::string, std::string> overrides;
+  for (const std::string &arg : weightsPaths) {
+    size_t equals = arg.find('=');
+    if (equals == std::string::npos) {
+      if (!path.empty() || weightsPaths.size() > 1)
+        return fail("--weights FILE replaces every module's weights; give it "
+                    "once, or MODULE=FILE per module");
+      path = arg;
+    } else {
+      overrides[arg.substr(0, equals)] = arg.substr(equals + 1);
+    }
+  }
   bool readsParams = false;
   module.walk([&](ParamOp) { readsParams = true; });
-  if (path.empty() && !readsParams)
+  if (path.empty() && overrides.empty() && !readsParams)
     return 0;
   if (!path.empty())
     return fileProvider(path, provider);
   Attribute attr = module->getAttr("starch.weights");
-  if (auto perModule = dyn_cast_or_null<DictionaryAttr>(attr)) {
+  auto perModule = dyn_cast_or_null<DictionaryAttr>(attr);
+  if (!overrides.empty() && !perModule) {
+    return fail("--weights " + overrides.begin()->first +
+                "=...: this program has no modules (starch.weights is one "
+                "file); pass --weights FILE");
+  }
+  if (perModule) {
+    for (const auto &[name, file] : overrides)
+      if (!perModule.get(name)) {
+        std::string names;
+        for (NamedAttribute entry : perModule)
+          names += (names.empty() ? "" : ", ") + entry.getName().str();
+        return fail("--weights " + name + "=" + file +
+                    ": no module named '" + name + "' (modules: " + names +
+                    ")");
+      }
     auto providers =
         std::make_shared<std::map<std::string, interp::ParamProvider>>();
     for (NamedAttribute entry : perModule) {
+      std::string name = entry.getName().str();
       auto file = dyn_cast<StringAttr>(entry.getValue());
-      if (!file)
-        return fail("starch.weights: module '" +
-                    entry.getName().getValue().str() + "' names no file");
-      if (int status = fileProvider(resolveAgainstInput(file.str()),
-                                    (*providers)[entry.getName().str()]))
+      if (!file && !overrides.count(name))
+        return fail("starch.weights: module '" + name + "' names no file");
+      std::string resolved = overrides.count(name)
+                                 ? overrides[name]
+                                 : resolveAgainstInput(file.str());
+      if (int status = fileProvider(resolved, (*providers)[name]))
         return status;
     }
     provider = [providers](const std::string &key, rt::Tensor &out,
