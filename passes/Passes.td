@@ -132,10 +132,21 @@ def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
     `starch.write_param`. It returns the loss, the gradient norm before
     clipping and the learning rate (f32 each). docs/training.md states the
     semantics.
+
+    With `data-parallel=N` the step is one of N data-parallel replicas: the
+    losses and gradients summed over its micro-batches are summed over the
+    replicas with `starch.all_reduce` and divided by `N x micro-batches`, so
+    every replica continues with the average over all N x micro-batches
+    micro-batches, as one process accumulating that many would; the module
+    gets `starch.data_parallel = N`. (The reduction is part of the
+    accumulation, so it is built here, at its one place; bucketing and
+    ZeRO-1 will split it out into starch-data-parallel.)
   }];
   let options = [
     Option<"function", "function", "std::string", "\"loss_grad\"",
            "the gradient function">,
+    Option<"dataParallel", "data-parallel", "int64_t", "1",
+           "data-parallel replicas whose gradients are averaged">,
     Option<"microBatches", "micro-batches", "int64_t", "1",
            "micro-batches accumulated per step">,
     Option<"learningRate", "lr", "double", "1e-3", "peak learning rate">,

@@ -121,6 +121,8 @@ struct StarchOptimizerPass
     };
     if (microBatches < 1)
       return fail("micro-batches must be >= 1, got " + Twine(microBatches));
+    if (dataParallel < 1)
+      return fail("data-parallel must be >= 1, got " + Twine(dataParallel));
     if (totalSteps < 1 || warmupSteps < 0)
       return fail("total-steps must be >= 1 and warmup-steps >= 0");
     if (!(learningRate >= 0) || !(maxGradNorm >= 0))
@@ -172,6 +174,9 @@ struct StarchOptimizerPass
     MLIRContext *context = &getContext();
     OpBuilder builder(context);
     Location loc = gradFn.getLoc();
+    if (dataParallel > 1)
+      module->setAttr("starch.data_parallel",
+                      builder.getI64IntegerAttr(dataParallel));
 
     // Optimizer state, declared after the last parameter.
     Operation *lastParam = nullptr;
@@ -245,8 +250,19 @@ struct StarchOptimizerPass
         grads[i] = grads[i] ? s.add(grads[i], call.getResult(i + 1))
                             : call.getResult(i + 1);
     }
-    if (microBatches > 1) {
-      double inverse = 1.0 / static_cast<double>(microBatches);
+    // The sums over every replica's micro-batches, then one scaling.
+    if (dataParallel > 1) {
+      auto reduce = [&](Value v) -> Value {
+        return AllReduceOp::create(builder, loc, v.getType(), v,
+                                   CollectiveKind::sum);
+      };
+      loss = reduce(loss);
+      for (Value &grad : grads)
+        grad = reduce(grad);
+    }
+    int64_t averaged = microBatches * dataParallel;
+    if (averaged > 1) {
+      double inverse = 1.0 / static_cast<double>(averaged);
       loss = s.mul(loss, s.splatLike(loss, inverse));
       for (Value &grad : grads)
         grad = s.mul(grad, s.splatLike(grad, inverse));

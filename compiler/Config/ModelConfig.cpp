@@ -202,7 +202,12 @@ void parseModuleParallel(const json &object, const std::string &at,
     return n;
   };
   parallel.tp = degree("tp");
-  parallel.stages = degree("stages");
+  // An encoder may have no stage of its own: it runs on the LLM's first.
+  bool encoder = at != "llm";
+  parallel.stages = integerAt(value, "stages", field + ".stages", 1,
+                              encoder ? 0 : 1);
+  if (parallel.stages > kMaxDegree)
+    fail(field + ".stages", "must be at most " + std::to_string(kMaxDegree));
   parallel.cp = degree("cp");
   if (parallel.cp != 1)
     fail(field + ".cp", "must be 1 (context parallelism is not built yet)");

@@ -56,7 +56,8 @@ struct ProjectorConfig {
 struct ModuleParallelConfig {
   /// Tensor-parallel degree.
   int64_t tp = 1;
-  /// Pipeline stages of the module's layer chain.
+  /// Pipeline stages of the module's layer chain; 0 (encoders only): no
+  /// stage of its own, the encoder runs on the LLM's first stage.
   int64_t stages = 1;
   /// Context-parallel degree (1 until context parallelism).
   int64_t cp = 1;

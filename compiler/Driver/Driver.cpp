@@ -5,6 +5,7 @@
 #include "compiler/Driver/AssembleModules.h"
 #include "compiler/Driver/HostCompiler.h"
 #include "compiler/Driver/PlanModel.h"
+#include "compiler/Plan/Placement.h"
 #include "passes/Passes.h"
 #include "runtime/io/Npy.h"
 
@@ -54,8 +55,10 @@ std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
        << " beta2=" << number(t.beta2) << " epsilon=" << number(t.epsilon)
        << " weight-decay=" << number(t.weightDecay)
        << " max-grad-norm=" << number(t.maxGradNorm)
-       << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps
-       << "}";
+       << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
+    if (model.parallel.ranks > 1)
+      os << " data-parallel=" << model.parallel.ranks / plan::replicaRanks(model);
+    os << "}";
   }
   return text;
 }
@@ -242,6 +245,19 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       model.isMultimodal() ? options.inputPath : model.llmOnnx;
   if (options.emit == EmitStage::exe && options.outputPath == "-")
     return fail("--emit=exe needs an output file (-o NAME)");
+  // A program for several ranks is data parallel for now: one rank holds a
+  // whole replica.
+  if (model.parallel.ranks > 1 && options.emit != EmitStage::plan &&
+      options.emit >= EmitStage::train) {
+    int64_t perReplica = plan::replicaRanks(model);
+    if (perReplica != 1)
+      return fail(model.path + ": parallel.ranks: a replica of this plan needs " +
+                  std::to_string(perReplica) +
+                  " ranks (pipeline stages or tensor parallelism), which the "
+                  "generated program cannot run yet; for data parallelism "
+                  "give every encoder \"parallel\": {\"stages\": 0} and the "
+                  "LLM one stage of tp 1 (--emit=plan shows any plan)");
+  }
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
       importModel(context, model, options.import, error);

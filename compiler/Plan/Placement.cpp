@@ -13,6 +13,10 @@ bool splitLayers(const ModuleInput &module, std::vector<int64_t> &counts,
                  std::string &error) {
   int64_t layers = static_cast<int64_t>(module.layers.size());
   int64_t stages = module.parallel.stages;
+  if (stages == 0) {
+    counts.clear();
+    return true;
+  }
   if (!module.parallel.layers.empty()) {
     counts = module.parallel.layers;
     int64_t total = 0;
@@ -129,21 +133,46 @@ bool placeModules(const std::vector<ModuleInput> &modules,
     placement.modules.push_back(std::move(placed));
   }
 
+  // Encoders without a stage of their own run on the LLM's first stage.
+  StagePlacement &first = placement.modules.back().stages.front();
+  size_t at = 0;
+  for (size_t m = 0; m + 1 < modules.size(); ++m)
+    if (modules[m].parallel.stages == 0) {
+      first.attached.push_back(modules[m].name);
+      first.attached.insert(first.attached.end(), modules[m].attached.begin(),
+                            modules[m].attached.end());
+      first.layers.insert(first.layers.begin() + at, modules[m].layers.begin(),
+                          modules[m].layers.end());
+      at += modules[m].layers.size();
+    }
+
   // Links: within each module stage to stage; then the encoders into the
   // LLM (modality parallel) or one chain through them (colocated).
   const ModulePlacement &llm = placement.modules.back();
   for (const ModulePlacement &module : placement.modules)
     for (int64_t s = 0; s + 1 < static_cast<int64_t>(module.stages.size()); ++s)
       placement.links.push_back({module.name, s, module.name, s + 1});
-  for (size_t m = 0; m + 1 < placement.modules.size(); ++m) {
-    const ModulePlacement &from = placement.modules[m];
-    const ModulePlacement &to =
-        layout == config::ParallelLayout::colocated ? placement.modules[m + 1]
-                                                    : llm;
+  std::vector<const ModulePlacement *> staged;
+  for (const ModulePlacement &module : placement.modules)
+    if (!module.stages.empty())
+      staged.push_back(&module);
+  for (size_t m = 0; m + 1 < staged.size(); ++m) {
+    const ModulePlacement &from = *staged[m];
+    const ModulePlacement &to = layout == config::ParallelLayout::colocated
+                                    ? *staged[m + 1]
+                                    : llm;
     placement.links.push_back(
         {from.name, static_cast<int64_t>(from.stages.size()) - 1, to.name, 0});
   }
   return true;
+}
+
+int64_t replicaRanks(const config::ModelConfig &model) {
+  int64_t ranks = 0;
+  for (const config::EncoderConfig &encoder : model.encoders)
+    ranks += encoder.parallel.stages * encoder.parallel.tp * encoder.parallel.cp;
+  const config::ModuleParallelConfig &llm = model.llmParallel;
+  return ranks + llm.stages * llm.tp * llm.cp;
 }
 
 std::string placementJson(const Placement &placement,

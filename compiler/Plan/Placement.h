@@ -76,6 +76,10 @@ bool placeModules(const std::vector<ModuleInput> &modules,
                   config::ParallelLayout layout, int64_t ranks,
                   Placement &placement, std::string &error);
 
+/// The ranks of one data-parallel replica: sum over modules of stages x tp
+/// x cp.
+int64_t replicaRanks(const config::ModelConfig &model);
+
 /// The placement as the JSON of docs/parallel.md.
 std::string placementJson(const Placement &placement,
                           const std::string &model);

@@ -224,4 +224,8 @@ int64_t CrossEntropyGradOp::getBytesAccessed() {
 }
 // Decay 2, first moment 3, second moment 4, sqrt/scale/eps 3, update 3.
 int64_t AdamWOp::getFlops() { return 15 * numel(getParam()); }
+
+// Communication, not arithmetic: the bytes are the tensor sent and received.
+int64_t AllReduceOp::getFlops() { return numel(getInput()); }
+int64_t AllReduceOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t AdamWOp::getBytesAccessed() { return operandAndResultBytes(*this); }

@@ -20,6 +20,13 @@ def Starch_ReduceKind : I32EnumAttr<"ReduceKind", "reduction combiner", [
   let cppNamespace = "::starch";
 }
 
+def Starch_CollectiveKind : I32EnumAttr<"CollectiveKind",
+    "how a collective combines the ranks' tensors", [
+      I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"max", 1>,
+      I32EnumAttrCase<"min", 2>]> {
+  let cppNamespace = "::starch";
+}
+
 def Starch_GeluApproximation : I32EnumAttr<"GeluApproximation",
     "how gelu evaluates the Gaussian CDF", [
       I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"tanh", 1>,

@@ -988,4 +988,32 @@ def Starch_AdamWOp : Starch_Op<"adamw",
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+def Starch_AllReduceOp : Starch_Op<"all_reduce",
+    [MemoryEffects<[MemRead, MemWrite]>, SameOperandsAndResultType]> {
+  let summary = "combine a tensor over every rank of the world";
+  let description = [{
+    Every rank contributes `input` and receives the elementwise combination
+    (`sum`, `max` or `min`) of all ranks' inputs, taken in rank order, so
+    all ranks get identical bits (docs/comm.md). Every rank must execute the
+    same all-reduces in the same order; the op has effects so that no pass
+    reorders, merges or drops one. In a single-rank run it returns `input`.
+    `starch-optimizer{data-parallel=N}` sums the gradients of N replicas
+    with it.
+
+    ```mlir
+    %g = starch.all_reduce %acc reduce = sum : tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input,
+                       Starch_CollectiveKind:$reduce);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = [{
+    $input `reduce` `=` $reduce attr-dict `:` type($input)
+  }];
+}
+
 #endif // STARCH_OPS
