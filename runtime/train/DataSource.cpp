@@ -335,23 +335,33 @@ StepInputs DataSource::assemble(int64_t position) {
   return batch;
 }
 
+void DataSource::setReplica(int64_t index, int64_t count) {
+  if (count < 1 || index < 0 || index >= count)
+    throw std::logic_error("bad data-parallel replica");
+  replica_ = index;
+  replicas_ = count;
+}
+
 void DataSource::nextBatch(StepInputs &batch) {
   const ProgramSpec &spec = *spec_;
+  // This replica's sequences of the step: the step covers every replica's.
   int64_t count = spec.microBatches * spec.batchSize;
+  int64_t skip = replica_ * count;
   if (kind_ != Kind::synthetic) {
     if (pending_.valid() && pendingPosition_ == position_) {
       batch = pending_.get();
     } else {
       if (pending_.valid())
         pending_.wait();
-      batch = assemble(position_);
+      batch = assemble(position_ + skip);
     }
-    position_ += count;
+    position_ += replicas_ * count;
     // The next step's sequences, read while this step computes.
     if (kind_ == Kind::dataset) {
       pendingPosition_ = position_;
-      pending_ = std::async(std::launch::async,
-                            [this, at = position_] { return assemble(at); });
+      pending_ = std::async(std::launch::async, [this, at = position_ + skip] {
+        return assemble(at);
+      });
     }
     return;
   }
@@ -362,15 +372,24 @@ void DataSource::nextBatch(StepInputs &batch) {
         input.dtype, {input.slots * numElements(input.shape)}));
   std::vector<int64_t> nextRow(contract_.inputs.size(), 0);
   int64_t length = spec.sequenceLength;
-  for (int64_t i = 0; i < count; ++i, ++position_) {
-    if (i % spec.batchSize == 0)
+  // The generator makes every replica's sequences in order (the same as one
+  // process would), and this replica keeps its own.
+  std::vector<int64_t> scratch(2 * length);
+  for (int64_t g = 0; g < replicas_ * count; ++g, ++position_) {
+    bool mine = g >= skip && g < skip + count;
+    int64_t i = g - skip;
+    if (mine && i % spec.batchSize == 0)
       std::fill(nextRow.begin(), nextRow.end(), 0);
-    int64_t *tokenRow = batch.tokens.data<int64_t>() + i * length;
-    fillSynthetic(tokenRow, batch.labels.data<int64_t>() + i * length);
+    int64_t *tokenRow = mine ? batch.tokens.data<int64_t>() + i * length
+                             : scratch.data();
+    int64_t *labelRow = mine ? batch.labels.data<int64_t>() + i * length
+                             : scratch.data() + length;
+    fillSynthetic(tokenRow, labelRow);
     for (Tensor &slot : slots)
       fillNoise(slot, 0, slot.numElements());
-    placeSlots(contract_, spec, i, tokenRow, slots, nextRow, batch,
-               "synthetic data");
+    if (mine)
+      placeSlots(contract_, spec, i, tokenRow, slots, nextRow, batch,
+                 "synthetic data");
   }
 }
 

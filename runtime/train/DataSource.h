@@ -63,6 +63,13 @@ public:
 
   /// The next step's tokens and labels (i64 [M, B, S]) and encoder inputs.
   void nextBatch(StepInputs &batch);
+  /// Makes this source replica `index` of `count` data-parallel replicas:
+  /// a step then covers count x M x B sequences, of which replica r takes
+  /// [r x M x B, (r + 1) x M x B) (its M micro-batches), exactly the
+  /// sequences one process accumulating count x M micro-batches would
+  /// give micro-batches r x M .. (r + 1) x M - 1. Position and generator
+  /// state stay those of the whole step.
+  void setReplica(int64_t index, int64_t count);
 
   /// Sequences handed out so far (not wrapped).
   int64_t position() const { return position_; }
@@ -98,6 +105,7 @@ private:
   int64_t pendingPosition_ = -1;
   int64_t numSequences_ = 0;
   int64_t position_ = 0;
+  int64_t replica_ = 0, replicas_ = 1;
   SplitMix64 rng_;
   std::string description_, identity_;
 };
