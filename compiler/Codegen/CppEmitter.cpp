@@ -328,8 +328,10 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
         os << "        {" << quoted(entry.getName().getValue()) << ", "
            << quoted(path.getValue()) << "},\n";
   os << "    };\n"
-     << "    s.microBatches = " << tokens.getDimSize(0) << ";\n"
-     << "    s.batchSize = " << tokens.getDimSize(1) << ";\n"
+     << "    s.microBatches = " << tokens.getDimSize(0) << ";\n";
+  if (auto replicas = module->getAttrOfType<IntegerAttr>("starch.data_parallel"))
+    os << "    s.dataParallel = " << replicas.getInt() << ";\n";
+  os << "    s.batchSize = " << tokens.getDimSize(1) << ";\n"
      << "    s.sequenceLength = " << tokens.getDimSize(2) << ";\n"
      << "    s.vocabSize = " << vocab << ";\n"
      << "    s.scheduleSteps = " << options.scheduleSteps << ";\n"

@@ -84,6 +84,9 @@ struct ProgramSpec {
   std::vector<InputSpec> inputs;
   std::vector<ModalitySpec> modalities;
   int64_t microBatches = 1;
+  /// Data-parallel replicas (one rank each) the step was compiled for: its
+  /// all-reduces average over them (model.json parallel.ranks).
+  int64_t dataParallel = 1;
   int64_t batchSize = 1;
   int64_t sequenceLength = 1;
   int64_t vocabSize = 1;
