@@ -86,6 +86,10 @@ bool ConfinedFile::open(const std::string &folder, const std::string &location,
       why = "does not exist";
     return false;
   }
+  if (target == root) {
+    why = "is the model's folder itself, not a regular file";
+    return false;
+  }
   if (!isInside(target, root)) {
     why = "lies outside the model's folder";
     return false;

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 using namespace starch::rt;
@@ -70,6 +71,12 @@ void save(const std::string &dir, const ProgramSpec &spec,
               dir.c_str(), kCheckpointFileName, modules.c_str(),
               secondsSince(start));
   std::fflush(stdout);
+}
+
+/// Whether two flags name the same existing folder ("ck" and "./ck/").
+bool sameFolder(const std::string &a, const std::string &b) {
+  std::error_code error;
+  return !a.empty() && !b.empty() && std::filesystem::equivalent(a, b, error);
 }
 
 /// "warning: step 3: micro-batch 2 of 4 scores no label ..." for the first
@@ -179,7 +186,7 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
   ProgressReporter progress(spec, done + 1, options.steps, options.logEvery);
   UnscoredWarnings unscored;
   // The step of the newest checkpoint in --save, for messages.
-  int64_t lastSaved = options.resumeDir == options.saveDir ? done : 0;
+  int64_t lastSaved = sameFolder(options.resumeDir, options.saveDir) ? done : 0;
   Clock::time_point runStart = Clock::now();
   StepInputs batch;
   for (int64_t step = done + 1; step <= options.steps; ++step) {
@@ -197,9 +204,10 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
           describeNonFiniteStep(spec, step, outputs) +
           "; stopping without saving" +
           (options.saveDir.empty() ? std::string()
-           : lastSaved > 0         ? " (the latest checkpoint stays step " +
-                                 std::to_string(lastSaved) + ")"
-                           : std::string(" (no checkpoint was saved)")));
+           : lastSaved > 0
+               ? " (the latest checkpoint stays step " +
+                     std::to_string(lastSaved) + ")"
+               : " (nothing was saved to " + options.saveDir + ")"));
     bool last = step == options.steps;
     bool periodic = options.saveEvery > 0 && step % options.saveEvery == 0;
     if (!options.saveDir.empty() && (last || periodic || stopRequested)) {

@@ -96,6 +96,8 @@ def cases(tmp):
          lambda m: os.mkfifo(os.path.join(m, "pipe")), "pipe", {}),
         ("directory", location("dir"), "is a directory, not a regular file",
          lambda m: os.mkdir(os.path.join(m, "dir")), None, {}),
+        ("folder-itself", location("."),
+         "is the model's folder itself, not a regular file", None, None, {}),
         ("missing", location("absent.bin"), "does not exist", None, None, {}),
         ("negative-offset", location("weights.bin", offset="-4"),
          "offset '-4' is not a non-negative integer", None, "weights.bin", {}),
