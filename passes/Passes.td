@@ -130,7 +130,10 @@ def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
     writing the parameter and its two moments (new `state` params
     `@adamw.exp_avg.<param>` and `@adamw.exp_avg_sq.<param>`) with
     `starch.write_param`. It returns the loss, the gradient norm before
-    clipping and the learning rate (f32 each). docs/training.md states the
+    clipping and the learning rate (f32 each), then `param_grad_norms`
+    (1-d, one norm before clipping per trainable parameter, in the order of
+    the result attribute `starch.params`), by which a training program names
+    the parameter whose gradient is not finite. docs/training.md states the
     semantics.
 
     With `data-parallel=N` the step is one of N data-parallel replicas: the

@@ -24,6 +24,7 @@ using namespace starch;
 namespace {
 
 constexpr llvm::StringLiteral kNameAttr = "starch.name";
+constexpr llvm::StringLiteral kParamsAttr = "starch.params";
 
 /// One-line builders over scalars and same-shape tensors.
 struct StepBuilder {
@@ -221,7 +222,10 @@ struct StarchOptimizerPass
     argAttrs.push_back(builder.getDictionaryAttr(
         builder.getNamedAttr(kNameAttr, builder.getStringAttr("step"))));
     Type element = lossType.getElementType();
+    auto paramNormsType =
+        RankedTensorType::get({static_cast<int64_t>(params.size())}, element);
     SmallVector<Type> resultTypes(3, lossType);
+    resultTypes.push_back(paramNormsType);
 
     builder.setInsertionPointAfter(gradFn);
     auto step = func::FuncOp::create(
@@ -232,6 +236,14 @@ struct StarchOptimizerPass
     for (StringRef name : {"loss", "grad_norm", "lr"})
       resultAttrs.push_back(builder.getDictionaryAttr(
           builder.getNamedAttr(kNameAttr, builder.getStringAttr(name))));
+    // Which parameter each entry of param_grad_norms belongs to.
+    SmallVector<Attribute> paramNames;
+    for (ParamOp param : params)
+      paramNames.push_back(builder.getStringAttr(param.getSymName()));
+    resultAttrs.push_back(builder.getDictionaryAttr(
+        {builder.getNamedAttr(kNameAttr,
+                              builder.getStringAttr("param_grad_norms")),
+         builder.getNamedAttr(kParamsAttr, builder.getArrayAttr(paramNames))}));
     step.setAllResultAttrs(resultAttrs);
     Block *body = step.addEntryBlock();
     builder.setInsertionPointToStart(body);
@@ -268,16 +280,32 @@ struct StarchOptimizerPass
         grad = s.mul(grad, s.splatLike(grad, inverse));
     }
 
-    // Global gradient norm, then clipping.
+    // Global gradient norm, then clipping. Each parameter's own norm is a
+    // result too, so that a training program can name the parameter whose
+    // gradient is not finite.
     Value squares;
+    SmallVector<Value> ownSquares;
+    auto oneElement = RankedTensorType::get({1}, element);
     for (Value grad : grads) {
       Value own = s.sumAll(s.mul(grad, grad));
       if (cast<RankedTensorType>(own.getType()).getElementType() != element)
         own = s.convert(own, element);
       squares = squares ? s.add(squares, own) : own;
+      ownSquares.push_back(ReshapeOp::create(builder, loc, oneElement, own));
     }
     Value norm = squares ? Value(SqrtOp::create(builder, loc, lossType, squares))
                          : s.splat(lossType, 0.0);
+    Value paramNorms;
+    if (ownSquares.empty()) {
+      paramNorms = s.splat(paramNormsType, 0.0);
+    } else {
+      Value stacked =
+          ownSquares.size() == 1
+              ? ownSquares.front()
+              : ConcatOp::create(builder, loc, paramNormsType, ownSquares,
+                                 builder.getI64IntegerAttr(0));
+      paramNorms = SqrtOp::create(builder, loc, paramNormsType, stacked);
+    }
     if (maxGradNorm > 0 && !grads.empty()) {
       Value coef = s.min(s.splat(lossType, 1.0),
                          s.div(s.splat(lossType, maxGradNorm),
@@ -315,8 +343,9 @@ struct StarchOptimizerPass
     for (auto [param, value] : writes)
       WriteParamOp::create(builder, loc, param.getSymName(), value);
 
-    func::ReturnOp::create(builder, loc,
-                           ValueRange{loss, norm, s.convert(lr, element)});
+    func::ReturnOp::create(
+        builder, loc,
+        ValueRange{loss, norm, s.convert(lr, element), paramNorms});
   }
 
   static Type elementOf(Value v) {

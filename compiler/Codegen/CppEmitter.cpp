@@ -30,6 +30,8 @@ namespace starch::codegen {
 namespace {
 
 constexpr int64_t kMaxInlineConstant = 1 << 20; // elements
+/// On @train_step's param_grad_norms result: the parameter of each entry.
+constexpr llvm::StringLiteral kParamsAttrName = "starch.params";
 
 std::string dtypeName(Type element) {
   if (element.isF32())
@@ -353,6 +355,13 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
     os << "},\n";
   }
   os << "    };\n";
+  // The parameter of each entry of param_grad_norms (checked by emit()).
+  os << "    s.gradNormParams = {";
+  auto normParams = step.getResultAttrOfType<ArrayAttr>(3, kParamsAttrName);
+  for (auto [i, name] : llvm::enumerate(normParams))
+    os << (i ? ", " : "")
+       << paramIndex.lookup(cast<StringAttr>(name).getValue());
+  os << "};\n";
   // Encoder inputs: the step's arguments between the tokens and the labels.
   llvm::StringMap<size_t> inputIndex;
   if (step.getNumArguments() > 3) {
@@ -396,6 +405,8 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
 
 LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
   unsigned numInputs = step.getNumArguments() - 3;
+  int64_t numNorms =
+      cast<RankedTensorType>(step.getResultTypes()[3]).getDimSize(0);
   os << "StepOutputs trainStep(ParamStore &params, const StepInputs &inputs,\n"
      << "                      int64_t step) {\n";
   auto argumentList = [&](const char *prefix) {
@@ -412,10 +423,11 @@ LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
        << "  stepTensor.data<int64_t>()[0] = step;\n"
        << "  Tensor loss(DType::f32, {}), gradNorm(DType::f32, {}), "
           "lr(DType::f32, {});\n"
+       << "  Tensor paramGradNorms(DType::f32, {" << numNorms << "});\n"
        << "  train_step(params, " << argumentList("")
-       << ", stepTensor, loss, gradNorm, lr);\n"
+       << ", stepTensor, loss, gradNorm, lr, paramGradNorms);\n"
        << "  return {loss.data<float>()[0], gradNorm.data<float>()[0],\n"
-       << "          lr.data<float>()[0]};\n";
+       << "          lr.data<float>()[0], valuesOf<float>(paramGradNorms)};\n";
   } else {
     // Parameters stay on the device; the host store gets a copy after each
     // step, so checkpoints (written from the host store) are current.
@@ -435,14 +447,17 @@ LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
        << "  static Tensor dLoss = deviceTensor(DType::f32, {});\n"
        << "  static Tensor dGradNorm = deviceTensor(DType::f32, {});\n"
        << "  static Tensor dLr = deviceTensor(DType::f32, {});\n"
+       << "  static Tensor dParamGradNorms = deviceTensor(DType::f32, {"
+       << numNorms << "});\n"
        << "  Tensor stepTensor(DType::i64, {});\n"
        << "  stepTensor.data<int64_t>()[0] = step;\n"
        << "  check(cuda::copyToDevice(stepTensor, dStep), \"step\");\n"
        << "  train_step(device.store, " << argumentList("d")
-       << ", dStep, dLoss, dGradNorm, dLr);\n"
+       << ", dStep, dLoss, dGradNorm, dLr, dParamGradNorms);\n"
        << "  device.copyBack(params);\n"
        << "  return {scalarOf<float>(dLoss), scalarOf<float>(dGradNorm),\n"
-       << "          scalarOf<float>(dLr)};\n";
+       << "          scalarOf<float>(dLr), "
+          "valuesOf<float>(dParamGradNorms)};\n";
   }
   os << "}\n";
   return success();
@@ -454,13 +469,29 @@ LogicalResult Emitter::emit() {
     return module.emitError()
            << "codegen needs @train_step (run starch-optimizer first)";
   // The contract of runtime/train/Program.h: (tokens, encoder inputs...,
-  // labels, step) -> (loss, grad_norm, lr), tokens and labels i64 M x B x S.
+  // labels, step) -> (loss, grad_norm, lr, param_grad_norms), tokens and
+  // labels i64 M x B x S.
+  int index = 0;
+  for (auto param : module.getOps<ParamOp>())
+    paramIndex[param.getSymName()] = index++;
   auto i64 = IntegerType::get(module.getContext(), 64);
   auto isTokens = [&](Type type) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     return tensor && tensor.getRank() == 3 && tensor.getElementType() == i64;
   };
   auto f32Scalar = RankedTensorType::get({}, Float32Type::get(module.getContext()));
+  // param_grad_norms: f32 [P], starch.params naming P parameters.
+  auto isParamNorms = [&](func::FuncOp step) {
+    auto type = dyn_cast<RankedTensorType>(step.getResultTypes()[3]);
+    auto names = step.getResultAttrOfType<ArrayAttr>(3, kParamsAttrName);
+    return type && names && type.getRank() == 1 &&
+           type.getElementType().isF32() &&
+           type.getDimSize(0) == static_cast<int64_t>(names.size()) &&
+           llvm::all_of(names, [&](Attribute name) {
+             auto text = dyn_cast<StringAttr>(name);
+             return text && paramIndex.count(text.getValue());
+           });
+  };
   unsigned n = step.getNumArguments();
   auto isInput = [&](Type type) {
     auto tensor = dyn_cast<RankedTensorType>(type);
@@ -471,19 +502,18 @@ LogicalResult Emitter::emit() {
       step.getArgumentTypes()[n - 2] != step.getArgumentTypes()[0] ||
       step.getArgumentTypes()[n - 1] != RankedTensorType::get({}, i64) ||
       !llvm::all_of(step.getArgumentTypes().slice(1, n - 3), isInput) ||
-      step.getNumResults() != 3 ||
-      llvm::any_of(step.getResultTypes(),
-                   [&](Type t) { return t != f32Scalar; }))
+      step.getNumResults() != 4 ||
+      llvm::any_of(step.getResultTypes().take_front(3),
+                   [&](Type t) { return t != f32Scalar; }) ||
+      !isParamNorms(step))
     return step.emitError()
            << "codegen supports train steps (tokens, encoder inputs..., "
-              "labels, step) -> (loss, grad_norm, lr) with i64 M x B x S "
-              "token ids and f32 results; this one is "
+              "labels, step) -> (loss, grad_norm, lr, param_grad_norms) with "
+              "i64 M x B x S token ids, f32 results and one norm per "
+              "parameter named by starch.params; this one is "
            << step.getFunctionType();
   if (failed(collectFunctions(step)))
     return failure();
-  int index = 0;
-  for (auto param : module.getOps<ParamOp>())
-    paramIndex[param.getSymName()] = index++;
 
   os << "// Generated by starchc for model " << quoted(options.modelName)
      << ". Do not edit: recompile.\n"

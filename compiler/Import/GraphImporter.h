@@ -37,6 +37,9 @@ public:
                                        mlir::OpBuilder &builder);
   void define(const std::string &name, mlir::Value value);
   void recordNodeError(const onnx::NodeProto &node, const std::string &message);
+  /// The folder external data must lie in (the model file's; "" for the
+  /// current directory).
+  const std::string &modelFolder() const { return baseDir_; }
   /// A constant op holding `tensor`.
   mlir::Value materialize(const rt::Tensor &tensor, mlir::OpBuilder &builder,
                           mlir::Location loc);

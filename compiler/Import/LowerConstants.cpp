@@ -54,7 +54,7 @@ LogicalResult lowerConstant(NodeImporter &node) {
   rt::Tensor tensor;
   std::string error;
   if (const auto *value = node.attribute("value")) {
-    if (!rt::decodeOnnxTensor(value->t(), "", tensor, error))
+    if (!rt::decodeOnnxTensor(value->t(), node.modelFolder(), tensor, error))
       return node.fail("attribute 'value': " + error);
   } else if (const auto *f = node.attribute("value_float")) {
     tensor = rt::Tensor(rt::DType::f32, {});
@@ -82,7 +82,7 @@ LogicalResult lowerConstantOfShape(NodeImporter &node) {
   rt::Tensor fill(rt::DType::f32, {1});
   if (const auto *value = node.attribute("value")) {
     std::string error;
-    if (!rt::decodeOnnxTensor(value->t(), "", fill, error))
+    if (!rt::decodeOnnxTensor(value->t(), node.modelFolder(), fill, error))
       return node.fail("attribute 'value': " + error);
     if (fill.numElements() != 1)
       return node.fail("attribute 'value' must hold one element");

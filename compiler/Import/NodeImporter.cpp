@@ -82,6 +82,10 @@ int NodeImporter::numInputs() const {
   return count;
 }
 
+const std::string &NodeImporter::modelFolder() const {
+  return graph_.modelFolder();
+}
+
 bool NodeImporter::hasInput(int index) const {
   return index < node_.input_size() && !node_.input(index).empty();
 }

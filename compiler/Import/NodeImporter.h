@@ -52,6 +52,8 @@ public:
                                                         llvm::StringRef what);
 
   // --- Attributes -----------------------------------------------------------
+  /// The folder a tensor attribute's external data must lie in.
+  const std::string &modelFolder() const;
   const onnx::AttributeProto *attribute(llvm::StringRef name) const;
   /// The attribute if present with `type` (an AttributeProto::AttributeType);
   /// records an error and gives null when it has another type.

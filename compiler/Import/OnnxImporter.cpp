@@ -14,7 +14,6 @@
 #include "llvm/Support/Regex.h"
 
 #include <fstream>
-#include <sys/stat.h>
 
 using namespace mlir;
 
@@ -101,8 +100,17 @@ bool GraphImporter::load(std::string &error) {
   }
   for (const auto &info : model_.graph().value_info())
     valueInfos_[info.name()] = &info;
-  for (const auto &initializer : model_.graph().initializer())
+  for (const auto &initializer : model_.graph().initializer()) {
+    // External data is checked before anything is read or imported: inside
+    // the model's folder, a regular file, long enough (ConfinedFile.h).
+    std::string why;
+    if (initializer.data_location() == onnx::TensorProto::EXTERNAL &&
+        !rt::checkExternalData(initializer, baseDir_, why)) {
+      error = fail(why);
+      return false;
+    }
     initializers_[initializer.name()] = &initializer;
+  }
   return true;
 }
 
@@ -198,31 +206,6 @@ bool GraphImporter::declareParams(std::string &error) {
     const onnx::TensorProto &proto = *initializers_[name];
     Type elementType = elementTypeFromOnnx(proto.data_type(), &context_);
     llvm::SmallVector<int64_t> shape(proto.dims().begin(), proto.dims().end());
-    // Data stays in the file; check now that it is there, so that a broken
-    // model fails at import rather than at the first training step.
-    if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-      auto [location, offset, length] = rt::externalDataOf(proto);
-      std::string dataPath =
-          baseDir_.empty() ? location : baseDir_ + "/" + location;
-      struct stat info;
-      if (location.empty() || ::stat(dataPath.c_str(), &info) != 0) {
-        error = fail("initializer '" + name + "' keeps its data in '" +
-                     dataPath + "', which does not exist");
-        return false;
-      }
-      int64_t bytes = length >= 0
-                          ? length
-                          : elementCount(proto) *
-                                static_cast<int64_t>(rt::dtypeSize(
-                                    *rt::dtypeFromOnnx(proto.data_type())));
-      if (offset + bytes > static_cast<int64_t>(info.st_size)) {
-        error = fail("initializer '" + name + "' needs bytes " +
-                     std::to_string(offset) + ".." +
-                     std::to_string(offset + bytes) + " of '" + dataPath +
-                     "', which has only " + std::to_string(info.st_size));
-        return false;
-      }
-    }
     std::string symbol = symbolFor(name);
     while (!used.insert(symbol).second)
       symbol += "_";

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <deque>
 #include <string>
+#include <vector>
 
 namespace starch::rt::gen {
 
@@ -83,6 +84,14 @@ template <typename T> T scalarOf(const Tensor &device) {
   Tensor host;
   check(cuda::download(device, host), "scalar");
   return host.data<T>()[0];
+}
+
+/// Every element of a device tensor, on the host (the parameters' gradient
+/// norms).
+template <typename T> std::vector<T> valuesOf(const Tensor &device) {
+  Tensor host;
+  check(cuda::download(device, host), "values");
+  return std::vector<T>(host.data<T>(), host.data<T>() + host.numElements());
 }
 
 /// The device copy of the parameter store.

@@ -1,12 +1,11 @@
 //===- OnnxTensor.cpp - ONNX TensorProto to runtime tensors ---------------===//
 #include "runtime/io/OnnxTensor.h"
+#include "runtime/io/ConfinedFile.h"
 
 #include <onnx/onnx_pb.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace starch::rt {
 
@@ -27,15 +26,38 @@ std::optional<DType> dtypeFromOnnx(int onnxDataType) {
   }
 }
 
+namespace {
+
+/// A non-negative decimal int64: digits only, no sign, no overflow.
+bool parseNonNegative(const std::string &text, int64_t &value) {
+  if (text.empty() || text.size() > 19)
+    return false;
+  uint64_t result = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return false;
+    result = result * 10 + uint64_t(c - '0');
+  }
+  if (result > uint64_t(INT64_MAX))
+    return false;
+  value = int64_t(result);
+  return true;
+}
+
+} // namespace
+
 ExternalData externalDataOf(const onnx::TensorProto &proto) {
   ExternalData data;
   for (const auto &entry : proto.external_data()) {
+    int64_t *field = entry.key() == "offset"   ? &data.offset
+                     : entry.key() == "length" ? &data.length
+                                               : nullptr;
     if (entry.key() == "location")
       data.location = entry.value();
-    else if (entry.key() == "offset")
-      data.offset = std::strtoll(entry.value().c_str(), nullptr, 10);
-    else if (entry.key() == "length")
-      data.length = std::strtoll(entry.value().c_str(), nullptr, 10);
+    else if (field && !parseNonNegative(entry.value(), *field) &&
+             data.invalid.empty())
+      data.invalid = entry.key() + " '" + entry.value() +
+                     "' is not a non-negative integer";
   }
   return data;
 }
@@ -47,33 +69,75 @@ std::string tensorLabel(const onnx::TensorProto &proto) {
                               : "tensor '" + proto.name() + "'";
 }
 
-bool readExternalData(const onnx::TensorProto &proto, const std::string &baseDir,
-                      Tensor &out, std::string &error) {
-  auto [location, offset, length] = externalDataOf(proto);
-  if (location.empty()) {
-    error = tensorLabel(proto) + " has external data without a location";
+/// The bytes `proto`'s type and shape need, if they fit int64.
+std::optional<int64_t> byteSizeOf(const onnx::TensorProto &proto, DType dtype) {
+  int64_t bytes = int64_t(dtypeSize(dtype));
+  for (int64_t size : proto.dims())
+    if (size < 0 || __builtin_mul_overflow(bytes, size, &bytes))
+      return std::nullopt;
+  return bytes;
+}
+
+/// One tensor's external data, open and checked.
+struct ExternalRange {
+  ConfinedFile file;
+  int64_t offset = 0, bytes = 0;
+  /// "external data 'w' at 'weights.bin'", for messages.
+  std::string where;
+};
+
+/// Opens `proto`'s external data inside `baseDir` and checks the byte range
+/// its shape needs; `error` names the tensor, the location and why not.
+bool openExternalData(const onnx::TensorProto &proto, DType dtype,
+                      const std::string &baseDir, ExternalRange &range,
+                      std::string &error) {
+  ExternalData data = externalDataOf(proto);
+  std::string label = proto.name().empty()
+                          ? std::string("external data of an unnamed tensor")
+                          : "external data '" + proto.name() + "'";
+  if (data.location.empty()) {
+    error = label + " has no location";
     return false;
   }
-  std::string path = baseDir.empty() ? location : baseDir + "/" + location;
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    error = tensorLabel(proto) + " keeps its data in '" + path +
-            "', which cannot be opened";
+  range.where = label + " at '" + data.location + "'";
+  if (!data.invalid.empty()) {
+    error = range.where + ": " + data.invalid;
     return false;
   }
-  int64_t expected = static_cast<int64_t>(out.byteSize());
-  if (length >= 0 && length != expected) {
-    error = tensorLabel(proto) + " has external length " +
-            std::to_string(length) + " bytes but its shape needs " +
-            std::to_string(expected);
+  std::optional<int64_t> needed = byteSizeOf(proto, dtype);
+  if (!needed) {
+    error = range.where + ": the shape's size does not fit in 64 bits";
     return false;
   }
-  file.seekg(offset);
-  file.read(reinterpret_cast<char *>(out.bytes()), expected);
-  if (file.gcount() != expected) {
-    error = tensorLabel(proto) + " needs " + std::to_string(expected) +
-            " bytes at offset " + std::to_string(offset) + " of '" + path +
-            "', which is too short";
+  if (data.length >= 0 && data.length != *needed) {
+    error = range.where + " has length " + std::to_string(data.length) +
+            " bytes but its shape needs " + std::to_string(*needed);
+    return false;
+  }
+  std::string why;
+  if (!range.file.open(baseDir, data.location, why) ||
+      !range.file.checkRange(data.offset, *needed, why)) {
+    error = range.where + " " + why;
+    return false;
+  }
+  range.offset = data.offset;
+  range.bytes = *needed;
+  return true;
+}
+
+/// Checks the file before `out` is allocated, so a hostile shape or
+/// location costs neither memory nor a read.
+bool readExternalData(const onnx::TensorProto &proto, DType dtype,
+                      const std::string &baseDir, Tensor &out,
+                      std::string &error) {
+  ExternalRange range;
+  if (!openExternalData(proto, dtype, baseDir, range, error))
+    return false;
+  out = Tensor::uninitialized(dtype,
+                              Shape(proto.dims().begin(), proto.dims().end()));
+  std::string why;
+  if (!range.file.read(range.offset, range.bytes, out.bytes(), why)) {
+    error = range.where + " " + why;
     return false;
   }
   return true;
@@ -95,6 +159,19 @@ bool copyTypedField(const onnx::TensorProto &proto, const Field &field,
 
 } // namespace
 
+bool checkExternalData(const onnx::TensorProto &proto,
+                       const std::string &baseDir, std::string &error) {
+  std::optional<DType> dtype = dtypeFromOnnx(proto.data_type());
+  if (!dtype) {
+    error = tensorLabel(proto) + " has ONNX data type " +
+            std::to_string(proto.data_type()) +
+            ", which Starch does not support";
+    return false;
+  }
+  ExternalRange range;
+  return openExternalData(proto, *dtype, baseDir, range, error);
+}
+
 bool decodeOnnxTensor(const onnx::TensorProto &proto,
                       const std::string &baseDir, Tensor &out,
                       std::string &error) {
@@ -111,9 +188,9 @@ bool decodeOnnxTensor(const onnx::TensorProto &proto,
       error = tensorLabel(proto) + " has a negative dimension";
       return false;
     }
-  out = Tensor(*dtype, shape);
   if (proto.data_location() == onnx::TensorProto::EXTERNAL)
-    return readExternalData(proto, baseDir, out, error);
+    return readExternalData(proto, *dtype, baseDir, out, error);
+  out = Tensor(*dtype, shape);
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != out.byteSize()) {
       error = tensorLabel(proto) + " has " +

@@ -30,12 +30,23 @@ struct ExternalData {
   std::string location;
   int64_t offset = 0;
   int64_t length = -1;
+  /// Set when "offset" or "length" is not a non-negative decimal integer
+  /// that fits int64 ("offset '-4' is not a non-negative integer").
+  std::string invalid;
 };
 ExternalData externalDataOf(const onnx::TensorProto &proto);
 
-/// Decodes `proto` (inline typed fields, raw_data, or external data resolved
-/// against `baseDir`) into `out`. On failure returns false and sets `error`
-/// to a sentence naming the tensor and what was wrong.
+/// Checks, without reading it, that the external data of `proto` obeys the
+/// rule of ConfinedFile.h (a regular file inside `baseDir`) and holds the
+/// bytes its shape needs at its offset. On failure returns false and sets
+/// `error` to one sentence: "external data 'w' at '../x' lies outside the
+/// model's folder".
+bool checkExternalData(const onnx::TensorProto &proto,
+                       const std::string &baseDir, std::string &error);
+
+/// Decodes `proto` (inline typed fields, raw_data, or external data inside
+/// `baseDir`, see checkExternalData) into `out`. On failure returns false
+/// and sets `error` to a sentence naming the tensor and what was wrong.
 bool decodeOnnxTensor(const onnx::TensorProto &proto,
                       const std::string &baseDir, Tensor &out,
                       std::string &error);

@@ -3,8 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <optional>
+#include <unistd.h>
 
 namespace starch::rt {
 
@@ -191,19 +195,43 @@ bool writeSafetensors(const std::string &path,
     error = "cannot write '" + path + "': " + e.what();
     return false;
   }
-  std::ofstream file(path, std::ios::binary);
-  if (!file) {
-    error = "cannot write '" + path + "'";
+  // POSIX calls rather than a stream: a full disk or a read-only folder is
+  // reported with its reason, including on the final close.
+  auto fail = [&](const char *what) {
+    error = std::string("cannot ") + what + " '" + path +
+            "': " + std::strerror(errno);
     return false;
+  };
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return fail("create");
+  auto writeAll = [&](const void *data, size_t size) {
+    const char *bytes = static_cast<const char *>(data);
+    while (size > 0) {
+      ssize_t written = ::write(fd, bytes, size);
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0) {
+        if (written == 0)
+          errno = EIO;
+        return false;
+      }
+      bytes += written;
+      size -= size_t(written);
+    }
+    return true;
+  };
+  bool written = writeAll(header.data(), header.size());
+  for (auto it = tensors.begin(); written && it != tensors.end(); ++it)
+    written = writeAll(it->second.bytes(), it->second.byteSize());
+  if (!written) {
+    int savedErrno = errno;
+    ::close(fd);
+    errno = savedErrno;
+    return fail("write");
   }
-  file.write(header.data(), header.size());
-  for (const auto &entry : tensors)
-    file.write(reinterpret_cast<const char *>(entry.second.bytes()),
-               entry.second.byteSize());
-  if (!file) {
-    error = "cannot write '" + path + "'";
-    return false;
-  }
+  if (::close(fd) != 0)
+    return fail("write");
   return true;
 }
 

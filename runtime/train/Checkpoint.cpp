@@ -2,8 +2,10 @@
 #include "runtime/train/Checkpoint.h"
 
 #include "runtime/io/Safetensors.h"
+#include "runtime/train/Guards.h"
 #include "runtime/train/WeightLoading.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -66,12 +68,63 @@ std::string hex64(uint64_t value) {
   return text;
 }
 
-/// Tensors in file order (safetensors writes keys sorted, as std::map does).
-uint64_t checksumOf(const std::map<std::string, Tensor> &tensors) {
-  uint64_t hash = fnv1a64(nullptr, 0);
-  for (const auto &entry : tensors)
-    hash = fnv1a64(entry.second.bytes(), entry.second.byteSize(), hash);
-  return hash;
+/// Every field of a checkpoint has its own checksum in the metadata, so
+/// that a field edited after saving is refused by name: metadata "K" under
+/// "checksum:field:K", tensor "T" (name, type, shape and bytes) under
+/// "checksum:tensor:T".
+constexpr const char *kFieldChecksum = "checksum:field:";
+constexpr const char *kTensorChecksum = "checksum:tensor:";
+
+bool startsWith(const std::string &text, const char *prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+std::string fieldChecksum(const std::string &key, const std::string &value) {
+  std::string text = key + '\0' + value;
+  return hex64(fnv1a64(text.data(), text.size()));
+}
+
+/// Over "NAME\0DTYPE\0DIMS\0" (DIMS like "16x16", empty for a scalar), then
+/// the bytes.
+std::string tensorChecksum(const std::string &name, const Tensor &tensor) {
+  std::string dims;
+  for (int64_t size : tensor.shape())
+    dims += (dims.empty() ? "" : "x") + std::to_string(size);
+  std::string head =
+      name + '\0' + dtypeName(tensor.dtype()) + '\0' + dims + '\0';
+  return hex64(fnv1a64(tensor.bytes(), tensor.byteSize(),
+                       fnv1a64(head.data(), head.size())));
+}
+
+/// Refuses a metadata field without its checksum, one that does not match
+/// it, and a checksum whose field is gone.
+void verifyFields(const std::string &path,
+                  const std::map<std::string, std::string> &metadata,
+                  const std::vector<std::string> &tensorNames) {
+  auto fail = [&](const std::string &message) {
+    throw std::runtime_error("cannot resume: '" + path +
+                             "' was changed after it was saved: " + message);
+  };
+  for (const auto &[key, value] : metadata) {
+    if (startsWith(key, kFieldChecksum)) {
+      std::string field = key.substr(std::strlen(kFieldChecksum));
+      if (!metadata.count(field))
+        fail("field '" + field + "' is missing");
+      continue;
+    }
+    if (startsWith(key, kTensorChecksum)) {
+      std::string name = key.substr(std::strlen(kTensorChecksum));
+      if (std::find(tensorNames.begin(), tensorNames.end(), name) ==
+          tensorNames.end())
+        fail("tensor '" + name + "' is missing");
+      continue;
+    }
+    auto recorded = metadata.find(kFieldChecksum + key);
+    if (recorded == metadata.end())
+      fail("field '" + key + "' has no checksum");
+    if (recorded->second != fieldChecksum(key, value))
+      fail("field '" + key + "' ('" + value + "') does not match its checksum");
+  }
 }
 
 /// A decimal metadata value: step, data_position or rng_state.
@@ -109,12 +162,6 @@ void writeAtomically(const std::string &dir, const std::string &name,
     throw std::runtime_error("cannot save checkpoint: " + error);
   }
   try {
-    // writeSafetensors reports failed writes but not a failed final flush
-    // (a full disk): check the size before trusting the file.
-    SafetensorsFile check;
-    if (!check.open(tempPath, error))
-      throw std::runtime_error("cannot save checkpoint: " + error +
-                               " (disk full?)");
     syncPath(tempPath, false);
     if (std::rename(tempPath.c_str(), finalPath.c_str()) != 0)
       throw std::runtime_error(systemError("rename", tempPath) + " to '" +
@@ -125,6 +172,19 @@ void writeAtomically(const std::string &dir, const std::string &name,
   }
   // The rename itself is durable only once the directory is synced.
   syncPath(dir, true);
+}
+
+void checkSaveFolder(const std::string &dir) {
+  makeDirectories(dir);
+  // The name of no file a run writes, so nothing of a previous run is hit.
+  std::string probe = dir + "/.starch-write-test";
+  int fd =
+      ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error(systemError("create a file in", dir));
+  ::close(fd);
+  if (::unlink(probe.c_str()) != 0)
+    throw std::runtime_error(systemError("remove", probe));
 }
 
 void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
@@ -141,8 +201,11 @@ void saveCheckpoint(const std::string &dir, const ProgramSpec &spec,
       {"data_position", std::to_string(state.dataPosition)},
       {"rng_state", std::to_string(state.generatorState)},
       {"data", state.data},
-      {"checksum", "fnv1a64:" + hex64(checksumOf(tensors))},
   };
+  for (const auto &[key, value] : std::map<std::string, std::string>(metadata))
+    metadata[kFieldChecksum + key] = fieldChecksum(key, value);
+  for (const auto &[name, tensor] : tensors)
+    metadata[kTensorChecksum + name] = tensorChecksum(name, tensor);
 
   writeAtomically(dir, kCheckpointFileName, tensors, metadata);
 }
@@ -195,6 +258,7 @@ TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,
                              "' has format version '" + meta("format_version") +
                              "'; this program reads " +
                              std::to_string(kCheckpointVersion));
+  verifyFields(path, metadata, file.names());
   if (meta("model") != spec.model)
     throw std::runtime_error("cannot resume: '" + path +
                              "' is a checkpoint of model '" + meta("model") +
@@ -222,11 +286,24 @@ TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,
       throw std::runtime_error("cannot resume: '" + path + "' holds tensor '" +
                                name +
                                "', which is no parameter of this program");
-  std::string expected = "fnv1a64:" + hex64(checksumOf(tensors));
-  if (meta("checksum") != expected)
-    throw std::runtime_error(
-        "cannot resume: '" + path + "' is corrupt (checksum " + expected +
-        " does not match the recorded '" + meta("checksum") + "')");
+  for (const ParamSpec &param : spec.params) {
+    const Tensor &tensor = tensors[param.name];
+    if (meta(kTensorChecksum + param.name) !=
+        tensorChecksum(param.name, tensor))
+      throw std::runtime_error("cannot resume: '" + path +
+                               "' is corrupt: tensor '" + param.name +
+                               "' does not match its checksum");
+    // What training changes must be finite: a diverged state is no place
+    // to resume from. (Frozen weights and buffers are the weights file's,
+    // where an infinite mask is legitimate.)
+    bool trained = param.kind == ParamKind::trainable ||
+                   param.kind == ParamKind::optimizerState;
+    if (int64_t at = trained ? firstNonFinite(tensor) : -1; at >= 0)
+      throw std::runtime_error("cannot resume: '" + path +
+                               "' holds a non-finite value in tensor '" +
+                               param.name + "' (element " + std::to_string(at) +
+                               "); it was saved from a diverged run");
+  }
 
   TrainState state;
   const uint64_t maxInt64 = uint64_t(INT64_MAX);

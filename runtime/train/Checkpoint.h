@@ -3,7 +3,8 @@
 // DIR/checkpoint.safetensors holds every parameter under its ParamSpec::name
 // plus string metadata (docs/train-binary.md). It is replaced atomically, so
 // a writer killed mid-save leaves the previous checkpoint intact, and loading
-// verifies names, types, the model and a checksum before anything is used.
+// verifies names, types, the model, a checksum per field (metadata included)
+// and that the trained tensors are finite before anything is used.
 // Errors are thrown as std::runtime_error.
 //
 //===----------------------------------------------------------------------===//
@@ -32,7 +33,8 @@ struct TrainState {
 
 inline constexpr const char *kCheckpointFileName = "checkpoint.safetensors";
 inline constexpr const char *kCheckpointFormat = "starch-train-checkpoint";
-inline constexpr int kCheckpointVersion = 1;
+/// 2: a checksum per field, metadata included (format 1 is refused).
+inline constexpr int kCheckpointVersion = 2;
 
 /// FNV-1a 64 of `size` bytes, continuing from `hash`.
 uint64_t fnv1a64(const void *data, size_t size,
@@ -47,6 +49,11 @@ std::vector<std::string> saveModuleWeights(const std::string &dir,
                                            const ProgramSpec &spec,
                                            const ParamStore &params,
                                            int64_t step, bool includeFrozen);
+
+/// Makes sure checkpoints can be written to DIR before a run trains:
+/// creates DIR if it is missing, then creates and removes a file in it.
+/// Throws a sentence naming the path and the reason (errno) otherwise.
+void checkSaveFolder(const std::string &dir);
 
 /// Writes DIR/checkpoint.safetensors (creating DIR): temporary file, fsync,
 /// rename over the old one, fsync of DIR.

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace starch::rt::gen {
 
@@ -67,6 +68,12 @@ inline Tensor splat(DType dtype, Shape shape, double value) {
 /// A 0-d tensor's value (the optimizer's lr and step).
 template <typename T> T scalarOf(const Tensor &tensor) {
   return tensor.data<T>()[0];
+}
+
+/// Every element of a tensor (the parameters' gradient norms).
+template <typename T> std::vector<T> valuesOf(const Tensor &tensor) {
+  return std::vector<T>(tensor.data<T>(),
+                        tensor.data<T>() + tensor.numElements());
 }
 
 /// Copies `src` into `dst` (same type and size).

@@ -2,6 +2,7 @@
 #include "runtime/train/Options.h"
 
 #include "runtime/data/Dataset.h"
+#include "runtime/train/Checkpoint.h"
 
 #include <CLI/CLI.hpp>
 
@@ -173,6 +174,15 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
     for (const InputSpec &input : spec.inputs)
       if (!options.inputFiles.count(input.name))
         return bad("--data needs --input " + input.name + "=FILE.npy too");
+  // Before anything is read or trained: a run that cannot save would lose
+  // its work at the first checkpoint.
+  if (!options.saveDir.empty()) {
+    try {
+      checkSaveFolder(options.saveDir);
+    } catch (const std::exception &e) {
+      return bad("--save " + options.saveDir + ": " + e.what());
+    }
+  }
   return std::nullopt;
 }
 

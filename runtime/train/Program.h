@@ -97,6 +97,10 @@ struct ProgramSpec {
   /// cost model.
   double flopsPerStep = 0;
 
+  /// The parameter (index into `params`) of each entry of
+  /// StepOutputs::paramGradNorms, in order.
+  std::vector<size_t> gradNormParams;
+
   int64_t tokensPerStep() const {
     return microBatches * batchSize * sequenceLength;
   }
@@ -113,6 +117,10 @@ struct StepOutputs {
   float gradNorm = 0;
   /// Learning rate used by this step.
   float learningRate = 0;
+  /// Each ProgramSpec::gradNormParams parameter's gradient norm before
+  /// clipping (`gradNorm` is the norm of these); empty if the program does
+  /// not report them. Names the parameter when a step is not finite.
+  std::vector<float> paramGradNorms = {};
 };
 
 /// The data of one optimizer step.

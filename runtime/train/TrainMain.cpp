@@ -2,13 +2,16 @@
 //
 // Sets the run up (flags, data, weights or a checkpoint), then calls the
 // generated trainStep() once per optimizer step, reporting and
-// checkpointing as asked. Exit codes: 0 done, 1 a run-time error, 2 a bad
-// flag, 130 stopped by SIGINT/SIGTERM (after saving, with --save).
+// checkpointing as asked. Exit codes: 0 done, 1 a run-time error (a step
+// whose loss or gradient norm is not finite included), 2 a bad flag (an
+// unwritable --save folder included), 130 stopped by SIGINT/SIGTERM (after
+// saving, with --save).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Parallel.h"
 #include "runtime/train/Checkpoint.h"
 #include "runtime/train/DataSource.h"
+#include "runtime/train/Guards.h"
 #include "runtime/train/Options.h"
 #include "runtime/train/Program.h"
 #include "runtime/train/Progress.h"
@@ -19,6 +22,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 using namespace starch::rt;
@@ -68,6 +72,43 @@ void save(const std::string &dir, const ProgramSpec &spec,
               secondsSince(start));
   std::fflush(stdout);
 }
+
+/// Whether two flags name the same existing folder ("ck" and "./ck/").
+bool sameFolder(const std::string &a, const std::string &b) {
+  std::error_code error;
+  return !a.empty() && !b.empty() && std::filesystem::equivalent(a, b, error);
+}
+
+/// "warning: step 3: micro-batch 2 of 4 scores no label ..." for the first
+/// few steps that have such micro-batches, then one line saying so.
+class UnscoredWarnings {
+public:
+  void check(const ProgramSpec &spec, const StepInputs &batch, int64_t step) {
+    if (shown_ > kLimit)
+      return;
+    std::vector<int64_t> unscored = unscoredMicroBatches(spec, batch);
+    if (unscored.empty())
+      return;
+    if (shown_++ == kLimit) {
+      std::fprintf(stderr, "warning: more steps have micro-batches that score "
+                           "no label; not shown\n");
+      return;
+    }
+    std::string list;
+    for (int64_t micro : unscored)
+      list += (list.empty() ? "" : ", ") + std::to_string(micro + 1);
+    std::fprintf(stderr,
+                 "warning: step %" PRId64 ": micro-batch%s %s of %" PRId64
+                 " score%s no label (every label is -100, at position 0 or "
+                 "at a placeholder token); loss 0 and no gradient\n",
+                 step, unscored.size() > 1 ? "es" : "", list.c_str(),
+                 spec.microBatches, unscored.size() > 1 ? "" : "s");
+  }
+
+private:
+  static constexpr int kLimit = 10;
+  int shown_ = 0;
+};
 
 int64_t trainableValues(const ProgramSpec &spec) {
   int64_t count = 0;
@@ -143,24 +184,45 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
   }
 
   ProgressReporter progress(spec, done + 1, options.steps, options.logEvery);
+  UnscoredWarnings unscored;
+  // The step of the newest checkpoint in --save, for messages.
+  int64_t lastSaved = sameFolder(options.resumeDir, options.saveDir) ? done : 0;
   Clock::time_point runStart = Clock::now();
   StepInputs batch;
   for (int64_t step = done + 1; step <= options.steps; ++step) {
     data.nextBatch(batch);
+    unscored.check(spec, batch, step);
     Clock::time_point stepStart = Clock::now();
     StepOutputs outputs = trainStep(params, batch, step);
     double seconds = secondsSince(stepStart);
     lossLog.write(step, outputs);
     progress.record(step, outputs, seconds);
-    // Saving diverged parameters would overwrite the last good checkpoint.
-    if (!std::isfinite(outputs.loss))
-      throw std::runtime_error("the loss is " + std::to_string(outputs.loss) +
-                               " at step " + std::to_string(step) +
-                               "; stopping without saving");
+    // trainStep updated the parameters in place: this state must never
+    // replace the last good checkpoint.
+    if (!isFiniteStep(outputs))
+      throw std::runtime_error(
+          describeNonFiniteStep(spec, step, outputs) +
+          "; stopping without saving" +
+          (options.saveDir.empty() ? std::string()
+           : lastSaved > 0
+               ? " (the latest checkpoint stays step " +
+                     std::to_string(lastSaved) + ")"
+               : " (nothing was saved to " + options.saveDir + ")"));
     bool last = step == options.steps;
     bool periodic = options.saveEvery > 0 && step % options.saveEvery == 0;
-    if (!options.saveDir.empty() && (last || periodic || stopRequested))
-      save(options.saveDir, spec, params, step, data, options.saveAll);
+    if (!options.saveDir.empty() && (last || periodic || stopRequested)) {
+      try {
+        save(options.saveDir, spec, params, step, data, options.saveAll);
+      } catch (const std::exception &e) {
+        // The save is atomic: a failed one leaves the previous file.
+        throw std::runtime_error(
+            "step " + std::to_string(step) + ": " + e.what() +
+            (lastSaved > 0 ? "; the checkpoint of step " +
+                                 std::to_string(lastSaved) + " is kept"
+                           : std::string()));
+      }
+      lastSaved = step;
+    }
     if (stopRequested && !last) {
       progress.finish(secondsSince(runStart));
       std::fprintf(stderr, "stopped by a signal after step %" PRId64 "\n",

@@ -3,6 +3,7 @@
 
 #include "runtime/io/OnnxTensor.h"
 #include "runtime/io/Safetensors.h"
+#include "runtime/train/Guards.h"
 
 #include <functional>
 #include <map>
@@ -148,6 +149,15 @@ void loadWeights(const std::vector<WeightsFile> &files,
           "' is " + describeTensorType(tensor.dtype(), tensor.shape()) +
           " but " + what + " is " +
           describeTensorType(param.dtype, param.shape));
+    // A step that goes non-finite names the parameter that did, which
+    // needs every trained value finite to start with.
+    if (int64_t at =
+            param.kind == ParamKind::trainable ? firstNonFinite(tensor) : -1;
+        at >= 0)
+      throw std::runtime_error(
+          "weights file '" + reader.path() + "': tensor '" + param.source +
+          "' holds a non-finite value (element " + std::to_string(at) +
+          "), so " + what + " cannot be trained");
     params[i] = std::move(tensor);
     loaded.emplace(key, i);
   }

@@ -106,6 +106,7 @@ def main():
             sys.exit(f"FAILED: gradients for {sorted(grads)} but trainable {sorted(trainable)}")
         g = {p: [x / micro for x in v] for p, v in grads.items() if v is not None}
         norm = math.sqrt(sum(x * x for v in g.values() for x in v))
+        param_norms = {p: math.sqrt(sum(x * x for x in v)) for p, v in g.items()}
         if max_norm > 0:
             coef = min(1.0, max_norm / (norm + 1e-6))
             g = {p: [x * coef for x in v] for p, v in g.items()}
@@ -144,12 +145,24 @@ def main():
         tensorio.run([os.path.join(bin_, "starch-run"), full, "--function", "train_step",
                       "--weights", weights_path, "--output-dir", out,
                       "--params-out", after] + inputs + ["--input", step_path])
-        got = {name[:-4]: tensorio.read_npy(os.path.join(out, name))[2][0]
+        got = {name[:-4]: tensorio.read_npy(os.path.join(out, name))[2]
                for name in os.listdir(out)}
         failures = 0
         for name, want in (("loss", loss), ("grad_norm", norm), ("lr", lr)):
-            if not tensorio.close(got[name], want, args.rtol, args.atol):
-                print(f"MISMATCH {name}: starch {got[name]!r} vs hand {want!r}")
+            if not tensorio.close(got[name][0], want, args.rtol, args.atol):
+                print(f"MISMATCH {name}: starch {got[name][0]!r} vs hand {want!r}")
+                failures += 1
+        # Each parameter's own norm, in the order of the result's starch.params.
+        order = re.search(r'"param_grad_norms", starch\.params = \[([^\]]*)\]',
+                          open(full).read())
+        names = re.findall(r'"([^"]+)"', order.group(1)) if order else []
+        if sorted(names) != sorted(param_norms):
+            print(f"MISMATCH param_grad_norms names {names} vs {sorted(param_norms)}")
+            failures += 1
+        for p, have in zip(names, got.get("param_grad_norms", [])):
+            if not tensorio.close(have, param_norms[p], args.rtol, args.atol):
+                print(f"MISMATCH param_grad_norms[{p}]: starch {have!r} vs hand "
+                      f"{param_norms[p]!r}")
                 failures += 1
         written, _ = tensorio.read_safetensors(after)
         for name, want in expected.items():
@@ -163,7 +176,8 @@ def main():
         if failures:
             sys.exit(f"FAILED: {failures} mismatches")
         print(f"step {args.step}: loss {loss:.6g}, grad norm {norm:.6g}, lr {lr:.6g}; "
-              f"{len(expected)} updated tensors match the hand computation")
+              f"{len(expected)} updated tensors match the hand computation, "
+              f"and {len(names)} parameters' gradient norms")
 
 
 if __name__ == "__main__":

@@ -65,13 +65,15 @@ class Runner:
         with open(log) as f:
             return f.read()
 
-    def expect_error(self, args, rc_expected, *needles):
+    def expect_error(self, args, rc_expected, *needles, trains=False):
+        """One line on stderr holding every needle, and exit `rc_expected`;
+        no step trained unless `trains` (an error during training)."""
         rc, out, err = self.run(*args)
         lines = err.strip().splitlines()
         check(rc == rc_expected,
               f"{args}: exit {rc}, expected {rc_expected} (stderr {err!r})")
         check(len(lines) == 1, f"{args}: stderr is not one line: {err!r}")
-        check(not re.search(r"^step ", out, re.M),
+        check(trains or not re.search(r"^step ", out, re.M),
               f"{args}: trained although it failed: {out!r}")
         for needle in needles:
             check(needle in err, f"{args}: stderr lacks {needle!r}: {err!r}")
@@ -131,11 +133,34 @@ def fnv1a64(chunks):
     for chunk in chunks:
         for byte in chunk:
             h = ((h ^ byte) * 0x100000001b3) & MASK64
-    return "fnv1a64:%016x" % h
+    return "%016x" % h
 
 
-def checksum_of(tensors):
-    return fnv1a64(tensors[name][2] for name in sorted(tensors))
+FIELD, TENSOR = "checksum:field:", "checksum:tensor:"
+
+
+def unsigned(meta):
+    return {k: v for k, v in meta.items() if not k.startswith("checksum:")}
+
+
+def checksums(meta, tensors):
+    """Every field's checksum as docs/train-binary.md defines it."""
+    out = {FIELD + k: fnv1a64([(k + "\0" + v).encode()])
+           for k, v in unsigned(meta).items()}
+    for name, (dtype, shape, data) in tensors.items():
+        head = "\0".join([name, dtype.lower(), "x".join(map(str, shape)), ""])
+        out[TENSOR + name] = fnv1a64([head.encode(), data])
+    return out
+
+
+def sign(meta, tensors):
+    """`meta` with every checksum recomputed for `tensors`."""
+    return {**unsigned(meta), **checksums(meta, tensors)}
+
+
+def intact(meta, tensors):
+    return {k: v for k, v in meta.items() if k.startswith("checksum:")} == \
+        checksums(meta, tensors)
 
 
 def splitmix64(state):
@@ -365,7 +390,7 @@ def case_checkpoint_contents(r):
     r.log("--steps", 10, "--seed", 2, "--save", d)
     meta, tensors = load_checkpoint(d)
     check(meta.get("format") == "starch-train-checkpoint"
-          and meta.get("format_version") == "1"
+          and meta.get("format_version") == "2"
           and meta.get("model") == "toy-bigram"
           and meta.get("step") == "10"
           and meta.get("data_position") == str(10 * SEQS_PER_STEP)
@@ -376,8 +401,9 @@ def case_checkpoint_contents(r):
     check({k: (v[0], v[1]) for k, v in tensors.items()} ==
           {k: ("F32", s) for k, s in PARAMS.items()},
           f"tensors {sorted(tensors)}")
-    check(meta.get("checksum") == checksum_of(tensors),
-          f"checksum {meta.get('checksum')} vs {checksum_of(tensors)}")
+    check(intact(meta, tensors) and len(checksums(meta, tensors)) ==
+          len(unsigned(meta)) + len(tensors),
+          f"checksums {meta} vs {checksums(meta, tensors)}")
     _, initial = read_safetensors(os.path.join(r.weights_dir,
                                                "toy.safetensors"))
     check(tensors["embed.weight"][2] == initial["toy.embed.weight"][2],
@@ -426,10 +452,11 @@ def case_killed_writer(r):
         proc.wait()
         try:
             meta, tensors = load_checkpoint(k)
-            intact = meta.get("checksum") == checksum_of(tensors)
+            complete = intact(meta, tensors)
         except (OSError, ValueError, KeyError, struct.error) as e:
-            intact = False
-        if not check(intact, f"kill {attempt}: no intact checkpoint survived"):
+            complete = False
+        if not check(complete,
+                     f"kill {attempt}: no intact checkpoint survived"):
             continue
         step = int(meta["step"])
         resumed = r.log("--steps", step + 1, "--resume", k)
@@ -447,7 +474,11 @@ def case_corrupt_checkpoint(r):
         good = f.read()
     meta, tensors = read_safetensors(path)
 
-    def variant(name, blob=None, meta_change=None, tensor_change=None):
+    def variant(name, blob=None, meta_change=None, tensor_change=None,
+                edit=None):
+        """A copy with changes: `meta_change` and `tensor_change` signed
+        again (so only the named defect remains), `edit` after signing (as
+        an edit by hand)."""
         directory = r.path(name)
         os.makedirs(directory, exist_ok=True)
         target = os.path.join(directory, CKPT)
@@ -455,12 +486,14 @@ def case_corrupt_checkpoint(r):
             with open(target, "wb") as f:
                 f.write(blob)
             return directory
-        m, t = dict(meta), dict(tensors)
+        m, t = unsigned(meta), dict(tensors)
         if tensor_change:
             tensor_change(t)
-        m["checksum"] = checksum_of(t)  # so only the named defect remains
         if meta_change:
             meta_change(m)
+        m = sign(m, t)
+        if edit:
+            edit(m)
         write_safetensors(target, m, t)
         return directory
 
@@ -476,13 +509,35 @@ def case_corrupt_checkpoint(r):
     bad = [
         ("model", dict(meta_change=lambda m: m.update(model="other")),
          "'other'", "toy-bigram"),
-        ("version", dict(meta_change=lambda m: m.update(format_version="2")),
-         "version"),
+        ("version", dict(meta_change=lambda m: m.update(format_version="1")),
+         "version '1'"),
         ("format", dict(meta_change=lambda m: m.pop("format")),
          "not a Starch training checkpoint"),
         ("stepbad", dict(meta_change=lambda m: m.update(step="ten")), "step"),
-        ("checksum", dict(meta_change=lambda m: m.update(checksum="")),
-         "checksum"),
+        # Fields edited by hand after saving: each refused by name.
+        ("edited-step", dict(edit=lambda m: m.update(step="5")),
+         "changed after it was saved", "field 'step' ('5')"),
+        ("edited-position", dict(edit=lambda m: m.update(data_position="0")),
+         "field 'data_position'"),
+        ("edited-rng", dict(edit=lambda m: m.update(rng_state="1")),
+         "field 'rng_state'"),
+        ("edited-data", dict(edit=lambda m: m.update(data="other.npy")),
+         "field 'data'"),
+        ("edited-checksum", dict(edit=lambda m: m.update(
+            {FIELD + "step": "0" * 16})), "field 'step'"),
+        ("no-checksum", dict(edit=lambda m: m.pop(FIELD + "step")),
+         "field 'step' has no checksum"),
+        ("added-field", dict(edit=lambda m: m.update(note="x")),
+         "field 'note' has no checksum"),
+        ("removed-field", dict(edit=lambda m: m.pop("data")),
+         "field 'data' is missing"),
+        ("edited-tensor", dict(edit=lambda m: m.update(
+            {TENSOR + "head.bias": "0" * 16})), "corrupt", "'head.bias'"),
+        # A diverged state, signed as a save would: refused by tensor.
+        ("nonfinite", dict(tensor_change=lambda t: t.update(
+            {"head.weight.exp_avg": ("F32", [16, 16], struct.pack(
+                "<256f", *([0.0] * 7 + [float("nan")] + [0.0] * 248)))})),
+         "non-finite", "'head.weight.exp_avg'", "element 7"),
         ("shape", dict(tensor_change=lambda t: t.update(
             {"head.bias": ("F32", [4, 4], t["head.bias"][2])})),
          "'head.bias'", "f32[4x4]", "f32[16]"),
@@ -529,6 +584,120 @@ def case_interrupt(r):
     ref = r.log("--steps", step + 2)
     check(resumed and resumed.splitlines() == ref.splitlines()[-2:],
           "the run resumed after SIGINT differs")
+
+
+def case_nonfinite(r):
+    """A frozen embedding row of infinities makes the logits of any sequence
+    holding token 15 NaN: steps 1-2 never see it, step 3 does. Training stops
+    at step 3 naming the first parameter whose gradient norm is not finite,
+    and the checkpoint of step 2 stays the latest and resumes."""
+    meta, weights = read_safetensors(os.path.join(r.weights_dir,
+                                                  "toy.safetensors"))
+    dtype, shape, data = weights["toy.embed.weight"]
+    row = 16 * 4
+    weights["toy.embed.weight"] = (dtype, shape, data[:15 * row] +
+                                   struct.pack("<16f", *[float("inf")] * 16))
+    huge = r.path("huge.safetensors")
+    write_safetensors(huge, meta, weights)
+    rows = [[(i + j) % 15 for j in range(SEQ)] for i in range(16)]
+    rows += [[15] + row_[1:] for row_ in rows[:8]]
+    write_npy(r.path("d.npy"), rows, "<i8")
+    d, log = r.path("c"), r.path("n.log")
+    args = ["--weights", huge, "--data", r.path("d.npy"), "--save", d]
+    r.expect_error(["--steps", 6, "--save-every", 1, "--loss-log", log, *args],
+                   1, "error: step 3: the loss is nan and the gradient norm is "
+                   "nan; the first parameter whose gradient norm is not finite "
+                   "is 'head.weight' (nan; 2 of 2 trainable parameters); "
+                   "stopping without saving (the latest checkpoint stays "
+                   "step 2)", trains=True)
+    with open(log) as f:
+        logged = f.read().splitlines()
+    check(len(logged) == 3 and "nan" not in " ".join(logged[:2]),
+          f"loss log of the diverged run: {logged}")
+    meta, tensors = load_checkpoint(d)
+    check(meta.get("step") == "2" and intact(meta, tensors),
+          f"the latest checkpoint is step {meta.get('step')}, not 2")
+    # Resumable: the same step 3 again, and the same stop.
+    again = r.path("again.log")
+    r.expect_error(["--steps", 6, "--resume", d, "--loss-log", again, *args], 1,
+                   "step 3:", "'head.weight'", "stays step 2", trains=True)
+    with open(again) as f:
+        check(f.read().splitlines() == logged[2:],
+              "resuming from step 2 does not repeat step 3")
+    # The toy's own weights file with a non-finite trainable value is refused
+    # before training.
+    weights["toy.head.bias"] = ("F32", [16], struct.pack(
+        "<16f", *([0.0] * 5 + [float("inf")] + [0.0] * 10)))
+    write_safetensors(r.path("inf.safetensors"), meta, weights)
+    r.expect_error(["--weights", r.path("inf.safetensors")], 1,
+                   "'toy.head.bias'", "non-finite", "element 5")
+
+
+def case_save_folder(r):
+    """A --save folder that cannot be written fails before step 1, with the
+    reason; a missing one is created."""
+    with open(r.path("file"), "w") as f:
+        f.write("a regular file")
+    r.expect_error(["--save", r.path("file/ckpt")], 2, "--save",
+                   "Not a directory")
+    r.expect_error(["--save", "/proc/starch-ckpt"], 2, "--save",
+                   "/proc/starch-ckpt")
+    r.expect_error(["--save", r.path("file")], 2, "--save",
+                   "is not a directory")
+    nested = r.path("new/deeper")
+    rc, out, err = r.run("--steps", 1, "--save", nested)
+    check(rc == 0 and sorted(os.listdir(nested)) == [CKPT],
+          f"--save into a new folder: {rc} {err!r} {os.listdir(nested)}")
+
+
+def case_save_failure(r):
+    """A save that fails names the reason and leaves the previous
+    checkpoint, which still resumes."""
+    d = r.path("c")
+    r.log("--steps", 3, "--save", d)
+    with open(os.path.join(d, CKPT), "rb") as f:
+        before = f.read()
+    # The temporary file's name taken by a folder: the write fails.
+    os.mkdir(os.path.join(d, CKPT + ".tmp"))
+    r.expect_error(["--steps", 6, "--resume", d, "--save", d, "--save-every",
+                    1], 1, "step 4:", "Is a directory",
+                   "the checkpoint of step 3 is kept", trains=True)
+    with open(os.path.join(d, CKPT), "rb") as f:
+        check(f.read() == before, "the failed save changed the checkpoint")
+    check(sorted(os.listdir(d)) == [CKPT], f"left behind: {os.listdir(d)}")
+    whole = r.log("--steps", 6)
+    rest = r.log("--steps", 6, "--resume", d)
+    check(rest and whole.splitlines()[3:] == rest.splitlines(),
+          "the kept checkpoint does not resume exactly")
+
+
+def case_unscored(r):
+    """A micro-batch whose labels are all ignored gets a warning; position
+    0 is never scored, so a label there does not count."""
+    rows = synthetic_sequences(6, 16)
+    labels = [list(row) for row in rows]
+    for i in range(4, 8):  # step 1, micro-batch 2
+        labels[i] = [labels[i][0]] + [-100] * (SEQ - 1)
+    write_npy(r.path("d.npy"), rows, "<i8")
+    write_npy(r.path("l.npy"), labels, "<i8")
+    rc, out, err = r.run("--steps", 2, "--data", r.path("d.npy"), "--labels",
+                         r.path("l.npy"))
+    check(rc == 0 and err.splitlines() == [
+        "warning: step 1: micro-batch 2 of 2 scores no label (every label is "
+        "-100, at position 0 or at a placeholder token); loss 0 and no "
+        "gradient"], f"warnings: {err!r}")
+    # Every label ignored: one warning per step, ten at most.
+    write_npy(r.path("none.npy"), [[-100] * SEQ] * 16, "<i8")
+    rc, out, err = r.run("--steps", 14, "--data", r.path("d.npy"), "--labels",
+                         r.path("none.npy"))
+    lines = err.splitlines()
+    check(rc == 0 and len(lines) == 11 and
+          lines[0].startswith("warning: step 1: micro-batches 1, 2 of 2 score "
+                              "no label") and "not shown" in lines[-1],
+          f"warnings with every label ignored: {lines}")
+    # Fully scored data: no warning.
+    rc, out, err = r.run("--steps", 2, "--data", r.path("d.npy"))
+    check(rc == 0 and err == "", f"warnings on scored data: {err!r}")
 
 
 def main():

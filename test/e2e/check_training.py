@@ -17,6 +17,9 @@ learns  a shipped example (docs/examples/tiny-llama, or --example) on its
         command does) or, without one, on synthetic sequences: the mean loss
         of the last 20 of 300 steps must be at least 1.5 below that of the
         first 20 (it starts near ln 128 = 4.85).
+diverges  the fixture with a learning rate of 1e3: training stops at the
+        first non-finite gradient norm naming a parameter, and the previous
+        step's checkpoint stays the latest and resumes into the same step.
 resume-dataset  the same for a shipped multimodal example streaming its
         dataset (--example): 6 steps in one run versus 3 + 3 and versus the
         dataset packed in shards of 5 sequences, identical logs
@@ -197,6 +200,55 @@ def case_resume(args, work):
           f"(last: {a[-1]})")
 
 
+def case_diverges(args, work):
+    """A learning rate of 1e3 makes the gradient norm overflow within a few
+    steps: training must stop at the first non-finite norm, naming a
+    parameter, and the checkpoint of the step before must stay the latest
+    and resume."""
+    training = dict(reference_training(args.fixture), lr=1e3, warmup_steps=0)
+    _, exe = compile_program(args, work, training)
+    log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
+    result = tensorio.run([exe, "--steps", "20", "--save", ckpt, "--save-every", "1",
+                           "--loss-log", log], expect_ok=False)
+    rows = read_log(log)
+    finite = [r for r in rows if all(v not in ("inf", "-inf", "nan") for v in r[1:3])]
+    step = len(rows)
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    failures = []
+    if result.returncode != 1:
+        failures.append(f"exit {result.returncode}, expected 1")
+    if not (2 <= step < 20 and len(finite) == step - 1 and rows[-1][2] in ("inf", "nan")):
+        failures.append(f"the run did not stop at its first non-finite gradient norm: {rows}")
+    if len(errors) != 1 or not re.search(
+            rf"^error: step {step}: the gradient norm is (inf|nan); the first parameter "
+            r"whose gradient norm is not finite is '[\w.]+' .*; stopping without saving "
+            rf"\(the latest checkpoint stays step {step - 1}\)$", errors[0]):
+        failures.append(f"error line {errors}")
+    checkpoint, meta = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+    if meta.get("step") != str(step - 1):
+        failures.append(f"the latest checkpoint is step {meta.get('step')}, not {step - 1}")
+    named = re.search(r"is '([\w.]+)'", errors[0]).group(1) if errors else None
+    if named not in checkpoint:
+        failures.append(f"the named parameter {named!r} is no parameter of the program")
+    bad = [name for name, (_, _, values) in checkpoint.items()
+           if any(v != v or v in (float("inf"), float("-inf")) for v in values)]
+    if bad:
+        failures.append(f"the checkpoint holds non-finite values in {bad[:3]}")
+    # Resumable: it reaches the same step, bit for bit, and stops the same way.
+    again = os.path.join(work, "again.log")
+    resumed = tensorio.run([exe, "--steps", "20", "--resume", ckpt, "--save", ckpt,
+                            "--loss-log", again], expect_ok=False)
+    if resumed.returncode != 1 or read_log(again) != rows[-1:] or \
+            errors[:1] != [l for l in resumed.stdout.splitlines() if l.startswith("error:")]:
+        failures.append(f"resuming from step {step - 1} does not repeat step {step}: "
+                        f"{read_log(again)} vs {rows[-1:]}; {resumed.stdout[-300:]}")
+    if failures:
+        print(result.stdout[-2000:])
+        sys.exit("FAILED: " + "; ".join(failures))
+    print(f"diverges: stopped at step {step} ({errors[0][7:]}); step {step - 1} resumes "
+          f"and repeats it")
+
+
 def example_program(args, work):
     """The shipped example compiled, and its dataset packed when it has one:
     (program, [--data DIR] or [])."""
@@ -253,7 +305,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--fixture", required=True)
-    parser.add_argument("--case", choices=["parity", "interp", "resume", "learns", "resume-dataset"], required=True)
+    parser.add_argument("--case", choices=["parity", "interp", "resume", "learns", "resume-dataset",
+                                           "diverges"], required=True)
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--example", default="tiny-llama",
                         help="docs/examples folder of the learns case")
@@ -261,7 +314,8 @@ def main():
     args.fixture = os.path.abspath(args.fixture)
     with tempfile.TemporaryDirectory() as work:
         cases = {"parity": case_parity, "interp": case_interp, "resume": case_resume,
-                 "learns": case_learns, "resume-dataset": case_resume_dataset}
+                 "learns": case_learns, "resume-dataset": case_resume_dataset,
+                 "diverges": case_diverges}
         cases[args.case](args, work)
 
 

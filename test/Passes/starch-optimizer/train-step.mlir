@@ -11,15 +11,19 @@
 // The step takes the micro-batches stacked, and the step count.
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME: %[[X:.*]]: tensor<2x2x4xf32>, %[[STEP:.*]]: tensor<i64> {starch.name = "step"})
-// CHECK-SAME: -> (tensor<f32> {starch.name = "loss"}, tensor<f32> {starch.name = "grad_norm"}, tensor<f32> {starch.name = "lr"})
+// CHECK-SAME: -> (tensor<f32> {starch.name = "loss"}, tensor<f32> {starch.name = "grad_norm"}, tensor<f32> {starch.name = "lr"}, tensor<1xf32> {starch.name = "param_grad_norms", starch.params = ["w"]})
 // CHECK: starch.slice %[[X]] start = [0, 0, 0] limit = [1, 2, 4]
 // CHECK: %[[G0:.*]]:2 = call @loss_grad(
 // CHECK: starch.slice %[[X]] start = [1, 0, 0] limit = [2, 2, 4]
 // CHECK: %[[G1:.*]]:2 = call @loss_grad(
 // CHECK: %[[GSUM:.*]] = starch.add %[[G0]]#1, %[[G1]]#1 : tensor<4x3xf32>
 // CHECK: starch.mul %[[GSUM]]
-// Norm, clip coefficient, schedule (in f64), AdamW, then the writes.
-// CHECK: starch.sqrt
+// Norm (the global one and each parameter's), clip coefficient, schedule
+// (in f64), AdamW, then the writes.
+// CHECK: %[[SQ:.*]] = starch.reduce sum
+// CHECK: %[[OWN:.*]] = starch.reshape %[[SQ]] : tensor<f32> -> tensor<1xf32>
+// CHECK: %[[NORM:.*]] = starch.sqrt %[[SQ]] : tensor<f32>
+// CHECK: %[[NORMS:.*]] = starch.sqrt %[[OWN]] : tensor<1xf32>
 // CHECK: starch.min
 // CHECK: starch.convert %[[STEP]] : tensor<i64> -> tensor<f64>
 // CHECK: starch.cos
@@ -31,7 +35,7 @@
 // CHECK: starch.write_param @w, %[[NP]]
 // CHECK: starch.write_param @adamw.exp_avg.w, %[[NM]]
 // CHECK: starch.write_param @adamw.exp_avg_sq.w, %[[NV]]
-// CHECK: return
+// CHECK: return %{{.*}}, %[[NORM]], %{{.*}}, %[[NORMS]] :
 
 // BAD: starch-optimizer: micro-batches must be >= 1, got 0
 // MISSING: starch-optimizer: no function @nowhere

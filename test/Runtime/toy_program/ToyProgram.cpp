@@ -65,6 +65,7 @@ ProgramSpec makeSpec() {
   spec.vocabSize = kVocab;
   spec.scheduleSteps = kScheduleSteps;
   double rows = double(kMicroBatches * kBatch * kSequence);
+  spec.gradNormParams = {kHead, kBias};
   spec.flopsPerStep = 2 * 2 * rows * kHidden * kVocab  // forward + backward
                       + 12.0 * (kHidden + 1) * kVocab; // AdamW
   return spec;
@@ -170,9 +171,13 @@ StepOutputs trainStep(ParamStore &params, const StepInputs &inputs,
   StepOutputs out;
   out.loss = lossSum / float(kMicroBatches);
   double squares = 0;
-  for (Tensor *grad : {&gradHead, &gradBias})
+  for (Tensor *grad : {&gradHead, &gradBias}) {
+    double own = 0;
     for (int64_t i = 0; i < grad->numElements(); ++i)
-      squares += double(grad->data<float>()[i]) * grad->data<float>()[i];
+      own += double(grad->data<float>()[i]) * grad->data<float>()[i];
+    out.paramGradNorms.push_back(float(std::sqrt(own)));
+    squares += own;
+  }
   out.gradNorm = float(std::sqrt(squares));
   float coef = std::min(1.0f, kMaxGradNorm / (out.gradNorm + 1e-6f));
   for (Tensor *grad : {&gradHead, &gradBias})
