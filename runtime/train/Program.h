@@ -101,8 +101,9 @@ struct ProgramSpec {
   /// StepOutputs::paramGradNorms, in order.
   std::vector<size_t> gradNormParams;
 
+  /// Tokens of one optimizer step of the whole job (every replica).
   int64_t tokensPerStep() const {
-    return microBatches * batchSize * sequenceLength;
+    return dataParallel * microBatches * batchSize * sequenceLength;
   }
 };
 

@@ -16,6 +16,8 @@
 #include "runtime/train/Program.h"
 #include "runtime/train/Progress.h"
 #include "runtime/train/WeightLoading.h"
+#include "runtime/train/World.h"
+#include "runtime/comm/CurrentCommunicator.h"
 
 #include <chrono>
 #include <cinttypes>
@@ -129,9 +131,27 @@ std::string encoderSummary(const ProgramSpec &spec) {
   return text;
 }
 
-int run(const ProgramSpec &spec, const TrainOptions &options) {
+/// Whether any rank was asked to stop: every rank leaves the loop after
+/// the same step (a rank alone would leave the others in a collective).
+bool stopAgreed(const TrainWorld &world) {
+  if (!world.isDistributed())
+    return stopRequested;
+  Tensor flag(DType::i64, {1});
+  flag.data<int64_t>()[0] = stopRequested ? 1 : 0;
+  Tensor any;
+  if (Status s = currentCommunicator()->allReduce(flag, CollectiveOp::max, any);
+      !s)
+    throw std::runtime_error(s.message());
+  return any.data<int64_t>()[0] != 0;
+}
+
+int run(const ProgramSpec &spec, const TrainOptions &options,
+        const TrainWorld &world) {
   if (options.numThreads > 0)
     setNumThreads(options.numThreads);
+  // Rank 0 speaks and writes for the job; every replica holds the same
+  // parameters after each step.
+  bool root = world.isRoot();
 
   // Data first: a bad file fails before a large weights file is read.
   DataSource data =
@@ -140,13 +160,15 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
                                 : DataSource::fromFiles(spec, options.data,
                                                         options.labels,
                                                         options.inputFiles);
+  if (world.isDistributed())
+    data.setReplica(world.rank(), world.size());
   ParamStore params;
   int64_t done = 0;
   std::string origin;
   if (!options.resumeDir.empty()) {
     // No allocateParams here: the checkpoint's tensors move in directly.
     TrainState state = loadCheckpoint(options.resumeDir, spec, params);
-    if (state.data != data.identity())
+    if (state.data != data.identity() && root)
       std::fprintf(stderr,
                    "warning: the checkpoint was trained on '%s', this run "
                    "reads '%s'\n",
@@ -166,20 +188,29 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
                              std::to_string(done) + ", past --steps " +
                              std::to_string(options.steps));
 
-  LossLog lossLog(options.lossLog);
+  LossLog lossLog(root ? options.lossLog : std::string());
   // Before the header, so a supervisor that saw it can rely on them.
   installStopHandlers();
-  std::printf("train %s: steps %" PRId64 "..%" PRId64 " | %" PRId64
-              " tokens/step (%" PRId64 " x %" PRId64 " x %" PRId64
-              ") | %" PRId64 " trainable values%s | data %s | %s | %d "
-              "threads\n",
-              spec.model.c_str(), done + 1, options.steps, spec.tokensPerStep(),
-              spec.microBatches, spec.batchSize, spec.sequenceLength,
-              trainableValues(spec), encoderSummary(spec).c_str(),
-              data.description().c_str(), origin.c_str(), numThreads());
+  std::string replicas =
+      world.isDistributed()
+          ? std::to_string(world.size()) + " data-parallel ranks x "
+          : std::string();
+  if (root)
+    std::printf("train %s: steps %" PRId64 "..%" PRId64 " | %" PRId64
+                " tokens/step (%s%" PRId64 " x %" PRId64 " x %" PRId64
+                ") | %" PRId64 " trainable values%s | data %s | %s | %d "
+                "threads%s\n",
+                spec.model.c_str(), done + 1, options.steps,
+                spec.tokensPerStep(), replicas.c_str(), spec.microBatches,
+                spec.batchSize, spec.sequenceLength, trainableValues(spec),
+                encoderSummary(spec).c_str(), data.description().c_str(),
+                origin.c_str(), numThreads(),
+                world.isDistributed() ? " per rank" : "");
   std::fflush(stdout);
   if (done == options.steps) {
-    std::printf("nothing to do: the checkpoint is at step %" PRId64 "\n", done);
+    if (root)
+      std::printf("nothing to do: the checkpoint is at step %" PRId64 "\n",
+                  done);
     return 0;
   }
 
@@ -191,12 +222,14 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
   StepInputs batch;
   for (int64_t step = done + 1; step <= options.steps; ++step) {
     data.nextBatch(batch);
-    unscored.check(spec, batch, step);
+    if (root)
+      unscored.check(spec, batch, step);
     Clock::time_point stepStart = Clock::now();
     StepOutputs outputs = trainStep(params, batch, step);
     double seconds = secondsSince(stepStart);
     lossLog.write(step, outputs);
-    progress.record(step, outputs, seconds);
+    if (root)
+      progress.record(step, outputs, seconds);
     // trainStep updated the parameters in place: this state must never
     // replace the last good checkpoint.
     if (!isFiniteStep(outputs))
@@ -210,7 +243,8 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
                : " (nothing was saved to " + options.saveDir + ")"));
     bool last = step == options.steps;
     bool periodic = options.saveEvery > 0 && step % options.saveEvery == 0;
-    if (!options.saveDir.empty() && (last || periodic || stopRequested)) {
+    bool stop = stopAgreed(world);
+    if (!options.saveDir.empty() && root && (last || periodic || stop)) {
       try {
         save(options.saveDir, spec, params, step, data, options.saveAll);
       } catch (const std::exception &e) {
@@ -223,14 +257,16 @@ int run(const ProgramSpec &spec, const TrainOptions &options) {
       }
       lastSaved = step;
     }
-    if (stopRequested && !last) {
-      progress.finish(secondsSince(runStart));
+    if (stop && !last) {
+      if (root)
+        progress.finish(secondsSince(runStart));
       std::fprintf(stderr, "stopped by a signal after step %" PRId64 "\n",
                    step);
       return 130;
     }
   }
-  progress.finish(secondsSince(runStart));
+  if (root)
+    progress.finish(secondsSince(runStart));
   return 0;
 }
 
@@ -242,9 +278,14 @@ int main(int argc, char **argv) {
   if (std::optional<int> exitCode =
           parseTrainOptions(argc, argv, spec, options))
     return *exitCode;
+  std::unique_ptr<TrainWorld> world;
   try {
-    return run(spec, options);
+    world = std::make_unique<TrainWorld>(argc, argv, spec);
+    return run(spec, options, *world);
   } catch (const std::exception &e) {
+    // On several ranks, one failing rank ends the job.
+    if (world && world->isDistributed())
+      world->abort(e.what(), 1);
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

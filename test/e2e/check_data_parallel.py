@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Data-parallel training under mpirun against one process (standard library).
+
+  check_data_parallel.py --bin DIR --mpirun MPIRUN --example tiny-vlm --ranks 2
+
+Compiles the shipped example twice: once as it is, but accumulating
+ranks x M micro-batches per step (one process), and once for `ranks`
+data-parallel replicas of M micro-batches each (model.json parallel.ranks,
+every encoder on the LLM's stage). Both train 10 steps on the example's
+dataset (its manifest packed by starch-data) or, without one, on synthetic
+data; a step of the replicas covers the same sequences as a step of the
+single process (replica r takes micro-batches r*M .. (r+1)*M - 1). Every
+step's loss, gradient norm and learning rate must agree to rtol 1e-5, and
+the final checkpoints' parameters and moments too.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
+import tensorio  # noqa: E402
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "examples")
+
+
+def variant(example, work, name, micro_batches, ranks):
+    """The example's model.json with absolute paths, 10 steps, and the given
+    accumulation and data parallelism."""
+    folder = os.path.join(EXAMPLES, example)
+    config = json.load(open(os.path.join(folder, "model.json")))
+
+    def absolute(path):
+        return os.path.normpath(os.path.join(folder, path))
+    for module in [config["llm"]] + config.get("encoders", []):
+        for key in ("onnx", "weights"):
+            if key in module:
+                module[key] = absolute(module[key])
+        if "projector" in module and "weights" in module["projector"]:
+            module["projector"]["weights"] = absolute(module["projector"]["weights"])
+        if module is not config["llm"] and ranks > 1:
+            module["parallel"] = {"stages": 0}
+    if "data" in config:
+        config["data"]["manifest"] = absolute(config["data"]["manifest"])
+    config["training"].update(steps=10, micro_batches=micro_batches)
+    if ranks > 1:
+        config["parallel"] = {"ranks": ranks}
+    path = os.path.join(work, name + ".json")
+    json.dump(config, open(path, "w"), indent=1)
+    return path, "data" in config
+
+
+def run_checked(command, env=None):
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    if result.returncode != 0:
+        print("$ " + " ".join(command))
+        print(result.stdout)
+        sys.exit(f"FAILED: exit {result.returncode}")
+    return result.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--mpirun", required=True)
+    ap.add_argument("--example", required=True)
+    ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--micro-batches", type=int, default=1)
+    ap.add_argument("--rtol", type=float, default=1e-5)
+    args = ap.parse_args()
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        single, has_data = variant(args.example, work, "single", args.ranks * args.micro_batches, 1)
+        parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks)
+        for name, config in (("single", single), ("parallel", parallel)):
+            run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
+        data = []
+        if has_data:
+            run_checked([os.path.join(args.bin, "starch-data"), single, "-o",
+                         os.path.join(work, "data")])
+            data = ["--data", os.path.join(work, "data")]
+        logs = {n: os.path.join(work, n + ".log") for n in ("single", "parallel")}
+        ckpts = {n: os.path.join(work, n + "-ckpt") for n in ("single", "parallel")}
+        print(run_checked([os.path.join(work, "single"), *data, "--loss-log", logs["single"],
+                           "--save", ckpts["single"], "--log-every", "10"]))
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        print(run_checked([args.mpirun, "--oversubscribe", "-np", str(args.ranks),
+                           os.path.join(work, "parallel"), *data, "--loss-log", logs["parallel"],
+                           "--save", ckpts["parallel"], "--log-every", "10"], env=env))
+        rows = {n: [l.split() for l in open(p).read().splitlines() if l.strip()]
+                for n, p in logs.items()}
+        if len(rows["single"]) != 10 or len(rows["parallel"]) != 10:
+            sys.exit(f"FAILED: {len(rows['single'])} and {len(rows['parallel'])} logged steps")
+        worst = 0.0
+        for a, b in zip(rows["single"], rows["parallel"]):
+            for column, what in ((1, "loss"), (2, "grad norm"), (3, "lr")):
+                x, y = float(a[column]), float(b[column])
+                error = abs(x - y) / max(abs(x), 1e-12)
+                worst = max(worst, error)
+                if error > args.rtol:
+                    failures.append(f"step {a[0]} {what}: one process {x!r}, {args.ranks} ranks {y!r}")
+        one, _ = tensorio.read_safetensors(os.path.join(ckpts["single"], "checkpoint.safetensors"))
+        many, _ = tensorio.read_safetensors(os.path.join(ckpts["parallel"], "checkpoint.safetensors"))
+        if sorted(one) != sorted(many):
+            failures.append("the checkpoints hold different tensors")
+        worst_weight = 0.0
+        for name in sorted(set(one) & set(many)):
+            a, b = one[name][2], many[name][2]
+            scale = max(max((abs(v) for v in a), default=0.0), 1e-12)
+            diff = max((abs(x - y) for x, y in zip(a, b)), default=0.0) / scale
+            worst_weight = max(worst_weight, diff)
+            if diff > args.rtol:
+                failures.append(f"final {name}: max |diff| {diff:.2e} of its largest element")
+    if failures:
+        print("\n".join(failures[:20]))
+        sys.exit(f"FAILED: {len(failures)} mismatches")
+    print(f"data parallel {args.example}: {args.ranks} ranks x {args.micro_batches} micro-batches "
+          f"equal one process x {args.ranks * args.micro_batches}: 10 steps, max relative error "
+          f"{worst:.2e} (loss, grad norm, lr), checkpoint tensors within {worst_weight:.2e}")
+
+
+if __name__ == "__main__":
+    main()
