@@ -169,9 +169,7 @@ struct Flag {
 struct IntList {
   using Param = const std::vector<int64_t> &;
   std::vector<int64_t> values;
-  const std::vector<int64_t> &bind(const CallTensors &) const {
-    return values;
-  }
+  const std::vector<int64_t> &bind(const CallTensors &) const { return values; }
   void print(llvm::raw_ostream &os, const CallNames &) const {
     os << listLiteral(values);
   }
@@ -298,14 +296,12 @@ public:
     bool first = true;
     std::apply(
         [&](const Args &...a) {
-          ((os << (first ? "" : ", "), a.print(os, names), first = false),
-           ...);
+          ((os << (first ? "" : ", "), a.print(os, names), first = false), ...);
         },
         args);
   }
   void markWritten(llvm::MutableArrayRef<bool> written) const override {
-    std::apply([&](const Args &...a) { (a.markWritten(written), ...); },
-               args);
+    std::apply([&](const Args &...a) { (a.markWritten(written), ...); }, args);
   }
   unsigned arity() const override { return sizeof...(Args); }
 
@@ -374,9 +370,10 @@ KernelCall makeKernelCall(llvm::StringRef entry,
                 "parameter's type (arg::*::Param)");
   static_assert(std::is_same_v<TwinKernel, rt::Status (*)(Params...)>,
                 "the CUDA kernel must have the CPU kernel's signature");
-  return KernelCall(entry,
-                    std::make_shared<const detail::CallModel<
-                        rt::Status (*)(Params...), Args...>>(kernel, args...));
+  return KernelCall(
+      entry, std::make_shared<
+                 const detail::CallModel<rt::Status (*)(Params...), Args...>>(
+                 kernel, args...));
 }
 
 } // namespace starch::exec

@@ -245,9 +245,8 @@ void attachFused(MLIRContext &c) {
 // The fused backward ops skip results without uses (null pointers).
 void attachFusedGrad(MLIRContext &c) {
   attach<RmsNormGradOp>(c, [](RmsNormGradOp op) {
-    return STARCH_KERNEL(rmsNormGrad, in(0), in(1), in(2),
-                         f64(op.getEpsilon()), outIfUsed(op, 0),
-                         outIfUsed(op, 1));
+    return STARCH_KERNEL(rmsNormGrad, in(0), in(1), in(2), f64(op.getEpsilon()),
+                         outIfUsed(op, 0), outIfUsed(op, 1));
   });
   attach<LayerNormGradOp>(c, [](LayerNormGradOp op) {
     return STARCH_KERNEL(layerNormGrad, in(0), in(1), in(2), i64(op.getAxis()),
@@ -260,24 +259,22 @@ void attachFusedGrad(MLIRContext &c) {
     bool additive = static_cast<bool>(op.getBias());
     bool masked = additive || op.getBits();
     unsigned outIndex = masked ? 4 : 3;
-    return STARCH_KERNEL(
-        attentionGrad, in(0), in(1), in(2), inIf(masked, 3), in(outIndex),
-        in(outIndex + 1), attentionMask(op.getMask()), f64(op.getScale()),
-        outIfUsed(op, 0), outIfUsed(op, 1), outIfUsed(op, 2),
-        additive ? outIfUsed(op, 3) : noOut());
+    return STARCH_KERNEL(attentionGrad, in(0), in(1), in(2), inIf(masked, 3),
+                         in(outIndex), in(outIndex + 1),
+                         attentionMask(op.getMask()), f64(op.getScale()),
+                         outIfUsed(op, 0), outIfUsed(op, 1), outIfUsed(op, 2),
+                         additive ? outIfUsed(op, 3) : noOut());
   });
 }
 
 void attachTraining(MLIRContext &c) {
   attach<CrossEntropyOp>(c, [](CrossEntropyOp op) {
     return STARCH_KERNEL(crossEntropy, in(0), in(1),
-                         i64(static_cast<int64_t>(op.getIgnoreIndex())),
-                         out());
+                         i64(static_cast<int64_t>(op.getIgnoreIndex())), out());
   });
   attach<CrossEntropyGradOp>(c, [](CrossEntropyGradOp op) {
     return STARCH_KERNEL(crossEntropyGrad, in(0), in(1), in(2),
-                         i64(static_cast<int64_t>(op.getIgnoreIndex())),
-                         out());
+                         i64(static_cast<int64_t>(op.getIgnoreIndex())), out());
   });
   // lr and step are 0-d tensors computed by the step's schedule.
   attach<AdamWOp>(c, [](AdamWOp op) {
