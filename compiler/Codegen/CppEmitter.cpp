@@ -9,8 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Codegen/CppEmitter.h"
 
-#include "compiler/Codegen/KernelCalls.h"
 #include "compiler/Codegen/MemoryPlan.h"
+#include "compiler/Execution/ExecutionInterface.h"
 #include "starch/Dialect/StarchInterfaces.h"
 #include "starch/Dialect/StarchOps.h"
 
@@ -28,6 +28,9 @@ using namespace mlir;
 namespace starch::codegen {
 
 namespace {
+
+using exec::doubleLiteral;
+using exec::listLiteral;
 
 constexpr int64_t kMaxInlineConstant = 1 << 20; // elements
 /// On @train_step's param_grad_norms result: the parameter of each entry.
@@ -295,15 +298,16 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
       os << ");\n";
       continue;
     }
-    std::optional<std::string> callText = kernelCall(&op, operands, results);
-    if (!callText)
+    auto executable = dyn_cast<exec::ExecutableOpInterface>(&op);
+    if (!executable)
       return op.emitError() << "has no kernel in the C++ code generator";
     // The CUDA kernels have the CPU kernels' names and signatures, in
     // namespace cuda.
-    const char *prefix =
-        options.target == CodegenTarget::cuda ? "cuda::" : "";
-    os << "  check(" << prefix << *callText << ", " << quoted(where(&op))
-       << ");\n";
+    os << "  check(";
+    executable.getKernelCall().print(
+        os, {operands, results},
+        options.target == CodegenTarget::cuda ? "cuda::" : "");
+    os << ", " << quoted(where(&op)) << ");\n";
   }
   os << "}\n\n";
   return success();

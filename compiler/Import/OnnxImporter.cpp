@@ -1,5 +1,6 @@
 //===- OnnxImporter.cpp - ONNX models to starch IR ------------------------===//
 #include "compiler/Import/GraphImporter.h"
+#include "compiler/Execution/ExecutionInterface.h"
 #include "compiler/Import/TiedWeights.h"
 #include "compiler/Import/LayerTags.h"
 #include "compiler/Import/NodeImporter.h"
@@ -663,6 +664,11 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
                                      const std::string &path,
                                      const ImportOptions &options,
                                      std::string &error) {
+  // Constant folding runs ops through the interpreter, which reads their
+  // execution entries; the emitters read them later from the same context.
+  DialectRegistry registry;
+  exec::registerExecutionModels(registry);
+  context.appendDialectRegistry(registry);
   context.loadDialect<StarchDialect, func::FuncDialect>();
   GraphImporter importer(context, path, options);
   return importer.run(error);

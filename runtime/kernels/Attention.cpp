@@ -36,22 +36,65 @@ Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
   return Status::success();
 }
 
+Status checkAttentionOperands(const char *op, const Tensor &query,
+                              const Tensor &key, const Tensor &value,
+                              const Tensor *maskTensor, AttentionMask mask,
+                              AttentionShape &shape) {
+  if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
+    return Status::error(std::string(op) +
+                         ": query, key and value must be rank 4");
+  shape = AttentionShape();
+  shape.batch = query.shape()[0];
+  shape.heads = query.shape()[1];
+  shape.s = query.shape()[2];
+  shape.d = query.shape()[3];
+  shape.kvHeads = key.shape()[1];
+  shape.t = key.shape()[2];
+  shape.dv = value.shape()[3];
+  if (key.shape()[0] != shape.batch || key.shape()[3] != shape.d ||
+      value.shape()[0] != shape.batch || value.shape()[1] != shape.kvHeads ||
+      value.shape()[2] != shape.t || shape.kvHeads == 0 ||
+      shape.heads % shape.kvHeads)
+    return Status::error(std::string(op) +
+                         ": inconsistent query/key/value shapes");
+  if (Status st = checkAttentionMaskTensor(op, maskTensor, mask, shape.batch,
+                                           shape.heads, shape.s, shape.t);
+      !st)
+    return st;
+  if (mask == AttentionMask::additive) {
+    shape.biasBatch = maskTensor->shape()[0];
+    shape.biasHeads = maskTensor->shape()[1];
+  }
+  return Status::success();
+}
+
+Status checkAttention(const Tensor &query, const Tensor &key,
+                      const Tensor &value, const Tensor *maskTensor,
+                      AttentionMask mask, const Tensor &out,
+                      AttentionShape &shape) {
+  if (Status st = checkAttentionOperands("attention", query, key, value,
+                                         maskTensor, mask, shape);
+      !st)
+    return st;
+  DType dtype = query.dtype();
+  if (key.dtype() != dtype || value.dtype() != dtype || out.dtype() != dtype ||
+      (mask == AttentionMask::additive && maskTensor->dtype() != dtype))
+    return Status::error("attention: operand and result types differ");
+  if (out.shape() != Shape{shape.batch, shape.heads, shape.s, shape.dv})
+    return Status::error("attention: result must be B x Hq x S x Dv");
+  return Status::success();
+}
+
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  const Tensor *maskTensor, AttentionMask mask, double scale,
                  Tensor &out) {
-  if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
-    return Status::error("attention: query, key and value must be rank 4");
-  int64_t batch = query.shape()[0], heads = query.shape()[1],
-          s = query.shape()[2], d = query.shape()[3];
-  int64_t kvHeads = key.shape()[1], t = key.shape()[2], dv = value.shape()[3];
-  if (key.shape()[0] != batch || key.shape()[3] != d ||
-      value.shape()[0] != batch || value.shape()[1] != kvHeads ||
-      value.shape()[2] != t || kvHeads == 0 || heads % kvHeads)
-    return Status::error("attention: inconsistent query/key/value shapes");
-  if (Status st = checkAttentionMaskTensor("attention", maskTensor, mask, batch,
-                                           heads, s, t);
+  AttentionShape shape;
+  if (Status st =
+          checkAttention(query, key, value, maskTensor, mask, out, shape);
       !st)
     return st;
+  int64_t batch = shape.batch, heads = shape.heads, s = shape.s, d = shape.d;
+  int64_t kvHeads = shape.kvHeads, t = shape.t, dv = shape.dv;
   bool additive = mask == AttentionMask::additive,
        bitfield = mask == AttentionMask::bitfield;
   if (isHalf(query.dtype())) {

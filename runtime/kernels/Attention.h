@@ -22,6 +22,28 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  const Tensor *maskTensor, AttentionMask mask, double scale,
                  Tensor &out);
 
+/// The sizes of an attention: `query: batch x heads x s x d`, `key: batch x
+/// kvHeads x t x d`, `value: batch x kvHeads x t x dv`, and the broadcast
+/// dimensions of an additive bias (1 without one).
+struct AttentionShape {
+  int64_t batch = 0, heads = 0, s = 0, d = 0, kvHeads = 0, t = 0, dv = 0;
+  int64_t biasBatch = 1, biasHeads = 1;
+  int64_t group() const { return heads / kvHeads; }
+};
+
+/// The argument rules of `attention`, shared with the CUDA driver
+/// (Checks.h).
+Status checkAttention(const Tensor &query, const Tensor &key,
+                      const Tensor &value, const Tensor *maskTensor,
+                      AttentionMask mask, const Tensor &out,
+                      AttentionShape &shape);
+/// The part shared with `attentionGrad`: the operand shapes, and the mask
+/// tensor (its message starts with `op`).
+Status checkAttentionOperands(const char *op, const Tensor &query,
+                              const Tensor &key, const Tensor &value,
+                              const Tensor *maskTensor, AttentionMask mask,
+                              AttentionShape &shape);
+
 /// Checks the mask tensor of `attention` and `attentionGrad` (whose name
 /// `op` starts the message) against B, Hq, S and T.
 Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,

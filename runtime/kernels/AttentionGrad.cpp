@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/AttentionGrad.h"
 
+#include "runtime/kernels/Checks.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Matmul.h"
 #include "runtime/kernels/Parallel.h"
@@ -37,71 +38,6 @@ namespace {
 /// Query rows per block: the scratch is two kQueryBlock x T matrices per
 /// task, and the block size fixes the summation order of dKey and dValue.
 constexpr int64_t kQueryBlock = 64;
-
-struct AttentionShape {
-  int64_t batch, heads, s, d, kvHeads, t, dv;
-  int64_t biasBatch = 1, biasHeads = 1;
-  int64_t group() const { return heads / kvHeads; }
-};
-
-Status checkShapes(const Tensor &query, const Tensor &key, const Tensor &value,
-                   const Tensor *maskTensor, const Tensor &out,
-                   const Tensor &dOut, AttentionMask mask,
-                   AttentionShape &shape) {
-  if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
-    return Status::error("attention_grad: query, key and value must be rank 4");
-  shape = {query.shape()[0], query.shape()[1], query.shape()[2],
-           query.shape()[3], key.shape()[1],   key.shape()[2],
-           value.shape()[3]};
-  if (key.shape()[0] != shape.batch || key.shape()[3] != shape.d ||
-      value.shape()[0] != shape.batch || value.shape()[1] != shape.kvHeads ||
-      value.shape()[2] != shape.t || shape.kvHeads == 0 ||
-      shape.heads % shape.kvHeads)
-    return Status::error("attention_grad: inconsistent query/key/value shapes");
-  Shape outShape{shape.batch, shape.heads, shape.s, shape.dv};
-  if (out.shape() != outShape || dOut.shape() != outShape)
-    return Status::error("attention_grad: out and d_out must be " +
-                         shapeString(outShape));
-  if (Status st =
-          checkAttentionMaskTensor("attention_grad", maskTensor, mask,
-                                   shape.batch, shape.heads, shape.s, shape.t);
-      !st)
-    return st;
-  if (mask == AttentionMask::additive) {
-    shape.biasBatch = maskTensor->shape()[0];
-    shape.biasHeads = maskTensor->shape()[1];
-  }
-  DType dtype = query.dtype();
-  for (const Tensor *t : {&key, &value, &out, &dOut})
-    if (t->dtype() != dtype)
-      return Status::error("attention_grad: operand types differ");
-  if (mask == AttentionMask::additive && maskTensor->dtype() != dtype)
-    return Status::error("attention_grad: operand types differ");
-  return Status::success();
-}
-
-/// Each requested result has the type of the operand it belongs to.
-Status checkResults(const Tensor &query, const Tensor &key, const Tensor &value,
-                    const Tensor *bias, AttentionMask mask,
-                    const Tensor *dQuery, const Tensor *dKey,
-                    const Tensor *dValue, const Tensor *dBias) {
-  if (dBias && mask != AttentionMask::additive)
-    return Status::error("attention_grad: d_bias needs an additive mask");
-  struct Pair {
-    const Tensor *result, *like;
-    const char *name;
-  };
-  for (Pair pair :
-       {Pair{dQuery, &query, "d_query"}, Pair{dKey, &key, "d_key"},
-        Pair{dValue, &value, "d_value"}, Pair{dBias, bias, "d_bias"}})
-    if (pair.result && (pair.result->shape() != pair.like->shape() ||
-                        pair.result->dtype() != pair.like->dtype()))
-      return Status::error(std::string("attention_grad: ") + pair.name +
-                           " must have shape " +
-                           shapeString(pair.like->shape()) + " and type " +
-                           dtypeName(pair.like->dtype()));
-  return Status::success();
-}
 
 template <typename T> struct Operands {
   const T *q, *k, *v, *bias, *o, *dO;
@@ -271,22 +207,53 @@ void attentionGradTyped(const Operands<T> &x, const AttentionShape &sh,
 
 } // namespace
 
+Status checkAttentionGrad(const Tensor &query, const Tensor &key,
+                          const Tensor &value, const Tensor *maskTensor,
+                          const Tensor &out, const Tensor &dOut,
+                          AttentionMask mask, const Tensor *dQuery,
+                          const Tensor *dKey, const Tensor *dValue,
+                          const Tensor *dBias, AttentionShape &shape) {
+  if (Status st = checkAttentionOperands("attention_grad", query, key, value,
+                                         maskTensor, mask, shape);
+      !st)
+    return st;
+  Shape outShape{shape.batch, shape.heads, shape.s, shape.dv};
+  if (out.shape() != outShape || dOut.shape() != outShape)
+    return Status::error("attention_grad: out and d_out must be " +
+                         shapeString(outShape));
+  bool additive = mask == AttentionMask::additive;
+  DType dtype = query.dtype();
+  for (const Tensor *t : {&key, &value, &out, &dOut})
+    if (t->dtype() != dtype)
+      return Status::error("attention_grad: operand types differ");
+  if (additive && maskTensor->dtype() != dtype)
+    return Status::error("attention_grad: operand types differ");
+  // Each requested result has the type of the operand it belongs to.
+  if (dBias && !additive)
+    return Status::error("attention_grad: d_bias needs an additive mask");
+  if (Status st = checkLike(dQuery, query, "attention_grad: d_query"); !st)
+    return st;
+  if (Status st = checkLike(dKey, key, "attention_grad: d_key"); !st)
+    return st;
+  if (Status st = checkLike(dValue, value, "attention_grad: d_value"); !st)
+    return st;
+  if (dBias)
+    return checkLike(dBias, *maskTensor, "attention_grad: d_bias");
+  return Status::success();
+}
+
 Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor &value, const Tensor *maskTensor,
                      const Tensor &out, const Tensor &dOut, AttentionMask mask,
                      double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias) {
   AttentionShape shape;
-  if (Status st =
-          checkShapes(query, key, value, maskTensor, out, dOut, mask, shape);
+  if (Status st = checkAttentionGrad(query, key, value, maskTensor, out, dOut,
+                                     mask, dQuery, dKey, dValue, dBias, shape);
       !st)
     return st;
   bool additive = mask == AttentionMask::additive;
   const Tensor *bias = additive ? maskTensor : nullptr;
-  if (Status st = checkResults(query, key, value, bias, mask, dQuery, dKey,
-                               dValue, dBias);
-      !st)
-    return st;
   if (isHalf(query.dtype())) {
     Tensor wideBias = additive ? widenHalf(*bias) : Tensor();
     auto wideLike = [](Tensor *t) {

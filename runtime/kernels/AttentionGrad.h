@@ -35,6 +35,14 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor &out, const Tensor &dOut, AttentionMask mask,
                      double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias);
+/// The argument rules of `attentionGrad`, shared with the CUDA driver
+/// (Checks.h).
+Status checkAttentionGrad(const Tensor &query, const Tensor &key,
+                          const Tensor &value, const Tensor *maskTensor,
+                          const Tensor &out, const Tensor &dOut,
+                          AttentionMask mask, const Tensor *dQuery,
+                          const Tensor *dKey, const Tensor *dValue,
+                          const Tensor *dBias, AttentionShape &shape);
 
 /// How many keys query row `si` of `s` sees among `t`: all, or with a causal
 /// mask those at `j <= si + t - s`.

@@ -1,11 +1,14 @@
 //===- DataMovement.cpp - Kernels that move elements ----------------------===//
 #include "runtime/kernels/DataMovement.h"
 
+#include "runtime/kernels/Checks.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Elementwise.h"
 #include "runtime/kernels/Parallel.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace starch::rt {
 
@@ -55,26 +58,25 @@ void copyStrided(const U *in, const std::vector<int64_t> &inStrides, U *out,
               });
 }
 
-/// Copies a window of `input` (origin `inOffset`, strides `inStrides`) into
-/// `out` at `outOffset` with `out`'s row-major strides, over `shape`.
-void copyWindow(const Tensor &input, int64_t inOffset,
-                const std::vector<int64_t> &inStrides, Tensor &out,
-                int64_t outOffset, const std::vector<int64_t> &outStrides,
-                const Shape &shape) {
+/// Copies `window` of `input` into `out`.
+void copyWindow(const Tensor &input, Tensor &out, const CopyWindow &window) {
   dispatchBits(input.dtype(), [&](auto tag) {
     using U = typename decltype(tag)::type;
-    copyStrided<U>(input.data<U>() + inOffset, inStrides,
-                   out.data<U>() + outOffset, outStrides, shape);
+    copyStrided<U>(input.data<U>() + window.inOffset, window.inStrides,
+                   out.data<U>() + window.outOffset, window.outStrides,
+                   window.shape);
   });
 }
 
 } // namespace
 
-Status broadcast(const Tensor &input, const std::vector<int64_t> &dims,
-                 Tensor &out) {
+Status broadcastWindow(const Tensor &input, const std::vector<int64_t> &dims,
+                       const Tensor &out, CopyWindow &window) {
   if (dims.size() != input.shape().size())
     return Status::error("broadcast: dims do not match the input rank");
-  std::vector<int64_t> inStrides(out.rank(), 0);
+  if (dtypeSize(input.dtype()) != dtypeSize(out.dtype()))
+    return Status::error("broadcast: input and result types differ");
+  window.inStrides.assign(out.rank(), 0);
   std::vector<int64_t> strides = rowMajorStrides(input.shape());
   for (size_t i = 0; i < dims.size(); ++i) {
     if (dims[i] < 0 || dims[i] >= out.rank())
@@ -84,29 +86,153 @@ Status broadcast(const Tensor &input, const std::vector<int64_t> &dims,
       return Status::error("broadcast: size " + std::to_string(size) +
                            " cannot become " +
                            std::to_string(out.shape()[dims[i]]));
-    inStrides[dims[i]] = size == 1 ? 0 : strides[i];
+    window.inStrides[dims[i]] = size == 1 ? 0 : strides[i];
   }
-  copyWindow(input, 0, inStrides, out, 0, rowMajorStrides(out.shape()),
-             out.shape());
+  window.outStrides = rowMajorStrides(out.shape());
+  window.shape = out.shape();
+  return Status::success();
+}
+
+Status transposeWindow(const Tensor &input, const std::vector<int64_t> &perm,
+                       const Tensor &out, CopyWindow &window) {
+  if (perm.size() != input.shape().size() || out.rank() != input.rank())
+    return Status::error("transpose: permutation does not match the rank");
+  if (dtypeSize(input.dtype()) != dtypeSize(out.dtype()))
+    return Status::error("transpose: input and result types differ");
+  std::vector<bool> seen(perm.size(), false);
+  for (size_t i = 0; i < perm.size(); ++i) {
+    if (perm[i] < 0 || perm[i] >= input.rank() || seen[perm[i]] ||
+        out.shape()[i] != input.shape()[perm[i]])
+      return Status::error("transpose: not a permutation of the input shape");
+    seen[perm[i]] = true;
+  }
+  std::vector<int64_t> strides = rowMajorStrides(input.shape());
+  window.inStrides.resize(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i)
+    window.inStrides[i] = strides[perm[i]];
+  window.outStrides = rowMajorStrides(out.shape());
+  window.shape = out.shape();
+  return Status::success();
+}
+
+Status checkConcat(const std::vector<Tensor> &inputs, int64_t axis,
+                   const Tensor &out) {
+  if (axis < 0 || axis >= out.rank())
+    return Status::error("concat: axis out of range");
+  int64_t position = 0;
+  for (const Tensor &input : inputs) {
+    if (input.rank() != out.rank())
+      return Status::error("concat: operand ranks differ from the result");
+    if (dtypeSize(input.dtype()) != dtypeSize(out.dtype()))
+      return Status::error("concat: input and result types differ");
+    for (int64_t d = 0; d < out.rank(); ++d)
+      if (d != axis && input.shape()[d] != out.shape()[d])
+        return Status::error("concat: operand " + shapeString(input.shape()) +
+                             " does not fit result " +
+                             shapeString(out.shape()));
+    position += input.shape()[axis];
+  }
+  if (position != out.shape()[axis])
+    return Status::error("concat: operand sizes along the axis do not sum "
+                         "to the result's");
+  return Status::success();
+}
+
+Status sliceWindow(const Tensor &input, const std::vector<int64_t> &start,
+                   const std::vector<int64_t> &strides, const Tensor &out,
+                   CopyWindow &window) {
+  if (start.size() != input.shape().size() ||
+      strides.size() != input.shape().size() || out.rank() != input.rank())
+    return Status::error("slice: start/strides do not match the rank");
+  if (dtypeSize(input.dtype()) != dtypeSize(out.dtype()))
+    return Status::error("slice: input and result types differ");
+  window.inStrides = rowMajorStrides(input.shape());
+  window.outStrides = rowMajorStrides(out.shape());
+  window.shape = out.shape();
+  if (out.numElements() == 0)
+    return Status::success();
+  for (size_t d = 0; d < start.size(); ++d) {
+    int64_t last = start[d] + (out.shape()[d] - 1) * strides[d];
+    if (start[d] < 0 || start[d] >= input.shape()[d] || last < 0 ||
+        last >= input.shape()[d])
+      return Status::error("slice: window leaves dimension " +
+                           std::to_string(d));
+    window.inOffset += start[d] * window.inStrides[d];
+    window.inStrides[d] *= strides[d];
+  }
+  return Status::success();
+}
+
+Status padWindow(const Tensor &input, const std::vector<int64_t> &low,
+                 const std::vector<int64_t> &high, const Tensor &out,
+                 CopyWindow &window) {
+  int64_t rank = input.rank();
+  if (static_cast<int64_t>(low.size()) != rank ||
+      static_cast<int64_t>(high.size()) != rank || out.rank() != rank)
+    return Status::error("pad: low/high do not match the rank");
+  if (dtypeSize(input.dtype()) != dtypeSize(out.dtype()))
+    return Status::error("pad: input and result types differ");
+  for (int64_t d = 0; d < rank; ++d)
+    if (out.shape()[d] != input.shape()[d] + low[d] + high[d])
+      return Status::error("pad: result " + shapeString(out.shape()) +
+                           " is not the padded input");
+  window.inStrides = rowMajorStrides(input.shape());
+  window.outStrides = rowMajorStrides(out.shape());
+  window.shape.assign(rank, 0);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t inStart = std::max<int64_t>(-low[d], 0);
+    int64_t outStart = std::max<int64_t>(low[d], 0);
+    // Negative amounts crop; a dimension cropped away copies nothing.
+    window.shape[d] = std::max<int64_t>(
+        0, std::min(input.shape()[d] - inStart, out.shape()[d] - outStart));
+    window.inOffset += inStart * window.inStrides[d];
+    window.outOffset += outStart * window.outStrides[d];
+  }
+  return Status::success();
+}
+
+Status checkGather(const Tensor &data, const Tensor &indices, int64_t axis,
+                   const Tensor &out, GatherLayout &layout) {
+  if (axis < 0 || axis >= data.rank())
+    return Status::error("gather: axis out of range");
+  if (indices.dtype() != DType::i32 && indices.dtype() != DType::i64)
+    return Status::error(std::string("gather: indices must be i32 or i64, "
+                                     "got ") +
+                         dtypeName(indices.dtype()));
+  if (dtypeSize(out.dtype()) != dtypeSize(data.dtype()))
+    return Status::error("gather: data and result types differ");
+  layout = GatherLayout();
+  layout.axisSize = data.shape()[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    layout.outer *= data.shape()[d];
+  for (int64_t d = axis + 1; d < data.rank(); ++d)
+    layout.inner *= data.shape()[d];
+  layout.count = indices.numElements();
+  return checkCount(out, layout.outer * layout.count * layout.inner,
+                    "gather result");
+}
+
+Status broadcast(const Tensor &input, const std::vector<int64_t> &dims,
+                 Tensor &out) {
+  CopyWindow window;
+  if (Status s = broadcastWindow(input, dims, out, window); !s)
+    return s;
+  copyWindow(input, out, window);
   return Status::success();
 }
 
 Status transpose(const Tensor &input, const std::vector<int64_t> &perm,
                  Tensor &out) {
-  if (perm.size() != input.shape().size())
-    return Status::error("transpose: permutation does not match the rank");
-  std::vector<int64_t> strides = rowMajorStrides(input.shape());
-  std::vector<int64_t> inStrides(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i)
-    inStrides[i] = strides[perm[i]];
-  copyWindow(input, 0, inStrides, out, 0, rowMajorStrides(out.shape()),
-             out.shape());
+  CopyWindow window;
+  if (Status s = transposeWindow(input, perm, out, window); !s)
+    return s;
+  copyWindow(input, out, window);
   return Status::success();
 }
 
 Status concat(const std::vector<Tensor> &inputs, int64_t axis, Tensor &out) {
-  if (axis < 0 || axis >= out.rank())
-    return Status::error("concat: axis out of range");
+  if (Status s = checkConcat(inputs, axis, out); !s)
+    return s;
   size_t elementSize = dtypeSize(out.dtype());
   int64_t outer = 1;
   for (int64_t d = 0; d < axis; ++d)
@@ -130,62 +256,31 @@ Status concat(const std::vector<Tensor> &inputs, int64_t axis, Tensor &out) {
 
 Status slice(const Tensor &input, const std::vector<int64_t> &start,
              const std::vector<int64_t> &strides, Tensor &out) {
-  if (start.size() != input.shape().size() ||
-      strides.size() != input.shape().size())
-    return Status::error("slice: start/strides do not match the rank");
-  if (out.numElements() == 0)
-    return Status::success();
-  std::vector<int64_t> inStrides = rowMajorStrides(input.shape());
-  int64_t offset = 0;
-  for (size_t d = 0; d < start.size(); ++d) {
-    int64_t last = start[d] + (out.shape()[d] - 1) * strides[d];
-    if (start[d] < 0 || start[d] >= input.shape()[d] || last < 0 ||
-        last >= input.shape()[d])
-      return Status::error("slice: window leaves dimension " +
-                           std::to_string(d));
-    offset += start[d] * inStrides[d];
-    inStrides[d] *= strides[d];
-  }
-  copyWindow(input, offset, inStrides, out, 0, rowMajorStrides(out.shape()),
-             out.shape());
+  CopyWindow window;
+  if (Status s = sliceWindow(input, start, strides, out, window); !s)
+    return s;
+  copyWindow(input, out, window);
   return Status::success();
 }
 
 Status pad(const Tensor &input, const std::vector<int64_t> &low,
            const std::vector<int64_t> &high, double value, Tensor &out) {
-  int64_t rank = input.rank();
-  if (static_cast<int64_t>(low.size()) != rank ||
-      static_cast<int64_t>(high.size()) != rank)
-    return Status::error("pad: low/high do not match the rank");
+  CopyWindow window;
+  if (Status s = padWindow(input, low, high, out, window); !s)
+    return s;
   if (Status s = fill(value, out); !s)
     return s;
-  std::vector<int64_t> inStrides = rowMajorStrides(input.shape());
-  std::vector<int64_t> outStrides = rowMajorStrides(out.shape());
-  Shape window(rank);
-  int64_t inOffset = 0, outOffset = 0;
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t inStart = std::max<int64_t>(-low[d], 0);
-    int64_t outStart = std::max<int64_t>(low[d], 0);
-    window[d] = std::min(input.shape()[d] - inStart, out.shape()[d] - outStart);
-    if (window[d] <= 0)
-      return Status::success(); // everything cropped away
-    inOffset += inStart * inStrides[d];
-    outOffset += outStart * outStrides[d];
-  }
-  copyWindow(input, inOffset, inStrides, out, outOffset, outStrides, window);
+  copyWindow(input, out, window);
   return Status::success();
 }
 
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
               Tensor &out) {
-  if (axis < 0 || axis >= data.rank())
-    return Status::error("gather: axis out of range");
-  int64_t outer = 1, inner = 1, axisSize = data.shape()[axis];
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= data.shape()[d];
-  for (int64_t d = axis + 1; d < data.rank(); ++d)
-    inner *= data.shape()[d];
-  int64_t count = indices.numElements();
+  GatherLayout layout;
+  if (Status s = checkGather(data, indices, axis, out, layout); !s)
+    return s;
+  int64_t outer = layout.outer, inner = layout.inner,
+          axisSize = layout.axisSize, count = layout.count;
   std::vector<int64_t> positions(count);
   for (int64_t j = 0; j < count; ++j) {
     int64_t raw = indices.dtype() == DType::i32 ? indices.data<int32_t>()[j]

@@ -39,6 +39,41 @@ Status pad(const Tensor &input, const std::vector<int64_t> &low,
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
               Tensor &out);
 
+// The argument rules of the kernels above, shared with the CUDA drivers
+// (Checks.h). The window functions also say what the kernel copies.
+
+/// The elements of `shape` copied from the input (origin `inOffset`,
+/// strides `inStrides`) to the result (origin `outOffset`, strides
+/// `outStrides`), all in elements. A window with no elements copies nothing.
+struct CopyWindow {
+  int64_t inOffset = 0;
+  std::vector<int64_t> inStrides;
+  int64_t outOffset = 0;
+  std::vector<int64_t> outStrides;
+  Shape shape;
+};
+
+Status broadcastWindow(const Tensor &input, const std::vector<int64_t> &dims,
+                       const Tensor &out, CopyWindow &window);
+Status transposeWindow(const Tensor &input, const std::vector<int64_t> &perm,
+                       const Tensor &out, CopyWindow &window);
+Status checkConcat(const std::vector<Tensor> &inputs, int64_t axis,
+                   const Tensor &out);
+Status sliceWindow(const Tensor &input, const std::vector<int64_t> &start,
+                   const std::vector<int64_t> &strides, const Tensor &out,
+                   CopyWindow &window);
+/// The window of the input that lands in `out` (the rest is `value`).
+Status padWindow(const Tensor &input, const std::vector<int64_t> &low,
+                 const std::vector<int64_t> &high, const Tensor &out,
+                 CopyWindow &window);
+
+/// `data` read as outer x axisSize x inner around `axis`, `count` indices.
+struct GatherLayout {
+  int64_t outer = 1, axisSize = 0, inner = 1, count = 0;
+};
+Status checkGather(const Tensor &data, const Tensor &indices, int64_t axis,
+                   const Tensor &out, GatherLayout &layout);
+
 } // namespace starch::rt
 
 #endif // STARCH_RUNTIME_KERNELS_DATAMOVEMENT_H

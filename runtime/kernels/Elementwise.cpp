@@ -1,6 +1,7 @@
 //===- Elementwise.cpp - Elementwise kernels on host tensors --------------===//
 #include "runtime/kernels/Elementwise.h"
 
+#include "runtime/kernels/Checks.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Parallel.h"
 
@@ -38,15 +39,65 @@ void compareLoop(const T *lhs, const T *rhs, uint8_t *out, int64_t n) {
       out[i] = compareScalar<K, T>(lhs[i], rhs[i]);
   });
 }
+} // namespace
 
-Status checkSameShape(const Tensor &a, const Tensor &b, const char *what) {
-  if (a.shape() != b.shape())
-    return Status::error(std::string(what) + ": shapes " +
-                         shapeString(a.shape()) + " and " +
-                         shapeString(b.shape()) + " differ");
+Status checkUnary(UnaryKind kind, const Tensor &input, const Tensor &out) {
+  if (Status s = checkSameShape(input, out, "unary"); !s)
+    return s;
+  if (Status s = checkDtype(out, input.dtype(), "unary output"); !s)
+    return s;
+  if (isFloatOnly(kind) && !isFloat(input.dtype()))
+    return Status::error(std::string("unary op needs a float tensor, got ") +
+                         dtypeName(input.dtype()));
   return Status::success();
 }
-} // namespace
+
+Status checkBinary(const Tensor &lhs, const Tensor &rhs, const Tensor &out) {
+  if (Status s = checkSameShape(lhs, rhs, "binary"); !s)
+    return s;
+  if (Status s = checkSameShape(lhs, out, "binary"); !s)
+    return s;
+  if (Status s = checkDtype(rhs, lhs.dtype(), "binary rhs"); !s)
+    return s;
+  return checkDtype(out, lhs.dtype(), "binary output");
+}
+
+Status checkCompare(const Tensor &lhs, const Tensor &rhs, const Tensor &out) {
+  if (Status s = checkSameShape(lhs, rhs, "compare"); !s)
+    return s;
+  if (Status s = checkSameShape(lhs, out, "compare"); !s)
+    return s;
+  if (Status s = checkDtype(rhs, lhs.dtype(), "compare rhs"); !s)
+    return s;
+  return checkDtype(out, DType::i1, "compare output");
+}
+
+Status checkSelect(const Tensor &condition, const Tensor &onTrue,
+                   const Tensor &onFalse, const Tensor &out) {
+  if (Status s = checkSameShape(condition, onTrue, "select"); !s)
+    return s;
+  if (Status s = checkSameShape(onTrue, onFalse, "select"); !s)
+    return s;
+  if (Status s = checkSameShape(onTrue, out, "select"); !s)
+    return s;
+  if (dtypeSize(condition.dtype()) != 1)
+    return Status::error(std::string("select: condition must be i1, got ") +
+                         dtypeName(condition.dtype()));
+  if (dtypeSize(onTrue.dtype()) != dtypeSize(out.dtype()) ||
+      dtypeSize(onFalse.dtype()) != dtypeSize(out.dtype()))
+    return Status::error("select: operand and result types differ");
+  return Status::success();
+}
+
+Status checkConvert(const Tensor &input, const Tensor &out) {
+  return checkSameShape(input, out, "convert");
+}
+
+Status checkIota(int64_t dim, const Tensor &out) {
+  if (dim < 0 || dim >= out.rank())
+    return Status::error("iota dimension out of range");
+  return Status::success();
+}
 
 Tensor widenHalf(const Tensor &t) {
   if (!isHalf(t.dtype()))
@@ -73,7 +124,7 @@ void narrowHalf(const Tensor &wide, Tensor &out) {
 }
 
 Status unary(UnaryKind kind, const Tensor &input, Tensor &out) {
-  if (Status s = checkSameShape(input, out, "unary"); !s)
+  if (Status s = checkUnary(kind, input, out); !s)
     return s;
   if (isHalf(input.dtype())) {
     Tensor wide = widenHalf(input), result(DType::f32, input.shape());
@@ -82,9 +133,6 @@ Status unary(UnaryKind kind, const Tensor &input, Tensor &out) {
     narrowHalf(result, out);
     return Status::success();
   }
-  if (isFloatOnly(kind) && !isFloat(input.dtype()))
-    return Status::error(std::string("unary op needs a float tensor, got ") +
-                         dtypeName(input.dtype()));
   int64_t n = input.numElements();
   dispatchNative(input.dtype(), [&](auto tag) {
     using T = typename Arith<typename decltype(tag)::type>::type;
@@ -100,7 +148,7 @@ Status unary(UnaryKind kind, const Tensor &input, Tensor &out) {
 
 Status binary(BinaryKind kind, const Tensor &lhs, const Tensor &rhs,
               Tensor &out) {
-  if (Status s = checkSameShape(lhs, rhs, "binary"); !s)
+  if (Status s = checkBinary(lhs, rhs, out); !s)
     return s;
   if (isHalf(lhs.dtype())) {
     Tensor result(DType::f32, lhs.shape());
@@ -123,7 +171,7 @@ Status binary(BinaryKind kind, const Tensor &lhs, const Tensor &rhs,
 
 Status compare(CompareKind kind, const Tensor &lhs, const Tensor &rhs,
                Tensor &out) {
-  if (Status s = checkSameShape(lhs, rhs, "compare"); !s)
+  if (Status s = checkCompare(lhs, rhs, out); !s)
     return s;
   if (isHalf(lhs.dtype()))
     return compare(kind, widenHalf(lhs), widenHalf(rhs), out);
@@ -140,9 +188,7 @@ Status compare(CompareKind kind, const Tensor &lhs, const Tensor &rhs,
 
 Status select(const Tensor &condition, const Tensor &onTrue,
               const Tensor &onFalse, Tensor &out) {
-  if (Status s = checkSameShape(condition, onTrue, "select"); !s)
-    return s;
-  if (Status s = checkSameShape(onTrue, onFalse, "select"); !s)
+  if (Status s = checkSelect(condition, onTrue, onFalse, out); !s)
     return s;
   const uint8_t *cond = condition.data<uint8_t>();
   dispatchBits(out.dtype(), [&](auto tag) {
@@ -158,7 +204,7 @@ Status select(const Tensor &condition, const Tensor &onTrue,
 }
 
 Status convert(const Tensor &input, Tensor &out) {
-  if (Status s = checkSameShape(input, out, "convert"); !s)
+  if (Status s = checkConvert(input, out); !s)
     return s;
   if (isHalf(input.dtype()))
     return convert(widenHalf(input), out);
@@ -189,8 +235,8 @@ Status convert(const Tensor &input, Tensor &out) {
 }
 
 Status iota(int64_t dim, Tensor &out) {
-  if (dim < 0 || dim >= out.rank())
-    return Status::error("iota dimension out of range");
+  if (Status s = checkIota(dim, out); !s)
+    return s;
   Tensor wide = isHalf(out.dtype()) ? Tensor(DType::f32, out.shape()) : out;
   int64_t size = out.shape()[dim], inner = 1;
   for (int64_t d = dim + 1; d < out.rank(); ++d)

@@ -30,6 +30,16 @@ Status iota(int64_t dim, Tensor &out);
 /// Every element of `out` set to `value` (converted as by `convert`).
 Status fill(double value, Tensor &out);
 
+// The argument rules of the kernels above, shared with the CUDA drivers
+// (Checks.h).
+Status checkUnary(UnaryKind kind, const Tensor &input, const Tensor &out);
+Status checkBinary(const Tensor &lhs, const Tensor &rhs, const Tensor &out);
+Status checkCompare(const Tensor &lhs, const Tensor &rhs, const Tensor &out);
+Status checkSelect(const Tensor &condition, const Tensor &onTrue,
+                   const Tensor &onFalse, const Tensor &out);
+Status checkConvert(const Tensor &input, const Tensor &out);
+Status checkIota(int64_t dim, const Tensor &out);
+
 } // namespace starch::rt
 
 #endif // STARCH_RUNTIME_KERNELS_ELEMENTWISE_H

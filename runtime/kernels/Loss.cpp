@@ -16,8 +16,6 @@ namespace {
 Status readLabels(const Tensor &labels, int64_t rows, int64_t classes,
                   int64_t ignoreIndex, std::vector<int64_t> &out,
                   int64_t &count) {
-  if (labels.numElements() != rows)
-    return Status::error("cross_entropy: labels do not match the logits");
   out.resize(rows);
   count = 0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -36,21 +34,48 @@ Status readLabels(const Tensor &labels, int64_t rows, int64_t classes,
   return Status::success();
 }
 
-Status checkOperands(const Tensor &logits, const Tensor &labels) {
+/// The rules both kernels share; the result is one element (`scalarOut`)
+/// or like the logits.
+Status checkOperands(const Tensor &logits, const Tensor &labels,
+                     const Tensor &out, bool scalarOut) {
   if (logits.rank() < 1 || logits.shape().back() < 1)
     return Status::error("cross_entropy needs logits with a class dimension");
   if (logits.dtype() != DType::f32 && logits.dtype() != DType::f64)
     return Status::error("cross_entropy needs f32 or f64 logits");
   if (labels.dtype() != DType::i64 && labels.dtype() != DType::i32)
     return Status::error("cross_entropy needs i32 or i64 labels");
+  if (labels.numElements() != logits.numElements() / logits.shape().back())
+    return Status::error("cross_entropy: labels do not match the logits");
+  if (out.dtype() != logits.dtype() ||
+      (scalarOut ? out.numElements() != 1 : out.shape() != logits.shape()))
+    return Status::error(scalarOut
+                             ? "cross_entropy: the result must be one element "
+                               "of the logits' type"
+                             : "cross_entropy_grad: the result must be like "
+                               "the logits");
   return Status::success();
 }
 
 } // namespace
 
+Status checkCrossEntropy(const Tensor &logits, const Tensor &labels,
+                         const Tensor &out) {
+  return checkOperands(logits, labels, out, /*scalarOut=*/true);
+}
+
+Status checkCrossEntropyGrad(const Tensor &logits, const Tensor &labels,
+                             const Tensor &cotangent, const Tensor &out) {
+  if (Status s = checkOperands(logits, labels, out, /*scalarOut=*/false); !s)
+    return s;
+  if (cotangent.dtype() != logits.dtype() || cotangent.numElements() != 1)
+    return Status::error("cross_entropy_grad: the cotangent must be one "
+                         "element of the logits' type");
+  return Status::success();
+}
+
 Status crossEntropy(const Tensor &logits, const Tensor &labels,
                     int64_t ignoreIndex, Tensor &out) {
-  if (Status s = checkOperands(logits, labels); !s)
+  if (Status s = checkCrossEntropy(logits, labels, out); !s)
     return s;
   int64_t classes = logits.shape().back();
   int64_t rows = logits.numElements() / classes;
@@ -86,7 +111,7 @@ Status crossEntropy(const Tensor &logits, const Tensor &labels,
 Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
                         const Tensor &cotangent, int64_t ignoreIndex,
                         Tensor &out) {
-  if (Status s = checkOperands(logits, labels); !s)
+  if (Status s = checkCrossEntropyGrad(logits, labels, cotangent, out); !s)
     return s;
   int64_t classes = logits.shape().back();
   int64_t rows = logits.numElements() / classes;

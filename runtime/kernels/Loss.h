@@ -22,6 +22,13 @@ Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
                         const Tensor &cotangent, int64_t ignoreIndex,
                         Tensor &out);
 
+// The argument rules of the kernels above, shared with the CUDA drivers
+// (Checks.h). Labels are data: the kernels check their range themselves.
+Status checkCrossEntropy(const Tensor &logits, const Tensor &labels,
+                         const Tensor &out);
+Status checkCrossEntropyGrad(const Tensor &logits, const Tensor &labels,
+                             const Tensor &cotangent, const Tensor &out);
+
 /// `logsumexp(row)` accumulated in f64.
 template <typename T>
 STARCH_HOST_DEVICE inline double logSumExpRow(const T *row, int64_t n) {

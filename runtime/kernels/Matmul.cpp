@@ -65,10 +65,31 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   gemmOf(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
+Status checkMatmul(const Tensor &lhs, const Tensor &rhs, const Tensor &out,
+                   MatmulShape &shape) {
   int64_t rank = lhs.rank();
   if (rank < 2 || rhs.rank() != rank || out.rank() != rank)
     return Status::error("matmul: operands need the same rank >= 2");
+  if (rhs.dtype() != lhs.dtype() || out.dtype() != lhs.dtype())
+    return Status::error("matmul: operand and result types differ");
+  shape.m = lhs.shape()[rank - 2];
+  shape.k = lhs.shape()[rank - 1];
+  shape.n = rhs.shape()[rank - 1];
+  if (rhs.shape()[rank - 2] != shape.k)
+    return Status::error("matmul: contraction sizes differ");
+  if (out.shape()[rank - 2] != shape.m || out.shape()[rank - 1] != shape.n)
+    return Status::error("matmul: result is not M x N");
+  shape.batch = out.numElements() ? out.numElements() / (shape.m * shape.n) : 0;
+  if (shape.batch && (lhs.numElements() != shape.batch * shape.m * shape.k ||
+                      rhs.numElements() != shape.batch * shape.k * shape.n))
+    return Status::error("matmul: batch dimensions differ");
+  return Status::success();
+}
+
+Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
+  MatmulShape shape;
+  if (Status s = checkMatmul(lhs, rhs, out, shape); !s)
+    return s;
   if (isHalf(lhs.dtype())) {
     Tensor wide(DType::f32, out.shape());
     if (Status s = matmul(widenHalf(lhs), widenHalf(rhs), wide); !s)
@@ -76,15 +97,11 @@ Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
     narrowHalf(wide, out);
     return Status::success();
   }
-  int64_t m = lhs.shape()[rank - 2], k = lhs.shape()[rank - 1],
-          n = rhs.shape()[rank - 1];
-  if (rhs.shape()[rank - 2] != k)
-    return Status::error("matmul: contraction sizes differ");
-  if (k == 0 || out.numElements() == 0) { // empty sums: zeros
+  int64_t m = shape.m, k = shape.k, n = shape.n, batch = shape.batch;
+  if (k == 0 || batch == 0) { // empty sums: zeros
     std::fill(out.bytes(), out.bytes() + out.byteSize(), 0);
     return Status::success();
   }
-  int64_t batch = out.numElements() / (m * n);
   // Split rows so that every thread gets work even for a single matrix.
   int64_t threads = numThreads();
   int64_t blocksPerMatrix =

@@ -1,6 +1,7 @@
 //===- Norm.cpp - RMS and layer normalisation -----------------------------===//
 #include "runtime/kernels/Norm.h"
 
+#include "runtime/kernels/Checks.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Parallel.h"
 
@@ -19,13 +20,44 @@ template <typename F> void forEachRow(int64_t rows, int64_t length, F &&row) {
 }
 } // namespace
 
-Status rmsNorm(const Tensor &input, const Tensor &weight, double epsilon,
-               Tensor &out) {
+Status checkRmsNorm(const Tensor &input, const Tensor &weight,
+                    const Tensor &out, int64_t &n) {
   if (input.rank() == 0)
     return Status::error("rms_norm needs a tensor of rank >= 1");
-  int64_t n = input.shape().back();
+  n = input.shape().back();
   if (weight.numElements() != n)
     return Status::error("rms_norm: weight size differs from the last dim");
+  if (Status s = checkSameShape(input, out, "rms_norm"); !s)
+    return s;
+  if (weight.dtype() != input.dtype() || out.dtype() != input.dtype())
+    return Status::error("rms_norm: operand and result types differ");
+  return Status::success();
+}
+
+Status checkLayerNorm(const Tensor &input, const Tensor &weight,
+                      const Tensor &bias, int64_t axis, const Tensor &out,
+                      int64_t &n) {
+  if (axis < 0 || axis > input.rank())
+    return Status::error("layer_norm: axis out of range");
+  n = 1;
+  for (int64_t d = axis; d < input.rank(); ++d)
+    n *= input.shape()[d];
+  if (weight.numElements() != n || bias.numElements() != n)
+    return Status::error("layer_norm: weight/bias sizes differ from the "
+                         "normalised dimensions");
+  if (Status s = checkSameShape(input, out, "layer_norm"); !s)
+    return s;
+  if (weight.dtype() != input.dtype() || bias.dtype() != input.dtype() ||
+      out.dtype() != input.dtype())
+    return Status::error("layer_norm: operand and result types differ");
+  return Status::success();
+}
+
+Status rmsNorm(const Tensor &input, const Tensor &weight, double epsilon,
+               Tensor &out) {
+  int64_t n;
+  if (Status s = checkRmsNorm(input, weight, out, n); !s)
+    return s;
   if (isHalf(input.dtype())) {
     Tensor wide(DType::f32, input.shape());
     if (Status s = rmsNorm(widenHalf(input), widenHalf(weight), epsilon, wide);
@@ -48,14 +80,9 @@ Status rmsNorm(const Tensor &input, const Tensor &weight, double epsilon,
 
 Status layerNorm(const Tensor &input, const Tensor &weight, const Tensor &bias,
                  int64_t axis, double epsilon, Tensor &out) {
-  if (axis < 0 || axis > input.rank())
-    return Status::error("layer_norm: axis out of range");
-  int64_t n = 1;
-  for (int64_t d = axis; d < input.rank(); ++d)
-    n *= input.shape()[d];
-  if (weight.numElements() != n || bias.numElements() != n)
-    return Status::error("layer_norm: weight/bias sizes differ from the "
-                         "normalised dimensions");
+  int64_t n;
+  if (Status s = checkLayerNorm(input, weight, bias, axis, out, n); !s)
+    return s;
   if (isHalf(input.dtype())) {
     Tensor wide(DType::f32, input.shape());
     if (Status s = layerNorm(widenHalf(input), widenHalf(weight),

@@ -18,6 +18,14 @@ Status rmsNorm(const Tensor &input, const Tensor &weight, double epsilon,
 Status layerNorm(const Tensor &input, const Tensor &weight, const Tensor &bias,
                  int64_t axis, double epsilon, Tensor &out);
 
+// The argument rules of the kernels above, shared with the CUDA drivers
+// (Checks.h); `n` is the length of the normalised rows.
+Status checkRmsNorm(const Tensor &input, const Tensor &weight,
+                    const Tensor &out, int64_t &n);
+Status checkLayerNorm(const Tensor &input, const Tensor &weight,
+                      const Tensor &bias, int64_t axis, const Tensor &out,
+                      int64_t &n);
+
 template <typename T>
 STARCH_HOST_DEVICE inline void rmsNormRow(const T *x, const T *weight, T *out,
                                           int64_t n, double epsilon) {

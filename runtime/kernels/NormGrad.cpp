@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/NormGrad.h"
 
+#include "runtime/kernels/Checks.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Parallel.h"
 
@@ -22,14 +23,6 @@ namespace {
 /// Columns per task of the parameter pass: each task streams every row once
 /// over a contiguous slice of it.
 constexpr int64_t kColumnBlock = 64;
-
-Status checkOutput(const Tensor *out, const Tensor &like, const char *what) {
-  if (out && (out->shape() != like.shape() || out->dtype() != like.dtype()))
-    return Status::error(std::string(what) + " must have shape " +
-                         shapeString(like.shape()) + " and type " +
-                         dtypeName(like.dtype()));
-  return Status::success();
-}
 
 /// Runs a normalisation backward in f32 for f16/bf16 tensors.
 template <typename F>
@@ -101,12 +94,12 @@ void normGrad(const T *x, const T *w, const T *dy, int64_t rows, int64_t n,
 
 } // namespace
 
-Status rmsNormGrad(const Tensor &input, const Tensor &weight,
-                   const Tensor &dOut, double epsilon, Tensor *dInput,
-                   Tensor *dWeight) {
+Status checkRmsNormGrad(const Tensor &input, const Tensor &weight,
+                        const Tensor &dOut, const Tensor *dInput,
+                        const Tensor *dWeight, int64_t &n) {
   if (input.rank() == 0)
     return Status::error("rms_norm_grad needs a tensor of rank >= 1");
-  int64_t n = input.shape().back();
+  n = input.shape().back();
   if (weight.numElements() != n)
     return Status::error(
         "rms_norm_grad: weight size differs from the last dim");
@@ -114,9 +107,39 @@ Status rmsNormGrad(const Tensor &input, const Tensor &weight,
       weight.dtype() != input.dtype())
     return Status::error("rms_norm_grad: d_out and weight must match the "
                          "input's shape and type");
-  if (Status s = checkOutput(dInput, input, "rms_norm_grad: d_input"); !s)
+  if (Status s = checkLike(dInput, input, "rms_norm_grad: d_input"); !s)
     return s;
-  if (Status s = checkOutput(dWeight, weight, "rms_norm_grad: d_weight"); !s)
+  return checkLike(dWeight, weight, "rms_norm_grad: d_weight");
+}
+
+Status checkLayerNormGrad(const Tensor &input, const Tensor &weight,
+                          const Tensor &dOut, int64_t axis,
+                          const Tensor *dInput, const Tensor *dWeight,
+                          const Tensor *dBias, int64_t &n) {
+  if (axis < 0 || axis > input.rank())
+    return Status::error("layer_norm_grad: axis out of range");
+  n = 1;
+  for (int64_t d = axis; d < input.rank(); ++d)
+    n *= input.shape()[d];
+  if (weight.numElements() != n)
+    return Status::error("layer_norm_grad: weight size differs from the "
+                         "normalised dimensions");
+  if (dOut.shape() != input.shape() || dOut.dtype() != input.dtype() ||
+      weight.dtype() != input.dtype())
+    return Status::error("layer_norm_grad: d_out and weight must match the "
+                         "input's shape and type");
+  if (Status s = checkLike(dInput, input, "layer_norm_grad: d_input"); !s)
+    return s;
+  if (Status s = checkLike(dWeight, weight, "layer_norm_grad: d_weight"); !s)
+    return s;
+  return checkLike(dBias, weight, "layer_norm_grad: d_bias");
+}
+
+Status rmsNormGrad(const Tensor &input, const Tensor &weight,
+                   const Tensor &dOut, double epsilon, Tensor *dInput,
+                   Tensor *dWeight) {
+  int64_t n;
+  if (Status s = checkRmsNormGrad(input, weight, dOut, dInput, dWeight, n); !s)
     return s;
   if (isHalf(input.dtype()))
     return throughFloat(input, weight, dOut, {dInput, dWeight},
@@ -139,23 +162,10 @@ Status rmsNormGrad(const Tensor &input, const Tensor &weight,
 Status layerNormGrad(const Tensor &input, const Tensor &weight,
                      const Tensor &dOut, int64_t axis, double epsilon,
                      Tensor *dInput, Tensor *dWeight, Tensor *dBias) {
-  if (axis < 0 || axis > input.rank())
-    return Status::error("layer_norm_grad: axis out of range");
-  int64_t n = 1;
-  for (int64_t d = axis; d < input.rank(); ++d)
-    n *= input.shape()[d];
-  if (weight.numElements() != n)
-    return Status::error("layer_norm_grad: weight size differs from the "
-                         "normalised dimensions");
-  if (dOut.shape() != input.shape() || dOut.dtype() != input.dtype() ||
-      weight.dtype() != input.dtype())
-    return Status::error("layer_norm_grad: d_out and weight must match the "
-                         "input's shape and type");
-  if (Status s = checkOutput(dInput, input, "layer_norm_grad: d_input"); !s)
-    return s;
-  if (Status s = checkOutput(dWeight, weight, "layer_norm_grad: d_weight"); !s)
-    return s;
-  if (Status s = checkOutput(dBias, weight, "layer_norm_grad: d_bias"); !s)
+  int64_t n;
+  if (Status s = checkLayerNormGrad(input, weight, dOut, axis, dInput, dWeight,
+                                    dBias, n);
+      !s)
     return s;
   if (isHalf(input.dtype()))
     return throughFloat(input, weight, dOut, {dInput, dWeight, dBias},

@@ -31,6 +31,16 @@ Status layerNormGrad(const Tensor &input, const Tensor &weight,
                      const Tensor &dOut, int64_t axis, double epsilon,
                      Tensor *dInput, Tensor *dWeight, Tensor *dBias);
 
+// The argument rules of the kernels above, shared with the CUDA drivers
+// (Checks.h); `n` is the length of the normalised rows.
+Status checkRmsNormGrad(const Tensor &input, const Tensor &weight,
+                        const Tensor &dOut, const Tensor *dInput,
+                        const Tensor *dWeight, int64_t &n);
+Status checkLayerNormGrad(const Tensor &input, const Tensor &weight,
+                          const Tensor &dOut, int64_t axis,
+                          const Tensor *dInput, const Tensor *dWeight,
+                          const Tensor *dBias, int64_t &n);
+
 /// The statistics of one normalised row: `xhat = (x - mean) * inverse`
 /// (`mean = 0` for RMSNorm).
 struct NormRowStats {

@@ -21,10 +21,9 @@ AdamWFactors adamwFactors(const AdamWHyper &hyper, double lr, int64_t step) {
   return f;
 }
 
-Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
-             const Tensor &expAvgSq, double lr, int64_t step,
-             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
-             Tensor &newExpAvgSq) {
+Status checkAdamW(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
+                  const Tensor &expAvgSq, int64_t step, const Tensor &newParam,
+                  const Tensor &newExpAvg, const Tensor &newExpAvgSq) {
   int64_t n = param.numElements();
   for (const Tensor *t : std::initializer_list<const Tensor *>{
            &grad, &expAvg, &expAvgSq, &newParam, &newExpAvg, &newExpAvgSq})
@@ -33,6 +32,18 @@ Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
   if (step < 1)
     return Status::error("adamw: the step count starts at 1, got " +
                          std::to_string(step));
+  return Status::success();
+}
+
+Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
+             const Tensor &expAvgSq, double lr, int64_t step,
+             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
+             Tensor &newExpAvgSq) {
+  if (Status s = checkAdamW(param, grad, expAvg, expAvgSq, step, newParam,
+                            newExpAvg, newExpAvgSq);
+      !s)
+    return s;
+  int64_t n = param.numElements();
   AdamWFactors f = adamwFactors(hyper, lr, step);
   bool ok = dispatchFloat(param.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -30,6 +30,10 @@ Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
              const Tensor &expAvgSq, double lr, int64_t step,
              const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
              Tensor &newExpAvgSq);
+/// The argument rules of adamw, shared with the CUDA driver (Checks.h).
+Status checkAdamW(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
+                  const Tensor &expAvgSq, int64_t step, const Tensor &newParam,
+                  const Tensor &newExpAvg, const Tensor &newExpAvgSq);
 
 /// One element, in the order of torch's single-tensor AdamW: decay, lerp of
 /// the first moment, mul + addcmul of the second, then addcdiv.

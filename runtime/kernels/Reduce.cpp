@@ -1,6 +1,7 @@
 //===- Reduce.cpp - Reductions, argmax and softmax ------------------------===//
 #include "runtime/kernels/Reduce.h"
 
+#include "runtime/kernels/Checks.h"
 #include "runtime/kernels/DataMovement.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/ElementwiseOps.h"
@@ -10,9 +11,6 @@
 
 namespace starch::rt {
 
-namespace {
-
-/// outer x n x inner decomposition around `axis`.
 void splitAround(const Shape &shape, int64_t axis, int64_t &outer, int64_t &n,
                  int64_t &inner) {
   outer = 1;
@@ -23,6 +21,56 @@ void splitAround(const Shape &shape, int64_t axis, int64_t &outer, int64_t &n,
   for (size_t d = axis + 1; d < shape.size(); ++d)
     inner *= shape[d];
 }
+
+Status checkReduce(const Tensor &input, const std::vector<int64_t> &dims,
+                   const Tensor &out) {
+  if (Status s = checkDtype(out, input.dtype(), "reduce output"); !s)
+    return s;
+  int64_t rank = input.rank();
+  std::vector<bool> reduced(rank, false);
+  for (int64_t d : dims) {
+    if (d < 0 || d >= rank)
+      return Status::error("reduce: dimension out of range");
+    if (reduced[d])
+      return Status::error("reduce: dimension listed twice");
+    reduced[d] = true;
+  }
+  int64_t outputs = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!reduced[d])
+      outputs *= input.shape()[d];
+  return checkCount(out, outputs, "reduce result");
+}
+
+Status checkArgmax(const Tensor &input, int64_t axis, const Tensor &out) {
+  if (axis < 0 || axis >= input.rank())
+    return Status::error("argmax: axis out of range");
+  if (out.dtype() != DType::i32 && out.dtype() != DType::i64)
+    return Status::error("argmax: result must be i32 or i64");
+  int64_t outer, n, inner;
+  splitAround(input.shape(), axis, outer, n, inner);
+  return checkCount(out, outer * inner, "argmax result");
+}
+
+Status checkSoftmax(const Tensor &input, int64_t axis, const Tensor &out) {
+  if (axis < 0 || axis >= input.rank())
+    return Status::error("softmax: axis out of range");
+  if (Status s = checkSameShape(input, out, "softmax"); !s)
+    return s;
+  return checkDtype(out, input.dtype(), "softmax output");
+}
+
+Status checkCumsum(const Tensor &input, int64_t axis, const Tensor &out) {
+  if (axis < 0 || axis >= input.rank())
+    return Status::error("cumsum: axis out of range");
+  if (input.dtype() == DType::i1)
+    return Status::error("cumsum needs integers or floats, not i1");
+  if (Status s = checkSameShape(input, out, "cumsum"); !s)
+    return s;
+  return checkDtype(out, input.dtype(), "cumsum output");
+}
+
+namespace {
 
 /// Calls `line(offset, n, inner)` once per line of `shape` along `axis` (the
 /// line's elements are `offset + k * inner`, k < n), lines spread over the
@@ -42,6 +90,8 @@ void forEachLine(const Shape &shape, int64_t axis, Line line) {
 
 Status reduce(ReduceKind kind, const Tensor &input,
               const std::vector<int64_t> &dims, Tensor &out) {
+  if (Status s = checkReduce(input, dims, out); !s)
+    return s;
   if (isHalf(input.dtype())) {
     Tensor wide(DType::f32, out.shape());
     if (Status s = reduce(kind, widenHalf(input), dims, wide); !s)
@@ -51,11 +101,8 @@ Status reduce(ReduceKind kind, const Tensor &input,
   }
   int64_t rank = input.rank();
   std::vector<bool> reduced(rank, false);
-  for (int64_t d : dims) {
-    if (d < 0 || d >= rank)
-      return Status::error("reduce: dimension out of range");
+  for (int64_t d : dims)
     reduced[d] = true;
-  }
   // Move the reduced dimensions last, so each output combines one row.
   std::vector<int64_t> perm;
   Shape permuted;
@@ -101,8 +148,8 @@ Status reduce(ReduceKind kind, const Tensor &input,
 }
 
 Status argmax(const Tensor &input, int64_t axis, Tensor &out) {
-  if (axis < 0 || axis >= input.rank())
-    return Status::error("argmax: axis out of range");
+  if (Status s = checkArgmax(input, axis, out); !s)
+    return s;
   if (isHalf(input.dtype()))
     return argmax(widenHalf(input), axis, out);
   int64_t outer, n, inner;
@@ -128,12 +175,8 @@ Status argmax(const Tensor &input, int64_t axis, Tensor &out) {
 
 Status cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
               Tensor &out) {
-  if (axis < 0 || axis >= input.rank())
-    return Status::error("cumsum: axis out of range");
-  if (input.dtype() == DType::i1)
-    return Status::error("cumsum needs integers or floats, not i1");
-  if (out.shape() != input.shape() || out.dtype() != input.dtype())
-    return Status::error("cumsum: the result must have the input's type");
+  if (Status s = checkCumsum(input, axis, out); !s)
+    return s;
   if (isHalf(input.dtype())) {
     Tensor wide(DType::f32, input.shape());
     if (Status s = cumsum(widenHalf(input), axis, exclusive, reverse, wide); !s)
@@ -156,8 +199,8 @@ Status cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
 }
 
 Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out) {
-  if (axis < 0 || axis >= input.rank())
-    return Status::error("softmax: axis out of range");
+  if (Status s = checkSoftmax(input, axis, out); !s)
+    return s;
   if (isHalf(input.dtype())) {
     Tensor wide(DType::f32, input.shape());
     if (Status s = softmax(widenHalf(input), axis, logarithm, wide); !s)

@@ -30,6 +30,18 @@ Status softmax(const Tensor &input, int64_t axis, bool logarithm, Tensor &out);
 Status cumsum(const Tensor &input, int64_t axis, bool exclusive, bool reverse,
               Tensor &out);
 
+// The argument rules of the kernels above, shared with the CUDA drivers
+// (Checks.h).
+Status checkReduce(const Tensor &input, const std::vector<int64_t> &dims,
+                   const Tensor &out);
+Status checkArgmax(const Tensor &input, int64_t axis, const Tensor &out);
+Status checkSoftmax(const Tensor &input, int64_t axis, const Tensor &out);
+Status checkCumsum(const Tensor &input, int64_t axis, const Tensor &out);
+
+/// `shape` as outer x n x inner around `axis`.
+void splitAround(const Shape &shape, int64_t axis, int64_t &outer, int64_t &n,
+                 int64_t &inner);
+
 /// Combines the `n` elements `element(0) .. element(n - 1)`: floats
 /// accumulate sums and products in double, integers wrap.
 template <typename T, typename Element>

@@ -12,6 +12,9 @@ namespace starch::rt {
 /// `input * cos + rotate_half(input) * sin`.
 Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
             Tensor &out);
+/// The argument rules of rope, shared with the CUDA driver (Checks.h).
+Status checkRope(const Tensor &input, const Tensor &cos, const Tensor &sin,
+                 const Tensor &out);
 
 /// One row of D elements; rotate_half(x) = concat(-x[D/2:], x[:D/2]).
 template <typename T>

@@ -663,3 +663,70 @@ TEST(CudaHostExec, ConvIsNotSupportedYet) {
   EXPECT_ERROR(drivers::conv(exec, in, filter, ConvParams{}, out),
                "not supported on CUDA yet");
 }
+
+/// The CPU kernel and the CUDA driver validate with the same check
+/// functions (runtime/kernels/Checks.h): a bad argument of every family
+/// gets the same message from both.
+TEST(CudaHostExec, SameArgumentErrorsAsTheCpu) {
+  HostExec exec;
+  Tensor a(DType::f32, {2, 3}), b(DType::f32, {3, 2}), c(DType::f32, {2, 2});
+  Tensor row(DType::f32, {3}), wide(DType::f32, {2, 4}), i64(DType::i64, {2});
+  Tensor flags(DType::i1, {2, 3}), q(DType::f32, {1, 2, 3, 4}),
+      kv(DType::f32, {1, 3, 3, 4}), badTable(DType::f32, {1, 3, 3});
+  AdamWHyper hyper;
+  struct Case {
+    const char *what;
+    Status cpu, cuda;
+  };
+  const Case cases[] = {
+      {"binary", binary(BinaryKind::add, a, b, a),
+       drivers::binary(exec, BinaryKind::add, a, b, a)},
+      {"select", select(a, a, a, a), drivers::select(exec, a, a, a, a)},
+      {"iota", iota(2, a), drivers::iota(exec, 2, a)},
+      {"broadcast", broadcast(row, {0}, a),
+       drivers::broadcast(exec, row, {0}, a)},
+      {"transpose", transpose(a, {0, 0}, b),
+       drivers::transpose(exec, a, {0, 0}, b)},
+      {"concat", concat({a, b}, 0, wide),
+       drivers::concat(exec, {a, b}, 0, wide)},
+      {"slice", slice(a, {2, 0}, {1, 1}, c),
+       drivers::slice(exec, a, {2, 0}, {1, 1}, c)},
+      {"pad", pad(a, {0, 0}, {0, 2}, 0.0, c),
+       drivers::pad(exec, a, {0, 0}, {0, 2}, 0.0, c)},
+      {"gather", gather(a, flags, 0, a), drivers::gather(exec, a, flags, 0, a)},
+      {"matmul", matmul(a, a, c), drivers::matmul(exec, a, a, c)},
+      {"reduce", reduce(ReduceKind::sum, a, {1, 1}, i64),
+       drivers::reduce(exec, ReduceKind::sum, a, {1, 1}, i64)},
+      {"argmax", argmax(a, 1, a), drivers::argmax(exec, a, 1, a)},
+      {"softmax", softmax(a, 1, false, b),
+       drivers::softmax(exec, a, 1, false, b)},
+      {"cumsum", cumsum(flags, 1, false, false, flags),
+       drivers::cumsum(exec, flags, 1, false, false, flags)},
+      {"rms_norm", rmsNorm(a, wide, 1e-6, a),
+       drivers::rmsNorm(exec, a, wide, 1e-6, a)},
+      {"layer_norm", layerNorm(a, row, row, 1, 1e-5, b),
+       drivers::layerNorm(exec, a, row, row, 1, 1e-5, b)},
+      {"rope", rope(q, badTable, badTable, q),
+       drivers::rope(exec, q, badTable, badTable, q)},
+      {"attention", attention(q, kv, kv, nullptr, AttentionMask::full, 0.5, q),
+       drivers::attention(exec, q, kv, kv, nullptr, AttentionMask::full, 0.5,
+                          q)},
+      {"rms_norm_grad", rmsNormGrad(a, row, a, 1e-6, &b, nullptr),
+       drivers::rmsNormGrad(exec, a, row, a, 1e-6, &b, nullptr)},
+      {"attention_grad",
+       attentionGrad(q, q, q, nullptr, q, q, AttentionMask::full, 0.5, &kv,
+                     nullptr, nullptr, nullptr),
+       drivers::attentionGrad(exec, q, q, q, nullptr, q, q, AttentionMask::full,
+                              0.5, &kv, nullptr, nullptr, nullptr)},
+      {"cross_entropy", crossEntropy(a, i64, -100, a),
+       drivers::crossEntropy(exec, a, i64, -100, a)},
+      {"cross_entropy_grad", crossEntropyGrad(a, i64, a, -100, a),
+       drivers::crossEntropyGrad(exec, a, i64, a, -100, a)},
+      {"adamw", adamw(a, row, a, a, 1e-3, 1, hyper, a, a, a),
+       drivers::adamw(exec, a, row, a, a, 1e-3, 1, hyper, a, a, a)},
+  };
+  for (const Case &c : cases) {
+    EXPECT_FALSE(c.cpu.ok()) << c.what;
+    EXPECT_EQ(c.cpu.message(), c.cuda.message()) << c.what;
+  }
+}

@@ -1,13 +1,14 @@
 //===- FusedGradCallsTest.cpp - Generated calls of the fused backward ops -===//
 //
 // The C++ that codegen emits for starch.rms_norm_grad, starch.layer_norm_grad
-// and starch.attention_grad: every operand in the kernel's order, the
-// optional bias, and `nullptr` for a result without uses, so the kernel skips
-// it (the interpreter passes null the same way). Also the bitfield mask's
-// words and starch.cumsum, whose flags become arguments.
+// and starch.attention_grad (their execution entries, KernelTable.cpp):
+// every operand in the kernel's order, the optional bias, and `nullptr` for a
+// result without uses, so the kernel skips it (the interpreter passes null
+// the same way). Also the bitfield mask's words and starch.cumsum, whose
+// flags become arguments.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/Codegen/KernelCalls.h"
+#include "compiler/Execution/ExecutionInterface.h"
 #include "starch/Dialect/StarchDialect.h"
 #include "starch/Dialect/StarchOps.h"
 
@@ -25,6 +26,9 @@ namespace {
 class FusedGradCallsTest : public ::testing::Test {
 protected:
   FusedGradCallsTest() {
+    DialectRegistry registry;
+    starch::exec::registerExecutionModels(registry);
+    context.appendDialectRegistry(registry);
     context.loadDialect<starch::StarchDialect, func::FuncDialect>();
   }
 
@@ -45,10 +49,11 @@ protected:
       operands.push_back("a" + std::to_string(i));
     for (unsigned i = 0; i < found->getNumResults(); ++i)
       results.push_back("r" + std::to_string(i));
-    std::optional<std::string> call =
-        starch::codegen::kernelCall(found, operands, results);
-    EXPECT_TRUE(call.has_value());
-    return call.value_or("");
+    auto executable = dyn_cast<starch::exec::ExecutableOpInterface>(found);
+    EXPECT_TRUE(executable);
+    if (!executable)
+      return "";
+    return executable.getKernelCall().str({operands, results});
   }
 
   MLIRContext context;

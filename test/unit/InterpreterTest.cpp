@@ -1,6 +1,7 @@
 //===- InterpreterTest.cpp - The interpreter's C++ API --------------------===//
 #include "TestUtil.h"
 
+#include "compiler/Execution/ExecutionInterface.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "starch/Dialect/StarchDialect.h"
 #include "starch/Dialect/StarchOps.h"
@@ -19,6 +20,7 @@ protected:
   InterpreterTest() {
     DialectRegistry registry;
     registry.insert<StarchDialect, func::FuncDialect>();
+    exec::registerExecutionModels(registry);
     context.appendDialectRegistry(registry);
     context.loadAllAvailableDialects();
   }

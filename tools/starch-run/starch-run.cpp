@@ -12,6 +12,7 @@
 // 2 an error in the inputs (one line naming the file or argument).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Execution/ExecutionInterface.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/comm/LocalWorld.h"
 #include "runtime/io/Npy.h"
@@ -579,6 +580,7 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   registry.insert<StarchDialect, func::FuncDialect>();
+  exec::registerExecutionModels(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   context.printOpOnDiagnostic(false); // one line per error
