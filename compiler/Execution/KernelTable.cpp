@@ -105,6 +105,18 @@ arg::Enumerator<rt::AttentionMask> attentionMask(AttentionMaskKind kind) {
   return STARCH_ENUM(AttentionMask, full);
 }
 
+arg::Enumerator<rt::CollectiveOp> collectiveKind(CollectiveKind kind) {
+  switch (kind) {
+  case CollectiveKind::sum:
+    return STARCH_ENUM(CollectiveOp, sum);
+  case CollectiveKind::max:
+    return STARCH_ENUM(CollectiveOp, max);
+  case CollectiveKind::min:
+    return STARCH_ENUM(CollectiveOp, min);
+  }
+  return STARCH_ENUM(CollectiveOp, sum);
+}
+
 //===--- Recipes shared by op families ------------------------------------===//
 
 KernelCall unary(arg::Enumerator<rt::UnaryKind> kind) {
@@ -267,6 +279,13 @@ void attachFusedGrad(MLIRContext &c) {
   });
 }
 
+void attachCollectives(MLIRContext &c) {
+  attach<AllReduceOp>(c, [](AllReduceOp op) {
+    return STARCH_KERNEL(allReduce, in(0), collectiveKind(op.getReduce()),
+                         out());
+  });
+}
+
 void attachTraining(MLIRContext &c) {
   attach<CrossEntropyOp>(c, [](CrossEntropyOp op) {
     return STARCH_KERNEL(crossEntropy, in(0), in(1),
@@ -297,6 +316,7 @@ void registerExecutionModels(DialectRegistry &registry) {
     attachFused(*context);
     attachFusedGrad(*context);
     attachTraining(*context);
+    attachCollectives(*context);
   });
 }
 

@@ -18,6 +18,7 @@
 #define STARCH_RUNTIME_CUDA_KERNELS_H
 
 #include "runtime/Tensor.h"
+#include "runtime/comm/Communicator.h"
 #include "runtime/kernels/Attention.h"
 #include "runtime/kernels/Conv.h"
 #include "runtime/kernels/ElementwiseOps.h"
@@ -28,6 +29,9 @@
 #include <vector>
 
 namespace starch::rt::cuda {
+
+// Collectives (Collective.h), through the host until NCCL carries them.
+Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out);
 
 // Elementwise (Elementwise.h).
 Status unary(UnaryKind kind, const Tensor &input, Tensor &out);

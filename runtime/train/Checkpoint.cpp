@@ -176,8 +176,10 @@ void writeAtomically(const std::string &dir, const std::string &name,
 
 void checkSaveFolder(const std::string &dir) {
   makeDirectories(dir);
-  // The name of no file a run writes, so nothing of a previous run is hit.
-  std::string probe = dir + "/.starch-write-test";
+  // The name of no file a run writes, so nothing of a previous run is hit;
+  // per process, so the ranks of one job do not remove each other's.
+  std::string probe =
+      dir + "/.starch-write-test-" + std::to_string(::getpid());
   int fd =
       ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)

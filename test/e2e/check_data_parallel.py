@@ -44,7 +44,7 @@ def variant(example, work, name, micro_batches, ranks):
             module["parallel"] = {"stages": 0}
     if "data" in config:
         config["data"]["manifest"] = absolute(config["data"]["manifest"])
-    config["training"].update(steps=10, micro_batches=micro_batches)
+    config["training"].update(steps=10, micro_batches=micro_batches, warmup_steps=2)
     if ranks > 1:
         config["parallel"] = {"ranks": ranks}
     path = os.path.join(work, name + ".json")

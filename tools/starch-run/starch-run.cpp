@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Execution/ExecutionInterface.h"
 #include "compiler/Interpreter/Interpreter.h"
+#include "runtime/comm/CurrentCommunicator.h"
 #include "runtime/comm/LocalWorld.h"
 #include "runtime/io/Npy.h"
 #include "runtime/io/OnnxTensor.h"
@@ -516,6 +517,8 @@ int execute(func::FuncOp fn, const interp::ParamProvider &params,
   rt::Status status = world.run([&](int rank, rt::Communicator &comm) {
     interp::Interpreter interpreter(params);
     interpreter.setCommunicator(&comm);
+    // The collective kernels talk through this rank thread's communicator.
+    rt::setCurrentCommunicator(&comm);
     interpreter.enableProfiling(timeOps);
     FailureOr<std::vector<rt::Tensor>> out = interpreter.run(fn, args);
     if (failed(out))

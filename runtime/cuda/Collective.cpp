@@ -1,0 +1,24 @@
+//===- Collective.cpp - Collective kernels on device tensors --------------===//
+//
+// Until NCCL carries them, a device collective goes through the host: the
+// input is downloaded, combined by the rank's communicator (the same
+// arithmetic as on the CPU, so the same bits), and uploaded into `out`.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/cuda/Device.h"
+#include "runtime/cuda/Kernels.h"
+#include "runtime/kernels/Collective.h"
+
+namespace starch::rt::cuda {
+
+Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out) {
+  Tensor host;
+  if (Status s = download(input, host); !s)
+    return s;
+  Tensor combined = Tensor::uninitialized(host.dtype(), host.shape());
+  if (Status s = rt::allReduce(host, op, combined); !s)
+    return s;
+  return copyToDevice(combined, out);
+}
+
+} // namespace starch::rt::cuda
