@@ -79,6 +79,46 @@ NodeScope scopeOfNode(const onnx::NodeProto &node) {
   return scope;
 }
 
+void renameLayersByParams(ModuleOp module) {
+  llvm::StringMap<std::string> sources;
+  // A parameter's framework name: its source, or its symbol when equal.
+  for (auto param : module.getOps<ParamOp>())
+    sources[param.getSymName()] = param.getSource()
+                                      ? param.getSource()->str()
+                                      : param.getSymName().str();
+  // The framework layer each tag's parameters name; "" once they disagree.
+  llvm::DenseMap<StringAttr, std::optional<std::string>> renamed;
+  module.walk([&](ReadParamOp read) {
+    auto tag = read->getAttrOfType<StringAttr>(kLayerAttrName);
+    auto source = sources.find(read.getName());
+    if (!tag || source == sources.end())
+      return;
+    // Parameters outside every layer (a shared rotary table) say nothing.
+    std::optional<std::string> layer = layerOfParamPath(source->second);
+    if (!layer)
+      return;
+    auto [it, fresh] = renamed.try_emplace(tag, *layer);
+    if (!fresh && *it->second != *layer)
+      it->second = "";
+  });
+  // Two tags may not become one.
+  llvm::StringMap<int> targets;
+  for (auto &[tag, layer] : renamed)
+    if (layer && !layer->empty())
+      ++targets[*layer];
+  MLIRContext *context = module.getContext();
+  module.walk([&](Operation *op) {
+    auto tag = op->getAttrOfType<StringAttr>(kLayerAttrName);
+    if (!tag)
+      return;
+    auto it = renamed.find(tag);
+    if (it == renamed.end() || !it->second || it->second->empty() ||
+        targets.lookup(*it->second) != 1 || tag.getValue() == *it->second)
+      return;
+    op->setAttr(kLayerAttrName, StringAttr::get(context, *it->second));
+  });
+}
+
 void LayerTagger::tag(Operation *op, StringAttr layer) {
   order_.try_emplace(layer, static_cast<int>(order_.size()));
   op->setAttr(kLayerAttrName, layer);

@@ -23,6 +23,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "mlir/IR/BuiltinOps.h"
+
 #include <optional>
 #include <string>
 
@@ -39,6 +41,14 @@ struct NodeScope {
   std::optional<std::string> layer;
 };
 NodeScope scopeOfNode(const onnx::NodeProto &node);
+
+/// Renames each layer tag to the layer of the framework names its
+/// parameters carry ("model.model.layers.0", the exporter's module path,
+/// becomes "model.layers.0" when every parameter read in that layer is
+/// "model.layers.0.<...>" in the framework's weights), so layers are named as
+/// the user knows them. A tag whose parameters disagree, or that reads none,
+/// keeps its name.
+void renameLayersByParams(mlir::ModuleOp module);
 
 class LayerTagger {
 public:

@@ -641,6 +641,9 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
     function_.setResultAttr(index, "starch.name",
                             builder.getStringAttr(output.name()));
   eraseDeadOps();
+  // With the framework's weights, layers take the framework's names too.
+  if (!options_.frameworkWeights.empty())
+    renameLayersByParams(*module_);
   std::string diagnostic;
   {
     ScopedDiagnosticHandler capture(&context_, [&](Diagnostic &diag) {
