@@ -16,6 +16,7 @@ the final checkpoints' parameters and moments too.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -70,7 +71,12 @@ def main():
     ap.add_argument("--ranks", type=int, default=2)
     ap.add_argument("--micro-batches", type=int, default=1)
     ap.add_argument("--rtol", type=float, default=1e-5)
+    ap.add_argument("--interp", action="store_true",
+                    help="instead: one step of the program under mpirun against "
+                         "starch-run --ranks N --per-rank-inputs on its @train_step")
     args = ap.parse_args()
+    if args.interp:
+        return interp(args)
     failures = []
     with tempfile.TemporaryDirectory() as work:
         single, has_data = variant(args.example, work, "single", args.ranks * args.micro_batches, 1)
@@ -121,6 +127,75 @@ def main():
     print(f"data parallel {args.example}: {args.ranks} ranks x {args.micro_batches} micro-batches "
           f"equal one process x {args.ranks * args.micro_batches}: 10 steps, max relative error "
           f"{worst:.2e} (loss, grad norm, lr), checkpoint tensors within {worst_weight:.2e}")
+
+
+PARAM = re.compile(r'starch\.param @([\w.$:-]+)\s*(\{[^}]*\})?\s*:')
+SOURCE = re.compile(r'source = "([^"]+)"')
+
+
+def interp(args):
+    """Step 1 of the data-parallel program under mpirun, on token files,
+    against the reference interpreter running its @train_step IR on the same
+    number of in-process ranks, each given its replica's micro-batches: the
+    loss, gradient norm, learning rate and every parameter and moment after
+    the step."""
+    with tempfile.TemporaryDirectory() as work:
+        config, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks)
+        spec = json.load(open(config))
+        exe, ir = os.path.join(work, "train"), os.path.join(work, "train.mlir")
+        run_checked([os.path.join(args.bin, "starchc"), config, "-o", exe])
+        run_checked([os.path.join(args.bin, "starchc"), config, "--emit=train", "-o", ir])
+        batch, seq = spec["llm"]["input_shapes"]["input_ids"]
+        micro, ranks = args.micro_batches, args.ranks
+        count = ranks * micro * batch * seq
+        state, ids = 12345, []
+        for _ in range(count):  # a fixed LCG: the same ids on every run
+            state = (state * 1103515245 + 12345) % 2**31
+            ids.append(state % 128)
+        tokens = os.path.join(work, "tokens.npy")
+        tensorio.write_npy(tokens, [ranks * micro * batch, seq], "i64", ids)
+        # Replica r's micro-batches are rows [r*M*B, (r+1)*M*B): stacked per rank.
+        stacked = os.path.join(work, "stacked.npy")
+        tensorio.write_npy(stacked, [ranks, micro, batch, seq], "i64", ids)
+        step = os.path.join(work, "step.npy")
+        tensorio.write_npy(step, [ranks], "i64", [1] * ranks)
+        log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        run_checked([args.mpirun, "--oversubscribe", "-np", str(ranks), exe, "--steps", "1",
+                     "--data", tokens, "--loss-log", log, "--save", ckpt], env=env)
+        out, params = os.path.join(work, "interp"), os.path.join(work, "interp.safetensors")
+        run_checked([os.path.join(args.bin, "starch-run"), ir, "--function", "train_step",
+                     "--ranks", str(ranks), "--per-rank-inputs", "--output-dir", out,
+                     "--params-out", params, "--input", stacked, "--input", stacked,
+                     "--input", step])
+        failures = []
+        row = open(log).read().split()
+        for column, name in ((1, "loss"), (2, "grad_norm"), (3, "lr")):
+            _, _, (want,) = tensorio.read_npy(os.path.join(out, name + ".npy"))
+            if not tensorio.close(float(row[column]), want, 1e-6, 1e-9):
+                failures.append(f"{name}: program {row[column]} vs starch-run {want!r}")
+        sources = {}
+        for symbol, attrs in PARAM.findall(open(ir).read()):
+            found = SOURCE.search(attrs or "")
+            sources[symbol] = found.group(1) if found else symbol
+        checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+        interpreted, _ = tensorio.read_safetensors(params)
+        for symbol, (_, _, have) in checkpoint.items():
+            key = sources.get(symbol, symbol)
+            if key not in interpreted:
+                failures.append(f"{symbol}: not written by starch-run")
+                continue
+            bad = sum(1 for a, b in zip(have, interpreted[key][2])
+                      if not tensorio.close(a, b, 1e-5, 1e-8))
+            if bad:
+                failures.append(f"{symbol}: {bad} elements differ")
+    if failures:
+        print("\n".join(failures[:20]))
+        sys.exit(f"FAILED: {len(failures)} mismatches")
+    print(f"data parallel {args.example}: step 1 on {ranks} MPI ranks equals starch-run "
+          f"--ranks {ranks} on @train_step (loss {row[1]}, grad norm {row[2]}, "
+          f"{len(checkpoint)} parameters and moments)")
 
 
 if __name__ == "__main__":

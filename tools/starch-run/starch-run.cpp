@@ -88,6 +88,11 @@ cl::opt<double> rtol("rtol", cl::desc("relative tolerance of --compare"),
                      cl::init(1e-5), cl::cat(category));
 cl::opt<double> atol("atol", cl::desc("absolute tolerance of --compare"),
                      cl::init(1e-8), cl::cat(category));
+cl::opt<bool> perRankInputs(
+    "per-rank-inputs",
+    cl::desc("with --ranks N: every input holds one value per rank, stacked "
+             "on a new leading dimension of size N; rank r gets slice r"),
+    cl::cat(category));
 cl::opt<int> ranks("ranks", cl::desc("simulate N ranks in this process"),
                    cl::init(1), cl::cat(category));
 // LLVM itself registers a hidden --threads, so ours is --num-threads and
@@ -252,11 +257,20 @@ int loadInputs(func::FuncOp fn, std::vector<rt::Tensor> &args) {
       rt::convert(tensor, rounded);
       tensor = rounded;
     }
+    // Per rank: one value of the argument's type per rank, stacked.
+    llvm::SmallVector<int64_t> expected;
+    if (perRankInputs)
+      expected.push_back(ranks);
+    expected.append(ranked.getShape().begin(), ranked.getShape().end());
     if (tensor.dtype() != *dtype ||
-        llvm::ArrayRef<int64_t>(tensor.shape()) != ranked.getShape())
+        llvm::ArrayRef<int64_t>(tensor.shape()) != llvm::ArrayRef(expected))
       return fail(label + " from '" + paths[i] + "' is " +
                   tensorTypeString(tensor) + " but @" + fn.getSymName().str() +
-                  " expects " + typeString(type));
+                  " expects " + typeString(type) +
+                  (perRankInputs ? " for each of the " +
+                                       std::to_string(ranks) +
+                                       " ranks, stacked (--per-rank-inputs)"
+                                 : std::string()));
     args[i] = tensor;
   }
   return 0;
@@ -505,6 +519,15 @@ void printProfile(const std::map<std::string, interp::OpProfile> &profile,
         opSeconds > 0 ? 100 * entry.seconds / opSeconds : 0.0);
 }
 
+/// Slice `rank` of a tensor stacked per rank (a copy).
+rt::Tensor rankSlice(const rt::Tensor &stacked, int rank) {
+  rt::Shape shape(stacked.shape().begin() + 1, stacked.shape().end());
+  size_t bytes = stacked.byteSize() / stacked.shape()[0];
+  return rt::Tensor::view(stacked.dtype(), shape,
+                          const_cast<uint8_t *>(stacked.bytes()) + rank * bytes)
+      .clone();
+}
+
 /// Runs `fn` on every rank; rank 0's results come back in `results`.
 int execute(func::FuncOp fn, const interp::ParamProvider &params,
             const std::vector<rt::Tensor> &args,
@@ -517,10 +540,14 @@ int execute(func::FuncOp fn, const interp::ParamProvider &params,
   rt::Status status = world.run([&](int rank, rt::Communicator &comm) {
     interp::Interpreter interpreter(params);
     interpreter.setCommunicator(&comm);
+    std::vector<rt::Tensor> rankArgs = args;
+    if (perRankInputs)
+      for (rt::Tensor &arg : rankArgs)
+        arg = rankSlice(arg, rank);
     // The collective kernels talk through this rank thread's communicator.
     rt::setCurrentCommunicator(&comm);
     interpreter.enableProfiling(timeOps);
-    FailureOr<std::vector<rt::Tensor>> out = interpreter.run(fn, args);
+    FailureOr<std::vector<rt::Tensor>> out = interpreter.run(fn, rankArgs);
     if (failed(out))
       return rt::Status::error("execution failed");
     perRank[rank] = std::move(*out);
