@@ -8,9 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -26,6 +28,30 @@ struct ConfigError {
 
 [[noreturn]] void fail(const std::string &field, const std::string &what) {
   throw ConfigError{field + ": " + what};
+}
+
+/// Strings reach file systems, messages and generated code: no NULs or
+/// other control characters.
+void checkStrings(const json &value, const std::string &field) {
+  if (value.is_string()) {
+    for (char c : value.get<std::string>())
+      if (static_cast<unsigned char>(c) < 0x20)
+        fail(field.empty() ? "(top level)" : field,
+             "holds a control character (byte " +
+                 std::to_string(static_cast<int>(c)) + ")");
+    return;
+  }
+  if (value.is_object())
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (it.key() == "$comment") // free text, read by nobody
+        continue;
+      std::string name = field.empty() ? it.key() : field + "." + it.key();
+      checkStrings(it.key(), name);
+      checkStrings(it.value(), name);
+    }
+  if (value.is_array())
+    for (size_t i = 0; i < value.size(); ++i)
+      checkStrings(value[i], field + "[" + std::to_string(i) + "]");
 }
 
 void rejectUnknown(const json &object, const std::string &where,
@@ -49,15 +75,24 @@ const json &objectAt(const json &parent, const std::string &key,
 }
 
 int64_t integerAt(const json &object, const std::string &key,
-                  const std::string &field, int64_t fallback, int64_t min) {
+                  const std::string &field, int64_t fallback, int64_t min,
+                  int64_t max = std::numeric_limits<int64_t>::max()) {
   if (!object.contains(key))
     return fallback;
   const json &value = object[key];
   if (!value.is_number_integer())
     fail(field, "must be an integer");
+  // An unsigned value beyond int64 would wrap.
+  if (value.is_number_unsigned() &&
+      value.get<uint64_t>() >
+          static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    fail(field, "must be at most " + std::to_string(max));
   int64_t result = value.get<int64_t>();
   if (result < min)
     fail(field, "must be >= " + std::to_string(min) + ", got " +
+                    std::to_string(result));
+  if (result > max)
+    fail(field, "must be at most " + std::to_string(max) + ", got " +
                     std::to_string(result));
   return result;
 }
@@ -84,9 +119,12 @@ void parseTraining(const json &object, TrainingConfig &training) {
   rejectUnknown(object, at,
                 {"steps", "micro_batches", "lr", "betas", "eps",
                  "weight_decay", "max_grad_norm", "warmup_steps"});
-  training.steps = integerAt(object, "steps", at + "steps", 100, 1);
-  training.microBatches =
-      integerAt(object, "micro_batches", at + "micro_batches", 1, 1);
+  // Bounds far above any real run, so sizes derived from them cannot
+  // overflow (a step's batch is micro_batches x batch x sequence).
+  training.steps =
+      integerAt(object, "steps", at + "steps", 100, 1, int64_t(1) << 40);
+  training.microBatches = integerAt(object, "micro_batches",
+                                    at + "micro_batches", 1, 1, 1 << 16);
   training.learningRate = numberAt(object, "lr", at + "lr", 1e-3, 0, 1e3);
   if (object.contains("betas")) {
     const json &betas = object["betas"];
@@ -159,8 +197,9 @@ InputShapes shapesAt(const json &object, const std::string &field) {
       fail(at, "must be a list of sizes");
     std::vector<int64_t> shape;
     for (const json &size : it.value()) {
-      if (!size.is_number_integer() || size.get<int64_t>() < 1)
-        fail(at, "sizes must be positive integers");
+      if (!size.is_number_integer() || size.get<int64_t>() < 1 ||
+          size.get<int64_t>() > (int64_t(1) << 31))
+        fail(at, "sizes must be integers in [1, 2^31]");
       shape.push_back(size.get<int64_t>());
     }
     result[it.key()] = shape;
@@ -255,8 +294,8 @@ void parseLlm(const json &object, const std::filesystem::path &folder,
     config.llmWeights = pathAt(object, "weights", "llm.weights", folder,
                                "the framework's weights, .safetensors");
   config.inputShapes = shapesAt(object, "llm.input_shapes");
-  config.logitsOutput = static_cast<unsigned>(
-      integerAt(object, "logits_output", "llm.logits_output", 0, 0));
+  config.logitsOutput = static_cast<unsigned>(integerAt(
+      object, "logits_output", "llm.logits_output", 0, 0, 1 << 20));
   config.llmFrozen = boolAt(object, "frozen", "llm.frozen", false);
   config.llmFreeze = freezeAt(object, "llm.freeze");
 }
@@ -429,8 +468,9 @@ void parseEncoder(const json &object, const std::string &at,
       fail(at + ".output", "must be a graph output's name or index");
   }
   encoder.dropFirst =
-      integerAt(object, "drop_first", at + ".drop_first", 0, 0);
-  encoder.features = integerAt(object, "features", at + ".features", -1, 1);
+      integerAt(object, "drop_first", at + ".drop_first", 0, 0, 1 << 30);
+  encoder.features =
+      integerAt(object, "features", at + ".features", -1, 1, 1 << 30);
   encoder.frozen = boolAt(object, "frozen", at + ".frozen", false);
   encoder.freeze = freezeAt(object, at + ".freeze");
   encoder.placeholderToken = integerAt(object, "placeholder_token",
@@ -489,12 +529,54 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
   }
   try {
     json root;
+    // The callback sees every key as it is read: duplicates are refused
+    // (JSON lets the last one win silently), and a number the parser
+    // cannot hold is reported at its field.
+    std::vector<std::set<std::string>> keysAt;
+    std::vector<std::string> fieldPath;
+    std::string lastField;
+    auto fieldName = [&] {
+      std::string name;
+      for (const std::string &part : fieldPath)
+        name += (name.empty() ? "" : ".") + part;
+      return name;
+    };
+    json::parser_callback_t onEvent = [&](int depth, json::parse_event_t event,
+                                          json &parsed) {
+      switch (event) {
+      case json::parse_event_t::object_start:
+        keysAt.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        keysAt.pop_back();
+        if (!fieldPath.empty() &&
+            static_cast<int>(fieldPath.size()) > depth)
+          fieldPath.resize(depth);
+        break;
+      case json::parse_event_t::key: {
+        std::string key = parsed.get<std::string>();
+        fieldPath.resize(std::max(depth - 1, 0));
+        fieldPath.push_back(key);
+        lastField = fieldName();
+        if (!keysAt.empty() && !keysAt.back().insert(key).second)
+          fail(lastField, "given twice (JSON would silently keep the last)");
+        break;
+      }
+      default:
+        break;
+      }
+      return true;
+    };
     try {
-      root = json::parse(in);
-    } catch (const json::parse_error &e) {
-      error = path + ": not valid JSON: " + e.what();
+      root = json::parse(in, onEvent);
+    } catch (const json::exception &e) {
+      error = path + ": not valid JSON" +
+              (lastField.empty() ? "" : " (at or after field " + lastField +
+                                            ")") +
+              ": " + e.what();
       return false;
     }
+    checkStrings(root, "");
     if (!root.is_object())
       fail("(top level)", "must be an object");
     rejectUnknown(root, "",
@@ -504,6 +586,9 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
         root["name"].get<std::string>().empty())
       fail("name", "missing (a non-empty string naming the model)");
     config.name = root["name"].get<std::string>();
+    // The name reaches generated code and file contents.
+    if (config.name.size() > 200)
+      fail("name", "must be at most 200 characters");
     config.path = path;
     std::filesystem::path folder =
         std::filesystem::absolute(path).parent_path();
