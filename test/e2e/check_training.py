@@ -80,11 +80,19 @@ def case_parity(args, work):
     training = reference_training(args.fixture)
     config, exe = compile_program(args, work, training)
     log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
-    tensorio.run([exe, "--data", os.path.join(train, "tokens.npy"),
-                  "--labels", os.path.join(train, "labels.npy"),
-                  "--loss-log", log, "--save", ckpt, "--log-every", "5"])
+    output = tensorio.run([exe, "--data", os.path.join(train, "tokens.npy"),
+                           "--labels", os.path.join(train, "labels.npy"),
+                           "--loss-log", log, "--save", ckpt, "--log-every", "5"]).stdout
     rows = read_log(log)
     failures = 0
+    # What trains must be what PyTorch trains: a parameter that became a
+    # constant would still give close losses for a while.
+    found = re.search(r"\| (\d+) trainable values \|", output)
+    want_count = json.load(open(os.path.join(train, "train.json")))["param_count"]
+    if not found or int(found.group(1)) != want_count:
+        print(f"MISMATCH trainable values: program {found and found.group(1)}, "
+              f"PyTorch {want_count}")
+        failures += 1
     worst = {}
     for column, name in ((1, "losses"), (2, "grad_norms"), (3, "lrs")):
         _, _, ref = tensorio.read_npy(os.path.join(train, name + ".npy"))
@@ -124,7 +132,8 @@ def case_parity(args, work):
     if failures:
         sys.exit(f"FAILED: {failures} mismatches")
     print(f"parity: 20 steps, max relative error loss {worst['losses']:.2e}, grad norm "
-          f"{worst['grad_norms']:.2e}, lr {worst['lrs']:.2e}; {compared} final weights within "
+          f"{worst['grad_norms']:.2e}, lr {worst['lrs']:.2e}; {want_count} trainable values as in "
+          f"PyTorch; {compared} final weights within "
           f"{worst_weight:.2e} of their largest element (tolerance {args.rtol:g})")
 
 
