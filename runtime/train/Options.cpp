@@ -94,9 +94,17 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                        ".safetensors (default: the files named at compile "
                        "time)");
   app.add_option("--num-threads", options.numThreads,
-                 "Threads of the runtime's kernels (default: OMP_NUM_THREADS "
-                 "or all cores)")
-      ->check(positiveInteger);
+                 "Threads of the runtime's kernels, at most 1024 (default: "
+                 "OMP_NUM_THREADS or all cores)")
+      ->check(positiveInteger)
+      ->check(CLI::Validator(
+          [](std::string &text) -> std::string {
+            // A thread pool of 10^5 threads would abort, not help.
+            return std::strtoll(text.c_str(), nullptr, 10) > 1024
+                       ? "must be at most 1024, not '" + text + "'"
+                       : "";
+          },
+          "", "at most 1024"));
   CLI::Option *save = app.add_option(
       "--save", options.saveDir,
       "Write DIR/checkpoint.safetensors at the end (and every --save-every "

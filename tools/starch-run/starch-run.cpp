@@ -603,8 +603,12 @@ int main(int argc, char **argv) {
                               rewritten.data(),
                               "starch-run: execute starch IR on the CPU\n");
   inputFile = positional[0];
-  if (ranks < 1)
-    return fail("--ranks must be at least 1");
+  // Each rank is a thread of this process, each thread pool a set of threads.
+  if (ranks < 1 || ranks > 256)
+    return fail("--ranks must lie in [1, 256] (ranks are threads of this "
+                "process)");
+  if (threads < 0 || threads > 1024)
+    return fail("--threads must lie in [0, 1024]");
   if (threads > 0)
     rt::setNumThreads(threads);
 
