@@ -5,7 +5,7 @@
 // RUN: not starch-run %s --ranks 0 2>&1 | FileCheck %s --check-prefix=BAD
 
 // CHECK: result0: 2x2 f32 mean 2.5 [1, 2, 3, 4]
-// BAD: error: --ranks must be at least 1
+// BAD: error: --ranks must lie in [1, 256] (ranks are threads of this process)
 
 func.func @forward() -> tensor<2x2xf32> {
   %x = starch.constant dense<[[1.0, 3.0], [2.0, 4.0]]> : tensor<2x2xf32>
