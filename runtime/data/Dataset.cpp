@@ -153,6 +153,23 @@ std::pair<size_t, int64_t> locate(const std::vector<DatasetShard> &shards,
   fail("sequence index out of range");
 }
 
+/// Where each part of sequence `row` lies in a shard whose tensors start
+/// at `offsets` (tokens, labels, then each input): `part(buffer, bytes,
+/// file offset)` per part. The one statement of the record layout, for
+/// writing and reading alike.
+template <typename Part>
+void forEachPart(const DataContract &contract,
+                 const std::vector<uint64_t> &offsets, int64_t row,
+                 const SequenceBuffers &sequence, Part part) {
+  size_t rowBytes = contract.sequenceLength * sizeof(int64_t);
+  part(sequence.tokens, rowBytes, offsets[0] + row * rowBytes);
+  part(sequence.labels, rowBytes, offsets[1] + row * rowBytes);
+  for (size_t i = 0; i < contract.inputs.size(); ++i) {
+    size_t bytes = contract.inputs[i].slots * slotBytes(contract.inputs[i]);
+    part(sequence.inputs[i], bytes, offsets[2 + i] + row * bytes);
+  }
+}
+
 void writeAll(int fd, const void *data, size_t size, uint64_t offset,
               const std::string &path) {
   const char *bytes = static_cast<const char *>(data);
@@ -263,17 +280,10 @@ DatasetWriter::~DatasetWriter() {
 void DatasetWriter::write(int64_t index, const SequenceBuffers &sequence) {
   auto [which, row] = locate(info_.shards, index);
   const Shard &shard = shards_[which];
-  const DataContract &contract = info_.contract;
-  size_t rowBytes = contract.sequenceLength * sizeof(int64_t);
-  writeAll(shard.fd, sequence.tokens, rowBytes,
-           shard.offsets[0] + row * rowBytes, shard.path);
-  writeAll(shard.fd, sequence.labels, rowBytes,
-           shard.offsets[1] + row * rowBytes, shard.path);
-  for (size_t i = 0; i < contract.inputs.size(); ++i) {
-    size_t bytes = contract.inputs[i].slots * slotBytes(contract.inputs[i]);
-    writeAll(shard.fd, sequence.inputs[i], bytes,
-             shard.offsets[2 + i] + row * bytes, shard.path);
-  }
+  forEachPart(info_.contract, shard.offsets, row, sequence,
+              [&](void *data, size_t bytes, uint64_t offset) {
+                writeAll(shard.fd, data, bytes, offset, shard.path);
+              });
 }
 
 void DatasetWriter::commit() {
@@ -351,17 +361,10 @@ DatasetReader::~DatasetReader() {
 void DatasetReader::read(int64_t index, const SequenceBuffers &sequence) const {
   auto [which, row] = locate(info_.shards, index);
   const Shard &shard = shards_[which];
-  const DataContract &contract = info_.contract;
-  size_t rowBytes = contract.sequenceLength * sizeof(int64_t);
-  readAll(shard.fd, sequence.tokens, rowBytes,
-          shard.offsets[0] + row * rowBytes, shard.path);
-  readAll(shard.fd, sequence.labels, rowBytes,
-          shard.offsets[1] + row * rowBytes, shard.path);
-  for (size_t i = 0; i < contract.inputs.size(); ++i) {
-    size_t bytes = contract.inputs[i].slots * slotBytes(contract.inputs[i]);
-    readAll(shard.fd, sequence.inputs[i], bytes,
-            shard.offsets[2 + i] + row * bytes, shard.path);
-  }
+  forEachPart(info_.contract, shard.offsets, row, sequence,
+              [&](void *data, size_t bytes, uint64_t offset) {
+                readAll(shard.fd, data, bytes, offset, shard.path);
+              });
 }
 
 } // namespace starch::rt
