@@ -116,6 +116,39 @@ def StarchLmLoss : Pass<"starch-lm-loss", "mlir::ModuleOp"> {
   let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
 }
 
+def StarchTensorParallel : Pass<"starch-tensor-parallel", "mlir::ModuleOp"> {
+  let summary = "Split transformer layers over tensor-parallel ranks (Megatron)";
+  let description = [{
+    Runs on the forward graph, before starch-autodiff. Plans on `function`
+    (the loss): each value's sharding follows the ops' ShardingOpInterface
+    rules; a parameter read inside a layer (`starch.layer`) gets the split
+    its consumer turns into a split result (column parallel: q/k/v, gate,
+    up, fc1 and their biases), else into a partial sum (row parallel:
+    o_proj, down, fc2), else stays whole. Attention splits by heads (query
+    and key/value heads must both divide by `tp`). A layer with an op that
+    cannot run on its shards stays whole. Then every function is rewritten:
+    sharded parameters get `shard_dim`/`shard_groups` and their block type,
+    split values their block types, a partial sum an `all_reduce` before the
+    first op that needs it whole, and a replicated value feeding
+    computation on shards an `enter_shards` (whose gradient sums the ranks'
+    shares). Groups: replica k holds ranks `k*tp .. k*tp+tp-1`. The module
+    gets `starch.tensor_parallel = tp`. Embeddings, the LM head and the loss
+    stay whole (vocabulary parallelism is not done yet). docs/parallel.md.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"loss\"",
+           "the function whose walk places the parameters">,
+    Option<"degree", "tp", "int64_t", "1", "ranks per tensor-parallel group">,
+    Option<"replicas", "replicas", "int64_t", "1",
+           "data-parallel replicas (one group each)">,
+    ListOption<"modules", "modules", "std::string",
+               "modules whose parameters may be split (default: all)">,
+    Option<"verbose", "verbose", "bool", "false",
+           "print the layers kept whole and the split count">,
+  ];
+  let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
+}
+
 def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
   let summary = "Build the training step: accumulation, clipping, schedule, AdamW";
   let description = [{
@@ -143,13 +176,22 @@ def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
     micro-batches, as one process accumulating that many would; the module
     gets `starch.data_parallel = N`. (The reduction is part of the
     accumulation, so it is built here, at its one place; bucketing and
-    ZeRO-1 will split it out into starch-data-parallel.)
+    ZeRO-1 will split it out into starch-data-parallel.) A replica may span
+    `replica-ranks=R` ranks (tensor parallelism): replica k holds ranks
+    `k*R .. k*R+R-1`, and the all-reduce groups the ranks holding the same
+    part of the model, `{i, i+R, i+2R, ...}`.
+
+    A parameter sharded by starch-tensor-parallel has a gradient block per
+    rank: its squared norm is summed over its shard group, so the global
+    norm counts every element once, and its moments are sharded alike.
   }];
   let options = [
     Option<"function", "function", "std::string", "\"loss_grad\"",
            "the gradient function">,
     Option<"dataParallel", "data-parallel", "int64_t", "1",
            "data-parallel replicas whose gradients are averaged">,
+    Option<"replicaRanks", "replica-ranks", "int64_t", "1",
+           "ranks of one data-parallel replica (tensor parallelism)">,
     Option<"microBatches", "micro-batches", "int64_t", "1",
            "micro-batches accumulated per step">,
     Option<"learningRate", "lr", "double", "1e-3", "peak learning rate">,

@@ -124,6 +124,8 @@ struct StarchOptimizerPass
       return fail("micro-batches must be >= 1, got " + Twine(microBatches));
     if (dataParallel < 1)
       return fail("data-parallel must be >= 1, got " + Twine(dataParallel));
+    if (replicaRanks < 1)
+      return fail("replica-ranks must be >= 1, got " + Twine(replicaRanks));
     if (totalSteps < 1 || warmupSteps < 0)
       return fail("total-steps must be >= 1 and warmup-steps >= 0");
     if (!(learningRate >= 0) || !(maxGradNorm >= 0))
@@ -189,10 +191,13 @@ struct StarchOptimizerPass
     SmallVector<std::pair<ParamOp, ParamOp>> moments;
     for (ParamOp param : params) {
       auto declare = [&](StringRef prefix) {
+        // Moments of a sharded parameter are sharded alike.
         auto state = ParamOp::create(
             builder, loc, (prefix + param.getSymName()).str(),
-            param.getType(), /*source=*/nullptr, /*frozen=*/false,
-            /*buffer=*/false, /*state=*/true);
+            cast<RankedTensorType>(param.getType()), /*source=*/nullptr,
+            /*frozen=*/false, /*buffer=*/false, /*state=*/true);
+        state.setShardDimAttr(param.getShardDimAttr());
+        state.setShardGroupsAttr(param.getShardGroupsAttr());
         symbols.insert(state);
         return state;
       };
@@ -264,9 +269,10 @@ struct StarchOptimizerPass
     }
     // The sums over every replica's micro-batches, then one scaling.
     if (dataParallel > 1) {
+      ArrayAttr groups = replicaGroups(builder);
       auto reduce = [&](Value v) -> Value {
         return AllReduceOp::create(builder, loc, v.getType(), v,
-                                   CollectiveKind::sum);
+                                   CollectiveKind::sum, groups);
       };
       loss = reduce(loss);
       for (Value &grad : grads)
@@ -286,10 +292,14 @@ struct StarchOptimizerPass
     Value squares;
     SmallVector<Value> ownSquares;
     auto oneElement = RankedTensorType::get({1}, element);
-    for (Value grad : grads) {
+    for (auto [param, grad] : llvm::zip(params, grads)) {
       Value own = s.sumAll(s.mul(grad, grad));
       if (cast<RankedTensorType>(own.getType()).getElementType() != element)
         own = s.convert(own, element);
+      if (param.isSharded())
+        own = AllReduceOp::create(builder, loc, own.getType(), own,
+                                  CollectiveKind::sum,
+                                  param.getShardGroupsAttr());
       squares = squares ? s.add(squares, own) : own;
       ownSquares.push_back(ReshapeOp::create(builder, loc, oneElement, own));
     }
@@ -346,6 +356,21 @@ struct StarchOptimizerPass
     func::ReturnOp::create(
         builder, loc,
         ValueRange{loss, norm, s.convert(lr, element), paramNorms});
+  }
+
+  /// The data-parallel groups: the ranks holding the same part of the
+  /// model in every replica (null: the whole world, one rank per replica).
+  ArrayAttr replicaGroups(OpBuilder &builder) {
+    if (replicaRanks == 1)
+      return nullptr;
+    SmallVector<Attribute> groups;
+    for (int64_t part = 0; part < replicaRanks; ++part) {
+      SmallVector<int64_t> ranks;
+      for (int64_t replica = 0; replica < dataParallel; ++replica)
+        ranks.push_back(replica * replicaRanks + part);
+      groups.push_back(builder.getDenseI64ArrayAttr(ranks));
+    }
+    return builder.getArrayAttr(groups);
   }
 
   static Type elementOf(Value v) {

@@ -274,10 +274,12 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
         return failure();
       continue;
     }
-    if (auto reshape = dyn_cast<ReshapeOp>(op)) {
-      os << "  const Tensor " << nameResult(reshape.getResult()) << " = "
+    if (exec::isView(&op)) {
+      os << "  const Tensor " << nameResult(op.getResult(0)) << " = "
          << operands[0] << ".reshaped("
-         << listLiteral(reshape.getType().getShape()) << ");\n";
+         << listLiteral(cast<RankedTensorType>(op.getResult(0).getType())
+                            .getShape())
+         << ");\n";
       continue;
     }
 
@@ -337,6 +339,8 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
      << "    s.microBatches = " << tokens.getDimSize(0) << ";\n";
   if (auto replicas = module->getAttrOfType<IntegerAttr>("starch.data_parallel"))
     os << "    s.dataParallel = " << replicas.getInt() << ";\n";
+  if (auto tp = module->getAttrOfType<IntegerAttr>("starch.tensor_parallel"))
+    os << "    s.tensorParallel = " << tp.getInt() << ";\n";
   os << "    s.batchSize = " << tokens.getDimSize(1) << ";\n"
      << "    s.sequenceLength = " << tokens.getDimSize(2) << ";\n"
      << "    s.vocabSize = " << vocab << ";\n"
@@ -354,8 +358,20 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
     auto owner = param->getAttrOfType<StringAttr>(kModuleAttrName);
     os << "        {" << quoted(param.getSymName()) << ", " << quoted(source)
        << ", " << typeArgs(param.getType()) << ", ParamKind::" << kind;
-    if (owner)
-      os << ", " << quoted(owner.getValue());
+    if (owner || param.isSharded())
+      os << ", " << quoted(owner ? owner.getValue() : "");
+    if (param.isSharded()) {
+      // This rank's block: the dimension cut and the groups, flat.
+      SmallVector<int64_t> ranks;
+      int64_t groupSize = 0;
+      for (Attribute group : param.getShardGroupsAttr()) {
+        ArrayRef<int64_t> members = cast<DenseI64ArrayAttr>(group).asArrayRef();
+        ranks.append(members.begin(), members.end());
+        groupSize = static_cast<int64_t>(members.size());
+      }
+      os << ", ParamShard{" << *param.getShardDim() << ", "
+         << listLiteral(ranks) << ", " << groupSize << "}";
+    }
     os << "},\n";
   }
   os << "    };\n";

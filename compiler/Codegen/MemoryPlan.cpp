@@ -1,6 +1,8 @@
 //===- MemoryPlan.cpp - Static arena offsets of a function ----------------===//
 #include "compiler/Codegen/MemoryPlan.h"
 
+#include "compiler/Execution/ExecutionInterface.h"
+
 #include "starch/Dialect/StarchOps.h"
 
 #include <map>
@@ -17,10 +19,10 @@ int64_t elementBytes(Type type) {
   return (type.getIntOrFloatBitWidth() + 7) / 8;
 }
 
-/// The value whose buffer `value` lives in (reshapes are views).
+/// The value whose buffer `value` lives in (through views).
 Value storageRoot(Value value) {
-  while (auto reshape = value.getDefiningOp<ReshapeOp>())
-    value = reshape.getInput();
+  while (exec::isView(value.getDefiningOp()))
+    value = value.getDefiningOp()->getOperand(0);
   return value;
 }
 
@@ -83,7 +85,7 @@ private:
 
 bool ownsArenaBuffer(Value value) {
   Operation *op = value.getDefiningOp();
-  return op && !isa<ReshapeOp, ReadParamOp, ConstantOp>(op);
+  return op && !exec::isView(op) && !isa<ReadParamOp, ConstantOp>(op);
 }
 
 int64_t bufferBytes(Value value) {

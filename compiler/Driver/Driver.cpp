@@ -13,6 +13,7 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -48,16 +49,30 @@ std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
   if (stage >= EmitStage::train) {
     const config::TrainingConfig &t = model.training;
     auto number = [](double v) { return llvm::format("%.17g", v); };
-    os << ",starch-lm-loss{logits=" << model.logitsOutput << "}"
-       << ",starch-autodiff{functions=loss}"
+    // The driver has checked the plan (singleStagePlan) before.
+    plan::SingleStagePlan spmd;
+    std::string unused;
+    if (plan::isDistributed(model) &&
+        !plan::singleStagePlan(model, model.parallel.ranks, spmd, unused))
+      spmd = plan::SingleStagePlan();
+    os << ",starch-lm-loss{logits=" << model.logitsOutput << "}";
+    if (spmd.tp > 1) {
+      os << ",starch-tensor-parallel{tp=" << spmd.tp << " replicas=" << spmd.dp;
+      if (model.isMultimodal())
+        os << " modules=" << llvm::join(spmd.splitModules, ",");
+      os << "}";
+    }
+    os << ",starch-autodiff{functions=loss}"
        << ",starch-optimizer{micro-batches=" << t.microBatches
        << " lr=" << number(t.learningRate) << " beta1=" << number(t.beta1)
        << " beta2=" << number(t.beta2) << " epsilon=" << number(t.epsilon)
        << " weight-decay=" << number(t.weightDecay)
        << " max-grad-norm=" << number(t.maxGradNorm)
        << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
-    if (model.parallel.ranks > 1)
-      os << " data-parallel=" << model.parallel.ranks / plan::replicaRanks(model);
+    if (spmd.dp > 1)
+      os << " data-parallel=" << spmd.dp;
+    if (spmd.dp > 1 && spmd.tp > 1)
+      os << " replica-ranks=" << spmd.tp;
     os << "}";
   }
   return text;
@@ -245,18 +260,13 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       model.isMultimodal() ? options.inputPath : model.llmOnnx;
   if (options.emit == EmitStage::exe && options.outputPath == "-")
     return fail("--emit=exe needs an output file (-o NAME)");
-  // A program for several ranks is data parallel for now: one rank holds a
-  // whole replica.
-  if (model.parallel.ranks > 1 && options.emit != EmitStage::plan &&
-      options.emit >= EmitStage::train) {
-    int64_t perReplica = plan::replicaRanks(model);
-    if (perReplica != 1)
-      return fail(model.path + ": parallel.ranks: a replica of this plan needs " +
-                  std::to_string(perReplica) +
-                  " ranks (pipeline stages or tensor parallelism), which the "
-                  "generated program cannot run yet; for data parallelism "
-                  "give every encoder \"parallel\": {\"stages\": 0} and the "
-                  "LLM one stage of tp 1 (--emit=plan shows any plan)");
+  // A program for several ranks runs one stage per replica for now: data
+  // parallelism over tensor-parallel groups.
+  if (options.emit != EmitStage::plan && options.emit >= EmitStage::train &&
+      plan::isDistributed(model)) {
+    plan::SingleStagePlan spmd;
+    if (!plan::singleStagePlan(model, model.parallel.ranks, spmd, error))
+      return fail(error);
   }
 
   mlir::OwningOpRef<mlir::ModuleOp> module =

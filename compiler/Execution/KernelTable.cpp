@@ -281,8 +281,16 @@ void attachFusedGrad(MLIRContext &c) {
 
 void attachCollectives(MLIRContext &c) {
   attach<AllReduceOp>(c, [](AllReduceOp op) {
+    SmallVector<int64_t> ranks;
+    int64_t groupSize = 0;
+    if (auto groups = op.getGroups())
+      for (Attribute group : *groups) {
+        ArrayRef<int64_t> members = cast<DenseI64ArrayAttr>(group).asArrayRef();
+        ranks.append(members.begin(), members.end());
+        groupSize = static_cast<int64_t>(members.size());
+      }
     return STARCH_KERNEL(allReduce, in(0), collectiveKind(op.getReduce()),
-                         out());
+                         i64s(ranks), i64(groupSize), out());
   });
 }
 

@@ -67,7 +67,7 @@ LogicalResult evaluateOp(Operation *op, llvm::ArrayRef<rt::Tensor> operands,
     results.push_back(t);
     return success();
   }
-  if (isa<ReshapeOp>(op)) {
+  if (exec::isView(op)) {
     rt::Tensor shaped = allocateFor(op->getResult(0));
     results.push_back(operands[0].reshaped(shaped.shape()));
     return success();

@@ -1,6 +1,7 @@
 //===- Interpreter.cpp - Runs functions of starch IR ----------------------===//
 #include "compiler/Interpreter/Interpreter.h"
 
+#include "runtime/comm/Communicator.h"
 #include "starch/Dialect/StarchOps.h"
 
 #include "mlir/IR/SymbolTable.h"
@@ -83,6 +84,15 @@ LogicalResult Interpreter::readParam(Operation *op, rt::Tensor &out) {
   if (!params_ || !params_(name, out, error))
     return op->emitOpError() << "cannot read parameter '" << name
                              << "': " << (error.empty() ? "no data" : error);
+  rt::ParamShard shard = paramShard(param);
+  if (shard.sharded()) {
+    rt::Tensor block;
+    int rank = communicator_ ? communicator_->rank() : 0;
+    if (rt::Status s = rt::takeShard(out, shard, rank, block); !s)
+      return op->emitOpError() << "cannot take this rank's block of parameter '"
+                               << name << "': " << s.message();
+    out = block;
+  }
   Type type = read.getResult().getType();
   if (!matchesType(out, type))
     return op->emitOpError()
@@ -90,6 +100,47 @@ LogicalResult Interpreter::readParam(Operation *op, rt::Tensor &out) {
            << " but is declared " << typeString(type);
   paramCache_[name] = out;
   return success();
+}
+
+rt::ParamShard paramShard(ParamOp param) {
+  rt::ParamShard shard;
+  if (!param.isSharded())
+    return shard;
+  shard.dim = *param.getShardDim();
+  for (Attribute group : param.getShardGroupsAttr()) {
+    ArrayRef<int64_t> ranks = cast<DenseI64ArrayAttr>(group).asArrayRef();
+    shard.groups.insert(shard.groups.end(), ranks.begin(), ranks.end());
+    shard.groupSize = static_cast<int64_t>(ranks.size());
+  }
+  return shard;
+}
+
+rt::Status joinParamShards(
+    ModuleOp module,
+    llvm::ArrayRef<std::map<std::string, rt::Tensor>> perRank,
+    std::map<std::string, rt::Tensor> &params) {
+  if (perRank.empty())
+    return rt::Status::success();
+  params = perRank[0];
+  for (auto param : module.getOps<ParamOp>()) {
+    rt::ParamShard shard = paramShard(param);
+    auto own = params.find(paramKey(param));
+    if (!shard.sharded() || own == params.end())
+      continue;
+    // Rank 0's group, in group order.
+    std::vector<rt::Tensor> blocks;
+    for (int64_t i = 0; i < shard.groupSize; ++i) {
+      int64_t rank = shard.groups[i];
+      if (rank >= static_cast<int64_t>(perRank.size()) ||
+          !perRank[rank].count(own->first))
+        return rt::Status::error("no block of parameter '" + own->first +
+                                 "' from rank " + std::to_string(rank));
+      blocks.push_back(perRank[rank].at(own->first));
+    }
+    if (rt::Status s = rt::joinBlocks(blocks, shard.dim, own->second); !s)
+      return s;
+  }
+  return rt::Status::success();
 }
 
 LogicalResult Interpreter::writeParam(WriteParamOp write,

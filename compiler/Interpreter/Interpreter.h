@@ -10,9 +10,11 @@
 #define STARCH_COMPILER_INTERPRETER_INTERPRETER_H
 
 #include "runtime/Tensor.h"
+#include "runtime/comm/ParamShards.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LogicalResult.h"
@@ -69,6 +71,18 @@ using ParamProvider = std::function<bool(const std::string &name,
 /// (else its symbol), as `<module>::<source>` when it belongs to a module of
 /// a multimodal program (`starch.module`), whose weights file is per module.
 std::string paramKey(ParamOp param);
+
+/// How a tensor-parallel parameter is cut (shard_dim/shard_groups); not
+/// sharded when it has neither.
+rt::ParamShard paramShard(ParamOp param);
+
+/// The parameters of a run on several ranks (`perRank[r]`: rank r's
+/// currentParams()) as whole tensors: rank 0's values, with every sharded
+/// parameter joined from the blocks of rank 0's group.
+rt::Status joinParamShards(
+    mlir::ModuleOp module,
+    llvm::ArrayRef<std::map<std::string, rt::Tensor>> perRank,
+    std::map<std::string, rt::Tensor> &params);
 
 /// A ParamProvider over an in-memory map.
 ParamProvider paramsFromMap(std::map<std::string, rt::Tensor> params);

@@ -175,6 +175,57 @@ int64_t replicaRanks(const config::ModelConfig &model) {
   return ranks + llm.stages * llm.tp * llm.cp;
 }
 
+bool isDistributed(const config::ModelConfig &model) {
+  if (model.parallel.ranks > 1 || model.llmParallel.tp > 1)
+    return true;
+  for (const config::EncoderConfig &encoder : model.encoders)
+    if (encoder.parallel.tp > 1)
+      return true;
+  return false;
+}
+
+bool singleStagePlan(const config::ModelConfig &model, int64_t ranks,
+                     SingleStagePlan &plan, std::string &error) {
+  const config::ModuleParallelConfig &llm = model.llmParallel;
+  std::string where = model.path + ": ";
+  if (llm.stages != 1 || llm.cp != 1) {
+    error = where + "llm.parallel: the generated program runs one pipeline "
+                    "stage and cp 1 for now (stages " +
+            std::to_string(llm.stages) + ", cp " + std::to_string(llm.cp) +
+            "); --emit=plan shows any plan";
+    return false;
+  }
+  plan = SingleStagePlan();
+  plan.tp = llm.tp;
+  plan.splitModules.push_back("llm");
+  for (const config::EncoderConfig &encoder : model.encoders) {
+    const config::ModuleParallelConfig &p = encoder.parallel;
+    std::string field = where + "encoders." + encoder.name + ".parallel: ";
+    if (p.stages != 0 || p.cp != 1) {
+      error = field + "an encoder runs on the LLM's stage for now "
+                      "(\"stages\": 0, cp 1); --emit=plan shows any plan";
+      return false;
+    }
+    if (p.tp != 1 && p.tp != llm.tp) {
+      error = field + "tp " + std::to_string(p.tp) +
+              " must be 1 (whole on every rank) or the LLM's tp " +
+              std::to_string(llm.tp) + ", whose ranks it shares";
+      return false;
+    }
+    if (p.tp == llm.tp && llm.tp > 1)
+      plan.splitModules.push_back(encoder.name);
+  }
+  int64_t world = ranks > 0 ? ranks : plan.tp;
+  if (world % plan.tp != 0) {
+    error = where + "parallel.ranks: " + std::to_string(world) +
+            " ranks are not a multiple of the LLM's tp " +
+            std::to_string(plan.tp);
+    return false;
+  }
+  plan.dp = world / plan.tp;
+  return true;
+}
+
 std::string placementJson(const Placement &placement,
                           const std::string &model) {
   using json = nlohmann::ordered_json;

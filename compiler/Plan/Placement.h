@@ -80,6 +80,29 @@ bool placeModules(const std::vector<ModuleInput> &modules,
 /// x cp.
 int64_t replicaRanks(const config::ModelConfig &model);
 
+/// True when `model` asks for more than one rank (parallel.ranks > 1) or a
+/// tensor-parallel module; a single-process model ignores the rest of its
+/// plan.
+bool isDistributed(const config::ModelConfig &model);
+
+/// A plan whose replica is one stage: every module on the same ranks (each
+/// encoder `stages: 0`, the LLM one stage), the LLM's tp splitting every
+/// module of that tp (the others run whole on each rank), dp replicas. It
+/// is what the generated program runs until pipeline stages do.
+struct SingleStagePlan {
+  int64_t tp = 1, dp = 1;
+  /// Modules whose layers are split over the tp ranks ("llm" and the
+  /// encoders of the same tp).
+  std::vector<std::string> splitModules;
+};
+
+/// The single-stage plan of `model` on `ranks` ranks (0: one replica);
+/// false with `error` = one sentence naming the model.json field when its
+/// plan has pipeline stages, context parallelism, an encoder tp other than
+/// 1 or the LLM's, or a rank count that is not a multiple of tp.
+bool singleStagePlan(const config::ModelConfig &model, int64_t ranks,
+                     SingleStagePlan &plan, std::string &error);
+
 /// The placement as the JSON of docs/parallel.md.
 std::string placementJson(const Placement &placement,
                           const std::string &model);

@@ -11,12 +11,14 @@
 
 namespace starch::rt::cuda {
 
-Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out) {
+Status allReduce(const Tensor &input, CollectiveOp op,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out) {
   Tensor host;
   if (Status s = download(input, host); !s)
     return s;
   Tensor combined = Tensor::uninitialized(host.dtype(), host.shape());
-  if (Status s = rt::allReduce(host, op, combined); !s)
+  if (Status s = rt::allReduce(host, op, groups, groupSize, combined); !s)
     return s;
   return copyToDevice(combined, out);
 }

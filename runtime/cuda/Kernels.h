@@ -31,7 +31,9 @@
 namespace starch::rt::cuda {
 
 // Collectives (Collective.h), through the host until NCCL carries them.
-Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out);
+Status allReduce(const Tensor &input, CollectiveOp op,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out);
 
 // Elementwise (Elementwise.h).
 Status unary(UnaryKind kind, const Tensor &input, Tensor &out);

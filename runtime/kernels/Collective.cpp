@@ -2,13 +2,16 @@
 #include "runtime/kernels/Collective.h"
 
 #include "runtime/comm/CurrentCommunicator.h"
+#include "runtime/comm/RankGroups.h"
 #include "runtime/kernels/DataMovement.h"
 
 #include <cstring>
 
 namespace starch::rt {
 
-Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out) {
+Status allReduce(const Tensor &input, CollectiveOp op,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out) {
   if (input.dtype() != out.dtype() || input.shape() != out.shape())
     return Status::error("all_reduce: output " + shapeString(out.shape()) +
                          " does not match input " + shapeString(input.shape()));
@@ -16,8 +19,15 @@ Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out) {
   Tensor result;
   if (!comm || comm->size() == 1) {
     result = input;
-  } else if (Status s = comm->allReduce(input, op, result); !s) {
-    return s;
+  } else {
+    RankGroup group; // empty: the world
+    int position = 0;
+    if (!groups.empty() &&
+        !findRankGroup(groups, groupSize, comm->rank(), group, position))
+      return Status::error("all_reduce: rank " + std::to_string(comm->rank()) +
+                           " is in none of the op's groups");
+    if (Status s = comm->allReduce(input, op, result, group); !s)
+      return s;
   }
   // The kernel writes into `out` (an arena slice in generated code).
   std::memcpy(out.bytes(), result.bytes(), out.byteSize());

@@ -13,11 +13,16 @@
 #include "runtime/comm/Communicator.h"
 #include "runtime/kernels/Status.h"
 
+#include <vector>
+
 namespace starch::rt {
 
-/// `out` = the combination of every rank's `input` (all ranks of the
-/// world), in rank order: identical bits on every rank.
-Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out);
+/// `out` = the combination of the `input`s of every rank of this rank's
+/// group (runtime/comm/RankGroups.h: `groups` flat, `groupSize` ranks each;
+/// empty: the world), in group order: identical bits on those ranks.
+Status allReduce(const Tensor &input, CollectiveOp op,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out);
 
 } // namespace starch::rt
 

@@ -10,6 +10,7 @@
 #define STARCH_RUNTIME_TRAIN_PROGRAM_H
 
 #include "runtime/Tensor.h"
+#include "runtime/comm/ParamShards.h"
 
 #include <cstdint>
 #include <string>
@@ -40,6 +41,9 @@ struct ParamSpec {
   /// The module it belongs to ("vision", "vision_projector", "llm"); empty
   /// in a single-module program and for optimizer state.
   std::string module = {};
+  /// A tensor-parallel block: `shape` is this rank's block of the whole
+  /// parameter (runtime/comm/ParamShards.h); not sharded by default.
+  ParamShard shard = {};
 };
 
 /// Where a module's initial weights are (ONNX with initializers, or
@@ -84,9 +88,12 @@ struct ProgramSpec {
   std::vector<InputSpec> inputs;
   std::vector<ModalitySpec> modalities;
   int64_t microBatches = 1;
-  /// Data-parallel replicas (one rank each) the step was compiled for: its
-  /// all-reduces average over them (model.json parallel.ranks).
+  /// Data-parallel replicas the step was compiled for: its all-reduces
+  /// average over them (model.json parallel.ranks / tp).
   int64_t dataParallel = 1;
+  /// Ranks of one replica's tensor-parallel group (the LLM's tp): replica k
+  /// is ranks k*tp .. k*tp+tp-1, which read the same data.
+  int64_t tensorParallel = 1;
   int64_t batchSize = 1;
   int64_t sequenceLength = 1;
   int64_t vocabSize = 1;
@@ -100,6 +107,9 @@ struct ProgramSpec {
   /// The parameter (index into `params`) of each entry of
   /// StepOutputs::paramGradNorms, in order.
   std::vector<size_t> gradNormParams;
+
+  /// Ranks the program runs on.
+  int64_t ranks() const { return dataParallel * tensorParallel; }
 
   /// Tokens of one optimizer step of the whole job (every replica).
   int64_t tokensPerStep() const {

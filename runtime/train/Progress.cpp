@@ -80,7 +80,7 @@ void ProgressReporter::record(int64_t step, const StepOutputs &outputs,
       "GFLOP/s | ETA %s\n",
       width, step, lastStep_, double(outputs.loss), double(outputs.gradNorm),
       double(outputs.learningRate), formatRate(tokens / windowSeconds_).c_str(),
-      formatGflops(spec_.flopsPerStep * spec_.dataParallel * windowSteps_,
+      formatGflops(spec_.flopsPerStep * spec_.ranks() * windowSteps_,
                    windowSeconds_).c_str(),
       formatDuration(eta).c_str());
   std::fflush(stdout);
@@ -99,7 +99,7 @@ void ProgressReporter::finish(double wallSeconds) const {
       stepsDone_, firstStep_, firstStep_ + stepsDone_ - 1,
       formatDuration(wallSeconds).c_str(), double(firstLoss_),
       double(lastLoss_), formatRate(tokens / totalSeconds_).c_str(),
-      formatGflops(spec_.flopsPerStep * spec_.dataParallel * stepsDone_,
+      formatGflops(spec_.flopsPerStep * spec_.ranks() * stepsDone_,
                    totalSeconds_).c_str(),
       1e3 * totalSeconds_ / stepsDone_);
   std::fflush(stdout);

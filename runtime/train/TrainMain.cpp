@@ -15,6 +15,7 @@
 #include "runtime/train/Options.h"
 #include "runtime/train/Program.h"
 #include "runtime/train/Progress.h"
+#include "runtime/train/ShardedParams.h"
 #include "runtime/train/WeightLoading.h"
 #include "runtime/train/World.h"
 #include "runtime/comm/CurrentCommunicator.h"
@@ -160,14 +161,18 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
                                 : DataSource::fromFiles(spec, options.data,
                                                         options.labels,
                                                         options.inputFiles);
+  // The ranks of a tensor-parallel group read the same data.
   if (world.isDistributed())
-    data.setReplica(world.rank(), world.size());
+    data.setReplica(world.rank() / spec.tensorParallel, spec.dataParallel);
+  // Files hold whole parameters; a tensor-parallel rank keeps its blocks.
+  bool sharded = hasShardedParams(spec);
+  ProgramSpec whole = wholeModelSpec(spec);
   ParamStore params;
   int64_t done = 0;
   std::string origin;
   if (!options.resumeDir.empty()) {
     // No allocateParams here: the checkpoint's tensors move in directly.
-    TrainState state = loadCheckpoint(options.resumeDir, spec, params);
+    TrainState state = loadCheckpoint(options.resumeDir, whole, params);
     if (state.data != data.identity() && root)
       std::fprintf(stderr,
                    "warning: the checkpoint was trained on '%s', this run "
@@ -179,10 +184,12 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
     origin = "resumed from " + options.resumeDir + " at step " +
              std::to_string(done);
   } else {
-    params = allocateParams(spec);
-    loadWeights(options.weights, spec, params);
+    params = allocateParams(whole);
+    loadWeights(options.weights, whole, params);
     origin = "weights " + describeWeights(options.weights);
   }
+  if (sharded)
+    params = takeRankBlocks(spec, std::move(params), world.rank());
   if (done > options.steps)
     throw std::runtime_error("the checkpoint is at step " +
                              std::to_string(done) + ", past --steps " +
@@ -192,9 +199,12 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
   // Before the header, so a supervisor that saw it can rely on them.
   installStopHandlers();
   std::string replicas =
-      world.isDistributed()
-          ? std::to_string(world.size()) + " data-parallel ranks x "
-          : std::string();
+      !world.isDistributed() ? std::string()
+      : spec.tensorParallel > 1
+          ? std::to_string(spec.dataParallel) + " data-parallel x " +
+                std::to_string(spec.tensorParallel) +
+                " tensor-parallel ranks; per replica "
+          : std::to_string(world.size()) + " data-parallel ranks x ";
   if (root)
     std::printf("train %s: steps %" PRId64 "..%" PRId64 " | %" PRId64
                 " tokens/step (%s%" PRId64 " x %" PRId64 " x %" PRId64
@@ -202,7 +212,7 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
                 "threads%s\n",
                 spec.model.c_str(), done + 1, options.steps,
                 spec.tokensPerStep(), replicas.c_str(), spec.microBatches,
-                spec.batchSize, spec.sequenceLength, trainableValues(spec),
+                spec.batchSize, spec.sequenceLength, trainableValues(whole),
                 encoderSummary(spec).c_str(), data.description().c_str(),
                 origin.c_str(), numThreads(),
                 world.isDistributed() ? " per rank" : "");
@@ -244,9 +254,15 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
     bool last = step == options.steps;
     bool periodic = options.saveEvery > 0 && step % options.saveEvery == 0;
     bool stop = stopAgreed(world);
-    if (!options.saveDir.empty() && root && (last || periodic || stop)) {
+    bool saving = !options.saveDir.empty() && (last || periodic || stop);
+    // Every rank hands its blocks over; rank 0 writes the whole model.
+    ParamStore joined;
+    if (saving && sharded)
+      joined = joinRankBlocks(spec, params);
+    if (saving && root) {
       try {
-        save(options.saveDir, spec, params, step, data, options.saveAll);
+        save(options.saveDir, whole, sharded ? joined : params, step, data,
+             options.saveAll);
       } catch (const std::exception &e) {
         // The save is atomic: a failed one leaves the previous file.
         throw std::runtime_error(

@@ -19,13 +19,13 @@ bool launchedByMpi() {
 }
 
 TrainWorld::TrainWorld(int &argc, char **&argv, const ProgramSpec &spec) {
-  int64_t wanted = spec.dataParallel;
+  int64_t wanted = spec.ranks();
   if (!launchedByMpi()) {
     if (wanted > 1)
       throw std::runtime_error(
           "this program was compiled for " + std::to_string(wanted) +
-          " data-parallel ranks: launch it with mpirun -np " +
-          std::to_string(wanted) + " (or srun)");
+          " ranks: launch it with mpirun -np " + std::to_string(wanted) +
+          " (or srun)");
     return;
   }
   mpi_ = std::make_unique<MpiWorld>(argc, argv);
@@ -34,7 +34,7 @@ TrainWorld::TrainWorld(int &argc, char **&argv, const ProgramSpec &spec) {
   if (size_ != wanted)
     mpi_->abort("this program was compiled for " + std::to_string(wanted) +
                     " rank" + (wanted == 1 ? "" : "s") + " (model.json "
-                    "parallel.ranks) but runs on " + std::to_string(size_),
+                    "parallel) but runs on " + std::to_string(size_),
                 2);
   setCurrentCommunicator(mpi_.get(), /*everyThread=*/true);
 }

@@ -6,7 +6,11 @@ pseudo-random inputs and compares the results (standard library only).
   check_pass_numerics.py --bin DIR --rtol R --atol A FILE.mlir -- --starch-raise
 
 Float arguments get values uniform in [-2, 2), integer arguments values in
-[0, 4), i1 arguments random bits, all from a fixed seed.
+[0, 4), i1 arguments random bits, all from a fixed seed. Every `starch.param`
+of the file gets random data too (one weights file for both runs). With
+`--ranks N` the IR after the pass runs on N in-process ranks (a parallel
+pass): rank 0's results must equal the single-rank run before it, and
+`--params-out` of both (tensor-parallel blocks joined) must agree as well.
 """
 import argparse
 import os
@@ -26,10 +30,17 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--rtol", default="1e-5")
     parser.add_argument("--atol", default="1e-6")
+    parser.add_argument("--ranks", type=int, default=1)
+    parser.add_argument("--functions", default="",
+                        help="comma-separated functions to check (default: all)")
     parser.add_argument("file")
     args = parser.parse_args(argv)
 
-    functions = tensorio.functions(open(args.file).read())
+    source = open(args.file).read()
+    functions = tensorio.functions(source)
+    if args.functions:
+        wanted = args.functions.split(",")
+        functions = [f for f in functions if f[0] in wanted]
     if not functions:
         sys.exit("no functions found in " + args.file)
     rng = random.Random(1234)
@@ -37,6 +48,13 @@ def main():
         after = os.path.join(work, "after.mlir")
         tensorio.run([os.path.join(args.bin, "starch-opt"), args.file, "-o", after]
                      + pass_flags)
+        weights = []
+        params = {name: (shape, dtype, tensorio.random_values(shape, dtype, rng))
+                  for name, shape, dtype in tensorio.params(source)}
+        if params:
+            path = os.path.join(work, "params.safetensors")
+            tensorio.write_safetensors(path, params)
+            weights = ["--weights", path]
         for name, signature in functions:
             inputs = []
             for i, (shape, element) in enumerate(signature):
@@ -45,14 +63,28 @@ def main():
                                    tensorio.random_values(shape, element, rng))
                 inputs += ["--input", path]
             before_out = os.path.join(work, name + ".before")
+            before_params = os.path.join(work, name + ".before.safetensors")
+            after_params = os.path.join(work, name + ".after.safetensors")
             tensorio.run([os.path.join(args.bin, "starch-run"), args.file,
-                          "--function", name, "--output-dir", before_out] + inputs)
+                          "--function", name, "--output-dir", before_out,
+                          "--params-out", before_params] + inputs + weights)
             compare = []
             for result in sorted(os.listdir(before_out)):
                 compare += ["--compare", f"{result[:-4]}={os.path.join(before_out, result)}"]
             tensorio.run([os.path.join(args.bin, "starch-run"), after, "--function",
-                          name, "--rtol", args.rtol, "--atol", args.atol]
-                         + inputs + compare)
+                          name, "--rtol", args.rtol, "--atol", args.atol,
+                          "--ranks", str(args.ranks), "--params-out", after_params]
+                         + inputs + compare + weights)
+            expected, _ = tensorio.read_safetensors(before_params)
+            actual, _ = tensorio.read_safetensors(after_params)
+            for param in sorted(expected):
+                if param not in actual or actual[param][0] != expected[param][0]:
+                    sys.exit(f"{name}: parameter {param} has no value of its "
+                             "shape after the pass")
+                pairs = zip(actual[param][2], expected[param][2])
+                if not all(tensorio.close(a, e, float(args.rtol), float(args.atol))
+                           for a, e in pairs):
+                    sys.exit(f"{name}: parameter {param} differs after the pass")
             print(f"{name}: same numbers before and after {' '.join(pass_flags)}")
 
 

@@ -109,12 +109,27 @@ ARG = re.compile(r"%[\w.$]+\s*:\s*tensor<([^>]*)>")
 def functions(source):
     """[(name, [(shape, dtype) per tensor argument])] of every func.func."""
     result = []
-    for name, signature, _ in FUNC.findall(source):
+    code = re.sub(r"//[^\n]*", "", source)  # CHECK lines name functions too
+    for name, signature, _ in FUNC.findall(code):
         arguments = []
         for arg in ARG.findall(signature):
             *dims, dtype = arg.split("x") if "x" in arg else [arg]
             arguments.append(([int(d) for d in dims], dtype))
         result.append((name, arguments))
+    return result
+
+
+PARAM = re.compile(r"starch\.param\s+@([\w.$:-]+)\s*(\{[^}]*\})?\s*:\s*tensor<([^>]*)>")
+
+
+def params(source):
+    """[(name, shape, dtype)] of every starch.param with data (not {state})."""
+    result = []
+    for name, attrs, tensor in PARAM.findall(re.sub(r"//[^\n]*", "", source)):
+        if "state" in attrs:
+            continue
+        *dims, dtype = tensor.split("x") if "x" in tensor else [tensor]
+        result.append((name, [int(d) for d in dims], dtype))
     return result
 
 

@@ -112,7 +112,7 @@ func.func @every_op(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>, %b: tensor<2x4xi1>
 /// declaration, the parameter store, data and a view.
 const std::set<std::string> kStructuralOps = {
     "starch.param", "starch.read_param", "starch.write_param",
-    "starch.constant", "starch.reshape"};
+    "starch.constant", "starch.reshape", "starch.enter_shards"};
 
 class ExecutionTableTest : public ::testing::Test {
 protected:

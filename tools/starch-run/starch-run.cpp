@@ -533,6 +533,7 @@ int execute(func::FuncOp fn, const interp::ParamProvider &params,
             const std::vector<rt::Tensor> &args,
             std::vector<rt::Tensor> &results) {
   std::vector<std::vector<rt::Tensor>> perRank(ranks);
+  std::vector<std::map<std::string, rt::Tensor>> paramsPerRank(ranks);
   std::map<std::string, interp::OpProfile> profile;
   std::string paramsError;
   auto start = std::chrono::steady_clock::now();
@@ -551,16 +552,27 @@ int execute(func::FuncOp fn, const interp::ParamProvider &params,
     if (failed(out))
       return rt::Status::error("execution failed");
     perRank[rank] = std::move(*out);
-    if (rank == 0) {
+    if (!paramsOut.empty())
+      paramsPerRank[rank] = interpreter.currentParams();
+    if (rank == 0)
       profile = interpreter.profile();
-      if (!paramsOut.empty()) {
-        if (!rt::writeSafetensors(paramsOut, interpreter.currentParams(),
-                                  paramsError))
-          return rt::Status::error("--params-out");
-      }
-    }
     return rt::Status::success();
   });
+  // Tensor-parallel parameters are written whole, joined from their blocks.
+  if (status.ok() && !paramsOut.empty()) {
+    std::map<std::string, rt::Tensor> whole;
+    auto module = fn->getParentOfType<ModuleOp>();
+    if (rt::Status s = interp::joinParamShards(module, paramsPerRank, whole); !s)
+      paramsError = s.message();
+    else if (!rt::writeSafetensors(paramsOut, whole, paramsError))
+      paramsError = paramsError.empty() ? "cannot write" : paramsError;
+    else
+      paramsError.clear();
+    if (!paramsError.empty()) {
+      llvm::errs() << "error: --params-out: " << paramsError << "\n";
+      return kError;
+    }
+  }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

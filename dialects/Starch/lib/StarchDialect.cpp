@@ -15,6 +15,7 @@ void StarchDialect::initialize() {
 #include "starch/Dialect/StarchOps.cpp.inc"
       >();
   registerGradientModels(*this);
+  registerShardingModels(*this);
 }
 
 Operation *StarchDialect::materializeConstant(OpBuilder &builder,

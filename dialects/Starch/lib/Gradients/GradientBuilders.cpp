@@ -14,6 +14,7 @@ void registerGradientModels(StarchDialect &dialect) {
   grad::registerContractionGradients(context);
   grad::registerFusedGradients(context);
   grad::registerLossGradients(context);
+  grad::registerCollectiveGradients(context);
 }
 
 } // namespace starch

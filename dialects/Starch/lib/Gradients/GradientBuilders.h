@@ -112,6 +112,7 @@ void registerShapeGradients(mlir::MLIRContext &context);
 void registerContractionGradients(mlir::MLIRContext &context);
 void registerFusedGradients(mlir::MLIRContext &context);
 void registerLossGradients(mlir::MLIRContext &context);
+void registerCollectiveGradients(mlir::MLIRContext &context);
 
 /// An external model for ops whose operands never receive a gradient (index
 /// computations, comparisons, constants).

@@ -91,4 +91,30 @@ def Starch_CostOpInterface : OpInterface<"CostOpInterface"> {
   ];
 }
 
+def Starch_ShardingOpInterface : OpInterface<"ShardingOpInterface"> {
+  let cppNamespace = "::starch";
+  let description = [{
+    How an op may run on shards (StarchSharding.h): given the sharding of
+    each operand across a tensor-parallel group of `parts` ranks, the
+    sharding of each result when every rank runs the op on its local pieces
+    alone, or failure when that is not the op's result (operands split along
+    a dimension the op reduces or mixes, mismatched splits, partial sums fed
+    to a non-linear op). Rules are attached next to each op family
+    (dialects/Starch/lib/Sharding/) as the gradient rules are;
+    starch-tensor-parallel walks them to place Megatron-style column and
+    row splits and the collectives between them. An op without the
+    interface runs only on replicated operands.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Appends one sharding per result to `resultShardings`, or fails
+        (appending nothing) when the op cannot run on these shards locally.
+      }],
+      "::mlir::LogicalResult", "shardResults",
+      (ins "::llvm::ArrayRef<::starch::TensorSharding>":$operandShardings,
+           "int64_t":$parts,
+           "::llvm::SmallVectorImpl<::starch::TensorSharding> &":$resultShardings)>
+  ];
+}
+
 #endif // STARCH_INTERFACES

@@ -24,6 +24,10 @@ def Starch_BoolTensor : StaticShapeTensorOf<[I1]>;
 // One int64 mask word per token (starch.attention's bitfield mask).
 def Starch_BitsTensor : StaticShapeTensorOf<[I64]>;
 
+/// A partition of the ranks into equal-size groups, each an ordered list of
+/// ranks: `[array<i64: 0, 1>, array<i64: 2, 3>]`.
+def Starch_RankGroups : TypedArrayAttrBase<DenseI64ArrayAttr, "groups of ranks">;
+
 // Every operand has the result's shape. Listed before `Elementwise` so that a
 // shape error is reported with the shapes (Elementwise's own message names
 // none).
@@ -55,18 +59,45 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
     starch.param @model.rotary_emb.inv_freq {buffer} : tensor<32xf32>
     starch.param @adamw.exp_avg.model.norm.weight {state} : tensor<64xf32>
     ```
+
+    A parameter sharded by tensor parallelism (starch-tensor-parallel)
+    carries `shard_dim` and `shard_groups`: `type` is then one rank's
+    block, the full parameter cut along `shard_dim` into as many equal
+    contiguous blocks as a group has ranks; the rank at position `i` of its
+    group in `shard_groups` holds block `i`. Data files and checkpoints hold
+    the full parameter.
+
+    ```mlir
+    starch.param @model.layers.0.mlp.up_proj.weight
+        {shard_dim = 0 : i64, shard_groups = [array<i64: 0, 1>]} : tensor<64x64xf32>
+    ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Starch_Tensor>:$type,
                        OptionalAttr<StrAttr>:$source,
                        UnitAttr:$frozen,
                        UnitAttr:$buffer,
-                       UnitAttr:$state);
+                       UnitAttr:$state,
+                       OptionalAttr<I64Attr>:$shard_dim,
+                       OptionalAttr<Starch_RankGroups>:$shard_groups);
+  let builders = [
+    // An unsharded parameter (every importer and pass but tensor parallelism).
+    OpBuilder<(ins "::llvm::StringRef":$symName, "::mlir::RankedTensorType":$type,
+                   "::mlir::StringAttr":$source, "bool":$frozen,
+                   CArg<"bool", "false">:$buffer,
+                   CArg<"bool", "false">:$state), [{
+      build($_builder, $_state, symName, type, source, frozen, buffer, state,
+            ::mlir::IntegerAttr(), ::mlir::ArrayAttr());
+    }]>
+  ];
   let extraClassDeclaration = [{
     /// Updated by the optimizer: not frozen, not a buffer, not state.
     bool isTrainable() { return !getFrozen() && !getBuffer() && !getState(); }
+    /// Holds one block of a tensor-parallel split (shard_dim/shard_groups).
+    bool isSharded() { return getShardDim().has_value(); }
   }];
   let assemblyFormat = "$sym_name attr-dict `:` $type";
+  let hasVerifier = 1;
 }
 
 def Starch_ReadParamOp : Starch_Op<"read_param",
@@ -994,26 +1025,54 @@ def Starch_AdamWOp : Starch_Op<"adamw",
 
 def Starch_AllReduceOp : Starch_Op<"all_reduce",
     [MemoryEffects<[MemRead, MemWrite]>, SameOperandsAndResultType]> {
-  let summary = "combine a tensor over every rank of the world";
+  let summary = "combine a tensor over the ranks of a group";
   let description = [{
     Every rank contributes `input` and receives the elementwise combination
-    (`sum`, `max` or `min`) of all ranks' inputs, taken in rank order, so
-    all ranks get identical bits (docs/comm.md). Every rank must execute the
-    same all-reduces in the same order; the op has effects so that no pass
-    reorders, merges or drops one. In a single-rank run it returns `input`.
-    `starch-optimizer{data-parallel=N}` sums the gradients of N replicas
-    with it.
+    (`sum`, `max` or `min`) of the inputs of the ranks of its group, taken
+    in group order, so all of them get identical bits (docs/comm.md).
+    `groups` partitions the ranks (each rank in exactly one group, all
+    groups of one size); without it the group is the whole world. Every
+    rank of a group must execute the same all-reduces in the same order;
+    the op has effects so that no pass reorders, merges or drops one. In a
+    single-rank run it returns `input`. `starch-optimizer{data-parallel=N}`
+    sums the gradients of N replicas with it; starch-tensor-parallel sums
+    the partial results of row-parallel matmuls. The gradient of a sum is
+    the result's cotangent, unchanged, on every rank.
 
     ```mlir
     %g = starch.all_reduce %acc reduce = sum : tensor<64x64xf32>
+    %y = starch.all_reduce %part reduce = sum groups = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<32x64xf32>
     ```
   }];
   let arguments = (ins Starch_Tensor:$input,
-                       Starch_CollectiveKind:$reduce);
+                       Starch_CollectiveKind:$reduce,
+                       OptionalAttr<Starch_RankGroups>:$groups);
   let results = (outs Starch_Tensor:$result);
   let assemblyFormat = [{
-    $input `reduce` `=` $reduce attr-dict `:` type($input)
+    $input `reduce` `=` $reduce (`groups` `=` $groups^)? attr-dict `:` type($input)
   }];
+  let hasVerifier = 1;
+}
+
+def Starch_EnterShardsOp : Starch_Op<"enter_shards",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "a replicated value entering computation on shards";
+  let description = [{
+    Returns `input` unchanged (a view). It marks where a value that every
+    rank of a tensor-parallel group holds whole feeds computation that each
+    rank does on its own shard (the input of a column-parallel matmul): each
+    rank then back-propagates only its shard's share of the gradient, so the
+    gradient of this op is the sum of the cotangents over the group
+    (`starch.all_reduce` over `groups`). Made by starch-tensor-parallel.
+
+    ```mlir
+    %x = starch.enter_shards %h groups = [array<i64: 0, 1>] : tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input, Starch_RankGroups:$groups);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = "$input `groups` `=` $groups attr-dict `:` type($input)";
+  let hasVerifier = 1;
 }
 
 #endif // STARCH_OPS

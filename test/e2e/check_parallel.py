@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Data-parallel training under mpirun against one process (standard library).
+"""Parallel training under mpirun against one process (standard library).
 
-  check_data_parallel.py --bin DIR --mpirun MPIRUN --example tiny-vlm --ranks 2
+  check_parallel.py --bin DIR --mpirun MPIRUN --example tiny-vlm --dp 2 [--tp 2]
 
 Compiles the shipped example twice: once as it is, but accumulating
-ranks x M micro-batches per step (one process), and once for `ranks`
-data-parallel replicas of M micro-batches each (model.json parallel.ranks,
-every encoder on the LLM's stage). Both train 10 steps on the example's
-dataset (its manifest packed by starch-data) or, without one, on synthetic
-data; a step of the replicas covers the same sequences as a step of the
-single process (replica r takes micro-batches r*M .. (r+1)*M - 1). Every
-step's loss, gradient norm and learning rate must agree to rtol 1e-5, and
-the final checkpoints' parameters and moments too.
+dp x M micro-batches per step (one process), and once for dp data-parallel
+replicas of M micro-batches each, every replica a tensor-parallel group of
+tp ranks (model.json: parallel.ranks = dp x tp, the LLM's parallel.tp, every
+encoder on the LLM's stage with tp 1 or, with --encoder-tp, the LLM's).
+Both train 10 steps on the example's dataset (its manifest packed by
+starch-data) or, without one, on synthetic data; a step of the replicas
+covers the same sequences as a step of the single process (replica r takes
+micro-batches r*M .. (r+1)*M - 1). Every step's loss, gradient norm and
+learning rate must agree to rtol 1e-5, and the final checkpoints' (whole)
+parameters and moments too, so tensor-parallel blocks are checked joined.
 """
 import argparse
 import json
@@ -27,9 +29,9 @@ import tensorio  # noqa: E402
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "examples")
 
 
-def variant(example, work, name, micro_batches, ranks):
+def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False):
     """The example's model.json with absolute paths, 10 steps, and the given
-    accumulation and data parallelism."""
+    accumulation, data and tensor parallelism (`ranks` = dp x tp)."""
     folder = os.path.join(EXAMPLES, example)
     config = json.load(open(os.path.join(folder, "model.json")))
 
@@ -42,7 +44,9 @@ def variant(example, work, name, micro_batches, ranks):
         if "projector" in module and "weights" in module["projector"]:
             module["projector"]["weights"] = absolute(module["projector"]["weights"])
         if module is not config["llm"] and ranks > 1:
-            module["parallel"] = {"stages": 0}
+            module["parallel"] = {"stages": 0, "tp": tp if encoder_tp else 1}
+    if tp > 1:
+        config["llm"]["parallel"] = {"tp": tp}
     if "data" in config:
         config["data"]["manifest"] = absolute(config["data"]["manifest"])
     config["training"].update(steps=10, micro_batches=micro_batches, warmup_steps=2)
@@ -68,19 +72,24 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--mpirun", required=True)
     ap.add_argument("--example", required=True)
-    ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--dp", type=int, default=2, help="data-parallel replicas")
+    ap.add_argument("--tp", type=int, default=1, help="tensor-parallel ranks per replica")
+    ap.add_argument("--encoder-tp", action="store_true",
+                    help="split the encoders' layers too (their tp = --tp)")
     ap.add_argument("--micro-batches", type=int, default=1)
     ap.add_argument("--rtol", type=float, default=1e-5)
     ap.add_argument("--interp", action="store_true",
                     help="instead: one step of the program under mpirun against "
                          "starch-run --ranks N --per-rank-inputs on its @train_step")
     args = ap.parse_args()
+    args.ranks = args.dp * args.tp
     if args.interp:
         return interp(args)
     failures = []
     with tempfile.TemporaryDirectory() as work:
-        single, has_data = variant(args.example, work, "single", args.ranks * args.micro_batches, 1)
-        parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks)
+        single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1)
+        parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
+                              args.tp, args.encoder_tp)
         for name, config in (("single", single), ("parallel", parallel)):
             run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
         data = []
@@ -124,9 +133,11 @@ def main():
     if failures:
         print("\n".join(failures[:20]))
         sys.exit(f"FAILED: {len(failures)} mismatches")
-    print(f"data parallel {args.example}: {args.ranks} ranks x {args.micro_batches} micro-batches "
-          f"equal one process x {args.ranks * args.micro_batches}: 10 steps, max relative error "
-          f"{worst:.2e} (loss, grad norm, lr), checkpoint tensors within {worst_weight:.2e}")
+    print(f"{args.example}: {args.dp} data-parallel x {args.tp} tensor-parallel ranks "
+          f"({'encoders split too' if args.encoder_tp else 'encoders whole'}) x "
+          f"{args.micro_batches} micro-batches equal one process x {args.dp * args.micro_batches}: "
+          f"10 steps, max relative error {worst:.2e} (loss, grad norm, lr), checkpoint tensors "
+          f"within {worst_weight:.2e}")
 
 
 PARAM = re.compile(r'starch\.param @([\w.$:-]+)\s*(\{[^}]*\})?\s*:')
@@ -140,23 +151,28 @@ def interp(args):
     loss, gradient norm, learning rate and every parameter and moment after
     the step."""
     with tempfile.TemporaryDirectory() as work:
-        config, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks)
+        config, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
+                            args.tp, args.encoder_tp)
         spec = json.load(open(config))
         exe, ir = os.path.join(work, "train"), os.path.join(work, "train.mlir")
         run_checked([os.path.join(args.bin, "starchc"), config, "-o", exe])
         run_checked([os.path.join(args.bin, "starchc"), config, "--emit=train", "-o", ir])
         batch, seq = spec["llm"]["input_shapes"]["input_ids"]
-        micro, ranks = args.micro_batches, args.ranks
-        count = ranks * micro * batch * seq
+        micro, ranks, dp = args.micro_batches, args.ranks, args.dp
+        count = dp * micro * batch * seq
         state, ids = 12345, []
         for _ in range(count):  # a fixed LCG: the same ids on every run
             state = (state * 1103515245 + 12345) % 2**31
             ids.append(state % 128)
         tokens = os.path.join(work, "tokens.npy")
-        tensorio.write_npy(tokens, [ranks * micro * batch, seq], "i64", ids)
-        # Replica r's micro-batches are rows [r*M*B, (r+1)*M*B): stacked per rank.
+        tensorio.write_npy(tokens, [dp * micro * batch, seq], "i64", ids)
+        # Replica r's micro-batches are rows [r*M*B, (r+1)*M*B), read by
+        # every rank of its tensor-parallel group: stacked per rank.
         stacked = os.path.join(work, "stacked.npy")
-        tensorio.write_npy(stacked, [ranks, micro, batch, seq], "i64", ids)
+        per_replica = micro * batch * seq
+        per_rank = [v for rank in range(ranks)
+                    for v in ids[(rank // args.tp) * per_replica:(rank // args.tp + 1) * per_replica]]
+        tensorio.write_npy(stacked, [ranks, micro, batch, seq], "i64", per_rank)
         step = os.path.join(work, "step.npy")
         tensorio.write_npy(step, [ranks], "i64", [1] * ranks)
         log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")

@@ -1,0 +1,64 @@
+//===- StarchParallelVerifiers.cpp - Rules of the distribution ops --------===//
+//
+// Verifiers of starch.all_reduce, starch.enter_shards and the sharding
+// attributes of starch.param: rank groups partition ranks into equal-size
+// groups, and a sharded parameter's block divides nothing it cannot.
+//
+//===----------------------------------------------------------------------===//
+#include "starch/Dialect/StarchOps.h"
+
+#include "llvm/ADT/DenseSet.h"
+
+using namespace mlir;
+using namespace starch;
+
+namespace {
+
+/// Non-empty groups of one size, of distinct ranks >= 0.
+LogicalResult verifyRankGroups(Operation *op, ArrayAttr groups,
+                               StringRef attribute) {
+  if (groups.empty())
+    return op->emitOpError() << attribute << " must name at least one group";
+  llvm::DenseSet<int64_t> seen;
+  int64_t size = cast<DenseI64ArrayAttr>(groups[0]).size();
+  for (auto [i, entry] : llvm::enumerate(groups)) {
+    ArrayRef<int64_t> ranks = cast<DenseI64ArrayAttr>(entry).asArrayRef();
+    if (ranks.empty() || static_cast<int64_t>(ranks.size()) != size)
+      return op->emitOpError()
+             << attribute << " group #" << i << " has " << ranks.size()
+             << " ranks; every group must have the first group's " << size;
+    for (int64_t rank : ranks)
+      if (rank < 0 || !seen.insert(rank).second)
+        return op->emitOpError()
+               << attribute << " lists rank " << rank
+               << (rank < 0 ? ", which is negative" : " twice");
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult ParamOp::verify() {
+  if (getShardDim().has_value() != static_cast<bool>(getShardGroups()))
+    return emitOpError() << "needs both shard_dim and shard_groups, or neither";
+  if (!isSharded())
+    return success();
+  if (failed(verifyRankGroups(*this, *getShardGroups(), "shard_groups")))
+    return failure();
+  auto type = cast<RankedTensorType>(getType());
+  int64_t dim = *getShardDim();
+  if (dim < 0 || dim >= type.getRank())
+    return emitOpError() << "shard_dim " << dim << " is not a dimension of "
+                         << type;
+  return success();
+}
+
+LogicalResult AllReduceOp::verify() {
+  if (auto groups = getGroups())
+    return verifyRankGroups(*this, *groups, "groups");
+  return success();
+}
+
+LogicalResult EnterShardsOp::verify() {
+  return verifyRankGroups(*this, getGroups(), "groups");
+}

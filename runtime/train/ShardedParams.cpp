@@ -1,0 +1,69 @@
+//===- ShardedParams.cpp - Whole parameters and a rank's blocks -----------===//
+#include "runtime/train/ShardedParams.h"
+
+#include "runtime/comm/CurrentCommunicator.h"
+#include "runtime/comm/RankGroups.h"
+
+#include <stdexcept>
+
+namespace starch::rt {
+
+bool hasShardedParams(const ProgramSpec &spec) {
+  for (const ParamSpec &param : spec.params)
+    if (param.shard.sharded())
+      return true;
+  return false;
+}
+
+ProgramSpec wholeModelSpec(const ProgramSpec &spec) {
+  ProgramSpec whole = spec;
+  for (ParamSpec &param : whole.params)
+    if (param.shard.sharded()) {
+      param.shape[param.shard.dim] *= param.shard.groupSize;
+      param.shard = ParamShard();
+    }
+  return whole;
+}
+
+ParamStore takeRankBlocks(const ProgramSpec &spec, ParamStore whole, int rank) {
+  for (size_t i = 0; i < spec.params.size(); ++i) {
+    const ParamSpec &param = spec.params[i];
+    if (!param.shard.sharded())
+      continue;
+    Tensor block;
+    if (Status s = takeShard(whole[i], param.shard, rank, block); !s)
+      throw std::runtime_error("parameter '" + param.name + "': " + s.message());
+    whole[i] = std::move(block);
+  }
+  return whole;
+}
+
+ParamStore joinRankBlocks(const ProgramSpec &spec, const ParamStore &blocks) {
+  Communicator *comm = currentCommunicator();
+  ParamStore whole = blocks;
+  for (size_t i = 0; i < spec.params.size(); ++i) {
+    const ParamSpec &param = spec.params[i];
+    if (!param.shard.sharded())
+      continue;
+    RankGroup group;
+    int position = 0;
+    int rank = comm ? comm->rank() : 0;
+    if (!findRankGroup(param.shard.groups, param.shard.groupSize, rank, group,
+                       position))
+      throw std::runtime_error("parameter '" + param.name + "': rank " +
+                               std::to_string(rank) +
+                               " is in none of its shard groups");
+    if (!comm || comm->size() == 1) {
+      if (param.shard.groupSize != 1)
+        throw std::runtime_error("parameter '" + param.name +
+                                 "' is split over ranks this run lacks");
+      continue;
+    }
+    if (Status s = comm->allGather(blocks[i], param.shard.dim, whole[i], group);
+        !s)
+      throw std::runtime_error("parameter '" + param.name + "': " + s.message());
+  }
+  return whole;
+}
+
+} // namespace starch::rt
