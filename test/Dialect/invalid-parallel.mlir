@@ -1,0 +1,25 @@
+// RUN: starch-opt %s -split-input-file -verify-diagnostics
+
+func.func @uneven(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{groups group #1 has 1 ranks; every group must have the first group's 2}}
+  %y = starch.all_reduce %x reduce = sum groups = [array<i64: 0, 1>, array<i64: 2>] : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @twice(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{groups lists rank 1 twice}}
+  %y = starch.enter_shards %x groups = [array<i64: 0, 1>, array<i64: 1, 2>] : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{needs both shard_dim and shard_groups, or neither}}
+starch.param @w {shard_dim = 0 : i64} : tensor<4x4xf32>
+
+// -----
+
+// expected-error @+1 {{shard_dim 2 is not a dimension of 'tensor<4x4xf32>'}}
+starch.param @w {shard_dim = 2 : i64, shard_groups = [array<i64: 0, 1>]} : tensor<4x4xf32>

@@ -1,0 +1,15 @@
+// RUN: starch-opt %s | starch-opt | FileCheck %s
+
+// CHECK: starch.param @w {shard_dim = 0 : i64, shard_groups = [array<i64: 0, 1>, array<i64: 2, 3>]} : tensor<2x4xf32>
+starch.param @w {shard_dim = 0 : i64, shard_groups = [array<i64: 0, 1>, array<i64: 2, 3>]} : tensor<2x4xf32>
+
+// CHECK-LABEL: func.func @collectives(
+func.func @collectives(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: starch.enter_shards %{{.*}} groups = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<4xf32>
+  %a = starch.enter_shards %x groups = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<4xf32>
+  // CHECK: starch.all_reduce %{{.*}} reduce = sum groups = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<4xf32>
+  %b = starch.all_reduce %a reduce = sum groups = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<4xf32>
+  // CHECK: starch.all_reduce %{{.*}} reduce = max : tensor<4xf32>
+  %c = starch.all_reduce %b reduce = max : tensor<4xf32>
+  return %c : tensor<4xf32>
+}
