@@ -81,10 +81,16 @@ def main():
     ap.add_argument("--interp", action="store_true",
                     help="instead: one step of the program under mpirun against "
                          "starch-run --ranks N --per-rank-inputs on its @train_step")
+    ap.add_argument("--resume", action="store_true",
+                    help="instead: the parallel program resumes at step 5 from a "
+                         "one-process checkpoint, and one process from its step-5 "
+                         "checkpoint; both must continue as one process does")
     args = ap.parse_args()
     args.ranks = args.dp * args.tp
     if args.interp:
         return interp(args)
+    if args.resume:
+        return resume(args)
     failures = []
     with tempfile.TemporaryDirectory() as work:
         single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1)
@@ -138,6 +144,77 @@ def main():
           f"{args.micro_batches} micro-batches equal one process x {args.dp * args.micro_batches}: "
           f"10 steps, max relative error {worst:.2e} (loss, grad norm, lr), checkpoint tensors "
           f"within {worst_weight:.2e}")
+
+
+def compare_runs(log_a, log_b, ckpt_a, ckpt_b, rtol, failures, steps):
+    """Loss, norm and lr of the given steps, and the final checkpoints."""
+    rows = [{int(l.split()[0]): l.split() for l in open(p).read().splitlines() if l.strip()}
+            for p in (log_a, log_b)]
+    worst = 0.0
+    for step in steps:
+        if step not in rows[0] or step not in rows[1]:
+            failures.append(f"step {step} missing from a loss log")
+            continue
+        for column, what in ((1, "loss"), (2, "grad norm"), (3, "lr")):
+            x, y = float(rows[0][step][column]), float(rows[1][step][column])
+            error = abs(x - y) / max(abs(x), 1e-12)
+            worst = max(worst, error)
+            if error > rtol:
+                failures.append(f"step {step} {what}: {x!r} vs {y!r}")
+    one, _ = tensorio.read_safetensors(os.path.join(ckpt_a, "checkpoint.safetensors"))
+    two, _ = tensorio.read_safetensors(os.path.join(ckpt_b, "checkpoint.safetensors"))
+    if sorted(one) != sorted(two):
+        failures.append("the checkpoints hold different tensors")
+    worst_weight = 0.0
+    for name in sorted(set(one) & set(two)):
+        a, b = one[name][2], two[name][2]
+        scale = max(max((abs(v) for v in a), default=0.0), 1e-12)
+        diff = max((abs(x - y) for x, y in zip(a, b)), default=0.0) / scale
+        worst_weight = max(worst_weight, diff)
+        if diff > rtol:
+            failures.append(f"final {name}: max |diff| {diff:.2e} of its largest element")
+    return worst, worst_weight
+
+
+def resume(args):
+    """Checkpoints hold whole parameters, so a plan resumes another's: one
+    process trains 10 steps straight, and saves at step 5; the parallel
+    program (dp x tp ranks) resumes that checkpoint to step 10; one process
+    resumes the parallel program's own step-5 checkpoint to step 10. Steps
+    6-10 and the final checkpoints of both must equal the straight run."""
+    with tempfile.TemporaryDirectory() as work:
+        single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1)
+        parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
+                              args.tp, args.encoder_tp)
+        for name, config in (("single", single), ("parallel", parallel)):
+            run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
+        data = []
+        if has_data:
+            run_checked([os.path.join(args.bin, "starch-data"), single, "-o",
+                         os.path.join(work, "data")])
+            data = ["--data", os.path.join(work, "data")]
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        mpi = [args.mpirun, "--oversubscribe", "-np", str(args.ranks)]
+        p = lambda name: os.path.join(work, name)  # noqa: E731
+        run_checked([p("single"), *data, "--loss-log", p("straight.log"), "--save", p("straight")])
+        run_checked([p("single"), *data, "--steps", "5", "--save", p("single5")])
+        run_checked(mpi + [p("parallel"), *data, "--steps", "5", "--save", p("parallel5")], env=env)
+        run_checked(mpi + [p("parallel"), *data, "--resume", p("single5"), "--loss-log",
+                           p("to_parallel.log"), "--save", p("to_parallel")], env=env)
+        run_checked([p("single"), *data, "--resume", p("parallel5"), "--loss-log",
+                     p("to_single.log"), "--save", p("to_single")])
+        failures = []
+        worst = compare_runs(p("straight.log"), p("to_parallel.log"), p("straight"),
+                             p("to_parallel"), args.rtol, failures, range(6, 11))
+        worst2 = compare_runs(p("straight.log"), p("to_single.log"), p("straight"),
+                              p("to_single"), args.rtol, failures, range(6, 11))
+    if failures:
+        print("\n".join(failures[:20]))
+        sys.exit(f"FAILED: {len(failures)} mismatches")
+    print(f"{args.example}: one process -> {args.dp} x tp {args.tp} ranks at step 5, and "
+          f"back, continue as one process: steps 6-10 within {max(worst[0], worst2[0]):.2e}, "
+          f"checkpoints within {max(worst[1], worst2[1]):.2e}")
 
 
 PARAM = re.compile(r'starch\.param @([\w.$:-]+)\s*(\{[^}]*\})?\s*:')
