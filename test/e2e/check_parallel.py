@@ -29,7 +29,8 @@ import tensorio  # noqa: E402
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "examples")
 
 
-def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False):
+def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
+            train_encoders=False):
     """The example's model.json with absolute paths, 10 steps, and the given
     accumulation, data and tensor parallelism (`ranks` = dp x tp)."""
     folder = os.path.join(EXAMPLES, example)
@@ -43,6 +44,9 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False):
                 module[key] = absolute(module[key])
         if "projector" in module and "weights" in module["projector"]:
             module["projector"]["weights"] = absolute(module["projector"]["weights"])
+        if module is not config["llm"] and train_encoders:
+            module["frozen"] = False
+            module.pop("freeze", None)
         if module is not config["llm"] and ranks > 1:
             module["parallel"] = {"stages": 0, "tp": tp if encoder_tp else 1}
     if tp > 1:
@@ -81,6 +85,8 @@ def main():
     ap.add_argument("--interp", action="store_true",
                     help="instead: one step of the program under mpirun against "
                          "starch-run --ranks N --per-rank-inputs on its @train_step")
+    ap.add_argument("--train-encoders", action="store_true",
+                    help="unfreeze the encoders (the examples freeze them)")
     ap.add_argument("--resume", action="store_true",
                     help="instead: the parallel program resumes at step 5 from a "
                          "one-process checkpoint, and one process from its step-5 "
@@ -93,9 +99,10 @@ def main():
         return resume(args)
     failures = []
     with tempfile.TemporaryDirectory() as work:
-        single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1)
+        single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
+                                   train_encoders=args.train_encoders)
         parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                              args.tp, args.encoder_tp)
+                              args.tp, args.encoder_tp, args.train_encoders)
         for name, config in (("single", single), ("parallel", parallel)):
             run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
         data = []
@@ -129,8 +136,16 @@ def main():
         if sorted(one) != sorted(many):
             failures.append("the checkpoints hold different tensors")
         worst_weight = 0.0
+        lr = json.load(open(single))["training"]["lr"]
         for name in sorted(set(one) & set(many)):
             a, b = one[name][2], many[name][2]
+            if ZERO_GRADIENT.search(name):
+                # Rounding noise only: AdamW moves each element by at most
+                # about lr per step in both runs; the moments are noise.
+                if not name.startswith("adamw.") and any(
+                        abs(x - y) > 2 * 10 * lr for x, y in zip(a, b)):
+                    failures.append(f"final {name}: moved more than AdamW can move noise")
+                continue
             scale = max(max((abs(v) for v in a), default=0.0), 1e-12)
             diff = max((abs(x - y) for x, y in zip(a, b)), default=0.0) / scale
             worst_weight = max(worst_weight, diff)
@@ -140,10 +155,18 @@ def main():
         print("\n".join(failures[:20]))
         sys.exit(f"FAILED: {len(failures)} mismatches")
     print(f"{args.example}: {args.dp} data-parallel x {args.tp} tensor-parallel ranks "
-          f"({'encoders split too' if args.encoder_tp else 'encoders whole'}) x "
+          f"({'encoders split too' if args.encoder_tp else 'encoders whole'}"
+          f"{', trained' if args.train_encoders else ''}) x "
           f"{args.micro_batches} micro-batches equal one process x {args.dp * args.micro_batches}: "
           f"10 steps, max relative error {worst:.2e} (loss, grad norm, lr), checkpoint tensors "
           f"within {worst_weight:.2e}")
+
+
+# Key-projection biases get an exactly zero gradient (softmax is invariant to
+# the constant q . b_k a query adds to every key), so trained encoders' ones
+# move by rounding noise that AdamW normalises to lr-sized steps: no two
+# summation orders agree on them.
+ZERO_GRADIENT = re.compile(r"k_proj\.bias$")
 
 
 def compare_runs(log_a, log_b, ckpt_a, ckpt_b, rtol, failures, steps):
@@ -183,9 +206,10 @@ def resume(args):
     resumes the parallel program's own step-5 checkpoint to step 10. Steps
     6-10 and the final checkpoints of both must equal the straight run."""
     with tempfile.TemporaryDirectory() as work:
-        single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1)
+        single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
+                                   train_encoders=args.train_encoders)
         parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                              args.tp, args.encoder_tp)
+                              args.tp, args.encoder_tp, args.train_encoders)
         for name, config in (("single", single), ("parallel", parallel)):
             run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
         data = []
