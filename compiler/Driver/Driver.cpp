@@ -209,8 +209,10 @@ importModel(mlir::MLIRContext &context, const config::ModelConfig &model,
     importOptions.frameworkWeights = model.llmWeights;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       import::importOnnxFile(context, model.llmOnnx, importOptions, error);
-  if (module && !freezeParams(*module, model.llmFrozen, model.llmFreeze, "llm",
-                              model.llmOnnx, error)) {
+  if (module && (!freezeParams(*module, model.llmFrozen, model.llmFreeze,
+                               "llm", model.llmOnnx, error) ||
+                 !markPaddingRow(*module, model.llmPaddingIdx, model.llmOnnx,
+                                 error))) {
     error = (model.path.empty() ? model.llmOnnx : model.path) + ": " + error;
     return nullptr;
   }
@@ -261,8 +263,9 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
       importModel(context, model, options.import, error);
-  if (!module)
-    return fail(error);
+  if (!module || !setNoWeightDecay(*module, model.training, error))
+    return fail(model.path.empty() || !module ? error
+                                              : model.path + ": " + error);
   double importSeconds = secondsSince(start);
 
   auto passesStart = std::chrono::steady_clock::now();
@@ -295,6 +298,9 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       options.passPipeline.empty() &&
       !checkProjectorWeights(*module, model, error))
     return fail(error);
+  if (passStage >= EmitStage::train && options.passPipeline.empty() &&
+      !checkNoWeightDecay(*module, model.training, error))
+    return fail(model.path + ": " + error);
   double passSeconds = secondsSince(passesStart);
 
   auto emitStart = std::chrono::steady_clock::now();

@@ -16,6 +16,11 @@ inline constexpr llvm::StringLiteral kLayerAttrName = "starch.layer";
 inline constexpr llvm::StringLiteral kModuleAttrName = "starch.module";
 /// Module attribute naming the file that holds the parameters' data.
 inline constexpr llvm::StringLiteral kWeightsAttrName = "starch.weights";
+/// Module attribute: globs over parameters' framework names (`source`, else
+/// the symbol) that starch-optimizer trains without weight decay; it marks
+/// each such parameter with the same name as a unit attribute.
+inline constexpr llvm::StringLiteral kNoWeightDecayAttrName =
+    "starch.no_weight_decay";
 } // namespace starch
 
 #endif // STARCH_DIALECT_STARCHDIALECT_H
