@@ -1,6 +1,7 @@
 //===- AssembleModules.cpp - Every module's graph in one IR module --------===//
 #include "compiler/Driver/AssembleModules.h"
 
+#include "compiler/Driver/ImportSummary.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/Safetensors.h"
 #include "starch/Dialect/StarchOps.h"
@@ -267,6 +268,7 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
       error = model.path + ": " + error;
       return nullptr;
     }
+    warnFoldedWeights(*imported, source.onnx, llvm::errs());
     auto forward = imported->lookupSymbol<func::FuncOp>("forward");
     forward.setSymName(source.name);
     StringAttr moduleName = builder.getStringAttr(source.name);

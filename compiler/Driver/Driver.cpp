@@ -4,6 +4,7 @@
 #include "compiler/Codegen/CppEmitter.h"
 #include "compiler/Driver/AssembleModules.h"
 #include "compiler/Driver/HostCompiler.h"
+#include "compiler/Driver/ImportSummary.h"
 #include "compiler/Driver/PlanModel.h"
 #include "compiler/Plan/Placement.h"
 #include "passes/Passes.h"
@@ -266,6 +267,10 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   if (!module || !setNoWeightDecay(*module, model.training, error))
     return fail(model.path.empty() || !module ? error
                                               : model.path + ": " + error);
+  if (!model.isMultimodal())
+    warnFoldedWeights(*module, model.llmOnnx, llvm::errs());
+  if (options.verbose)
+    printImportSummary(*module, llvm::errs());
   double importSeconds = secondsSince(start);
 
   auto passesStart = std::chrono::steady_clock::now();

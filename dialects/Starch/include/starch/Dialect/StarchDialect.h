@@ -21,6 +21,11 @@ inline constexpr llvm::StringLiteral kWeightsAttrName = "starch.weights";
 /// each such parameter with the same name as a unit attribute.
 inline constexpr llvm::StringLiteral kNoWeightDecayAttrName =
     "starch.no_weight_decay";
+/// Module attribute set by the importer: the initializers that look folded
+/// by the exporter from parameters (Gemma's `1 + weight`), which train as
+/// the folded values; starchc warns about them.
+inline constexpr llvm::StringLiteral kFoldedWeightsAttrName =
+    "starch.folded_weights";
 } // namespace starch
 
 #endif // STARCH_DIALECT_STARCHDIALECT_H
