@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/GlobPattern.h"
 
 #include <cmath>
 
@@ -333,8 +334,13 @@ struct StarchOptimizerPass
     Value lr = scheduledRate(s, stepArg);
 
     // AdamW per parameter; every write after every read.
+    FailureOr<llvm::DenseSet<Operation *>> undecayed =
+        paramsWithoutDecay(module, params);
+    if (failed(undecayed))
+      return signalPassFailure();
     SmallVector<std::pair<ParamOp, Value>> writes;
     for (auto [param, grad, moment] : llvm::zip(params, grads, moments)) {
+      double decay = undecayed->contains(param) ? 0.0 : double(weightDecay);
       Type type = param.getType();
       Value p = ReadParamOp::create(builder, loc, type, param.getSymName());
       Value m = ReadParamOp::create(builder, loc, type,
@@ -345,7 +351,7 @@ struct StarchOptimizerPass
           builder, loc, TypeRange{type, type, type}, p, grad, m, v, lr,
           stepArg, builder.getF64FloatAttr(beta1),
           builder.getF64FloatAttr(beta2), builder.getF64FloatAttr(epsilon),
-          builder.getF64FloatAttr(weightDecay));
+          builder.getF64FloatAttr(decay));
       writes.push_back({param, update.getNewParam()});
       writes.push_back({moment.first, update.getNewExpAvg()});
       writes.push_back({moment.second, update.getNewExpAvgSq()});
@@ -371,6 +377,38 @@ struct StarchOptimizerPass
       groups.push_back(builder.getDenseI64ArrayAttr(ranks));
     }
     return builder.getArrayAttr(groups);
+  }
+
+  /// The parameters matching a glob of the module's kNoWeightDecayAttrName
+  /// (by framework name), each marked with it (weight-decay groups).
+  static FailureOr<llvm::DenseSet<Operation *>>
+  paramsWithoutDecay(ModuleOp module, ArrayRef<ParamOp> params) {
+    llvm::DenseSet<Operation *> result;
+    auto globs = module->getAttrOfType<ArrayAttr>(kNoWeightDecayAttrName);
+    if (!globs)
+      return result;
+    SmallVector<llvm::GlobPattern> patterns;
+    for (auto text : globs.getAsValueRange<StringAttr>()) {
+      llvm::Expected<llvm::GlobPattern> pattern =
+          llvm::GlobPattern::create(text);
+      if (!pattern) {
+        llvm::consumeError(pattern.takeError());
+        return module.emitError()
+               << "starch-optimizer: '" << text << "' in "
+               << kNoWeightDecayAttrName << " is not a glob";
+      }
+      patterns.push_back(std::move(*pattern));
+    }
+    UnitAttr mark = UnitAttr::get(module.getContext());
+    for (ParamOp param : params) {
+      StringRef name = param.getSource() ? *param.getSource()
+                                         : param.getSymName();
+      if (llvm::any_of(patterns, [&](auto &p) { return p.match(name); })) {
+        result.insert(param);
+        param->setAttr(kNoWeightDecayAttrName, mark);
+      }
+    }
+    return result;
   }
 
   static Type elementOf(Value v) {

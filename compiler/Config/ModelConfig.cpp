@@ -114,11 +114,34 @@ double numberAt(const json &object, const std::string &key,
   return result;
 }
 
+void parseNoWeightDecay(const json &value, const std::string &field,
+                        TrainingConfig &training) {
+  if (value == "huggingface") {
+    training.huggingFaceNoDecay = true;
+    return;
+  }
+  if (!value.is_array())
+    fail(field, "must be \"huggingface\" or a list of parameter names "
+                "(globs, \"huggingface\" allowed among them)");
+  for (const json &pattern : value) {
+    if (!pattern.is_string() || pattern.get<std::string>().empty())
+      fail(field, "each entry must be a non-empty string");
+    if (pattern == "huggingface")
+      training.huggingFaceNoDecay = true;
+    else
+      training.noWeightDecay.push_back(pattern.get<std::string>());
+  }
+}
+
 void parseTraining(const json &object, TrainingConfig &training) {
   const std::string at = "training.";
   rejectUnknown(object, at,
                 {"steps", "micro_batches", "lr", "betas", "eps",
-                 "weight_decay", "max_grad_norm", "warmup_steps"});
+                 "weight_decay", "no_weight_decay", "max_grad_norm",
+                 "warmup_steps"});
+  if (object.contains("no_weight_decay"))
+    parseNoWeightDecay(object["no_weight_decay"], at + "no_weight_decay",
+                       training);
   // Bounds far above any real run, so sizes derived from them cannot
   // overflow (a step's batch is micro_batches x batch x sequence).
   training.steps =
@@ -223,6 +246,40 @@ std::vector<std::string> freezeAt(const json &object,
   return patterns;
 }
 
+/// `padding_idx` of a module: given (an integer >= 0, or null for none), or
+/// else `pad_token_id` of a Hugging Face config.json beside its ONNX file.
+PaddingIdxConfig paddingIdxAt(const json &object, const std::string &field,
+                              const std::string &onnx) {
+  PaddingIdxConfig padding;
+  if (object.contains("padding_idx")) {
+    padding.origin = field;
+    padding.fromModelJson = true;
+    if (!object["padding_idx"].is_null())
+      padding.index = integerAt(object, "padding_idx", field, -1, 0, 1 << 30);
+    return padding;
+  }
+  std::filesystem::path hfConfig =
+      std::filesystem::path(onnx).parent_path() / "config.json";
+  std::ifstream in(hfConfig);
+  if (!in)
+    return padding;
+  padding.origin = hfConfig.string() + " pad_token_id";
+  json root = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded() || !root.is_object())
+    fail(field, "not given, and " + hfConfig.string() +
+                    " (read for its pad_token_id) is not a JSON object; set "
+                    "padding_idx (null for none)");
+  if (!root.contains("pad_token_id") || root["pad_token_id"].is_null())
+    return padding;
+  const json &id = root["pad_token_id"];
+  if (!id.is_number_integer() || id.get<int64_t>() < 0)
+    fail(field, "not given, and pad_token_id of " + hfConfig.string() +
+                    " is not a token id (an integer >= 0); set padding_idx "
+                    "(null for none)");
+  padding.index = id.get<int64_t>();
+  return padding;
+}
+
 /// A module's `parallel` object: tp, stages, cp, layers.
 void parseModuleParallel(const json &object, const std::string &at,
                          ModuleParallelConfig &parallel) {
@@ -286,7 +343,7 @@ void parseLlm(const json &object, const std::filesystem::path &folder,
               ModelConfig &config) {
   rejectUnknown(object, "llm.",
                 {"onnx", "weights", "input_shapes", "logits_output", "frozen",
-                 "freeze", "parallel"});
+                 "freeze", "padding_idx", "parallel"});
   parseModuleParallel(object, "llm", config.llmParallel);
   config.llmOnnx = pathAt(object, "onnx", "llm.onnx", folder,
                           "the path of the LLM's ONNX file");
@@ -298,6 +355,8 @@ void parseLlm(const json &object, const std::filesystem::path &folder,
       object, "logits_output", "llm.logits_output", 0, 0, 1 << 20));
   config.llmFrozen = boolAt(object, "frozen", "llm.frozen", false);
   config.llmFreeze = freezeAt(object, "llm.freeze");
+  config.llmPaddingIdx =
+      paddingIdxAt(object, "llm.padding_idx", config.llmOnnx);
 }
 
 void parseProjector(const json &object, const std::string &at,
@@ -433,7 +492,7 @@ void parseEncoder(const json &object, const std::string &at,
     fail(at, "must be an object");
   rejectUnknown(object, at + ".",
                 {"name", "modality", "onnx", "weights", "input_shapes", "output",
-                 "drop_first", "features", "frozen", "freeze",
+                 "drop_first", "features", "frozen", "freeze", "padding_idx",
                  "placeholder_token", "projector", "processor", "parallel",
                  "$comment"});
   parseModuleParallel(object, at, encoder.parallel);
@@ -473,6 +532,8 @@ void parseEncoder(const json &object, const std::string &at,
       integerAt(object, "features", at + ".features", -1, 1, 1 << 30);
   encoder.frozen = boolAt(object, "frozen", at + ".frozen", false);
   encoder.freeze = freezeAt(object, at + ".freeze");
+  encoder.paddingIdx =
+      paddingIdxAt(object, at + ".padding_idx", encoder.onnx);
   encoder.placeholderToken = integerAt(object, "placeholder_token",
                                        at + ".placeholder_token", -1, 0);
   if (encoder.placeholderToken < 0)
@@ -519,6 +580,23 @@ void parseEncoders(const json &list, const std::filesystem::path &folder,
 }
 
 } // namespace
+
+const std::vector<std::string> &huggingFaceNoDecayGlobs() {
+  // transformers 5.x Trainer.get_decay_parameter_names: the lower-cased name
+  // contains "bias", "layernorm" or "rmsnorm", has a component "norm", or a
+  // component ending in "_norm".
+  static const std::vector<std::string> globs = {
+      "*[bB][iI][aA][sS]*",
+      "*[lL][aA][yY][eE][rR][nN][oO][rR][mM]*",
+      "*[rR][mM][sS][nN][oO][rR][mM]*",
+      "[nN][oO][rR][mM]",
+      "[nN][oO][rR][mM].*",
+      "*.[nN][oO][rR][mM]",
+      "*.[nN][oO][rR][mM].*",
+      "*_[nN][oO][rR][mM]",
+      "*_[nN][oO][rR][mM].*"};
+  return globs;
+}
 
 bool parseModelConfig(const std::string &path, ModelConfig &config,
                       std::string &error) {

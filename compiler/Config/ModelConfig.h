@@ -30,10 +30,31 @@ struct TrainingConfig {
   double weightDecay = 0.01;
   double maxGradNorm = 1.0;
   int64_t warmupSteps = 0;
+  /// Parameters (globs over framework names) trained without weight decay;
+  /// each must match some parameter.
+  std::vector<std::string> noWeightDecay;
+  /// "huggingface" in no_weight_decay: also huggingFaceNoDecayGlobs().
+  bool huggingFaceNoDecay = false;
 };
+
+/// The Hugging Face Trainer's parameters without weight decay, by name
+/// (docs/model-json.md), as case-insensitive globs.
+const std::vector<std::string> &huggingFaceNoDecayGlobs();
 
 /// Shapes of graph inputs with symbolic dimensions ("input_ids": [2, 16]).
 using InputShapes = std::map<std::string, std::vector<int64_t>>;
+
+/// PyTorch's nn.Embedding(padding_idx=...) of a module's token embedding:
+/// that row gets no gradient (docs/model-json.md, `padding_idx`).
+struct PaddingIdxConfig {
+  /// The row; -1: none.
+  int64_t index = -1;
+  /// Where it came from, for messages and -v: the model.json field, or
+  /// "<folder>/config.json pad_token_id".
+  std::string origin;
+  /// Given in model.json: the module must then have a token embedding.
+  bool fromModelJson = false;
+};
 
 /// Maps an encoder's features to the LLM's hidden size.
 struct ProjectorConfig {
@@ -115,6 +136,7 @@ struct EncoderConfig {
   /// the module trains, as the framework keeps them (Whisper's
   /// embed_positions.weight).
   std::vector<std::string> freeze;
+  PaddingIdxConfig paddingIdx;
   int64_t placeholderToken = -1;
   ProjectorConfig projector;
   ModuleParallelConfig parallel;
@@ -139,6 +161,7 @@ struct ModelConfig {
   unsigned logitsOutput = 0;
   bool llmFrozen = false;
   std::vector<std::string> llmFreeze;
+  PaddingIdxConfig llmPaddingIdx;
   ModuleParallelConfig llmParallel;
   ParallelConfig parallel;
   /// Modality encoders, in the order their features are merged.

@@ -1,6 +1,7 @@
 //===- AssembleModules.cpp - Every module's graph in one IR module --------===//
 #include "compiler/Driver/AssembleModules.h"
 
+#include "compiler/Driver/ImportSummary.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/Safetensors.h"
 #include "starch/Dialect/StarchOps.h"
@@ -26,6 +27,7 @@ struct ModuleSource {
   const config::InputShapes *shapes;
   bool frozen;
   const std::vector<std::string> *freeze;
+  const config::PaddingIdxConfig *paddingIdx;
   /// The model.json field that configures the module, for messages.
   std::string field;
   /// The encoder this module is (or projects for); -1 for the LLM.
@@ -135,29 +137,115 @@ bool freezeParams(ModuleOp module, bool frozen,
   return true;
 }
 
+/// The token embedding: an axis-0 gather of a parameter at an integer graph
+/// input (the token ids).
+static GatherOp findTokenEmbedding(ModuleOp module) {
+  GatherOp found;
+  module.walk([&](GatherOp gather) {
+    auto ids = dyn_cast<BlockArgument>(gather.getIndices());
+    if (!found && gather.getAxis() == 0 && ids &&
+        isa<func::FuncOp>(ids.getOwner()->getParentOp()) &&
+        gather.getData().getDefiningOp<ReadParamOp>())
+      found = gather;
+  });
+  return found;
+}
+
+bool markPaddingRow(ModuleOp module, const config::PaddingIdxConfig &padding,
+                    const std::string &onnx, std::string &error) {
+  if (padding.index < 0)
+    return true;
+  GatherOp embedding = findTokenEmbedding(module);
+  if (!embedding) {
+    if (!padding.fromModelJson)
+      return true; // config.json's pad_token_id, but no token embedding
+    error = padding.origin + ": " + onnx +
+            " has no token embedding (a Gather of a weight at the token ids)";
+    return false;
+  }
+  auto read = embedding.getData().getDefiningOp<ReadParamOp>();
+  auto param = SymbolTable::lookupNearestSymbolFrom<ParamOp>(
+      read, read.getNameAttr());
+  std::string name = param && param.getSource() ? param.getSource()->str()
+                                                : read.getName().str();
+  int64_t rows = embedding.getData().getType().getDimSize(0);
+  if (padding.index >= rows) {
+    error = padding.origin + ": " + std::to_string(padding.index) +
+            " is not a row of the token embedding '" + name + "' (" +
+            std::to_string(rows) + " rows)";
+    return false;
+  }
+  Builder builder(module.getContext());
+  embedding.setPaddingIdxAttr(builder.getI64IntegerAttr(padding.index));
+  return true;
+}
+
+bool setNoWeightDecay(ModuleOp module, const config::TrainingConfig &training,
+                      std::string &error) {
+  std::vector<std::string> globs = training.noWeightDecay;
+  if (training.huggingFaceNoDecay)
+    llvm::append_range(globs, config::huggingFaceNoDecayGlobs());
+  if (globs.empty())
+    return true;
+  Builder builder(module.getContext());
+  SmallVector<Attribute> texts;
+  for (const std::string &text : globs) {
+    llvm::Expected<llvm::GlobPattern> pattern = llvm::GlobPattern::create(text);
+    if (!pattern) {
+      error = "training.no_weight_decay: '" + text +
+              "' is not a glob: " + llvm::toString(pattern.takeError());
+      return false;
+    }
+    texts.push_back(builder.getStringAttr(text));
+  }
+  module->setAttr(kNoWeightDecayAttrName, builder.getArrayAttr(texts));
+  return true;
+}
+
+bool checkNoWeightDecay(ModuleOp module, const config::TrainingConfig &training,
+                        std::string &error) {
+  for (const std::string &text : training.noWeightDecay) {
+    llvm::GlobPattern pattern = cantFail(llvm::GlobPattern::create(text));
+    bool matched = false;
+    for (auto param : module.getOps<ParamOp>())
+      matched |= param->hasAttr(kNoWeightDecayAttrName) &&
+                 pattern.match(param.getSource() ? *param.getSource()
+                                                 : param.getSymName());
+    if (!matched) {
+      error = "training.no_weight_decay: '" + text +
+              "' matches no trainable parameter";
+      return false;
+    }
+  }
+  return true;
+}
+
 OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
                                       const config::ModelConfig &model,
                                       const import::ImportOptions &options,
                                       std::string &error) {
   static const std::vector<std::string> kNoGlobs;
+  static const config::PaddingIdxConfig kNoPadding;
   std::vector<ModuleSource> sources;
   for (size_t i = 0; i < model.encoders.size(); ++i) {
     const config::EncoderConfig &encoder = model.encoders[i];
     std::string field = "encoders[" + std::to_string(i) + "]";
     sources.push_back({encoder.name, encoder.onnx, encoder.weights,
                        &encoder.inputShapes, encoder.frozen, &encoder.freeze,
-                       field, static_cast<int>(i)});
+                       &encoder.paddingIdx, field, static_cast<int>(i)});
     // A projector given as a graph is a module of its own.
     const config::ProjectorConfig &projector = encoder.projector;
     if (projector.kind == config::ProjectorConfig::Kind::onnx)
       sources.push_back({encoder.name + "_projector", projector.onnx,
                          projector.weights, &projector.inputShapes,
-                         projector.frozen, &kNoGlobs, field + ".projector",
+                         projector.frozen, &kNoGlobs, &kNoPadding,
+                         field + ".projector",
                          static_cast<int>(i), /*isProjector=*/true});
   }
   sources.push_back({kLlmModuleName, model.llmOnnx, model.llmWeights,
                      &model.inputShapes,
-                     model.llmFrozen, &model.llmFreeze, "llm"});
+                     model.llmFrozen, &model.llmFreeze, &model.llmPaddingIdx,
+                     "llm"});
 
   OpBuilder builder(&context);
   OwningOpRef<ModuleOp> result = ModuleOp::create(builder.getUnknownLoc());
@@ -175,10 +263,12 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
       return nullptr;
     if (!renameParams(*imported, source, error) ||
         !freezeParams(*imported, source.frozen, *source.freeze, source.field,
-                      source.onnx, error)) {
+                      source.onnx, error) ||
+        !markPaddingRow(*imported, *source.paddingIdx, source.onnx, error)) {
       error = model.path + ": " + error;
       return nullptr;
     }
+    warnFoldedWeights(*imported, source.onnx, llvm::errs());
     auto forward = imported->lookupSymbol<func::FuncOp>("forward");
     forward.setSymName(source.name);
     StringAttr moduleName = builder.getStringAttr(source.name);

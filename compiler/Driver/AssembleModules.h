@@ -41,6 +41,27 @@ bool freezeParams(mlir::ModuleOp module, bool frozen,
                   const std::string &field, const std::string &onnx,
                   std::string &error);
 
+/// Sets `padding`'s row as `padding_idx` of the token embedding of
+/// `module`'s graph (an axis-0 gather of a parameter at an integer graph
+/// input). A row outside the table, or none found when model.json gave the
+/// row, is an error naming `padding.origin`.
+bool markPaddingRow(mlir::ModuleOp module,
+                    const config::PaddingIdxConfig &padding,
+                    const std::string &onnx, std::string &error);
+
+/// Sets the module attribute kNoWeightDecayAttrName (read by
+/// starch-optimizer) from model.json's training.no_weight_decay; a glob that
+/// does not parse is an error naming the field.
+bool setNoWeightDecay(mlir::ModuleOp module,
+                      const config::TrainingConfig &training,
+                      std::string &error);
+
+/// After starch-optimizer: every glob of training.no_weight_decay matched a
+/// trainable parameter.
+bool checkNoWeightDecay(mlir::ModuleOp module,
+                        const config::TrainingConfig &training,
+                        std::string &error);
+
 /// After starch-compose: every projector parameter is in its model.json
 /// weights file with the shape the composition needs (the LLM's hidden size
 /// by the encoder's feature width). On a mismatch returns false with one

@@ -4,6 +4,7 @@
 #include "compiler/Codegen/CppEmitter.h"
 #include "compiler/Driver/AssembleModules.h"
 #include "compiler/Driver/HostCompiler.h"
+#include "compiler/Driver/ImportSummary.h"
 #include "compiler/Driver/PlanModel.h"
 #include "compiler/Plan/Placement.h"
 #include "passes/Passes.h"
@@ -224,8 +225,10 @@ importModel(mlir::MLIRContext &context, const config::ModelConfig &model,
     importOptions.frameworkWeights = model.llmWeights;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       import::importOnnxFile(context, model.llmOnnx, importOptions, error);
-  if (module && !freezeParams(*module, model.llmFrozen, model.llmFreeze, "llm",
-                              model.llmOnnx, error)) {
+  if (module && (!freezeParams(*module, model.llmFrozen, model.llmFreeze,
+                               "llm", model.llmOnnx, error) ||
+                 !markPaddingRow(*module, model.llmPaddingIdx, model.llmOnnx,
+                                 error))) {
     error = (model.path.empty() ? model.llmOnnx : model.path) + ": " + error;
     return nullptr;
   }
@@ -271,8 +274,13 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
       importModel(context, model, options.import, error);
-  if (!module)
-    return fail(error);
+  if (!module || !setNoWeightDecay(*module, model.training, error))
+    return fail(model.path.empty() || !module ? error
+                                              : model.path + ": " + error);
+  if (!model.isMultimodal())
+    warnFoldedWeights(*module, model.llmOnnx, llvm::errs());
+  if (options.verbose)
+    printImportSummary(*module, llvm::errs());
   double importSeconds = secondsSince(start);
 
   auto passesStart = std::chrono::steady_clock::now();
@@ -305,6 +313,9 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       options.passPipeline.empty() &&
       !checkProjectorWeights(*module, model, error))
     return fail(error);
+  if (passStage >= EmitStage::train && options.passPipeline.empty() &&
+      !checkNoWeightDecay(*module, model.training, error))
+    return fail(model.path + ": " + error);
   double passSeconds = secondsSince(passesStart);
 
   auto emitStart = std::chrono::steady_clock::now();

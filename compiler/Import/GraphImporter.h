@@ -73,6 +73,9 @@ private:
   std::map<std::string, const onnx::ValueInfoProto *> valueInfos_;
   /// Initializers that hold model data (starch.param); the rest fold.
   std::set<std::string> paramInitializers_;
+  /// Initializers an exporter folded from parameters (trained as they are;
+  /// starchc warns).
+  std::set<std::string> foldedInitializers_;
   std::map<std::string, std::string> paramSymbols_;
   std::map<std::string, mlir::RankedTensorType> paramTypes_;
   /// Parameter symbol -> initializer name.

@@ -53,6 +53,18 @@ std::string symbolFor(const std::string &name) {
   return symbol;
 }
 
+/// Data a framework keeps as a buffer, not a parameter, by its name:
+/// rotary tables, masks, position ids.
+bool isRecognisedBuffer(const std::string &name) {
+  static const char *const kBufferNames[] = {
+      "inv_freq", "rotary", "cos_cached", "sin_cached", "position_ids",
+      "mask",     "embed_scale"};
+  std::string lower = llvm::StringRef(name).lower();
+  return llvm::any_of(kBufferNames, [&](const char *part) {
+    return lower.find(part) != std::string::npos;
+  });
+}
+
 } // namespace
 
 GraphImporter::GraphImporter(MLIRContext &context, std::string path,
@@ -137,8 +149,25 @@ void GraphImporter::classifyInitializers() {
   for (auto &[name, proto] : initializers_) {
     bool modulePath =
         name.find('.') != std::string::npos && name.rfind("onnx::", 0) != 0;
-    if (modulePath)
+    if (modulePath && !isRecognisedBuffer(name))
       paramInitializers_.insert(name);
+  }
+  // A vector scaling activations channel-wise is a weight even when an
+  // exporter made it: both exporters fold Gemma's `1 + weight` into a new
+  // initializer ("add_4", "onnx::Mul_618"), which must not silently freeze.
+  for (const auto &node : model_.graph().node()) {
+    if (node.op_type() != "Mul")
+      continue;
+    for (const std::string &input : node.input()) {
+      auto it = initializers_.find(input);
+      if (it == initializers_.end() || paramInitializers_.count(input) ||
+          isRecognisedBuffer(input) || it->second->dims_size() != 1 ||
+          !isFloatType(it->second->data_type()) ||
+          elementCount(*it->second) <= 1)
+        continue;
+      paramInitializers_.insert(input);
+      foldedInitializers_.insert(input);
+    }
   }
   for (auto it = paramInitializers_.begin(); it != paramInitializers_.end();) {
     const onnx::TensorProto *proto = initializers_[*it];
@@ -156,7 +185,7 @@ void GraphImporter::classifyInitializers() {
       return;
     }
     for (const std::string &name : paramInitializers_)
-      if (!frameworkMatches_.count(name)) {
+      if (!frameworkMatches_.count(name) && !foldedInitializers_.count(name)) {
         error_ = fail("initializer '" + name +
                       "' is a weight by its use but equals no tensor of '" +
                       options_.frameworkWeights +
@@ -164,7 +193,13 @@ void GraphImporter::classifyInitializers() {
                       "framework's weights of this export?");
         return;
       }
-    paramInitializers_.clear();
+    // Folded values are no framework tensor; they keep the exporter's name.
+    std::set<std::string> folded;
+    for (const std::string &name : foldedInitializers_)
+      if (!frameworkMatches_.count(name))
+        folded.insert(name);
+    foldedInitializers_ = folded;
+    paramInitializers_ = folded;
     for (const auto &[name, match] : frameworkMatches_)
       paramInitializers_.insert(name);
     return;
@@ -200,10 +235,13 @@ bool GraphImporter::declareParams(std::string &error) {
                           : builder.getStringAttr(match.name),
                       /*frozen=*/false, /*buffer=*/false);
     }
-    return true;
   }
   std::set<std::string> used;
+  for (const auto &[initializer, symbol] : paramSymbols_)
+    used.insert(symbol);
   for (const std::string &name : paramInitializers_) {
+    if (frameworkMatches_.count(name))
+      continue;
     const onnx::TensorProto &proto = *initializers_[name];
     Type elementType = elementTypeFromOnnx(proto.data_type(), &context_);
     llvm::SmallVector<int64_t> shape(proto.dims().begin(), proto.dims().end());
@@ -606,6 +644,12 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
     llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
   }
   (*module_)->setAttr(kWeightsAttrName, builder.getStringAttr(absolute));
+  if (!foldedInitializers_.empty()) {
+    llvm::SmallVector<Attribute> names;
+    for (const std::string &name : foldedInitializers_)
+      names.push_back(builder.getStringAttr(name));
+    (*module_)->setAttr(kFoldedWeightsAttrName, builder.getArrayAttr(names));
+  }
   if (!declareParams(error) || !buildSignature(error))
     return nullptr;
   for (const auto &node : model_.graph().node()) {

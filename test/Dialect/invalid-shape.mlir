@@ -242,6 +242,14 @@ func.func @gather_axis(%t: tensor<128x64xf32>, %i: tensor<2xi64>) -> tensor<2x64
 
 // -----
 
+func.func @gather_padding_idx(%t: tensor<128x64xf32>, %i: tensor<2xi64>) -> tensor<2x64xf32> {
+  // expected-error @below {{'starch.gather' op padding_idx 128 is outside [0, 128) (dimension 0 of the data)}}
+  %0 = starch.gather %t[%i] axis = 0 {padding_idx = 128 : i64} : (tensor<128x64xf32>, tensor<2xi64>) -> tensor<2x64xf32>
+  return %0 : tensor<2x64xf32>
+}
+
+// -----
+
 func.func @gather_element_type(%t: tensor<128x64xf32>, %i: tensor<2xi64>) -> tensor<2x64xf16> {
   // expected-error @below {{'starch.gather' op result has element type 'f16' but the data has 'f32'}}
   %0 = starch.gather %t[%i] axis = 0 : (tensor<128x64xf32>, tensor<2xi64>) -> tensor<2x64xf16>

@@ -17,6 +17,8 @@ learns  a shipped example (docs/examples/tiny-llama, or --example) on its
         command does) or, without one, on synthetic sequences: the mean loss
         of the last 20 of 300 steps must be at least 1.5 below that of the
         first 20 (it starts near ln 128 = 4.85).
+padding-matters  (a fixture with a pad token) the parity case with
+        llm.padding_idx null must fail: the data exercise the padding row.
 diverges  the fixture with a learning rate of 1e3: training stops at the
         first non-finite gradient norm naming a parameter, and the previous
         step's checkpoint stays the latest and resumes into the same step.
@@ -39,16 +41,16 @@ PARAM = re.compile(r'starch\.param @([\w.$:-]+)\s*(\{[^}]*\})?\s*:')
 SOURCE = re.compile(r'source = "([^"]+)"')
 
 
-def write_config(path, fixture, training):
+def write_config(path, fixture, training, llm_fields=None):
     with open(path, "w") as f:
         json.dump({"name": os.path.basename(fixture),
-                   "llm": {"onnx": os.path.join(fixture, "model.onnx")},
+                   "llm": {"onnx": os.path.join(fixture, "model.onnx"), **(llm_fields or {})},
                    "training": training}, f)
 
 
 def compile_program(args, work, training):
     config = os.path.join(work, "model.json")
-    write_config(config, args.fixture, training)
+    write_config(config, args.fixture, training, args.llm_fields)
     exe = os.path.join(work, "train")
     tensorio.run([os.path.join(args.bin, "starchc"), config, "-o", exe])
     return config, exe
@@ -70,9 +72,13 @@ def read_log(path):
 
 def reference_training(fixture):
     ref = json.load(open(os.path.join(fixture, "train", "train.json")))
-    return {"steps": ref["steps"], "micro_batches": ref["micro_batches"], "lr": ref["lr"],
-            "betas": ref["betas"], "eps": ref["eps"], "weight_decay": ref["weight_decay"],
-            "max_grad_norm": ref["max_grad_norm"], "warmup_steps": ref["warmup_steps"]}
+    training = {"steps": ref["steps"], "micro_batches": ref["micro_batches"], "lr": ref["lr"],
+                "betas": ref["betas"], "eps": ref["eps"], "weight_decay": ref["weight_decay"],
+                "max_grad_norm": ref["max_grad_norm"], "warmup_steps": ref["warmup_steps"]}
+    # PyTorch's parameter groups without weight decay, as model.json says them.
+    if "no_weight_decay" in ref:
+        training["no_weight_decay"] = ref["no_weight_decay"]
+    return training
 
 
 def case_parity(args, work):
@@ -135,6 +141,21 @@ def case_parity(args, work):
           f"{worst['grad_norms']:.2e}, lr {worst['lrs']:.2e}; {want_count} trainable values as in "
           f"PyTorch; {compared} final weights within "
           f"{worst_weight:.2e} of their largest element (tolerance {args.rtol:g})")
+
+
+def case_padding_matters(args, work):
+    """The parity case must fail when the padding row trains (padding_idx
+    null): the fixture's data exercise it."""
+    args.llm_fields = {"padding_idx": None}
+    try:
+        case_parity(args, work)
+    except SystemExit as failed:
+        if str(failed).startswith("FAILED"):
+            print(f"padding-matters: with padding_idx null parity fails ({failed})")
+            return
+        raise
+    sys.exit("FAILED: parity holds even with the padding row trained; the data do not "
+             "exercise padding_idx")
 
 
 def case_interp(args, work):
@@ -315,16 +336,17 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--fixture", required=True)
     parser.add_argument("--case", choices=["parity", "interp", "resume", "learns", "resume-dataset",
-                                           "diverges"], required=True)
+                                           "diverges", "padding-matters"], required=True)
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--example", default="tiny-llama",
                         help="docs/examples folder of the learns case")
     args = parser.parse_args()
     args.fixture = os.path.abspath(args.fixture)
+    args.llm_fields = None
     with tempfile.TemporaryDirectory() as work:
         cases = {"parity": case_parity, "interp": case_interp, "resume": case_resume,
                  "learns": case_learns, "resume-dataset": case_resume_dataset,
-                 "diverges": case_diverges}
+                 "diverges": case_diverges, "padding-matters": case_padding_matters}
         cases[args.case](args, work)
 
 

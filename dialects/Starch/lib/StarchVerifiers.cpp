@@ -304,6 +304,11 @@ LogicalResult GatherOp::verify() {
   int64_t axis = getAxis();
   if (failed(verifyAxis(*this, axis, getData())))
     return failure();
+  if (std::optional<int64_t> pad = getPaddingIdx();
+      pad && (*pad < 0 || *pad >= data.getDimSize(axis)))
+    return emitOpError() << "padding_idx " << *pad << " is outside [0, "
+                         << data.getDimSize(axis) << ") (dimension " << axis
+                         << " of the data)";
   SmallVector<int64_t> expected(data.getShape().take_front(axis));
   llvm::append_range(expected, getIndices().getType().getShape());
   llvm::append_range(expected, data.getShape().drop_front(axis + 1));

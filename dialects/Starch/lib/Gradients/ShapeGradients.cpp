@@ -130,6 +130,14 @@ LogicalResult gatherRule(GatherOp op, Math &m, Value dy, ArrayRef<bool> needs,
       m.b, m.loc, flatType,
       m.compare(CompareDirection::lt, flat, m.splat(flatType, 0)),
       m.add(flat, m.splat(flatType, static_cast<double>(size))), flat);
+  // nn.Embedding(padding_idx): that row's index scatters nowhere (-1 matches
+  // no column), so its gradient is exactly zero, as in PyTorch.
+  if (std::optional<int64_t> pad = op.getPaddingIdx())
+    wrapped = SelectOp::create(
+        m.b, m.loc, flatType,
+        m.compare(CompareDirection::eq, wrapped,
+                  m.splat(flatType, static_cast<double>(*pad))),
+        m.splat(flatType, -1.0), wrapped);
   auto tableType = RankedTensorType::get({count, size}, indexElement);
   Value column = IotaOp::create(m.b, m.loc, tableType, 1);
   Value hits = m.compare(CompareDirection::eq,

@@ -16,6 +16,16 @@ inline constexpr llvm::StringLiteral kLayerAttrName = "starch.layer";
 inline constexpr llvm::StringLiteral kModuleAttrName = "starch.module";
 /// Module attribute naming the file that holds the parameters' data.
 inline constexpr llvm::StringLiteral kWeightsAttrName = "starch.weights";
+/// Module attribute: globs over parameters' framework names (`source`, else
+/// the symbol) that starch-optimizer trains without weight decay; it marks
+/// each such parameter with the same name as a unit attribute.
+inline constexpr llvm::StringLiteral kNoWeightDecayAttrName =
+    "starch.no_weight_decay";
+/// Module attribute set by the importer: the initializers that look folded
+/// by the exporter from parameters (Gemma's `1 + weight`), which train as
+/// the folded values; starchc warns about them.
+inline constexpr llvm::StringLiteral kFoldedWeightsAttrName =
+    "starch.folded_weights";
 } // namespace starch
 
 #endif // STARCH_DIALECT_STARCHDIALECT_H

@@ -497,13 +497,33 @@ def Starch_GatherOp : Starch_Op<"gather", [Pure]> {
     `[-size, size)` is a run-time error. The element type is kept. An
     embedding lookup is a gather with `axis = 0`.
 
+    `padding_idx` (optional, in `[0, data.shape[axis])`) is PyTorch's
+    `nn.Embedding(padding_idx=...)`: the forward result is unchanged, but
+    the slice `data[..., padding_idx, ...]` gets exactly zero gradient from
+    this op, however often (and however indexed, negative included) it is
+    gathered. The importer sets it on a token embedding from model.json's
+    `padding_idx` or the model's `pad_token_id` (docs/model-json.md).
+
     ```mlir
     %emb = starch.gather %table[%ids] axis = 0 : (tensor<128x64xf32>, tensor<2x16xi64>) -> tensor<2x16x64xf32>
+    %tok = starch.gather %table[%ids] axis = 0 {padding_idx = 0 : i64} : (tensor<128x64xf32>, tensor<2x16xi64>) -> tensor<2x16x64xf32>
     ```
   }];
   let arguments = (ins Starch_Tensor:$data, Starch_IndexTensor:$indices,
-                       I64Attr:$axis);
+                       I64Attr:$axis, OptionalAttr<I64Attr>:$padding_idx);
   let results = (outs Starch_Tensor:$result);
+  // Most gathers have no padding row.
+  let builders = [
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$data,
+                   "mlir::Value":$indices, "int64_t":$axis), [{
+      build($_builder, $_state, result, data, indices,
+            $_builder.getI64IntegerAttr(axis), mlir::IntegerAttr());
+    }]>,
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$data,
+                   "mlir::Value":$indices, "mlir::IntegerAttr":$axis), [{
+      build($_builder, $_state, result, data, indices, axis,
+            mlir::IntegerAttr());
+    }]>];
   let assemblyFormat = [{
     $data `[` $indices `]` `axis` `=` $axis attr-dict
     `:` `(` type($data) `,` type($indices) `)` `->` type($result)
