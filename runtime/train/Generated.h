@@ -10,6 +10,7 @@
 
 #include "runtime/kernels/Kernels.h"
 #include "runtime/train/Program.h"
+#include "runtime/train/ProgramConstants.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -56,6 +57,16 @@ template <typename T>
 Tensor constant(DType dtype, Shape shape, const T *data) {
   return Tensor::view(dtype, std::move(shape),
                       const_cast<void *>(static_cast<const void *>(data)));
+}
+
+/// A constant at byte `offset` of the program's constants file (loaded at
+/// start-up, see ProgramConstants.h).
+inline Tensor storedConstant(size_t offset, DType dtype, Shape shape) {
+  const uint8_t *base = programConstants();
+  if (!base)
+    fail("constants", "the program's constants file is not loaded");
+  return Tensor::view(dtype, std::move(shape),
+                      const_cast<uint8_t *>(base + offset));
 }
 
 /// A tensor with every element `value`.
