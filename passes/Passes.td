@@ -59,9 +59,19 @@ def StarchOutlineLayers : Pass<"starch-outline-layers", "mlir::ModuleOp"> {
     several distinct bodies numbers the later ones (`.forward.1`). Its
     attributes say which layers call it: `starch.layer_family` holds the family
     pattern (`model.layers.*`) and `starch.layers` the callers' tags. Runs that write parameters
-    or hold ops with regions are left inline. The numbers are unchanged: the
-    ops are moved, not rewritten.
+    or hold ops with regions are left inline.
+
+    Then every function still longer than `segment-ops` ops (the training
+    step: its optimizer has a few ops per parameter) is cut into consecutive
+    segments of that many ops, each a private function `@<name>.part<N>`
+    with `starch.segment_of = @<name>`, called in order: the host compiler's
+    time grows faster than a function's length. The numbers are unchanged:
+    the ops are moved, not rewritten.
   }];
+  let options = [
+    Option<"segmentOps", "segment-ops", "int64_t", "384",
+           "longest function left whole; 0: no segments">,
+  ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 

@@ -36,6 +36,7 @@ constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
 constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
 constexpr llvm::StringLiteral kGradientOfAttrName = "starch.gradient_of";
 constexpr llvm::StringLiteral kNameAttrName = "starch.name";
+constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
 
 struct LayerRun {
   StringAttr layer;
@@ -123,14 +124,14 @@ struct RunInterface {
   SmallVector<Value> outputs;
 };
 
-RunInterface interfaceOf(const LayerRun &run) {
-  llvm::SmallPtrSet<Operation *, 32> inside(run.ops.begin(), run.ops.end());
+RunInterface interfaceOf(ArrayRef<Operation *> ops) {
+  llvm::SmallPtrSet<Operation *, 32> inside(ops.begin(), ops.end());
   RunInterface interface;
-  for (Operation *op : run.ops)
+  for (Operation *op : ops)
     for (Value operand : op->getOperands())
       if (!inside.contains(operand.getDefiningOp()))
         interface.inputs.insert(operand);
-  for (Operation *op : run.ops)
+  for (Operation *op : ops)
     for (Value result : op->getResults())
       if (llvm::any_of(result.getUsers(), [&](Operation *user) {
             return !inside.contains(user);
@@ -173,8 +174,58 @@ std::string structuralKey(const LayerRun &run, const RunInterface &interface) {
   return key;
 }
 
+/// A private function computing `ops` (cloned; arguments and results as
+/// `interface` says), inserted in front of `caller`.
+func::FuncOp createFunction(StringRef name, ArrayRef<Operation *> ops,
+                            const RunInterface &interface, func::FuncOp caller,
+                            SymbolTable &symbols) {
+  MLIRContext *context = caller.getContext();
+  SmallVector<Type> inputTypes, outputTypes;
+  for (Value input : interface.inputs)
+    inputTypes.push_back(input.getType());
+  for (Value output : interface.outputs)
+    outputTypes.push_back(output.getType());
+  OpBuilder builder(caller);
+  auto function = func::FuncOp::create(
+      builder, ops.front()->getLoc(), name,
+      FunctionType::get(context, inputTypes, outputTypes));
+  function.setPrivate();
+  Block *body = function.addEntryBlock();
+  IRMapping mapping;
+  for (auto [input, argument] :
+       llvm::zip(interface.inputs, body->getArguments()))
+    mapping.map(input, argument);
+  builder.setInsertionPointToStart(body);
+  for (Operation *op : ops)
+    builder.clone(*op, mapping);
+  SmallVector<Value> results;
+  for (Value output : interface.outputs)
+    results.push_back(mapping.lookup(output));
+  func::ReturnOp::create(builder, ops.back()->getLoc(), results);
+  // SymbolTable::insert places it (renaming it on a clash); the builder only
+  // made it.
+  function->remove();
+  symbols.insert(function, Block::iterator(caller));
+  return function;
+}
+
+/// Replaces `ops` (contiguous in one block) by a call of `callee`.
+void replaceByCall(ArrayRef<Operation *> ops, const RunInterface &interface,
+                   func::FuncOp callee) {
+  Operation *first = ops.front();
+  OpBuilder builder(first);
+  auto call = func::CallOp::create(builder, first->getLoc(), callee,
+                                   interface.inputs.getArrayRef());
+  for (auto [output, result] : llvm::zip(interface.outputs, call.getResults()))
+    Value(output).replaceAllUsesWith(result);
+  for (Operation *op : llvm::reverse(ops))
+    op->erase();
+}
+
 struct StarchOutlineLayersPass
     : public starch::impl::StarchOutlineLayersBase<StarchOutlineLayersPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
@@ -188,10 +239,14 @@ struct StarchOutlineLayersPass
           if (isOutlinable(run))
             outline(run, function, symbols);
     }
+    if (segmentOps > 0)
+      for (func::FuncOp function : functions)
+        if (!function.isExternal() && !function->hasAttr(kFamilyAttrName))
+          splitIntoSegments(function, symbols);
   }
 
   void outline(LayerRun &run, func::FuncOp caller, SymbolTable &symbols) {
-    RunInterface interface = interfaceOf(run);
+    RunInterface interface = interfaceOf(run.ops);
     std::string key = structuralKey(run, interface);
     auto [family, pattern] = familyOf(run.layer.getValue());
     func::FuncOp callee = layerFunctions.lookup(key);
@@ -200,71 +255,72 @@ struct StarchOutlineLayersPass
       int variant = variantsOfName[name]++;
       if (variant)
         name += "." + std::to_string(variant);
-      callee = createFunction(name, pattern, run, interface, caller);
-      symbols.insert(callee, Block::iterator(caller));
+      callee = createFunction(name, run.ops, interface, caller, symbols);
+      describeLayerFunction(callee, pattern, run, interface);
       layerFunctions[key] = callee;
     }
     SmallVector<Attribute> callers;
     if (auto existing = callee->getAttrOfType<ArrayAttr>(kCallersAttrName))
       callers.assign(existing.begin(), existing.end());
-    callers.push_back(run.layer);
+    if (!llvm::is_contained(callers, run.layer))
+      callers.push_back(run.layer);
     callee->setAttr(kCallersAttrName,
                     ArrayAttr::get(callee.getContext(), callers));
-
-    Operation *first = run.ops.front();
     for (ReadParamOp read : run.reads)
-      read->moveBefore(first);
-    OpBuilder builder(first);
-    auto call = func::CallOp::create(builder, first->getLoc(), callee,
-                                     interface.inputs.getArrayRef());
-    for (auto [output, result] : llvm::zip(interface.outputs, call.getResults()))
-      output.replaceAllUsesWith(result);
-    for (Operation *op : llvm::reverse(run.ops))
-      op->erase();
+      read->moveBefore(run.ops.front());
+    replaceByCall(run.ops, interface, callee);
   }
 
-  func::FuncOp createFunction(StringRef name, StringRef pattern,
-                              const LayerRun &run,
-                              const RunInterface &interface,
-                              func::FuncOp caller) {
-    MLIRContext *context = caller.getContext();
-    SmallVector<Type> inputTypes, outputTypes;
-    for (Value input : interface.inputs)
-      inputTypes.push_back(input.getType());
-    for (Value output : interface.outputs)
-      outputTypes.push_back(output.getType());
-    OpBuilder builder(caller);
-    auto function = func::FuncOp::create(
-        builder, run.ops.front()->getLoc(), name,
-        FunctionType::get(context, inputTypes, outputTypes));
-    function.setPrivate();
+  /// The body serves every layer of the family: its ops carry no layer tag,
+  /// and the function says which family and layers it serves. A parameter
+  /// argument is named by its role in the layer ("self_attn.q_proj.weight"),
+  /// so the generated function reads like the layer.
+  void describeLayerFunction(func::FuncOp function, StringRef pattern,
+                             const LayerRun &run,
+                             const RunInterface &interface) {
+    MLIRContext *context = function.getContext();
     function->setAttr(kFamilyAttrName, StringAttr::get(context, pattern));
-    // A parameter argument is named by its role in the layer
-    // ("self_attn.q_proj.weight"), so the generated function reads like the
-    // layer.
+    function.walk([](Operation *op) { op->removeAttr(kLayerAttrName); });
     std::string prefix = (run.layer.getValue() + ".").str();
     for (auto [i, input] : llvm::enumerate(interface.inputs))
       if (auto read = input.getDefiningOp<ReadParamOp>())
         if (read.getName().starts_with(prefix))
-          function.setArgAttr(
-              i, kNameAttrName,
-              StringAttr::get(context, read.getName().drop_front(prefix.size())));
-    Block *body = function.addEntryBlock();
-    IRMapping mapping;
-    for (auto [input, argument] :
-         llvm::zip(interface.inputs, body->getArguments()))
-      mapping.map(input, argument);
-    builder.setInsertionPointToStart(body);
-    // The body serves every layer of the family: its ops carry no layer.
-    for (Operation *op : run.ops)
-      builder.clone(*op, mapping)->removeAttr(kLayerAttrName);
-    SmallVector<Value> results;
-    for (Value output : interface.outputs)
-      results.push_back(mapping.lookup(output));
-    func::ReturnOp::create(builder, run.ops.back()->getLoc(), results);
-    // SymbolTable::insert places it; the builder only made it.
-    function->remove();
-    return function;
+          function.setArgAttr(i, kNameAttrName,
+                              StringAttr::get(context, read.getName().drop_front(
+                                                           prefix.size())));
+  }
+
+  /// Cuts what is left of a long function into consecutive segments of at
+  /// most `segmentOps` ops, each a function of its own: the host compiler's
+  /// time grows faster than the length of a function, and a training step
+  /// keeps a few ops per parameter (the optimizer) however its layers are
+  /// outlined. Any contiguous range can be outlined, parameter writes
+  /// included (the calls keep the order).
+  void splitIntoSegments(func::FuncOp function, SymbolTable &symbols) {
+    if (!function.getBody().hasOneBlock())
+      return;
+    Block &block = function.getBody().front();
+    SmallVector<SmallVector<Operation *>> segments;
+    for (Operation &op : block.without_terminator()) {
+      if (op.getNumRegions())
+        return;
+      if (segments.empty() ||
+          segments.back().size() == static_cast<size_t>(segmentOps))
+        segments.emplace_back();
+      segments.back().push_back(&op);
+    }
+    if (segments.size() < 2)
+      return;
+    MLIRContext *context = function.getContext();
+    for (auto [i, ops] : llvm::enumerate(segments)) {
+      RunInterface interface = interfaceOf(ops);
+      func::FuncOp segment = createFunction(
+          (function.getSymName() + ".part" + std::to_string(i + 1)).str(), ops,
+          interface, function, symbols);
+      segment->setAttr(kSegmentOfAttrName,
+                       FlatSymbolRefAttr::get(context, function.getSymName()));
+      replaceByCall(ops, interface, segment);
+    }
   }
 
   llvm::StringMap<func::FuncOp> layerFunctions;

@@ -46,6 +46,8 @@ constexpr llvm::StringLiteral kParamsAttrName = "starch.params";
 /// and the tags of the layers that call it.
 constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
 constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
+/// On a part of a long function (starch-outline-layers): that function.
+constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
 
 std::string dtypeName(Type element) {
   if (element.isF32())
@@ -309,6 +311,10 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
       os << ", called for " << layerList(callers);
     os << ".\n";
   }
+  if (auto whole = function->getAttrOfType<FlatSymbolRefAttr>(kSegmentOfAttrName))
+    os << "/// A part of @" << whole.getValue()
+       << ", which is cut into parts called in order: the host compiler's "
+          "time grows faster than a function's length.\n";
   os << "/// @" << function.getSymName() << ": " << body.getOperations().size()
      << " ops; arena " << plan.arenaBytes << " bytes (" << plan.totalBytes
      << " without reuse).\n";
