@@ -60,15 +60,6 @@ inline Tensor deviceTensor(DType dtype, Shape shape) {
   return out;
 }
 
-template <typename T>
-Tensor constant(DType dtype, Shape shape, const T *data) {
-  Tensor host = Tensor::view(
-      dtype, shape, const_cast<void *>(static_cast<const void *>(data)));
-  Tensor device = deviceTensor(dtype, std::move(shape));
-  check(cuda::copyToDevice(host, device), "constant");
-  return device;
-}
-
 /// A constant of the program's constants file, copied to the device once.
 inline Tensor storedConstant(size_t offset, DType dtype, Shape shape) {
   const uint8_t *base = programConstants();

@@ -1,8 +1,8 @@
 //===- Generated.h - Helpers every generated program includes ---*- C++ -*-===//
 //
 // The few lines generated code needs besides the kernels: placing tensors in
-// a function's static arena, constants, copies, and turning a kernel error
-// into a message that names the op.
+// a function's static arena, constants (views of the constants file), copies,
+// and turning a kernel error into a message that names the op.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_RUNTIME_TRAIN_GENERATED_H
@@ -51,13 +51,6 @@ private:
   static size_t roundUp(size_t bytes) { return (bytes + 64) / 64 * 64; }
   std::unique_ptr<uint8_t, void (*)(void *)> data_;
 };
-
-/// A constant tensor over static data of the generated file.
-template <typename T>
-Tensor constant(DType dtype, Shape shape, const T *data) {
-  return Tensor::view(dtype, std::move(shape),
-                      const_cast<void *>(static_cast<const void *>(data)));
-}
 
 /// A constant at byte `offset` of the program's constants file (loaded at
 /// start-up, see ProgramConstants.h).
