@@ -94,7 +94,7 @@ SmallVector<LayerRun> collectRuns(Block &block, bool gradient) {
       int index = runsOfLayer[tag]++;
       LayerRun run;
       run.layer = tag;
-      run.part = !gradient    ? (index ? "part" + std::to_string(index + 1) : "")
+      run.part = !gradient ? (index ? "part" + std::to_string(index + 1) : "")
                  : index == 0 ? "forward"
                  : index == 1 ? "backward"
                               : "part" + std::to_string(index + 1);
@@ -134,9 +134,8 @@ RunInterface interfaceOf(ArrayRef<Operation *> ops) {
         interface.inputs.insert(operand);
   for (Operation *op : ops)
     for (Value result : op->getResults())
-      if (llvm::any_of(result.getUsers(), [&](Operation *user) {
-            return !inside.contains(user);
-          }))
+      if (llvm::any_of(result.getUsers(),
+                       [&](Operation *user) { return !inside.contains(user); }))
         interface.outputs.push_back(result);
   return interface;
 }
@@ -187,9 +186,9 @@ func::FuncOp createFunction(StringRef name, ArrayRef<Operation *> ops,
   for (Value output : interface.outputs)
     outputTypes.push_back(output.getType());
   OpBuilder builder(caller);
-  auto function = func::FuncOp::create(
-      builder, ops.front()->getLoc(), name,
-      FunctionType::get(context, inputTypes, outputTypes));
+  auto function =
+      func::FuncOp::create(builder, ops.front()->getLoc(), name,
+                           FunctionType::get(context, inputTypes, outputTypes));
   function.setPrivate();
   Block *body = function.addEntryBlock();
   IRMapping mapping;
@@ -286,9 +285,10 @@ struct StarchOutlineLayersPass
     for (auto [i, input] : llvm::enumerate(interface.inputs))
       if (auto read = input.getDefiningOp<ReadParamOp>())
         if (read.getName().starts_with(prefix))
-          function.setArgAttr(i, kNameAttrName,
-                              StringAttr::get(context, read.getName().drop_front(
-                                                           prefix.size())));
+          function.setArgAttr(
+              i, kNameAttrName,
+              StringAttr::get(context,
+                              read.getName().drop_front(prefix.size())));
   }
 
   /// Cuts what is left of a long function into consecutive segments of at

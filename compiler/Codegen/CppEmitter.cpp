@@ -100,8 +100,8 @@ std::string where(Operation *op) {
   std::string text = op->getName().getStringRef().str();
   if (auto layer = op->getAttrOfType<StringAttr>("starch.layer"))
     text += " in " + layer.str();
-  else if (auto family = op->getParentOp()->getAttrOfType<StringAttr>(
-               kFamilyAttrName))
+  else if (auto family =
+               op->getParentOp()->getAttrOfType<StringAttr>(kFamilyAttrName))
     text += " in " + family.str();
   return text;
 }
@@ -125,9 +125,8 @@ std::string layerList(ArrayAttr tags) {
   SmallVector<StringRef> sorted;
   for (Attribute attribute : tags)
     sorted.push_back(cast<StringAttr>(attribute).getValue());
-  llvm::sort(sorted, [](StringRef a, StringRef b) {
-    return a.compare_numeric(b) < 0;
-  });
+  llvm::sort(sorted,
+             [](StringRef a, StringRef b) { return a.compare_numeric(b) < 0; });
   std::optional<Range> open;
   for (StringRef tag : sorted) {
     // The layer number: the last dot-separated component made of digits.
@@ -268,10 +267,11 @@ LogicalResult Emitter::emitConstant(ConstantOp constant,
         append(v.convertToDouble());
     } else if (element.isInteger(1) || element.isInteger(8) ||
                element.isInteger(32) || element.isInteger(64)) {
-      unsigned width = element.isInteger(1) ? 8 : element.getIntOrFloatBitWidth();
+      unsigned width =
+          element.isInteger(1) ? 8 : element.getIntOrFloatBitWidth();
       for (APInt v : dense.getValues<APInt>()) {
-        uint64_t bits = element.isInteger(1) ? v.getZExtValue()
-                                             : v.getSExtValue();
+        uint64_t bits =
+            element.isInteger(1) ? v.getZExtValue() : v.getSExtValue();
         constantPayload.append(reinterpret_cast<const char *>(&bits),
                                width / 8); // little-endian low bytes
       }
@@ -311,7 +311,8 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
       os << ", called for " << layerList(callers);
     os << ".\n";
   }
-  if (auto whole = function->getAttrOfType<FlatSymbolRefAttr>(kSegmentOfAttrName))
+  if (auto whole =
+          function->getAttrOfType<FlatSymbolRefAttr>(kSegmentOfAttrName))
     os << "/// A part of @" << whole.getValue()
        << ", which is cut into parts called in order: the host compiler's "
           "time grows faster than a function's length.\n";
@@ -480,9 +481,9 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
   if (!constantPayload.empty())
     os << "    s.constants = {" << quoted(options.constantsFileName) << ", "
        << constantPayload.size() << "u, "
-       << llvm::format_hex(constantDataHash(constantPayload.data(),
-                                            constantPayload.size()),
-                           18)
+       << llvm::format_hex(
+              constantDataHash(constantPayload.data(), constantPayload.size()),
+              18)
        << "u};\n";
   // Encoder inputs: the step's arguments between the tokens and the labels.
   llvm::StringMap<size_t> inputIndex;

@@ -351,9 +351,11 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     emitOptions.target =
         cuda ? codegen::CodegenTarget::cuda : codegen::CodegenTarget::cpu;
     // Source on stdout: a program to read; its constants are not written.
-    emitOptions.constantsFileName = llvm::sys::path::filename(
-        constantsPathFor(options.outputPath == "-" ? model.name + ".cpp"
-                                                   : options.outputPath)).str();
+    emitOptions.constantsFileName =
+        llvm::sys::path::filename(constantsPathFor(options.outputPath == "-"
+                                                       ? model.name + ".cpp"
+                                                       : options.outputPath))
+            .str();
     if (mlir::failed(
             codegen::emitCpp(*module, emitOptions, sourceStream, constants)))
       return fail(onnxPath + ": code generation failed: " +

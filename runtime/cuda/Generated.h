@@ -65,7 +65,8 @@ inline Tensor storedConstant(size_t offset, DType dtype, Shape shape) {
   const uint8_t *base = programConstants();
   if (!base)
     fail("constants", "the program's constants file is not loaded");
-  Tensor host = Tensor::view(dtype, shape, const_cast<uint8_t *>(base + offset));
+  Tensor host =
+      Tensor::view(dtype, shape, const_cast<uint8_t *>(base + offset));
   Tensor device = deviceTensor(dtype, std::move(shape));
   check(cuda::copyToDevice(host, device), "constant");
   return device;

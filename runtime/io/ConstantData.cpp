@@ -28,14 +28,13 @@ bool readConstantData(const std::string &path, uint64_t bytes, uint64_t hash,
   std::memcpy(&size, header + 16, sizeof(size));
   std::memcpy(&fileHash, header + 24, sizeof(fileHash));
   if (size != bytes || fileHash != hash) {
-    error = "'" + path +
-            "' holds the constants of another compilation (" +
-            std::to_string(size) + " bytes, expected " +
-            std::to_string(bytes) + "); recompile the program";
+    error = "'" + path + "' holds the constants of another compilation (" +
+            std::to_string(size) + " bytes, expected " + std::to_string(bytes) +
+            "); recompile the program";
     return false;
   }
-  size_t allocated = (bytes + kConstantAlignment) / kConstantAlignment *
-                     kConstantAlignment;
+  size_t allocated =
+      (bytes + kConstantAlignment) / kConstantAlignment * kConstantAlignment;
   std::unique_ptr<void, void (*)(void *)> data(
       std::aligned_alloc(kConstantAlignment, allocated), std::free);
   if (!data) {

@@ -1,4 +1,5 @@
-//===- ConstantData.h - The constants file of a generated program -*- C++ -*-===//
+//===- ConstantData.h - The constants file of a generated program -*- C++
+//-*-===//
 //
 // A generated program's constants (rotary tables, masks, folded tensors) live
 // in one file beside the executable instead of C++ literals, which cost the

@@ -34,8 +34,8 @@ TEST(ConstantData, ReadsWhatTheCompilerWrites) {
   void *read = nullptr;
   std::string error;
   ASSERT_TRUE(readConstantData(path, data.size(),
-                               constantDataHash(data.data(), data.size()),
-                               read, error))
+                               constantDataHash(data.data(), data.size()), read,
+                               error))
       << error;
   EXPECT_EQ(0u, reinterpret_cast<uintptr_t>(read) % kConstantAlignment);
   EXPECT_EQ(data, std::string(static_cast<char *>(read), data.size()));
