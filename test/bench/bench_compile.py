@@ -174,8 +174,10 @@ def compile_exe(a, model_json, folder):
     if p.returncode == 124:
         return None, cpu, peak_mb, f"killed after {wall} s wall"
     if p.returncode != 0:
-        if "CPU time limit" in p.stderr or "signal 24" in p.stderr:
-            return None, cpu, peak_mb, f"killed after {a.cpu_limit} CPU s"
+        # RLIMIT_CPU ends the compiler with SIGXCPU, then SIGKILL.
+        if ("CPU time limit" in p.stderr or "Killed signal" in p.stderr) \
+                and cpu is not None and cpu >= 0.9 * a.cpu_limit:
+            return None, cpu, peak_mb, f"killed at {a.cpu_limit} CPU s"
         tail = p.stderr.strip().splitlines()[:3]
         return None, cpu, peak_mb, "failed: " + " / ".join(tail)
     return stages_of(p.stderr), cpu, peak_mb, "ok"
