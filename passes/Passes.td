@@ -33,6 +33,48 @@ def StarchPrintLayers : Pass<"starch-print-layers", "mlir::ModuleOp"> {
   }];
 }
 
+def StarchOutlineLayers : Pass<"starch-outline-layers", "mlir::ModuleOp"> {
+  let summary = "One function per distinct layer body, called once per layer";
+  let description = [{
+    Makes the generated program scale with the model's distinct layers, not
+    its depth (docs/codegen.md "Layer functions"). In every function, each
+    run of ops tagged with one `starch.layer` (untagged ops between two ops of
+    the same layer included: the backward's residual additions) becomes a
+    `func.call` of a private function. Runs whose bodies are structurally
+    equal (same ops, operand wiring, result types and attributes, ignoring the
+    layer tag) share one function, so a 32-layer Llama's gradient function
+    calls one forward and one backward layer function 32 times each.
+
+    The callee reads no parameters: the run's `starch.read_param` ops stay in
+    the caller, hoisted in front of the call, and their values are passed as
+    arguments, as are the other values the run reads (activations, rotary
+    tables). The results are the run's values read after it (the next layer's
+    input, the activations the backward keeps, the gradients).
+
+    A layer function is named after the layer family (the tag without its
+    layer number: `model.layers` for `model.layers.3`) and its part:
+    `@model.layers.forward` for the first run of a layer in a gradient
+    function (`starch.gradient_of`), `.backward` for the second, `.part<N>`
+    after that (`@model.layers` alone in other functions); a family with
+    several distinct bodies numbers the later ones (`.forward.1`). Its
+    attributes say which layers call it: `starch.layer_family` holds the family
+    pattern (`model.layers.*`) and `starch.layers` the callers' tags. Runs that write parameters
+    or hold ops with regions are left inline.
+
+    Then every function still longer than `segment-ops` ops (the training
+    step: its optimizer has a few ops per parameter) is cut into consecutive
+    segments of that many ops, each a private function `@<name>.part<N>`
+    with `starch.segment_of = @<name>`, called in order: the host compiler's
+    time grows faster than a function's length. The numbers are unchanged:
+    the ops are moved, not rewritten.
+  }];
+  let options = [
+    Option<"segmentOps", "segment-ops", "int64_t", "384",
+           "longest function left whole; 0: no segments">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def StarchAutodiff : Pass<"starch-autodiff", "mlir::ModuleOp"> {
   let summary = "Reverse-mode gradients of a function w.r.t. its trainable parameters";
   let description = [{

@@ -2,15 +2,19 @@
 //
 // Each IR function becomes a C++ function that takes the parameter store,
 // its arguments and its results by reference. Every computed tensor is a view
-// at a compile-time offset of the function's arena (MemoryPlan); reshapes are
-// views, parameters are read in place, constants are static data. Layer tags
-// become section comments so a reader can follow the model in the source.
+// at a compile-time offset of the function's arena (MemoryPlan), or, for a
+// value the function returns, the caller's result buffer itself; reshapes are
+// views, parameters are read in place, constants are views of the constants
+// file (splats are filled at first use). Layer tags become section comments
+// so a reader can follow the model in the source, and a layer function
+// (starch-outline-layers) says which layers call it.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Codegen/CppEmitter.h"
 
 #include "compiler/Codegen/MemoryPlan.h"
 #include "compiler/Execution/ExecutionInterface.h"
+#include "runtime/io/ConstantData.h"
 #include "starch/Dialect/StarchInterfaces.h"
 #include "starch/Dialect/StarchOps.h"
 
@@ -18,6 +22,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
 
 #include <cmath>
@@ -31,10 +36,18 @@ namespace {
 
 using exec::doubleLiteral;
 using exec::listLiteral;
+using rt::constantDataHash;
+using rt::constantDataHeader;
+using rt::kConstantAlignment;
 
-constexpr int64_t kMaxInlineConstant = 1 << 20; // elements
 /// On @train_step's param_grad_norms result: the parameter of each entry.
 constexpr llvm::StringLiteral kParamsAttrName = "starch.params";
+/// On a layer function (starch-outline-layers): its family ("model.layers.*")
+/// and the tags of the layers that call it.
+constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
+constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
+/// On a part of a long function (starch-outline-layers): that function.
+constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
 
 std::string dtypeName(Type element) {
   if (element.isF32())
@@ -87,6 +100,64 @@ std::string where(Operation *op) {
   std::string text = op->getName().getStringRef().str();
   if (auto layer = op->getAttrOfType<StringAttr>("starch.layer"))
     text += " in " + layer.str();
+  else if (auto family =
+               op->getParentOp()->getAttrOfType<StringAttr>(kFamilyAttrName))
+    text += " in " + family.str();
+  return text;
+}
+
+/// "model.layers.0-3, model.layers.5": the callers of a layer function,
+/// consecutive layer numbers as ranges.
+std::string layerList(ArrayAttr tags) {
+  struct Range {
+    std::string prefix, suffix;
+    int64_t first, last;
+  };
+  std::string text;
+  auto flush = [&](const Range &range) {
+    text += (text.empty() ? "" : ", ") + range.prefix +
+            std::to_string(range.first) +
+            (range.last > range.first ? "-" + std::to_string(range.last)
+                                      : std::string()) +
+            range.suffix;
+  };
+  // In layer order (a backward runs from the last layer to the first).
+  SmallVector<StringRef> sorted;
+  for (Attribute attribute : tags)
+    sorted.push_back(cast<StringAttr>(attribute).getValue());
+  llvm::sort(sorted,
+             [](StringRef a, StringRef b) { return a.compare_numeric(b) < 0; });
+  std::optional<Range> open;
+  for (StringRef tag : sorted) {
+    // The layer number: the last dot-separated component made of digits.
+    SmallVector<StringRef> parts;
+    tag.split(parts, '.');
+    std::optional<size_t> numberAt;
+    for (size_t i = 0; i < parts.size(); ++i)
+      if (!parts[i].empty() && llvm::all_of(parts[i], llvm::isDigit))
+        numberAt = i;
+    int64_t number = 0;
+    if (!numberAt || parts[*numberAt].getAsInteger(10, number)) {
+      if (open)
+        flush(*open);
+      open.reset();
+      text += (text.empty() ? "" : ", ") + tag.str();
+      continue;
+    }
+    size_t begin = parts[*numberAt].begin() - tag.begin();
+    std::string prefix = tag.substr(0, begin).str();
+    std::string suffix = tag.substr(begin + parts[*numberAt].size()).str();
+    if (open && open->prefix == prefix && open->suffix == suffix &&
+        open->last + 1 == number) {
+      open->last = number;
+      continue;
+    }
+    if (open)
+      flush(*open);
+    open = Range{prefix, suffix, number, number};
+  }
+  if (open)
+    flush(*open);
   return text;
 }
 
@@ -95,7 +166,7 @@ public:
   Emitter(ModuleOp module, const EmitOptions &options, raw_ostream &os)
       : module(module), options(options), os(os), symbols(module) {}
 
-  LogicalResult emit();
+  LogicalResult emit(std::string &constants);
 
 private:
   LogicalResult collectFunctions(func::FuncOp root);
@@ -113,6 +184,10 @@ private:
   llvm::SetVector<Operation *> functions; // callees first
   llvm::StringMap<int> paramIndex;
   llvm::DenseMap<Operation *, double> flops;
+  /// The constants file's payload, and where each constant is in it (equal
+  /// constants are stored once).
+  std::string constantPayload;
+  llvm::DenseMap<Attribute, size_t> constantOffsets;
 };
 
 LogicalResult Emitter::collectFunctions(func::FuncOp function) {
@@ -176,57 +251,87 @@ LogicalResult Emitter::emitConstant(ConstantOp constant,
        << ", " << doubleLiteral(*splatValue) << ");\n";
     return success();
   }
-  if (type.getNumElements() > kMaxInlineConstant)
-    return constant.emitError()
-           << "has " << type.getNumElements()
-           << " elements; codegen inlines constants of at most "
-           << kMaxInlineConstant;
-  std::string cType;
-  SmallVector<std::string> values;
-  if (element.isF32() || element.isF64()) {
-    cType = element.isF32() ? "float" : "double";
-    for (APFloat v : dense.getValues<APFloat>()) {
-      std::string text = doubleLiteral(v.convertToDouble());
-      values.push_back(element.isF32() && text.find_first_of("HN") ==
-                                              std::string::npos
-                           ? text + "f"
-                           : text);
+  auto [stored, isNew] =
+      constantOffsets.try_emplace(dense, constantPayload.size());
+  if (isNew) {
+    // Elements as the runtime stores them: i1 as one byte each.
+    auto append = [&](auto value) {
+      constantPayload.append(reinterpret_cast<const char *>(&value),
+                             sizeof(value));
+    };
+    if (element.isF32()) {
+      for (APFloat v : dense.getValues<APFloat>())
+        append(v.convertToFloat());
+    } else if (element.isF64()) {
+      for (APFloat v : dense.getValues<APFloat>())
+        append(v.convertToDouble());
+    } else if (element.isInteger(1) || element.isInteger(8) ||
+               element.isInteger(32) || element.isInteger(64)) {
+      unsigned width =
+          element.isInteger(1) ? 8 : element.getIntOrFloatBitWidth();
+      for (APInt v : dense.getValues<APInt>()) {
+        uint64_t bits =
+            element.isInteger(1) ? v.getZExtValue() : v.getSExtValue();
+        constantPayload.append(reinterpret_cast<const char *>(&bits),
+                               width / 8); // little-endian low bytes
+      }
+    } else {
+      constantOffsets.erase(dense);
+      return constant.emitError()
+             << "codegen cannot store constants of " << element;
     }
-  } else if (element.isInteger(1) || element.isInteger(8) ||
-             element.isInteger(32) || element.isInteger(64)) {
-    cType = element.isInteger(64)   ? "int64_t"
-            : element.isInteger(32) ? "int32_t"
-            : element.isInteger(8)  ? "int8_t"
-                                    : "uint8_t";
-    for (APInt v : dense.getValues<APInt>())
-      values.push_back(std::to_string(element.isInteger(1) ? v.getZExtValue()
-                                                             : v.getSExtValue()) +
-                       (element.isInteger(64) ? "LL" : ""));
-  } else {
-    return constant.emitError()
-           << "codegen cannot inline constants of " << element;
+    constantPayload.resize((constantPayload.size() + kConstantAlignment - 1) /
+                           kConstantAlignment * kConstantAlignment);
   }
-  os << "  static const " << cType << " " << name << "_data[] = {";
-  for (size_t i = 0; i < values.size(); ++i)
-    os << (i % 8 ? ", " : (i ? ",\n      " : "")) << values[i];
-  os << "};\n";
-  os << "  static const Tensor " << name << " = constant(" << typeArgs(type)
-     << ", " << name << "_data);\n";
+  os << "  static const Tensor " << name << " = storedConstant("
+     << stored->second << ", " << typeArgs(type) << ");\n";
   return success();
 }
 
 LogicalResult Emitter::emitFunction(func::FuncOp function) {
   Block &body = function.getBody().front();
-  MemoryPlan plan = planMemory(function);
+  // A value returned once that would own an arena buffer is computed in the
+  // caller's result buffer instead: no copy at the return (a layer function
+  // returns most of the activations its backward keeps).
+  auto returned = cast<func::ReturnOp>(body.getTerminator()).getOperands();
+  llvm::DenseMap<Value, unsigned> resultSlot;
+  llvm::DenseSet<Value> inCallerBuffer;
+  for (auto [i, value] : llvm::enumerate(returned))
+    if (ownsArenaBuffer(value) && llvm::count(returned, value) == 1) {
+      resultSlot[value] = i;
+      inCallerBuffer.insert(value);
+    }
+  MemoryPlan plan = planMemory(function, inCallerBuffer);
   llvm::DenseMap<Value, std::string> names;
   int counter = 0;
 
+  if (auto family = function->getAttrOfType<StringAttr>(kFamilyAttrName)) {
+    os << "/// Layer function of " << family.getValue();
+    if (auto callers = function->getAttrOfType<ArrayAttr>(kCallersAttrName))
+      os << ", called for " << layerList(callers);
+    os << ".\n";
+  }
+  if (auto whole =
+          function->getAttrOfType<FlatSymbolRefAttr>(kSegmentOfAttrName))
+    os << "/// A part of @" << whole.getValue()
+       << ", which is cut into parts called in order: the host compiler's "
+          "time grows faster than a function's length.\n";
   os << "/// @" << function.getSymName() << ": " << body.getOperations().size()
      << " ops; arena " << plan.arenaBytes << " bytes (" << plan.totalBytes
      << " without reuse).\n";
   os << "void " << identifier(function.getSymName()) << "(ParamStore &params";
+  bool layerFunction = function->hasAttr(kFamilyAttrName);
+  llvm::StringSet<> argumentNames;
   for (BlockArgument arg : body.getArguments()) {
     names[arg] = "a" + std::to_string(arg.getArgNumber());
+    // A layer function's parameters by their role (self_attn_q_proj_weight);
+    // generated names (aN, vN, rN) start with one letter and a digit and
+    // cannot collide with "p_" names.
+    auto role = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                      "starch.name");
+    if (layerFunction && role &&
+        argumentNames.insert("p_" + identifier(role.getValue())).second)
+      names[arg] = "p_" + identifier(role.getValue());
     os << ", const Tensor &" << names[arg];
   }
   for (unsigned i = 0; i < function.getNumResults(); ++i)
@@ -255,7 +360,8 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
 
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [i, operand] : llvm::enumerate(operands))
-        os << "  copyInto(r" << i << ", " << operand << ");\n";
+        if (operand != "r" + std::to_string(i))
+          os << "  copyInto(r" << i << ", " << operand << ");\n";
       continue;
     }
     if (auto read = dyn_cast<ReadParamOp>(op)) {
@@ -286,6 +392,12 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
     // Everything else writes arena buffers.
     SmallVector<std::string> results;
     for (Value result : op.getResults()) {
+      auto slot = resultSlot.find(result);
+      if (slot != resultSlot.end()) {
+        names[result] = "r" + std::to_string(slot->second);
+        results.push_back(names[result]);
+        continue;
+      }
       std::string name = nameResult(result);
       os << "  Tensor " << name << " = arena.at(" << plan.offsets.lookup(result)
          << ", " << typeArgs(result.getType()) << ");\n";
@@ -382,6 +494,13 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
     os << (i ? ", " : "")
        << paramIndex.lookup(cast<StringAttr>(name).getValue());
   os << "};\n";
+  if (!constantPayload.empty())
+    os << "    s.constants = {" << quoted(options.constantsFileName) << ", "
+       << constantPayload.size() << "u, "
+       << llvm::format_hex(
+              constantDataHash(constantPayload.data(), constantPayload.size()),
+              18)
+       << "u};\n";
   // Encoder inputs: the step's arguments between the tokens and the labels.
   llvm::StringMap<size_t> inputIndex;
   if (step.getNumArguments() > 3) {
@@ -483,7 +602,7 @@ LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
   return success();
 }
 
-LogicalResult Emitter::emit() {
+LogicalResult Emitter::emit(std::string &constants) {
   auto step = symbols.lookup<func::FuncOp>("train_step");
   if (!step)
     return module.emitError()
@@ -553,14 +672,17 @@ LogicalResult Emitter::emit() {
   if (failed(emitProgramSpec(step)) || failed(emitTrainStep(step)))
     return failure();
   os << "\n} // namespace starch::rt\n";
+  constants.clear();
+  if (!constantPayload.empty())
+    constants = constantDataHeader(constantPayload) + constantPayload;
   return success();
 }
 
 } // namespace
 
 LogicalResult emitCpp(ModuleOp module, const EmitOptions &options,
-                      raw_ostream &os) {
-  return Emitter(module, options, os).emit();
+                      raw_ostream &os, std::string &constants) {
+  return Emitter(module, options, os).emit(constants);
 }
 
 } // namespace starch::codegen

@@ -3,7 +3,8 @@
 // Emits one C++ file for a module holding @train_step (made by
 // starch-optimizer): one C++ function per IR function, a static memory plan
 // per function, and the ProgramSpec / trainStep() entry points that the
-// runtime's training main (runtime/train/TrainMain.cpp) calls.
+// runtime's training main (runtime/train/TrainMain.cpp) calls; constants
+// other than splats go to a data file read at start-up.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_COMPILER_CODEGEN_CPPEMITTER_H
@@ -26,12 +27,17 @@ struct EmitOptions {
   std::string modelName = "model";
   /// Length of the learning-rate schedule (training.steps).
   int64_t scheduleSteps = 100;
+  /// Name of the constants file, which the program looks for in its own
+  /// folder.
+  std::string constantsFileName = "train.consts";
 };
 
-/// Writes the program; fails with a diagnostic on the first op or signature
+/// Writes the program to `os` and the contents of its constants file
+/// (runtime/io/ConstantData.h) to `constants`, left empty when every
+/// constant is a splat; fails with a diagnostic on the first op or signature
 /// it cannot emit.
 mlir::LogicalResult emitCpp(mlir::ModuleOp module, const EmitOptions &options,
-                            llvm::raw_ostream &os);
+                            llvm::raw_ostream &os, std::string &constants);
 
 } // namespace starch::codegen
 

@@ -94,7 +94,11 @@ int64_t bufferBytes(Value value) {
   return (std::max<int64_t>(bytes, 1) + 63) / 64 * 64;
 }
 
-MemoryPlan planMemory(func::FuncOp function) {
+MemoryPlan planMemory(func::FuncOp function,
+                      const llvm::DenseSet<Value> &outside) {
+  auto inArena = [&](Value value) {
+    return ownsArenaBuffer(value) && !outside.contains(value);
+  };
   Block &body = function.getBody().front();
   llvm::DenseMap<Operation *, int64_t> position;
   int64_t index = 0;
@@ -105,7 +109,7 @@ MemoryPlan planMemory(func::FuncOp function) {
   llvm::DenseMap<Value, int64_t> lastUse;
   for (Operation &op : body)
     for (Value result : op.getResults())
-      if (ownsArenaBuffer(result))
+      if (inArena(result))
         lastUse[result] = position[&op];
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {
@@ -123,7 +127,7 @@ MemoryPlan planMemory(func::FuncOp function) {
   for (Operation &op : body) {
     // Results first: an op never writes over its own operands.
     for (Value result : op.getResults())
-      if (ownsArenaBuffer(result)) {
+      if (inArena(result)) {
         int64_t bytes = bufferBytes(result);
         plan.offsets[result] = allocator.allocate(bytes);
         plan.totalBytes += bytes;

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <cstdint>
 
@@ -32,7 +33,10 @@ bool ownsArenaBuffer(mlir::Value value);
 /// Byte size of a buffer for `value`, rounded up to 64.
 int64_t bufferBytes(mlir::Value value);
 
-MemoryPlan planMemory(mlir::func::FuncOp function);
+/// The plan of `function`; values in `outside` own buffers elsewhere (the
+/// caller's result buffers) and take no arena space.
+MemoryPlan planMemory(mlir::func::FuncOp function,
+                      const llvm::DenseSet<mlir::Value> &outside = {});
 
 } // namespace starch::codegen
 

@@ -179,13 +179,34 @@ bool writeTextAtomically(const std::string &text, const std::string &path,
       path, [&](llvm::raw_ostream &os) { os << text; }, error);
 }
 
+/// The constants file beside a program or its source (train.cpp and train
+/// both have train.consts); the program looks it up by this name.
+std::string constantsPathFor(const std::string &output) {
+  llvm::StringRef stem(output);
+  if (stem.ends_with(".cpp") || stem.ends_with(".cu"))
+    stem = stem.drop_back(llvm::sys::path::extension(stem).size());
+  return (stem + ".consts").str();
+}
+
 /// Compiles `source` with the host compiler into `output` (built under a
-/// temporary name, renamed when complete).
-bool buildExecutable(const std::string &source, const std::string &output,
-                     bool cuda, bool verbose, std::string &error) {
-  std::string sourcePath = output + (cuda ? ".starch.cu" : ".starch.cpp");
-  if (!writeTextAtomically(source, sourcePath, error))
+/// temporary name, renamed when complete); `constants` (if any) is written
+/// beside it first and removed again if the build fails.
+bool buildExecutable(const std::string &source, const std::string &constants,
+                     const std::string &output, bool cuda, bool verbose,
+                     std::string &error) {
+  std::string constantsPath = constantsPathFor(output);
+  if (!constants.empty() &&
+      !writeTextAtomically(constants, constantsPath, error))
     return false;
+  auto removeConstants = [&] {
+    if (!constants.empty())
+      llvm::sys::fs::remove(constantsPath);
+  };
+  std::string sourcePath = output + (cuda ? ".starch.cu" : ".starch.cpp");
+  if (!writeTextAtomically(source, sourcePath, error)) {
+    removeConstants();
+    return false;
+  }
   llvm::SmallString<256> model(output);
   model += ".tmp-%%%%%%";
   llvm::SmallString<256> temporary;
@@ -196,10 +217,12 @@ bool buildExecutable(const std::string &source, const std::string &output,
   llvm::sys::fs::remove(sourcePath);
   if (!ok) {
     llvm::sys::fs::remove(temporary);
+    removeConstants();
     return false;
   }
   if (std::error_code ec = llvm::sys::fs::rename(temporary, output)) {
     llvm::sys::fs::remove(temporary);
+    removeConstants();
     error = "cannot write '" + output + "': " + ec.message();
     return false;
   }
@@ -292,6 +315,10 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
                             ? EmitStage::raised
                             : std::min(options.emit, EmitStage::train);
   std::string pipeline = pipelineText(passStage, model);
+  // Code generation emits one function per distinct layer body
+  // (docs/codegen.md); --emit=train shows the step before outlining.
+  if (options.emit == EmitStage::cpp || options.emit == EmitStage::exe)
+    pipeline += ",starch-outline-layers";
   if (!options.passPipeline.empty()) {
     // mlir-opt spelling: builtin.module(a,b) or the bare list a,b.
     llvm::StringRef text = llvm::StringRef(options.passPipeline).trim();
@@ -337,21 +364,32 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       return fail("--target=cuda: this build of Starch has no CUDA runtime "
                   "(nvcc was not found when it was configured); --emit=cpp "
                   "still writes the CUDA source");
-    std::string source;
+    std::string source, constants;
     llvm::raw_string_ostream sourceStream(source);
     codegen::EmitOptions emitOptions;
     emitOptions.modelName = model.name;
     emitOptions.scheduleSteps = model.training.steps;
     emitOptions.target =
         cuda ? codegen::CodegenTarget::cuda : codegen::CodegenTarget::cpu;
-    if (mlir::failed(codegen::emitCpp(*module, emitOptions, sourceStream)))
+    // Source on stdout: a program to read; its constants are not written.
+    emitOptions.constantsFileName =
+        llvm::sys::path::filename(constantsPathFor(options.outputPath == "-"
+                                                       ? model.name + ".cpp"
+                                                       : options.outputPath))
+            .str();
+    if (mlir::failed(
+            codegen::emitCpp(*module, emitOptions, sourceStream, constants)))
       return fail(onnxPath + ": code generation failed: " +
                   (firstDiagnostic.empty() ? "(no diagnostic)"
                                            : firstDiagnostic));
     if (options.emit == EmitStage::cpp) {
+      if (options.outputPath != "-" && !constants.empty() &&
+          !writeTextAtomically(constants, constantsPathFor(options.outputPath),
+                               error))
+        return fail(error);
       if (!writeTextAtomically(source, options.outputPath, error))
         return fail(error);
-    } else if (!buildExecutable(source, options.outputPath, cuda,
+    } else if (!buildExecutable(source, constants, options.outputPath, cuda,
                                 options.verbose, error)) {
       return fail(error);
     }

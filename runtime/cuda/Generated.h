@@ -12,6 +12,7 @@
 
 #include "runtime/cuda/Cuda.h"
 #include "runtime/train/Program.h"
+#include "runtime/train/ProgramConstants.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -59,10 +60,13 @@ inline Tensor deviceTensor(DType dtype, Shape shape) {
   return out;
 }
 
-template <typename T>
-Tensor constant(DType dtype, Shape shape, const T *data) {
-  Tensor host = Tensor::view(
-      dtype, shape, const_cast<void *>(static_cast<const void *>(data)));
+/// A constant of the program's constants file, copied to the device once.
+inline Tensor storedConstant(size_t offset, DType dtype, Shape shape) {
+  const uint8_t *base = programConstants();
+  if (!base)
+    fail("constants", "the program's constants file is not loaded");
+  Tensor host =
+      Tensor::view(dtype, shape, const_cast<uint8_t *>(base + offset));
   Tensor device = deviceTensor(dtype, std::move(shape));
   check(cuda::copyToDevice(host, device), "constant");
   return device;

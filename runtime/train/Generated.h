@@ -1,8 +1,8 @@
 //===- Generated.h - Helpers every generated program includes ---*- C++ -*-===//
 //
 // The few lines generated code needs besides the kernels: placing tensors in
-// a function's static arena, constants, copies, and turning a kernel error
-// into a message that names the op.
+// a function's static arena, constants (views of the constants file), copies,
+// and turning a kernel error into a message that names the op.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_RUNTIME_TRAIN_GENERATED_H
@@ -10,6 +10,7 @@
 
 #include "runtime/kernels/Kernels.h"
 #include "runtime/train/Program.h"
+#include "runtime/train/ProgramConstants.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -51,11 +52,14 @@ private:
   std::unique_ptr<uint8_t, void (*)(void *)> data_;
 };
 
-/// A constant tensor over static data of the generated file.
-template <typename T>
-Tensor constant(DType dtype, Shape shape, const T *data) {
+/// A constant at byte `offset` of the program's constants file (loaded at
+/// start-up, see ProgramConstants.h).
+inline Tensor storedConstant(size_t offset, DType dtype, Shape shape) {
+  const uint8_t *base = programConstants();
+  if (!base)
+    fail("constants", "the program's constants file is not loaded");
   return Tensor::view(dtype, std::move(shape),
-                      const_cast<void *>(static_cast<const void *>(data)));
+                      const_cast<uint8_t *>(base + offset));
 }
 
 /// A tensor with every element `value`.

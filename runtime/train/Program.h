@@ -77,6 +77,16 @@ struct ModalitySpec {
   int64_t tokensPerInput = 1;
 };
 
+/// The program's constants file (runtime/io/ConstantData.h), written by
+/// starchc beside the executable.
+struct ConstantsFile {
+  /// File name, in the executable's folder; empty: the program has none.
+  std::string name;
+  /// Payload size and hash, checked when the file is loaded.
+  uint64_t bytes = 0;
+  uint64_t hash = 0;
+};
+
 struct ProgramSpec {
   /// `name` from model.json.
   std::string model;
@@ -107,6 +117,7 @@ struct ProgramSpec {
   /// The parameter (index into `params`) of each entry of
   /// StepOutputs::paramGradNorms, in order.
   std::vector<size_t> gradNormParams;
+  ConstantsFile constants;
 
   /// Ranks the program runs on.
   int64_t ranks() const { return dataParallel * tensorParallel; }

@@ -14,6 +14,7 @@
 #include "runtime/train/Guards.h"
 #include "runtime/train/Options.h"
 #include "runtime/train/Program.h"
+#include "runtime/train/ProgramConstants.h"
 #include "runtime/train/Progress.h"
 #include "runtime/train/ShardedParams.h"
 #include "runtime/train/WeightLoading.h"
@@ -294,6 +295,11 @@ int main(int argc, char **argv) {
   if (std::optional<int> exitCode =
           parseTrainOptions(argc, argv, spec, options))
     return *exitCode;
+  std::string constantsError;
+  if (!loadProgramConstants(spec, constantsError)) {
+    std::fprintf(stderr, "error: %s\n", constantsError.c_str());
+    return 1;
+  }
   std::unique_ptr<TrainWorld> world;
   try {
     world = std::make_unique<TrainWorld>(argc, argv, spec);

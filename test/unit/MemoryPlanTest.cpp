@@ -110,3 +110,26 @@ func.func @f(%x: tensor<3xf32>, %y: tensor<32xf32>) -> (tensor<3xf32>, tensor<f3
 }
 
 } // namespace
+
+// A value that lives in the caller's result buffer takes no arena space: the
+// chain above with %d outside needs the slots of %a, %b and %c only, and %c
+// may reuse %a's slot (%a died when %b was computed).
+TEST_F(MemoryPlanTest, ValuesOutsideTakeNoArenaSpace) {
+  parse(R"mlir(
+func.func @f(%x: tensor<64xf32>) -> tensor<64xf32> {
+  %a = starch.exp %x {tag = "a"} : tensor<64xf32>
+  %b = starch.exp %a {tag = "b"} : tensor<64xf32>
+  %c = starch.exp %b {tag = "c"} : tensor<64xf32>
+  %d = starch.exp %c {tag = "d"} : tensor<64xf32>
+  return %d : tensor<64xf32>
+})mlir");
+  llvm::DenseSet<Value> outside;
+  outside.insert(function.getBody().front().getTerminator()->getOperand(0));
+  plan = starch::codegen::planMemory(function, outside);
+  EXPECT_EQ(offsetOf("a"), 0);
+  EXPECT_EQ(offsetOf("b"), 256);
+  EXPECT_EQ(offsetOf("c"), 0);
+  EXPECT_EQ(plan.offsets.count(*outside.begin()), 0u);
+  EXPECT_EQ(plan.arenaBytes, 512);
+  EXPECT_EQ(plan.totalBytes, 768);
+}
