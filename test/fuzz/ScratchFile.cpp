@@ -3,20 +3,31 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
 
 namespace starch::fuzz {
 
 const std::string &scratchFolder() {
   static const std::string folder = [] {
+    // In memory when possible: rewriting a file per input on a disk costs
+    // more than most inputs take to read.
     const char *tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp && *tmp ? tmp : "/tmp") + "/starch-fuzz-XXXXXX";
+    std::string base = tmp && *tmp                     ? tmp
+                       : access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+                                                       : "/tmp";
+    std::string pattern = base + "/starch-fuzz-XXXXXX";
     if (!mkdtemp(pattern.data())) {
       std::perror("starch-fuzz: mkdtemp");
       std::abort();
     }
     return pattern;
   }();
+  static const bool removedAtExit = [] {
+    std::atexit([] { std::filesystem::remove_all(scratchFolder()); });
+    return true;
+  }();
+  (void)removedAtExit;
   return folder;
 }
 

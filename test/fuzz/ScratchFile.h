@@ -14,7 +14,7 @@
 
 namespace starch::fuzz {
 
-/// A folder made once per process (under $TMPDIR or /tmp).
+/// A folder made once per process (under $TMPDIR, else /dev/shm or /tmp).
 const std::string &scratchFolder();
 
 /// Writes `size` bytes to scratchFolder()/`name` (replacing it) and returns
