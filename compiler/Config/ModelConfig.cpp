@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Config/ModelConfig.h"
+#include "runtime/io/PrintableLine.h"
 
 #include <nlohmann/json.hpp>
 
@@ -520,8 +521,10 @@ void parseEncoders(const json &list, const std::filesystem::path &folder,
 
 } // namespace
 
-bool parseModelConfig(const std::string &path, ModelConfig &config,
-                      std::string &error) {
+namespace {
+
+bool parseConfigFile(const std::string &path, ModelConfig &config,
+                     std::string &error) {
   std::ifstream in(path);
   if (!in) {
     error = path + ": cannot open the file";
@@ -618,6 +621,16 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
     return false;
   }
   return true;
+}
+
+} // namespace
+
+bool parseModelConfig(const std::string &path, ModelConfig &config,
+                      std::string &error) {
+  // Keys and the parser's excerpts of the file may hold control characters.
+  bool parsed = parseConfigFile(path, config, error);
+  error = rt::printableLine(error);
+  return parsed;
 }
 
 } // namespace starch::config

@@ -8,6 +8,7 @@
 #include "compiler/Import/TiedWeights.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/OnnxTensor.h"
+#include "runtime/io/PrintableLine.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -53,25 +54,6 @@ std::string symbolFor(const std::string &name) {
   if (symbol.empty() || std::isdigit(static_cast<unsigned char>(symbol[0])))
     symbol = "p_" + symbol;
   return symbol;
-}
-
-/// `message` with control characters escaped (\n, \x1b, ...): names in
-/// an ONNX file are arbitrary bytes, and an error must stay one line that
-/// cannot drive the user's terminal.
-std::string printableLine(const std::string &message) {
-  std::string line;
-  for (unsigned char c : message) {
-    if (c == '\n')
-      line += "\\n";
-    else if (c < 0x20 || c == 0x7f) {
-      static const char hex[] = "0123456789abcdef";
-      line += "\\x";
-      line += hex[c >> 4];
-      line += hex[c & 15];
-    } else
-      line += static_cast<char>(c);
-  }
-  return line;
 }
 
 /// Whether a value of `type` is small enough to fold (ImportLimits.h).
@@ -761,7 +743,7 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
   context.loadDialect<StarchDialect, func::FuncDialect>();
   GraphImporter importer(context, path, options);
   OwningOpRef<ModuleOp> module = importer.run(error);
-  error = printableLine(error);
+  error = rt::printableLine(error);
   return module;
 }
 
