@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package Starch needs to build and test (run as root).
+# Installs every Debian package Starch needs to build and test (run as root);
+# clang 22 and its libFuzzer build the fuzz targets (docs/fuzzing.md).
 set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ pkg-config
@@ -9,6 +10,7 @@ packages=(
   libgtest-dev libbenchmark-dev libcli11-dev
   libstb-dev libjpeg62-turbo-dev libsndfile1-dev libfftw3-dev
   python3 valgrind
+  clang-22 libclang-rt-22-dev
 )
 missing=()
 for p in "${packages[@]}"; do

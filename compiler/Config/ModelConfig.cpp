@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Config/ModelConfig.h"
+#include "runtime/io/PrintableLine.h"
 
 #include <nlohmann/json.hpp>
 
@@ -598,8 +599,10 @@ const std::vector<std::string> &huggingFaceNoDecayGlobs() {
   return globs;
 }
 
-bool parseModelConfig(const std::string &path, ModelConfig &config,
-                      std::string &error) {
+namespace {
+
+bool parseConfigFile(const std::string &path, ModelConfig &config,
+                     std::string &error) {
   std::ifstream in(path);
   if (!in) {
     error = path + ": cannot open the file";
@@ -696,6 +699,16 @@ bool parseModelConfig(const std::string &path, ModelConfig &config,
     return false;
   }
   return true;
+}
+
+} // namespace
+
+bool parseModelConfig(const std::string &path, ModelConfig &config,
+                      std::string &error) {
+  // Keys and the parser's excerpts of the file may hold control characters.
+  bool parsed = parseConfigFile(path, config, error);
+  error = rt::printableLine(error);
+  return parsed;
 }
 
 } // namespace starch::config

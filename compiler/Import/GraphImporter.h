@@ -46,6 +46,8 @@ public:
 
 private:
   bool load(std::string &error);
+  /// Initializer dims and declared graph types within ImportLimits.h.
+  bool checkDeclaredShapes(std::string &error);
   void classifyInitializers();
   bool declareParams(std::string &error);
   bool buildSignature(std::string &error);

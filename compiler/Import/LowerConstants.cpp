@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Import/GraphImporter.h"
+#include "compiler/Import/ImportLimits.h"
 #include "compiler/Import/NodeImporter.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/OnnxTensor.h"
@@ -75,6 +76,16 @@ LogicalResult lowerConstant(NodeImporter &node) {
   return success();
 }
 
+/// "" when a constant of `shape` may be built in memory, else why not.
+std::string checkConstantShape(ArrayRef<int64_t> shape) {
+  if (std::string why = checkShapeBounds(shape); !why.empty())
+    return why;
+  if (*boundedElementCount(shape) > kMaxFoldedElements)
+    return "has " + std::to_string(*boundedElementCount(shape)) +
+           " elements; a constant holds at most 2^26";
+  return "";
+}
+
 LogicalResult lowerConstantOfShape(NodeImporter &node) {
   auto shape = node.requireInts(0, "the shape");
   if (!shape)
@@ -87,6 +98,8 @@ LogicalResult lowerConstantOfShape(NodeImporter &node) {
     if (fill.numElements() != 1)
       return node.fail("attribute 'value' must hold one element");
   }
+  if (std::string why = checkConstantShape(*shape); !why.empty())
+    return node.fail("the shape " + why);
   rt::Tensor result(fill.dtype(), rt::Shape(shape->begin(), shape->end()));
   for (int64_t i = 0; i < result.numElements(); ++i)
     std::memcpy(result.bytes() + i * rt::dtypeSize(fill.dtype()), fill.bytes(),
@@ -106,8 +119,14 @@ LogicalResult lowerRange(NodeImporter &node) {
          step = rt::elementAsDouble(*delta, 0);
   if (step == 0)
     return node.fail("delta is 0");
-  int64_t count = std::max<int64_t>(
-      0, static_cast<int64_t>(std::ceil((last - first) / step)));
+  // Converting a double beyond int64 (or NaN) is undefined: bound it first.
+  double steps = std::ceil((last - first) / step);
+  if (!(steps <= static_cast<double>(kMaxFoldedElements)))
+    return node.fail("start, limit and delta give " +
+                     (std::isnan(steps) ? std::string("no number of")
+                                        : std::to_string(steps)) +
+                     " elements; a constant holds at most 2^26");
+  int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
   rt::Tensor result(start->dtype(), {count});
   for (int64_t i = 0; i < count; ++i) {
     if (start->dtype() == rt::DType::i64)
@@ -135,8 +154,11 @@ LogicalResult lowerEyeLike(NodeImporter &node) {
   auto dtype = elementType ? interp::dtypeOf(elementType) : std::nullopt;
   if (!dtype)
     return node.fail("dtype is not a supported element type");
+  if (std::string why = checkConstantShape(d); !why.empty())
+    return node.fail("the identity " + why);
   rt::Tensor eye(*dtype, {d[0], d[1]});
-  int64_t k = node.intAttr("k", 0);
+  // A diagonal past either edge (any int64 k) leaves the matrix zero.
+  int64_t k = std::clamp<int64_t>(node.intAttr("k", 0), -d[0], d[1]);
   for (int64_t i = 0; i < d[0]; ++i)
     if (i + k >= 0 && i + k < d[1])
       rt::storeFromDouble(eye, i * d[1] + i + k, 1.0);

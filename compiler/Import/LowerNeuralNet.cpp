@@ -1,4 +1,5 @@
 //===- LowerNeuralNet.cpp - ONNX MatMul, Gemm and Conv --------------------===//
+#include "compiler/Import/ImportLimits.h"
 #include "compiler/Import/NodeImporter.h"
 
 using namespace mlir;
@@ -11,6 +12,9 @@ namespace {
 /// the left operand's batch dimensions fold into its rows instead.
 FailureOr<Value> buildMatmul(NodeImporter &node, Value lhs, Value rhs) {
   Type elementType = elementTypeOf(lhs);
+  if (shapeOf(lhs).empty() || shapeOf(rhs).empty())
+    return node.fail("operands must have rank >= 1 (numpy matmul has no "
+                     "scalars)");
   bool lhsVector = shapeOf(lhs).size() == 1,
        rhsVector = shapeOf(rhs).size() == 1;
   if (lhsVector)
@@ -115,6 +119,11 @@ LogicalResult lowerConv(NodeImporter &node) {
       static_cast<int64_t>(pads.size()) != 2 * spatial)
     return node.fail("strides, dilations and pads do not match " +
                      std::to_string(spatial) + " spatial dimensions");
+  for (std::string why : {checkWindowRange("strides", strides, 1),
+                          checkWindowRange("dilations", dilations, 1),
+                          checkWindowRange("pads", pads, 0)})
+    if (!why.empty())
+      return node.fail(why);
   SmallVector<int64_t> low(pads.begin(), pads.begin() + spatial),
       high(pads.begin() + spatial, pads.end());
   std::string autoPad = node.stringAttr("auto_pad", "NOTSET");

@@ -4,6 +4,7 @@
 // into one strided slice per kernel position.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Import/ImportLimits.h"
 #include "compiler/Import/NodeImporter.h"
 
 #include <cmath>
@@ -55,6 +56,12 @@ FailureOr<PoolGeometry> poolGeometry(NodeImporter &node,
       static_cast<int64_t>(pads.size()) != 2 * rank)
     return node.fail("kernel_shape, strides, dilations and pads must match " +
                      std::to_string(rank) + " spatial dimensions");
+  for (std::string why : {checkWindowRange("kernel_shape", g.kernel, 1),
+                          checkWindowRange("strides", g.strides, 1),
+                          checkWindowRange("dilations", g.dilations, 1),
+                          checkWindowRange("pads", pads, 0)})
+    if (!why.empty())
+      return node.fail(why);
   g.low.assign(pads.begin(), pads.begin() + rank);
   g.high.assign(pads.begin() + rank, pads.end());
   std::string autoPad = node.stringAttr("auto_pad", "NOTSET");

@@ -4,6 +4,7 @@
 // axes or permutation must fold to a constant because shapes are static.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Import/ImportLimits.h"
 #include "compiler/Import/NodeImporter.h"
 
 using namespace mlir;
@@ -48,8 +49,12 @@ LogicalResult lowerReshape(NodeImporter &node) {
     if (size < 0)
       return node.fail("the target shape has a negative entry");
     target.push_back(size);
-    known *= size;
   }
+  // The -1 entry holds 1 here, so this is the product of the known sizes.
+  std::optional<int64_t> knownCount = boundedElementCount(target);
+  if (!knownCount)
+    return node.fail("the target shape " + checkShapeBounds(target));
+  known = *knownCount;
   int64_t total = product(dims);
   if (inferred >= 0) {
     if (known == 0 || total % known != 0)

@@ -335,8 +335,10 @@ Value NodeImporter::convert(Value value, Type elementType) {
 }
 
 std::optional<int64_t> NodeImporter::axis(int64_t axis, int64_t rank) {
+  // ONNX's axes lie in [-rank, rank - 1]: a scalar has none, and a lowering
+  // given axis 0 of a scalar would index past its shape.
   int64_t normalized = axis < 0 ? axis + rank : axis;
-  if (normalized < 0 || normalized >= std::max<int64_t>(rank, 1)) {
+  if (normalized < 0 || normalized >= rank) {
     recordError("axis " + std::to_string(axis) + " is out of range for rank " +
                 std::to_string(rank));
     return std::nullopt;

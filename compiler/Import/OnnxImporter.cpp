@@ -1,11 +1,14 @@
 //===- OnnxImporter.cpp - ONNX models to starch IR ------------------------===//
-#include "compiler/Import/GraphImporter.h"
 #include "compiler/Execution/ExecutionInterface.h"
-#include "compiler/Import/TiedWeights.h"
+#include "compiler/Import/GraphImporter.h"
+#include "compiler/Import/ImportLimits.h"
 #include "compiler/Import/LayerTags.h"
+#include "compiler/Import/NodeChecks.h"
 #include "compiler/Import/NodeImporter.h"
+#include "compiler/Import/TiedWeights.h"
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/OnnxTensor.h"
+#include "runtime/io/PrintableLine.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -65,6 +68,20 @@ bool isRecognisedBuffer(const std::string &name) {
   });
 }
 
+/// Whether a value of `type` is small enough to fold (ImportLimits.h).
+bool foldableType(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return false;
+  std::optional<int64_t> count = boundedElementCount(tensor.getShape());
+  return count && *count <= kMaxFoldedElements;
+}
+
+bool foldable(Operation *op) {
+  return llvm::all_of(op->getOperandTypes(), foldableType) &&
+         llvm::all_of(op->getResultTypes(), foldableType);
+}
+
 } // namespace
 
 GraphImporter::GraphImporter(MLIRContext &context, std::string path,
@@ -113,6 +130,8 @@ bool GraphImporter::load(std::string &error) {
   }
   for (const auto &info : model_.graph().value_info())
     valueInfos_[info.name()] = &info;
+  if (!checkDeclaredShapes(error))
+    return false;
   for (const auto &initializer : model_.graph().initializer()) {
     // External data is checked before anything is read or imported: inside
     // the model's folder, a regular file, long enough (ConfinedFile.h).
@@ -124,6 +143,33 @@ bool GraphImporter::load(std::string &error) {
     }
     initializers_[initializer.name()] = &initializer;
   }
+  return true;
+}
+
+bool GraphImporter::checkDeclaredShapes(std::string &error) {
+  // Sizes are checked before anything multiplies them (ImportLimits.h).
+  const onnx::GraphProto &graph = model_.graph();
+  for (const auto &initializer : graph.initializer())
+    if (std::string why = checkShapeBounds(llvm::SmallVector<int64_t>(
+            initializer.dims().begin(), initializer.dims().end()));
+        !why.empty()) {
+      error = fail("initializer '" + initializer.name() + "' " + why);
+      return false;
+    }
+  for (const auto *infos :
+       {&graph.input(), &graph.output(), &graph.value_info()})
+    for (const auto &info : *infos) {
+      if (!info.type().tensor_type().has_shape())
+        continue;
+      llvm::SmallVector<int64_t> known;
+      for (const auto &dim : info.type().tensor_type().shape().dim())
+        if (dim.has_dim_value())
+          known.push_back(dim.dim_value());
+      if (std::string why = checkShapeBounds(known); !why.empty()) {
+        error = fail("the declared type of '" + info.name() + "' " + why);
+        return false;
+      }
+    }
   return true;
 }
 
@@ -455,6 +501,9 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
 /// are not folded into the IR (a folded expansion is large and hides the
 /// broadcast from pattern matching), but ops consuming them still fold.
 static std::optional<rt::Tensor> constantValue(Value value) {
+  // Too large to hold (a declared splat of 2^40 elements): a run-time value.
+  if (!foldableType(value.getType()))
+    return std::nullopt;
   if (auto constant = value.getDefiningOp<ConstantOp>())
     return interp::tensorFromAttr(constant.getValue());
   auto broadcast = value.getDefiningOp<BroadcastOp>();
@@ -488,7 +537,7 @@ bool GraphImporter::foldConstants(Operation *after, const onnx::NodeProto &node,
            after ? std::next(after->getIterator()) : body.begin(), body.end()))
     fresh.push_back(&op);
   for (Operation *op : fresh) {
-    if (isa<ConstantOp, ReadParamOp, BroadcastOp>(op))
+    if (isa<ConstantOp, ReadParamOp, BroadcastOp>(op) || !foldable(op))
       continue;
     llvm::SmallVector<rt::Tensor> operands, results;
     bool allConstant = true;
@@ -573,6 +622,15 @@ bool GraphImporter::importNode(const onnx::NodeProto &node) {
                               "' is not supported by the importer");
     return false;
   }
+  if (std::string why = checkNodeOperands(node, opset_,
+                                          [&](const std::string &name) {
+                                            return values_.count(name) ||
+                                                   initializers_.count(name);
+                                          });
+      !why.empty()) {
+    recordNodeError(node, why);
+    return false;
+  }
   paramReads_.clear();
   Block &body = function_.getBody().front();
   Operation *last = body.empty() ? nullptr : &body.back();
@@ -584,6 +642,16 @@ bool GraphImporter::importNode(const onnx::NodeProto &node) {
       recordNodeError(node, "could not be imported");
     return false;
   }
+  // Sizes computed from attributes and constant inputs (Expand, Tile,
+  // Range, ...) are bounded before folding would allocate them.
+  for (Operation &op : llvm::make_range(
+           last ? std::next(last->getIterator()) : body.begin(), body.end()))
+    for (Value result : op.getResults())
+      if (auto type = dyn_cast<RankedTensorType>(result.getType()))
+        if (std::string why = checkShapeBounds(type.getShape()); !why.empty()) {
+          recordNodeError(node, "computes a tensor that " + why);
+          return false;
+        }
   llvm::DenseMap<Value, Value> replaced;
   if (!foldConstants(last, node, replaced))
     return false;
@@ -718,7 +786,9 @@ OwningOpRef<ModuleOp> importOnnxFile(MLIRContext &context,
   context.appendDialectRegistry(registry);
   context.loadDialect<StarchDialect, func::FuncDialect>();
   GraphImporter importer(context, path, options);
-  return importer.run(error);
+  OwningOpRef<ModuleOp> module = importer.run(error);
+  error = rt::printableLine(error);
+  return module;
 }
 
 std::vector<std::string> supportedOnnxOps() {

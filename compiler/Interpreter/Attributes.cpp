@@ -72,7 +72,10 @@ Type mlirTypeOf(rt::DType dtype, MLIRContext *context) {
 static void fillFromRaw(rt::Tensor &out, ArrayRef<char> raw, bool splat) {
   size_t elementSize = rt::dtypeSize(out.dtype());
   if (!splat) {
-    std::memcpy(out.bytes(), raw.data(), std::min(raw.size(), out.byteSize()));
+    // An empty tensor's raw data may be a null pointer, which memcpy must
+    // not be given even for zero bytes.
+    if (size_t size = std::min(raw.size(), out.byteSize()))
+      std::memcpy(out.bytes(), raw.data(), size);
     return;
   }
   for (int64_t i = 0, e = out.numElements(); i < e; ++i)

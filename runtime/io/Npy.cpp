@@ -2,6 +2,7 @@
 #include "runtime/io/Npy.h"
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -134,15 +135,25 @@ bool parseNpy(const std::string &bytes, const std::string &label, Tensor &out,
   }
 
   size_t dataStart = headerStart + headerLength;
-  // Check the size before allocating, so a corrupt shape cannot exhaust memory.
-  double needed = static_cast<double>(dtypeSize(*dtype));
-  for (int64_t size : shape)
-    needed *= static_cast<double>(size);
-  if (static_cast<double>(bytes.size() - dataStart) < needed)
+  // Check the size before allocating, so a corrupt shape cannot exhaust
+  // memory. The sizes other than 0 are multiplied too (with overflow checks):
+  // the tensor multiplies them all, in order, to count its elements.
+  uint64_t nonZeroBytes = dtypeSize(*dtype);
+  bool empty = false;
+  for (int64_t size : shape) {
+    if (size == 0)
+      empty = true;
+    else if (size < 0 || __builtin_mul_overflow(nonZeroBytes,
+                                                static_cast<uint64_t>(size),
+                                                &nonZeroBytes) ||
+             nonZeroBytes > static_cast<uint64_t>(INT64_MAX))
+      return fail("malformed 'shape' in the .npy header (sizes too large)");
+  }
+  uint64_t needed = empty ? 0 : nonZeroBytes;
+  if (bytes.size() - dataStart < needed)
     return fail("holds " + std::to_string(bytes.size() - dataStart) +
                 " data bytes but shape " + shapeString(shape) + " of " +
-                dtypeName(*dtype) + " needs " +
-                std::to_string(static_cast<long long>(needed)));
+                dtypeName(*dtype) + " needs " + std::to_string(needed));
   Tensor tensor(*dtype, shape);
   if (tensor.byteSize())
     std::memcpy(tensor.bytes(), bytes.data() + dataStart, tensor.byteSize());

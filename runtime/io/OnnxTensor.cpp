@@ -157,6 +157,21 @@ bool copyTypedField(const onnx::TensorProto &proto, const Field &field,
   return true;
 }
 
+/// Values in the typed field that holds `dtype` (ONNX packs every type
+/// narrower than 32 bits into int32_data).
+uint64_t typedValueCount(const onnx::TensorProto &proto, DType dtype) {
+  switch (dtype) {
+  case DType::f32:
+    return proto.float_data_size();
+  case DType::f64:
+    return proto.double_data_size();
+  case DType::i64:
+    return proto.int64_data_size();
+  default:
+    return proto.int32_data_size();
+  }
+}
+
 } // namespace
 
 bool checkExternalData(const onnx::TensorProto &proto,
@@ -190,6 +205,24 @@ bool decodeOnnxTensor(const onnx::TensorProto &proto,
     }
   if (proto.data_location() == onnx::TensorProto::EXTERNAL)
     return readExternalData(proto, *dtype, baseDir, out, error);
+  // The shape is checked against the values the file holds before anything
+  // is allocated: a declared shape may ask for far more than the file has.
+  uint64_t count = 1;
+  for (int64_t size : shape)
+    if (__builtin_mul_overflow(count, static_cast<uint64_t>(size), &count)) {
+      error = tensorLabel(proto) + " has shape " + shapeString(shape) +
+              ", more elements than can be counted";
+      return false;
+    }
+  uint64_t held = proto.has_raw_data()
+                      ? proto.raw_data().size() / dtypeSize(*dtype)
+                      : typedValueCount(proto, *dtype);
+  if (count > held) {
+    error = tensorLabel(proto) + " holds " + std::to_string(held) +
+            " values but its shape " + shapeString(shape) + " needs " +
+            std::to_string(count);
+    return false;
+  }
   out = Tensor(*dtype, shape);
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != out.byteSize()) {

@@ -17,6 +17,7 @@
 #include "passes/Passes.h"
 #include "runtime/data/Pack.h"
 #include "runtime/kernels/Parallel.h"
+#include "tools/ParseToolFlags.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
@@ -60,9 +61,9 @@ static int fail(const Twine &message) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   starch::registerStarchPasses();
-  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
-  cl::ParseCommandLineOptions(argc, argv,
-                              "Packs a JSONL manifest into a Starch dataset\n");
+  cl::HideUnrelatedOptions(category);
+  starch::tools::parseToolFlags(
+      argc, argv, "Packs a JSONL manifest into a Starch dataset\n");
   auto start = std::chrono::steady_clock::now();
   if (modelPath.empty() || outputDir.empty())
     return fail("usage: starch-data model.json [manifest.jsonl] -o DIR");

@@ -23,6 +23,7 @@
 #include "runtime/kernels/Parallel.h"
 #include "starch/Dialect/StarchDialect.h"
 #include "starch/Dialect/StarchOps.h"
+#include "tools/ParseToolFlags.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -611,9 +612,9 @@ int main(int argc, char **argv) {
   for (const std::string &arg : storage)
     rewritten.push_back(arg.c_str());
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(static_cast<int>(rewritten.size()),
-                              rewritten.data(),
-                              "starch-run: execute starch IR on the CPU\n");
+  starch::tools::parseToolFlags(static_cast<int>(rewritten.size()),
+                                rewritten.data(),
+                                "starch-run: execute starch IR on the CPU\n");
   inputFile = positional[0];
   // Each rank is a thread of this process, each thread pool a set of threads.
   if (ranks < 1 || ranks > 256)

@@ -12,6 +12,7 @@
 #include "compiler/Driver/Driver.h"
 #include "compiler/Import/OnnxImporter.h"
 #include "passes/Passes.h"
+#include "tools/ParseToolFlags.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -82,8 +83,10 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   starch::registerStarchPasses();
-  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
-  cl::ParseCommandLineOptions(argc, argv, "Starch compiler driver\n");
+  // --help lists starchc's flags only; MLIR's (--mlir-print-ir-after-all,
+  // ...) are still accepted.
+  cl::HideUnrelatedOptions(category);
+  starch::tools::parseToolFlags(argc, argv, "Starch compiler driver\n");
 
   if (printSupportedOps) {
     for (const std::string &op : starch::import::supportedOnnxOps())
