@@ -116,8 +116,11 @@ def cases(tmp):
          "has length 65536 bytes but its shape needs 64", None, "weights.bin",
          {}),
         ("overflowing-shape", location("weights.bin", length="64"),
-         "the shape's size does not fit in 64 bits", None, "weights.bin",
-         {"dims": (2 ** 62, 4)}),
+         # starchc's importer refuses the dimension itself (ImportLimits)
+         # before opening the data; the weights readers refuse the size.
+         ("has a dimension of 4611686018427387904 (sizes lie in [0, 2^31 - 1])",
+          "the shape's size does not fit in 64 bits"),
+         None, "weights.bin", {"dims": (2 ** 62, 4)}),
         ("no-location", [("offset", "0")], "has no location", None, None, {}),
         ("constant-node-dotdot", location("../outside/secret.bin"),
          "lies outside the model's folder", None, "secret.bin",
@@ -221,7 +224,8 @@ def run_case(tool, name, external, why, setup, target, options):
     check(rc == tool.status,
           f"{name}: exit {rc}, expected {tool.status}: {stderr!r}")
     check(len(lines) == 1, f"{name}: stderr is not one line: {stderr!r}")
-    check("layer.weight" in stderr and why in stderr,
+    reasons = why if isinstance(why, tuple) else (why,)
+    check("layer.weight" in stderr and any(r in stderr for r in reasons),
           f"{name}: the error does not name the tensor and say {why!r}: "
           f"{stderr!r}")
     check(not os.path.exists(out), f"{name}: wrote {out}")
