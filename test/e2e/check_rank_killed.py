@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""A rank killed mid-training ends the whole job (standard library).
+
+  check_rank_killed.py --bin DIR --mpirun MPIRUN [--tp 2]
+
+Compiles tiny-llama for two ranks (data parallel, or one tensor-parallel
+group with --tp 2), starts a long run under mpirun, waits for step 3, then
+kills rank 1 with SIGKILL (as the kernel's OOM killer or a failed node
+would). The surviving rank must not hang in its next collective: the job
+must end within 60 s with a non-zero status and a message naming rank 1.
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                       "examples", "tiny-llama")
+LIMIT_SECONDS = 60
+
+
+def rank_pids(executable, rank):
+    """Processes running `executable` as MPI rank `rank`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{entry}/exe") != executable:
+                continue
+            environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ:
+            found.append(int(entry))
+    return found
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--mpirun", required=True)
+    ap.add_argument("--tp", type=int, default=1)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        config = json.load(open(os.path.join(EXAMPLE, "model.json")))
+        for key in ("onnx", "weights"):
+            config["llm"][key] = os.path.normpath(os.path.join(EXAMPLE, config["llm"][key]))
+        config["training"].update(steps=1000000, warmup_steps=2)
+        config["parallel"] = {"ranks": 2}
+        if args.tp > 1:
+            config["llm"]["parallel"] = {"tp": args.tp}
+        path = os.path.join(work, "model.json")
+        json.dump(config, open(path, "w"))
+        exe = os.path.join(work, "train")
+        subprocess.run([os.path.join(args.bin, "starchc"), path, "-o", exe], check=True,
+                       stdout=subprocess.DEVNULL)
+        log = os.path.join(work, "loss.log")
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        job = subprocess.Popen([args.mpirun, "--oversubscribe", "-np", "2", exe,
+                                "--loss-log", log, "--log-every", "1000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=env)
+        deadline = time.time() + 120
+        while time.time() < deadline and job.poll() is None:
+            if os.path.exists(log) and len(open(log).read().splitlines()) >= 3:
+                break
+            time.sleep(0.1)
+        if job.poll() is not None:
+            sys.exit("FAILED: the job ended before step 3:\n" + job.stdout.read())
+        victims = rank_pids(os.path.realpath(exe), 1)
+        if len(victims) != 1:
+            job.kill()
+            sys.exit(f"FAILED: found {len(victims)} processes of rank 1")
+        killed_at = time.time()
+        os.kill(victims[0], signal.SIGKILL)
+        try:
+            output, _ = job.communicate(timeout=LIMIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            job.kill()
+            sys.exit(f"FAILED: the job still ran {LIMIT_SECONDS} s after rank 1 was killed")
+        seconds = time.time() - killed_at
+        steps = len(open(log).read().splitlines())
+    if job.returncode == 0:
+        sys.exit("FAILED: the job exited 0 after losing a rank:\n" + output)
+    if "rank 1" not in output:
+        sys.exit("FAILED: no message names rank 1:\n" + output)
+    reason = next(line for line in output.splitlines() if "rank 1" in line)
+    print(f"rank 1 killed after step {steps}: the job ended {seconds:.1f} s later with "
+          f"status {job.returncode}: {reason.strip()}")
+
+
+if __name__ == "__main__":
+    main()
