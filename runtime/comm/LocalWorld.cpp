@@ -2,6 +2,7 @@
 #include "runtime/comm/LocalWorld.h"
 
 #include "runtime/comm/Collectives.h"
+#include "runtime/comm/ExchangeCommunicator.h"
 
 #include <algorithm>
 #include <thread>
@@ -9,7 +10,7 @@
 namespace starch::rt {
 
 
-class LocalWorld::RankCommunicator : public Communicator {
+class LocalWorld::RankCommunicator : public ExchangeCommunicator {
 public:
   RankCommunicator(LocalWorld &world, int rank) : world_(world), rank_(rank) {}
 
@@ -30,72 +31,18 @@ public:
     return world_.take(source, rank_, tag, out);
   }
 
-  Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out,
-                   const RankGroup &group) override {
-    std::vector<Tensor> parts;
-    if (Status s = collect(group, input, parts); !s)
-      return s;
-    return reduceParts(parts, op, out);
-  }
-
-  Status allGather(const Tensor &input, int64_t axis, Tensor &out,
-                   const RankGroup &group) override {
-    if (axis < 0 || axis >= input.rank())
-      return Status::error("all-gather axis out of range");
-    std::vector<Tensor> parts;
-    if (Status s = collect(group, input, parts); !s)
-      return s;
-    return gatherParts(parts, axis, out);
-  }
-
-  Status reduceScatter(const Tensor &input, int64_t axis, CollectiveOp op,
-                       Tensor &out, const RankGroup &group) override {
-    if (axis < 0 || axis >= input.rank())
-      return Status::error("reduce-scatter axis out of range");
-    std::vector<Tensor> parts;
-    int index = 0;
-    if (Status s = collect(group, input, parts, &index); !s)
-      return s;
-    return reduceScatterParts(parts, axis, op, index, out);
-  }
-
-  Status broadcast(Tensor &tensor, int root, const RankGroup &group) override {
-    std::vector<Tensor> parts;
-    RankGroup members;
-    if (Status s = collect(group, rank_ == root ? tensor : Tensor(), parts,
-                           nullptr, &members);
-        !s)
-      return s;
-    auto position = std::find(members.begin(), members.end(), root);
-    if (position == members.end())
-      return Status::error("broadcast root " + rankName(root) +
-                           " is not in the group");
-    tensor = parts[position - members.begin()].clone();
-    return Status::success();
-  }
-
-  Status barrier(const RankGroup &group) override {
-    std::vector<Tensor> parts;
-    return collect(group, Tensor(), parts);
-  }
-
-private:
-  /// Every member's `input` for this rank's next collective of `group`.
-  Status collect(const RankGroup &group, const Tensor &input,
-                 std::vector<Tensor> &parts, int *indexOut = nullptr,
-                 RankGroup *membersOut = nullptr) {
-    RankGroup members;
-    int index = 0;
+protected:
+  /// Through the world's shared slots for this group's next collective.
+  Status exchange(const char *, const RankGroup &group, const Tensor &input,
+                  std::vector<Tensor> &parts, int &index,
+                  RankGroup &members) override {
     if (Status s = resolveGroup(group, world_.size_, rank_, members, index); !s)
       return s;
-    if (indexOut)
-      *indexOut = index;
-    if (membersOut)
-      *membersOut = members;
     uint64_t sequence = sequence_[members]++;
     return world_.exchange(members, sequence, index, input, parts);
   }
 
+private:
   LocalWorld &world_;
   int rank_;
   std::map<RankGroup, uint64_t> sequence_; // collectives made per group

@@ -15,7 +15,7 @@
 #ifndef STARCH_RUNTIME_COMM_MPIWORLD_H
 #define STARCH_RUNTIME_COMM_MPIWORLD_H
 
-#include "runtime/comm/Communicator.h"
+#include "runtime/comm/ExchangeCommunicator.h"
 
 #include <chrono>
 #include <map>
@@ -24,7 +24,7 @@
 
 namespace starch::rt {
 
-class MpiWorld : public Communicator {
+class MpiWorld : public ExchangeCommunicator {
 public:
   /// Initialises MPI (once per process; a process started without mpirun is
   /// a world of one rank).
@@ -40,25 +40,18 @@ public:
 
   Status send(const Tensor &tensor, int destination, int tag = 0) override;
   Status recv(Tensor &out, int source, int tag = 0) override;
-  Status allReduce(const Tensor &input, CollectiveOp op, Tensor &out,
-                   const RankGroup &group = {}) override;
-  Status allGather(const Tensor &input, int64_t axis, Tensor &out,
-                   const RankGroup &group = {}) override;
-  Status reduceScatter(const Tensor &input, int64_t axis, CollectiveOp op,
-                       Tensor &out, const RankGroup &group = {}) override;
-  Status broadcast(Tensor &tensor, int root,
-                   const RankGroup &group = {}) override;
-  Status barrier(const RankGroup &group = {}) override;
 
   /// Ends every rank of the job with `reason` on stderr (MPI_Abort).
   [[noreturn]] void abort(const std::string &reason, int exitCode = 1);
 
-private:
-  struct Impl;
-  /// Every member's `input` for the next collective `what` of `group`.
+protected:
+  /// Messages to and from every member, with the watchdog's deadline.
   Status exchange(const char *what, const RankGroup &group,
                   const Tensor &input, std::vector<Tensor> &parts,
-                  int &index, RankGroup &members);
+                  int &index, RankGroup &members) override;
+
+private:
+  struct Impl;
 
   int rank_ = 0, size_ = 1;
   std::chrono::milliseconds timeout_;
