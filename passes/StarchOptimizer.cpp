@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/RankGroups.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -369,14 +370,7 @@ struct StarchOptimizerPass
   ArrayAttr replicaGroups(OpBuilder &builder) {
     if (replicaRanks == 1)
       return nullptr;
-    SmallVector<Attribute> groups;
-    for (int64_t part = 0; part < replicaRanks; ++part) {
-      SmallVector<int64_t> ranks;
-      for (int64_t replica = 0; replica < dataParallel; ++replica)
-        ranks.push_back(replica * replicaRanks + part);
-      groups.push_back(builder.getDenseI64ArrayAttr(ranks));
-    }
-    return builder.getArrayAttr(groups);
+    return rankGroups(builder, replicaRanks, dataParallel, 1, replicaRanks);
   }
 
   /// The parameters matching a glob of the module's kNoWeightDecayAttrName

@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/RankGroups.h"
 
 #include "starch/Dialect/StarchInterfaces.h"
 
@@ -309,15 +310,9 @@ struct StarchTensorParallelPass
     : public starch::impl::StarchTensorParallelBase<StarchTensorParallelPass> {
   using StarchTensorParallelBase::StarchTensorParallelBase;
 
+  /// Replica k's group: ranks k*tp .. k*tp+tp-1.
   ArrayAttr tensorGroups(OpBuilder &builder) {
-    SmallVector<Attribute> groups;
-    for (int64_t replica = 0; replica < replicas; ++replica) {
-      SmallVector<int64_t> ranks;
-      for (int64_t i = 0; i < degree; ++i)
-        ranks.push_back(replica * degree + i);
-      groups.push_back(builder.getDenseI64ArrayAttr(ranks));
-    }
-    return builder.getArrayAttr(groups);
+    return rankGroups(builder, replicas, degree, degree, 1);
   }
 
   bool splittable(ParamOp param) {
