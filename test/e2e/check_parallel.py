@@ -61,6 +61,22 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
     return path, "data" in config
 
 
+def build_pair(args, work):
+    """Compiles `work`/single (one process, dp x M micro-batches) and
+    `work`/parallel (dp x tp ranks, M each), and packs the example's dataset
+    when it has one: the single model.json and the programs' data flags."""
+    single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
+                               train_encoders=args.train_encoders)
+    parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
+                          args.tp, args.encoder_tp, args.train_encoders)
+    for name, config in (("single", single), ("parallel", parallel)):
+        run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
+    if not has_data:
+        return single, []
+    run_checked([os.path.join(args.bin, "starch-data"), single, "-o", os.path.join(work, "data")])
+    return single, ["--data", os.path.join(work, "data")]
+
+
 def run_checked(command, env=None):
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=env)
@@ -99,17 +115,7 @@ def main():
         return resume(args)
     failures = []
     with tempfile.TemporaryDirectory() as work:
-        single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
-                                   train_encoders=args.train_encoders)
-        parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                              args.tp, args.encoder_tp, args.train_encoders)
-        for name, config in (("single", single), ("parallel", parallel)):
-            run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
-        data = []
-        if has_data:
-            run_checked([os.path.join(args.bin, "starch-data"), single, "-o",
-                         os.path.join(work, "data")])
-            data = ["--data", os.path.join(work, "data")]
+        single, data = build_pair(args, work)
         logs = {n: os.path.join(work, n + ".log") for n in ("single", "parallel")}
         ckpts = {n: os.path.join(work, n + "-ckpt") for n in ("single", "parallel")}
         print(run_checked([os.path.join(work, "single"), *data, "--loss-log", logs["single"],
@@ -190,17 +196,7 @@ def resume(args):
     resumes the parallel program's own step-5 checkpoint to step 10. Steps
     6-10 and the final checkpoints of both must equal the straight run."""
     with tempfile.TemporaryDirectory() as work:
-        single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
-                                   train_encoders=args.train_encoders)
-        parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                              args.tp, args.encoder_tp, args.train_encoders)
-        for name, config in (("single", single), ("parallel", parallel)):
-            run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
-        data = []
-        if has_data:
-            run_checked([os.path.join(args.bin, "starch-data"), single, "-o",
-                         os.path.join(work, "data")])
-            data = ["--data", os.path.join(work, "data")]
+        single, data = build_pair(args, work)
         env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                    OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
         mpi = [args.mpirun, "--oversubscribe", "-np", str(args.ranks)]
