@@ -93,6 +93,11 @@ def StarchAutodiff : Pass<"starch-autodiff", "mlir::ModuleOp"> {
     for operands that both depend on something differentiated and reach the
     differentiated result. Backward ops carry the `starch.layer` tag of the
     forward op they differentiate. See docs/autodiff.md.
+
+    A function whose results carry `starch.cotangent_input` (the outputs of
+    a pipeline stage, starch-pipeline-split) is differentiated from given
+    cotangents instead: `@f<suffix>` takes one more argument per marked
+    result, its cotangent (named `grad.<result>`), and `result` is ignored.
   }];
   let options = [
     ListOption<"functions", "functions", "std::string",
@@ -187,6 +192,80 @@ def StarchTensorParallel : Pass<"starch-tensor-parallel", "mlir::ModuleOp"> {
                "modules whose parameters may be split (default: all)">,
     Option<"verbose", "verbose", "bool", "false",
            "print the layers kept whole and the split count">,
+  ];
+  let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
+}
+
+def StarchPipelineSplit : Pass<"starch-pipeline-split", "mlir::ModuleOp"> {
+  let summary = "Cut a function's layer chain into pipeline stages";
+  let description = [{
+    Runs on the loss function (`function`) before starch-autodiff. The
+    layers (`starch.layer`, with `starch.module`) in execution order are
+    cut into stages: each `starts` entry (`layer` or `module:layer`) begins
+    the next stage; without `starts`, `stages` even parts (the first
+    `layers % stages` one layer longer). Every op then runs on one stage:
+    a tagged op on its layer's; an untagged op on the latest stage among
+    what it reads, and not before its module's first stage (an embedding).
+    Untagged effect-free ops over arguments, constants and untrained
+    parameters (attention masks, positions, rotary tables) and parameter
+    reads are cloned into each stage that needs them instead.
+
+    The function is replaced by `@<function>.stage<k>`, one per stage:
+    each takes the function's arguments, then the values crossing the cut
+    before it (a value skipping a stage passes through it), and returns
+    those crossing the cut after it; the last stage returns the function's
+    results. A crossing value that depends on a trained parameter is
+    `starch.differentiable` where it is received and `starch.cotangent_input`
+    where it is returned, so starch-autodiff gives each stage a backward
+    that takes the next stage's cotangents and returns its own inputs'.
+    Parameters get the `stage` that reads them (an untrained one read by
+    several stages stays on every rank; a trained one is an error). The
+    module gets `starch.pipeline = {stages, tp, replicas}`
+    (starch/Dialect/StarchPipeline.h: which ranks run which stage).
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"loss\"",
+           "the function to cut">,
+    Option<"stages", "stages", "int64_t", "1", "pipeline stages (with no starts: an even cut)">,
+    ListOption<"starts", "starts", "std::string",
+               "the first layer of each stage after the first">,
+    Option<"tp", "tp", "int64_t", "1", "ranks per stage (tensor parallelism)">,
+    Option<"replicas", "replicas", "int64_t", "1", "data-parallel replicas">,
+    Option<"verbose", "verbose", "bool", "false",
+           "print each stage's size and cut">,
+  ];
+  let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
+}
+
+def StarchPipelineSchedule : Pass<"starch-pipeline-schedule", "mlir::ModuleOp"> {
+  let summary = "Per-stage 1F1B schedule of micro-batches with send/recv";
+  let description = [{
+    Runs after starch-autodiff on a module cut by starch-pipeline-split.
+    For each stage k it builds `@<function>.stage<k>.accumulate`, taking
+    the function's arguments stacked by micro-batch (`micro-batches`) and
+    returning the loss summed over them (zero on all but the last stage)
+    and the summed gradients of the stage's parameters: the contract of a
+    gradient function that covers a whole step, which starch-optimizer
+    completes per stage.
+
+    The body is the stage's 1F1B order: min(stages - k - 1, micro-batches)
+    forward passes to warm up, then one forward and one backward in turn,
+    then the remaining backwards. A forward receives the stage's inputs
+    (`starch.recv` from the previous stage), calls the stage and sends its
+    outputs (`starch.send`); a backward receives the cotangents of the
+    outputs, calls the stage's gradient function, which computes the
+    stage's forward again from the kept inputs (so only stage inputs stay
+    alive between the two), and sends its inputs' cotangents back. The
+    last stage runs only backwards (forward included); a stage with nothing
+    to train and nothing trained before it runs only forwards. With
+    `verbose`, prints each stage's order.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"loss\"",
+           "the function starch-pipeline-split cut">,
+    Option<"microBatches", "micro-batches", "int64_t", "1",
+           "micro-batches per step">,
+    Option<"verbose", "verbose", "bool", "false", "print every stage's order">,
   ];
   let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
 }

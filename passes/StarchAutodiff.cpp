@@ -27,6 +27,10 @@ namespace {
 
 constexpr llvm::StringLiteral kDifferentiableAttrName = "starch.differentiable";
 constexpr llvm::StringLiteral kNameAttrName = "starch.name";
+/// On a result: its gradient function takes the result's cotangent as an
+/// argument (starch-pipeline-split marks a stage's outputs so).
+constexpr llvm::StringLiteral kCotangentInputAttrName =
+    "starch.cotangent_input";
 
 bool isFloatTensor(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
@@ -64,7 +68,9 @@ private:
            (wrtArguments ||
             function.getArgAttr(arg.getArgNumber(), kDifferentiableAttrName));
   }
-  void analyseActivity(Value output);
+  /// Marks `output` as differentiated (before analyseActivity).
+  void analyseOutput(Value output) { useful.insert(output); }
+  void analyseActivity();
   bool needsGradient(Value v) {
     return varied.contains(v) && useful.contains(v);
   }
@@ -82,7 +88,7 @@ private:
   llvm::DenseMap<Value, Value> cotangents;
 };
 
-void GradientBuilder::analyseActivity(Value output) {
+void GradientBuilder::analyseActivity() {
   Block &body = function.getBody().front();
   for (BlockArgument arg : body.getArguments())
     if (isDifferentiableArgument(arg))
@@ -99,7 +105,6 @@ void GradientBuilder::analyseActivity(Value output) {
         if (isFloatTensor(result.getType()))
           varied.insert(result);
   }
-  useful.insert(output);
   for (Operation &op : llvm::reverse(body.without_terminator()))
     if (llvm::any_of(op.getResults(),
                      [&](Value v) { return useful.contains(v); }))
@@ -134,27 +139,58 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
                                      StringRef gradientName) {
   Block &body = function.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
-  if (resultIndex >= ret.getNumOperands())
-    return function.emitError()
-           << "has no result #" << resultIndex << " to differentiate";
-  Value output = ret.getOperand(resultIndex);
-  if (!isFloatTensor(output.getType()))
-    return function.emitError()
-           << "result #" << resultIndex << " has type " << output.getType()
-           << "; only float results can be differentiated";
-  analyseActivity(output);
+  unsigned originalArgs = body.getNumArguments();
+  // The seeded results: those marked kCotangentInputAttrName, each with its
+  // cotangent as a new argument (a pipeline stage's outputs, whose
+  // gradients the next stage computes); else result #resultIndex, as the
+  // sum of its elements.
+  SmallVector<unsigned> seeded;
+  for (unsigned i = 0; i < ret.getNumOperands(); ++i)
+    if (function.getResultAttr(i, kCotangentInputAttrName))
+      seeded.push_back(i);
+  bool fromArguments = !seeded.empty();
+  if (!fromArguments)
+    seeded.push_back(resultIndex);
+  for (unsigned i : seeded) {
+    if (i >= ret.getNumOperands())
+      return function.emitError()
+             << "has no result #" << i << " to differentiate";
+    if (!isFloatTensor(ret.getOperand(i).getType()))
+      return function.emitError()
+             << "result #" << i << " has type " << ret.getOperand(i).getType()
+             << "; only float results can be differentiated";
+  }
+  for (unsigned i : seeded)
+    analyseOutput(ret.getOperand(i));
+  analyseActivity();
 
   OpBuilder builder(ret);
   LayerTagger tagger;
   builder.setListener(&tagger);
   Location loc = ret.getLoc();
-  if (needsGradient(output)) {
+  SmallVector<DictionaryAttr> seedAttrs;
+  for (unsigned i : seeded) {
+    Value output = ret.getOperand(i);
     auto type = cast<RankedTensorType>(output.getType());
-    // d(sum of the output's elements)/d(output) = 1.
-    cotangents[output] = ConstantOp::create(
-        builder, loc,
-        DenseElementsAttr::get(type,
-                               FloatAttr::get(type.getElementType(), 1.0)));
+    Value seed;
+    if (fromArguments) {
+      seed = body.addArgument(type, output.getLoc());
+      auto name = function.getResultAttrOfType<StringAttr>(i, kNameAttrName);
+      seedAttrs.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
+          kNameAttrName,
+          builder.getStringAttr(
+              "grad." + (name ? name.getValue().str()
+                              : "result" + std::to_string(i))))));
+      function.removeResultAttr(i, builder.getStringAttr(kCotangentInputAttrName));
+    } else {
+      // d(sum of the output's elements)/d(output) = 1.
+      seed = ConstantOp::create(
+          builder, loc,
+          DenseElementsAttr::get(type,
+                                 FloatAttr::get(type.getElementType(), 1.0)));
+    }
+    if (needsGradient(output))
+      accumulate(builder, output, seed);
   }
 
   SmallVector<Operation *> forward = llvm::map_to_vector(
@@ -210,7 +246,7 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
     results.push_back(sumOrZeros(builder, loc, reads, type->second));
     gradientNames.push_back(("grad." + name).str());
   }
-  for (BlockArgument arg : body.getArguments()) {
+  for (BlockArgument arg : body.getArguments().take_front(originalArgs)) {
     if (!isDifferentiableArgument(arg))
       continue;
     SmallVector<Value> own;
@@ -229,8 +265,10 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
   ret.erase();
   function.setName(gradientName);
   function.setType(FunctionType::get(function.getContext(),
-                                     function.getArgumentTypes(),
+                                     body.getArgumentTypes(),
                                      ValueRange(results).getTypes()));
+  for (auto [i, attrs] : llvm::enumerate(seedAttrs))
+    function.setArgAttrs(originalArgs + i, attrs);
   SmallVector<DictionaryAttr> resultAttrs;
   for (unsigned i = 0; i < originalCount; ++i)
     resultAttrs.push_back(function.getResultAttrDict(i));

@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/MicroBatch.h"
+#include "starch/Dialect/StarchPipeline.h"
 #include "passes/RankGroups.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -69,25 +71,8 @@ struct StepBuilder {
     return BroadcastOp::create(b, loc, like.getType(), scalar,
                                ArrayRef<int64_t>{});
   }
-  /// Micro-batch `index` of `stacked` (leading dimension dropped).
   Value microBatch(Value stacked, int64_t index) {
-    RankedTensorType type = typeOf(stacked);
-    int64_t rank = type.getRank();
-    SmallVector<int64_t> start(rank, 0), limit(type.getShape()),
-        strides(rank, 1);
-    start[0] = index;
-    limit[0] = index + 1;
-    SmallVector<int64_t> windowShape(type.getShape());
-    windowShape[0] = 1;
-    Value window = SliceOp::create(
-        b, loc, RankedTensorType::get(windowShape, type.getElementType()),
-        stacked, b.getDenseI64ArrayAttr(start), b.getDenseI64ArrayAttr(limit),
-        b.getDenseI64ArrayAttr(strides));
-    return ReshapeOp::create(
-        b, loc,
-        RankedTensorType::get(type.getShape().drop_front(),
-                              type.getElementType()),
-        window);
+    return microBatchOf(b, loc, stacked, index);
   }
 };
 
@@ -140,23 +125,45 @@ struct StarchOptimizerPass
     if (failed(checkOptions(module)))
       return signalPassFailure();
     SymbolTable symbols(module);
-    auto gradFn = symbols.lookup<func::FuncOp>(function);
-    if (!gradFn || gradFn.isExternal()) {
-      module.emitError() << "starch-optimizer: no function @" << function;
-      return signalPassFailure();
+    std::optional<PipelineLayout> layout = PipelineLayout::of(module);
+    if (!layout) {
+      if (failed(buildStep(module, symbols, function, "train_step",
+                           /*accumulated=*/false, nullptr)))
+        return signalPassFailure();
+      return;
     }
-    if (symbols.lookup("train_step")) {
-      gradFn.emitError() << "starch-optimizer: @train_step exists already";
-      return signalPassFailure();
-    }
+    // A pipelined program: one step per stage, around the stage's whole-step
+    // gradients (starch-pipeline-schedule).
+    for (int64_t stage = 0; stage < layout->stages; ++stage)
+      if (failed(buildStep(module, symbols,
+                           stageFunctionName(kStepGradientsName, stage),
+                           stageFunctionName("train_step", stage),
+                           /*accumulated=*/true, &*layout)))
+        return signalPassFailure();
+  }
+
+  /// Builds `stepName` around the gradient function `gradName`: per
+  /// micro-batch, or once when it covers the whole step (`accumulated`).
+  /// With `pipeline`, the step is one stage's: the loss and the squared
+  /// gradient norms are combined over the stages.
+  LogicalResult buildStep(ModuleOp module, SymbolTable &symbols,
+                          StringRef gradName, StringRef stepName,
+                          bool accumulated, const PipelineLayout *pipeline) {
+    auto gradFn = symbols.lookup<func::FuncOp>(gradName);
+    if (!gradFn || gradFn.isExternal())
+      return module.emitError() << "starch-optimizer: no function @"
+                                << gradName;
+    if (symbols.lookup(stepName))
+      return gradFn.emitError()
+             << "starch-optimizer: @" << stepName << " exists already";
+    StringRef function = gradName;
     auto lossType = gradFn.getNumResults()
                         ? dyn_cast<RankedTensorType>(gradFn.getResultTypes()[0])
                         : RankedTensorType();
     if (!lossType || lossType.getRank() != 0 ||
         !isa<FloatType>(lossType.getElementType())) {
-      gradFn.emitError() << "starch-optimizer: the first result of @"
-                         << function << " must be the 0-d float loss";
-      return signalPassFailure();
+      return gradFn.emitError() << "starch-optimizer: the first result of @"
+                                << function << " must be the 0-d float loss";
     }
 
     // The trainable parameter behind each gradient result.
@@ -167,11 +174,10 @@ struct StarchOptimizerPass
       if (name && name.getValue().starts_with("grad."))
         param = symbols.lookup<ParamOp>(name.getValue().drop_front(5));
       if (!param || !param.isTrainable()) {
-        gradFn.emitError() << "starch-optimizer: result #" << i << " of @"
-                           << function
-                           << " is not the gradient of a trainable starch.param"
-                           << " (starch.name = \"grad.<param>\")";
-        return signalPassFailure();
+        return gradFn.emitError()
+               << "starch-optimizer: result #" << i << " of @" << function
+               << " is not the gradient of a trainable starch.param"
+               << " (starch.name = \"grad.<param>\")";
       }
       params.push_back(param);
     }
@@ -200,6 +206,7 @@ struct StarchOptimizerPass
             /*frozen=*/false, /*buffer=*/false, /*state=*/true);
         state.setShardDimAttr(param.getShardDimAttr());
         state.setShardGroupsAttr(param.getShardGroupsAttr());
+        state.setStageAttr(param.getStageAttr());
         symbols.insert(state);
         return state;
       };
@@ -214,14 +221,10 @@ struct StarchOptimizerPass
     SmallVector<DictionaryAttr> argAttrs;
     for (unsigned i = 0; i < gradFn.getNumArguments(); ++i) {
       auto type = dyn_cast<RankedTensorType>(gradFn.getArgumentTypes()[i]);
-      if (!type) {
-        gradFn.emitError() << "starch-optimizer: argument #" << i
-                           << " is not a ranked tensor";
-        return signalPassFailure();
-      }
-      SmallVector<int64_t> shape{microBatches};
-      shape.append(type.getShape().begin(), type.getShape().end());
-      argTypes.push_back(RankedTensorType::get(shape, type.getElementType()));
+      if (!type)
+        return gradFn.emitError() << "starch-optimizer: argument #" << i
+                                  << " is not a ranked tensor";
+      argTypes.push_back(accumulated ? type : stackedType(type, microBatches));
       argAttrs.push_back(gradFn.getArgAttrDict(i));
     }
     auto stepType = RankedTensorType::get({}, builder.getI64Type());
@@ -229,14 +232,24 @@ struct StarchOptimizerPass
     argAttrs.push_back(builder.getDictionaryAttr(
         builder.getNamedAttr(kNameAttr, builder.getStringAttr("step"))));
     Type element = lossType.getElementType();
-    auto paramNormsType =
-        RankedTensorType::get({static_cast<int64_t>(params.size())}, element);
+    // The parameters param_grad_norms reports: every stage's in a pipeline
+    // (each stage fills its own entries, the others come from the other
+    // stages), else those this step trains.
+    SmallVector<ParamOp> normParams(params);
+    if (pipeline) {
+      normParams.clear();
+      for (auto param : module.getOps<ParamOp>())
+        if (param.isTrainable() && param.getStage())
+          normParams.push_back(param);
+    }
+    auto paramNormsType = RankedTensorType::get(
+        {static_cast<int64_t>(normParams.size())}, element);
     SmallVector<Type> resultTypes(3, lossType);
     resultTypes.push_back(paramNormsType);
 
     builder.setInsertionPointAfter(gradFn);
     auto step = func::FuncOp::create(
-        builder, loc, "train_step",
+        builder, loc, stepName,
         FunctionType::get(context, argTypes, resultTypes));
     step.setAllArgAttrs(argAttrs);
     SmallVector<DictionaryAttr> resultAttrs;
@@ -245,7 +258,7 @@ struct StarchOptimizerPass
           builder.getNamedAttr(kNameAttr, builder.getStringAttr(name))));
     // Which parameter each entry of param_grad_norms belongs to.
     SmallVector<Attribute> paramNames;
-    for (ParamOp param : params)
+    for (ParamOp param : normParams)
       paramNames.push_back(builder.getStringAttr(param.getSymName()));
     resultAttrs.push_back(builder.getDictionaryAttr(
         {builder.getNamedAttr(kNameAttr,
@@ -259,7 +272,14 @@ struct StarchOptimizerPass
     // Accumulate over micro-batches.
     Value loss;
     SmallVector<Value> grads(params.size());
-    for (int64_t m = 0; m < microBatches; ++m) {
+    if (accumulated) {
+      auto call = func::CallOp::create(
+          builder, loc, gradFn, body->getArguments().drop_back());
+      loss = call.getResult(0);
+      for (unsigned i = 0; i < params.size(); ++i)
+        grads[i] = call.getResult(i + 1);
+    }
+    for (int64_t m = 0; !accumulated && m < microBatches; ++m) {
       SmallVector<Value> inputs;
       for (unsigned i = 0; i < gradFn.getNumArguments(); ++i)
         inputs.push_back(s.microBatch(body->getArgument(i), m));
@@ -287,6 +307,13 @@ struct StarchOptimizerPass
       for (Value &grad : grads)
         grad = s.mul(grad, s.splatLike(grad, inverse));
     }
+    // Only the last stage computes the loss; the others add zero.
+    ArrayAttr stageGroups = pipeline && pipeline->stages > 1
+                                ? groupsAttr(builder, pipeline->stageGroups())
+                                : nullptr;
+    if (stageGroups)
+      loss = AllReduceOp::create(builder, loc, loss.getType(), loss,
+                                 CollectiveKind::sum, stageGroups);
 
     // Global gradient norm, then clipping. Each parameter's own norm is a
     // result too, so that a training program can name the parameter whose
@@ -304,6 +331,25 @@ struct StarchOptimizerPass
                                   param.getShardGroupsAttr());
       squares = squares ? s.add(squares, own) : own;
       ownSquares.push_back(ReshapeOp::create(builder, loc, oneElement, own));
+    }
+    if (stageGroups) {
+      // Every stage's squares, each filling its own entries.
+      SmallVector<Value> entries;
+      for (ParamOp param : normParams) {
+        auto it = llvm::find(params, param);
+        entries.push_back(it != params.end()
+                              ? ownSquares[it - params.begin()]
+                              : s.splat(oneElement, 0.0));
+      }
+      Value vector = entries.size() == 1
+                         ? entries.front()
+                         : ConcatOp::create(builder, loc, paramNormsType,
+                                            entries,
+                                            builder.getI64IntegerAttr(0));
+      vector = AllReduceOp::create(builder, loc, paramNormsType, vector,
+                                   CollectiveKind::sum, stageGroups);
+      squares = s.sumAll(vector);
+      ownSquares.assign({vector});
     }
     Value norm = squares ? Value(SqrtOp::create(builder, loc, lossType, squares))
                          : s.splat(lossType, 0.0);
@@ -338,7 +384,7 @@ struct StarchOptimizerPass
     FailureOr<llvm::DenseSet<Operation *>> undecayed =
         paramsWithoutDecay(module, params);
     if (failed(undecayed))
-      return signalPassFailure();
+      return failure();
     SmallVector<std::pair<ParamOp, Value>> writes;
     for (auto [param, grad, moment] : llvm::zip(params, grads, moments)) {
       double decay = undecayed->contains(param) ? 0.0 : double(weightDecay);
@@ -363,6 +409,15 @@ struct StarchOptimizerPass
     func::ReturnOp::create(
         builder, loc,
         ValueRange{loss, norm, s.convert(lr, element), paramNorms});
+    return success();
+  }
+
+  static ArrayAttr groupsAttr(OpBuilder &builder,
+                              const std::vector<std::vector<int64_t>> &groups) {
+    SmallVector<Attribute> result;
+    for (const std::vector<int64_t> &group : groups)
+      result.push_back(builder.getDenseI64ArrayAttr(group));
+    return builder.getArrayAttr(result);
   }
 
   /// The data-parallel groups: the ranks holding the same part of the

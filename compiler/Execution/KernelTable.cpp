@@ -279,18 +279,32 @@ void attachFusedGrad(MLIRContext &c) {
   });
 }
 
+/// Rank groups (or pairs) as one flat list of ranks.
+SmallVector<int64_t> flatRanks(ArrayAttr groups) {
+  SmallVector<int64_t> ranks;
+  for (Attribute group : groups) {
+    ArrayRef<int64_t> members = cast<DenseI64ArrayAttr>(group).asArrayRef();
+    ranks.append(members.begin(), members.end());
+  }
+  return ranks;
+}
+
 void attachCollectives(MLIRContext &c) {
   attach<AllReduceOp>(c, [](AllReduceOp op) {
     SmallVector<int64_t> ranks;
     int64_t groupSize = 0;
-    if (auto groups = op.getGroups())
-      for (Attribute group : *groups) {
-        ArrayRef<int64_t> members = cast<DenseI64ArrayAttr>(group).asArrayRef();
-        ranks.append(members.begin(), members.end());
-        groupSize = static_cast<int64_t>(members.size());
-      }
+    if (auto groups = op.getGroups()) {
+      ranks = flatRanks(*groups);
+      groupSize = cast<DenseI64ArrayAttr>((*groups)[0]).size();
+    }
     return STARCH_KERNEL(allReduce, in(0), collectiveKind(op.getReduce()),
                          i64s(ranks), i64(groupSize), out());
+  });
+  attach<SendOp>(c, [](SendOp op) {
+    return STARCH_KERNEL(send, in(0), i64s(flatRanks(op.getPairs())));
+  });
+  attach<RecvOp>(c, [](RecvOp op) {
+    return STARCH_KERNEL(recv, i64s(flatRanks(op.getPairs())), out());
   });
 }
 

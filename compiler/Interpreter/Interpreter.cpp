@@ -1,6 +1,9 @@
 //===- Interpreter.cpp - Runs functions of starch IR ----------------------===//
 #include "compiler/Interpreter/Interpreter.h"
 
+#include "runtime/comm/RankGroups.h"
+#include "starch/Dialect/StarchPipeline.h"
+
 #include "runtime/comm/Communicator.h"
 #include "starch/Dialect/StarchOps.h"
 
@@ -122,22 +125,41 @@ rt::Status joinParamShards(
   if (perRank.empty())
     return rt::Status::success();
   params = perRank[0];
+  std::optional<PipelineLayout> pipeline = PipelineLayout::of(module);
   for (auto param : module.getOps<ParamOp>()) {
-    rt::ParamShard shard = paramShard(param);
-    auto own = params.find(paramKey(param));
-    if (!shard.sharded() || own == params.end())
+    // The first rank holding the parameter: replica 0's, of its stage.
+    int64_t owner = pipeline && param.getStage()
+                        ? pipeline->rankOf(0, *param.getStage(), 0)
+                        : 0;
+    std::string name = paramKey(param);
+    if (owner >= static_cast<int64_t>(perRank.size()))
+      return rt::Status::error("parameter '" + name + "' is held by rank " +
+                               std::to_string(owner) +
+                               ", which this run lacks");
+    auto own = perRank[owner].find(name);
+    if (own == perRank[owner].end())
       continue;
-    // Rank 0's group, in group order.
+    params[name] = own->second;
+    rt::ParamShard shard = paramShard(param);
+    if (!shard.sharded())
+      continue;
+    // The owner's group, in group order.
+    rt::RankGroup group;
+    int position = 0;
+    if (!rt::findRankGroup(shard.groups, shard.groupSize,
+                           static_cast<int>(owner), group, position))
+      return rt::Status::error("rank " + std::to_string(owner) +
+                               " is in no shard group of parameter '" + name +
+                               "'");
     std::vector<rt::Tensor> blocks;
-    for (int64_t i = 0; i < shard.groupSize; ++i) {
-      int64_t rank = shard.groups[i];
+    for (int rank : group) {
       if (rank >= static_cast<int64_t>(perRank.size()) ||
-          !perRank[rank].count(own->first))
-        return rt::Status::error("no block of parameter '" + own->first +
+          !perRank[rank].count(name))
+        return rt::Status::error("no block of parameter '" + name +
                                  "' from rank " + std::to_string(rank));
-      blocks.push_back(perRank[rank].at(own->first));
+      blocks.push_back(perRank[rank].at(name));
     }
-    if (rt::Status s = rt::joinBlocks(blocks, shard.dim, own->second); !s)
+    if (rt::Status s = rt::joinBlocks(blocks, shard.dim, params[name]); !s)
       return s;
   }
   return rt::Status::success();

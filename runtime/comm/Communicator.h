@@ -28,7 +28,9 @@ public:
   virtual int rank() const = 0;
   virtual int size() const = 0;
 
-  /// Sends a copy of `tensor` to `destination`; `tag` separates streams.
+  /// Sends a copy of `tensor` to `destination` and returns without waiting
+  /// for it to be received (the transport buffers it); messages between two
+  /// ranks with one `tag` arrive in order; `tag` separates streams.
   virtual Status send(const Tensor &tensor, int destination, int tag = 0) = 0;
   /// Receives the next tensor sent by `source` with `tag`.
   virtual Status recv(Tensor &out, int source, int tag = 0) = 0;

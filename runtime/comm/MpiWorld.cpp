@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <list>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -96,6 +97,26 @@ struct MpiWorld::Impl {
   };
   std::map<RankGroup, Group> groups;
 
+  /// A send in flight: MPI reads `buffer` until `request` completes.
+  struct Outgoing {
+    MPI_Request request;
+    std::vector<char> buffer;
+    int destination, tag;
+  };
+  std::list<Outgoing> outgoing;
+
+  /// Forgets the sends that completed; an MPI error ends the first one.
+  Status completeSends() {
+    for (auto it = outgoing.begin(); it != outgoing.end();) {
+      int complete = 0;
+      if (int rc = MPI_Test(&it->request, &complete, MPI_STATUS_IGNORE);
+          rc != MPI_SUCCESS)
+        return Status::error("send: " + mpiError(rc));
+      it = complete ? outgoing.erase(it) : std::next(it);
+    }
+    return Status::success();
+  }
+
   /// One message being received from `source` on `comm` with `tag`.
   struct Incoming {
     int source;
@@ -159,6 +180,15 @@ MpiWorld::MpiWorld(int &argc, char **&argv, std::chrono::milliseconds timeout)
 }
 
 MpiWorld::~MpiWorld() {
+  // Sends still in flight are delivered before MPI shuts down (a receiver
+  // that never asks ends the wait at the watchdog's deadline).
+  Clock::time_point deadline = Clock::now() + timeout_;
+  for (int polls = 0; !impl_->outgoing.empty() && Clock::now() < deadline;
+       pause(polls))
+    if (!impl_->completeSends())
+      break;
+  for (Impl::Outgoing &pending : impl_->outgoing)
+    MPI_Cancel(&pending.request);
   for (auto &[members, group] : impl_->groups)
     if (group.comm != MPI_COMM_NULL && group.comm != impl_->all)
       MPI_Comm_free(&group.comm);
@@ -187,28 +217,23 @@ Status MpiWorld::send(const Tensor &tensor, int destination, int tag) {
                          rankName(destination) + ", which does not exist");
   if (tag < 0 || tag > impl_->tagLimit)
     return Status::error("send tag " + std::to_string(tag) + " out of range");
-  std::vector<char> buffer = serialize(tensor);
-  MPI_Request request;
-  if (int rc = MPI_Isend(buffer.data(), static_cast<int>(buffer.size()),
-                         MPI_BYTE, destination, tag, impl_->p2p, &request);
-      rc != MPI_SUCCESS)
+  // Buffered, as LocalWorld's: the sender goes on at once, so that two
+  // pipeline stages sending to each other (activations one way, gradients
+  // the other) never wait on each other. A receiver that never receives is
+  // caught by its peer's recv deadline or at shutdown.
+  if (Status s = impl_->completeSends(); !s)
+    return Status::error(rankName(rank_) + ": " + s.message());
+  impl_->outgoing.push_back({MPI_REQUEST_NULL, serialize(tensor), destination,
+                             tag});
+  Impl::Outgoing &pending = impl_->outgoing.back();
+  if (int rc = MPI_Isend(pending.buffer.data(),
+                         static_cast<int>(pending.buffer.size()), MPI_BYTE,
+                         destination, tag, impl_->p2p, &pending.request);
+      rc != MPI_SUCCESS) {
+    impl_->outgoing.pop_back();
     return Status::error(rankName(rank_) + ": send: " + mpiError(rc));
-  Clock::time_point deadline = Clock::now() + timeout_;
-  for (int polls = 0;; pause(polls)) {
-    int complete = 0;
-    if (int rc = MPI_Test(&request, &complete, MPI_STATUS_IGNORE);
-        rc != MPI_SUCCESS)
-      return Status::error(rankName(rank_) + ": send: " + mpiError(rc));
-    if (complete)
-      return Status::success();
-    if (Clock::now() > deadline) {
-      MPI_Cancel(&request);
-      return Status::error(rankName(rank_) + " timed out after " +
-                           seconds(timeout_) + " sending to " +
-                           rankName(destination) + " (tag " +
-                           std::to_string(tag) + "): it never received");
-    }
   }
+  return Status::success();
 }
 
 Status MpiWorld::recv(Tensor &out, int source, int tag) {

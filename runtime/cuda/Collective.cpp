@@ -23,4 +23,18 @@ Status allReduce(const Tensor &input, CollectiveOp op,
   return copyToDevice(combined, out);
 }
 
+Status send(const Tensor &input, const std::vector<int64_t> &pairs) {
+  Tensor host;
+  if (Status s = download(input, host); !s)
+    return s;
+  return rt::send(host, pairs);
+}
+
+Status recv(const std::vector<int64_t> &pairs, Tensor &out) {
+  Tensor host = Tensor::uninitialized(out.dtype(), out.shape());
+  if (Status s = rt::recv(pairs, host); !s)
+    return s;
+  return copyToDevice(host, out);
+}
+
 } // namespace starch::rt::cuda

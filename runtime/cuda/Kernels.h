@@ -34,6 +34,8 @@ namespace starch::rt::cuda {
 Status allReduce(const Tensor &input, CollectiveOp op,
                  const std::vector<int64_t> &groups, int64_t groupSize,
                  Tensor &out);
+Status send(const Tensor &input, const std::vector<int64_t> &pairs);
+Status recv(const std::vector<int64_t> &pairs, Tensor &out);
 
 // Elementwise (Elementwise.h).
 Status unary(UnaryKind kind, const Tensor &input, Tensor &out);

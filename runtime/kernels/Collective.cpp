@@ -34,4 +34,52 @@ Status allReduce(const Tensor &input, CollectiveOp op,
   return Status::success();
 }
 
+namespace {
+
+/// The other end of this rank's pair in flat `[sender, receiver]` `pairs`:
+/// the receiver when `sending`, else the sender; -1 when no pair has it.
+int64_t peerIn(const std::vector<int64_t> &pairs, int rank, bool sending) {
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2)
+    if (pairs[sending ? i : i + 1] == rank)
+      return pairs[sending ? i + 1 : i];
+  return -1;
+}
+
+} // namespace
+
+Status send(const Tensor &input, const std::vector<int64_t> &pairs) {
+  Communicator *comm = currentCommunicator();
+  int rank = comm ? comm->rank() : 0;
+  int64_t peer = peerIn(pairs, rank, /*sending=*/true);
+  if (peer < 0)
+    return Status::error("send: rank " + std::to_string(rank) +
+                         " sends in none of the op's pairs");
+  if (!comm || peer >= comm->size())
+    return Status::error("send: rank " + std::to_string(peer) +
+                         " is not part of this run");
+  return comm->send(input, static_cast<int>(peer));
+}
+
+Status recv(const std::vector<int64_t> &pairs, Tensor &out) {
+  Communicator *comm = currentCommunicator();
+  int rank = comm ? comm->rank() : 0;
+  int64_t peer = peerIn(pairs, rank, /*sending=*/false);
+  if (peer < 0)
+    return Status::error("recv: rank " + std::to_string(rank) +
+                         " receives in none of the op's pairs");
+  if (!comm || peer >= comm->size())
+    return Status::error("recv: rank " + std::to_string(peer) +
+                         " is not part of this run");
+  Tensor received;
+  if (Status s = comm->recv(received, static_cast<int>(peer)); !s)
+    return s;
+  if (received.dtype() != out.dtype() || received.shape() != out.shape())
+    return Status::error("recv: rank " + std::to_string(peer) + " sent " +
+                         shapeString(received.shape()) + ", expected " +
+                         shapeString(out.shape()));
+  // The kernel writes into `out` (an arena slice in generated code).
+  std::memcpy(out.bytes(), received.bytes(), out.byteSize());
+  return Status::success();
+}
+
 } // namespace starch::rt

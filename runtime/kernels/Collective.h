@@ -24,6 +24,13 @@ Status allReduce(const Tensor &input, CollectiveOp op,
                  const std::vector<int64_t> &groups, int64_t groupSize,
                  Tensor &out);
 
+/// Sends `input` to this rank's receiver in `pairs` (flat `[sender,
+/// receiver]` pairs); returns once the transport holds a copy.
+Status send(const Tensor &input, const std::vector<int64_t> &pairs);
+
+/// `out` = the next tensor this rank's sender in `pairs` sent it.
+Status recv(const std::vector<int64_t> &pairs, Tensor &out);
+
 } // namespace starch::rt
 
 #endif // STARCH_RUNTIME_KERNELS_COLLECTIVE_H

@@ -23,3 +23,24 @@ starch.param @w {shard_dim = 0 : i64} : tensor<4x4xf32>
 
 // expected-error @+1 {{shard_dim 2 is not a dimension of 'tensor<4x4xf32>'}}
 starch.param @w {shard_dim = 2 : i64, shard_groups = [array<i64: 0, 1>]} : tensor<4x4xf32>
+
+// -----
+
+// expected-error @+1 {{stage -1 is negative}}
+starch.param @w {stage = -1 : i64} : tensor<4x4xf32>
+
+// -----
+
+func.func @triple(%x: tensor<4xf32>) {
+  // expected-error @+1 {{pairs must be [sender, receiver] pairs}}
+  starch.send %x pairs = [array<i64: 0, 1, 2>] : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @twice() -> tensor<4xf32> {
+  // expected-error @+1 {{pairs lists rank 1 twice}}
+  %y = starch.recv pairs = [array<i64: 0, 1>, array<i64: 1, 2>] : tensor<4xf32>
+  return %y : tensor<4xf32>
+}

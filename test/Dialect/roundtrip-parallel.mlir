@@ -13,3 +13,15 @@ func.func @collectives(%x: tensor<4xf32>) -> tensor<4xf32> {
   %c = starch.all_reduce %b reduce = max : tensor<4xf32>
   return %c : tensor<4xf32>
 }
+
+// CHECK: starch.param @v {stage = 1 : i64} : tensor<4xf32>
+starch.param @v {stage = 1 : i64} : tensor<4xf32>
+
+// CHECK-LABEL: func.func @point_to_point(
+func.func @point_to_point(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: starch.send %{{.*}} pairs = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<4xf32>
+  starch.send %x pairs = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<4xf32>
+  // CHECK: starch.recv pairs = [array<i64: 1, 0>] : tensor<4xf32>
+  %y = starch.recv pairs = [array<i64: 1, 0>] : tensor<4xf32>
+  return %y : tensor<4xf32>
+}

@@ -12,6 +12,10 @@ for both runs). With
 `--ranks N` the IR after the pass runs on N in-process ranks (a parallel
 pass): rank 0's results must equal the single-rank run before it, and
 `--params-out` of both (tensor-parallel blocks joined) must agree as well.
+With `--before "FLAGS"` the reference is the file after `starch-opt FLAGS`
+rather than the file itself: a pass that only makes sense inside a pipeline
+(pipeline stages) is checked as that pipeline with it against the same
+pipeline without it.
 """
 import argparse
 import os
@@ -32,12 +36,21 @@ def main():
     parser.add_argument("--rtol", default="1e-5")
     parser.add_argument("--atol", default="1e-6")
     parser.add_argument("--ranks", type=int, default=1)
+    parser.add_argument("--before", default="",
+                        help="starch-opt flags that make the reference IR")
     parser.add_argument("--functions", default="",
                         help="comma-separated functions to check (default: all)")
     parser.add_argument("file")
     args = parser.parse_args(argv)
 
     source = open(args.file).read()
+    reference = args.file
+    if args.before:
+        work_before = tempfile.mkdtemp()
+        reference = os.path.join(work_before, "before.mlir")
+        tensorio.run([os.path.join(args.bin, "starch-opt"), args.file, "-o",
+                      reference] + [args.before])
+        source = open(reference).read()
     functions = tensorio.functions(source)
     if args.functions:
         wanted = args.functions.split(",")
@@ -70,7 +83,7 @@ def main():
             before_out = os.path.join(work, name + ".before")
             before_params = os.path.join(work, name + ".before.safetensors")
             after_params = os.path.join(work, name + ".after.safetensors")
-            tensorio.run([os.path.join(args.bin, "starch-run"), args.file,
+            tensorio.run([os.path.join(args.bin, "starch-run"), reference,
                           "--function", name, "--output-dir", before_out,
                           "--params-out", before_params] + inputs + weights)
             compare = []

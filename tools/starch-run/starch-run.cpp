@@ -23,6 +23,7 @@
 #include "runtime/kernels/Parallel.h"
 #include "starch/Dialect/StarchDialect.h"
 #include "starch/Dialect/StarchOps.h"
+#include "starch/Dialect/StarchPipeline.h"
 #include "tools/ParseToolFlags.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -549,7 +550,18 @@ int execute(func::FuncOp fn, const interp::ParamProvider &params,
     // The collective kernels talk through this rank thread's communicator.
     rt::setCurrentCommunicator(&comm);
     interpreter.enableProfiling(timeOps);
-    FailureOr<std::vector<rt::Tensor>> out = interpreter.run(fn, rankArgs);
+    // A pipelined module: each rank runs its stage's variant of `fn`.
+    func::FuncOp rankFn = fn;
+    if (auto module = fn->getParentOfType<ModuleOp>();
+        PipelineLayout::of(module))
+      rankFn = module.lookupSymbol<func::FuncOp>(
+          entryForRank(module, functionName, rank));
+    if (!rankFn)
+      return rt::Status::error("no function @" +
+                               entryForRank(fn->getParentOfType<ModuleOp>(),
+                                            functionName, rank) +
+                               " for rank " + std::to_string(rank));
+    FailureOr<std::vector<rt::Tensor>> out = interpreter.run(rankFn, rankArgs);
     if (failed(out))
       return rt::Status::error("execution failed");
     perRank[rank] = std::move(*out);
@@ -648,8 +660,19 @@ int main(int argc, char **argv) {
   if (!module)
     return kError;
   auto fn = module->lookupSymbol<func::FuncOp>(functionName);
+  // A pipelined module has one variant of each entry per stage, all with the
+  // same signature; the ranks pick theirs (execute()).
+  std::optional<PipelineLayout> pipeline = PipelineLayout::of(*module);
+  if (!fn && pipeline)
+    fn = module->lookupSymbol<func::FuncOp>(
+        stageFunctionName(functionName, 0));
   if (!fn)
     return fail("'" + inputFile + "' has no function @" + functionName);
+  if (pipeline && pipeline->worldSize() != ranks)
+    return fail("'" + inputFile + "' is a pipelined program for " +
+                std::to_string(pipeline->worldSize()) +
+                " ranks (starch.pipeline); --ranks is " +
+                std::to_string(ranks));
 
   std::vector<rt::Tensor> args;
   if (int status = loadInputs(fn, args))

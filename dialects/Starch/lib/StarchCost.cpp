@@ -232,3 +232,8 @@ int64_t AdamWOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 // A view: its cost is the all-reduce of its gradient.
 int64_t EnterShardsOp::getFlops() { return 0; }
 int64_t EnterShardsOp::getBytesAccessed() { return 0; }
+// Point-to-point transfers compute nothing; they move their tensor once.
+int64_t SendOp::getFlops() { return 0; }
+int64_t SendOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t RecvOp::getFlops() { return 0; }
+int64_t RecvOp::getBytesAccessed() { return operandAndResultBytes(*this); }

@@ -1,8 +1,9 @@
 //===- StarchParallelVerifiers.cpp - Rules of the distribution ops --------===//
 //
-// Verifiers of starch.all_reduce, starch.enter_shards and the sharding
-// attributes of starch.param: rank groups partition ranks into equal-size
-// groups, and a sharded parameter's block divides nothing it cannot.
+// Verifiers of starch.all_reduce, starch.enter_shards, starch.send/recv and
+// the distribution attributes of starch.param: rank groups partition ranks
+// into equal-size groups, point-to-point pairs are [sender, receiver], and a
+// sharded parameter's block divides nothing it cannot.
 //
 //===----------------------------------------------------------------------===//
 #include "starch/Dialect/StarchOps.h"
@@ -36,9 +37,20 @@ LogicalResult verifyRankGroups(Operation *op, ArrayAttr groups,
   return success();
 }
 
+/// `[sender, receiver]` pairs, no rank in two of them.
+LogicalResult verifyRankPairs(Operation *op, ArrayAttr pairs) {
+  if (failed(verifyRankGroups(op, pairs, "pairs")))
+    return failure();
+  if (cast<DenseI64ArrayAttr>(pairs[0]).size() != 2)
+    return op->emitOpError() << "pairs must be [sender, receiver] pairs";
+  return success();
+}
+
 } // namespace
 
 LogicalResult ParamOp::verify() {
+  if (IntegerAttr stage = getStageAttr(); stage && stage.getInt() < 0)
+    return emitOpError() << "stage " << stage.getInt() << " is negative";
   if (getShardDim().has_value() != static_cast<bool>(getShardGroups()))
     return emitOpError() << "needs both shard_dim and shard_groups, or neither";
   if (!isSharded())
@@ -62,3 +74,7 @@ LogicalResult AllReduceOp::verify() {
 LogicalResult EnterShardsOp::verify() {
   return verifyRankGroups(*this, getGroups(), "groups");
 }
+
+LogicalResult SendOp::verify() { return verifyRankPairs(*this, getPairs()); }
+
+LogicalResult RecvOp::verify() { return verifyRankPairs(*this, getPairs()); }

@@ -71,6 +71,11 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
     starch.param @model.layers.0.mlp.up_proj.weight
         {shard_dim = 0 : i64, shard_groups = [array<i64: 0, 1>]} : tensor<64x64xf32>
     ```
+
+    In a pipelined program (starch-pipeline-split) `stage` names the
+    pipeline stage whose ranks hold the parameter (the module attribute
+    `starch.stage_of_rank` maps ranks to stages); only those ranks read,
+    update and keep it. Without `stage`, every rank holds it.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Starch_Tensor>:$type,
@@ -79,7 +84,8 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
                        UnitAttr:$buffer,
                        UnitAttr:$state,
                        OptionalAttr<I64Attr>:$shard_dim,
-                       OptionalAttr<Starch_RankGroups>:$shard_groups);
+                       OptionalAttr<Starch_RankGroups>:$shard_groups,
+                       OptionalAttr<I64Attr>:$stage);
   let builders = [
     // An unsharded parameter (every importer and pass but tensor parallelism).
     OpBuilder<(ins "::llvm::StringRef":$symName, "::mlir::RankedTensorType":$type,
@@ -87,7 +93,7 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
                    CArg<"bool", "false">:$buffer,
                    CArg<"bool", "false">:$state), [{
       build($_builder, $_state, symName, type, source, frozen, buffer, state,
-            ::mlir::IntegerAttr(), ::mlir::ArrayAttr());
+            ::mlir::IntegerAttr(), ::mlir::ArrayAttr(), ::mlir::IntegerAttr());
     }]>
   ];
   let extraClassDeclaration = [{
@@ -1039,60 +1045,6 @@ def Starch_AdamWOp : Starch_Op<"adamw",
   let hasVerifier = 1;
 }
 
-//===----------------------------------------------------------------------===//
-// Collectives
-//===----------------------------------------------------------------------===//
-
-def Starch_AllReduceOp : Starch_Op<"all_reduce",
-    [MemoryEffects<[MemRead, MemWrite]>, SameOperandsAndResultType]> {
-  let summary = "combine a tensor over the ranks of a group";
-  let description = [{
-    Every rank contributes `input` and receives the elementwise combination
-    (`sum`, `max` or `min`) of the inputs of the ranks of its group, taken
-    in group order, so all of them get identical bits (docs/comm.md).
-    `groups` partitions the ranks (each rank in exactly one group, all
-    groups of one size); without it the group is the whole world. Every
-    rank of a group must execute the same all-reduces in the same order;
-    the op has effects so that no pass reorders, merges or drops one. In a
-    single-rank run it returns `input`. `starch-optimizer{data-parallel=N}`
-    sums the gradients of N replicas with it; starch-tensor-parallel sums
-    the partial results of row-parallel matmuls. The gradient of a sum is
-    the result's cotangent, unchanged, on every rank.
-
-    ```mlir
-    %g = starch.all_reduce %acc reduce = sum : tensor<64x64xf32>
-    %y = starch.all_reduce %part reduce = sum groups = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<32x64xf32>
-    ```
-  }];
-  let arguments = (ins Starch_Tensor:$input,
-                       Starch_CollectiveKind:$reduce,
-                       OptionalAttr<Starch_RankGroups>:$groups);
-  let results = (outs Starch_Tensor:$result);
-  let assemblyFormat = [{
-    $input `reduce` `=` $reduce (`groups` `=` $groups^)? attr-dict `:` type($input)
-  }];
-  let hasVerifier = 1;
-}
-
-def Starch_EnterShardsOp : Starch_Op<"enter_shards",
-    [Pure, SameOperandsAndResultType]> {
-  let summary = "a replicated value entering computation on shards";
-  let description = [{
-    Returns `input` unchanged (a view). It marks where a value that every
-    rank of a tensor-parallel group holds whole feeds computation that each
-    rank does on its own shard (the input of a column-parallel matmul): each
-    rank then back-propagates only its shard's share of the gradient, so the
-    gradient of this op is the sum of the cotangents over the group
-    (`starch.all_reduce` over `groups`). Made by starch-tensor-parallel.
-
-    ```mlir
-    %x = starch.enter_shards %h groups = [array<i64: 0, 1>] : tensor<32x64xf32>
-    ```
-  }];
-  let arguments = (ins Starch_Tensor:$input, Starch_RankGroups:$groups);
-  let results = (outs Starch_Tensor:$result);
-  let assemblyFormat = "$input `groups` `=` $groups attr-dict `:` type($input)";
-  let hasVerifier = 1;
-}
+include "starch/Dialect/StarchParallelOps.td"
 
 #endif // STARCH_OPS

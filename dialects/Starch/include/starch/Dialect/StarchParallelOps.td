@@ -1,0 +1,101 @@
+//===- StarchParallelOps.td - Ops of distributed programs --*- tablegen -*-===//
+//
+// Collectives, the tensor-parallel marker and pipeline point-to-point
+// transfers. Included by StarchOps.td (one op list); every op here talks to
+// other ranks, so each has effects that keep passes from reordering,
+// merging or dropping it. docs/parallel.md says which pass makes which.
+//
+//===----------------------------------------------------------------------===//
+
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+def Starch_AllReduceOp : Starch_Op<"all_reduce",
+    [MemoryEffects<[MemRead, MemWrite]>, SameOperandsAndResultType]> {
+  let summary = "combine a tensor over the ranks of a group";
+  let description = [{
+    Every rank contributes `input` and receives the elementwise combination
+    (`sum`, `max` or `min`) of the inputs of the ranks of its group, taken
+    in group order, so all of them get identical bits (docs/comm.md).
+    `groups` partitions the ranks (each rank in exactly one group, all
+    groups of one size); without it the group is the whole world. Every
+    rank of a group must execute the same all-reduces in the same order;
+    the op has effects so that no pass reorders, merges or drops one. In a
+    single-rank run it returns `input`. `starch-optimizer{data-parallel=N}`
+    sums the gradients of N replicas with it; starch-tensor-parallel sums
+    the partial results of row-parallel matmuls. The gradient of a sum is
+    the result's cotangent, unchanged, on every rank.
+
+    ```mlir
+    %g = starch.all_reduce %acc reduce = sum : tensor<64x64xf32>
+    %y = starch.all_reduce %part reduce = sum groups = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input,
+                       Starch_CollectiveKind:$reduce,
+                       OptionalAttr<Starch_RankGroups>:$groups);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = [{
+    $input `reduce` `=` $reduce (`groups` `=` $groups^)? attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Starch_EnterShardsOp : Starch_Op<"enter_shards",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "a replicated value entering computation on shards";
+  let description = [{
+    Returns `input` unchanged (a view). It marks where a value that every
+    rank of a tensor-parallel group holds whole feeds computation that each
+    rank does on its own shard (the input of a column-parallel matmul): each
+    rank then back-propagates only its shard's share of the gradient, so the
+    gradient of this op is the sum of the cotangents over the group
+    (`starch.all_reduce` over `groups`). Made by starch-tensor-parallel.
+
+    ```mlir
+    %x = starch.enter_shards %h groups = [array<i64: 0, 1>] : tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input, Starch_RankGroups:$groups);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = "$input `groups` `=` $groups attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Starch_SendOp : Starch_Op<"send", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "send a tensor to one rank (pipeline point-to-point)";
+  let description = [{
+    `pairs` lists `[sender, receiver]` rank pairs; the rank executing the op
+    sends `input` to the receiver of the pair it sends in (it must be in
+    one). Transfers between two ranks arrive in the order they were sent;
+    the op returns without waiting for the receiver (the transport buffers
+    the tensor). Made by starch-pipeline-schedule at the cuts between
+    pipeline stages: activations forward, their gradients backward; the
+    matching `starch.recv` names the same pairs.
+
+    ```mlir
+    starch.send %h pairs = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input, Starch_RankGroups:$pairs);
+  let assemblyFormat = "$input `pairs` `=` $pairs attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Starch_RecvOp : Starch_Op<"recv", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "receive a tensor from one rank (pipeline point-to-point)";
+  let description = [{
+    The rank executing the op waits for the next tensor the sender of its
+    pair in `pairs` (`[sender, receiver]`) sends it, which must have the
+    result's type. See `starch.send`.
+
+    ```mlir
+    %h = starch.recv pairs = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Starch_RankGroups:$pairs);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = "`pairs` `=` $pairs attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
