@@ -17,6 +17,7 @@
 #include "runtime/io/ConstantData.h"
 #include "starch/Dialect/StarchInterfaces.h"
 #include "starch/Dialect/StarchOps.h"
+#include "starch/Dialect/StarchPipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -172,8 +173,8 @@ private:
   LogicalResult collectFunctions(func::FuncOp root);
   LogicalResult emitFunction(func::FuncOp function);
   LogicalResult emitConstant(ConstantOp constant, const std::string &name);
-  LogicalResult emitProgramSpec(func::FuncOp step);
-  LogicalResult emitTrainStep(func::FuncOp step);
+  LogicalResult emitProgramSpec(ArrayRef<func::FuncOp> steps);
+  LogicalResult emitTrainStep(ArrayRef<func::FuncOp> steps);
   /// FLOPs of one call of `function`, callees included.
   double flopsOf(func::FuncOp function);
 
@@ -427,13 +428,18 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
   return success();
 }
 
-LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
+LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
+  func::FuncOp step = steps.front();
   auto tokens = cast<RankedTensorType>(step.getArgumentTypes()[0]);
   int64_t vocab = 0;
   module.walk([&](CrossEntropyOp loss) {
     vocab = loss.getLogits().getType().getShape().back();
   });
 
+  // One replica's step: every stage's.
+  double stepFlops = 0;
+  for (func::FuncOp stageStep : steps)
+    stepFlops += flopsOf(stageStep);
   os << "const ProgramSpec &programSpec() {\n"
      << "  static const ProgramSpec spec = [] {\n"
      << "    ProgramSpec s;\n"
@@ -453,11 +459,20 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
     os << "    s.dataParallel = " << replicas.getInt() << ";\n";
   if (auto tp = module->getAttrOfType<IntegerAttr>("starch.tensor_parallel"))
     os << "    s.tensorParallel = " << tp.getInt() << ";\n";
+  std::optional<PipelineLayout> pipeline = PipelineLayout::of(module);
+  if (pipeline) {
+    // Which stage each rank of a replica runs (StarchPipeline.h's rule).
+    SmallVector<int64_t> stageOfRank;
+    for (int64_t rank = 0; rank < pipeline->ranksPerReplica(); ++rank)
+      stageOfRank.push_back(pipeline->stageOfRank(rank));
+    os << "    s.pipelineStages = " << pipeline->stages << ";\n"
+       << "    s.stageOfRank = " << listLiteral(stageOfRank) << ";\n";
+  }
   os << "    s.batchSize = " << tokens.getDimSize(1) << ";\n"
      << "    s.sequenceLength = " << tokens.getDimSize(2) << ";\n"
      << "    s.vocabSize = " << vocab << ";\n"
      << "    s.scheduleSteps = " << options.scheduleSteps << ";\n"
-     << "    s.flopsPerStep = " << doubleLiteral(flopsOf(step)) << ";\n"
+     << "    s.flopsPerStep = " << doubleLiteral(stepFlops) << ";\n"
      << "    s.params = {\n";
   for (auto param : module.getOps<ParamOp>()) {
     StringRef kind = param.getState()    ? "optimizerState"
@@ -470,8 +485,10 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
     auto owner = param->getAttrOfType<StringAttr>(kModuleAttrName);
     os << "        {" << quoted(param.getSymName()) << ", " << quoted(source)
        << ", " << typeArgs(param.getType()) << ", ParamKind::" << kind;
-    if (owner || param.isSharded())
+    if (owner || param.isSharded() || param.getStage())
       os << ", " << quoted(owner ? owner.getValue() : "");
+    if (param.isSharded() || param.getStage())
+      os << ", ParamShard{";
     if (param.isSharded()) {
       // This rank's block: the dimension cut and the groups, flat.
       SmallVector<int64_t> ranks;
@@ -481,9 +498,13 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
         ranks.append(members.begin(), members.end());
         groupSize = static_cast<int64_t>(members.size());
       }
-      os << ", ParamShard{" << *param.getShardDim() << ", "
-         << listLiteral(ranks) << ", " << groupSize << "}";
+      os << *param.getShardDim() << ", " << listLiteral(ranks) << ", "
+         << groupSize;
     }
+    if (param.isSharded() || param.getStage())
+      os << "}";
+    if (param.getStage())
+      os << ", " << param.getStageAttr().getInt();
     os << "},\n";
   }
   os << "    };\n";
@@ -542,7 +563,28 @@ LogicalResult Emitter::emitProgramSpec(func::FuncOp step) {
   return success();
 }
 
-LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
+/// The call of the step function; in a pipelined program, of this rank's
+/// stage's (ProgramSpec::stageOfRank).
+std::string stepCalls(ArrayRef<func::FuncOp> steps, StringRef params,
+                      StringRef inputs, StringRef outputs) {
+  auto call = [&](func::FuncOp step) {
+    return (identifier(step.getSymName()) + "(" + params + ", " + inputs +
+            ", " + outputs + ");")
+        .str();
+  };
+  if (steps.size() == 1)
+    return "  " + call(steps.front()) + "\n";
+  std::string text = "  switch (stageOfThisRank(programSpec())) {\n";
+  for (auto [stage, step] : llvm::enumerate(steps))
+    text += "  case " + std::to_string(stage) + ":\n    " + call(step) +
+            "\n    break;\n";
+  text += "  default:\n    fail(\"train step\", \"this rank runs no pipeline "
+          "stage\");\n  }\n";
+  return text;
+}
+
+LogicalResult Emitter::emitTrainStep(ArrayRef<func::FuncOp> steps) {
+  func::FuncOp step = steps.front();
   unsigned numInputs = step.getNumArguments() - 3;
   int64_t numNorms =
       cast<RankedTensorType>(step.getResultTypes()[3]).getDimSize(0);
@@ -563,8 +605,8 @@ LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
        << "  Tensor loss(DType::f32, {}), gradNorm(DType::f32, {}), "
           "lr(DType::f32, {});\n"
        << "  Tensor paramGradNorms(DType::f32, {" << numNorms << "});\n"
-       << "  train_step(params, " << argumentList("")
-       << ", stepTensor, loss, gradNorm, lr, paramGradNorms);\n"
+       << stepCalls(steps, "params", argumentList(""),
+                    "stepTensor, loss, gradNorm, lr, paramGradNorms")
        << "  return {loss.data<float>()[0], gradNorm.data<float>()[0],\n"
        << "          lr.data<float>()[0], valuesOf<float>(paramGradNorms)};\n";
   } else {
@@ -591,8 +633,8 @@ LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
        << "  Tensor stepTensor(DType::i64, {});\n"
        << "  stepTensor.data<int64_t>()[0] = step;\n"
        << "  check(cuda::copyToDevice(stepTensor, dStep), \"step\");\n"
-       << "  train_step(device.store, " << argumentList("d")
-       << ", dStep, dLoss, dGradNorm, dLr, dParamGradNorms);\n"
+       << stepCalls(steps, "device.store", argumentList("d"),
+                    "dStep, dLoss, dGradNorm, dLr, dParamGradNorms")
        << "  device.copyBack(params);\n"
        << "  return {scalarOf<float>(dLoss), scalarOf<float>(dGradNorm),\n"
        << "          scalarOf<float>(dLr), "
@@ -603,10 +645,23 @@ LogicalResult Emitter::emitTrainStep(func::FuncOp step) {
 }
 
 LogicalResult Emitter::emit(std::string &constants) {
-  auto step = symbols.lookup<func::FuncOp>("train_step");
-  if (!step)
-    return module.emitError()
-           << "codegen needs @train_step (run starch-optimizer first)";
+  // One step function, or one per pipeline stage (all of one signature).
+  SmallVector<func::FuncOp> steps;
+  std::optional<PipelineLayout> pipeline = PipelineLayout::of(module);
+  for (int64_t stage = 0; stage < (pipeline ? pipeline->stages : 1); ++stage) {
+    std::string name =
+        pipeline ? stageFunctionName("train_step", stage) : "train_step";
+    auto stageStep = symbols.lookup<func::FuncOp>(name);
+    if (!stageStep)
+      return module.emitError() << "codegen needs @" << name
+                                << " (run starch-optimizer first)";
+    if (!steps.empty() &&
+        stageStep.getFunctionType() != steps.front().getFunctionType())
+      return stageStep.emitError()
+             << "codegen: every stage's train step must have one signature";
+    steps.push_back(stageStep);
+  }
+  func::FuncOp step = steps.front();
   // The contract of runtime/train/Program.h: (tokens, encoder inputs...,
   // labels, step) -> (loss, grad_norm, lr, param_grad_norms), tokens and
   // labels i64 M x B x S.
@@ -651,8 +706,9 @@ LogicalResult Emitter::emit(std::string &constants) {
               "i64 M x B x S token ids, f32 results and one norm per "
               "parameter named by starch.params; this one is "
            << step.getFunctionType();
-  if (failed(collectFunctions(step)))
-    return failure();
+  for (func::FuncOp stageStep : steps)
+    if (failed(collectFunctions(stageStep)))
+      return failure();
 
   os << "// Generated by starchc for model " << quoted(options.modelName)
      << ". Do not edit: recompile.\n"
@@ -669,7 +725,7 @@ LogicalResult Emitter::emit(std::string &constants) {
     if (failed(emitFunction(cast<func::FuncOp>(function))))
       return failure();
   os << "} // namespace\n\n";
-  if (failed(emitProgramSpec(step)) || failed(emitTrainStep(step)))
+  if (failed(emitProgramSpec(steps)) || failed(emitTrainStep(steps)))
     return failure();
   os << "\n} // namespace starch::rt\n";
   constants.clear();

@@ -9,6 +9,7 @@
 #include "compiler/Plan/Placement.h"
 #include "passes/Passes.h"
 #include "runtime/io/Npy.h"
+#include "starch/Dialect/StarchPipeline.h"
 
 #include "mlir/Pass/PassRegistry.h"
 
@@ -41,41 +42,67 @@ std::string emitStageNames() {
 
 std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
   std::string text;
-  llvm::raw_string_ostream os(text);
   if (stage >= EmitStage::raised) {
-    os << "starch-raise";
+    text = "starch-raise";
     if (model.isMultimodal())
-      os << ",starch-compose";
+      text += ",starch-compose";
   }
   if (stage >= EmitStage::train) {
-    const config::TrainingConfig &t = model.training;
-    auto number = [](double v) { return llvm::format("%.17g", v); };
-    // The driver has checked the plan (singleStagePlan) before.
-    plan::SingleStagePlan spmd;
+    // The driver has checked the plan (programPlan) before; without the
+    // composed graph's layers, stages are an even cut.
+    plan::ProgramPlan program;
     std::string unused;
     if (plan::isDistributed(model) &&
-        !plan::singleStagePlan(model, model.parallel.ranks, spmd, unused))
-      spmd = plan::SingleStagePlan();
-    os << ",starch-lm-loss{logits=" << model.logitsOutput << "}";
-    if (spmd.tp > 1) {
-      os << ",starch-tensor-parallel{tp=" << spmd.tp << " replicas=" << spmd.dp;
-      if (model.isMultimodal())
-        os << " modules=" << llvm::join(spmd.splitModules, ",");
-      os << "}";
-    }
-    os << ",starch-autodiff{functions=loss}"
-       << ",starch-optimizer{micro-batches=" << t.microBatches
-       << " lr=" << number(t.learningRate) << " beta1=" << number(t.beta1)
-       << " beta2=" << number(t.beta2) << " epsilon=" << number(t.epsilon)
-       << " weight-decay=" << number(t.weightDecay)
-       << " max-grad-norm=" << number(t.maxGradNorm)
-       << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
-    if (spmd.dp > 1)
-      os << " data-parallel=" << spmd.dp;
-    if (spmd.dp > 1 && spmd.tp > 1)
-      os << " replica-ranks=" << spmd.tp;
+        !plan::programPlan(model, model.parallel.ranks, program, unused))
+      program = plan::ProgramPlan();
+    text += "," + trainingPipelineText(model, program);
+  }
+  return text;
+}
+
+std::string trainingPipelineText(const config::ModelConfig &model,
+                                 const plan::ProgramPlan &program) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  const config::TrainingConfig &t = model.training;
+  auto number = [](double v) { return llvm::format("%.17g", v); };
+  os << "starch-lm-loss{logits=" << model.logitsOutput << "}";
+  // Tensor parallelism treats each stage of each replica as a group.
+  if (program.tp > 1) {
+    os << ",starch-tensor-parallel{tp=" << program.tp
+       << " replicas=" << program.dp * program.stages;
+    if (model.isMultimodal())
+      os << " modules=" << llvm::join(program.splitModules, ",");
     os << "}";
   }
+  // Pipeline stages: whole-step gradients per stage (1F1B), which the
+  // optimizer completes per stage.
+  int64_t stepMicroBatches = t.microBatches;
+  if (program.stages > 1) {
+    os << ",starch-pipeline-split{stages=" << program.stages;
+    if (!program.stageStarts.empty())
+      os << " starts=" << llvm::join(program.stageStarts, ",");
+    os << " tp=" << program.tp << " replicas=" << program.dp << "}";
+    std::vector<std::string> stages;
+    for (int64_t s = 0; s < program.stages; ++s)
+      stages.push_back(stageFunctionName("loss", s));
+    os << ",starch-autodiff{functions=" << llvm::join(stages, ",") << "}"
+       << ",starch-pipeline-schedule{micro-batches=" << t.microBatches << "}";
+  } else {
+    os << ",starch-autodiff{functions=loss}";
+  }
+  os << ",starch-optimizer{micro-batches=" << stepMicroBatches
+     << " lr=" << number(t.learningRate) << " beta1=" << number(t.beta1)
+     << " beta2=" << number(t.beta2) << " epsilon=" << number(t.epsilon)
+     << " weight-decay=" << number(t.weightDecay)
+     << " max-grad-norm=" << number(t.maxGradNorm)
+     << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
+  if (program.dp > 1)
+    os << " data-parallel=" << program.dp;
+  int64_t replicaRanks = program.tp * program.stages;
+  if (program.dp > 1 && replicaRanks > 1)
+    os << " replica-ranks=" << replicaRanks;
+  os << "}";
   return text;
 }
 
@@ -286,14 +313,13 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       model.isMultimodal() ? options.inputPath : model.llmOnnx;
   if (options.emit == EmitStage::exe && options.outputPath == "-")
     return fail("--emit=exe needs an output file (-o NAME)");
-  // A program for several ranks runs one stage per replica for now: data
-  // parallelism over tensor-parallel groups.
+  // A program for several ranks: dp replicas of the LLM's pipeline stages
+  // of tp ranks each, the encoders on its first stage.
+  plan::ProgramPlan program;
   if (options.emit != EmitStage::plan && options.emit >= EmitStage::train &&
-      plan::isDistributed(model)) {
-    plan::SingleStagePlan spmd;
-    if (!plan::singleStagePlan(model, model.parallel.ranks, spmd, error))
-      return fail(error);
-  }
+      plan::isDistributed(model) &&
+      !plan::programPlan(model, model.parallel.ranks, program, error))
+    return fail(error);
 
   mlir::OwningOpRef<mlir::ModuleOp> module =
       importModel(context, model, options.import, error);
@@ -307,35 +333,57 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   double importSeconds = secondsSince(start);
 
   auto passesStart = std::chrono::steady_clock::now();
-  mlir::PassManager pm(&context);
-  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-    return fail("bad pass manager options");
   // A plan reads the composed forward graph.
   EmitStage passStage = options.emit == EmitStage::plan
                             ? EmitStage::raised
                             : std::min(options.emit, EmitStage::train);
-  std::string pipeline = pipelineText(passStage, model);
-  // Code generation emits one function per distinct layer body
-  // (docs/codegen.md); --emit=train shows the step before outlining.
-  if (options.emit == EmitStage::cpp || options.emit == EmitStage::exe)
-    pipeline += ",starch-outline-layers";
+  // Up to the composed graph, then (whose layers place the pipeline
+  // stages) the training step; --pass-pipeline replaces both.
+  std::vector<std::string> pipelines{
+      pipelineText(std::min(passStage, EmitStage::raised), model)};
+  if (passStage >= EmitStage::train)
+    pipelines.emplace_back();
   if (!options.passPipeline.empty()) {
     // mlir-opt spelling: builtin.module(a,b) or the bare list a,b.
     llvm::StringRef text = llvm::StringRef(options.passPipeline).trim();
     if (text.consume_front("builtin.module(") && !text.consume_back(")"))
       return fail("--pass-pipeline: unbalanced parentheses");
-    pipeline = text.str();
+    pipelines = {text.str()};
   }
-  std::string pipelineError;
-  llvm::raw_string_ostream pipelineErrors(pipelineError);
-  if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, pipelineErrors)))
-    return fail("--pass-pipeline: " + llvm::StringRef(pipelineError).trim());
-  if (options.verbose)
-    llvm::errs() << "pipeline: builtin.module(" << pipeline << ")\n";
-  if (mlir::failed(pm.run(*module)))
-    return fail(
-        onnxPath + ": a pass failed: " +
-        (firstDiagnostic.empty() ? "(no diagnostic)" : firstDiagnostic));
+  for (size_t i = 0; i < pipelines.size(); ++i) {
+    std::string &pipeline = pipelines[i];
+    if (pipeline.empty() && i == 1) {
+      if (program.stages > 1) {
+        plan::Placement placement;
+        if (!planModel(*module, model, model.parallel.ranks, placement, error))
+          return fail(error);
+        plan::setStageStarts(placement, program);
+      }
+      pipeline = trainingPipelineText(model, program);
+    }
+    // Code generation emits one function per distinct layer body
+    // (docs/codegen.md); --emit=train shows the step before outlining.
+    if (i + 1 == pipelines.size() &&
+        (options.emit == EmitStage::cpp || options.emit == EmitStage::exe))
+      pipeline += pipeline.empty() ? "starch-outline-layers"
+                                   : ",starch-outline-layers";
+    if (pipeline.empty())
+      continue;
+    mlir::PassManager pm(&context);
+    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+      return fail("bad pass manager options");
+    std::string pipelineError;
+    llvm::raw_string_ostream pipelineErrors(pipelineError);
+    if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, pipelineErrors)))
+      return fail("--pass-pipeline: " +
+                  llvm::StringRef(pipelineError).trim());
+    if (options.verbose)
+      llvm::errs() << "pipeline: builtin.module(" << pipeline << ")\n";
+    if (mlir::failed(pm.run(*module)))
+      return fail(
+          onnxPath + ": a pass failed: " +
+          (firstDiagnostic.empty() ? "(no diagnostic)" : firstDiagnostic));
+  }
   if (model.isMultimodal() && passStage >= EmitStage::raised &&
       options.passPipeline.empty() &&
       !checkProjectorWeights(*module, model, error))

@@ -12,6 +12,7 @@
 
 #include "compiler/Config/ModelConfig.h"
 #include "compiler/Import/OnnxImporter.h"
+#include "compiler/Plan/Placement.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -49,6 +50,11 @@ void buildPipeline(mlir::OpPassManager &pm, EmitStage stage,
 
 /// The same pipeline as text, for `-v` and `--pass-pipeline` users.
 std::string pipelineText(EmitStage stage, const config::ModelConfig &model);
+
+/// The passes from the raised graph to the training step under `program`
+/// (loss, tensor parallelism, pipeline stages, gradients, optimizer).
+std::string trainingPipelineText(const config::ModelConfig &model,
+                                 const plan::ProgramPlan &program);
 
 /// Parses "NAME=AxBx..." (a size may be 0; "NAME=" is a scalar) into
 /// options.inputShapes.

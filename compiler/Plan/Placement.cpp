@@ -176,7 +176,8 @@ int64_t replicaRanks(const config::ModelConfig &model) {
 }
 
 bool isDistributed(const config::ModelConfig &model) {
-  if (model.parallel.ranks > 1 || model.llmParallel.tp > 1)
+  if (model.parallel.ranks > 1 || model.llmParallel.tp > 1 ||
+      model.llmParallel.stages > 1)
     return true;
   for (const config::EncoderConfig &encoder : model.encoders)
     if (encoder.parallel.tp > 1)
@@ -184,25 +185,20 @@ bool isDistributed(const config::ModelConfig &model) {
   return false;
 }
 
-bool singleStagePlan(const config::ModelConfig &model, int64_t ranks,
-                     SingleStagePlan &plan, std::string &error) {
+bool programPlan(const config::ModelConfig &model, int64_t ranks,
+                 ProgramPlan &plan, std::string &error) {
+  // model.json's parser has refused cp != 1 (context parallelism).
   const config::ModuleParallelConfig &llm = model.llmParallel;
   std::string where = model.path + ": ";
-  if (llm.stages != 1 || llm.cp != 1) {
-    error = where + "llm.parallel: the generated program runs one pipeline "
-                    "stage and cp 1 for now (stages " +
-            std::to_string(llm.stages) + ", cp " + std::to_string(llm.cp) +
-            "); --emit=plan shows any plan";
-    return false;
-  }
-  plan = SingleStagePlan();
+  plan = ProgramPlan();
   plan.tp = llm.tp;
+  plan.stages = llm.stages;
   plan.splitModules.push_back("llm");
   for (const config::EncoderConfig &encoder : model.encoders) {
     const config::ModuleParallelConfig &p = encoder.parallel;
     std::string field = where + "encoders." + encoder.name + ".parallel: ";
     if (p.stages != 0 || p.cp != 1) {
-      error = field + "an encoder runs on the LLM's stage for now "
+      error = field + "an encoder runs on the LLM's first stage for now "
                       "(\"stages\": 0, cp 1); --emit=plan shows any plan";
       return false;
     }
@@ -215,15 +211,29 @@ bool singleStagePlan(const config::ModelConfig &model, int64_t ranks,
     if (p.tp == llm.tp && llm.tp > 1)
       plan.splitModules.push_back(encoder.name);
   }
-  int64_t world = ranks > 0 ? ranks : plan.tp;
-  if (world % plan.tp != 0) {
+  int64_t replica = plan.tp * plan.stages;
+  int64_t world = ranks > 0 ? ranks : replica;
+  if (world % replica != 0) {
     error = where + "parallel.ranks: " + std::to_string(world) +
-            " ranks are not a multiple of the LLM's tp " +
-            std::to_string(plan.tp);
+            " ranks are not a multiple of one replica's " +
+            std::to_string(replica) + " (the LLM's stages " +
+            std::to_string(plan.stages) + " x tp " + std::to_string(plan.tp) +
+            ")";
     return false;
   }
-  plan.dp = world / plan.tp;
+  plan.dp = world / replica;
   return true;
+}
+
+void setStageStarts(const Placement &placement, ProgramPlan &plan) {
+  plan.stageStarts.clear();
+  const ModulePlacement &llm = placement.modules.back();
+  bool qualified = placement.modules.size() > 1;
+  for (size_t s = 1; s < llm.stages.size(); ++s)
+    if (!llm.stages[s].layers.empty())
+      plan.stageStarts.push_back(
+          (qualified ? llm.name + ":" : std::string()) +
+          llm.stages[s].layers.front());
 }
 
 std::string placementJson(const Placement &placement,

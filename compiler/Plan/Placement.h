@@ -80,28 +80,34 @@ bool placeModules(const std::vector<ModuleInput> &modules,
 /// x cp.
 int64_t replicaRanks(const config::ModelConfig &model);
 
-/// True when `model` asks for more than one rank (parallel.ranks > 1) or a
-/// tensor-parallel module; a single-process model ignores the rest of its
-/// plan.
+/// True when `model` asks for more than one rank (parallel.ranks > 1), a
+/// tensor-parallel module or LLM pipeline stages; a single-process model
+/// ignores the rest of its plan.
 bool isDistributed(const config::ModelConfig &model);
 
-/// A plan whose replica is one stage: every module on the same ranks (each
-/// encoder `stages: 0`, the LLM one stage), the LLM's tp splitting every
-/// module of that tp (the others run whole on each rank), dp replicas. It
-/// is what the generated program runs until pipeline stages do.
-struct SingleStagePlan {
-  int64_t tp = 1, dp = 1;
+/// The plan the generated program runs: a chain of the LLM's `stages`
+/// pipeline stages, each of `tp` ranks, every encoder on the LLM's first
+/// stage (`stages: 0`), the LLM's tp splitting every module of that tp (the
+/// others run whole on each rank), dp replicas of stages x tp ranks.
+struct ProgramPlan {
+  int64_t tp = 1, dp = 1, stages = 1;
   /// Modules whose layers are split over the tp ranks ("llm" and the
   /// encoders of the same tp).
   std::vector<std::string> splitModules;
+  /// The first layer of each stage after the first ("llm:model.layers.1"),
+  /// from the placement (stageStarts()).
+  std::vector<std::string> stageStarts;
 };
 
-/// The single-stage plan of `model` on `ranks` ranks (0: one replica);
-/// false with `error` = one sentence naming the model.json field when its
-/// plan has pipeline stages, context parallelism, an encoder tp other than
-/// 1 or the LLM's, or a rank count that is not a multiple of tp.
-bool singleStagePlan(const config::ModelConfig &model, int64_t ranks,
-                     SingleStagePlan &plan, std::string &error);
+/// The program plan of `model` on `ranks` ranks (0: one replica); false
+/// with `error` = one sentence naming the model.json field when its plan
+/// has encoder stages of their own, an encoder tp other than 1 or the
+/// LLM's, or a rank count that is not a multiple of stages x tp.
+bool programPlan(const config::ModelConfig &model, int64_t ranks,
+                 ProgramPlan &plan, std::string &error);
+
+/// `plan.stageStarts` from the LLM's stages in `placement`.
+void setStageStarts(const Placement &placement, ProgramPlan &plan);
 
 /// The placement as the JSON of docs/parallel.md.
 std::string placementJson(const Placement &placement,

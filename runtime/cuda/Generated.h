@@ -105,6 +105,10 @@ public:
     int count = 0;
     check(cuda::probeDevices(count), "cuda");
     for (const Tensor &tensor : host) {
+      if (tensor.empty()) { // held by another pipeline stage's ranks
+        store.emplace_back();
+        continue;
+      }
       Tensor device = deviceTensor(tensor.dtype(), tensor.shape());
       check(cuda::copyToDevice(tensor, device), "parameters");
       store.push_back(device);
@@ -112,7 +116,8 @@ public:
   }
   void copyBack(ParamStore &host) {
     for (size_t i = 0; i < host.size(); ++i)
-      check(cuda::copyToHost(store[i], host[i]), "parameters");
+      if (!store[i].empty())
+        check(cuda::copyToHost(store[i], host[i]), "parameters");
   }
   ParamStore store;
 };

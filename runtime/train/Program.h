@@ -10,6 +10,7 @@
 #define STARCH_RUNTIME_TRAIN_PROGRAM_H
 
 #include "runtime/Tensor.h"
+#include "runtime/comm/CurrentCommunicator.h"
 #include "runtime/comm/ParamShards.h"
 
 #include <cstdint>
@@ -44,6 +45,8 @@ struct ParamSpec {
   /// A tensor-parallel block: `shape` is this rank's block of the whole
   /// parameter (runtime/comm/ParamShards.h); not sharded by default.
   ParamShard shard = {};
+  /// The pipeline stage whose ranks hold it; -1: every rank.
+  int64_t stage = -1;
 };
 
 /// Where a module's initial weights are (ONNX with initializers, or
@@ -119,14 +122,37 @@ struct ProgramSpec {
   std::vector<size_t> gradNormParams;
   ConstantsFile constants;
 
+  /// Pipeline stages of one replica, each of tensorParallel ranks.
+  int64_t pipelineStages = 1;
+  /// The stage each rank of a replica runs (index: rank % ranksPerReplica());
+  /// empty without pipeline stages.
+  std::vector<int64_t> stageOfRank;
+  /// Ranks of one replica (they read the same data).
+  int64_t ranksPerReplica() const { return tensorParallel * pipelineStages; }
   /// Ranks the program runs on.
-  int64_t ranks() const { return dataParallel * tensorParallel; }
+  int64_t ranks() const { return dataParallel * ranksPerReplica(); }
+  /// The stage `rank` runs (0 without pipeline stages).
+  int64_t stageOf(int64_t rank) const {
+    return stageOfRank.empty() ? 0 : stageOfRank[rank % ranksPerReplica()];
+  }
+  /// Whether `rank` holds parameter `param` (pipeline stages hold only
+  /// their own).
+  bool holds(const ParamSpec &param, int64_t rank) const {
+    return param.stage < 0 || param.stage == stageOf(rank);
+  }
 
   /// Tokens of one optimizer step of the whole job (every replica).
   int64_t tokensPerStep() const {
     return dataParallel * microBatches * batchSize * sequenceLength;
   }
 };
+
+/// The pipeline stage this process's rank runs (ProgramSpec::stageOfRank):
+/// the generated trainStep() calls that stage's step.
+inline int64_t stageOfThisRank(const ProgramSpec &spec) {
+  Communicator *comm = currentCommunicator();
+  return spec.stageOf(comm ? comm->rank() : 0);
+}
 
 /// Parameter storage, in ProgramSpec::params order.
 using ParamStore = std::vector<Tensor>;

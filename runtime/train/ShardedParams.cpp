@@ -9,6 +9,8 @@
 namespace starch::rt {
 
 bool hasShardedParams(const ProgramSpec &spec) {
+  if (spec.pipelineStages > 1)
+    return true;
   for (const ParamSpec &param : spec.params)
     if (param.shard.sharded())
       return true;
@@ -28,6 +30,10 @@ ProgramSpec wholeModelSpec(const ProgramSpec &spec) {
 ParamStore takeRankBlocks(const ProgramSpec &spec, ParamStore whole, int rank) {
   for (size_t i = 0; i < spec.params.size(); ++i) {
     const ParamSpec &param = spec.params[i];
+    if (!spec.holds(param, rank)) {
+      whole[i] = Tensor(); // another stage's
+      continue;
+    }
     if (!param.shard.sharded())
       continue;
     Tensor block;
@@ -41,9 +47,10 @@ ParamStore takeRankBlocks(const ProgramSpec &spec, ParamStore whole, int rank) {
 ParamStore joinRankBlocks(const ProgramSpec &spec, const ParamStore &blocks) {
   Communicator *comm = currentCommunicator();
   ParamStore whole = blocks;
+  int self = comm ? comm->rank() : 0;
   for (size_t i = 0; i < spec.params.size(); ++i) {
     const ParamSpec &param = spec.params[i];
-    if (!param.shard.sharded())
+    if (!spec.holds(param, self) || !param.shard.sharded())
       continue;
     RankGroup group;
     int position = 0;
@@ -61,6 +68,23 @@ ParamStore joinRankBlocks(const ProgramSpec &spec, const ParamStore &blocks) {
     }
     if (Status s = comm->allGather(blocks[i], param.shard.dim, whole[i], group);
         !s)
+      throw std::runtime_error("parameter '" + param.name + "': " + s.message());
+  }
+  // Another stage's parameter reaches rank 0 from its stage's first rank
+  // (replica 0, tensor-parallel position 0), which now holds it whole.
+  for (size_t i = 0; i < spec.params.size(); ++i) {
+    const ParamSpec &param = spec.params[i];
+    if (spec.holds(param, 0))
+      continue;
+    int owner = 0;
+    while (spec.stageOf(owner) != param.stage)
+      ++owner;
+    if (self != 0 && self != owner)
+      continue;
+    if (!comm || comm->size() <= owner)
+      throw std::runtime_error("parameter '" + param.name + "' is held by rank " +
+                               std::to_string(owner) + ", which this run lacks");
+    if (Status s = comm->broadcast(whole[i], owner, {0, owner}); !s)
       throw std::runtime_error("parameter '" + param.name + "': " + s.message());
   }
   return whole;

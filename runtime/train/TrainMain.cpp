@@ -162,9 +162,10 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
                                 : DataSource::fromFiles(spec, options.data,
                                                         options.labels,
                                                         options.inputFiles);
-  // The ranks of a tensor-parallel group read the same data.
+  // The ranks of one replica (its stages and tensor-parallel groups) read
+  // the same data.
   if (world.isDistributed())
-    data.setReplica(world.rank() / spec.tensorParallel, spec.dataParallel);
+    data.setReplica(world.rank() / spec.ranksPerReplica(), spec.dataParallel);
   // Files hold whole parameters; a tensor-parallel rank keeps its blocks.
   bool sharded = hasShardedParams(spec);
   ProgramSpec whole = wholeModelSpec(spec);
@@ -201,8 +202,12 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
   installStopHandlers();
   std::string replicas =
       !world.isDistributed() ? std::string()
-      : spec.tensorParallel > 1
+      : spec.ranksPerReplica() > 1
           ? std::to_string(spec.dataParallel) + " data-parallel x " +
+                (spec.pipelineStages > 1
+                     ? std::to_string(spec.pipelineStages) +
+                           " pipeline stages x "
+                     : std::string()) +
                 std::to_string(spec.tensorParallel) +
                 " tensor-parallel ranks; per replica "
           : std::to_string(world.size()) + " data-parallel ranks x ";

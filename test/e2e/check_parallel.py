@@ -30,9 +30,10 @@ EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
 
 
 def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
-            train_encoders=False):
+            train_encoders=False, stages=1):
     """The example's model.json with absolute paths, 10 steps, and the given
-    accumulation, data and tensor parallelism (`ranks` = dp x tp)."""
+    accumulation, data and tensor parallelism and LLM pipeline stages
+    (`ranks` = dp x stages x tp)."""
     folder = os.path.join(EXAMPLES, example)
     config = json.load(open(os.path.join(folder, "model.json")))
 
@@ -49,8 +50,8 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
             module.pop("freeze", None)
         if module is not config["llm"] and ranks > 1:
             module["parallel"] = {"stages": 0, "tp": tp if encoder_tp else 1}
-    if tp > 1:
-        config["llm"]["parallel"] = {"tp": tp}
+    if tp > 1 or stages > 1:
+        config["llm"]["parallel"] = {"tp": tp, "stages": stages}
     if "data" in config:
         config["data"]["manifest"] = absolute(config["data"]["manifest"])
     config["training"].update(steps=10, micro_batches=micro_batches, warmup_steps=2)
@@ -68,7 +69,7 @@ def build_pair(args, work):
     single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
                                train_encoders=args.train_encoders)
     parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                          args.tp, args.encoder_tp, args.train_encoders)
+                          args.tp, args.encoder_tp, args.train_encoders, args.stages)
     for name, config in (("single", single), ("parallel", parallel)):
         run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
     if not has_data:
@@ -94,6 +95,8 @@ def main():
     ap.add_argument("--example", required=True)
     ap.add_argument("--dp", type=int, default=2, help="data-parallel replicas")
     ap.add_argument("--tp", type=int, default=1, help="tensor-parallel ranks per replica")
+    ap.add_argument("--stages", type=int, default=1,
+                    help="pipeline stages of the LLM per replica (1F1B)")
     ap.add_argument("--encoder-tp", action="store_true",
                     help="split the encoders' layers too (their tp = --tp)")
     ap.add_argument("--micro-batches", type=int, default=1)
@@ -108,7 +111,8 @@ def main():
                          "one-process checkpoint, and one process from its step-5 "
                          "checkpoint; both must continue as one process does")
     args = ap.parse_args()
-    args.ranks = args.dp * args.tp
+    args.ranks = args.dp * args.stages * args.tp
+    args.replica = args.stages * args.tp  # ranks reading the same data
     if args.interp:
         return interp(args)
     if args.resume:
@@ -136,7 +140,8 @@ def main():
     if failures:
         print("\n".join(failures[:20]))
         sys.exit(f"FAILED: {len(failures)} mismatches")
-    print(f"{args.example}: {args.dp} data-parallel x {args.tp} tensor-parallel ranks "
+    print(f"{args.example}: {args.dp} data-parallel x {args.stages} stages x "
+          f"{args.tp} tensor-parallel ranks "
           f"({'encoders split too' if args.encoder_tp else 'encoders whole'}"
           f"{', trained' if args.train_encoders else ''}) x "
           f"{args.micro_batches} micro-batches equal one process x {args.dp * args.micro_batches}: "
@@ -217,7 +222,8 @@ def resume(args):
     if failures:
         print("\n".join(failures[:20]))
         sys.exit(f"FAILED: {len(failures)} mismatches")
-    print(f"{args.example}: one process -> {args.dp} x tp {args.tp} ranks at step 5, and "
+    print(f"{args.example}: one process -> {args.dp} x {args.stages} stages x tp {args.tp} "
+          f"ranks at step 5, and "
           f"back, continue as one process: steps 6-10 within {max(worst[0], worst2[0]):.2e}, "
           f"checkpoints within {max(worst[1], worst2[1]):.2e}")
 
@@ -234,7 +240,7 @@ def interp(args):
     the step."""
     with tempfile.TemporaryDirectory() as work:
         config, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                            args.tp, args.encoder_tp)
+                            args.tp, args.encoder_tp, stages=args.stages)
         spec = json.load(open(config))
         exe, ir = os.path.join(work, "train"), os.path.join(work, "train.mlir")
         run_checked([os.path.join(args.bin, "starchc"), config, "-o", exe])
@@ -253,7 +259,8 @@ def interp(args):
         stacked = os.path.join(work, "stacked.npy")
         per_replica = micro * batch * seq
         per_rank = [v for rank in range(ranks)
-                    for v in ids[(rank // args.tp) * per_replica:(rank // args.tp + 1) * per_replica]]
+                    for v in ids[(rank // args.replica) * per_replica:
+                                 (rank // args.replica + 1) * per_replica]]
         tensorio.write_npy(stacked, [ranks, micro, batch, seq], "i64", per_rank)
         step = os.path.join(work, "step.npy")
         tensorio.write_npy(step, [ranks], "i64", [1] * ranks)
