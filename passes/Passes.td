@@ -305,6 +305,15 @@ def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
     A parameter sharded by starch-tensor-parallel has a gradient block per
     rank: its squared norm is summed over its shard group, so the global
     norm counts every element once, and its moments are sharded alike.
+
+    In a pipelined module (`starch.pipeline`) it builds one step per stage,
+    `@train_step.stage<k>`, around starch-pipeline-schedule's
+    `@step_gradients.stage<k>` (called once: it covers every micro-batch):
+    the loss and every parameter's squared gradient norm are summed over
+    the stages (each fills its own entries of `param_grad_norms`, which
+    lists every stage's parameters), so every rank gets the same loss and
+    global norm; AdamW updates the stage's parameters, whose moments get
+    the parameter's `stage`.
   }];
   let options = [
     Option<"function", "function", "std::string", "\"loss_grad\"",

@@ -284,6 +284,9 @@ struct StarchOptimizerPass
       for (unsigned i = 0; i < gradFn.getNumArguments(); ++i)
         inputs.push_back(s.microBatch(body->getArgument(i), m));
       auto call = func::CallOp::create(builder, loc, gradFn, inputs);
+      // On --trace timelines: the backward (forward included) of micro-batch
+      // m, as a pipeline's last stage names it.
+      call->setAttr(kTraceAttrName, builder.getStringAttr("B" + Twine(m)));
       loss = loss ? s.add(loss, call.getResult(0)) : call.getResult(0);
       for (unsigned i = 0; i < params.size(); ++i)
         grads[i] = grads[i] ? s.add(grads[i], call.getResult(i + 1))

@@ -404,6 +404,10 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
          << ", " << typeArgs(result.getType()) << ");\n";
       results.push_back(name);
     }
+    // An op the compiler marked for --trace runs inside a span.
+    auto span = op.getAttrOfType<StringAttr>(kTraceAttrName);
+    if (span)
+      os << "  {\n  TraceScope span(" << quoted(span.getValue()) << ");\n";
     if (auto call = dyn_cast<func::CallOp>(op)) {
       os << "  " << identifier(call.getCallee()) << "(params";
       for (const std::string &operand : operands)
@@ -411,18 +415,20 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
       for (const std::string &result : results)
         os << ", " << result;
       os << ");\n";
-      continue;
+    } else {
+      auto executable = dyn_cast<exec::ExecutableOpInterface>(&op);
+      if (!executable)
+        return op.emitError() << "has no kernel in the C++ code generator";
+      // The CUDA kernels have the CPU kernels' names and signatures, in
+      // namespace cuda.
+      os << "  check(";
+      executable.getKernelCall().print(
+          os, {operands, results},
+          options.target == CodegenTarget::cuda ? "cuda::" : "");
+      os << ", " << quoted(where(&op)) << ");\n";
     }
-    auto executable = dyn_cast<exec::ExecutableOpInterface>(&op);
-    if (!executable)
-      return op.emitError() << "has no kernel in the C++ code generator";
-    // The CUDA kernels have the CPU kernels' names and signatures, in
-    // namespace cuda.
-    os << "  check(";
-    executable.getKernelCall().print(
-        os, {operands, results},
-        options.target == CodegenTarget::cuda ? "cuda::" : "");
-    os << ", " << quoted(where(&op)) << ");\n";
+    if (span)
+      os << "  }\n";
   }
   os << "}\n\n";
   return success();

@@ -61,7 +61,8 @@ std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
 }
 
 std::string trainingPipelineText(const config::ModelConfig &model,
-                                 const plan::ProgramPlan &program) {
+                                 const plan::ProgramPlan &program,
+                                 bool verbose) {
   std::string text;
   llvm::raw_string_ostream os(text);
   const config::TrainingConfig &t = model.training;
@@ -87,7 +88,8 @@ std::string trainingPipelineText(const config::ModelConfig &model,
     for (int64_t s = 0; s < program.stages; ++s)
       stages.push_back(stageFunctionName("loss", s));
     os << ",starch-autodiff{functions=" << llvm::join(stages, ",") << "}"
-       << ",starch-pipeline-schedule{micro-batches=" << t.microBatches << "}";
+       << ",starch-pipeline-schedule{micro-batches=" << t.microBatches
+       << (verbose ? " verbose=1" : "") << "}";
   } else {
     os << ",starch-autodiff{functions=loss}";
   }
@@ -359,7 +361,7 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
           return fail(error);
         plan::setStageStarts(placement, program);
       }
-      pipeline = trainingPipelineText(model, program);
+      pipeline = trainingPipelineText(model, program, options.verbose);
     }
     // Code generation emits one function per distinct layer body
     // (docs/codegen.md); --emit=train shows the step before outlining.

@@ -52,9 +52,11 @@ void buildPipeline(mlir::OpPassManager &pm, EmitStage stage,
 std::string pipelineText(EmitStage stage, const config::ModelConfig &model);
 
 /// The passes from the raised graph to the training step under `program`
-/// (loss, tensor parallelism, pipeline stages, gradients, optimizer).
+/// (loss, tensor parallelism, pipeline stages, gradients, optimizer);
+/// `verbose` makes the schedule print every stage's order.
 std::string trainingPipelineText(const config::ModelConfig &model,
-                                 const plan::ProgramPlan &program);
+                                 const plan::ProgramPlan &program,
+                                 bool verbose = false);
 
 /// Parses "NAME=AxBx..." (a size may be 0; "NAME=" is a scalar) into
 /// options.inputShapes.

@@ -28,6 +28,12 @@ namespace {
 constexpr llvm::StringLiteral kNameAttr = "starch.name";
 constexpr llvm::StringLiteral kDifferentiableAttr = "starch.differentiable";
 
+/// `op`, named `span` on the training program's --trace timeline.
+template <typename OpT> OpT traced(OpT op, const Twine &span) {
+  op->setAttr(kTraceAttrName, StringAttr::get(op->getContext(), span));
+  return op;
+}
+
 /// One step of a stage's order: the forward or backward of a micro-batch.
 struct Slot {
   bool backward;
@@ -200,10 +206,12 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
         values.push_back(microBatchOf(builder, loc, body->getArgument(i), m));
       // What the previous stage sent; kept until the backward.
       for (unsigned i = 0; i < stage.received; ++i)
-        values.push_back(RecvOp::create(
-            builder, loc,
-            stage.forward.getArgumentTypes()[stage.dataArgs + i],
-            fromPrevious));
+        values.push_back(traced(
+            RecvOp::create(
+                builder, loc,
+                stage.forward.getArgumentTypes()[stage.dataArgs + i],
+                fromPrevious),
+            "recv F" + Twine(m)));
     }
     return values;
   };
@@ -214,20 +222,26 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
     if (!slot.backward) {
       if (last)
         continue; // the backward includes it
-      auto call = func::CallOp::create(builder, loc, stage.forward, values);
+      auto call = traced(
+          func::CallOp::create(builder, loc, stage.forward, values),
+          "F" + Twine(slot.microBatch));
       for (Value output : call.getResults())
-        SendOp::create(builder, loc, output, toNext);
+        traced(SendOp::create(builder, loc, output, toNext),
+               "send F" + Twine(slot.microBatch));
       continue;
     }
     SmallVector<Value> operands(values);
     unsigned seeds = stage.seededOutputs;
     for (unsigned i = 0; i < seeds; ++i)
-      operands.push_back(RecvOp::create(
-          builder, loc,
-          stage.gradient.getArgumentTypes()[stage.forward.getNumArguments() +
-                                            i],
-          fromNext));
-    auto call = func::CallOp::create(builder, loc, stage.gradient, operands);
+      operands.push_back(traced(
+          RecvOp::create(builder, loc,
+                         stage.gradient.getArgumentTypes()
+                             [stage.forward.getNumArguments() + i],
+                         fromNext),
+          "recv B" + Twine(slot.microBatch)));
+    auto call =
+        traced(func::CallOp::create(builder, loc, stage.gradient, operands),
+               "B" + Twine(slot.microBatch));
     if (last)
       loss = loss ? AddOp::create(builder, loc, lossType, loss,
                                   call.getResult(0))
@@ -241,9 +255,11 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
                           : grad;
     }
     for (unsigned i = 0; i < stage.differentiableInputs; ++i)
-      SendOp::create(builder, loc,
-                     call.getResult(firstParamGrad + stage.paramGrads + i),
-                     toPrevious);
+      traced(SendOp::create(builder, loc,
+                            call.getResult(firstParamGrad + stage.paramGrads +
+                                           i),
+                            toPrevious),
+             "send B" + Twine(slot.microBatch));
   }
   if (!loss) {
     auto type = cast<RankedTensorType>(lossType);

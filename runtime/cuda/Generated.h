@@ -13,6 +13,7 @@
 #include "runtime/cuda/Cuda.h"
 #include "runtime/train/Program.h"
 #include "runtime/train/ProgramConstants.h"
+#include "runtime/train/Trace.h"
 
 #include <cstdio>
 #include <cstdlib>

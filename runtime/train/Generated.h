@@ -11,6 +11,7 @@
 #include "runtime/kernels/Kernels.h"
 #include "runtime/train/Program.h"
 #include "runtime/train/ProgramConstants.h"
+#include "runtime/train/Trace.h"
 
 #include <cstdio>
 #include <cstdlib>

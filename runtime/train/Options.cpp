@@ -123,6 +123,9 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
       ->check(CLI::ExistingDirectory);
   app.add_option("--loss-log", options.lossLog,
                  "Write 'step loss grad_norm lr' per step to FILE");
+  app.add_option("--trace", options.trace,
+                 "Write every rank's steps (pipeline forwards, backwards, "
+                 "sends and receives) to FILE as a Chrome trace at the end");
 
   try {
     app.parse(argc, argv);

@@ -32,6 +32,8 @@ struct TrainOptions {
   bool saveAll = false;
   std::string resumeDir;
   std::string lossLog;
+  /// A Chrome trace of every rank's steps, written at the end (Trace.h).
+  std::string trace;
 };
 
 /// Parses the flags (docs/train-binary.md). Returns the exit code when the

@@ -17,6 +17,7 @@
 #include "runtime/train/ProgramConstants.h"
 #include "runtime/train/Progress.h"
 #include "runtime/train/ShardedParams.h"
+#include "runtime/train/Trace.h"
 #include "runtime/train/WeightLoading.h"
 #include "runtime/train/World.h"
 #include "runtime/comm/CurrentCommunicator.h"
@@ -151,6 +152,8 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
         const TrainWorld &world) {
   if (options.numThreads > 0)
     setNumThreads(options.numThreads);
+  if (!options.trace.empty())
+    enableTrace();
   // Rank 0 speaks and writes for the job; every replica holds the same
   // parameters after each step.
   bool root = world.isRoot();
@@ -241,7 +244,11 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
     if (root)
       unscored.check(spec, batch, step);
     Clock::time_point stepStart = Clock::now();
-    StepOutputs outputs = trainStep(params, batch, step);
+    StepOutputs outputs;
+    {
+      TraceScope span("step " + std::to_string(step));
+      outputs = trainStep(params, batch, step);
+    }
     double seconds = secondsSince(stepStart);
     lossLog.write(step, outputs);
     if (root)
@@ -289,6 +296,11 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
   }
   if (root)
     progress.finish(secondsSince(runStart));
+  if (!options.trace.empty()) {
+    writeTrace(options.trace);
+    if (root)
+      std::printf("trace: %s\n", options.trace.c_str());
+  }
   return 0;
 }
 

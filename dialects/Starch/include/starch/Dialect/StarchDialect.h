@@ -14,6 +14,9 @@ inline constexpr llvm::StringLiteral kLayerAttrName = "starch.layer";
 /// or parameter belongs to; set by starchc and starch-compose, kept by
 /// passes as the layer tag is.
 inline constexpr llvm::StringLiteral kModuleAttrName = "starch.module";
+/// Discardable attribute naming the span an op runs in on a training
+/// program's --trace timeline (a pipeline stage's "F3", "B3", "send F3").
+inline constexpr llvm::StringLiteral kTraceAttrName = "starch.trace";
 /// Module attribute naming the file that holds the parameters' data.
 inline constexpr llvm::StringLiteral kWeightsAttrName = "starch.weights";
 /// Module attribute: globs over parameters' framework names (`source`, else
