@@ -25,13 +25,6 @@ using namespace starch;
 
 namespace {
 
-constexpr llvm::StringLiteral kDifferentiableAttrName = "starch.differentiable";
-constexpr llvm::StringLiteral kNameAttrName = "starch.name";
-/// On a result: its gradient function takes the result's cotangent as an
-/// argument (starch-pipeline-split marks a stage's outputs so).
-constexpr llvm::StringLiteral kCotangentInputAttrName =
-    "starch.cotangent_input";
-
 bool isFloatTensor(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   return tensor && isa<FloatType>(tensor.getElementType());
@@ -291,7 +284,7 @@ struct StarchAutodiffPass
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> selected;
     for (auto function : module.getOps<func::FuncOp>()) {
-      if (function.isExternal() || function->hasAttr("starch.gradient_of"))
+      if (function.isExternal() || function->hasAttr(kGradientOfAttrName))
         continue;
       if (!functions.empty() &&
           !llvm::is_contained(functions, function.getSymName().str()))
@@ -316,7 +309,7 @@ struct StarchAutodiffPass
         return signalPassFailure();
       }
       func::FuncOp gradient = function.clone();
-      gradient->setAttr("starch.gradient_of",
+      gradient->setAttr(kGradientOfAttrName,
                         FlatSymbolRefAttr::get(function.getSymNameAttr()));
       module.getBody()->getOperations().insertAfter(function->getIterator(),
                                                     gradient);

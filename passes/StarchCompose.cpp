@@ -26,7 +26,6 @@ using namespace starch;
 
 namespace {
 
-constexpr llvm::StringLiteral kNameAttr = "starch.name";
 
 /// One entry of the module's `starch.compose` attribute.
 struct EncoderSpec {
@@ -453,12 +452,12 @@ void StarchComposePass::runOnOperation() {
     argTypes.push_back(arg.getType());
     auto owner = cast<func::FuncOp>(arg.getOwner()->getParentOp());
     auto name = owner.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                   kNameAttr);
+                                                   kNameAttrName);
     std::string text = name ? name.str() : "arg" + std::to_string(arg.getArgNumber());
     if (!prefix.empty())
       text = prefix.str() + "." + text;
     argAttrs.push_back(builder.getDictionaryAttr(
-        builder.getNamedAttr(kNameAttr, builder.getStringAttr(text))));
+        builder.getNamedAttr(kNameAttrName, builder.getStringAttr(text))));
   };
   SmallVector<BlockArgument> llmArgs{idsArg};
   for (BlockArgument arg : llm.getArguments())
@@ -589,7 +588,7 @@ void StarchComposePass::runOnOperation() {
   SmallVector<Attribute> modalities;
   for (const EncoderSpec &encoder : spec.encoders) {
     auto arg = forward.getArgAttrOfType<StringAttr>(
-        &encoder - spec.encoders.begin() + llmArgs.size(), kNameAttr);
+        &encoder - spec.encoders.begin() + llmArgs.size(), kNameAttrName);
     modalities.push_back(builder.getDictionaryAttr({
         builder.getNamedAttr("encoder", builder.getStringAttr(encoder.name)),
         builder.getNamedAttr("modality",

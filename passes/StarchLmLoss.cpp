@@ -136,11 +136,11 @@ struct StarchLmLossPass
     for (unsigned i = 0; i < forward.getNumArguments(); ++i)
       argAttrs.push_back(forward.getArgAttrDict(i));
     argAttrs.push_back(builder.getDictionaryAttr(builder.getNamedAttr(
-        "starch.name", builder.getStringAttr("labels"))));
+        kNameAttrName, builder.getStringAttr("labels"))));
     loss.setType(FunctionType::get(context, argTypes, value.getType()));
     loss.setAllArgAttrs(argAttrs);
     loss.setAllResultAttrs(ArrayRef<DictionaryAttr>{builder.getDictionaryAttr(
-        builder.getNamedAttr("starch.name", builder.getStringAttr("loss")))});
+        builder.getNamedAttr(kNameAttrName, builder.getStringAttr("loss")))});
   }
 };
 

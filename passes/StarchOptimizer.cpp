@@ -27,8 +27,6 @@ using namespace starch;
 
 namespace {
 
-constexpr llvm::StringLiteral kNameAttr = "starch.name";
-constexpr llvm::StringLiteral kParamsAttr = "starch.params";
 
 /// One-line builders over scalars and same-shape tensors.
 struct StepBuilder {
@@ -169,7 +167,7 @@ struct StarchOptimizerPass
     // The trainable parameter behind each gradient result.
     SmallVector<ParamOp> params;
     for (unsigned i = 1; i < gradFn.getNumResults(); ++i) {
-      auto name = gradFn.getResultAttrOfType<StringAttr>(i, kNameAttr);
+      auto name = gradFn.getResultAttrOfType<StringAttr>(i, kNameAttrName);
       ParamOp param;
       if (name && name.getValue().starts_with("grad."))
         param = symbols.lookup<ParamOp>(name.getValue().drop_front(5));
@@ -230,7 +228,7 @@ struct StarchOptimizerPass
     auto stepType = RankedTensorType::get({}, builder.getI64Type());
     argTypes.push_back(stepType);
     argAttrs.push_back(builder.getDictionaryAttr(
-        builder.getNamedAttr(kNameAttr, builder.getStringAttr("step"))));
+        builder.getNamedAttr(kNameAttrName, builder.getStringAttr("step"))));
     Type element = lossType.getElementType();
     // The parameters param_grad_norms reports: every stage's in a pipeline
     // (each stage fills its own entries, the others come from the other
@@ -255,15 +253,15 @@ struct StarchOptimizerPass
     SmallVector<DictionaryAttr> resultAttrs;
     for (StringRef name : {"loss", "grad_norm", "lr"})
       resultAttrs.push_back(builder.getDictionaryAttr(
-          builder.getNamedAttr(kNameAttr, builder.getStringAttr(name))));
+          builder.getNamedAttr(kNameAttrName, builder.getStringAttr(name))));
     // Which parameter each entry of param_grad_norms belongs to.
     SmallVector<Attribute> paramNames;
     for (ParamOp param : normParams)
       paramNames.push_back(builder.getStringAttr(param.getSymName()));
     resultAttrs.push_back(builder.getDictionaryAttr(
-        {builder.getNamedAttr(kNameAttr,
+        {builder.getNamedAttr(kNameAttrName,
                               builder.getStringAttr("param_grad_norms")),
-         builder.getNamedAttr(kParamsAttr, builder.getArrayAttr(paramNames))}));
+         builder.getNamedAttr(kParamsAttrName, builder.getArrayAttr(paramNames))}));
     step.setAllResultAttrs(resultAttrs);
     Block *body = step.addEntryBlock();
     builder.setInsertionPointToStart(body);

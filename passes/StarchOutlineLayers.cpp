@@ -35,8 +35,6 @@ namespace {
 
 constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
 constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
-constexpr llvm::StringLiteral kGradientOfAttrName = "starch.gradient_of";
-constexpr llvm::StringLiteral kNameAttrName = "starch.name";
 constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
 
 struct LayerRun {

@@ -41,8 +41,6 @@ using rt::constantDataHash;
 using rt::constantDataHeader;
 using rt::kConstantAlignment;
 
-/// On @train_step's param_grad_norms result: the parameter of each entry.
-constexpr llvm::StringLiteral kParamsAttrName = "starch.params";
 /// On a layer function (starch-outline-layers): its family ("model.layers.*")
 /// and the tags of the layers that call it.
 constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
@@ -329,7 +327,7 @@ LogicalResult Emitter::emitFunction(func::FuncOp function) {
     // generated names (aN, vN, rN) start with one letter and a digit and
     // cannot collide with "p_" names.
     auto role = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                      "starch.name");
+                                                      kNameAttrName);
     if (layerFunction && role &&
         argumentNames.insert("p_" + identifier(role.getValue())).second)
       names[arg] = "p_" + identifier(role.getValue());
@@ -534,7 +532,7 @@ LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
     os << "    s.inputs = {\n";
     for (unsigned i = 1; i + 2 < step.getNumArguments(); ++i) {
       auto type = cast<RankedTensorType>(step.getArgumentTypes()[i]);
-      auto name = step.getArgAttrOfType<StringAttr>(i, "starch.name");
+      auto name = step.getArgAttrOfType<StringAttr>(i, kNameAttrName);
       std::string text = name ? name.str() : "input" + std::to_string(i);
       inputIndex[text] = i - 1;
       os << "        {" << quoted(text) << ", "

@@ -86,7 +86,7 @@ bool findOutput(func::FuncOp function, const config::EncoderConfig &encoder,
   }
   std::string names;
   for (unsigned i = 0; i < function.getNumResults(); ++i) {
-    auto name = function.getResultAttrOfType<StringAttr>(i, "starch.name");
+    auto name = function.getResultAttrOfType<StringAttr>(i, kNameAttrName);
     if (name && name.getValue() == encoder.outputName) {
       index = i;
       return true;

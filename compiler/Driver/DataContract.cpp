@@ -1,6 +1,8 @@
 //===- DataContract.cpp - The data a model.json's program takes -----------===//
 #include "compiler/Driver/DataContract.h"
 
+#include "starch/Dialect/StarchDialect.h"
+
 #include "compiler/Driver/Driver.h"
 #include "compiler/Interpreter/Interpreter.h"
 
@@ -74,7 +76,7 @@ bool deriveDataContract(MLIRContext &context, const config::ModelConfig &model,
     StringRef input = m.getAs<StringAttr>("input").getValue();
     RankedTensorType type;
     for (unsigned i = 0; i < forward.getNumArguments(); ++i)
-      if (auto name = forward.getArgAttrOfType<StringAttr>(i, "starch.name");
+      if (auto name = forward.getArgAttrOfType<StringAttr>(i, kNameAttrName);
           name && name.getValue() == input)
         type = dyn_cast<RankedTensorType>(forward.getArgumentTypes()[i]);
     if (!type || !type.hasStaticShape()) {

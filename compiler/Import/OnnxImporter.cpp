@@ -415,7 +415,7 @@ bool GraphImporter::buildSignature(std::string &error) {
                                    builder.getFunctionType(argTypes, {}));
   Block *entry = function_.addEntryBlock();
   for (auto [index, name] : llvm::enumerate(argNames)) {
-    function_.setArgAttr(index, "starch.name", builder.getStringAttr(name));
+    function_.setArgAttr(index, kNameAttrName, builder.getStringAttr(name));
     values_[name] = entry->getArgument(index);
   }
   builder.setInsertionPointToEnd(entry);
@@ -750,7 +750,7 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
   function_.setFunctionType(builder.getFunctionType(
       function_.getArgumentTypes(), ValueRange(results).getTypes()));
   for (auto [index, output] : llvm::enumerate(model_.graph().output()))
-    function_.setResultAttr(index, "starch.name",
+    function_.setResultAttr(index, kNameAttrName,
                             builder.getStringAttr(output.name()));
   eraseDeadOps();
   // With the framework's weights, layers take the framework's names too.

@@ -25,8 +25,6 @@ using namespace starch;
 
 namespace {
 
-constexpr llvm::StringLiteral kNameAttr = "starch.name";
-constexpr llvm::StringLiteral kDifferentiableAttr = "starch.differentiable";
 
 /// `op`, named `span` on the training program's --trace timeline.
 template <typename OpT> OpT traced(OpT op, const Twine &span) {
@@ -144,7 +142,7 @@ LogicalResult StarchPipelineSchedulePass::describe(ModuleOp module,
   stage.dataArgs = first.getNumArguments();
   stage.received = stage.forward.getNumArguments() - stage.dataArgs;
   for (unsigned i = stage.dataArgs; i < stage.forward.getNumArguments(); ++i)
-    if (stage.forward.getArgAttr(i, kDifferentiableAttr))
+    if (stage.forward.getArgAttr(i, kDifferentiableAttrName))
       ++stage.differentiableInputs;
   stage.seededOutputs =
       stage.gradient.getNumArguments() - stage.forward.getNumArguments();
@@ -178,7 +176,7 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
   unsigned firstParamGrad = stage.forward.getNumResults();
   SmallVector<Type> resultTypes{lossType};
   SmallVector<DictionaryAttr> resultAttrs{builder.getDictionaryAttr(
-      builder.getNamedAttr(kNameAttr, builder.getStringAttr("loss")))};
+      builder.getNamedAttr(kNameAttrName, builder.getStringAttr("loss")))};
   for (unsigned i = 0; i < stage.paramGrads; ++i) {
     resultTypes.push_back(stage.gradient.getResultTypes()[firstParamGrad + i]);
     resultAttrs.push_back(stage.gradient.getResultAttrDict(firstParamGrad + i));

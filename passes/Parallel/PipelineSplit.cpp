@@ -31,9 +31,6 @@ using namespace starch;
 
 namespace {
 
-constexpr llvm::StringLiteral kNameAttr = "starch.name";
-constexpr llvm::StringLiteral kDifferentiableAttr = "starch.differentiable";
-constexpr llvm::StringLiteral kCotangentInputAttr = "starch.cotangent_input";
 
 /// The layer an op belongs to, as "module:layer" when it has a module.
 std::string layerKey(Operation *op) {
@@ -365,10 +362,10 @@ void StarchPipelineSplitPass::runOnOperation() {
       stageFn.setArgAttrs(i, fn.getArgAttrDict(i));
     for (auto [i, v] : llvm::enumerate(received)) {
       SmallVector<NamedAttribute> attrs{builder.getNamedAttr(
-          kNameAttr, builder.getStringAttr(cutName(received, i)))};
+          kNameAttrName, builder.getStringAttr(cutName(received, i)))};
       if (plan.varied.contains(v) && isFloatTensor(v.getType()))
         attrs.push_back(
-            builder.getNamedAttr(kDifferentiableAttr, builder.getUnitAttr()));
+            builder.getNamedAttr(kDifferentiableAttrName, builder.getUnitAttr()));
       stageFn.setArgAttrs(numArgs + i, builder.getDictionaryAttr(attrs));
     }
     for (auto [i, v] : llvm::enumerate(sent)) {
@@ -377,10 +374,10 @@ void StarchPipelineSplitPass::runOnOperation() {
         continue;
       }
       SmallVector<NamedAttribute> attrs{builder.getNamedAttr(
-          kNameAttr, builder.getStringAttr(cutName(sent, i)))};
+          kNameAttrName, builder.getStringAttr(cutName(sent, i)))};
       if (plan.varied.contains(v) && isFloatTensor(v.getType()))
         attrs.push_back(
-            builder.getNamedAttr(kCotangentInputAttr, builder.getUnitAttr()));
+            builder.getNamedAttr(kCotangentInputAttrName, builder.getUnitAttr()));
       stageFn.setResultAttrs(i, builder.getDictionaryAttr(attrs));
     }
 

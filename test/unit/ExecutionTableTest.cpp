@@ -18,6 +18,8 @@
 
 #include "compiler/Execution/ExecutionInterface.h"
 #include "compiler/Interpreter/Interpreter.h"
+#include "runtime/comm/CurrentCommunicator.h"
+#include "runtime/comm/LocalWorld.h"
 #include "runtime/kernels/Elementwise.h"
 #include "runtime/kernels/Optimizer.h"
 #include "starch/Dialect/StarchDialect.h"
@@ -104,6 +106,8 @@ func.func @every_op(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>, %b: tensor<2x4xi1>
   %ceg = starch.cross_entropy_grad %x, %labels, %d ignore_index = -100 : (tensor<2x4xf32>, tensor<2xi64>, tensor<f32>) -> tensor<2x4xf32>
   %p, %m, %v = starch.adamw %x, %y, %x, %y, %lr, %step beta1 = 9.000000e-01 beta2 = 9.990000e-01 epsilon = 1.000000e-08 weight_decay = 0.000000e+00 : tensor<2x4xf32>, tensor<f64>, tensor<i64>
   %ar = starch.all_reduce %x reduce = sum : tensor<2x4xf32>
+  starch.send %x pairs = [array<i64: 0, 1>] : tensor<2x4xf32>
+  %rv = starch.recv pairs = [array<i64: 0, 1>] : tensor<2x4xf32>
   return %dx, %lw, %dk, %db : tensor<2x4xf32>, tensor<4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
 }
 )mlir";
@@ -190,11 +194,17 @@ TEST_F(ExecutionTableTest, InterpreterRunsTheCallTheEmitterPrints) {
     return success();
   });
   std::set<std::string> covered;
+  // Point-to-point ops need a peer: rank 0 of an in-process world of two
+  // sends, rank 1 receives what it sent.
+  rt::LocalWorld world(2);
   module->walk([&](exec::ExecutableOpInterface executable) {
     Operation *op = executable.getOperation();
     std::string name = op->getName().getStringRef().str();
     covered.insert(name);
     exec::KernelCall call = executable.getKernelCall();
+    rt::setCurrentCommunicator(isa<SendOp>(op)   ? &world.communicator(0)
+                               : isa<RecvOp>(op) ? &world.communicator(1)
+                                                 : nullptr);
 
     // The interpreter: evaluateOp runs the entry's call.
     std::vector<rt::Tensor> operands;
@@ -203,6 +213,7 @@ TEST_F(ExecutionTableTest, InterpreterRunsTheCallTheEmitterPrints) {
     SmallVector<rt::Tensor> results;
     ASSERT_TRUE(succeeded(interp::evaluateOp(op, operands, results)))
         << name << ": " << diagnostics;
+    rt::setCurrentCommunicator(nullptr);
     ASSERT_EQ(results.size(), op->getNumResults()) << name;
 
     // The emitter: the same call, as text over the tensors' names.

@@ -14,6 +14,21 @@ inline constexpr llvm::StringLiteral kLayerAttrName = "starch.layer";
 /// or parameter belongs to; set by starchc and starch-compose, kept by
 /// passes as the layer tag is.
 inline constexpr llvm::StringLiteral kModuleAttrName = "starch.module";
+/// Argument and result attribute: the name the user knows a function's
+/// value by ("input_ids", "loss", "grad.<param>").
+inline constexpr llvm::StringLiteral kNameAttrName = "starch.name";
+/// Argument attribute: starch-autodiff differentiates with respect to it.
+inline constexpr llvm::StringLiteral kDifferentiableAttrName =
+    "starch.differentiable";
+/// Result attribute: the gradient function takes this result's cotangent
+/// as an argument (a pipeline stage's outputs, starch-pipeline-split).
+inline constexpr llvm::StringLiteral kCotangentInputAttrName =
+    "starch.cotangent_input";
+/// Function attribute of a gradient function: the function it
+/// differentiates.
+inline constexpr llvm::StringLiteral kGradientOfAttrName = "starch.gradient_of";
+/// On a train step's param_grad_norms result: the parameter of each entry.
+inline constexpr llvm::StringLiteral kParamsAttrName = "starch.params";
 /// Discardable attribute naming the span an op runs in on a training
 /// program's --trace timeline (a pipeline stage's "F3", "B3", "send F3").
 inline constexpr llvm::StringLiteral kTraceAttrName = "starch.trace";
