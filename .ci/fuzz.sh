@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${STARCH_FUZZ_BUILD_DIR:-build-fuzz}
 seconds=${STARCH_FUZZ_SECONDS:-30}
-targets=${STARCH_FUZZ_TARGETS:-import-onnx model-json npy safetensors manifest}
+targets=${STARCH_FUZZ_TARGETS:-import-onnx model-json npy safetensors checkpoint manifest}
 if [[ ! -f "$build_dir/build.ninja" ]]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \

@@ -18,6 +18,12 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%fixtures", os.path.join(config.starch_src_root, "test", "fixtures")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%starch_bin", config.starch_tools_dir))
+# Memory errors of a command: valgrind's memcheck (exit status 99), or, in a
+# sanitizer build, the command's own ASan, which memcheck cannot run under.
+if config.starch_sanitize:
+    config.substitutions.append(("%memcheck", ""))
+else:
+    config.substitutions.append(("%memcheck", "valgrind -q --error-exitcode=99"))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -67,6 +67,8 @@ private:
   int64_t opset_ = 0;
   /// Position of the node being imported, to name unnamed nodes in errors.
   int currentNodeIndex_ = 0;
+  /// What folding has cost so far (kMaxFoldedElementsPerImport).
+  int64_t foldedElements_ = 0;
 
   mlir::OwningOpRef<mlir::ModuleOp> module_;
   mlir::func::FuncOp function_;

@@ -1,6 +1,8 @@
 //===- ImportLimits.cpp - Bounds on the sizes an import computes ----------===//
 #include "compiler/Import/ImportLimits.h"
 
+#include <algorithm>
+
 namespace starch::import {
 
 std::optional<int64_t> boundedElementCount(llvm::ArrayRef<int64_t> shape) {
@@ -20,6 +22,16 @@ std::optional<int64_t> boundedElementCount(llvm::ArrayRef<int64_t> shape) {
     product *= size;
   }
   return empty ? 0 : product;
+}
+
+std::optional<int64_t> boundedLoopCount(llvm::ArrayRef<int64_t> shape) {
+  if (!boundedElementCount(shape))
+    return std::nullopt;
+  // Bounded above, the non-zero sizes' product is at most kMaxElements.
+  int64_t product = 1;
+  for (int64_t size : shape)
+    product *= std::max<int64_t>(size, 1);
+  return product;
 }
 
 std::string checkShapeBounds(llvm::ArrayRef<int64_t> shape) {

@@ -227,22 +227,28 @@ LogicalResult lowerClip(NodeImporter &node) {
   if (!x)
     return failure();
   Type elementType = elementTypeOf(x);
-  Value result = x;
-  auto bound = [&](int index, StringRef attr) -> Value {
+  // A null value: no such bound.
+  auto bound = [&](int index, StringRef name) -> FailureOr<Value> {
     if (node.opset() < 11) {
-      if (!node.hasAttribute(attr))
-        return {};
-      return node.splat(node.floatAttr(attr, 0), elementType, shapeOf(x));
+      if (!node.hasAttribute(name))
+        return Value();
+      return node.splat(node.floatAttr(name, 0), elementType, shapeOf(x));
     }
     if (!node.hasInput(index))
-      return {};
-    Value value = node.input(index);
-    return node.broadcastTo(value, shapeOf(x));
+      return Value();
+    Value value = node.inputBroadcastTo(index, shapeOf(x), elementType, name);
+    if (!value)
+      return failure();
+    return value;
   };
-  if (Value low = bound(1, "min"))
-    result = node.create<MaxOp>(x.getType(), result, low);
-  if (Value high = bound(2, "max"))
-    result = node.create<MinOp>(x.getType(), result, high);
+  FailureOr<Value> low = bound(1, "min"), high = bound(2, "max");
+  if (failed(low) || failed(high))
+    return failure();
+  Value result = x;
+  if (*low)
+    result = node.create<MaxOp>(x.getType(), result, *low);
+  if (*high)
+    result = node.create<MinOp>(x.getType(), result, *high);
   node.setOutput(0, result);
   return success();
 }

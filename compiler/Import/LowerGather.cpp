@@ -40,7 +40,7 @@ Value wrapIndices(NodeImporter &node, Value indices, int64_t size) {
       index, node.splat(0, i64, shape));
   return node.create<SelectOp>(
       indexType, negative,
-      node.create<AddOp>(indexType, index, node.splat(size, i64, shape)),
+      node.create<AddOp>(indexType, index, node.integerSplat(size, i64, shape)),
       index);
 }
 
@@ -142,7 +142,7 @@ LogicalResult lowerTrilu(NodeImporter &node) {
   Value rows = node.create<IotaOp>(indexType, rank - 2);
   Value cols = node.create<IotaOp>(indexType, rank - 1);
   Value diagonal = node.create<SubOp>(indexType, cols, rows);
-  Value offset = node.splat(k, node.builder().getI64Type(), dims);
+  Value offset = node.integerSplat(k, node.builder().getI64Type(), dims);
   bool upper = node.intAttr("upper", 1) != 0;
   Value keep = node.create<CompareOp>(
       node.tensorType(dims, node.builder().getI1Type()),

@@ -63,7 +63,7 @@ LogicalResult negativeLogLikelihood(NodeImporter &node, Value input,
   if (node.hasAttribute("ignore_index")) {
     Value ignored = node.create<CompareOp>(
         node.tensorType(targetDims, i1), CompareDirection::eq, classes,
-        node.splat(node.intAttr("ignore_index", 0), i64, targetDims));
+        node.integerSplat(node.intAttr("ignore_index", 0), i64, targetDims));
     weights = node.create<SelectOp>(
         targetType, ignored, node.splat(0, elementType, targetDims), weights);
   }

@@ -93,7 +93,9 @@ LogicalResult lowerGemm(NodeImporter &node) {
         node.create<MulOp>(product.getType(), product,
                            node.splat(alpha, elementType, shapeOf(product)));
   if (node.hasInput(2) && beta != 0.0f) {
-    Value c = node.broadcastTo(node.input(2), shapeOf(product));
+    Value c = node.inputBroadcastTo(2, shapeOf(product), elementType, "C");
+    if (!c)
+      return failure();
     if (beta != 1.0f)
       c = node.create<MulOp>(c.getType(), c,
                              node.splat(beta, elementType, shapeOf(c)));
@@ -145,6 +147,13 @@ LogicalResult lowerConv(NodeImporter &node) {
       node.intAttr("group", 1));
   if (node.hasInput(2)) {
     Value bias = node.input(2);
+    if (!bias)
+      return failure();
+    if (shapeOf(bias) != ArrayRef<int64_t>(out[1]) ||
+        elementTypeOf(bias) != elementTypeOf(x))
+      return node.fail("the bias must be a vector of " +
+                       std::to_string(out[1]) +
+                       " values (one per output channel) of the input's type");
     Value expanded = node.create<BroadcastOp>(result.getType(), bias,
                                               b.getDenseI64ArrayAttr({1}));
     result = node.create<AddOp>(result.getType(), result, expanded);

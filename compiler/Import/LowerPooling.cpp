@@ -62,6 +62,14 @@ FailureOr<PoolGeometry> poolGeometry(NodeImporter &node,
                           checkWindowRange("pads", pads, 0)})
     if (!why.empty())
       return node.fail(why);
+  // Each factor is at most 2^31 - 1, and the running product stays below
+  // kMaxPoolWindowPositions before it is multiplied: no overflow.
+  int64_t positions = 1;
+  for (int64_t size : g.kernel)
+    if ((positions *= size) > kMaxPoolWindowPositions)
+      return node.fail("kernel_shape covers more than " +
+                       std::to_string(kMaxPoolWindowPositions) +
+                       " positions (the pool becomes one slice per position)");
   g.low.assign(pads.begin(), pads.begin() + rank);
   g.high.assign(pads.begin() + rank, pads.end());
   std::string autoPad = node.stringAttr("auto_pad", "NOTSET");

@@ -112,8 +112,8 @@ template <bool isMin> LogicalResult lowerArgExtreme(NodeImporter &node) {
   Value result = node.create<ArgMaxOp>(indexType, input, *axis);
   if (last)
     result = node.create<SubOp>(
-        indexType, node.splat(size - 1, node.builder().getI64Type(), kept),
-        result);
+        indexType,
+        node.integerSplat(size - 1, node.builder().getI64Type(), kept), result);
   if (node.intAttr("keepdims", 1)) {
     SmallVector<int64_t> withOne(dims);
     withOne[*axis] = 1;

@@ -188,7 +188,10 @@ LogicalResult lowerDepthToSpace(NodeImporter &node) {
     return failure();
   ArrayRef<int64_t> d = shapeOf(x);
   int64_t b = node.intAttr("blocksize", 0);
-  if (d.size() != 4 || b < 1 || d[1] % (b * b) != 0)
+  // b <= 2^31 - 1: b * b and the sizes times b fit int64.
+  if (std::string why = checkWindowRange("blocksize", {b}, 1); !why.empty())
+    return node.fail(why);
+  if (d.size() != 4 || d[1] % (b * b) != 0)
     return node.fail("needs an N x C x H x W input with C divisible by "
                      "blocksize^2");
   int64_t c = d[1] / (b * b);
@@ -213,9 +216,16 @@ LogicalResult lowerSpaceToDepth(NodeImporter &node) {
     return failure();
   ArrayRef<int64_t> d = shapeOf(x);
   int64_t b = node.intAttr("blocksize", 0);
-  if (d.size() != 4 || b < 1 || d[2] % b != 0 || d[3] % b != 0)
+  if (std::string why = checkWindowRange("blocksize", {b}, 1); !why.empty())
+    return node.fail(why);
+  if (d.size() != 4 || d[2] % b != 0 || d[3] % b != 0)
     return node.fail("needs an N x C x H x W input with H and W divisible "
                      "by blocksize");
+  // C * b below 2^31 (both are below it, so the product fits): the
+  // channels C * b * b then fit int64, and are bounded with the result.
+  if (d[1] * b > kMaxDimSize)
+    return node.fail("blocksize " + std::to_string(b) + " times " +
+                     std::to_string(d[1]) + " channels exceeds 2^31 - 1");
   node.setOutput(0, reshapeTransposeReshape(
                         node, x, {d[0], d[1], d[2] / b, b, d[3] / b, b},
                         {0, 3, 5, 1, 2, 4},

@@ -1,9 +1,11 @@
 //===- LowerSliceConcat.cpp - ONNX slices and concatenations --------------===//
 //
-// Slice and Split become starch.slice, Concat and Tile starch.concat;
-// starts, ends, steps, split sizes and repeats must be constant.
+// Slice and Split become starch.slice, Concat starch.concat and Tile a
+// broadcast between reshapes; starts, ends, steps, split sizes and repeats
+// must be constant.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Import/ImportLimits.h"
 #include "compiler/Import/NodeImporter.h"
 
 using namespace mlir;
@@ -99,6 +101,10 @@ LogicalResult lowerSplit(NodeImporter &node) {
     sizes = node.intsAttr("split");
   } else {
     int64_t parts = node.intAttr("num_outputs", node.numOutputs());
+    if (parts != node.numOutputs())
+      return node.fail("num_outputs is " + std::to_string(parts) +
+                       " but the node has " +
+                       std::to_string(node.numOutputs()) + " outputs");
     int64_t chunk = (dims[*axis] + parts - 1) / parts;
     for (int64_t i = 0; i < parts; ++i)
       sizes.push_back(
@@ -110,7 +116,7 @@ LogicalResult lowerSplit(NodeImporter &node) {
                      std::to_string(node.numOutputs()) + " outputs");
   int64_t offset = 0;
   for (auto [i, size] : llvm::enumerate(sizes)) {
-    if (size < 0 || offset + size > dims[*axis])
+    if (size < 0 || size > dims[*axis] - offset)
       return node.fail("split sizes exceed dimension " + std::to_string(*axis));
     node.setOutput(i, node.sliceAxis(x, *axis, offset, size));
     offset += size;
@@ -159,17 +165,25 @@ LogicalResult lowerTile(NodeImporter &node) {
   if (repeats->size() != shapeOf(x).size())
     return node.fail("repeats has " + std::to_string(repeats->size()) +
                      " entries for rank " + std::to_string(shapeOf(x).size()));
+  // Per repeated axis, `count` copies along a new axis before it
+  // (reshape, broadcast), merged into it (reshape): a few ops, whatever the
+  // count.
   Value result = x;
   for (auto [axis, count] : llvm::enumerate(*repeats)) {
     if (count < 1)
       return node.fail("repeat counts must be positive");
     if (count == 1)
       continue;
-    SmallVector<Value> copies(count, result);
-    SmallVector<int64_t> target(shapeOf(result));
+    SmallVector<int64_t> copies(shapeOf(result));
+    copies.insert(copies.begin() + axis, count);
+    if (std::string why = checkShapeBounds(copies); !why.empty())
+      return node.fail("repeating axis " + std::to_string(axis) + " " +
+                       std::to_string(count) + " times " + why);
+    SmallVector<int64_t> one(copies), target(shapeOf(result));
+    one[axis] = 1;
     target[axis] *= count;
-    result = node.create<ConcatOp>(node.tensorType(target, elementTypeOf(x)),
-                                   copies, axis);
+    result = node.reshape(node.broadcastTo(node.reshape(result, one), copies),
+                          target);
   }
   node.setOutput(0, result);
   return success();

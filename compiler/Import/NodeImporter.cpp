@@ -5,6 +5,8 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -229,9 +231,23 @@ Value NodeImporter::splat(double value, Type elementType,
                       APFloat::rmNearestTiesToEven, &lost);
     scalar = FloatAttr::get(elementType, converted);
   } else {
-    scalar = IntegerAttr::get(elementType, static_cast<int64_t>(value));
+    // A float attribute given for an integer input may be anything; the
+    // conversion to int64 is defined only inside its range.
+    constexpr double kTwo63 = 9223372036854775808.0;
+    int64_t whole = std::isnan(value) ? 0
+                    : value >= kTwo63 ? std::numeric_limits<int64_t>::max()
+                    : value < -kTwo63 ? std::numeric_limits<int64_t>::min()
+                                      : static_cast<int64_t>(value);
+    scalar = IntegerAttr::get(elementType, whole);
   }
   return create<ConstantOp>(DenseElementsAttr::get(type, scalar));
+}
+
+Value NodeImporter::integerSplat(int64_t value, Type elementType,
+                                 ArrayRef<int64_t> shape) {
+  return create<ConstantOp>(
+      DenseElementsAttr::get(RankedTensorType::get(shape, elementType),
+                             IntegerAttr::get(elementType, value)));
 }
 
 Value NodeImporter::reshape(Value value, ArrayRef<int64_t> shape) {
@@ -281,6 +297,29 @@ Value NodeImporter::broadcastTo(Value value, ArrayRef<int64_t> shape) {
     dims.push_back(i + offset);
   return create<BroadcastOp>(tensorType(shape, elementTypeOf(value)), value,
                              builder_.getDenseI64ArrayAttr(dims));
+}
+
+Value NodeImporter::inputBroadcastTo(int index, ArrayRef<int64_t> shape,
+                                     Type elementType, StringRef what) {
+  Value value = input(index);
+  if (!value)
+    return {};
+  if (elementTypeOf(value) != elementType) {
+    recordError(what + " must have the element type of the input");
+    return {};
+  }
+  auto common = broadcastShape({shapeOf(value), shape});
+  if (!common)
+    return {};
+  if (ArrayRef<int64_t>(*common) != shape) {
+    recordError(what + " of shape " +
+                rt::shapeString(
+                    rt::Shape(shapeOf(value).begin(), shapeOf(value).end())) +
+                " does not broadcast to " +
+                rt::shapeString(rt::Shape(shape.begin(), shape.end())));
+    return {};
+  }
+  return broadcastTo(value, shape);
 }
 
 std::optional<SmallVector<int64_t>>

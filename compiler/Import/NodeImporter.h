@@ -90,9 +90,15 @@ public:
   }
   /// A constant holding `tensor` (element type taken from it).
   mlir::Value constant(const rt::Tensor &tensor);
-  /// A splat constant of `shape` and `elementType`.
+  /// A splat constant of `shape` and `elementType`. For an integer type the
+  /// value is truncated toward zero, saturating at the bounds of int64.
   mlir::Value splat(double value, mlir::Type elementType,
                     llvm::ArrayRef<int64_t> shape = {});
+  /// A splat of an integer type, exact (attributes and constant inputs such
+  /// as ignore_index or Trilu's k span all of int64, which a double does not
+  /// hold).
+  mlir::Value integerSplat(int64_t value, mlir::Type elementType,
+                           llvm::ArrayRef<int64_t> shape = {});
   mlir::Value reshape(mlir::Value value, llvm::ArrayRef<int64_t> shape);
   /// Dimension i of the result is dimension perm[i] of `value`.
   mlir::Value transpose(mlir::Value value, llvm::ArrayRef<int64_t> perm);
@@ -107,6 +113,13 @@ public:
   /// numpy broadcasting of `value` to `shape` (right-aligned); a no-op when
   /// the shapes already agree.
   mlir::Value broadcastTo(mlir::Value value, llvm::ArrayRef<int64_t> shape);
+  /// Input `index` broadcast to `shape`, which must be the broadcast shape
+  /// of the two (an operand such as Clip's bounds or Gemm's C never widens
+  /// the result); null, with an error naming `what`, when the input is
+  /// undefined, has another element type than `elementType` or does not
+  /// broadcast so.
+  mlir::Value inputBroadcastTo(int index, llvm::ArrayRef<int64_t> shape,
+                               mlir::Type elementType, llvm::StringRef what);
   /// The numpy-broadcast shape of all `values`; records an error if none.
   std::optional<llvm::SmallVector<int64_t>>
   broadcastShape(llvm::ArrayRef<mlir::Value> values);

@@ -68,14 +68,19 @@ bool isRecognisedBuffer(const std::string &name) {
   });
 }
 
-/// Whether a value of `type` is small enough to fold (ImportLimits.h).
-bool foldableType(Type type) {
+/// What folding a value of `type` costs (ImportLimits.h); nothing for a
+/// type too large to fold.
+std::optional<int64_t> foldingCost(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())
-    return false;
-  std::optional<int64_t> count = boundedElementCount(tensor.getShape());
-  return count && *count <= kMaxFoldedElements;
+    return std::nullopt;
+  std::optional<int64_t> count = boundedLoopCount(tensor.getShape());
+  if (!count || *count > kMaxFoldedElements)
+    return std::nullopt;
+  return count;
 }
+
+bool foldableType(Type type) { return foldingCost(type).has_value(); }
 
 bool foldable(Operation *op) {
   return llvm::all_of(op->getOperandTypes(), foldableType) &&
@@ -539,6 +544,13 @@ bool GraphImporter::foldConstants(Operation *after, const onnx::NodeProto &node,
   for (Operation *op : fresh) {
     if (isa<ConstantOp, ReadParamOp, BroadcastOp>(op) || !foldable(op))
       continue;
+    int64_t cost = 0;
+    for (Type type : op->getOperandTypes())
+      cost += *foldingCost(type);
+    for (Type type : op->getResultTypes())
+      cost += *foldingCost(type);
+    if (cost > kMaxFoldedElementsPerImport - foldedElements_)
+      continue;
     llvm::SmallVector<rt::Tensor> operands, results;
     bool allConstant = true;
     for (Value operand : op->getOperands()) {
@@ -563,6 +575,7 @@ bool GraphImporter::foldConstants(Operation *after, const onnx::NodeProto &node,
         return false;
       }
     }
+    foldedElements_ += cost;
     OpBuilder builder(op);
     for (auto [result, tensor] : llvm::zip(op->getResults(), results)) {
       auto type = llvm::cast<RankedTensorType>(result.getType());

@@ -58,14 +58,18 @@ Status deserialize(const std::vector<char> &buffer, Tensor &out) {
   if (dtype < 0 || dtype > static_cast<int64_t>(DType::i1) || rank < 0 ||
       rank > 16 || buffer.size() < (2 + rank) * sizeof(int64_t))
     return bad();
+  // memcpy wants valid pointers even for no bytes: a scalar's shape and an
+  // empty tensor's data have none.
   Shape shape(rank);
-  std::memcpy(shape.data(), buffer.data() + 2 * sizeof(int64_t),
-              rank * sizeof(int64_t));
+  if (rank > 0)
+    std::memcpy(shape.data(), buffer.data() + 2 * sizeof(int64_t),
+                rank * sizeof(int64_t));
   size_t headerBytes = (2 + rank) * sizeof(int64_t);
   Tensor tensor = Tensor::uninitialized(static_cast<DType>(dtype), shape);
   if (buffer.size() != headerBytes + tensor.byteSize())
     return bad();
-  std::memcpy(tensor.bytes(), buffer.data() + headerBytes, tensor.byteSize());
+  if (tensor.byteSize() > 0)
+    std::memcpy(tensor.bytes(), buffer.data() + headerBytes, tensor.byteSize());
   out = std::move(tensor);
   return Status::success();
 }

@@ -72,7 +72,8 @@ ManifestSample parseLine(const std::string &text, const DataContract &contract,
   json sample;
   try {
     sample = json::parse(text);
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) {
+    // parse_error, and out_of_range for a number past a double (1e999).
     fail(std::string("not valid JSON: ") + e.what());
   }
   if (!sample.is_object())
