@@ -157,11 +157,11 @@ LogicalResult lowerEyeLike(NodeImporter &node) {
   if (std::string why = checkConstantShape(d); !why.empty())
     return node.fail("the identity " + why);
   rt::Tensor eye(*dtype, {d[0], d[1]});
-  // A diagonal past either edge (any int64 k) leaves the matrix zero.
+  // A diagonal past either edge (any int64 k) leaves the matrix zero. Only
+  // the rows it crosses are visited: a 2^31 x 0 matrix has none.
   int64_t k = std::clamp<int64_t>(node.intAttr("k", 0), -d[0], d[1]);
-  for (int64_t i = 0; i < d[0]; ++i)
-    if (i + k >= 0 && i + k < d[1])
-      rt::storeFromDouble(eye, i * d[1] + i + k, 1.0);
+  for (int64_t i = std::max<int64_t>(0, -k); i < std::min(d[0], d[1] - k); ++i)
+    rt::storeFromDouble(eye, i * d[1] + i + k, 1.0);
   node.setOutput(0, node.constant(eye));
   return success();
 }

@@ -195,20 +195,32 @@ class Tool:
         return proc.returncode, proc.stdout, proc.stderr
 
 
+def after_model_opened(trace):
+    """The strace log from the first open of model.onnx on: external data is
+    read only after it, and what comes before is the process starting (the
+    sanitizers' runtime reads /proc/self/environ then)."""
+    with open(trace) as f:
+        lines = f.readlines()
+    for i, line in enumerate(lines):
+        if 'model.onnx"' in line and "= -1" not in line:
+            return lines[i + 1:]
+    return lines
+
+
 def read_any(trace, places):
     """Whether the strace log (-y names each descriptor's file) shows a read
     of a file under one of `places` (model.onnx aside) or of an environ."""
     pattern = "|".join(re.escape(p) for p in places) + r"|[^>]*/environ>"
-    with open(trace) as f:
-        return any(re.search(r" p?read(64)?\(\d+<(" + pattern + ")", line)
-                   and "model.onnx>" not in line for line in f)
+    return any(re.search(r" p?read(64)?\(\d+<(" + pattern + ")", line)
+               and "model.onnx>" not in line
+               for line in after_model_opened(trace))
 
 
 def opened(trace, name):
     """Whether the strace log shows a successful open of a path ending in
     `name`."""
-    with open(trace) as f:
-        return any(f'/{name}"' in line and "= -1" not in line for line in f)
+    return any(f'/{name}"' in line and "= -1" not in line
+               for line in after_model_opened(trace))
 
 
 def run_case(tool, name, external, why, setup, target, options):
