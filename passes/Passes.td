@@ -199,37 +199,54 @@ def StarchTensorParallel : Pass<"starch-tensor-parallel", "mlir::ModuleOp"> {
 def StarchPipelineSplit : Pass<"starch-pipeline-split", "mlir::ModuleOp"> {
   let summary = "Cut a function's layer chain into pipeline stages";
   let description = [{
-    Runs on the loss function (`function`) before starch-autodiff. The
-    layers (`starch.layer`, with `starch.module`) in execution order are
-    cut into stages: each `starts` entry (`layer` or `module:layer`) begins
-    the next stage; without `starts`, `stages` even parts (the first
-    `layers % stages` one layer longer). Every op then runs on one stage:
-    a tagged op on its layer's; an untagged op on the latest stage among
-    what it reads, and not before its module's first stage (an embedding).
-    Untagged effect-free ops over arguments, constants and untrained
-    parameters (attention masks, positions, rotary tables) and parameter
-    reads are cloned into each stage that needs them instead.
+    Runs on the loss function (`function`) before starch-autodiff. Stages
+    form a tree towards the last one: stage k sends its outputs to stage
+    `next[k]` (default: a chain, k + 1), so the encoders' stages of a
+    modality-parallel plan all feed the LLM's first stage. Each `starts`
+    entry (`layer` or `module:layer`) is the first layer of a stage: one
+    per stage, or one per stage after the first for a chain (the first
+    begins with the first layer); without `starts`, `stages` even parts of
+    the layers in execution order (the first `layers % stages` one layer
+    longer). A layer runs on the stage of its module whose start is the
+    latest at or before it; the layers of a module without a stage of its
+    own (an encoder on the LLM's first stage) run as untagged ops do.
+    Every op runs on one stage: a tagged op on its layer's; an untagged op
+    on the first stage every stage it reads from reaches, and not before
+    its module's first stage (an embedding); one over parameters and data
+    only (an encoder without stages, the LM head's transposed weight)
+    where it is first used. Untagged effect-free ops over arguments,
+    constants and untrained parameters (attention masks, positions, rotary
+    tables) and parameter reads are cloned into each stage that needs them
+    instead.
 
     The function is replaced by `@<function>.stage<k>`, one per stage:
-    each takes the function's arguments, then the values crossing the cut
-    before it (a value skipping a stage passes through it), and returns
-    those crossing the cut after it; the last stage returns the function's
+    each takes the function's arguments, then the values its predecessors
+    send (in stage order; a value skipping a stage passes through it), and
+    returns what it sends on; the last stage returns the function's
     results. A crossing value that depends on a trained parameter is
-    `starch.differentiable` where it is received and `starch.cotangent_input`
-    where it is returned, so starch-autodiff gives each stage a backward
-    that takes the next stage's cotangents and returns its own inputs'.
-    Parameters get the `stage` that reads them (an untrained one read by
-    several stages stays on every rank; a trained one is an error). The
-    module gets `starch.pipeline = {stages, tp, replicas}`
-    (starch/Dialect/StarchPipeline.h: which ranks run which stage).
+    `starch.differentiable` where it is received and
+    `starch.cotangent_input` where it is returned, so starch-autodiff gives
+    each stage a backward that takes its successor's cotangents and
+    returns its own inputs'. Parameters get the `stage` that reads them
+    (an untrained one read by several stages stays on every rank; a
+    trained one is an error). The tensor-parallel groups that
+    starch-tensor-parallel wrote (collectives, `enter_shards`, parameter
+    `shard_groups`) become each stage's own ranks. The module gets
+    `starch.pipeline` (starch/Dialect/StarchPipeline.h: which ranks run
+    which stage; `stage-tp` gives each stage's tensor-parallel degree,
+    default `tp`).
   }];
   let options = [
     Option<"function", "function", "std::string", "\"loss\"",
            "the function to cut">,
     Option<"stages", "stages", "int64_t", "1", "pipeline stages (with no starts: an even cut)">,
     ListOption<"starts", "starts", "std::string",
-               "the first layer of each stage after the first">,
+               "the first layer of each stage (or of each after the first)">,
+    ListOption<"next", "next", "int64_t",
+               "per stage, the stage it sends to (-1 for the last; default a chain)">,
     Option<"tp", "tp", "int64_t", "1", "ranks per stage (tensor parallelism)">,
+    ListOption<"stageTp", "stage-tp", "int64_t",
+               "per stage, its tensor-parallel ranks (default tp)">,
     Option<"replicas", "replicas", "int64_t", "1", "data-parallel replicas">,
     Option<"verbose", "verbose", "bool", "false",
            "print each stage's size and cut">,

@@ -308,13 +308,21 @@ struct StarchOptimizerPass
       for (Value &grad : grads)
         grad = s.mul(grad, s.splatLike(grad, inverse));
     }
-    // Only the last stage computes the loss; the others add zero.
+    // Combined over a replica's stages with max and min rather than a sum:
+    // a stage's tensor-parallel ranks all hold its values, other stages
+    // hold zeros, and the loss lives on the last stage only. Max of
+    // (values, zeros) is exact for the squared norms (>= 0, NaN kept), and
+    // max + min of (loss, zeros) is the loss whatever its sign.
     ArrayAttr stageGroups = pipeline && pipeline->stages > 1
-                                ? groupsAttr(builder, pipeline->stageGroups())
+                                ? groupsAttr(builder, pipeline->replicaGroups())
                                 : nullptr;
+    auto combine = [&](Value v, CollectiveKind kind) -> Value {
+      return AllReduceOp::create(builder, loc, v.getType(), v, kind,
+                                 stageGroups);
+    };
     if (stageGroups)
-      loss = AllReduceOp::create(builder, loc, loss.getType(), loss,
-                                 CollectiveKind::sum, stageGroups);
+      loss = s.add(combine(loss, CollectiveKind::max),
+                   combine(loss, CollectiveKind::min));
 
     // Global gradient norm, then clipping. Each parameter's own norm is a
     // result too, so that a training program can name the parameter whose
@@ -347,8 +355,7 @@ struct StarchOptimizerPass
                          : ConcatOp::create(builder, loc, paramNormsType,
                                             entries,
                                             builder.getI64IntegerAttr(0));
-      vector = AllReduceOp::create(builder, loc, paramNormsType, vector,
-                                   CollectiveKind::sum, stageGroups);
+      vector = combine(vector, CollectiveKind::max);
       squares = s.sumAll(vector);
       ownSquares.assign({vector});
     }

@@ -52,11 +52,15 @@ struct Stage {
   }
 };
 
-/// 1F1B: warm-up forwards, alternate, then drain the backwards.
-SmallVector<Slot> oneForwardOneBackward(int64_t stage, int64_t stages,
+/// 1F1B: warm-up forwards, alternate, then drain the backwards. A stage
+/// warms up with one forward per stage after it on the way to the last
+/// (Cornstarch's rule: an encoder stage's warm-up is its own module's
+/// stages after it plus the LLM's stages).
+SmallVector<Slot> oneForwardOneBackward(int64_t stage,
+                                        const PipelineLayout &layout,
                                         int64_t microBatches, bool backward) {
   SmallVector<Slot> order;
-  bool last = stage == stages - 1;
+  bool last = layout.next[stage] < 0;
   if (!backward) {
     for (int64_t m = 0; m < microBatches; ++m)
       order.push_back({false, m});
@@ -67,7 +71,7 @@ SmallVector<Slot> oneForwardOneBackward(int64_t stage, int64_t stages,
       order.push_back({true, m});
     return order;
   }
-  int64_t warmup = std::min(stages - stage - 1, microBatches);
+  int64_t warmup = std::min(layout.stagesAfter(stage), microBatches);
   for (int64_t m = 0; m < warmup; ++m)
     order.push_back({false, m});
   for (int64_t m = 0; m + warmup < microBatches; ++m) {
@@ -82,36 +86,41 @@ SmallVector<Slot> oneForwardOneBackward(int64_t stage, int64_t stages,
 /// Runs the orders with blocking receives and buffered sends; the stage
 /// and slot where every stage waits forever, if any.
 std::optional<std::pair<int64_t, Slot>>
-findDeadlock(ArrayRef<SmallVector<Slot>> orders, ArrayRef<Stage> stages) {
+findDeadlock(ArrayRef<SmallVector<Slot>> orders, ArrayRef<Stage> stages,
+             const PipelineLayout &layout) {
   int64_t count = static_cast<int64_t>(orders.size());
-  SmallVector<size_t> next(count, 0);
-  // Sent so far: forwards from stage k to k+1, cotangents from k to k-1.
+  SmallVector<size_t> position(count, 0);
+  // Sent so far: forwards from k to next[k], cotangents from k to the
+  // stages sending to it.
   SmallVector<int64_t> forwardsSent(count, 0), backwardsSent(count, 0);
   for (bool progress = true; progress;) {
     progress = false;
     for (int64_t k = 0; k < count; ++k) {
-      while (next[k] < orders[k].size()) {
-        Slot slot = orders[k][next[k]];
-        bool last = k == count - 1;
+      while (position[k] < orders[k].size()) {
+        Slot slot = orders[k][position[k]];
+        int64_t successor = layout.next[k];
+        bool last = successor < 0;
         // A backward of the last stage includes its forward.
-        bool needsInput = k > 0 && (!slot.backward || last);
-        if (needsInput && forwardsSent[k - 1] <= slot.microBatch)
+        bool needsInputs = !slot.backward || last;
+        if (needsInputs && llvm::any_of(layout.predecessors(k), [&](int64_t p) {
+              return forwardsSent[p] <= slot.microBatch;
+            }))
           break;
         if (slot.backward && !last && stages[k].seededOutputs > 0 &&
-            backwardsSent[k + 1] <= slot.microBatch)
+            backwardsSent[successor] <= slot.microBatch)
           break;
         if (!slot.backward || last)
           ++forwardsSent[k];
         if (slot.backward)
           ++backwardsSent[k];
-        ++next[k];
+        ++position[k];
         progress = true;
       }
     }
   }
   for (int64_t k = 0; k < count; ++k)
-    if (next[k] < orders[k].size())
-      return std::make_pair(k, orders[k][next[k]]);
+    if (position[k] < orders[k].size())
+      return std::make_pair(k, orders[k][position[k]]);
   return std::nullopt;
 }
 
@@ -159,7 +168,7 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
   MLIRContext *context = &getContext();
   OpBuilder builder(context);
   Location loc = stage.forward.getLoc();
-  bool last = index == layout.stages - 1;
+  bool last = layout.next[index] < 0;
   auto pairs = [&](int64_t from, int64_t to) {
     SmallVector<Attribute> result;
     for (const std::vector<int64_t> &pair : layout.pairs(from, to))
@@ -191,10 +200,20 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
   Block *body = accumulate.addEntryBlock();
   builder.setInsertionPointToStart(body);
 
-  ArrayAttr fromPrevious = index > 0 ? pairs(index - 1, index) : nullptr;
-  ArrayAttr toNext = last ? nullptr : pairs(index, index + 1);
-  ArrayAttr fromNext = last ? nullptr : pairs(index + 1, index);
-  ArrayAttr toPrevious = index > 0 ? pairs(index, index - 1) : nullptr;
+  // Received values come from each predecessor in turn (as many as its
+  // forward returns); cotangents go back the same way.
+  int64_t successor = layout.next[index];
+  ArrayAttr toNext = last ? nullptr : pairs(index, successor);
+  ArrayAttr fromNext = last ? nullptr : pairs(successor, index);
+  SmallVector<ArrayAttr> fromPrevious, toPrevious;
+  for (int64_t from : layout.predecessors(index)) {
+    auto sender = module.lookupSymbol<func::FuncOp>(
+        stageFunctionName(function, from));
+    for (unsigned i = 0; i < sender.getNumResults(); ++i) {
+      fromPrevious.push_back(pairs(from, index));
+      toPrevious.push_back(pairs(index, from));
+    }
+  }
 
   SmallVector<SmallVector<Value>> inputs(microBatches);
   auto inputsOf = [&](int64_t m) -> SmallVector<Value> & {
@@ -202,13 +221,13 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
     if (values.empty()) {
       for (unsigned i = 0; i < stage.dataArgs; ++i)
         values.push_back(microBatchOf(builder, loc, body->getArgument(i), m));
-      // What the previous stage sent; kept until the backward.
+      // What the predecessors sent; kept until the backward.
       for (unsigned i = 0; i < stage.received; ++i)
         values.push_back(traced(
             RecvOp::create(
                 builder, loc,
                 stage.forward.getArgumentTypes()[stage.dataArgs + i],
-                fromPrevious),
+                fromPrevious[i]),
             "recv F" + Twine(m)));
     }
     return values;
@@ -252,12 +271,13 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
                                 .getResult()
                           : grad;
     }
-    for (unsigned i = 0; i < stage.differentiableInputs; ++i)
-      traced(SendOp::create(builder, loc,
-                            call.getResult(firstParamGrad + stage.paramGrads +
-                                           i),
-                            toPrevious),
-             "send B" + Twine(slot.microBatch));
+    // Cotangents of the differentiable received values, in argument order.
+    unsigned cotangent = firstParamGrad + stage.paramGrads;
+    for (unsigned i = 0; i < stage.received; ++i)
+      if (stage.forward.getArgAttr(stage.dataArgs + i, kDifferentiableAttrName))
+        traced(SendOp::create(builder, loc, call.getResult(cotangent++),
+                              toPrevious[i]),
+               "send B" + Twine(slot.microBatch));
   }
   if (!loss) {
     auto type = cast<RankedTensorType>(lossType);
@@ -292,9 +312,9 @@ void StarchPipelineSchedulePass::runOnOperation() {
   Type lossType = stages.back().forward.getResultTypes().front();
   SmallVector<SmallVector<Slot>> orders;
   for (int64_t k = 0; k < layout->stages; ++k)
-    orders.push_back(oneForwardOneBackward(k, layout->stages, microBatches,
+    orders.push_back(oneForwardOneBackward(k, *layout, microBatches,
                                            stages[k].hasBackward()));
-  if (auto stuck = findDeadlock(orders, stages)) {
+  if (auto stuck = findDeadlock(orders, stages, *layout)) {
     module.emitError() << "starch-pipeline-schedule: stage " << stuck->first
                        << " would wait forever at the "
                        << (stuck->second.backward ? "backward" : "forward")

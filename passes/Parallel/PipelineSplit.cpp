@@ -1,10 +1,11 @@
 //===- PipelineSplit.cpp - A function's layer chain cut into stages -------===//
 //
 // starch-pipeline-split: every op of the loss function goes to one pipeline
-// stage (its layer's, or for an untagged op the latest stage of what it
-// reads), and each stage becomes a function of its own that receives the
-// values crossing the cut before it and returns those crossing the cut
-// after it. Untagged computation on data alone (masks, positions, rotary
+// stage (its layer's, or for an untagged op the first stage that what it
+// reads reaches), and each stage becomes a function of its own that
+// receives what its predecessors send and returns what it sends on. Stages
+// form a tree towards the last (encoder branches joining the LLM's first
+// stage). Untagged computation on data alone (masks, positions, rotary
 // tables) is cloned into each stage that needs it rather than sent.
 // Passes.td gives the contract; docs/parallel.md the plan it serves.
 //
@@ -19,6 +20,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 
 namespace starch {
@@ -49,7 +51,7 @@ bool isFloatTensor(Type type) {
 
 /// Which stage runs each op of the function.
 struct StageAssignment {
-  int64_t stages = 1;
+  PipelineLayout layout;
   /// Ops that run on exactly one stage.
   llvm::DenseMap<Operation *, int64_t> stageOf;
   /// Untagged effect-free ops over arguments, constants and untrained
@@ -58,6 +60,23 @@ struct StageAssignment {
   /// Values that depend on a trained parameter (their cut carries a
   /// gradient back).
   llvm::DenseSet<Value> varied;
+
+  int64_t last() const { return layout.stages - 1; }
+  /// Whether what `from` computes reaches `to` (`to` is `from` or after it).
+  bool reaches(int64_t from, int64_t to) const {
+    for (int64_t s = from; s >= 0; s = layout.next[s])
+      if (s == to)
+        return true;
+    return false;
+  }
+  /// The first stage both `a` and `b` reach (the LLM's first stage for two
+  /// encoder branches).
+  int64_t join(int64_t a, int64_t b) const {
+    for (int64_t s = a; s >= 0; s = layout.next[s])
+      if (reaches(b, s))
+        return s;
+    return last();
+  }
 };
 
 struct StarchPipelineSplitPass
@@ -67,20 +86,59 @@ struct StarchPipelineSplitPass
   void runOnOperation() override;
 
 private:
-  LogicalResult layerStages(func::FuncOp fn,
-                            llvm::StringMap<int64_t> &stageOfLayer,
-                            int64_t &stageCount);
+  LogicalResult makeLayout(ModuleOp module, PipelineLayout &layout);
+  LogicalResult layerStages(func::FuncOp fn, int64_t stageCount,
+                            llvm::StringMap<int64_t> &stageOfLayer);
   LogicalResult assign(func::FuncOp fn, const llvm::StringMap<int64_t> &layers,
                        StageAssignment &plan);
-  LogicalResult placeParams(ModuleOp module,
+  LogicalResult placeParams(ModuleOp module, const PipelineLayout &layout,
                             ArrayRef<func::FuncOp> stageFunctions);
 };
 
-/// The stage of every layer: the layers in execution order cut at `starts`
-/// (or evenly into `stages`, the first `layers % stages` one longer).
+/// The stage tree and each stage's ranks, from the options.
+LogicalResult StarchPipelineSplitPass::makeLayout(ModuleOp module,
+                                                  PipelineLayout &layout) {
+  auto fail = [&](const Twine &message) {
+    return module.emitError() << "starch-pipeline-split: " << message;
+  };
+  if (tp < 1 || replicas < 1)
+    return fail("tp and replicas must be >= 1");
+  int64_t count = !next.empty()      ? static_cast<int64_t>(next.size())
+                  : !starts.empty()  ? static_cast<int64_t>(starts.size()) + 1
+                  : !stageTp.empty() ? static_cast<int64_t>(stageTp.size())
+                                     : stages.getValue();
+  if (count < 1)
+    return fail("cannot cut into " + Twine(count) + " stages");
+  if (stages > 1 && stages != count)
+    return fail("the options describe " + Twine(count) + " stages, not " +
+                Twine(stages));
+  if (!stageTp.empty() && static_cast<int64_t>(stageTp.size()) != count)
+    return fail("stage-tp lists " + Twine(stageTp.size()) + " stages, not " +
+                Twine(count));
+  if (!next.empty() && !starts.empty() &&
+      static_cast<int64_t>(starts.size()) != count)
+    return fail("with next, starts names the first layer of each of the " +
+                Twine(count) + " stages");
+  layout = PipelineLayout::chain(count, tp, replicas);
+  if (!stageTp.empty())
+    layout.tp.assign(stageTp.begin(), stageTp.end());
+  if (!next.empty())
+    layout.next.assign(next.begin(), next.end());
+  if (!layout.isWellFormed())
+    return fail("stages must form a tree towards the last: every stage but "
+                "the last sends to a later one (next), the last to -1, and "
+                "every stage has tp >= 1");
+  return success();
+}
+
+/// The stage of every layer. A chain: the layers in execution order cut
+/// before each of `starts` (or evenly). Explicit starts, one per stage
+/// (`next` given): a layer belongs to the stage of its module whose start
+/// is the latest at or before it; layers of a module without a stage of its
+/// own get none (they are placed as untagged ops).
 LogicalResult StarchPipelineSplitPass::layerStages(
-    func::FuncOp fn, llvm::StringMap<int64_t> &stageOfLayer,
-    int64_t &stageCount) {
+    func::FuncOp fn, int64_t stageCount,
+    llvm::StringMap<int64_t> &stageOfLayer) {
   SmallVector<std::string> order;
   llvm::StringSet<> seen;
   for (Operation &op : fn.getBody().front()) {
@@ -94,37 +152,57 @@ LogicalResult StarchPipelineSplitPass::layerStages(
   if (order.empty())
     return fail("@" + fn.getSymName() +
                 " has no layer tags (starch.layer) to cut at");
-  SmallVector<size_t> cuts; // index into `order` where each later stage begins
-  if (!starts.empty()) {
-    for (const std::string &start : starts) {
-      auto it = llvm::find_if(order, [&](const std::string &key) {
-        return key == start || StringRef(key).ends_with(":" + start);
-      });
-      if (it == order.end())
-        return fail("no layer '" + start + "' in @" + fn.getSymName());
-      size_t index = it - order.begin();
-      if (index == 0 || (!cuts.empty() && index <= cuts.back()))
-        return fail("stage starts must be later layers in execution order; '" +
-                    start + "' is not");
-      cuts.push_back(index);
-    }
-    if (stages > 1 && static_cast<size_t>(stages) != cuts.size() + 1)
-      return fail(Twine(cuts.size()) + " starts make " +
-                  Twine(cuts.size() + 1) + " stages, not " + Twine(stages));
-  } else {
-    if (stages < 1 || static_cast<size_t>(stages) > order.size())
-      return fail("cannot cut " + Twine(order.size()) + " layers into " +
-                  Twine(stages) + " stages");
-    size_t base = order.size() / stages, extra = order.size() % stages;
-    size_t next = 0;
-    for (int64_t s = 0; s + 1 < stages; ++s) {
-      next += base + (static_cast<size_t>(s) < extra ? 1 : 0);
-      cuts.push_back(next);
-    }
+  auto moduleOf = [](StringRef key) {
+    auto [module, layer] = key.split(':');
+    return layer.empty() ? StringRef() : module;
+  };
+  // Index into `order` of each start given.
+  SmallVector<size_t> startIndex;
+  for (const std::string &start : starts) {
+    auto it = llvm::find_if(order, [&](const std::string &key) {
+      return key == start || StringRef(key).ends_with(":" + start);
+    });
+    if (it == order.end())
+      return fail("no layer '" + start + "' in @" + fn.getSymName());
+    startIndex.push_back(it - order.begin());
   }
-  stageCount = static_cast<int64_t>(cuts.size()) + 1;
-  for (auto [i, key] : llvm::enumerate(order))
-    stageOfLayer[key] = llvm::count_if(cuts, [&](size_t c) { return c <= i; });
+  if (next.empty()) {
+    // A chain: cuts in execution order.
+    SmallVector<size_t> cuts;
+    if (!starts.empty()) {
+      for (auto [start, index] : llvm::zip(starts, startIndex)) {
+        if (index == 0 || (!cuts.empty() && index <= cuts.back()))
+          return fail(
+              "stage starts must be later layers in execution order; '" +
+              start + "' is not");
+        cuts.push_back(index);
+      }
+    } else {
+      if (static_cast<size_t>(stageCount) > order.size())
+        return fail("cannot cut " + Twine(order.size()) + " layers into " +
+                    Twine(stageCount) + " stages");
+      size_t base = order.size() / stageCount, extra = order.size() % stageCount;
+      size_t at = 0;
+      for (int64_t s = 0; s + 1 < stageCount; ++s) {
+        at += base + (static_cast<size_t>(s) < extra ? 1 : 0);
+        cuts.push_back(at);
+      }
+    }
+    for (auto [i, key] : llvm::enumerate(order))
+      stageOfLayer[key] = llvm::count_if(cuts, [&](size_t c) { return c <= i; });
+    return success();
+  }
+  if (starts.empty())
+    return fail("next needs starts: the first layer of every stage");
+  for (auto [i, key] : llvm::enumerate(order)) {
+    std::optional<int64_t> best;
+    for (auto [stage, index] : llvm::enumerate(startIndex))
+      if (index <= i && moduleOf(order[index]) == moduleOf(key) &&
+          (!best || index > startIndex[*best]))
+        best = stage;
+    if (best)
+      stageOfLayer[key] = *best;
+  }
   return success();
 }
 
@@ -133,15 +211,15 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
                                 const llvm::StringMap<int64_t> &stageOfLayer,
                                 StageAssignment &plan) {
   // A module's untagged ops before its first layer (an embedding) start at
-  // that layer's stage.
+  // that layer's stage: the first of the module's stages.
   llvm::StringMap<int64_t> firstStageOfModule;
   for (auto &entry : stageOfLayer) {
     auto [module, layer] = entry.getKey().split(':');
     if (layer.empty())
       continue;
     auto [it, inserted] = firstStageOfModule.try_emplace(module, entry.second);
-    if (!inserted)
-      it->second = std::min(it->second, entry.second);
+    if (!inserted && plan.reaches(entry.second, it->second))
+      it->second = entry.second;
   }
   auto isTrainedRead = [&](Operation *op) {
     auto read = dyn_cast<ReadParamOp>(op);
@@ -152,7 +230,8 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
     return param && param.isTrainable();
   };
   Block &body = fn.getBody().front();
-  // Untagged ops that read nothing another stage must run first.
+  // Ops that read nothing another stage must run first (parameters and
+  // data only): placed where they are first used.
   llvm::DenseSet<Operation *> floating;
   for (Operation &op : body.without_terminator()) {
     if (llvm::any_of(op.getOperands(),
@@ -169,59 +248,78 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
       return it->second;
     };
     std::string key = layerKey(&op);
+    auto layerStage = stageOfLayer.find(key);
+    bool tagged = !key.empty() && layerStage != stageOfLayer.end();
     bool dataOnly = llvm::all_of(op.getOperands(), [&](Value v) {
       Operation *def = v.getDefiningOp();
       return !def || (plan.cloned.contains(def) && !isTrainedRead(def));
     });
     if (isa<ReadParamOp>(op) ||
-        (key.empty() && isMemoryEffectFree(&op) && dataOnly)) {
+        (!tagged && isMemoryEffectFree(&op) && dataOnly)) {
       plan.cloned.insert(&op);
       continue;
     }
-    int64_t stage = 0;
-    if (!key.empty()) {
-      stage = stageOfLayer.lookup(key);
+    std::optional<int64_t> stage;
+    if (tagged) {
+      stage = layerStage->second;
     } else if (auto module = op.getAttrOfType<StringAttr>(kModuleAttrName)) {
-      stage = firstStageOfModule.lookup(module.getValue());
+      auto first = firstStageOfModule.find(module.getValue());
+      if (first != firstStageOfModule.end())
+        stage = first->second;
     }
-    bool anchored = !key.empty();
+    bool anchored = tagged;
     for (Value operand : op.getOperands())
       if (std::optional<int64_t> from = producerStage(operand)) {
-        if (!key.empty() && *from > stage)
+        bool fromFloating = floating.contains(operand.getDefiningOp());
+        if (tagged && !fromFloating && !plan.reaches(*from, *stage))
           return op.emitOpError()
-                 << "of layer '" << key << "' (stage " << stage
+                 << "of layer '" << key << "' (stage " << *stage
                  << ") uses a value of stage " << *from
-                 << "; stages must follow the order of the layers";
-        stage = std::max(stage, *from);
-        anchored |= !floating.contains(operand.getDefiningOp());
+                 << ", which does not send to it; stages must follow the "
+                    "order of the layers";
+        if (fromFloating && stage)
+          continue; // placed where first used: here at the latest
+        stage = stage ? plan.join(*stage, *from) : *from;
+        anchored |= !fromFloating;
       }
-    plan.stageOf[&op] = stage;
+    plan.stageOf[&op] = stage.value_or(plan.last());
     if (!anchored)
       floating.insert(&op);
   }
-  // An untagged op over parameters and data only (the transpose of the LM
-  // head's weight, an embedding lookup) runs where it is first needed.
+  // A floating op runs on the stage of its first user: the one that reaches
+  // all the others.
   for (Operation &op : llvm::reverse(body.without_terminator())) {
     if (!floating.contains(&op))
       continue;
-    std::optional<int64_t> first;
-    for (Operation *user : op.getUsers()) {
-      int64_t stage = user == body.getTerminator() ? plan.stages - 1
-                                                   : plan.stageOf.lookup(user);
-      first = first ? std::min(*first, stage) : stage;
-    }
-    if (first)
-      plan.stageOf[&op] = *first;
+    SmallVector<int64_t> users;
+    for (Operation *user : op.getUsers())
+      users.push_back(user == body.getTerminator() ? plan.last()
+                                                   : plan.stageOf.lookup(user));
+    if (users.empty())
+      continue;
+    auto first = llvm::find_if(users, [&](int64_t candidate) {
+      return llvm::all_of(users,
+                          [&](int64_t u) { return plan.reaches(candidate, u); });
+    });
+    if (first == users.end())
+      return op.emitOpError()
+             << "is used by stages that no one stage feeds (e.g. " << users[0]
+             << " and " << *llvm::find_if(users, [&](int64_t u) {
+                  return !plan.reaches(users[0], u);
+                })
+             << "); a value read by two encoder branches needs a stage "
+                "before both";
+    plan.stageOf[&op] = *first;
   }
   for (Value result : body.getTerminator()->getOperands())
     if (Operation *def = result.getDefiningOp();
-        def && plan.stageOf.lookup(def) != plan.stages - 1 &&
-        plan.stageOf.count(def))
+        def && plan.stageOf.count(def) &&
+        plan.stageOf.lookup(def) != plan.last())
       return fn.emitError() << "starch-pipeline-split: the result of @"
                             << fn.getSymName() << " is computed on stage "
                             << plan.stageOf.lookup(def)
                             << ", not the last stage";
-  SmallVector<bool> used(plan.stages, false);
+  SmallVector<bool> used(plan.layout.stages, false);
   for (auto &entry : plan.stageOf)
     used[entry.second] = true;
   for (auto [stage, any] : llvm::enumerate(used))
@@ -232,9 +330,11 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
 }
 
 /// Each parameter belongs to the one stage that reads it; a trained one
-/// read by several stages (tied weights) cannot be placed yet.
+/// read by several stages (tied weights) cannot be placed yet. A
+/// tensor-parallel one is split over its stage's ranks.
 LogicalResult
 StarchPipelineSplitPass::placeParams(ModuleOp module,
+                                     const PipelineLayout &layout,
                                      ArrayRef<func::FuncOp> stageFunctions) {
   llvm::MapVector<StringRef, SmallVector<int64_t>> readers;
   for (auto [index, fn] : llvm::enumerate(stageFunctions)) {
@@ -249,18 +349,67 @@ StarchPipelineSplitPass::placeParams(ModuleOp module,
   OpBuilder builder(module.getContext());
   for (auto param : module.getOps<ParamOp>()) {
     auto it = readers.find(param.getSymName());
-    if (it == readers.end() || it->second.size() > 1) {
-      if (it != readers.end() && param.isTrainable())
+    if (it == readers.end())
+      continue;
+    ArrayRef<int64_t> stages = it->second;
+    if (stages.size() > 1 && param.isTrainable())
+      return param.emitError()
+             << "starch-pipeline-split: trained parameter @"
+             << param.getSymName() << " is read by stages " << stages[0]
+             << " and " << stages[1]
+             << " (weights tied across stages are not supported yet)";
+    if (stages.size() == 1)
+      param.setStageAttr(builder.getI64IntegerAttr(stages.front()));
+    if (!param.isSharded())
+      continue;
+    // Split over the ranks of each stage reading it (untrained ones may be
+    // read by several stages of one tp).
+    SmallVector<Attribute> groups;
+    int64_t size = cast<DenseI64ArrayAttr>(param.getShardGroupsAttr()[0]).size();
+    for (int64_t stage : stages) {
+      if (layout.tp[stage] != size)
         return param.emitError()
-               << "starch-pipeline-split: trained parameter @"
-               << param.getSymName() << " is read by stages "
-               << it->second[0] << " and " << it->second[1]
-               << " (weights tied across stages are not supported yet)";
-      continue; // every rank holds it
+               << "starch-pipeline-split: @" << param.getSymName()
+               << " is split over " << size << " ranks, but stage " << stage
+               << " has " << layout.tp[stage];
+      for (const std::vector<int64_t> &group : layout.stageRanks(stage))
+        groups.push_back(builder.getDenseI64ArrayAttr(group));
     }
-    param.setStageAttr(builder.getI64IntegerAttr(it->second.front()));
+    param.setShardGroupsAttr(builder.getArrayAttr(groups));
   }
   return success();
+}
+
+/// The tensor-parallel groups of `stageFn`'s collectives and shard entries:
+/// its stage's ranks in each replica.
+LogicalResult regroupTensorParallel(func::FuncOp stageFn, int64_t stage,
+                                    const PipelineLayout &layout) {
+  Builder builder(stageFn.getContext());
+  SmallVector<Attribute> groups;
+  for (const std::vector<int64_t> &group : layout.stageRanks(stage))
+    groups.push_back(builder.getDenseI64ArrayAttr(group));
+  ArrayAttr stageGroups = builder.getArrayAttr(groups);
+  auto regroup = [&](Operation *op, ArrayAttr old) -> LogicalResult {
+    int64_t size = cast<DenseI64ArrayAttr>(old[0]).size();
+    if (size != layout.tp[stage])
+      return op->emitOpError()
+             << "splits over " << size << " ranks, but pipeline stage "
+             << stage << " has " << layout.tp[stage]
+             << " (every module of a stage needs the stage's tp, or 1)";
+    op->setAttr("groups", stageGroups);
+    return success();
+  };
+  WalkResult result = stageFn.walk([&](Operation *op) {
+    ArrayAttr old;
+    if (auto reduce = dyn_cast<AllReduceOp>(op))
+      old = reduce.getGroupsAttr();
+    else if (auto enter = dyn_cast<EnterShardsOp>(op))
+      old = enter.getGroupsAttr();
+    if (old && failed(regroup(op, old)))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
 }
 
 void StarchPipelineSplitPass::runOnOperation() {
@@ -271,35 +420,36 @@ void StarchPipelineSplitPass::runOnOperation() {
                        << function;
     return signalPassFailure();
   }
-  if (tp < 1 || replicas < 1) {
-    module.emitError() << "starch-pipeline-split: tp and replicas must be >= 1";
-    return signalPassFailure();
-  }
-  llvm::StringMap<int64_t> stageOfLayer;
   StageAssignment plan;
-  if (failed(layerStages(fn, stageOfLayer, plan.stages)) ||
+  llvm::StringMap<int64_t> stageOfLayer;
+  if (failed(makeLayout(module, plan.layout)) ||
+      failed(layerStages(fn, plan.layout.stages, stageOfLayer)) ||
       failed(assign(fn, stageOfLayer, plan)))
     return signalPassFailure();
+  const PipelineLayout &layout = plan.layout;
 
   Block &body = fn.getBody().front();
   Operation *terminator = body.getTerminator();
-  int64_t last = plan.stages - 1;
-  // The values crossing each cut c (from stages <= c to stages > c), in
-  // program order; a value skipping a stage passes through it.
-  SmallVector<SmallVector<Value>> cut(plan.stages);
+  int64_t last = plan.last();
+  // What each stage sends to its successor, in program order: every value
+  // travels the path from its stage to each stage using it.
+  SmallVector<llvm::SetVector<Value>> sent(layout.stages);
   for (Operation &op : body.without_terminator()) {
     auto it = plan.stageOf.find(&op);
     if (it == plan.stageOf.end())
       continue;
-    for (Value result : op.getResults()) {
-      int64_t lastUse = -1;
-      for (Operation *user : result.getUsers())
-        lastUse = std::max(lastUse, user == terminator
-                                        ? last
-                                        : plan.stageOf.lookup(user));
-      for (int64_t c = it->second; c < lastUse; ++c)
-        cut[c].push_back(result);
-    }
+    for (Value result : op.getResults())
+      for (Operation *user : result.getUsers()) {
+        int64_t to = user == terminator ? last : plan.stageOf.lookup(user);
+        if (!plan.reaches(it->second, to)) {
+          user->emitOpError() << "on stage " << to
+                              << " uses a value of stage " << it->second
+                              << ", which does not send to it";
+          return signalPassFailure();
+        }
+        for (int64_t s = it->second; s != to; s = layout.next[s])
+          sent[s].insert(result);
+      }
   }
   // Names the user can place: the layer (or module) that made the value,
   // numbered when that layer sends several.
@@ -320,8 +470,8 @@ void StarchPipelineSplitPass::runOnOperation() {
   };
 
   // Operands the ops of each stage need from cloned ops, transitively.
-  SmallVector<llvm::DenseSet<Operation *>> clonesOf(plan.stages);
-  for (int64_t stage = 0; stage < plan.stages; ++stage) {
+  SmallVector<llvm::DenseSet<Operation *>> clonesOf(layout.stages);
+  for (int64_t stage = 0; stage < layout.stages; ++stage) {
     SmallVector<Operation *> work;
     for (auto &entry : plan.stageOf)
       if (entry.second == stage)
@@ -341,17 +491,29 @@ void StarchPipelineSplitPass::runOnOperation() {
   OpBuilder builder(fn);
   MLIRContext *context = &getContext();
   SmallVector<func::FuncOp> stageFunctions;
+  SmallVector<size_t> receivedCounts;
   unsigned numArgs = fn.getNumArguments();
-  for (int64_t stage = 0; stage < plan.stages; ++stage) {
-    ArrayRef<Value> received =
-        stage > 0 ? ArrayRef<Value>(cut[stage - 1]) : ArrayRef<Value>();
-    SmallVector<Value> sent(stage < last ? cut[stage]
-                                         : SmallVector<Value>(
-                                               terminator->getOperands()));
+  for (int64_t stage = 0; stage < layout.stages; ++stage) {
+    // Received: each predecessor's values, named as it sends them.
+    SmallVector<Value> received;
+    SmallVector<std::string> receivedNames;
+    for (int64_t from : layout.predecessors(stage)) {
+      ArrayRef<Value> values = sent[from].getArrayRef();
+      for (size_t i = 0; i < values.size(); ++i) {
+        received.push_back(values[i]);
+        receivedNames.push_back(cutName(values, i));
+      }
+    }
+    receivedCounts.push_back(received.size());
+    SmallVector<Value> outputs(stage < last
+                                   ? SmallVector<Value>(sent[stage].begin(),
+                                                        sent[stage].end())
+                                   : SmallVector<Value>(
+                                         terminator->getOperands()));
     SmallVector<Type> argTypes(fn.getArgumentTypes());
     for (Value v : received)
       argTypes.push_back(v.getType());
-    SmallVector<Type> resultTypes(ValueRange(sent).getTypes());
+    SmallVector<Type> resultTypes(ValueRange(outputs).getTypes());
     builder.setInsertionPoint(fn);
     auto stageFn = func::FuncOp::create(
         builder, fn.getLoc(), stageFunctionName(fn.getSymName(), stage),
@@ -362,19 +524,19 @@ void StarchPipelineSplitPass::runOnOperation() {
       stageFn.setArgAttrs(i, fn.getArgAttrDict(i));
     for (auto [i, v] : llvm::enumerate(received)) {
       SmallVector<NamedAttribute> attrs{builder.getNamedAttr(
-          kNameAttrName, builder.getStringAttr(cutName(received, i)))};
+          kNameAttrName, builder.getStringAttr(receivedNames[i]))};
       if (plan.varied.contains(v) && isFloatTensor(v.getType()))
         attrs.push_back(
             builder.getNamedAttr(kDifferentiableAttrName, builder.getUnitAttr()));
       stageFn.setArgAttrs(numArgs + i, builder.getDictionaryAttr(attrs));
     }
-    for (auto [i, v] : llvm::enumerate(sent)) {
+    for (auto [i, v] : llvm::enumerate(outputs)) {
       if (stage == last) {
         stageFn.setResultAttrs(i, fn.getResultAttrDict(i));
         continue;
       }
       SmallVector<NamedAttribute> attrs{builder.getNamedAttr(
-          kNameAttrName, builder.getStringAttr(cutName(sent, i)))};
+          kNameAttrName, builder.getStringAttr(cutName(outputs, i)))};
       if (plan.varied.contains(v) && isFloatTensor(v.getType()))
         attrs.push_back(
             builder.getNamedAttr(kCotangentInputAttrName, builder.getUnitAttr()));
@@ -396,15 +558,16 @@ void StarchPipelineSplitPass::runOnOperation() {
         builder.clone(op, mapping);
     }
     func::ReturnOp::create(builder, fn.getLoc(),
-                           llvm::map_to_vector(sent, [&](Value v) {
+                           llvm::map_to_vector(outputs, [&](Value v) {
                              return mapping.lookup(v);
                            }));
+    if (failed(regroupTensorParallel(stageFn, stage, layout)))
+      return signalPassFailure();
     stageFunctions.push_back(stageFn);
   }
 
-  if (failed(placeParams(module, stageFunctions)))
+  if (failed(placeParams(module, layout, stageFunctions)))
     return signalPassFailure();
-  PipelineLayout layout{plan.stages, tp, replicas};
   module->setAttr(kPipelineAttrName, layout.toAttr(context));
   fn.erase();
   if (verbose)
@@ -413,9 +576,10 @@ void StarchPipelineSplitPass::runOnOperation() {
       stageFn.walk([&](Operation *) { ++ops; });
       llvm::errs() << "starch-pipeline-split: stage " << stage << ": @"
                    << stageFn.getSymName() << ", " << ops << " ops, receives "
-                   << (stage ? cut[stage - 1].size() : 0) << " values, sends "
-                   << (stage + 1 < stageFunctions.size() ? cut[stage].size()
-                                                         : 0)
+                   << receivedCounts[stage] << " values, sends "
+                   << (static_cast<int64_t>(stage) < last
+                           ? sent[stage].size()
+                           : 0)
                    << "\n";
     }
 }

@@ -36,34 +36,40 @@ Status allReduce(const Tensor &input, CollectiveOp op,
 
 namespace {
 
-/// The other end of this rank's pair in flat `[sender, receiver]` `pairs`:
-/// the receiver when `sending`, else the sender; -1 when no pair has it.
-int64_t peerIn(const std::vector<int64_t> &pairs, int rank, bool sending) {
+/// The sender of the pair in flat `[sender, receiver]` `pairs` that `rank`
+/// receives in; -1 when none.
+int64_t senderTo(const std::vector<int64_t> &pairs, int rank) {
   for (size_t i = 0; i + 1 < pairs.size(); i += 2)
-    if (pairs[sending ? i : i + 1] == rank)
-      return pairs[sending ? i + 1 : i];
+    if (pairs[i + 1] == rank)
+      return pairs[i];
   return -1;
 }
 
 } // namespace
 
 Status send(const Tensor &input, const std::vector<int64_t> &pairs) {
+  // To the receiver of every pair this rank sends in: a smaller
+  // tensor-parallel group fans out to a larger one, and a rank in no pair
+  // (a tensor-parallel copy another rank sends) sends nothing.
   Communicator *comm = currentCommunicator();
   int rank = comm ? comm->rank() : 0;
-  int64_t peer = peerIn(pairs, rank, /*sending=*/true);
-  if (peer < 0)
-    return Status::error("send: rank " + std::to_string(rank) +
-                         " sends in none of the op's pairs");
-  if (!comm || peer >= comm->size())
-    return Status::error("send: rank " + std::to_string(peer) +
-                         " is not part of this run");
-  return comm->send(input, static_cast<int>(peer));
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    if (pairs[i] != rank)
+      continue;
+    int64_t peer = pairs[i + 1];
+    if (!comm || peer >= comm->size())
+      return Status::error("send: rank " + std::to_string(peer) +
+                           " is not part of this run");
+    if (Status s = comm->send(input, static_cast<int>(peer)); !s)
+      return s;
+  }
+  return Status::success();
 }
 
 Status recv(const std::vector<int64_t> &pairs, Tensor &out) {
   Communicator *comm = currentCommunicator();
   int rank = comm ? comm->rank() : 0;
-  int64_t peer = peerIn(pairs, rank, /*sending=*/false);
+  int64_t peer = senderTo(pairs, rank);
   if (peer < 0)
     return Status::error("recv: rank " + std::to_string(rank) +
                          " receives in none of the op's pairs");

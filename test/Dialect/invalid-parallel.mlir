@@ -39,8 +39,16 @@ func.func @triple(%x: tensor<4xf32>) {
 
 // -----
 
-func.func @twice() -> tensor<4xf32> {
-  // expected-error @+1 {{pairs lists rank 1 twice}}
+func.func @both_ends() -> tensor<4xf32> {
+  // expected-error @+1 {{pairs lists rank 1 as sender and receiver}}
   %y = starch.recv pairs = [array<i64: 0, 1>, array<i64: 1, 2>] : tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @received_twice() -> tensor<4xf32> {
+  // expected-error @+1 {{pairs lists rank 2 as a receiver twice}}
+  %y = starch.recv pairs = [array<i64: 0, 2>, array<i64: 1, 2>] : tensor<4xf32>
   return %y : tensor<4xf32>
 }

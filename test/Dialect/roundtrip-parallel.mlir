@@ -23,5 +23,8 @@ func.func @point_to_point(%x: tensor<4xf32>) -> tensor<4xf32> {
   starch.send %x pairs = [array<i64: 0, 1>, array<i64: 2, 3>] : tensor<4xf32>
   // CHECK: starch.recv pairs = [array<i64: 1, 0>] : tensor<4xf32>
   %y = starch.recv pairs = [array<i64: 1, 0>] : tensor<4xf32>
+  // One sender feeding two receivers (tp 1 to tp 2).
+  // CHECK: starch.send %{{.*}} pairs = [array<i64: 0, 1>, array<i64: 0, 2>] : tensor<4xf32>
+  starch.send %x pairs = [array<i64: 0, 1>, array<i64: 0, 2>] : tensor<4xf32>
   return %y : tensor<4xf32>
 }

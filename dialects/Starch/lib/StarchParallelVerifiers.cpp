@@ -37,12 +37,30 @@ LogicalResult verifyRankGroups(Operation *op, ArrayAttr groups,
   return success();
 }
 
-/// `[sender, receiver]` pairs, no rank in two of them.
+/// `[sender, receiver]` pairs of ranks >= 0: a rank receives in at most one
+/// pair and is never both a sender and a receiver (one sender may feed
+/// several receivers).
 LogicalResult verifyRankPairs(Operation *op, ArrayAttr pairs) {
-  if (failed(verifyRankGroups(op, pairs, "pairs")))
-    return failure();
-  if (cast<DenseI64ArrayAttr>(pairs[0]).size() != 2)
-    return op->emitOpError() << "pairs must be [sender, receiver] pairs";
+  if (pairs.empty())
+    return op->emitOpError() << "pairs must name at least one pair";
+  llvm::DenseSet<int64_t> senders, receivers;
+  for (Attribute entry : pairs) {
+    ArrayRef<int64_t> pair = cast<DenseI64ArrayAttr>(entry).asArrayRef();
+    if (pair.size() != 2)
+      return op->emitOpError() << "pairs must be [sender, receiver] pairs";
+    for (int64_t rank : pair)
+      if (rank < 0)
+        return op->emitOpError()
+               << "pairs lists rank " << rank << ", which is negative";
+    senders.insert(pair[0]);
+    if (!receivers.insert(pair[1]).second)
+      return op->emitOpError() << "pairs lists rank " << pair[1]
+                               << " as a receiver twice";
+  }
+  for (int64_t rank : senders)
+    if (receivers.contains(rank))
+      return op->emitOpError()
+             << "pairs lists rank " << rank << " as sender and receiver";
   return success();
 }
 

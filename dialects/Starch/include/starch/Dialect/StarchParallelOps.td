@@ -67,8 +67,10 @@ def Starch_SendOp : Starch_Op<"send", [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "send a tensor to one rank (pipeline point-to-point)";
   let description = [{
     `pairs` lists `[sender, receiver]` rank pairs; the rank executing the op
-    sends `input` to the receiver of the pair it sends in (it must be in
-    one). Transfers between two ranks arrive in the order they were sent;
+    sends `input` to the receiver of every pair it sends in: one rank may
+    feed several (a stage of tensor-parallel degree 1 feeding one of 2), and
+    a rank in no pair sends nothing (its tensor-parallel copy of the value
+    is sent by another rank). Transfers between two ranks arrive in the order they were sent;
     the op returns without waiting for the receiver (the transport buffers
     the tensor). Made by starch-pipeline-schedule at the cuts between
     pipeline stages: activations forward, their gradients backward; the
@@ -87,7 +89,8 @@ def Starch_RecvOp : Starch_Op<"recv", [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "receive a tensor from one rank (pipeline point-to-point)";
   let description = [{
     The rank executing the op waits for the next tensor the sender of its
-    pair in `pairs` (`[sender, receiver]`) sends it, which must have the
+    pair in `pairs` (`[sender, receiver]`; it receives in exactly one)
+    sends it, which must have the
     result's type. See `starch.send`.
 
     ```mlir

@@ -2,15 +2,25 @@
 //
 // A pipelined program (starch-pipeline-split) is one module for every rank:
 // each pipeline stage has its own entry functions (`@train_step.stage1`),
-// and the module attribute `starch.pipeline` says how stages sit on ranks:
+// and the module attribute `starch.pipeline` says how stages sit on ranks.
+// A chain of stages of one tensor-parallel degree:
 //
 //   starch.pipeline = {stages = 2 : i64, tp = 2 : i64, replicas = 3 : i64}
 //
-// Replica d holds ranks [d x R, (d+1) x R) with R = stages x tp; inside it,
-// stage s holds the tp consecutive ranks from s x tp (docs/parallel.md's
-// numbering for a chain of stages). The passes that make send/recv pairs and
-// rank groups, the interpreter and the code generator all read this one
-// description.
+// Any other layout (encoders on ranks of their own, modules of different
+// tp) lists each stage's tp and the stage it sends its outputs to (-1: the
+// last stage, which computes the loss):
+//
+//   starch.pipeline = {next = array<i64: 2, 2, 3, -1>,
+//                      tp = array<i64: 1, 1, 2, 2>, replicas = 1 : i64}
+//
+// Stages form a tree towards the last one: every stage sends to one
+// successor, a stage may receive from several (the LLM's first stage from
+// every encoder's last). Replica d holds ranks [d x R, (d+1) x R) with R the
+// sum of the stages' tp; inside it, stage s holds tp[s] consecutive ranks
+// after those of the stages before it (docs/parallel.md's numbering). The
+// passes that make send/recv pairs and rank groups, the interpreter and the
+// code generator all read this one description.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_DIALECT_STARCHPIPELINE_H
@@ -20,6 +30,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,50 +43,128 @@ inline constexpr llvm::StringLiteral kPipelineAttrName = "starch.pipeline";
 inline constexpr llvm::StringLiteral kStepGradientsName = "step_gradients";
 
 struct PipelineLayout {
-  int64_t stages = 1, tp = 1, replicas = 1;
+  int64_t stages = 1, replicas = 1;
+  /// Per stage: its tensor-parallel ranks, and the stage it sends to (-1
+  /// for the last).
+  std::vector<int64_t> tp{1}, next{-1};
 
-  int64_t ranksPerReplica() const { return stages * tp; }
+  /// A chain of `stages` stages of `tp` ranks each.
+  static PipelineLayout chain(int64_t stages, int64_t tp, int64_t replicas) {
+    PipelineLayout layout;
+    layout.stages = stages;
+    layout.replicas = replicas;
+    layout.tp.assign(stages, tp);
+    layout.next.clear();
+    for (int64_t s = 0; s < stages; ++s)
+      layout.next.push_back(s + 1 < stages ? s + 1 : -1);
+    return layout;
+  }
+
+  int64_t ranksPerReplica() const {
+    return std::accumulate(tp.begin(), tp.end(), int64_t(0));
+  }
   int64_t worldSize() const { return replicas * ranksPerReplica(); }
+  /// The first rank of `stage` inside a replica.
+  int64_t offsetOf(int64_t stage) const {
+    return std::accumulate(tp.begin(), tp.begin() + stage, int64_t(0));
+  }
   int64_t stageOfRank(int64_t rank) const {
-    return rank % ranksPerReplica() / tp;
+    int64_t local = rank % ranksPerReplica();
+    int64_t stage = 0;
+    while (local >= tp[stage])
+      local -= tp[stage++];
+    return stage;
   }
   /// The rank of `stage` in replica `replica` at tensor-parallel position
   /// `position`.
   int64_t rankOf(int64_t replica, int64_t stage, int64_t position) const {
-    return replica * ranksPerReplica() + stage * tp + position;
+    return replica * ranksPerReplica() + offsetOf(stage) + position;
   }
-  /// [sender, receiver] pairs from every rank of stage `from` to the rank of
-  /// stage `to` at the same replica and tensor-parallel position.
+  /// The stages sending to `stage`, in stage order.
+  std::vector<int64_t> predecessors(int64_t stage) const {
+    std::vector<int64_t> result;
+    for (int64_t s = 0; s < stages; ++s)
+      if (next[s] == stage)
+        result.push_back(s);
+    return result;
+  }
+  /// Stages after `stage` up to the last (the pipeline depth it warms up
+  /// for).
+  int64_t stagesAfter(int64_t stage) const {
+    int64_t count = 0;
+    for (int64_t s = next[stage]; s >= 0; s = next[s])
+      ++count;
+    return count;
+  }
+  bool isChain() const {
+    for (int64_t s = 0; s < stages; ++s)
+      if (next[s] != (s + 1 < stages ? s + 1 : -1) || tp[s] != tp[0])
+        return false;
+    return true;
+  }
+  /// [sender, receiver] pairs from stage `from` to stage `to`, per replica:
+  /// the receiver at tensor-parallel position j gets the value from the
+  /// sender at position j mod tp[from] (tensor-parallel ranks hold
+  /// activations whole, so any copy serves; a smaller group fans out, a
+  /// larger one sends from its first positions only).
   std::vector<std::vector<int64_t>> pairs(int64_t from, int64_t to) const {
     std::vector<std::vector<int64_t>> result;
     for (int64_t d = 0; d < replicas; ++d)
-      for (int64_t t = 0; t < tp; ++t)
-        result.push_back({rankOf(d, from, t), rankOf(d, to, t)});
+      for (int64_t j = 0; j < tp[to]; ++j)
+        result.push_back({rankOf(d, from, j % tp[from]), rankOf(d, to, j)});
     return result;
   }
-  /// Per replica and tensor-parallel position, its ranks of every stage in
-  /// stage order (the groups that combine a step's loss and norms).
-  std::vector<std::vector<int64_t>> stageGroups() const {
+  /// Per replica, the ranks of `stage` (its tensor-parallel group).
+  std::vector<std::vector<int64_t>> stageRanks(int64_t stage) const {
     std::vector<std::vector<int64_t>> result;
-    for (int64_t d = 0; d < replicas; ++d)
-      for (int64_t t = 0; t < tp; ++t) {
-        std::vector<int64_t> group;
-        for (int64_t s = 0; s < stages; ++s)
-          group.push_back(rankOf(d, s, t));
-        result.push_back(group);
-      }
+    for (int64_t d = 0; d < replicas; ++d) {
+      std::vector<int64_t> group;
+      for (int64_t j = 0; j < tp[stage]; ++j)
+        group.push_back(rankOf(d, stage, j));
+      result.push_back(group);
+    }
+    return result;
+  }
+  /// Per replica, all its ranks (the groups that combine a step's loss and
+  /// norms over the stages).
+  std::vector<std::vector<int64_t>> replicaGroups() const {
+    std::vector<std::vector<int64_t>> result;
+    for (int64_t d = 0; d < replicas; ++d) {
+      std::vector<int64_t> group(ranksPerReplica());
+      std::iota(group.begin(), group.end(), d * ranksPerReplica());
+      result.push_back(group);
+    }
     return result;
   }
 
   mlir::DictionaryAttr toAttr(mlir::MLIRContext *context) const {
     auto i64 = mlir::IntegerType::get(context, 64);
-    auto entry = [&](llvm::StringRef name, int64_t value) {
-      return mlir::NamedAttribute(mlir::StringAttr::get(context, name),
-                                  mlir::IntegerAttr::get(i64, value));
+    auto entry = [&](llvm::StringRef name, mlir::Attribute value) {
+      return mlir::NamedAttribute(mlir::StringAttr::get(context, name), value);
     };
+    auto integer = [&](int64_t value) {
+      return mlir::IntegerAttr::get(i64, value);
+    };
+    if (isChain())
+      return mlir::DictionaryAttr::get(
+          context, {entry("stages", integer(stages)), entry("tp", integer(tp[0])),
+                    entry("replicas", integer(replicas))});
     return mlir::DictionaryAttr::get(
-        context, {entry("stages", stages), entry("tp", tp),
-                  entry("replicas", replicas)});
+        context, {entry("tp", mlir::DenseI64ArrayAttr::get(context, tp)),
+                  entry("next", mlir::DenseI64ArrayAttr::get(context, next)),
+                  entry("replicas", integer(replicas))});
+  }
+
+  /// Whether the stages form a tree towards the last one (checked by
+  /// of() and by the pass that writes the layout).
+  bool isWellFormed() const {
+    if (stages < 1 || replicas < 1 || static_cast<int64_t>(tp.size()) != stages ||
+        static_cast<int64_t>(next.size()) != stages || next.back() != -1)
+      return false;
+    for (int64_t s = 0; s < stages; ++s)
+      if (tp[s] < 1 || (s + 1 < stages && (next[s] <= s || next[s] >= stages)))
+        return false;
+    return true;
   }
 
   /// The layout of a pipelined module; nullopt when it is not pipelined
@@ -84,15 +173,27 @@ struct PipelineLayout {
     auto dict = module->getAttrOfType<mlir::DictionaryAttr>(kPipelineAttrName);
     if (!dict)
       return std::nullopt;
+    auto replicas = dict.getAs<mlir::IntegerAttr>("replicas");
+    if (!replicas)
+      return std::nullopt;
     PipelineLayout layout;
-    for (auto [name, field] : {std::pair{"stages", &layout.stages},
-                               std::pair{"tp", &layout.tp},
-                               std::pair{"replicas", &layout.replicas}}) {
-      auto value = dict.getAs<mlir::IntegerAttr>(name);
-      if (!value || value.getInt() < 1)
+    if (auto uniformTp = dict.getAs<mlir::IntegerAttr>("tp")) {
+      auto stages = dict.getAs<mlir::IntegerAttr>("stages");
+      if (!stages || stages.getInt() < 1)
         return std::nullopt;
-      *field = value.getInt();
+      layout = chain(stages.getInt(), uniformTp.getInt(), replicas.getInt());
+    } else {
+      auto tp = dict.getAs<mlir::DenseI64ArrayAttr>("tp");
+      auto next = dict.getAs<mlir::DenseI64ArrayAttr>("next");
+      if (!tp || !next)
+        return std::nullopt;
+      layout.stages = tp.size();
+      layout.replicas = replicas.getInt();
+      layout.tp.assign(tp.asArrayRef().begin(), tp.asArrayRef().end());
+      layout.next.assign(next.asArrayRef().begin(), next.asArrayRef().end());
     }
+    if (!layout.isWellFormed())
+      return std::nullopt;
     return layout;
   }
 };
