@@ -68,7 +68,8 @@ std::string trainingPipelineText(const config::ModelConfig &model,
   const config::TrainingConfig &t = model.training;
   auto number = [](double v) { return llvm::format("%.17g", v); };
   os << "starch-lm-loss{logits=" << model.logitsOutput << "}";
-  // Tensor parallelism treats each stage of each replica as a group.
+  // Tensor parallelism splits with the LLM's degree; pipeline splitting
+  // then gives each stage's collectives that stage's ranks.
   if (program.tp > 1) {
     os << ",starch-tensor-parallel{tp=" << program.tp
        << " replicas=" << program.dp * program.stages;
@@ -80,10 +81,26 @@ std::string trainingPipelineText(const config::ModelConfig &model,
   // optimizer completes per stage.
   int64_t stepMicroBatches = t.microBatches;
   if (program.stages > 1) {
+    auto numbers = [](const std::vector<int64_t> &values) {
+      std::string text;
+      for (int64_t v : values)
+        text += (text.empty() ? "" : ",") + std::to_string(v);
+      return text;
+    };
     os << ",starch-pipeline-split{stages=" << program.stages;
+    // Without the composed graph's layers (no starts) a chain is cut evenly.
+    bool chain = program.isChain() || program.stageStarts.empty();
     if (!program.stageStarts.empty())
-      os << " starts=" << llvm::join(program.stageStarts, ",");
-    os << " tp=" << program.tp << " replicas=" << program.dp << "}";
+      os << " starts="
+         << llvm::join(chain ? llvm::ArrayRef(program.stageStarts).drop_front()
+                             : llvm::ArrayRef(program.stageStarts),
+                       ",");
+    if (chain)
+      os << " tp=" << program.tp;
+    else
+      os << " next=" << numbers(program.stageNext)
+         << " stage-tp=" << numbers(program.stageTp);
+    os << " replicas=" << program.dp << "}";
     std::vector<std::string> stages;
     for (int64_t s = 0; s < program.stages; ++s)
       stages.push_back(stageFunctionName("loss", s));
@@ -101,7 +118,7 @@ std::string trainingPipelineText(const config::ModelConfig &model,
      << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
   if (program.dp > 1)
     os << " data-parallel=" << program.dp;
-  int64_t replicaRanks = program.tp * program.stages;
+  int64_t replicaRanks = program.ranksPerReplica();
   if (program.dp > 1 && replicaRanks > 1)
     os << " replica-ranks=" << replicaRanks;
   os << "}";
@@ -315,8 +332,8 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       model.isMultimodal() ? options.inputPath : model.llmOnnx;
   if (options.emit == EmitStage::exe && options.outputPath == "-")
     return fail("--emit=exe needs an output file (-o NAME)");
-  // A program for several ranks: dp replicas of the LLM's pipeline stages
-  // of tp ranks each, the encoders on its first stage.
+  // A program for several ranks: dp replicas of every module's pipeline
+  // stages (compiler/Plan's ProgramPlan).
   plan::ProgramPlan program;
   if (options.emit != EmitStage::plan && options.emit >= EmitStage::train &&
       plan::isDistributed(model) &&

@@ -145,6 +145,7 @@ bool placeModules(const std::vector<ModuleInput> &modules,
                           modules[m].layers.end());
       at += modules[m].layers.size();
     }
+  first.firstOwnLayer = at;
 
   // Links: within each module stage to stage; then the encoders into the
   // LLM (modality parallel) or one chain through them (colocated).
@@ -185,6 +186,14 @@ bool isDistributed(const config::ModelConfig &model) {
   return false;
 }
 
+bool ProgramPlan::isChain() const {
+  for (size_t s = 0; s < stageTp.size(); ++s)
+    if (stageTp[s] != stageTp[0] ||
+        stageNext[s] != (s + 1 < stageTp.size() ? int64_t(s) + 1 : -1))
+      return false;
+  return true;
+}
+
 bool programPlan(const config::ModelConfig &model, int64_t ranks,
                  ProgramPlan &plan, std::string &error) {
   // model.json's parser has refused cp != 1 (context parallelism).
@@ -192,33 +201,48 @@ bool programPlan(const config::ModelConfig &model, int64_t ranks,
   std::string where = model.path + ": ";
   plan = ProgramPlan();
   plan.tp = llm.tp;
-  plan.stages = llm.stages;
   plan.splitModules.push_back("llm");
+  plan.stageTp.clear();
+  plan.stageNext.clear();
+  // Stage indices: encoders' stages in order, then the LLM's.
+  std::vector<int64_t> encoderLast;
   for (const config::EncoderConfig &encoder : model.encoders) {
     const config::ModuleParallelConfig &p = encoder.parallel;
-    std::string field = where + "encoders." + encoder.name + ".parallel: ";
-    if (p.stages != 0 || p.cp != 1) {
-      error = field + "an encoder runs on the LLM's first stage for now "
-                      "(\"stages\": 0, cp 1); --emit=plan shows any plan";
-      return false;
-    }
     if (p.tp != 1 && p.tp != llm.tp) {
-      error = field + "tp " + std::to_string(p.tp) +
-              " must be 1 (whole on every rank) or the LLM's tp " +
-              std::to_string(llm.tp) + ", whose ranks it shares";
+      error = where + "encoders." + encoder.name + ".parallel: tp " +
+              std::to_string(p.tp) + " must be 1 (whole on each rank of its "
+              "stages) or the LLM's tp " + std::to_string(llm.tp) +
+              " (split as the LLM is)";
       return false;
     }
     if (p.tp == llm.tp && llm.tp > 1)
       plan.splitModules.push_back(encoder.name);
+    for (int64_t s = 0; s < p.stages; ++s) {
+      plan.stageTp.push_back(p.tp);
+      plan.stageNext.push_back(static_cast<int64_t>(plan.stageTp.size()));
+    }
+    if (p.stages > 0)
+      encoderLast.push_back(static_cast<int64_t>(plan.stageTp.size()) - 1);
   }
-  int64_t replica = plan.tp * plan.stages;
+  int64_t llmFirst = static_cast<int64_t>(plan.stageTp.size());
+  for (int64_t s = 0; s < llm.stages; ++s) {
+    plan.stageTp.push_back(llm.tp);
+    plan.stageNext.push_back(s + 1 < llm.stages
+                                 ? static_cast<int64_t>(plan.stageTp.size())
+                                 : -1);
+  }
+  // Modality parallel: every encoder's last stage sends to the LLM's first
+  // (a chain does so already for the last encoder).
+  if (model.parallel.layout == config::ParallelLayout::modalityParallel)
+    for (int64_t last : encoderLast)
+      plan.stageNext[last] = llmFirst;
+  plan.stages = static_cast<int64_t>(plan.stageTp.size());
+  int64_t replica = plan.ranksPerReplica();
   int64_t world = ranks > 0 ? ranks : replica;
   if (world % replica != 0) {
     error = where + "parallel.ranks: " + std::to_string(world) +
             " ranks are not a multiple of one replica's " +
-            std::to_string(replica) + " (the LLM's stages " +
-            std::to_string(plan.stages) + " x tp " + std::to_string(plan.tp) +
-            ")";
+            std::to_string(replica) + " (stages x tp summed over the modules)";
     return false;
   }
   plan.dp = world / replica;
@@ -227,13 +251,13 @@ bool programPlan(const config::ModelConfig &model, int64_t ranks,
 
 void setStageStarts(const Placement &placement, ProgramPlan &plan) {
   plan.stageStarts.clear();
-  const ModulePlacement &llm = placement.modules.back();
   bool qualified = placement.modules.size() > 1;
-  for (size_t s = 1; s < llm.stages.size(); ++s)
-    if (!llm.stages[s].layers.empty())
-      plan.stageStarts.push_back(
-          (qualified ? llm.name + ":" : std::string()) +
-          llm.stages[s].layers.front());
+  for (const ModulePlacement &module : placement.modules)
+    for (const StagePlacement &stage : module.stages)
+      if (stage.firstOwnLayer < stage.layers.size())
+        plan.stageStarts.push_back(
+            (qualified ? module.name + ":" : std::string()) +
+            stage.layers[stage.firstOwnLayer]);
 }
 
 std::string placementJson(const Placement &placement,

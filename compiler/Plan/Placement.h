@@ -40,6 +40,9 @@ struct StagePlacement {
   std::vector<std::string> layers;
   /// Modules placed whole on this stage (the projector on an encoder's last).
   std::vector<std::string> attached;
+  /// Index in `layers` of the stage's module's own first layer (the LLM's
+  /// first stage lists the layers of encoders without stages before it).
+  size_t firstOwnLayer = 0;
   /// Per data-parallel replica, the stage's ranks: index cp_rank * tp +
   /// tp_rank.
   std::vector<std::vector<int64_t>> ranks;
@@ -85,28 +88,45 @@ int64_t replicaRanks(const config::ModelConfig &model);
 /// ignores the rest of its plan.
 bool isDistributed(const config::ModelConfig &model);
 
-/// The plan the generated program runs: a chain of the LLM's `stages`
-/// pipeline stages, each of `tp` ranks, every encoder on the LLM's first
-/// stage (`stages: 0`), the LLM's tp splitting every module of that tp (the
-/// others run whole on each rank), dp replicas of stages x tp ranks.
+/// The plan the generated program runs: every module's pipeline stages
+/// (encoders in model.json's order, then the LLM), each of its module's tp
+/// ranks; an encoder with `"stages": 0` runs on the LLM's first stage. The
+/// LLM's tp splits every module of that tp (the others run whole on each
+/// rank of their stage). Modality parallel: each encoder's last stage feeds
+/// the LLM's first; colocated: one chain through the modules in order. dp
+/// replicas of the sum of the stages' tp.
 struct ProgramPlan {
+  /// The LLM's tp (the degree modules are split with), the data-parallel
+  /// replicas and the pipeline stages of one replica.
   int64_t tp = 1, dp = 1, stages = 1;
   /// Modules whose layers are split over the tp ranks ("llm" and the
   /// encoders of the same tp).
   std::vector<std::string> splitModules;
-  /// The first layer of each stage after the first ("llm:model.layers.1"),
-  /// from the placement (stageStarts()).
+  /// Per stage: its tensor-parallel ranks and the stage it sends to (-1 for
+  /// the last).
+  std::vector<int64_t> stageTp{1}, stageNext{-1};
+  /// The first layer of every stage ("llm:model.layers.1"), from the
+  /// placement (setStageStarts()).
   std::vector<std::string> stageStarts;
+
+  int64_t ranksPerReplica() const {
+    int64_t ranks = 0;
+    for (int64_t tp : stageTp)
+      ranks += tp;
+    return ranks;
+  }
+  /// Whether the stages are one chain of one tp (the plain pipeline).
+  bool isChain() const;
 };
 
 /// The program plan of `model` on `ranks` ranks (0: one replica); false
-/// with `error` = one sentence naming the model.json field when its plan
-/// has encoder stages of their own, an encoder tp other than 1 or the
-/// LLM's, or a rank count that is not a multiple of stages x tp.
+/// with `error` = one sentence naming the model.json field when an encoder
+/// has a tp other than 1 or the LLM's, or the rank count is not a multiple
+/// of one replica's.
 bool programPlan(const config::ModelConfig &model, int64_t ranks,
                  ProgramPlan &plan, std::string &error);
 
-/// `plan.stageStarts` from the LLM's stages in `placement`.
+/// `plan.stageStarts` from the modules' stages in `placement`.
 void setStageStarts(const Placement &placement, ProgramPlan &plan);
 
 /// The placement as the JSON of docs/parallel.md.

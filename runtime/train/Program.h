@@ -122,13 +122,17 @@ struct ProgramSpec {
   std::vector<size_t> gradNormParams;
   ConstantsFile constants;
 
-  /// Pipeline stages of one replica, each of tensorParallel ranks.
+  /// Pipeline stages of one replica (each module's own, encoders first).
   int64_t pipelineStages = 1;
   /// The stage each rank of a replica runs (index: rank % ranksPerReplica());
   /// empty without pipeline stages.
   std::vector<int64_t> stageOfRank;
-  /// Ranks of one replica (they read the same data).
-  int64_t ranksPerReplica() const { return tensorParallel * pipelineStages; }
+  /// Ranks of one replica (they read the same data): a stage's ranks are
+  /// its module's tensor-parallel degree.
+  int64_t ranksPerReplica() const {
+    return stageOfRank.empty() ? tensorParallel
+                               : static_cast<int64_t>(stageOfRank.size());
+  }
   /// Ranks the program runs on.
   int64_t ranks() const { return dataParallel * ranksPerReplica(); }
   /// The stage `rank` runs (0 without pipeline stages).

@@ -77,8 +77,12 @@ ParamStore joinRankBlocks(const ProgramSpec &spec, const ParamStore &blocks) {
     if (spec.holds(param, 0))
       continue;
     int owner = 0;
-    while (spec.stageOf(owner) != param.stage)
+    while (owner < spec.ranksPerReplica() && spec.stageOf(owner) != param.stage)
       ++owner;
+    if (owner == spec.ranksPerReplica())
+      throw std::runtime_error("parameter '" + param.name + "' belongs to stage " +
+                               std::to_string(param.stage) +
+                               ", which no rank runs");
     if (self != 0 && self != owner)
       continue;
     if (!comm || comm->size() <= owner)

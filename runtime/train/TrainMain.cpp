@@ -205,12 +205,12 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
   installStopHandlers();
   std::string replicas =
       !world.isDistributed() ? std::string()
+      : spec.pipelineStages > 1
+          ? std::to_string(spec.dataParallel) + " data-parallel x " +
+                std::to_string(spec.pipelineStages) + " pipeline stages on " +
+                std::to_string(spec.ranksPerReplica()) + " ranks; per replica "
       : spec.ranksPerReplica() > 1
           ? std::to_string(spec.dataParallel) + " data-parallel x " +
-                (spec.pipelineStages > 1
-                     ? std::to_string(spec.pipelineStages) +
-                           " pipeline stages x "
-                     : std::string()) +
                 std::to_string(spec.tensorParallel) +
                 " tensor-parallel ranks; per replica "
           : std::to_string(world.size()) + " data-parallel ranks x ";

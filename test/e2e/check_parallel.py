@@ -5,9 +5,11 @@
 
 Compiles the shipped example twice: once as it is, but accumulating
 dp x M micro-batches per step (one process), and once for dp data-parallel
-replicas of M micro-batches each, every replica a tensor-parallel group of
-tp ranks (model.json: parallel.ranks = dp x tp, the LLM's parallel.tp, every
-encoder on the LLM's stage with tp 1 or, with --encoder-tp, the LLM's).
+replicas of M micro-batches each, every replica the LLM's pipeline stages of
+tp ranks each (model.json: parallel.ranks = dp x ranks per replica, the LLM's
+parallel.tp and stages) and every encoder on the LLM's first stage or, with
+--encoder-stages N, on N stages of its own (modality parallel, or colocated
+with --layout colocated), its tp 1 or, with --encoder-tp, the LLM's.
 Both train 10 steps on the example's dataset (its manifest packed by
 starch-data) or, without one, on synthetic data; a step of the replicas
 covers the same sequences as a step of the single process (replica r takes
@@ -29,11 +31,15 @@ import tensorio  # noqa: E402
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "examples")
 
 
+def encoder_count(example):
+    return len(json.load(open(os.path.join(EXAMPLES, example, "model.json"))).get("encoders", []))
+
+
 def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
-            train_encoders=False, stages=1):
+            train_encoders=False, stages=1, encoder_stages=0, layout=None):
     """The example's model.json with absolute paths, 10 steps, and the given
-    accumulation, data and tensor parallelism and LLM pipeline stages
-    (`ranks` = dp x stages x tp)."""
+    accumulation, data and tensor parallelism and pipeline stages (`ranks` =
+    dp x the stages' ranks)."""
     folder = os.path.join(EXAMPLES, example)
     config = json.load(open(os.path.join(folder, "model.json")))
 
@@ -49,7 +55,7 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
             module["frozen"] = False
             module.pop("freeze", None)
         if module is not config["llm"] and ranks > 1:
-            module["parallel"] = {"stages": 0, "tp": tp if encoder_tp else 1}
+            module["parallel"] = {"stages": encoder_stages, "tp": tp if encoder_tp else 1}
     if tp > 1 or stages > 1:
         config["llm"]["parallel"] = {"tp": tp, "stages": stages}
     if "data" in config:
@@ -57,6 +63,8 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
     config["training"].update(steps=10, micro_batches=micro_batches, warmup_steps=2)
     if ranks > 1:
         config["parallel"] = {"ranks": ranks}
+        if layout:
+            config["parallel"]["layout"] = layout
     path = os.path.join(work, name + ".json")
     json.dump(config, open(path, "w"), indent=1)
     return path, "data" in config
@@ -69,7 +77,8 @@ def build_pair(args, work):
     single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
                                train_encoders=args.train_encoders)
     parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                          args.tp, args.encoder_tp, args.train_encoders, args.stages)
+                          args.tp, args.encoder_tp, args.train_encoders, args.stages,
+                          args.encoder_stages, args.layout)
     for name, config in (("single", single), ("parallel", parallel)):
         run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
     if not has_data:
@@ -97,6 +106,10 @@ def main():
     ap.add_argument("--tp", type=int, default=1, help="tensor-parallel ranks per replica")
     ap.add_argument("--stages", type=int, default=1,
                     help="pipeline stages of the LLM per replica (1F1B)")
+    ap.add_argument("--encoder-stages", type=int, default=0,
+                    help="pipeline stages of each encoder's own (0: on the LLM's first stage)")
+    ap.add_argument("--layout", choices=["modality_parallel", "colocated"],
+                    help="model.json parallel.layout (default: modality_parallel)")
     ap.add_argument("--encoder-tp", action="store_true",
                     help="split the encoders' layers too (their tp = --tp)")
     ap.add_argument("--micro-batches", type=int, default=1)
@@ -111,8 +124,10 @@ def main():
                          "one-process checkpoint, and one process from its step-5 "
                          "checkpoint; both must continue as one process does")
     args = ap.parse_args()
-    args.ranks = args.dp * args.stages * args.tp
-    args.replica = args.stages * args.tp  # ranks reading the same data
+    encoder_ranks = encoder_count(args.example) * args.encoder_stages * (
+        args.tp if args.encoder_tp else 1)
+    args.replica = args.stages * args.tp + encoder_ranks  # ranks reading the same data
+    args.ranks = args.dp * args.replica
     if args.interp:
         return interp(args)
     if args.resume:
@@ -140,9 +155,11 @@ def main():
     if failures:
         print("\n".join(failures[:20]))
         sys.exit(f"FAILED: {len(failures)} mismatches")
-    print(f"{args.example}: {args.dp} data-parallel x {args.stages} stages x "
+    encoders = (f"encoders on {args.encoder_stages} stage(s) each, "
+                f"{args.layout or 'modality_parallel'}, " if args.encoder_stages else "")
+    print(f"{args.example}: {args.dp} data-parallel x {args.stages} LLM stages x "
           f"{args.tp} tensor-parallel ranks "
-          f"({'encoders split too' if args.encoder_tp else 'encoders whole'}"
+          f"({encoders}{'encoders split too' if args.encoder_tp else 'encoders whole'}"
           f"{', trained' if args.train_encoders else ''}) x "
           f"{args.micro_batches} micro-batches equal one process x {args.dp * args.micro_batches}: "
           f"10 steps, max relative error {worst:.2e} (loss, grad norm, lr), checkpoint tensors "
