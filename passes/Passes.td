@@ -265,14 +265,17 @@ def StarchPipelineSchedule : Pass<"starch-pipeline-schedule", "mlir::ModuleOp"> 
     gradient function that covers a whole step, which starch-optimizer
     completes per stage.
 
-    The body is the stage's 1F1B order: min(stages - k - 1, micro-batches)
-    forward passes to warm up, then one forward and one backward in turn,
-    then the remaining backwards. A forward receives the stage's inputs
-    (`starch.recv` from the previous stage), calls the stage and sends its
-    outputs (`starch.send`); a backward receives the cotangents of the
-    outputs, calls the stage's gradient function, which computes the
-    stage's forward again from the kept inputs (so only stage inputs stay
-    alive between the two), and sends its inputs' cotangents back. The
+    The body is the stage's 1F1B order: as many forward passes to warm up
+    as there are stages after it on the way to the last (capped at
+    `micro-batches`; for an encoder's stage, its module's stages after it
+    plus the LLM's, Cornstarch's rule), then one forward and one backward
+    in turn, then the remaining backwards. A forward receives the stage's
+    inputs (`starch.recv` from each stage sending to it, in stage order),
+    calls the stage and sends its outputs (`starch.send`); a backward
+    receives the cotangents of the outputs, calls the stage's gradient
+    function, which computes the stage's forward again from the kept inputs
+    (so only stage inputs stay alive between the two), and sends each
+    input's cotangent back to the stage it came from. The
     last stage runs only backwards (forward included); a stage with nothing
     to train and nothing trained before it runs only forwards. With
     `verbose`, prints each stage's order.
