@@ -229,7 +229,8 @@ def StarchPipelineSplit : Pass<"starch-pipeline-split", "mlir::ModuleOp"> {
     each stage a backward that takes its successor's cotangents and
     returns its own inputs'. Parameters get the `stage` that reads them
     (an untrained one read by several stages stays on every rank; a
-    trained one is an error). The tensor-parallel groups that
+    trained one, tied weights, gets the first as `stage` and the others as
+    `tied_stages`). The tensor-parallel groups that
     starch-tensor-parallel wrote (collectives, `enter_shards`, parameter
     `shard_groups`) become each stage's own ranks. The module gets
     `starch.pipeline` (starch/Dialect/StarchPipeline.h: which ranks run

@@ -205,6 +205,7 @@ struct StarchOptimizerPass
         state.setShardDimAttr(param.getShardDimAttr());
         state.setShardGroupsAttr(param.getShardGroupsAttr());
         state.setStageAttr(param.getStageAttr());
+        state.setTiedStagesAttr(param.getTiedStagesAttr());
         symbols.insert(state);
         return state;
       };
@@ -308,6 +309,16 @@ struct StarchOptimizerPass
       for (Value &grad : grads)
         grad = s.mul(grad, s.splatLike(grad, inverse));
     }
+    // Tied weights: each holding stage has its part of the gradient; the
+    // sum over them (ranks at one tensor-parallel position of one replica)
+    // is the whole, and every copy then takes the same update.
+    if (pipeline)
+      for (auto [param, grad] : llvm::zip(params, grads))
+        if (param.getTiedStages())
+          grad = AllReduceOp::create(
+              builder, loc, grad.getType(), grad, CollectiveKind::sum,
+              groupsAttr(builder, tiedGroups(*pipeline, param)));
+
     // Combined over a replica's stages with max and min rather than a sum:
     // a stage's tensor-parallel ranks all hold its values, other stages
     // hold zeros, and the loss lives on the last stage only. Max of
@@ -426,6 +437,22 @@ struct StarchOptimizerPass
     for (const std::vector<int64_t> &group : groups)
       result.push_back(builder.getDenseI64ArrayAttr(group));
     return builder.getArrayAttr(result);
+  }
+
+  /// Per replica and tensor-parallel position, the ranks of every stage
+  /// holding `param` (tied weights; the stages share one tp).
+  static std::vector<std::vector<int64_t>>
+  tiedGroups(const PipelineLayout &layout, ParamOp param) {
+    SmallVector<int64_t> stages = param.holdingStages();
+    std::vector<std::vector<int64_t>> groups;
+    for (int64_t d = 0; d < layout.replicas; ++d)
+      for (int64_t j = 0; j < layout.tp[stages.front()]; ++j) {
+        std::vector<int64_t> group;
+        for (int64_t stage : stages)
+          group.push_back(layout.rankOf(d, stage, j));
+        groups.push_back(group);
+      }
+    return groups;
   }
 
   /// The data-parallel groups: the ranks holding the same part of the

@@ -509,6 +509,8 @@ LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
       os << "}";
     if (param.getStage())
       os << ", " << param.getStageAttr().getInt();
+    if (auto tied = param.getTiedStages())
+      os << ", " << listLiteral(SmallVector<int64_t>(*tied));
     os << "},\n";
   }
   os << "    };\n";

@@ -329,9 +329,10 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
   return success();
 }
 
-/// Each parameter belongs to the one stage that reads it; a trained one
-/// read by several stages (tied weights) cannot be placed yet. A
-/// tensor-parallel one is split over its stage's ranks.
+/// Each parameter belongs to the stage that reads it; a trained one read
+/// by several stages (tied weights) to all of them (`tied_stages`), an
+/// untrained one to every rank. A tensor-parallel one is split over the
+/// ranks of each stage holding it.
 LogicalResult
 StarchPipelineSplitPass::placeParams(ModuleOp module,
                                      const PipelineLayout &layout,
@@ -351,15 +352,24 @@ StarchPipelineSplitPass::placeParams(ModuleOp module,
     auto it = readers.find(param.getSymName());
     if (it == readers.end())
       continue;
-    ArrayRef<int64_t> stages = it->second;
-    if (stages.size() > 1 && param.isTrainable())
-      return param.emitError()
-             << "starch-pipeline-split: trained parameter @"
-             << param.getSymName() << " is read by stages " << stages[0]
-             << " and " << stages[1]
-             << " (weights tied across stages are not supported yet)";
-    if (stages.size() == 1)
+    SmallVector<int64_t> stages(it->second);
+    llvm::sort(stages);
+    if (stages.size() == 1 || param.isTrainable())
       param.setStageAttr(builder.getI64IntegerAttr(stages.front()));
+    if (stages.size() > 1 && param.isTrainable()) {
+      // Tied weights: every reader holds a copy; the optimizer sums their
+      // gradient parts over ranks at the same tensor-parallel position.
+      for (int64_t stage : stages)
+        if (layout.tp[stage] != layout.tp[stages.front()])
+          return param.emitError()
+                 << "starch-pipeline-split: trained parameter @"
+                 << param.getSymName() << " is read by stages "
+                 << stages.front() << " (tp " << layout.tp[stages.front()]
+                 << ") and " << stage << " (tp " << layout.tp[stage]
+                 << "); tied weights need stages of one tp";
+      param.setTiedStagesAttr(
+          builder.getDenseI64ArrayAttr(ArrayRef(stages).drop_front()));
+    }
     if (!param.isSharded())
       continue;
     // Split over the ranks of each stage reading it (untrained ones may be

@@ -13,6 +13,7 @@
 #include "runtime/comm/CurrentCommunicator.h"
 #include "runtime/comm/ParamShards.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -47,6 +48,8 @@ struct ParamSpec {
   ParamShard shard = {};
   /// The pipeline stage whose ranks hold it; -1: every rank.
   int64_t stage = -1;
+  /// Further stages holding a copy (weights tied across stages).
+  std::vector<int64_t> tiedStages = {};
 };
 
 /// Where a module's initial weights are (ONNX with initializers, or
@@ -142,7 +145,10 @@ struct ProgramSpec {
   /// Whether `rank` holds parameter `param` (pipeline stages hold only
   /// their own).
   bool holds(const ParamSpec &param, int64_t rank) const {
-    return param.stage < 0 || param.stage == stageOf(rank);
+    int64_t stage = stageOf(rank);
+    return param.stage < 0 || param.stage == stage ||
+           std::find(param.tiedStages.begin(), param.tiedStages.end(),
+                     stage) != param.tiedStages.end();
   }
 
   /// Tokens of one optimizer step of the whole job (every replica).

@@ -52,3 +52,13 @@ func.func @received_twice() -> tensor<4xf32> {
   %y = starch.recv pairs = [array<i64: 0, 2>, array<i64: 1, 2>] : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// expected-error @+1 {{tied_stages must be distinct stages after stage 1}}
+starch.param @tied {stage = 1 : i64, tied_stages = array<i64: 0>} : tensor<4x4xf32>
+
+// -----
+
+// expected-error @+1 {{tied_stages needs stage (the first holder)}}
+starch.param @tied {tied_stages = array<i64: 2>} : tensor<4x4xf32>

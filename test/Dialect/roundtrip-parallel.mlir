@@ -16,6 +16,8 @@ func.func @collectives(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // CHECK: starch.param @v {stage = 1 : i64} : tensor<4xf32>
 starch.param @v {stage = 1 : i64} : tensor<4xf32>
+// CHECK: starch.param @tied {stage = 0 : i64, tied_stages = array<i64: 2, 3>} : tensor<4xf32>
+starch.param @tied {stage = 0 : i64, tied_stages = array<i64: 2, 3>} : tensor<4xf32>
 
 // CHECK-LABEL: func.func @point_to_point(
 func.func @point_to_point(%x: tensor<4xf32>) -> tensor<4xf32> {

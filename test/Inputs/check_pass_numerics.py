@@ -6,7 +6,8 @@ pseudo-random inputs and compares the results (standard library only).
   check_pass_numerics.py --bin DIR --rtol R --atol A FILE.mlir -- --starch-raise
 
 Float arguments get values uniform in [-2, 2), integer arguments values in
-[0, 4), i1 arguments random bits, all from a fixed seed. Every `starch.param`
+[0, 4) (scalars, such as a step count, in [1, 5)), i1 arguments random
+bits, all from a fixed seed. Every `starch.param`
 of a file without `starch.weights` gets random data too (one weights file
 for both runs). With
 `--ranks N` the IR after the pass runs on N in-process ranks (a parallel
@@ -77,8 +78,10 @@ def main():
             inputs = []
             for i, (shape, element) in enumerate(signature):
                 path = os.path.join(work, f"{name}.arg{i}.npy")
-                tensorio.write_npy(path, shape, element,
-                                   tensorio.random_values(shape, element, rng))
+                values = tensorio.random_values(shape, element, rng)
+                if not shape and element.startswith(("i", "u")) and element != "i1":
+                    values = [values[0] + 1]  # a scalar count (a step) is >= 1
+                tensorio.write_npy(path, shape, element, values)
                 inputs += ["--input", path]
             before_out = os.path.join(work, name + ".before")
             before_params = os.path.join(work, name + ".before.safetensors")

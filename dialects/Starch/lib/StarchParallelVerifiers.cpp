@@ -69,6 +69,15 @@ LogicalResult verifyRankPairs(Operation *op, ArrayAttr pairs) {
 LogicalResult ParamOp::verify() {
   if (IntegerAttr stage = getStageAttr(); stage && stage.getInt() < 0)
     return emitOpError() << "stage " << stage.getInt() << " is negative";
+  if (std::optional<ArrayRef<int64_t>> tied = getTiedStages()) {
+    if (!getStage())
+      return emitOpError() << "tied_stages needs stage (the first holder)";
+    for (int64_t other : *tied)
+      if (other <= *getStage() || llvm::count(*tied, other) != 1)
+        return emitOpError()
+               << "tied_stages must be distinct stages after stage "
+               << *getStage();
+  }
   if (getShardDim().has_value() != static_cast<bool>(getShardGroups()))
     return emitOpError() << "needs both shard_dim and shard_groups, or neither";
   if (!isSharded())

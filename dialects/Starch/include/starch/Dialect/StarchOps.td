@@ -74,8 +74,17 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
 
     In a pipelined program (starch-pipeline-split) `stage` names the
     pipeline stage whose ranks hold the parameter (the module attribute
-    `starch.stage_of_rank` maps ranks to stages); only those ranks read,
-    update and keep it. Without `stage`, every rank holds it.
+    `starch.pipeline` maps ranks to stages); only those ranks read, update
+    and keep it. Without `stage`, every rank holds it. A trained parameter
+    read by several stages (an embedding tied to the LM head) has `stage`
+    = the first of them and `tied_stages` = the others: each holds a copy
+    and computes its part of the gradient, starch-optimizer sums the parts
+    over them, and every copy takes the same update.
+
+    ```mlir
+    starch.param @model.embed_tokens.weight
+        {stage = 0 : i64, tied_stages = array<i64: 3>} : tensor<128x64xf32>
+    ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<Starch_Tensor>:$type,
@@ -85,7 +94,8 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
                        UnitAttr:$state,
                        OptionalAttr<I64Attr>:$shard_dim,
                        OptionalAttr<Starch_RankGroups>:$shard_groups,
-                       OptionalAttr<I64Attr>:$stage);
+                       OptionalAttr<I64Attr>:$stage,
+                       OptionalAttr<DenseI64ArrayAttr>:$tied_stages);
   let builders = [
     // An unsharded parameter (every importer and pass but tensor parallelism).
     OpBuilder<(ins "::llvm::StringRef":$symName, "::mlir::RankedTensorType":$type,
@@ -93,7 +103,8 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
                    CArg<"bool", "false">:$buffer,
                    CArg<"bool", "false">:$state), [{
       build($_builder, $_state, symName, type, source, frozen, buffer, state,
-            ::mlir::IntegerAttr(), ::mlir::ArrayAttr(), ::mlir::IntegerAttr());
+            ::mlir::IntegerAttr(), ::mlir::ArrayAttr(), ::mlir::IntegerAttr(),
+            ::mlir::DenseI64ArrayAttr());
     }]>
   ];
   let extraClassDeclaration = [{
@@ -101,6 +112,16 @@ def Starch_ParamOp : Starch_Op<"param", [Symbol]> {
     bool isTrainable() { return !getFrozen() && !getBuffer() && !getState(); }
     /// Holds one block of a tensor-parallel split (shard_dim/shard_groups).
     bool isSharded() { return getShardDim().has_value(); }
+    /// The pipeline stages holding it: `stage`, then `tied_stages`; empty
+    /// when every rank holds it.
+    ::llvm::SmallVector<int64_t> holdingStages() {
+      ::llvm::SmallVector<int64_t> stages;
+      if (auto stage = getStage())
+        stages.push_back(*stage);
+      if (auto tied = getTiedStages())
+        stages.append(tied->begin(), tied->end());
+      return stages;
+    }
   }];
   let assemblyFormat = "$sym_name attr-dict `:` $type";
   let hasVerifier = 1;
