@@ -197,6 +197,11 @@ struct StarchOptimizerPass
     SmallVector<std::pair<ParamOp, ParamOp>> moments;
     for (ParamOp param : params) {
       auto declare = [&](StringRef prefix) {
+        // A tied parameter's moments: declared by the first stage's step.
+        std::string name = (prefix + param.getSymName()).str();
+        if (auto existing = symbols.lookup<ParamOp>(name);
+            existing && existing.getState() && param.getTiedStages())
+          return existing;
         // Moments of a sharded parameter are sharded alike.
         auto state = ParamOp::create(
             builder, loc, (prefix + param.getSymName()).str(),

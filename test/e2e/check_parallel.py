@@ -31,8 +31,26 @@ import tensorio  # noqa: E402
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "examples")
 
 
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+
+
+def example_config(example):
+    """The example's model.json and its folder; `fixture:NAME` is tiny-llama's
+    with the LLM of test/fixtures/NAME (a Qwen2 with tied embeddings)."""
+    if example.startswith("fixture:"):
+        folder = os.path.join(EXAMPLES, "tiny-llama")
+        config = json.load(open(os.path.join(folder, "model.json")))
+        fixture = os.path.join(FIXTURES, example[len("fixture:"):])
+        config["name"] = os.path.basename(fixture)
+        config["llm"]["onnx"] = os.path.join(fixture, "model.onnx")
+        config["llm"]["weights"] = os.path.join(fixture, "weights.safetensors")
+        return config, folder
+    folder = os.path.join(EXAMPLES, example)
+    return json.load(open(os.path.join(folder, "model.json"))), folder
+
+
 def encoder_count(example):
-    return len(json.load(open(os.path.join(EXAMPLES, example, "model.json"))).get("encoders", []))
+    return len(example_config(example)[0].get("encoders", []))
 
 
 def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
@@ -40,8 +58,7 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
     """The example's model.json with absolute paths, 10 steps, and the given
     accumulation, data and tensor parallelism and pipeline stages (`ranks` =
     dp x the stages' ranks)."""
-    folder = os.path.join(EXAMPLES, example)
-    config = json.load(open(os.path.join(folder, "model.json")))
+    config, folder = example_config(example)
 
     def absolute(path):
         return os.path.normpath(os.path.join(folder, path))
