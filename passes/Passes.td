@@ -316,9 +316,12 @@ def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
     replicas with `starch.all_reduce` and divided by `N x micro-batches`, so
     every replica continues with the average over all N x micro-batches
     micro-batches, as one process accumulating that many would; the module
-    gets `starch.data_parallel = N`. (The reduction is part of the
-    accumulation, so it is built here, at its one place; bucketing and
-    ZeRO-1 will split it out into starch-data-parallel.) A replica may span
+    gets `starch.data_parallel = N`. The gradients are summed in buckets
+    of about `bucket-mb` MiB, in parameter order and of one element type
+    each: flattened, concatenated, one all-reduce, split again (the sums
+    are the same, element by element; fewer, larger messages). 0: one
+    all-reduce per gradient. (The reduction is part of the accumulation, so
+    it is built here, at its one place.) A replica may span
     `replica-ranks=R` ranks (tensor parallelism): replica k holds ranks
     `k*R .. k*R+R-1`, and the all-reduce groups the ranks holding the same
     part of the model, `{i, i+R, i+2R, ...}`.
@@ -357,6 +360,8 @@ def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
            "linear warm-up steps">,
     Option<"totalSteps", "total-steps", "int64_t", "100",
            "schedule length (cosine decay to 0 at this step)">,
+    Option<"bucketMb", "bucket-mb", "double", "25",
+           "MiB per data-parallel gradient all-reduce (0: one per gradient)">,
   ];
   let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
 }

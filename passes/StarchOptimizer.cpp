@@ -115,6 +115,8 @@ struct StarchOptimizerPass
       return fail("total-steps must be >= 1 and warmup-steps >= 0");
     if (!(learningRate >= 0) || !(maxGradNorm >= 0))
       return fail("lr and max-grad-norm must be >= 0");
+    if (!(bucketMb >= 0))
+      return fail("bucket-mb must be >= 0");
     return success();
   }
 
@@ -304,8 +306,7 @@ struct StarchOptimizerPass
                                    CollectiveKind::sum, groups);
       };
       loss = reduce(loss);
-      for (Value &grad : grads)
-        grad = reduce(grad);
+      sumInBuckets(builder, loc, grads, groups);
     }
     int64_t averaged = microBatches * dataParallel;
     if (averaged > 1) {
@@ -434,6 +435,61 @@ struct StarchOptimizerPass
         builder, loc,
         ValueRange{loss, norm, s.convert(lr, element), paramNorms});
     return success();
+  }
+
+  /// Sums `grads` over the data-parallel `groups` in buckets of about
+  /// bucket-mb MiB: consecutive gradients of one element type flattened
+  /// into one vector, all-reduced once, and cut apart again.
+  void sumInBuckets(OpBuilder &builder, Location loc,
+                    MutableArrayRef<Value> grads, ArrayAttr groups) {
+    auto reduce = [&](Value v) -> Value {
+      return AllReduceOp::create(builder, loc, v.getType(), v,
+                                 CollectiveKind::sum, groups);
+    };
+    double limit = bucketMb * 1024 * 1024;
+    size_t begin = 0;
+    while (begin < grads.size()) {
+      Type element = elementOf(grads[begin]);
+      double bytes = 0;
+      size_t end = begin;
+      for (; end < grads.size() && elementOf(grads[end]) == element; ++end) {
+        auto type = cast<RankedTensorType>(grads[end].getType());
+        double size = static_cast<double>(type.getNumElements()) *
+                      type.getElementTypeBitWidth() / 8;
+        if (end > begin && bytes + size > limit)
+          break;
+        bytes += size;
+      }
+      if (end - begin == 1) {
+        grads[begin] = reduce(grads[begin]);
+        begin = end;
+        continue;
+      }
+      SmallVector<Value> flat;
+      int64_t total = 0;
+      for (size_t i = begin; i < end; ++i) {
+        int64_t count = cast<RankedTensorType>(grads[i].getType()).getNumElements();
+        flat.push_back(ReshapeOp::create(
+            builder, loc, RankedTensorType::get({count}, element), grads[i]));
+        total += count;
+      }
+      auto bucketType = RankedTensorType::get({total}, element);
+      Value bucket = reduce(ConcatOp::create(builder, loc, bucketType, flat,
+                                             builder.getI64IntegerAttr(0)));
+      int64_t offset = 0;
+      for (size_t i = begin; i < end; ++i) {
+        auto type = cast<RankedTensorType>(grads[i].getType());
+        int64_t count = type.getNumElements();
+        Value part = SliceOp::create(
+            builder, loc, RankedTensorType::get({count}, element), bucket,
+            builder.getDenseI64ArrayAttr({offset}),
+            builder.getDenseI64ArrayAttr({offset + count}),
+            builder.getDenseI64ArrayAttr({1}));
+        grads[i] = ReshapeOp::create(builder, loc, type, part);
+        offset += count;
+      }
+      begin = end;
+    }
   }
 
   static ArrayAttr groupsAttr(OpBuilder &builder,

@@ -324,7 +324,7 @@ void parseModuleParallel(const json &object, const std::string &at,
 }
 
 void parseParallel(const json &object, ParallelConfig &parallel) {
-  rejectUnknown(object, "parallel.", {"layout", "ranks"});
+  rejectUnknown(object, "parallel.", {"layout", "ranks", "bucket_mb"});
   if (object.contains("layout")) {
     const json &layout = object["layout"];
     if (layout == "modality_parallel")
@@ -338,6 +338,8 @@ void parseParallel(const json &object, ParallelConfig &parallel) {
   parallel.ranks = integerAt(object, "ranks", "parallel.ranks", 0, 1);
   if (parallel.ranks > (1 << 20))
     fail("parallel.ranks", "must be at most 1048576");
+  parallel.bucketMb =
+      numberAt(object, "bucket_mb", "parallel.bucket_mb", 25, 0, 1 << 20);
 }
 
 void parseLlm(const json &object, const std::filesystem::path &folder,

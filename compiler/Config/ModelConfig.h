@@ -98,6 +98,9 @@ struct ParallelConfig {
   ParallelLayout layout = ParallelLayout::modalityParallel;
   /// The world size `starchc --emit=plan` plans for; 0: one replica.
   int64_t ranks = 0;
+  /// Data-parallel gradients are summed in buckets of about this many MiB
+  /// (one all-reduce each); 0: one all-reduce per gradient.
+  double bucketMb = 25;
 };
 
 /// Defaults of starch-data for this model.

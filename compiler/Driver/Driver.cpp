@@ -117,7 +117,8 @@ std::string trainingPipelineText(const config::ModelConfig &model,
      << " max-grad-norm=" << number(t.maxGradNorm)
      << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
   if (program.dp > 1)
-    os << " data-parallel=" << program.dp;
+    os << " data-parallel=" << program.dp
+       << " bucket-mb=" << number(model.parallel.bucketMb);
   int64_t replicaRanks = program.ranksPerReplica();
   if (program.dp > 1 && replicaRanks > 1)
     os << " replica-ranks=" << replicaRanks;
