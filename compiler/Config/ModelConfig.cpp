@@ -339,7 +339,7 @@ void parseParallel(const json &object, ParallelConfig &parallel) {
   if (parallel.ranks > (1 << 20))
     fail("parallel.ranks", "must be at most 1048576");
   parallel.bucketMb =
-      numberAt(object, "bucket_mb", "parallel.bucket_mb", 25, 0, 1 << 20);
+      numberAt(object, "bucket_mb", "parallel.bucket_mb", 25, 0, 65536);
 }
 
 void parseLlm(const json &object, const std::filesystem::path &folder,
