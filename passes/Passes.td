@@ -320,8 +320,16 @@ def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
     of about `bucket-mb` MiB, in parameter order and of one element type
     each: flattened, concatenated, one all-reduce, split again (the sums
     are the same, element by element; fewer, larger messages). 0: one
-    all-reduce per gradient. (The reduction is part of the accumulation, so
-    it is built here, at its one place.) A replica may span
+    all-reduce per gradient. With `zero1`, each replica keeps one block
+    (along dimension 0) of a parameter's AdamW moments: the gradient is
+    reduce-scattered instead (`starch.reduce_scatter`), its squared norm
+    summed over the replicas, AdamW updates the replica's block
+    (`starch.local_block` of the parameter) and `starch.all_gather` joins
+    the blocks; the moments are parameters sharded over the data-parallel
+    groups. Parameters split by tensor parallelism, and those whose first
+    dimension does not divide by N, keep whole moments. (The reduction is
+    part of the accumulation, so it is built here, at its one place.) A
+    replica may span
     `replica-ranks=R` ranks (tensor parallelism): replica k holds ranks
     `k*R .. k*R+R-1`, and the all-reduce groups the ranks holding the same
     part of the model, `{i, i+R, i+2R, ...}`.
@@ -362,6 +370,8 @@ def StarchOptimizer : Pass<"starch-optimizer", "mlir::ModuleOp"> {
            "schedule length (cosine decay to 0 at this step)">,
     Option<"bucketMb", "bucket-mb", "double", "25",
            "MiB per data-parallel gradient all-reduce (0: one per gradient)">,
+    Option<"zero1", "zero1", "bool", "false",
+           "split the optimizer state over the data-parallel replicas (ZeRO-1)">,
   ];
   let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
 }

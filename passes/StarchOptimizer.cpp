@@ -196,21 +196,33 @@ struct StarchOptimizerPass
     builder.setInsertionPointAfter(lastParam ? lastParam : gradFn.getOperation());
     if (!lastParam)
       builder.setInsertionPointToStart(module.getBody());
+    // ZeRO-1: the parameters whose optimizer state each replica keeps one
+    // block of (along dimension 0, over the data-parallel group).
+    ArrayAttr dataGroups = dataParallel > 1 ? rankGroups(builder, replicaRanks,
+                                                         dataParallel, 1,
+                                                         replicaRanks)
+                                            : nullptr;
+    SmallVector<bool> split;
+    for (ParamOp param : params)
+      split.push_back(isSplitByZero1(param));
     SmallVector<std::pair<ParamOp, ParamOp>> moments;
-    for (ParamOp param : params) {
+    for (auto [param, zero] : llvm::zip(params, split)) {
       auto declare = [&](StringRef prefix) {
         // A tied parameter's moments: declared by the first stage's step.
         std::string name = (prefix + param.getSymName()).str();
         if (auto existing = symbols.lookup<ParamOp>(name);
             existing && existing.getState() && param.getTiedStages())
           return existing;
-        // Moments of a sharded parameter are sharded alike.
+        // Moments of a sharded parameter are sharded alike; under ZeRO-1
+        // each replica holds one block.
+        auto type = cast<RankedTensorType>(param.getType());
         auto state = ParamOp::create(
             builder, loc, (prefix + param.getSymName()).str(),
-            cast<RankedTensorType>(param.getType()), /*source=*/nullptr,
+            zero ? zeroBlockType(type) : type, /*source=*/nullptr,
             /*frozen=*/false, /*buffer=*/false, /*state=*/true);
-        state.setShardDimAttr(param.getShardDimAttr());
-        state.setShardGroupsAttr(param.getShardGroupsAttr());
+        state.setShardDimAttr(zero ? builder.getI64IntegerAttr(0)
+                                   : param.getShardDimAttr());
+        state.setShardGroupsAttr(zero ? dataGroups : param.getShardGroupsAttr());
         state.setStageAttr(param.getStageAttr());
         state.setTiedStagesAttr(param.getTiedStagesAttr());
         symbols.insert(state);
@@ -306,7 +318,23 @@ struct StarchOptimizerPass
                                    CollectiveKind::sum, groups);
       };
       loss = reduce(loss);
-      sumInBuckets(builder, loc, grads, groups);
+      // ZeRO-1 gradients: each replica keeps the block it updates.
+      SmallVector<Value> whole;
+      SmallVector<unsigned> wholeIndex;
+      for (auto [i, grad] : llvm::enumerate(grads)) {
+        if (split[i]) {
+          grad = ReduceScatterOp::create(
+              builder, loc,
+              zeroBlockType(cast<RankedTensorType>(grad.getType())), grad,
+              CollectiveKind::sum, /*dim=*/0, dataGroups);
+          continue;
+        }
+        whole.push_back(grad);
+        wholeIndex.push_back(i);
+      }
+      sumInBuckets(builder, loc, whole, groups);
+      for (auto [i, grad] : llvm::zip(wholeIndex, whole))
+        grads[i] = grad;
     }
     int64_t averaged = microBatches * dataParallel;
     if (averaged > 1) {
@@ -347,14 +375,14 @@ struct StarchOptimizerPass
     Value squares;
     SmallVector<Value> ownSquares;
     auto oneElement = RankedTensorType::get({1}, element);
-    for (auto [param, grad] : llvm::zip(params, grads)) {
+    for (auto [param, grad, zero] : llvm::zip(params, grads, split)) {
       Value own = s.sumAll(s.mul(grad, grad));
       if (cast<RankedTensorType>(own.getType()).getElementType() != element)
         own = s.convert(own, element);
-      if (param.isSharded())
+      if (param.isSharded() || zero)
         own = AllReduceOp::create(builder, loc, own.getType(), own,
                                   CollectiveKind::sum,
-                                  param.getShardGroupsAttr());
+                                  zero ? dataGroups : param.getShardGroupsAttr());
       squares = squares ? s.add(squares, own) : own;
       ownSquares.push_back(ReshapeOp::create(builder, loc, oneElement, own));
     }
@@ -411,10 +439,16 @@ struct StarchOptimizerPass
     if (failed(undecayed))
       return failure();
     SmallVector<std::pair<ParamOp, Value>> writes;
-    for (auto [param, grad, moment] : llvm::zip(params, grads, moments)) {
+    for (auto [param, grad, moment, zero] :
+         llvm::zip(params, grads, moments, split)) {
       double decay = undecayed->contains(param) ? 0.0 : double(weightDecay);
-      Type type = param.getType();
-      Value p = ReadParamOp::create(builder, loc, type, param.getSymName());
+      auto whole = cast<RankedTensorType>(param.getType());
+      Type type = zero ? zeroBlockType(whole) : whole;
+      Value p = ReadParamOp::create(builder, loc, whole, param.getSymName());
+      // ZeRO-1: this replica updates its block, then the blocks are joined.
+      if (zero)
+        p = LocalBlockOp::create(builder, loc, type, p,
+                                 /*dim=*/0, dataGroups);
       Value m = ReadParamOp::create(builder, loc, type,
                                     moment.first.getSymName());
       Value v = ReadParamOp::create(builder, loc, type,
@@ -424,7 +458,11 @@ struct StarchOptimizerPass
           stepArg, builder.getF64FloatAttr(beta1),
           builder.getF64FloatAttr(beta2), builder.getF64FloatAttr(epsilon),
           builder.getF64FloatAttr(decay));
-      writes.push_back({param, update.getNewParam()});
+      Value updated = update.getNewParam();
+      if (zero)
+        updated = AllGatherOp::create(builder, loc, whole, updated,
+                                      /*dim=*/0, dataGroups);
+      writes.push_back({param, updated});
       writes.push_back({moment.first, update.getNewExpAvg()});
       writes.push_back({moment.second, update.getNewExpAvgSq()});
     }
@@ -498,6 +536,22 @@ struct StarchOptimizerPass
     for (const std::vector<int64_t> &group : groups)
       result.push_back(builder.getDenseI64ArrayAttr(group));
     return builder.getArrayAttr(result);
+  }
+
+  /// Whether ZeRO-1 splits `param`'s optimizer state over the replicas: a
+  /// parameter not split by tensor parallelism whose first dimension
+  /// divides evenly (the others keep whole moments on every replica).
+  bool isSplitByZero1(ParamOp param) {
+    auto type = cast<RankedTensorType>(param.getType());
+    return zero1 && dataParallel > 1 && !param.isSharded() &&
+           type.getRank() >= 1 && type.getDimSize(0) % dataParallel == 0;
+  }
+
+  /// One replica's block of `type` under ZeRO-1 (dimension 0 divided).
+  RankedTensorType zeroBlockType(RankedTensorType type) {
+    SmallVector<int64_t> shape(type.getShape());
+    shape[0] /= dataParallel;
+    return RankedTensorType::get(shape, type.getElementType());
   }
 
   /// Per replica and tensor-parallel position, the ranks of every stage

@@ -324,7 +324,7 @@ void parseModuleParallel(const json &object, const std::string &at,
 }
 
 void parseParallel(const json &object, ParallelConfig &parallel) {
-  rejectUnknown(object, "parallel.", {"layout", "ranks", "bucket_mb"});
+  rejectUnknown(object, "parallel.", {"layout", "ranks", "bucket_mb", "zero1"});
   if (object.contains("layout")) {
     const json &layout = object["layout"];
     if (layout == "modality_parallel")
@@ -340,6 +340,11 @@ void parseParallel(const json &object, ParallelConfig &parallel) {
     fail("parallel.ranks", "must be at most 1048576");
   parallel.bucketMb =
       numberAt(object, "bucket_mb", "parallel.bucket_mb", 25, 0, 65536);
+  if (object.contains("zero1")) {
+    if (!object["zero1"].is_boolean())
+      fail("parallel.zero1", "must be true or false");
+    parallel.zero1 = object["zero1"].get<bool>();
+  }
 }
 
 void parseLlm(const json &object, const std::filesystem::path &folder,

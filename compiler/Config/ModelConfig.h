@@ -101,6 +101,9 @@ struct ParallelConfig {
   /// Data-parallel gradients are summed in buckets of about this many MiB
   /// (one all-reduce each); 0: one all-reduce per gradient.
   double bucketMb = 25;
+  /// ZeRO-1: each data-parallel replica keeps one block of the optimizer
+  /// state.
+  bool zero1 = false;
 };
 
 /// Defaults of starch-data for this model.

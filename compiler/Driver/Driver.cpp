@@ -118,7 +118,8 @@ std::string trainingPipelineText(const config::ModelConfig &model,
      << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
   if (program.dp > 1)
     os << " data-parallel=" << program.dp
-       << " bucket-mb=" << number(model.parallel.bucketMb);
+       << " bucket-mb=" << number(model.parallel.bucketMb)
+       << (model.parallel.zero1 ? " zero1=1" : "");
   int64_t replicaRanks = program.ranksPerReplica();
   if (program.dp > 1 && replicaRanks > 1)
     os << " replica-ranks=" << replicaRanks;

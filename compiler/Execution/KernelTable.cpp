@@ -289,6 +289,11 @@ SmallVector<int64_t> flatRanks(ArrayAttr groups) {
   return ranks;
 }
 
+/// Ranks per group of `groups` (all groups have one size).
+int64_t groupSizeOf(ArrayAttr groups) {
+  return cast<DenseI64ArrayAttr>(groups[0]).size();
+}
+
 void attachCollectives(MLIRContext &c) {
   attach<AllReduceOp>(c, [](AllReduceOp op) {
     SmallVector<int64_t> ranks;
@@ -299,6 +304,21 @@ void attachCollectives(MLIRContext &c) {
     }
     return STARCH_KERNEL(allReduce, in(0), collectiveKind(op.getReduce()),
                          i64s(ranks), i64(groupSize), out());
+  });
+  attach<ReduceScatterOp>(c, [](ReduceScatterOp op) {
+    return STARCH_KERNEL(reduceScatter, in(0), collectiveKind(op.getReduce()),
+                         i64(op.getDim()), i64s(flatRanks(op.getGroups())),
+                         i64(groupSizeOf(op.getGroups())), out());
+  });
+  attach<AllGatherOp>(c, [](AllGatherOp op) {
+    return STARCH_KERNEL(allGather, in(0), i64(op.getDim()),
+                         i64s(flatRanks(op.getGroups())),
+                         i64(groupSizeOf(op.getGroups())), out());
+  });
+  attach<LocalBlockOp>(c, [](LocalBlockOp op) {
+    return STARCH_KERNEL(localBlock, in(0), i64(op.getDim()),
+                         i64s(flatRanks(op.getGroups())),
+                         i64(groupSizeOf(op.getGroups())), out());
   });
   attach<SendOp>(c, [](SendOp op) {
     return STARCH_KERNEL(send, in(0), i64s(flatRanks(op.getPairs())));

@@ -23,6 +23,43 @@ Status allReduce(const Tensor &input, CollectiveOp op,
   return copyToDevice(combined, out);
 }
 
+Status reduceScatter(const Tensor &input, CollectiveOp op, int64_t dim,
+                     const std::vector<int64_t> &groups, int64_t groupSize,
+                     Tensor &out) {
+  Tensor host;
+  if (Status s = download(input, host); !s)
+    return s;
+  Tensor block = Tensor::uninitialized(out.dtype(), out.shape());
+  if (Status s = rt::reduceScatter(host, op, dim, groups, groupSize, block); !s)
+    return s;
+  return copyToDevice(block, out);
+}
+
+Status allGather(const Tensor &input, int64_t dim,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out) {
+  Tensor host;
+  if (Status s = download(input, host); !s)
+    return s;
+  Tensor whole = Tensor::uninitialized(out.dtype(), out.shape());
+  if (Status s = rt::allGather(host, dim, groups, groupSize, whole); !s)
+    return s;
+  return copyToDevice(whole, out);
+}
+
+Status localBlock(const Tensor &input, int64_t dim,
+                  const std::vector<int64_t> &groups, int64_t groupSize,
+                  Tensor &out) {
+  // No communication, but the block is cut on the host like the others.
+  Tensor host;
+  if (Status s = download(input, host); !s)
+    return s;
+  Tensor block = Tensor::uninitialized(out.dtype(), out.shape());
+  if (Status s = rt::localBlock(host, dim, groups, groupSize, block); !s)
+    return s;
+  return copyToDevice(block, out);
+}
+
 Status send(const Tensor &input, const std::vector<int64_t> &pairs) {
   Tensor host;
   if (Status s = download(input, host); !s)

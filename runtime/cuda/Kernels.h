@@ -34,6 +34,15 @@ namespace starch::rt::cuda {
 Status allReduce(const Tensor &input, CollectiveOp op,
                  const std::vector<int64_t> &groups, int64_t groupSize,
                  Tensor &out);
+Status reduceScatter(const Tensor &input, CollectiveOp op, int64_t dim,
+                     const std::vector<int64_t> &groups, int64_t groupSize,
+                     Tensor &out);
+Status allGather(const Tensor &input, int64_t dim,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out);
+Status localBlock(const Tensor &input, int64_t dim,
+                  const std::vector<int64_t> &groups, int64_t groupSize,
+                  Tensor &out);
 Status send(const Tensor &input, const std::vector<int64_t> &pairs);
 Status recv(const std::vector<int64_t> &pairs, Tensor &out);
 

@@ -2,6 +2,7 @@
 #include "runtime/kernels/Collective.h"
 
 #include "runtime/comm/CurrentCommunicator.h"
+#include "runtime/comm/ParamShards.h"
 #include "runtime/comm/RankGroups.h"
 #include "runtime/kernels/DataMovement.h"
 
@@ -32,6 +33,89 @@ Status allReduce(const Tensor &input, CollectiveOp op,
   // The kernel writes into `out` (an arena slice in generated code).
   std::memcpy(out.bytes(), result.bytes(), out.byteSize());
   return Status::success();
+}
+
+namespace {
+
+/// This process's rank and its group of `groups` (which it must be in).
+Status groupOfThisRank(const char *what, const std::vector<int64_t> &groups,
+                       int64_t groupSize, Communicator *&comm,
+                       RankGroup &group, int &position) {
+  comm = currentCommunicator();
+  int rank = comm ? comm->rank() : 0;
+  if (!findRankGroup(groups, groupSize, rank, group, position))
+    return Status::error(std::string(what) + ": rank " + std::to_string(rank) +
+                         " is in none of the op's groups");
+  if (static_cast<int64_t>(group.size()) > 1 && (!comm || comm->size() == 1))
+    return Status::error(std::string(what) + ": a group of " +
+                         std::to_string(group.size()) +
+                         " ranks in a run of one");
+  return Status::success();
+}
+
+/// Copies `result` into `out` (an arena slice in generated code) once their
+/// shapes agree.
+Status writeResult(const char *what, const Tensor &result, Tensor &out) {
+  if (result.dtype() != out.dtype() || result.shape() != out.shape())
+    return Status::error(std::string(what) + ": output " +
+                         shapeString(out.shape()) + ", expected " +
+                         shapeString(result.shape()));
+  std::memcpy(out.bytes(), result.bytes(), out.byteSize());
+  return Status::success();
+}
+
+} // namespace
+
+Status reduceScatter(const Tensor &input, CollectiveOp op, int64_t dim,
+                     const std::vector<int64_t> &groups, int64_t groupSize,
+                     Tensor &out) {
+  Communicator *comm = nullptr;
+  RankGroup group;
+  int position = 0;
+  if (Status s = groupOfThisRank("reduce_scatter", groups, groupSize, comm,
+                                 group, position);
+      !s)
+    return s;
+  Tensor result;
+  if (group.size() == 1)
+    result = input;
+  else if (Status s = comm->reduceScatter(input, dim, op, result, group); !s)
+    return s;
+  return writeResult("reduce_scatter", result, out);
+}
+
+Status allGather(const Tensor &input, int64_t dim,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out) {
+  Communicator *comm = nullptr;
+  RankGroup group;
+  int position = 0;
+  if (Status s = groupOfThisRank("all_gather", groups, groupSize, comm, group,
+                                 position);
+      !s)
+    return s;
+  Tensor result;
+  if (group.size() == 1)
+    result = input;
+  else if (Status s = comm->allGather(input, dim, result, group); !s)
+    return s;
+  return writeResult("all_gather", result, out);
+}
+
+Status localBlock(const Tensor &input, int64_t dim,
+                  const std::vector<int64_t> &groups, int64_t groupSize,
+                  Tensor &out) {
+  Communicator *comm = currentCommunicator();
+  int rank = comm ? comm->rank() : 0;
+  RankGroup group;
+  int position = 0;
+  if (!findRankGroup(groups, groupSize, rank, group, position))
+    return Status::error("local_block: rank " + std::to_string(rank) +
+                         " is in none of the op's groups");
+  Tensor block;
+  if (Status s = takeBlock(input, dim, groupSize, position, block); !s)
+    return s;
+  return writeResult("local_block", block, out);
 }
 
 namespace {

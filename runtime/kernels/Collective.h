@@ -24,6 +24,24 @@ Status allReduce(const Tensor &input, CollectiveOp op,
                  const std::vector<int64_t> &groups, int64_t groupSize,
                  Tensor &out);
 
+/// `out` = this rank's block along `dim` of the all-reduce of `input` over
+/// its group (block i for the rank at position i).
+Status reduceScatter(const Tensor &input, CollectiveOp op, int64_t dim,
+                     const std::vector<int64_t> &groups, int64_t groupSize,
+                     Tensor &out);
+
+/// `out` = the inputs of this rank's group joined along `dim`, in group
+/// order.
+Status allGather(const Tensor &input, int64_t dim,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out);
+
+/// `out` = block i along `dim` of `input`, i this rank's position in its
+/// group (no communication).
+Status localBlock(const Tensor &input, int64_t dim,
+                  const std::vector<int64_t> &groups, int64_t groupSize,
+                  Tensor &out);
+
 /// Sends `input` to this rank's receiver in `pairs` (flat `[sender,
 /// receiver]` pairs); returns once the transport holds a copy.
 Status send(const Tensor &input, const std::vector<int64_t> &pairs);

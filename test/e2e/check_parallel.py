@@ -54,7 +54,7 @@ def encoder_count(example):
 
 
 def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
-            train_encoders=False, stages=1, encoder_stages=0, layout=None):
+            train_encoders=False, stages=1, encoder_stages=0, layout=None, zero1=False):
     """The example's model.json with absolute paths, 10 steps, and the given
     accumulation, data and tensor parallelism and pipeline stages (`ranks` =
     dp x the stages' ranks)."""
@@ -82,6 +82,8 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
         config["parallel"] = {"ranks": ranks}
         if layout:
             config["parallel"]["layout"] = layout
+        if zero1:
+            config["parallel"]["zero1"] = True
     path = os.path.join(work, name + ".json")
     json.dump(config, open(path, "w"), indent=1)
     return path, "data" in config
@@ -95,7 +97,7 @@ def build_pair(args, work):
                                train_encoders=args.train_encoders)
     parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
                           args.tp, args.encoder_tp, args.train_encoders, args.stages,
-                          args.encoder_stages, args.layout)
+                          args.encoder_stages, args.layout, args.zero1)
     for name, config in (("single", single), ("parallel", parallel)):
         run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
     if not has_data:
@@ -127,6 +129,8 @@ def main():
                     help="pipeline stages of each encoder's own (0: on the LLM's first stage)")
     ap.add_argument("--layout", choices=["modality_parallel", "colocated"],
                     help="model.json parallel.layout (default: modality_parallel)")
+    ap.add_argument("--zero1", action="store_true",
+                    help="ZeRO-1: the replicas split the optimizer state")
     ap.add_argument("--encoder-tp", action="store_true",
                     help="split the encoders' layers too (their tp = --tp)")
     ap.add_argument("--micro-batches", type=int, default=1)

@@ -228,6 +228,14 @@ int64_t AdamWOp::getFlops() { return 15 * numel(getParam()); }
 // Communication, not arithmetic: the bytes are the tensor sent and received.
 int64_t AllReduceOp::getFlops() { return numel(getInput()); }
 int64_t AllReduceOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t ReduceScatterOp::getFlops() { return numel(getInput()); }
+int64_t ReduceScatterOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+int64_t AllGatherOp::getFlops() { return 0; }
+int64_t AllGatherOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t LocalBlockOp::getFlops() { return 0; }
+int64_t LocalBlockOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t AdamWOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 // A view: its cost is the all-reduce of its gradient.
 int64_t EnterShardsOp::getFlops() { return 0; }

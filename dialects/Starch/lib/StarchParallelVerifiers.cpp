@@ -102,6 +102,46 @@ LogicalResult EnterShardsOp::verify() {
   return verifyRankGroups(*this, getGroups(), "groups");
 }
 
+/// `whole` cut along `dim` into one block per member of a group of
+/// `groups` is `block`: same element type and rank, `dim` divided.
+static LogicalResult verifyBlocks(Operation *op, ArrayAttr groups, int64_t dim,
+                                  Type whole, Type block) {
+  if (failed(verifyRankGroups(op, groups, "groups")))
+    return failure();
+  auto wholeType = cast<RankedTensorType>(whole);
+  auto blockType = cast<RankedTensorType>(block);
+  int64_t parts = cast<DenseI64ArrayAttr>(groups[0]).size();
+  if (dim < 0 || dim >= wholeType.getRank())
+    return op->emitOpError() << "dim " << dim << " is not a dimension of "
+                             << wholeType;
+  SmallVector<int64_t> expected(wholeType.getShape());
+  if (expected[dim] % parts != 0)
+    return op->emitOpError() << "dimension " << dim << " of " << wholeType
+                             << " does not split into " << parts << " blocks";
+  expected[dim] /= parts;
+  if (blockType.getElementType() != wholeType.getElementType() ||
+      blockType.getShape() != ArrayRef<int64_t>(expected))
+    return op->emitOpError()
+           << "block " << blockType << " is not one of " << parts
+           << " blocks of " << wholeType << " along dimension " << dim;
+  return success();
+}
+
+LogicalResult ReduceScatterOp::verify() {
+  return verifyBlocks(*this, getGroups(), getDim(), getInput().getType(),
+                      getType());
+}
+
+LogicalResult AllGatherOp::verify() {
+  return verifyBlocks(*this, getGroups(), getDim(), getType(),
+                      getInput().getType());
+}
+
+LogicalResult LocalBlockOp::verify() {
+  return verifyBlocks(*this, getGroups(), getDim(), getInput().getType(),
+                      getType());
+}
+
 LogicalResult SendOp::verify() { return verifyRankPairs(*this, getPairs()); }
 
 LogicalResult RecvOp::verify() { return verifyRankPairs(*this, getPairs()); }

@@ -42,6 +42,75 @@ def Starch_AllReduceOp : Starch_Op<"all_reduce",
   let hasVerifier = 1;
 }
 
+def Starch_ReduceScatterOp : Starch_Op<"reduce_scatter",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "combine a tensor over a group, each rank keeping one block";
+  let description = [{
+    The elementwise combination (`sum`, `max` or `min`) of the inputs of
+    the ranks of this rank's group, as `starch.all_reduce` computes it (in
+    group order), cut along `dim` into as many equal blocks as the group
+    has ranks: the rank at position i of its group gets block i. `groups`
+    partitions the ranks. starch-optimizer{zero1} sums a gradient so, each
+    replica keeping the block its optimizer state covers.
+
+    ```mlir
+    %g = starch.reduce_scatter %acc reduce = sum dim = 0 groups = [array<i64: 0, 1>] : tensor<8x4xf32> -> tensor<4x4xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input,
+                       Starch_CollectiveKind:$reduce,
+                       I64Attr:$dim,
+                       Starch_RankGroups:$groups);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = [{
+    $input `reduce` `=` $reduce `dim` `=` $dim `groups` `=` $groups attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Starch_AllGatherOp : Starch_Op<"all_gather",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "join the blocks of a group's ranks";
+  let description = [{
+    The inputs of the ranks of this rank's group joined along `dim` in
+    group order (the inverse of `starch.local_block`): every rank of the
+    group gets the whole. starch-optimizer{zero1} rebuilds an updated
+    parameter from the blocks each replica updated.
+
+    ```mlir
+    %p = starch.all_gather %block dim = 0 groups = [array<i64: 0, 1>] : tensor<4x4xf32> -> tensor<8x4xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input, I64Attr:$dim,
+                       Starch_RankGroups:$groups);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = [{
+    $input `dim` `=` $dim `groups` `=` $groups attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Starch_LocalBlockOp : Starch_Op<"local_block", [Pure]> {
+  let summary = "this rank's block of a tensor every rank of a group holds";
+  let description = [{
+    `input` cut along `dim` into as many equal blocks as a group has ranks:
+    the block at this rank's position in its group of `groups`. No data
+    moves between ranks. starch-optimizer{zero1} takes the part of a
+    parameter a replica updates.
+
+    ```mlir
+    %b = starch.local_block %p dim = 0 groups = [array<i64: 0, 1>] : tensor<8x4xf32> -> tensor<4x4xf32>
+    ```
+  }];
+  let arguments = (ins Starch_Tensor:$input, I64Attr:$dim,
+                       Starch_RankGroups:$groups);
+  let results = (outs Starch_Tensor:$result);
+  let assemblyFormat = [{
+    $input `dim` `=` $dim `groups` `=` $groups attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Starch_EnterShardsOp : Starch_Op<"enter_shards",
     [Pure, SameOperandsAndResultType]> {
   let summary = "a replicated value entering computation on shards";
