@@ -62,3 +62,27 @@ starch.param @tied {stage = 1 : i64, tied_stages = array<i64: 0>} : tensor<4x4xf
 
 // expected-error @+1 {{tied_stages needs stage (the first holder)}}
 starch.param @tied {tied_stages = array<i64: 2>} : tensor<4x4xf32>
+
+// -----
+
+func.func @uneven(%g: tensor<3x4xf32>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{dimension 0 of 'tensor<3x4xf32>' does not split into 2 blocks}}
+  %b = starch.reduce_scatter %g reduce = sum dim = 0 groups = [array<i64: 0, 1>] : tensor<3x4xf32> -> tensor<1x4xf32>
+  return %b : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @wrong_block(%p: tensor<8x4xf32>) -> tensor<8x2xf32> {
+  // expected-error @+1 {{block 'tensor<8x2xf32>' is not one of 2 blocks of 'tensor<8x4xf32>' along dimension 0}}
+  %b = starch.local_block %p dim = 0 groups = [array<i64: 0, 1>] : tensor<8x4xf32> -> tensor<8x2xf32>
+  return %b : tensor<8x2xf32>
+}
+
+// -----
+
+func.func @gather_dim(%b: tensor<4x4xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{dim 2 is not a dimension of 'tensor<8x4xf32>'}}
+  %w = starch.all_gather %b dim = 2 groups = [array<i64: 0, 1>] : tensor<4x4xf32> -> tensor<8x4xf32>
+  return %w : tensor<8x4xf32>
+}

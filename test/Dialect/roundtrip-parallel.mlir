@@ -30,3 +30,15 @@ func.func @point_to_point(%x: tensor<4xf32>) -> tensor<4xf32> {
   starch.send %x pairs = [array<i64: 0, 1>, array<i64: 0, 2>] : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// CHECK-LABEL: func.func @zero1_blocks(
+func.func @zero1_blocks(%g: tensor<8x4xf32>, %p: tensor<8x4xf32>) -> tensor<8x4xf32> {
+  // CHECK: starch.reduce_scatter %{{.*}} reduce = sum dim = 0 groups = [array<i64: 0, 1>] : tensor<8x4xf32> -> tensor<4x4xf32>
+  %gb = starch.reduce_scatter %g reduce = sum dim = 0 groups = [array<i64: 0, 1>] : tensor<8x4xf32> -> tensor<4x4xf32>
+  // CHECK: starch.local_block %{{.*}} dim = 0 groups = [array<i64: 0, 1>] : tensor<8x4xf32> -> tensor<4x4xf32>
+  %pb = starch.local_block %p dim = 0 groups = [array<i64: 0, 1>] : tensor<8x4xf32> -> tensor<4x4xf32>
+  %n = starch.add %pb, %gb : tensor<4x4xf32>
+  // CHECK: starch.all_gather %{{.*}} dim = 0 groups = [array<i64: 0, 1>] : tensor<4x4xf32> -> tensor<8x4xf32>
+  %w = starch.all_gather %n dim = 0 groups = [array<i64: 0, 1>] : tensor<4x4xf32> -> tensor<8x4xf32>
+  return %w : tensor<8x4xf32>
+}
