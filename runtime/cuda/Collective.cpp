@@ -11,53 +11,53 @@
 
 namespace starch::rt::cuda {
 
-Status allReduce(const Tensor &input, CollectiveOp op,
-                 const std::vector<int64_t> &groups, int64_t groupSize,
-                 Tensor &out) {
+namespace {
+
+/// `out` = `hostKernel` (a CPU collective) applied to `input` on the host.
+template <typename HostKernel>
+Status viaHost(const Tensor &input, Tensor &out, HostKernel hostKernel) {
   Tensor host;
   if (Status s = download(input, host); !s)
     return s;
-  Tensor combined = Tensor::uninitialized(host.dtype(), host.shape());
-  if (Status s = rt::allReduce(host, op, groups, groupSize, combined); !s)
+  Tensor result = Tensor::uninitialized(out.dtype(), out.shape());
+  if (Status s = hostKernel(host, result); !s)
     return s;
-  return copyToDevice(combined, out);
+  return copyToDevice(result, out);
+}
+
+} // namespace
+
+Status allReduce(const Tensor &input, CollectiveOp op,
+                 const std::vector<int64_t> &groups, int64_t groupSize,
+                 Tensor &out) {
+  return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
+    return rt::allReduce(host, op, groups, groupSize, result);
+  });
 }
 
 Status reduceScatter(const Tensor &input, CollectiveOp op, int64_t dim,
                      const std::vector<int64_t> &groups, int64_t groupSize,
                      Tensor &out) {
-  Tensor host;
-  if (Status s = download(input, host); !s)
-    return s;
-  Tensor block = Tensor::uninitialized(out.dtype(), out.shape());
-  if (Status s = rt::reduceScatter(host, op, dim, groups, groupSize, block); !s)
-    return s;
-  return copyToDevice(block, out);
+  return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
+    return rt::reduceScatter(host, op, dim, groups, groupSize, result);
+  });
 }
 
 Status allGather(const Tensor &input, int64_t dim,
                  const std::vector<int64_t> &groups, int64_t groupSize,
                  Tensor &out) {
-  Tensor host;
-  if (Status s = download(input, host); !s)
-    return s;
-  Tensor whole = Tensor::uninitialized(out.dtype(), out.shape());
-  if (Status s = rt::allGather(host, dim, groups, groupSize, whole); !s)
-    return s;
-  return copyToDevice(whole, out);
+  return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
+    return rt::allGather(host, dim, groups, groupSize, result);
+  });
 }
 
+// No communication, but the block is cut on the host like the others.
 Status localBlock(const Tensor &input, int64_t dim,
                   const std::vector<int64_t> &groups, int64_t groupSize,
                   Tensor &out) {
-  // No communication, but the block is cut on the host like the others.
-  Tensor host;
-  if (Status s = download(input, host); !s)
-    return s;
-  Tensor block = Tensor::uninitialized(out.dtype(), out.shape());
-  if (Status s = rt::localBlock(host, dim, groups, groupSize, block); !s)
-    return s;
-  return copyToDevice(block, out);
+  return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
+    return rt::localBlock(host, dim, groups, groupSize, result);
+  });
 }
 
 Status send(const Tensor &input, const std::vector<int64_t> &pairs) {
