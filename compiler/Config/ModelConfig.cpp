@@ -308,11 +308,14 @@ void parseModuleParallel(const json &object, const std::string &at,
   parallel.cp = degree("cp");
   if (parallel.cp != 1)
     fail(field + ".cp", "must be 1 (context parallelism is not built yet)");
-  if (value.contains("layers")) {
+  if (value.contains("layers") && value["layers"] == "balanced") {
+    parallel.balanced = true;
+  } else if (value.contains("layers")) {
     const json &layers = value["layers"];
     if (!layers.is_array() ||
         static_cast<int64_t>(layers.size()) != parallel.stages)
-      fail(field + ".layers", "must list the layer count of each of the " +
+      fail(field + ".layers", "must be \"balanced\" or list the layer "
+                              "count of each of the " +
                                   std::to_string(parallel.stages) + " stages");
     for (const json &count : layers) {
       if (!count.is_number_integer() || count.get<int64_t>() < 0 ||

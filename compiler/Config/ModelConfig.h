@@ -82,8 +82,12 @@ struct ModuleParallelConfig {
   int64_t stages = 1;
   /// Context-parallel degree (1 until context parallelism).
   int64_t cp = 1;
-  /// Layers per stage, in order; empty: an even split of the layer count.
+  /// Layers per stage, in order; empty: an even split of the layer count
+  /// (or a cost-balanced one).
   std::vector<int64_t> layers;
+  /// `"layers": "balanced"`: contiguous stages that minimise the costliest
+  /// one, by each layer's frozen-aware cost (compiler/Plan/Placement.h).
+  bool balanced = false;
 };
 
 enum class ParallelLayout {

@@ -379,6 +379,11 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
         if (!planModel(*module, model, model.parallel.ranks, placement, error))
           return fail(error);
         plan::setStageStarts(placement, program);
+        if (static_cast<int64_t>(program.stageStarts.size()) != program.stages)
+          return fail(model.path +
+                      ": a pipeline stage holds no layer of its own (a "
+                      "parallel.layers count of 0); a program needs one or "
+                      "more per stage");
       }
       pipeline = trainingPipelineText(model, program, options.verbose);
     }

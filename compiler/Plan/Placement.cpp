@@ -3,6 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
 namespace starch::plan {
 
 namespace {
@@ -15,6 +19,12 @@ bool splitLayers(const ModuleInput &module, std::vector<int64_t> &counts,
   int64_t stages = module.parallel.stages;
   if (stages == 0) {
     counts.clear();
+    return true;
+  }
+  if (module.parallel.balanced && stages <= layers &&
+      module.layerCosts.size() == module.layers.size()) {
+    counts = balancedSplit(module.layerCosts, module.headCost, module.tailCost,
+                           stages);
     return true;
   }
   if (!module.parallel.layers.empty()) {
@@ -69,12 +79,50 @@ void writeJson(const nlohmann::ordered_json &value, int depth,
   out += std::string(2 * depth, ' ') + (object ? "}" : "]");
 }
 
+std::string formatGflop(double flops) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", flops / 1e9);
+  return text;
+}
+
 std::string layoutName(config::ParallelLayout layout) {
   return layout == config::ParallelLayout::colocated ? "colocated"
                                                      : "modality_parallel";
 }
 
 } // namespace
+
+std::vector<int64_t> balancedSplit(const std::vector<double> &costs,
+                                   double head, double tail, int64_t stages) {
+  int64_t n = static_cast<int64_t>(costs.size());
+  std::vector<double> prefix(n + 1, 0);
+  for (int64_t i = 0; i < n; ++i)
+    prefix[i + 1] = prefix[i] + costs[i];
+  // best[s][i]: the cheapest bottleneck of layers [0, i) on s + 1 stages;
+  // cut[s][i]: where the last of them begins.
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<std::vector<double>> best(stages, std::vector<double>(n + 1, inf));
+  std::vector<std::vector<int64_t>> cut(stages, std::vector<int64_t>(n + 1, 0));
+  for (int64_t i = 1; i <= n; ++i)
+    best[0][i] = head + prefix[i] + (stages == 1 ? tail : 0);
+  for (int64_t s = 1; s < stages; ++s)
+    for (int64_t i = s + 1; i <= n; ++i)
+      for (int64_t j = s; j < i; ++j) {
+        double last = prefix[i] - prefix[j] + (s == stages - 1 ? tail : 0);
+        double bottleneck = std::max(best[s - 1][j], last);
+        if (bottleneck < best[s][i]) {
+          best[s][i] = bottleneck;
+          cut[s][i] = j;
+        }
+      }
+  std::vector<int64_t> counts(stages);
+  for (int64_t s = stages - 1, end = n; s >= 0; --s) {
+    int64_t begin = s > 0 ? cut[s][end] : 0;
+    counts[s] = end - begin;
+    end = begin;
+  }
+  return counts;
+}
 
 bool placeModules(const std::vector<ModuleInput> &modules,
                   config::ParallelLayout layout, int64_t ranks,
@@ -117,8 +165,15 @@ bool placeModules(const std::vector<ModuleInput> &modules,
     size_t next = 0;
     for (int64_t s = 0; s < p.stages; ++s) {
       StagePlacement stage;
-      for (int64_t i = 0; i < counts[m][s]; ++i)
+      for (int64_t i = 0; i < counts[m][s]; ++i) {
+        if (next < module.layerCosts.size())
+          stage.flops += module.layerCosts[next];
         stage.layers.push_back(module.layers[next++]);
+      }
+      if (s == 0)
+        stage.flops += module.headCost;
+      if (s == p.stages - 1)
+        stage.flops += module.tailCost;
       if (s == p.stages - 1)
         stage.attached = module.attached;
       for (int64_t d = 0; d < placement.dp; ++d) {
@@ -144,6 +199,9 @@ bool placeModules(const std::vector<ModuleInput> &modules,
       first.layers.insert(first.layers.begin() + at, modules[m].layers.begin(),
                           modules[m].layers.end());
       at += modules[m].layers.size();
+      for (double cost : modules[m].layerCosts)
+        first.flops += cost;
+      first.flops += modules[m].headCost + modules[m].tailCost;
     }
   first.firstOwnLayer = at;
 
@@ -271,6 +329,9 @@ std::string placementJson(const Placement &placement,
       if (!stage.attached.empty())
         entry["modules"] = stage.attached;
       entry["ranks"] = stage.ranks;
+      // Predicted work of one micro-batch (forward and the backward the
+      // stage needs), in GFLOP to 3 digits.
+      entry["gflop"] = std::stod(formatGflop(stage.flops));
       stages.push_back(entry);
     }
     modules.push_back({{"name", module.name},

@@ -33,6 +33,12 @@ struct ModuleInput {
   bool frozen = false;
   /// The model.json field of the module's `parallel`, for messages.
   std::string field;
+  /// Per layer, the FLOPs of one micro-batch's step through it, frozen-aware
+  /// (moduleCosts() in compiler/Driver/PlanModel.cpp); the module's ops
+  /// before its first layer (`headCost`, an embedding) run on its first
+  /// stage, those after its last (`tailCost`, a head) on its last.
+  std::vector<double> layerCosts;
+  double headCost = 0, tailCost = 0;
 };
 
 struct StagePlacement {
@@ -43,6 +49,9 @@ struct StagePlacement {
   /// Index in `layers` of the stage's module's own first layer (the LLM's
   /// first stage lists the layers of encoders without stages before it).
   size_t firstOwnLayer = 0;
+  /// FLOPs of one micro-batch's step on the stage (its layers, and the
+  /// module's head or tail), as ModuleInput counts them.
+  double flops = 0;
   /// Per data-parallel replica, the stage's ranks: index cp_rank * tp +
   /// tp_rank.
   std::vector<std::vector<int64_t>> ranks;
@@ -78,6 +87,13 @@ struct Placement {
 bool placeModules(const std::vector<ModuleInput> &modules,
                   config::ParallelLayout layout, int64_t ranks,
                   Placement &placement, std::string &error);
+
+/// Layers per stage for `stages` contiguous stages of the layers costing
+/// `costs` (the first stage also pays `head`, the last `tail`), each
+/// holding at least one layer, such that the costliest stage is as cheap
+/// as can be (exact). Ties go to the earliest cut.
+std::vector<int64_t> balancedSplit(const std::vector<double> &costs,
+                                   double head, double tail, int64_t stages);
 
 /// The ranks of one data-parallel replica: sum over modules of stages x tp
 /// x cp.
