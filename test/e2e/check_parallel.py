@@ -20,6 +20,7 @@ parameters and moments too, so tensor-parallel blocks are checked joined.
 import argparse
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -28,6 +29,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Inputs"))
 import tensorio  # noqa: E402
 
+PLACEHOLDERS = 16
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "examples")
 
 
@@ -268,50 +270,87 @@ def resume(args):
 
 PARAM = re.compile(r'starch\.param @([\w.$:-]+)\s*(\{[^}]*\})?\s*:')
 SOURCE = re.compile(r'source = "([^"]+)"')
+MODULE = re.compile(r'starch\.module = "([^"]+)"')
 
 
 def interp(args):
-    """Step 1 of the data-parallel program under mpirun, on token files,
-    against the reference interpreter running its @train_step IR on the same
-    number of in-process ranks, each given its replica's micro-batches: the
-    loss, gradient norm, learning rate and every parameter and moment after
-    the step."""
+    """Step 1 of the parallel program under mpirun, on token (and encoder
+    input) files, against the reference interpreter running its
+    @train_step IR (each rank its stage's) on the same number of in-process
+    ranks, each given its replica's micro-batches: the loss, gradient norm,
+    learning rate and every parameter and moment after the step."""
     with tempfile.TemporaryDirectory() as work:
         config, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                            args.tp, args.encoder_tp, stages=args.stages)
+                            args.tp, args.encoder_tp, args.train_encoders, args.stages,
+                            args.encoder_stages, args.layout, args.zero1)
         spec = json.load(open(config))
+        spec.pop("data", None)  # token files instead of the dataset
+        json.dump(spec, open(config, "w"), indent=1)
         exe, ir = os.path.join(work, "train"), os.path.join(work, "train.mlir")
         run_checked([os.path.join(args.bin, "starchc"), config, "-o", exe])
         run_checked([os.path.join(args.bin, "starchc"), config, "--emit=train", "-o", ir])
         batch, seq = spec["llm"]["input_shapes"]["input_ids"]
         micro, ranks, dp = args.micro_batches, args.ranks, args.dp
-        count = dp * micro * batch * seq
+        sequences = dp * micro * batch
+        encoders = spec.get("encoders", [])
+        placeholders = {e["placeholder_token"] for e in encoders}
         state, ids = 12345, []
-        for _ in range(count):  # a fixed LCG: the same ids on every run
-            state = (state * 1103515245 + 12345) % 2**31
-            ids.append(state % 128)
+        for _ in range(sequences):
+            row = []
+            # One block of PLACEHOLDERS placeholder tokens per encoder input
+            # (the examples' encoders make 16 feature vectors), then text.
+            for encoder in encoders:
+                row += [encoder["placeholder_token"]] * PLACEHOLDERS
+            while len(row) < seq:  # a fixed LCG: the same ids on every run
+                state = (state * 1103515245 + 12345) % 2**31
+                if state % 128 not in placeholders:
+                    row.append(state % 128)
+            ids += row
         tokens = os.path.join(work, "tokens.npy")
-        tensorio.write_npy(tokens, [dp * micro * batch, seq], "i64", ids)
+        tensorio.write_npy(tokens, [sequences, seq], "i64", ids)
+        rng = random.Random(99)
         # Replica r's micro-batches are rows [r*M*B, (r+1)*M*B), read by
-        # every rank of its tensor-parallel group: stacked per rank.
-        stacked = os.path.join(work, "stacked.npy")
-        per_replica = micro * batch * seq
-        per_rank = [v for rank in range(ranks)
-                    for v in ids[(rank // args.replica) * per_replica:
-                                 (rank // args.replica + 1) * per_replica]]
-        tensorio.write_npy(stacked, [ranks, micro, batch, seq], "i64", per_rank)
+        # every rank of its replica: stacked per rank.
+        def stacked(values, rows_per_sequence, row_shape, dtype, name):
+            row_size = 1
+            for d in row_shape:
+                row_size *= d
+            chunk = micro * batch * rows_per_sequence * row_size
+            data = [v for rank in range(ranks)
+                    for v in values[(rank // args.replica) * chunk:
+                                    (rank // args.replica + 1) * chunk]]
+            path = os.path.join(work, name + ".stacked.npy")
+            tensorio.write_npy(path, [ranks, micro, batch * rows_per_sequence] + row_shape,
+                               dtype, data)
+            return path
+        inputs = [stacked(ids, 1, [seq], "i64", "tokens")]
+        program_inputs = []
+        for encoder in encoders:
+            for key, shape in encoder["input_shapes"].items():
+                per_sequence = shape[0] // batch
+                inner = 1
+                for d in shape[1:]:
+                    inner *= d
+                values = [rng.uniform(-1.0, 1.0) for _ in range(sequences * per_sequence * inner)]
+                name = encoder["name"] + "." + key
+                path = os.path.join(work, name + ".npy")
+                tensorio.write_npy(path, [sequences * per_sequence] + shape[1:], "f32", values)
+                program_inputs += ["--input", f"{name}={path}"]
+                inputs.append(stacked(values, per_sequence, shape[1:], "f32", name))
+        inputs.append(inputs[0])  # the labels are the tokens
         step = os.path.join(work, "step.npy")
         tensorio.write_npy(step, [ranks], "i64", [1] * ranks)
         log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
         env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                    OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
         run_checked([args.mpirun, "--oversubscribe", "-np", str(ranks), exe, "--steps", "1",
-                     "--data", tokens, "--loss-log", log, "--save", ckpt], env=env)
+                     "--data", tokens, *program_inputs, "--loss-log", log, "--save", ckpt],
+                    env=env)
         out, params = os.path.join(work, "interp"), os.path.join(work, "interp.safetensors")
         run_checked([os.path.join(args.bin, "starch-run"), ir, "--function", "train_step",
                      "--ranks", str(ranks), "--per-rank-inputs", "--output-dir", out,
-                     "--params-out", params, "--input", stacked, "--input", stacked,
-                     "--input", step])
+                     "--params-out", params]
+                    + [flag for path in inputs + [step] for flag in ("--input", path)])
         failures = []
         row = open(log).read().split()
         for column, name in ((1, "loss"), (2, "grad_norm"), (3, "lr")):
@@ -320,8 +359,11 @@ def interp(args):
                 failures.append(f"{name}: program {row[column]} vs starch-run {want!r}")
         sources = {}
         for symbol, attrs in PARAM.findall(open(ir).read()):
+            # starch-run names a parameter "module::source" (paramKey).
             found = SOURCE.search(attrs or "")
-            sources[symbol] = found.group(1) if found else symbol
+            owner = MODULE.search(attrs or "")
+            key = found.group(1) if found else symbol
+            sources[symbol] = owner.group(1) + "::" + key if owner else key
         checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
         interpreted, _ = tensorio.read_safetensors(params)
         for symbol, (_, _, have) in checkpoint.items():
@@ -336,7 +378,7 @@ def interp(args):
     if failures:
         print("\n".join(failures[:20]))
         sys.exit(f"FAILED: {len(failures)} mismatches")
-    print(f"data parallel {args.example}: step 1 on {ranks} MPI ranks equals starch-run "
+    print(f"{args.example}: step 1 on {ranks} MPI ranks equals starch-run "
           f"--ranks {ranks} on @train_step (loss {row[1]}, grad norm {row[2]}, "
           f"{len(checkpoint)} parameters and moments)")
 
