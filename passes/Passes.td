@@ -227,10 +227,10 @@ def StarchPipelineSplit : Pass<"starch-pipeline-split", "mlir::ModuleOp"> {
     `starch.differentiable` where it is received and
     `starch.cotangent_input` where it is returned, so starch-autodiff gives
     each stage a backward that takes its successor's cotangents and
-    returns its own inputs'. Parameters get the `stage` that reads them
-    (an untrained one read by several stages stays on every rank; a
-    trained one, tied weights, gets the first as `stage` and the others as
-    `tied_stages`). The tensor-parallel groups that
+    returns its own inputs'. Parameters get the `stage` that reads them;
+    one read by several stages (tied weights, a table every stage reads)
+    gets the first as `stage` and the others as `tied_stages`, and only
+    those stages hold it. The tensor-parallel groups that
     starch-tensor-parallel wrote (collectives, `enter_shards`, parameter
     `shard_groups`) become each stage's own ranks. The module gets
     `starch.pipeline` (starch/Dialect/StarchPipeline.h: which ranks run

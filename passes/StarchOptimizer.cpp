@@ -126,6 +126,17 @@ struct StarchOptimizerPass
       return signalPassFailure();
     SymbolTable symbols(module);
     std::optional<PipelineLayout> layout = PipelineLayout::of(module);
+    // A pipelined replica's ranks are the layout's; replica-ranks may only
+    // repeat them.
+    if (layout && dataParallel > 1) {
+      if (replicaRanks != 1 && replicaRanks != layout->ranksPerReplica()) {
+        module.emitError() << "starch-optimizer: replica-ranks=" << replicaRanks
+                           << " but a replica of starch.pipeline has "
+                           << layout->ranksPerReplica() << " ranks";
+        return signalPassFailure();
+      }
+      replicaRanks = layout->ranksPerReplica();
+    }
     if (!layout) {
       if (failed(buildStep(module, symbols, function, "train_step",
                            /*accumulated=*/false, nullptr)))

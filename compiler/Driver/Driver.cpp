@@ -55,6 +55,10 @@ std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
     if (plan::isDistributed(model) &&
         !plan::programPlan(model, model.parallel.ranks, program, unused))
       program = plan::ProgramPlan();
+    // Encoder stages need the composed graph's layers (the driver's
+    // two-phase pipeline); without them only the LLM's chain is cut.
+    if (program.stages != model.llmParallel.stages)
+      program = plan::ProgramPlan();
     text += "," + trainingPipelineText(model, program);
   }
   return text;
@@ -88,8 +92,13 @@ std::string trainingPipelineText(const config::ModelConfig &model,
       return text;
     };
     os << ",starch-pipeline-split{stages=" << program.stages;
+    // The LLM's stages alone (encoders on its first) are a chain cut in
+    // execution order; with encoder stages every stage names its first
+    // layer, so that an encoder without stages stays on the LLM's first.
     // Without the composed graph's layers (no starts) a chain is cut evenly.
-    bool chain = program.isChain() || program.stageStarts.empty();
+    bool chain = (program.isChain() &&
+                  program.stages == model.llmParallel.stages) ||
+                 program.stageStarts.empty();
     if (!program.stageStarts.empty())
       os << " starts="
          << llvm::join(chain ? llvm::ArrayRef(program.stageStarts).drop_front()

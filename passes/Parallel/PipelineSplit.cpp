@@ -329,10 +329,10 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
   return success();
 }
 
-/// Each parameter belongs to the stage that reads it; a trained one read
-/// by several stages (tied weights) to all of them (`tied_stages`), an
-/// untrained one to every rank. A tensor-parallel one is split over the
-/// ranks of each stage holding it.
+/// Each parameter belongs to the stages that read it: the first is its
+/// `stage`, the others its `tied_stages` (tied weights, or a rotary table
+/// every stage reads). A tensor-parallel one is split over the ranks of
+/// each stage holding it.
 LogicalResult
 StarchPipelineSplitPass::placeParams(ModuleOp module,
                                      const PipelineLayout &layout,
@@ -354,13 +354,14 @@ StarchPipelineSplitPass::placeParams(ModuleOp module,
       continue;
     SmallVector<int64_t> stages(it->second);
     llvm::sort(stages);
-    if (stages.size() == 1 || param.isTrainable())
-      param.setStageAttr(builder.getI64IntegerAttr(stages.front()));
-    if (stages.size() > 1 && param.isTrainable()) {
-      // Tied weights: every reader holds a copy; the optimizer sums their
-      // gradient parts over ranks at the same tensor-parallel position.
+    param.setStageAttr(builder.getI64IntegerAttr(stages.front()));
+    if (stages.size() > 1) {
+      // Read by several stages: each holds a copy (only those do). Tied
+      // trained weights: the optimizer sums their gradient parts over ranks
+      // at the same tensor-parallel position.
       for (int64_t stage : stages)
-        if (layout.tp[stage] != layout.tp[stages.front()])
+        if (param.isTrainable() &&
+            layout.tp[stage] != layout.tp[stages.front()])
           return param.emitError()
                  << "starch-pipeline-split: trained parameter @"
                  << param.getSymName() << " is read by stages "

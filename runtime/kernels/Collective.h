@@ -42,8 +42,9 @@ Status localBlock(const Tensor &input, int64_t dim,
                   const std::vector<int64_t> &groups, int64_t groupSize,
                   Tensor &out);
 
-/// Sends `input` to this rank's receiver in `pairs` (flat `[sender,
-/// receiver]` pairs); returns once the transport holds a copy.
+/// Sends `input` to the receiver of every pair in `pairs` (flat `[sender,
+/// receiver]` pairs) this rank is the sender of, none when it sends in no
+/// pair; returns once the transport holds the copies.
 Status send(const Tensor &input, const std::vector<int64_t> &pairs);
 
 /// `out` = the next tensor this rank's sender in `pairs` sent it.

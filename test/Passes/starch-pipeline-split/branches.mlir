@@ -8,6 +8,10 @@
 // RUN: %python %S/../../Inputs/check_pass_numerics.py --bin %starch_bin --ranks 4 --functions train_step --before="--pass-pipeline=builtin.module(starch-autodiff{functions=loss},starch-optimizer{micro-batches=3})" %s -- "--pass-pipeline=builtin.module(starch-pipeline-split{starts=vision:layers.0,audio:layers.0,llm:layers.0,llm:layers.1 next=2,2,3,-1},starch-autodiff{functions=loss.stage0,loss.stage1,loss.stage2,loss.stage3},starch-pipeline-schedule{micro-batches=3},starch-optimizer{micro-batches=3})"
 // RUN: %python %S/../../Inputs/check_pass_numerics.py --bin %starch_bin --ranks 8 --functions train_step --before="--pass-pipeline=builtin.module(starch-autodiff{functions=loss},starch-optimizer{micro-batches=2})" %s -- "--pass-pipeline=builtin.module(starch-pipeline-split{starts=vision:layers.0,audio:layers.0,llm:layers.0,llm:layers.1 next=2,2,3,-1 replicas=2},starch-autodiff{functions=loss.stage0,loss.stage1,loss.stage2,loss.stage3},starch-pipeline-schedule{micro-batches=2},starch-optimizer{micro-batches=2 data-parallel=2 replica-ranks=4})"
 // RUN: %python %S/../../Inputs/check_pass_numerics.py --bin %starch_bin --ranks 6 --functions train_step --before="--pass-pipeline=builtin.module(starch-autodiff{functions=loss},starch-optimizer{micro-batches=2})" %s -- "--pass-pipeline=builtin.module(starch-pipeline-split{starts=vision:layers.0,audio:layers.0,llm:layers.0,llm:layers.1 next=2,2,3,-1 stage-tp=1,1,2,2},starch-autodiff{functions=loss.stage0,loss.stage1,loss.stage2,loss.stage3},starch-pipeline-schedule{micro-batches=2},starch-optimizer{micro-batches=2})"
+// Audio without a stage of its own (no start names it): it runs on the
+// LLM's first stage, where its features are used.
+// RUN: starch-opt %s "--starch-pipeline-split=starts=vision:layers.0,llm:layers.0,llm:layers.1 next=1,2,-1" | FileCheck %s --check-prefix=ONLLM
+// RUN: %python %S/../../Inputs/check_pass_numerics.py --bin %starch_bin --ranks 3 --functions train_step --before="--pass-pipeline=builtin.module(starch-autodiff{functions=loss},starch-optimizer{micro-batches=2})" %s -- "--pass-pipeline=builtin.module(starch-pipeline-split{starts=vision:layers.0,llm:layers.0,llm:layers.1 next=1,2,-1},starch-autodiff{functions=loss.stage0,loss.stage1,loss.stage2},starch-pipeline-schedule{micro-batches=2},starch-optimizer{micro-batches=2})"
 // The schedule: encoders warm up over the LLM's 2 stages; the frozen audio
 // branch runs forwards only.
 // RUN: starch-opt %s "--pass-pipeline=builtin.module(starch-pipeline-split{starts=vision:layers.0,audio:layers.0,llm:layers.0,llm:layers.1 next=2,2,3,-1},starch-autodiff{functions=loss.stage0,loss.stage1,loss.stage2,loss.stage3},starch-pipeline-schedule{micro-batches=4 verbose=1})" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ORDER
@@ -30,6 +34,12 @@
 // CHECK: starch.read_param @embed
 // CHECK-LABEL: func.func @loss.stage3(
 // CHECK-SAME: -> (tensor<f32> {starch.name = "loss"})
+
+// ONLLM: starch.param @a0 {frozen, stage = 1 : i64}
+// ONLLM: starch.param @ap {frozen, stage = 1 : i64}
+// ONLLM-LABEL: func.func @loss.stage1(
+// ONLLM: starch.read_param @a0
+// ONLLM: starch.read_param @embed
 
 // LAYOUT: starch.pipeline = {next = array<i64: 2, 2, 3, -1>, replicas = 2 : i64, tp = array<i64: 1, 1, 2, 2>}
 

@@ -16,7 +16,7 @@
 // CHECK: starch.param @w1 {stage = 1 : i64}
 // CHECK: starch.param @w2 {stage = 2 : i64}
 // CHECK: starch.param @head {stage = 2 : i64}
-// CHECK: starch.param @scale {frozen} : tensor<8xf32>
+// CHECK: starch.param @scale {frozen, stage = 0 : i64, tied_stages = array<i64: 1>} : tensor<8xf32>
 // CHECK-LABEL: func.func @loss.stage0(
 // CHECK-SAME: %{{.*}}: tensor<4x8xf32> {starch.name = "x"}, %{{.*}}: tensor<4x8xf32> {starch.name = "target"})
 // CHECK-SAME: -> (tensor<4x8xf32> {starch.cotangent_input, starch.name = "layers.0.output"})
