@@ -75,7 +75,8 @@ def run_one(args, name, ranks, flags):
         detail = (f"loss/norm/lr {words[words.index('error') + 1]}, "
                   f"checkpoint {words[-1]}")
     else:
-        mismatches = [l for l in lines if l.startswith(("step ", "final ", "FAILED"))]
+        mismatches = [l for l in lines if l.startswith(("step ", "final ", "FAILED"))
+                      and " | " not in l]  # not the programs' progress lines
         detail = "; ".join(mismatches[:3]) or detail
     return name, ranks, result.returncode == 0, time.time() - start, detail
 
