@@ -106,6 +106,9 @@ func.func @every_op(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>, %b: tensor<2x4xi1>
   %ceg = starch.cross_entropy_grad %x, %labels, %d ignore_index = -100 : (tensor<2x4xf32>, tensor<2xi64>, tensor<f32>) -> tensor<2x4xf32>
   %p, %m, %v = starch.adamw %x, %y, %x, %y, %lr, %step beta1 = 9.000000e-01 beta2 = 9.990000e-01 epsilon = 1.000000e-08 weight_decay = 0.000000e+00 : tensor<2x4xf32>, tensor<f64>, tensor<i64>
   %ar = starch.all_reduce %x reduce = sum : tensor<2x4xf32>
+  %rs = starch.reduce_scatter %x reduce = sum dim = 0 groups = [array<i64: 0>] : tensor<2x4xf32> -> tensor<2x4xf32>
+  %ag = starch.all_gather %x dim = 0 groups = [array<i64: 0>] : tensor<2x4xf32> -> tensor<2x4xf32>
+  %blk = starch.local_block %x dim = 1 groups = [array<i64: 0>] : tensor<2x4xf32> -> tensor<2x4xf32>
   starch.send %x pairs = [array<i64: 0, 1>] : tensor<2x4xf32>
   %rv = starch.recv pairs = [array<i64: 0, 1>] : tensor<2x4xf32>
   return %dx, %lw, %dk, %db : tensor<2x4xf32>, tensor<4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>
