@@ -245,10 +245,13 @@ void attachFused(MLIRContext &c) {
   attach<RopeOp>(c, [](RopeOp) {
     return STARCH_KERNEL(rope, in(0), in(1), in(2), out());
   });
-  // Operand 3, when there, is what the mask reads: the bias or the bits.
+  // Operand 3, when there, is what the mask reads: the bias or the bits;
+  // the positions follow it.
   attach<AttentionOp>(c, [](AttentionOp op) {
     bool masked = op.getBias() || op.getBits();
+    unsigned positions = masked ? 4 : 3;
     return STARCH_KERNEL(attention, in(0), in(1), in(2), inIf(masked, 3),
+                         inIf(static_cast<bool>(op.getPositions()), positions),
                          attentionMask(op.getMask()), f64(op.getScale()),
                          out());
   });
@@ -265,16 +268,19 @@ void attachFusedGrad(MLIRContext &c) {
                          f64(op.getEpsilon()), outIfUsed(op, 0),
                          outIfUsed(op, 1), outIfUsed(op, 2));
   });
-  // Operands: query, key, value, [bias or bits], out, d_out; d_bias exists
-  // only with a bias.
+  // Operands: query, key, value, [bias or bits], [positions], out, d_out;
+  // d_bias exists only with a bias.
   attach<AttentionGradOp>(c, [](AttentionGradOp op) {
     bool additive = static_cast<bool>(op.getBias());
     bool masked = additive || op.getBits();
-    unsigned outIndex = masked ? 4 : 3;
+    bool positioned = static_cast<bool>(op.getPositions());
+    unsigned positions = masked ? 4 : 3;
+    unsigned outIndex = positions + (positioned ? 1 : 0);
     return STARCH_KERNEL(attentionGrad, in(0), in(1), in(2), inIf(masked, 3),
-                         in(outIndex), in(outIndex + 1),
-                         attentionMask(op.getMask()), f64(op.getScale()),
-                         outIfUsed(op, 0), outIfUsed(op, 1), outIfUsed(op, 2),
+                         inIf(positioned, positions), in(outIndex),
+                         in(outIndex + 1), attentionMask(op.getMask()),
+                         f64(op.getScale()), outIfUsed(op, 0), outIfUsed(op, 1),
+                         outIfUsed(op, 2),
                          additive ? outIfUsed(op, 3) : noOut());
   });
 }

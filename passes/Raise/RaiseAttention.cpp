@@ -83,10 +83,9 @@ Value unrepeatHeads(Value value) {
   if (!merge)
     return value;
   Value base = unexpandHeads(merge.getInput());
-  if (!base ||
-      tensorTypeOf(value).getDimSize(1) !=
-          tensorTypeOf(merge.getInput()).getDimSize(1) *
-              tensorTypeOf(merge.getInput()).getDimSize(2))
+  if (!base || tensorTypeOf(value).getDimSize(1) !=
+                   tensorTypeOf(merge.getInput()).getDimSize(1) *
+                       tensorTypeOf(merge.getInput()).getDimSize(2))
     return value;
   return base;
 }
@@ -97,8 +96,10 @@ Value unrepeatHeads(Value value) {
 /// repetition undone).
 Value matchFlattenedKeyTranspose(Value value, double &scale) {
   auto outer = definingOp<ReshapeOp>(value);
-  auto transpose = outer ? definingOp<TransposeOp>(outer.getInput()) : TransposeOp();
-  auto inner = transpose ? definingOp<ReshapeOp>(transpose.getInput()) : ReshapeOp();
+  auto transpose =
+      outer ? definingOp<TransposeOp>(outer.getInput()) : TransposeOp();
+  auto inner =
+      transpose ? definingOp<ReshapeOp>(transpose.getInput()) : ReshapeOp();
   if (!inner || transpose.getPerm() != ArrayRef<int64_t>{0, 2, 1} ||
       outer.getType().getRank() != 4)
     return {};
@@ -109,10 +110,12 @@ Value matchFlattenedKeyTranspose(Value value, double &scale) {
   if (rank < 4 || source.getDimSize(0) != keysT.getDimSize(0) ||
       source.getDimSize(rank - 1) != keysT.getDimSize(2) ||
       source.getDimSize(rank - 2) != keysT.getDimSize(3) ||
-      inner.getType().getDimSize(0) != keysT.getDimSize(0) * keysT.getDimSize(1))
+      inner.getType().getDimSize(0) !=
+          keysT.getDimSize(0) * keysT.getDimSize(1))
     return {};
   if (rank == 4)
-    return source.getDimSize(1) == keysT.getDimSize(1) ? unrepeatHeads(x) : Value();
+    return source.getDimSize(1) == keysT.getDimSize(1) ? unrepeatHeads(x)
+                                                       : Value();
   if (rank == 5 &&
       source.getDimSize(1) * source.getDimSize(2) == keysT.getDimSize(1))
     return unexpandHeads(x);
@@ -292,15 +295,16 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
       rewriter.replaceAllUsesWith(queryScale.getResult(), queryScale.getLhs());
     Value key = parts->key;
     if (!parts->keyPerm.empty()) {
-      auto transpose = TransposeOp::create(
-          rewriter, root.getLoc(), k, key,
-          rewriter.getDenseI64ArrayAttr(parts->keyPerm));
+      auto transpose =
+          TransposeOp::create(rewriter, root.getLoc(), k, key,
+                              rewriter.getDenseI64ArrayAttr(parts->keyPerm));
       copyLayerTag(root, transpose);
       key = transpose;
     }
     auto attention = AttentionOp::create(
         rewriter, root.getLoc(), root.getType(), parts->query, key, value, bias,
-        /*bits=*/Value(), kind, llvm::APFloat(parts->scale));
+        /*bits=*/Value(), /*positions=*/Value(), kind,
+        llvm::APFloat(parts->scale));
     copyLayerTag(root, attention);
     rewriter.replaceOp(root, attention.getResult());
     return success();

@@ -282,7 +282,8 @@ template <typename T> struct RopeBody {
 template <typename T> struct AttentionBody {
   const T *query, *key, *value;
   const T *bias; // B|1 x Hq|1 x S x T when the mask is additive, else null
-  const int64_t *bits; // B x S words when the mask is bitfield, else null
+  const int64_t *bits;      // B x T words when the mask is bitfield, else null
+  const int64_t *positions; // the queries' key positions, or null
   T *out;
   int64_t heads, kvHeads, s, t, d, dv;
   int64_t biasBatch, biasHeads; // bias dims 0 and 1 (1 or B, 1 or Hq)
@@ -301,12 +302,13 @@ template <typename T> struct AttentionBody {
     return x;
   }
 
-  /// Whether query `si` sees key `j`: always, but for a bitfield mask (the
-  /// words of the sequence in `sequenceBits`) as its rule says.
-  STARCH_HOST_DEVICE bool seen(const int64_t *sequenceBits, int64_t si,
+  /// Whether the query at key position `qi` sees key `j`: always, but for a
+  /// bitfield mask (the words of the sequence in `sequenceBits`) as its rule
+  /// says.
+  STARCH_HOST_DEVICE bool seen(const int64_t *sequenceBits, int64_t qi,
                                int64_t j) const {
     return !sequenceBits ||
-           bitfieldVisible(sequenceBits[si], sequenceBits[j], si, j);
+           bitfieldVisible(sequenceBits[qi], sequenceBits[j], qi, j);
   }
 
   STARCH_HOST_DEVICE void operator()(int64_t row) const {
@@ -316,16 +318,13 @@ template <typename T> struct AttentionBody {
     const T *q = query + row * d;
     const T *kHead = key + kv * t * d, *vHead = value + kv * t * dv;
     T *o = out + row * dv;
-    // Causal: key j is visible to query si iff j <= si + T - S. Bitfield:
-    // keys before the row's key end, as the rule says.
-    int64_t visible = t;
-    if (causal) {
-      visible = si + t - s + 1;
-      visible = visible < 0 ? 0 : (visible > t ? t : visible);
-    }
-    const int64_t *sequenceBits = bits ? bits + b * s : nullptr;
+    // Causal: key j is visible to the query at key position qi iff j <= qi.
+    // Bitfield: keys before the row's key end, as the rule says.
+    int64_t qi = queryPosition(positions, si, s, t);
+    int64_t visible = visibleKeys(causal, qi, t);
+    const int64_t *sequenceBits = bits ? bits + b * t : nullptr;
     if (bits)
-      visible = bitfieldKeyEnd(sequenceBits, t, si);
+      visible = bitfieldKeyEnd(sequenceBits, t, qi);
     if (visible == 0) { // every key masked: softmax is 0 / 0, but a bitfield
                         // mask's padding rows are 0
       for (int64_t c = 0; c < dv; ++c)
@@ -339,7 +338,7 @@ template <typename T> struct AttentionBody {
     }
     T maximum = -infinityOf<T>();
     for (int64_t j = 0; j < visible; ++j) {
-      if (!seen(sequenceBits, si, j))
+      if (!seen(sequenceBits, qi, j))
         continue;
       T x = score(q, kHead, biasRow, j);
       if (x > maximum || x != x)
@@ -349,13 +348,13 @@ template <typename T> struct AttentionBody {
       maximum = T(0); // every score masked: exp(-inf) = 0 gives 0 / 0 = NaN
     double sum = 0;
     for (int64_t j = 0; j < visible; ++j)
-      if (seen(sequenceBits, si, j))
+      if (seen(sequenceBits, qi, j))
         sum += static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum));
     T inverse = static_cast<T>(1.0 / sum);
     for (int64_t c = 0; c < dv; ++c)
       o[c] = T(0);
     for (int64_t j = 0; j < visible; ++j) {
-      if (!seen(sequenceBits, si, j))
+      if (!seen(sequenceBits, qi, j))
         continue;
       T p = static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum)) *
             inverse;
@@ -404,8 +403,9 @@ template <typename T> struct NormParamGradBody {
 /// `B x Hkv x T x D` keys, `B x Hkv x T x Dv` values).
 template <typename T> struct AttentionGradArgs {
   const T *query, *key, *value;
-  const T *bias;       // B|1 x Hq|1 x S x T when additive, else null
-  const int64_t *bits; // B x S words when the mask is bitfield, else null
+  const T *bias;            // B|1 x Hq|1 x S x T when additive, else null
+  const int64_t *bits;      // B x T words when the mask is bitfield, else null
+  const int64_t *positions; // the queries' key positions, or null
   const T *out, *dOut;
   const AttentionRowStats *stats; // one per query row, from the stats body
   int64_t batch, heads, kvHeads, s, t, d, dv;
@@ -413,15 +413,20 @@ template <typename T> struct AttentionGradArgs {
   T scale;
   bool causal;
 
+  /// The key position of query `si`.
+  STARCH_HOST_DEVICE int64_t position(int64_t si) const {
+    return queryPosition(positions, si, s, t);
+  }
   /// One past the last key query `si` of sequence `b` may see.
   STARCH_HOST_DEVICE int64_t keyEnd(int64_t b, int64_t si) const {
-    return bits ? bitfieldKeyEnd(bits + b * s, t, si)
-                : visibleKeys(causal, si, s, t);
+    return bits ? bitfieldKeyEnd(bits + b * t, t, position(si))
+                : visibleKeys(causal, position(si), t);
   }
   /// Whether query `si` of sequence `b` sees key `j` (before its key end):
   /// always, but for a bitfield mask as its rule says.
   STARCH_HOST_DEVICE bool sees(int64_t b, int64_t si, int64_t j) const {
-    return !bits || bitfieldVisible(bits[b * s + si], bits[b * s + j], si, j);
+    int64_t qi = position(si);
+    return !bits || bitfieldVisible(bits[b * t + qi], bits[b * t + j], qi, j);
   }
   STARCH_HOST_DEVICE const T *biasRow(int64_t b, int64_t h, int64_t si) const {
     if (!bias)
@@ -461,7 +466,7 @@ template <typename T> struct AttentionGradStatsBody {
     }
     AttentionRowStats rowStats = attentionRowStats(
         q, kHead, static_cast<const T *>(nullptr), outRow, dOutRow, a.d, a.dv,
-        end, a.scale, BitfieldKeyVisible{a.bits + b * a.s, si});
+        end, a.scale, BitfieldKeyVisible{a.bits + b * a.t, a.position(si)});
     if (end == 0)
       rowStats.inverseSum = 0;
     stats[row] = rowStats;
@@ -510,17 +515,18 @@ template <typename T> struct AttentionGradKeyValueBody {
     int64_t h0 = (kv % a.kvHeads) * group;
     T *dk = dKey ? dKey + keyRow * a.d : nullptr;
     T *dv = dValue ? dValue + keyRow * a.dv : nullptr;
-    T initial = a.causal && a.s > a.t ? quietNaNOf<T>() : T(0);
+    T initial = a.causal && !a.positions && a.s > a.t ? quietNaNOf<T>() : T(0);
     for (int64_t c = 0; dk && c < a.d; ++c)
       dk[c] = initial;
     for (int64_t c = 0; dv && c < a.dv; ++c)
       dv[c] = initial;
-    // Key j is visible to query si iff j <= si + T - S.
-    int64_t firstRow = a.causal ? j - (a.t - a.s) : 0;
+    // Key j is visible to query si iff j <= its position (si + T - S
+    // without positions, so the rows before that are skipped).
+    int64_t firstRow = a.causal && !a.positions ? j - (a.t - a.s) : 0;
     firstRow = firstRow < 0 ? 0 : firstRow;
     for (int64_t h = h0; h < h0 + group; ++h)
       for (int64_t si = firstRow; si < a.s; ++si) {
-        if (!a.sees(b, si, j))
+        if ((a.causal && j > a.position(si)) || !a.sees(b, si, j))
           continue;
         int64_t row = (b * a.heads + h) * a.s + si;
         double p, ds;

@@ -75,11 +75,11 @@ Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
 }
 
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
-                 const Tensor *maskTensor, AttentionMask mask, double scale,
-                 Tensor &out) {
+                 const Tensor *maskTensor, const Tensor *positions,
+                 AttentionMask mask, double scale, Tensor &out) {
   return onDevice([&](DeviceExec &exec) {
-    return drivers::attention(exec, query, key, value, maskTensor, mask, scale,
-                              out);
+    return drivers::attention(exec, query, key, value, maskTensor, positions,
+                              mask, scale, out);
   });
 }
 
@@ -103,13 +103,14 @@ Status layerNormGrad(const Tensor &input, const Tensor &weight,
 
 Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor &value, const Tensor *maskTensor,
-                     const Tensor &out, const Tensor &dOut, AttentionMask mask,
-                     double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     const Tensor *positions, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias) {
   return onDevice([&](DeviceExec &exec) {
-    return drivers::attentionGrad(exec, query, key, value, maskTensor, out,
-                                  dOut, mask, scale, dQuery, dKey, dValue,
-                                  dBias);
+    return drivers::attentionGrad(exec, query, key, value, maskTensor,
+                                  positions, out, dOut, mask, scale, dQuery,
+                                  dKey, dValue, dBias);
   });
 }
 

@@ -97,8 +97,8 @@ Status layerNorm(const Tensor &input, const Tensor &weight, const Tensor &bias,
 Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
             Tensor &out);
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
-                 const Tensor *maskTensor, AttentionMask mask, double scale,
-                 Tensor &out);
+                 const Tensor *maskTensor, const Tensor *positions,
+                 AttentionMask mask, double scale, Tensor &out);
 // Fused backward (NormGrad.h, AttentionGrad.h): null results are not
 // computed.
 Status rmsNormGrad(const Tensor &input, const Tensor &weight,
@@ -109,8 +109,9 @@ Status layerNormGrad(const Tensor &input, const Tensor &weight,
                      Tensor *dInput, Tensor *dWeight, Tensor *dBias);
 Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor &value, const Tensor *maskTensor,
-                     const Tensor &out, const Tensor &dOut, AttentionMask mask,
-                     double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     const Tensor *positions, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias);
 // Loss and optimizer (Loss.h, Optimizer.h). A label out of range is reported
 // at the context's next synchronize.

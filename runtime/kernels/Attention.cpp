@@ -14,8 +14,16 @@
 namespace starch::rt {
 
 Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
-                                AttentionMask mask, int64_t batch,
-                                int64_t heads, int64_t s, int64_t t) {
+                                const Tensor *positions, AttentionMask mask,
+                                int64_t batch, int64_t heads, int64_t s,
+                                int64_t t) {
+  if (positions) {
+    if (mask != AttentionMask::causal && mask != AttentionMask::bitfield)
+      return Status::error(std::string(op) +
+                           ": positions need a causal or bitfield mask");
+    if (positions->dtype() != DType::i64 || positions->shape() != Shape{s})
+      return Status::error(std::string(op) + ": positions must be S of i64");
+  }
   if (mask == AttentionMask::additive) {
     if (!maskTensor || maskTensor->rank() != 4 || maskTensor->shape()[2] != s ||
         maskTensor->shape()[3] != t ||
@@ -25,11 +33,14 @@ Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
                            ": additive bias must be B|1 x Hq|1 x S x T");
   }
   if (mask == AttentionMask::bitfield) {
+    // With positions the words are the keys'.
     if (!maskTensor || maskTensor->dtype() != DType::i64 ||
-        maskTensor->shape() != Shape{batch, s})
-      return Status::error(std::string(op) +
-                           ": bitfield mask words must be B x S of i64");
-    if (s != t)
+        maskTensor->shape() != Shape{batch, positions ? t : s})
+      return Status::error(
+          std::string(op) +
+          (positions ? ": bitfield mask words must be B x T of i64"
+                     : ": bitfield mask words must be B x S of i64"));
+    if (!positions && s != t)
       return Status::error(std::string(op) +
                            ": a bitfield mask needs S == T (self-attention)");
   }
@@ -38,8 +49,8 @@ Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
 
 Status checkAttentionOperands(const char *op, const Tensor &query,
                               const Tensor &key, const Tensor &value,
-                              const Tensor *maskTensor, AttentionMask mask,
-                              AttentionShape &shape) {
+                              const Tensor *maskTensor, const Tensor *positions,
+                              AttentionMask mask, AttentionShape &shape) {
   if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
     return Status::error(std::string(op) +
                          ": query, key and value must be rank 4");
@@ -57,8 +68,9 @@ Status checkAttentionOperands(const char *op, const Tensor &query,
       shape.heads % shape.kvHeads)
     return Status::error(std::string(op) +
                          ": inconsistent query/key/value shapes");
-  if (Status st = checkAttentionMaskTensor(op, maskTensor, mask, shape.batch,
-                                           shape.heads, shape.s, shape.t);
+  if (Status st =
+          checkAttentionMaskTensor(op, maskTensor, positions, mask, shape.batch,
+                                   shape.heads, shape.s, shape.t);
       !st)
     return st;
   if (mask == AttentionMask::additive) {
@@ -70,10 +82,10 @@ Status checkAttentionOperands(const char *op, const Tensor &query,
 
 Status checkAttention(const Tensor &query, const Tensor &key,
                       const Tensor &value, const Tensor *maskTensor,
-                      AttentionMask mask, const Tensor &out,
-                      AttentionShape &shape) {
+                      const Tensor *positions, AttentionMask mask,
+                      const Tensor &out, AttentionShape &shape) {
   if (Status st = checkAttentionOperands("attention", query, key, value,
-                                         maskTensor, mask, shape);
+                                         maskTensor, positions, mask, shape);
       !st)
     return st;
   DType dtype = query.dtype();
@@ -85,13 +97,27 @@ Status checkAttention(const Tensor &query, const Tensor &key,
   return Status::success();
 }
 
+Status checkPositionValues(const char *op, const Tensor *positions, int64_t t) {
+  if (!positions)
+    return Status::success();
+  const int64_t *values = positions->data<int64_t>();
+  for (int64_t i = 0; i < positions->numElements(); ++i)
+    if (int64_t position = values[i]; position < 0 || position >= t)
+      return Status::error(std::string(op) + ": position " +
+                           std::to_string(position) + " is outside [0, " +
+                           std::to_string(t) + ")");
+  return Status::success();
+}
+
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
-                 const Tensor *maskTensor, AttentionMask mask, double scale,
-                 Tensor &out) {
+                 const Tensor *maskTensor, const Tensor *positions,
+                 AttentionMask mask, double scale, Tensor &out) {
   AttentionShape shape;
-  if (Status st =
-          checkAttention(query, key, value, maskTensor, mask, out, shape);
+  if (Status st = checkAttention(query, key, value, maskTensor, positions, mask,
+                                 out, shape);
       !st)
+    return st;
+  if (Status st = checkPositionValues("attention", positions, shape.t); !st)
     return st;
   int64_t batch = shape.batch, heads = shape.heads, s = shape.s, d = shape.d;
   int64_t kvHeads = shape.kvHeads, t = shape.t, dv = shape.dv;
@@ -101,9 +127,9 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
     Tensor wide(DType::f32, out.shape()), wideBias;
     if (additive)
       wideBias = widenHalf(*maskTensor);
-    if (Status st =
-            attention(widenHalf(query), widenHalf(key), widenHalf(value),
-                      additive ? &wideBias : maskTensor, mask, scale, wide);
+    if (Status st = attention(
+            widenHalf(query), widenHalf(key), widenHalf(value),
+            additive ? &wideBias : maskTensor, positions, mask, scale, wide);
         !st)
       return st;
     narrowHalf(wide, out);
@@ -126,6 +152,7 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
     const Tensor *bias = additive ? maskTensor : nullptr;
     const T *biasData = additive ? bias->data<T>() : nullptr;
     const int64_t *bits = bitfield ? maskTensor->data<int64_t>() : nullptr;
+    const int64_t *where = positions ? positions->data<int64_t>() : nullptr;
     T *o = out.data<T>();
     parallelFor(pairs * blocks, 1, [&](int64_t begin, int64_t end) {
       std::vector<T> scores;
@@ -139,17 +166,23 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                 kv = b * kvHeads + h / group;
         const T *qBlock = q + (pair * s + row0) * d;
         const T *kHead = k + kv * t * d, *vHead = v + kv * t * dv;
-        // Causal rows of this block see keys [0, last row + T - S] only;
+        // Causal rows of this block see keys [0, their position] only;
         // bitfield rows the keys before the largest of their key ends.
         int64_t visible = t;
-        const int64_t *sequenceBits = bits ? bits + b * s : nullptr;
-        if (mask == AttentionMask::causal)
-          visible = std::clamp<int64_t>(row0 + rows + t - s, 0, t);
+        const int64_t *sequenceBits = bits ? bits + b * t : nullptr;
+        if (mask == AttentionMask::causal) {
+          visible = 0;
+          for (int64_t r = 0; r < rows; ++r)
+            visible = std::max(
+                visible,
+                visibleKeys(true, queryPosition(where, row0 + r, s, t), t));
+        }
         if (bitfield) {
           keyEnds.resize(rows);
           visible = 0;
           for (int64_t r = 0; r < rows; ++r) {
-            keyEnds[r] = bitfieldKeyEnd(sequenceBits, t, row0 + r);
+            keyEnds[r] = bitfieldKeyEnd(sequenceBits, t,
+                                        queryPosition(where, row0 + r, s, t));
             visible = std::max(visible, keyEnds[r]);
           }
         }
@@ -165,7 +198,7 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
              kHead, d, T(0), scores.data(), visible);
         for (int64_t r = 0; r < rows; ++r) {
           T *row = scores.data() + r * visible;
-          int64_t si = row0 + r;
+          int64_t si = row0 + r, qi = queryPosition(where, si, s, t);
           if (biasData) {
             int64_t bb = bias->shape()[0] == 1 ? 0 : b;
             int64_t bh = bias->shape()[1] == 1 ? 0 : h;
@@ -174,8 +207,7 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
             for (int64_t j = 0; j < t; ++j)
               row[j] += biasRow[j];
           } else if (mask == AttentionMask::causal) {
-            for (int64_t j = std::max<int64_t>(0, si + t - s + 1); j < visible;
-                 ++j)
+            for (int64_t j = visibleKeys(true, qi, t); j < visible; ++j)
               row[j] = -std::numeric_limits<T>::infinity();
           } else if (bitfield) {
             if (keyEnds[r] == 0) { // sees no key: probabilities 0, output 0
@@ -183,7 +215,7 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
               continue;
             }
             for (int64_t j = 0; j < visible; ++j)
-              if (!bitfieldVisible(sequenceBits[si], sequenceBits[j], si, j))
+              if (!bitfieldVisible(sequenceBits[qi], sequenceBits[j], qi, j))
                 row[j] = -std::numeric_limits<T>::infinity();
           }
           softmaxRow<T>(row, row, visible, 1, false);

@@ -18,9 +18,12 @@ enum class AttentionMask : uint8_t { full, causal, additive, bitfield };
 /// (B|1 x Hq|1 x S x T, added to the scores), for `bitfield` the i64 mask
 /// words (B x S, one per token; S == T), see bitfieldVisible. A query that
 /// sees no key gives NaN, except under the bitfield mask, where its row is 0.
+/// `positions` (may be null; S of i64, causal and bitfield masks only)
+/// places query s at key positions[s] (queryPosition); the bitfield words
+/// are then the keys' (B x T).
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
-                 const Tensor *maskTensor, AttentionMask mask, double scale,
-                 Tensor &out);
+                 const Tensor *maskTensor, const Tensor *positions,
+                 AttentionMask mask, double scale, Tensor &out);
 
 /// The sizes of an attention: `query: batch x heads x s x d`, `key: batch x
 /// kvHeads x t x d`, `value: batch x kvHeads x t x dv`, and the broadcast
@@ -35,20 +38,44 @@ struct AttentionShape {
 /// (Checks.h).
 Status checkAttention(const Tensor &query, const Tensor &key,
                       const Tensor &value, const Tensor *maskTensor,
-                      AttentionMask mask, const Tensor &out,
-                      AttentionShape &shape);
+                      const Tensor *positions, AttentionMask mask,
+                      const Tensor &out, AttentionShape &shape);
 /// The part shared with `attentionGrad`: the operand shapes, and the mask
 /// tensor (its message starts with `op`).
 Status checkAttentionOperands(const char *op, const Tensor &query,
                               const Tensor &key, const Tensor &value,
-                              const Tensor *maskTensor, AttentionMask mask,
-                              AttentionShape &shape);
+                              const Tensor *maskTensor, const Tensor *positions,
+                              AttentionMask mask, AttentionShape &shape);
 
-/// Checks the mask tensor of `attention` and `attentionGrad` (whose name
-/// `op` starts the message) against B, Hq, S and T.
+/// Checks the mask tensor and the positions of `attention` and
+/// `attentionGrad` (whose name `op` starts the message) against B, Hq, S
+/// and T.
 Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
-                                AttentionMask mask, int64_t batch,
-                                int64_t heads, int64_t s, int64_t t);
+                                const Tensor *positions, AttentionMask mask,
+                                int64_t batch, int64_t heads, int64_t s,
+                                int64_t t);
+
+/// Fails when a position is outside `[0, t)` (the CPU kernels check the
+/// values; the shapes are checkAttentionMaskTensor's).
+Status checkPositionValues(const char *op, const Tensor *positions, int64_t t);
+
+/// Where query row `si` of `s` sits among the `t` keys: `positions[si]`
+/// when the attention has positions, else `si + t - s` (the queries are the
+/// last `s` keys; `si` itself for self-attention).
+STARCH_HOST_DEVICE inline int64_t
+queryPosition(const int64_t *positions, int64_t si, int64_t s, int64_t t) {
+  return positions ? positions[si] : si + t - s;
+}
+
+/// How many keys a query at key position `position` sees among `t`: all,
+/// or with a causal mask those at `j <= position`.
+STARCH_HOST_DEVICE inline int64_t visibleKeys(bool causal, int64_t position,
+                                              int64_t t) {
+  if (!causal)
+    return t;
+  int64_t visible = position + 1;
+  return visible < 0 ? 0 : (visible > t ? t : visible);
+}
 
 /// The bits of a bitfield mask word that the rule reads, M(x): bit 0 (text)
 /// and bits 1..61 (one per modality).

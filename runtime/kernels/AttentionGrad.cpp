@@ -42,7 +42,8 @@ constexpr int64_t kQueryBlock = 64;
 template <typename T> struct Operands {
   const T *q, *k, *v, *bias, *o, *dO;
   T *dq, *dk, *dv, *dBias;
-  const int64_t *bits; // B x S words of a bitfield mask, else null
+  const int64_t *bits;      // B x T words of a bitfield mask, else null
+  const int64_t *positions; // the queries' key positions, or null
 };
 
 /// The dQuery, dKey and dValue of key/value head `kv` (= b * Hkv + head).
@@ -62,7 +63,10 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
     std::fill(dvHead, dvHead + t * dv, T(0));
   bool needScores = x.dq || dkHead;
   bool sawNoKey = false;
-  const int64_t *sequenceBits = x.bits ? x.bits + b * s : nullptr;
+  const int64_t *sequenceBits = x.bits ? x.bits + b * t : nullptr;
+  auto position = [&](int64_t si) {
+    return queryPosition(x.positions, si, s, t);
+  };
   std::vector<int64_t> keyEnds(sequenceBits ? std::min(kQueryBlock, s) : 0);
   for (int64_t h = kvHead * sh.group(); h < (kvHead + 1) * sh.group(); ++h) {
     int64_t pair = b * sh.heads + h;
@@ -73,15 +77,16 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
       const T *dOBlock = x.dO + (pair * s + row0) * dv;
       T *dqBlock = x.dq ? x.dq + (pair * s + row0) * d : nullptr;
       // Rows of this block see keys [0, visible) at most.
-      int64_t visible = visibleKeys(causal, row0 + rows - 1, s, t);
-      if (sequenceBits) {
-        visible = 0;
-        for (int64_t r = 0; r < rows; ++r) {
-          keyEnds[r] = bitfieldKeyEnd(sequenceBits, t, row0 + r);
+      int64_t visible = 0;
+      for (int64_t r = 0; r < rows; ++r) {
+        if (sequenceBits) {
+          keyEnds[r] = bitfieldKeyEnd(sequenceBits, t, position(row0 + r));
           visible = std::max(visible, keyEnds[r]);
+          continue;
         }
-      } else if (visibleKeys(causal, row0, s, t) == 0) {
-        sawNoKey = true;
+        int64_t keys = visibleKeys(causal, position(row0 + r), t);
+        sawNoKey |= keys == 0;
+        visible = std::max(visible, keys);
       }
       if (visible == 0) { // bitfield padding rows have zero gradients
         if (dqBlock)
@@ -94,7 +99,7 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
            visible);
       for (int64_t r = 0; r < rows; ++r) {
         T *row = p + r * visible;
-        int64_t si = row0 + r;
+        int64_t si = row0 + r, qi = position(si);
         if (x.bias) {
           int64_t bb = sh.biasBatch == 1 ? 0 : b;
           int64_t bh = sh.biasHeads == 1 ? 0 : h;
@@ -102,7 +107,7 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
           for (int64_t j = 0; j < visible; ++j)
             row[j] += biasRow[j];
         } else if (causal) {
-          for (int64_t j = visibleKeys(true, si, s, t); j < visible; ++j)
+          for (int64_t j = visibleKeys(true, qi, t); j < visible; ++j)
             row[j] = -infinityOf<T>();
         } else if (sequenceBits) {
           if (keyEnds[r] == 0) { // sees no key: P = 0
@@ -110,7 +115,7 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
             continue;
           }
           for (int64_t j = 0; j < visible; ++j)
-            if (!bitfieldVisible(sequenceBits[si], sequenceBits[j], si, j))
+            if (!bitfieldVisible(sequenceBits[qi], sequenceBits[j], qi, j))
               row[j] = -infinityOf<T>();
         }
         softmaxRow<T>(row, row, visible, 1, false);
@@ -209,12 +214,13 @@ void attentionGradTyped(const Operands<T> &x, const AttentionShape &sh,
 
 Status checkAttentionGrad(const Tensor &query, const Tensor &key,
                           const Tensor &value, const Tensor *maskTensor,
-                          const Tensor &out, const Tensor &dOut,
-                          AttentionMask mask, const Tensor *dQuery,
-                          const Tensor *dKey, const Tensor *dValue,
-                          const Tensor *dBias, AttentionShape &shape) {
+                          const Tensor *positions, const Tensor &out,
+                          const Tensor &dOut, AttentionMask mask,
+                          const Tensor *dQuery, const Tensor *dKey,
+                          const Tensor *dValue, const Tensor *dBias,
+                          AttentionShape &shape) {
   if (Status st = checkAttentionOperands("attention_grad", query, key, value,
-                                         maskTensor, mask, shape);
+                                         maskTensor, positions, mask, shape);
       !st)
     return st;
   Shape outShape{shape.batch, shape.heads, shape.s, shape.dv};
@@ -244,12 +250,17 @@ Status checkAttentionGrad(const Tensor &query, const Tensor &key,
 
 Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor &value, const Tensor *maskTensor,
-                     const Tensor &out, const Tensor &dOut, AttentionMask mask,
-                     double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     const Tensor *positions, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias) {
   AttentionShape shape;
-  if (Status st = checkAttentionGrad(query, key, value, maskTensor, out, dOut,
-                                     mask, dQuery, dKey, dValue, dBias, shape);
+  if (Status st =
+          checkAttentionGrad(query, key, value, maskTensor, positions, out,
+                             dOut, mask, dQuery, dKey, dValue, dBias, shape);
+      !st)
+    return st;
+  if (Status st = checkPositionValues("attention_grad", positions, shape.t);
       !st)
     return st;
   bool additive = mask == AttentionMask::additive;
@@ -261,11 +272,12 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
     };
     Tensor dq = wideLike(dQuery), dk = wideLike(dKey), dv = wideLike(dValue),
            db = wideLike(dBias);
-    if (Status st = attentionGrad(
-            widenHalf(query), widenHalf(key), widenHalf(value),
-            additive ? &wideBias : maskTensor, widenHalf(out), widenHalf(dOut),
-            mask, scale, dQuery ? &dq : nullptr, dKey ? &dk : nullptr,
-            dValue ? &dv : nullptr, dBias ? &db : nullptr);
+    if (Status st =
+            attentionGrad(widenHalf(query), widenHalf(key), widenHalf(value),
+                          additive ? &wideBias : maskTensor, positions,
+                          widenHalf(out), widenHalf(dOut), mask, scale,
+                          dQuery ? &dq : nullptr, dKey ? &dk : nullptr,
+                          dValue ? &dv : nullptr, dBias ? &db : nullptr);
         !st)
       return st;
     for (auto [wide, narrow] : {std::pair{&dq, dQuery}, std::pair{&dk, dKey},
@@ -287,7 +299,8 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
                   dValue ? dValue->data<T>() : nullptr,
                   dBias ? dBias->data<T>() : nullptr,
                   mask == AttentionMask::bitfield ? maskTensor->data<int64_t>()
-                                                  : nullptr};
+                                                  : nullptr,
+                  positions ? positions->data<int64_t>() : nullptr};
     attentionGradTyped(x, shape, mask, scale);
   });
   return ok ? Status::success() : Status::error("attention_grad needs floats");

@@ -32,27 +32,19 @@ namespace starch::rt {
 /// dQuery row and adds nothing to dKey and dValue.
 Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor &value, const Tensor *maskTensor,
-                     const Tensor &out, const Tensor &dOut, AttentionMask mask,
-                     double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     const Tensor *positions, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias);
 /// The argument rules of `attentionGrad`, shared with the CUDA driver
 /// (Checks.h).
 Status checkAttentionGrad(const Tensor &query, const Tensor &key,
                           const Tensor &value, const Tensor *maskTensor,
-                          const Tensor &out, const Tensor &dOut,
-                          AttentionMask mask, const Tensor *dQuery,
-                          const Tensor *dKey, const Tensor *dValue,
-                          const Tensor *dBias, AttentionShape &shape);
-
-/// How many keys query row `si` of `s` sees among `t`: all, or with a causal
-/// mask those at `j <= si + t - s`.
-STARCH_HOST_DEVICE inline int64_t visibleKeys(bool causal, int64_t si,
-                                              int64_t s, int64_t t) {
-  if (!causal)
-    return t;
-  int64_t visible = si + t - s + 1;
-  return visible < 0 ? 0 : (visible > t ? t : visible);
-}
+                          const Tensor *positions, const Tensor &out,
+                          const Tensor &dOut, AttentionMask mask,
+                          const Tensor *dQuery, const Tensor *dKey,
+                          const Tensor *dValue, const Tensor *dBias,
+                          AttentionShape &shape);
 
 /// `scale * q . k + bias` of one query row and key row of length `d`
 /// (`bias` is 0 without an additive mask).

@@ -462,3 +462,30 @@ func.func @attention_integer_query(%q: tensor<2x4x16x8xi32>) -> tensor<2x4x16x8x
       : (tensor<2x4x16x8xi32>, tensor<2x4x16x8xi32>, tensor<2x4x16x8xi32>) -> tensor<2x4x16x8xi32>
   return %0 : tensor<2x4x16x8xi32>
 }
+
+// -----
+
+func.func @attention_positions_full_mask(%q: tensor<1x2x2x8xf32>, %k: tensor<1x2x8x8xf32>, %at: tensor<2xi64>) -> tensor<1x2x2x8xf32> {
+  // expected-error @below {{'starch.attention' op positions need mask = causal or bitfield}}
+  %0 = starch.attention %q, %k, %k positions %at mask = full scale = 1.0
+      : (tensor<1x2x2x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<2xi64>) -> tensor<1x2x2x8xf32>
+  return %0 : tensor<1x2x2x8xf32>
+}
+
+// -----
+
+func.func @attention_positions_per_query(%q: tensor<1x2x2x8xf32>, %k: tensor<1x2x8x8xf32>, %at: tensor<8xi64>) -> tensor<1x2x2x8xf32> {
+  // expected-error @below {{'starch.attention' op positions has shape 8; expected 2 (one per query)}}
+  %0 = starch.attention %q, %k, %k positions %at mask = causal scale = 1.0
+      : (tensor<1x2x2x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<8xi64>) -> tensor<1x2x2x8xf32>
+  return %0 : tensor<1x2x2x8xf32>
+}
+
+// -----
+
+func.func @attention_positions_query_words(%q: tensor<1x2x2x8xf32>, %k: tensor<1x2x8x8xf32>, %bits: tensor<1x2xi64>, %at: tensor<2xi64>) -> tensor<1x2x2x8xf32> {
+  // expected-error @below {{'starch.attention' op bits has shape 1x2; expected 1x8 (one word per token)}}
+  %0 = starch.attention %q, %k, %k bits %bits positions %at mask = bitfield scale = 1.0
+      : (tensor<1x2x2x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2xi64>, tensor<2xi64>) -> tensor<1x2x2x8xf32>
+  return %0 : tensor<1x2x2x8xf32>
+}

@@ -130,3 +130,14 @@ func.func @attention_bitfield(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>
   %low = starch.attention %h, %h, %h bits %hbits mask = bitfield scale = 0.125 : (tensor<1x2x8x8xbf16>, tensor<1x2x8x8xbf16>, tensor<1x2x8x8xbf16>, tensor<1x8xi64>) -> tensor<1x2x8x8xbf16>
   return %mm, %low : tensor<2x4x8x16xf32>, tensor<1x2x8x8xbf16>
 }
+
+// A context-parallel rank's queries (tokens 5 and 2 of 8) against every
+// key: the positions place them; the bits are the keys' words.
+// CHECK-LABEL: func.func @attention_positions
+// CHECK: starch.attention %{{.*}}, %{{.*}}, %{{.*}} bits %{{.*}} positions %{{.*}} mask = bitfield scale = 2.500000e-01 : (tensor<2x4x2x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>, tensor<2xi64>) -> tensor<2x4x2x16xf32>
+// CHECK: starch.attention %{{.*}}, %{{.*}}, %{{.*}} positions %{{.*}} mask = causal scale = 2.500000e-01 : (tensor<2x4x2x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2xi64>) -> tensor<2x4x2x16xf32>
+func.func @attention_positions(%q: tensor<2x4x2x16xf32>, %k: tensor<2x2x8x16xf32>, %bits: tensor<2x8xi64>, %at: tensor<2xi64>) -> (tensor<2x4x2x16xf32>, tensor<2x4x2x16xf32>) {
+  %b = starch.attention %q, %k, %k bits %bits positions %at mask = bitfield scale = 0.25 : (tensor<2x4x2x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>, tensor<2xi64>) -> tensor<2x4x2x16xf32>
+  %c = starch.attention %q, %k, %k positions %at mask = causal scale = 0.25 : (tensor<2x4x2x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2xi64>) -> tensor<2x4x2x16xf32>
+  return %b, %c : tensor<2x4x2x16xf32>, tensor<2x4x2x16xf32>
+}

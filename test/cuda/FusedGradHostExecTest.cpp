@@ -133,14 +133,14 @@ TEST(CudaHostExec, AttentionGradMasksAndGroupedHeads) {
         bias = randomOf(dtype, c.biasShape, 14);
       const Tensor *b = bias.empty() ? nullptr : &bias;
       Tensor out(dtype, {c.batch, c.heads, c.s, c.dv});
-      EXPECT_OK(attention(q, k, v, b, c.mask, 0.5, out));
+      EXPECT_OK(attention(q, k, v, b, nullptr, c.mask, 0.5, out));
       Tensor dq = like(q), dk = like(k), dv = like(v);
       Tensor gotDq = like(q), gotDk = like(k), gotDv = like(v);
       Tensor db = b ? like(bias) : Tensor(), gotDb = b ? like(bias) : Tensor();
-      EXPECT_OK(attentionGrad(q, k, v, b, out, dOut, c.mask, 0.5, &dq, &dk, &dv,
-                              b ? &db : nullptr));
-      EXPECT_OK(drivers::attentionGrad(exec, q, k, v, b, out, dOut, c.mask, 0.5,
-                                       &gotDq, &gotDk, &gotDv,
+      EXPECT_OK(attentionGrad(q, k, v, b, nullptr, out, dOut, c.mask, 0.5, &dq,
+                              &dk, &dv, b ? &db : nullptr));
+      EXPECT_OK(drivers::attentionGrad(exec, q, k, v, b, nullptr, out, dOut,
+                                       c.mask, 0.5, &gotDq, &gotDk, &gotDv,
                                        b ? &gotDb : nullptr));
       double tolerance = dtype == DType::f32 ? 1e-5 : 1e-12;
       expectClose(gotDq, dq, tolerance, what + "dq");
@@ -157,11 +157,13 @@ TEST(CudaHostExec, AttentionGradSkipsNullResults) {
          k = randomOf(DType::f64, {1, 1, 4, 3}, 21),
          dOut = randomOf(DType::f64, {1, 2, 4, 3}, 22);
   Tensor out(DType::f64, q.shape());
-  EXPECT_OK(attention(q, k, k, nullptr, AttentionMask::causal, 0.7, out));
+  EXPECT_OK(
+      attention(q, k, k, nullptr, nullptr, AttentionMask::causal, 0.7, out));
   Tensor dv = like(k), gotDv = like(k);
-  EXPECT_OK(attentionGrad(q, k, k, nullptr, out, dOut, AttentionMask::causal,
-                          0.7, nullptr, nullptr, &dv, nullptr));
-  EXPECT_OK(drivers::attentionGrad(exec, q, k, k, nullptr, out, dOut,
+  EXPECT_OK(attentionGrad(q, k, k, nullptr, nullptr, out, dOut,
+                          AttentionMask::causal, 0.7, nullptr, nullptr, &dv,
+                          nullptr));
+  EXPECT_OK(drivers::attentionGrad(exec, q, k, k, nullptr, nullptr, out, dOut,
                                    AttentionMask::causal, 0.7, nullptr, nullptr,
                                    &gotDv, nullptr));
   expectClose(gotDv, dv, 1e-12, "d_value alone");
@@ -172,9 +174,9 @@ TEST(CudaHostExec, FusedGradRejectsWrongResultsAndHalfTypes) {
   Tensor q = randomOf(DType::f32, {1, 2, 3, 4}, 30),
          k = randomOf(DType::f32, {1, 1, 3, 4}, 31);
   Tensor wrong(DType::f32, {1, 2, 3, 4});
-  Status status =
-      drivers::attentionGrad(exec, q, k, k, nullptr, q, q, AttentionMask::full,
-                             0.5, nullptr, &wrong, nullptr, nullptr);
+  Status status = drivers::attentionGrad(exec, q, k, k, nullptr, nullptr, q, q,
+                                         AttentionMask::full, 0.5, nullptr,
+                                         &wrong, nullptr, nullptr);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("d_key"), std::string::npos)
       << status.message();
@@ -216,11 +218,13 @@ TEST(CudaHostExec, AttentionBitfieldMatchesTheExplicitMask) {
     Tensor bias = explicitBias(layouts, dtype, true);
 
     Tensor out(dtype, {2, 4, 70, 5}), want(dtype, out.shape());
-    EXPECT_OK(drivers::attention(exec, q, k, v, &bits, AttentionMask::bitfield,
-                                 0.45, out));
-    EXPECT_OK(attention(q, k, v, &bias, AttentionMask::additive, 0.45, want));
+    EXPECT_OK(drivers::attention(exec, q, k, v, &bits, nullptr,
+                                 AttentionMask::bitfield, 0.45, out));
+    EXPECT_OK(attention(q, k, v, &bias, nullptr, AttentionMask::additive, 0.45,
+                        want));
     Tensor cpu = like(out);
-    EXPECT_OK(attention(q, k, v, &bits, AttentionMask::bitfield, 0.45, cpu));
+    EXPECT_OK(
+        attention(q, k, v, &bits, nullptr, AttentionMask::bitfield, 0.45, cpu));
     expectClose(out, cpu, tolerance, what + "out vs the CPU kernel");
     // Padding rows are exactly 0; the reference's are not compared.
     expectClose(out, withoutPaddingRows(layouts, want), tolerance,
@@ -232,20 +236,21 @@ TEST(CudaHostExec, AttentionBitfieldMatchesTheExplicitMask) {
       }
 
     Tensor dq = like(q), dk = like(k), dv = like(v);
-    EXPECT_OK(drivers::attentionGrad(exec, q, k, v, &bits, out, dOut,
+    EXPECT_OK(drivers::attentionGrad(exec, q, k, v, &bits, nullptr, out, dOut,
                                      AttentionMask::bitfield, 0.45, &dq, &dk,
                                      &dv, nullptr));
     Tensor wantDq = like(q), wantDk = like(k), wantDv = like(v);
     EXPECT_OK(attentionGrad(
-        q, k, v, &bias, want, withoutPaddingRows(layouts, dOut),
+        q, k, v, &bias, nullptr, want, withoutPaddingRows(layouts, dOut),
         AttentionMask::additive, 0.45, &wantDq, &wantDk, &wantDv, nullptr));
     expectClose(dq, withoutPaddingRows(layouts, wantDq), tolerance,
                 what + "d_query (padding rows 0)");
     expectClose(dk, wantDk, tolerance, what + "d_key");
     expectClose(dv, wantDv, tolerance, what + "d_value");
     Tensor cpuDq = like(q), cpuDk = like(k), cpuDv = like(v);
-    EXPECT_OK(attentionGrad(q, k, v, &bits, cpu, dOut, AttentionMask::bitfield,
-                            0.45, &cpuDq, &cpuDk, &cpuDv, nullptr));
+    EXPECT_OK(attentionGrad(q, k, v, &bits, nullptr, cpu, dOut,
+                            AttentionMask::bitfield, 0.45, &cpuDq, &cpuDk,
+                            &cpuDv, nullptr));
     expectClose(dq, cpuDq, tolerance, what + "d_query vs the CPU kernel");
     expectClose(dk, cpuDk, tolerance, what + "d_key vs the CPU kernel");
     expectClose(dv, cpuDv, tolerance, what + "d_value vs the CPU kernel");
@@ -262,17 +267,17 @@ TEST(CudaHostExec, AttentionBitfieldAllPaddingIsZero) {
          k = randomOf(DType::f64, {1, 1, 6, 4}, 91),
          dOut = randomOf(DType::f64, {1, 2, 6, 4}, 92);
   Tensor out = like(q);
-  EXPECT_OK(drivers::attention(exec, q, k, k, &bits, AttentionMask::bitfield,
-                               0.5, out));
+  EXPECT_OK(drivers::attention(exec, q, k, k, &bits, nullptr,
+                               AttentionMask::bitfield, 0.5, out));
   Tensor dq = like(q), dk = like(k), dv = like(k);
-  EXPECT_OK(drivers::attentionGrad(exec, q, k, k, &bits, out, dOut,
+  EXPECT_OK(drivers::attentionGrad(exec, q, k, k, &bits, nullptr, out, dOut,
                                    AttentionMask::bitfield, 0.5, &dq, &dk, &dv,
                                    nullptr));
   for (const Tensor *t : {&out, &dq, &dk, &dv})
     for (int64_t i = 0; i < t->numElements(); ++i)
       ASSERT_EQ(elementAsDouble(*t, i), 0.0) << i;
   Tensor wrongWords(DType::i32, {1, 6});
-  Status status = drivers::attention(exec, q, k, k, &wrongWords,
+  Status status = drivers::attention(exec, q, k, k, &wrongWords, nullptr,
                                      AttentionMask::bitfield, 0.5, out);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("B x S of i64"), std::string::npos)

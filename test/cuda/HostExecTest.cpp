@@ -580,8 +580,9 @@ TEST(CudaHostExec, AttentionMasksAndGroupedHeads) {
       Shape shape = {c.batch, c.heads, c.s, c.dv};
       Tensor want(dtype, shape), got(dtype, shape);
       const Tensor *b = bias.empty() ? nullptr : &bias;
-      EXPECT_OK(attention(q, k, v, b, c.mask, 0.5, want));
-      EXPECT_OK(drivers::attention(exec, q, k, v, b, c.mask, 0.5, got));
+      EXPECT_OK(attention(q, k, v, b, nullptr, c.mask, 0.5, want));
+      EXPECT_OK(
+          drivers::attention(exec, q, k, v, b, nullptr, c.mask, 0.5, got));
       expectClose(got, want, dtype == DType::f32 ? 2e-6 : 1e-13,
                   "attention " + name(dtype));
     }
@@ -708,16 +709,18 @@ TEST(CudaHostExec, SameArgumentErrorsAsTheCpu) {
        drivers::layerNorm(exec, a, row, row, 1, 1e-5, b)},
       {"rope", rope(q, badTable, badTable, q),
        drivers::rope(exec, q, badTable, badTable, q)},
-      {"attention", attention(q, kv, kv, nullptr, AttentionMask::full, 0.5, q),
-       drivers::attention(exec, q, kv, kv, nullptr, AttentionMask::full, 0.5,
-                          q)},
+      {"attention",
+       attention(q, kv, kv, nullptr, nullptr, AttentionMask::full, 0.5, q),
+       drivers::attention(exec, q, kv, kv, nullptr, nullptr,
+                          AttentionMask::full, 0.5, q)},
       {"rms_norm_grad", rmsNormGrad(a, row, a, 1e-6, &b, nullptr),
        drivers::rmsNormGrad(exec, a, row, a, 1e-6, &b, nullptr)},
       {"attention_grad",
-       attentionGrad(q, q, q, nullptr, q, q, AttentionMask::full, 0.5, &kv,
-                     nullptr, nullptr, nullptr),
-       drivers::attentionGrad(exec, q, q, q, nullptr, q, q, AttentionMask::full,
-                              0.5, &kv, nullptr, nullptr, nullptr)},
+       attentionGrad(q, q, q, nullptr, nullptr, q, q, AttentionMask::full, 0.5,
+                     &kv, nullptr, nullptr, nullptr),
+       drivers::attentionGrad(exec, q, q, q, nullptr, nullptr, q, q,
+                              AttentionMask::full, 0.5, &kv, nullptr, nullptr,
+                              nullptr)},
       {"cross_entropy", crossEntropy(a, i64, -100, a),
        drivers::crossEntropy(exec, a, i64, -100, a)},
       {"cross_entropy_grad", crossEntropyGrad(a, i64, a, -100, a),

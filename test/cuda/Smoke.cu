@@ -283,10 +283,10 @@ void compute(Smoke &t, DType dtype) {
   for (AttentionMask kind :
        {AttentionMask::full, AttentionMask::causal, AttentionMask::additive}) {
     Tensor at(dtype, {2, 4, 6, 5}), dat = t.deviceOf(dtype, {2, 4, 6, 5});
-    must(attention(q, k, v, &mask, kind, 0.35, at), "cpu attention");
+    must(attention(q, k, v, &mask, nullptr, kind, 0.35, at), "cpu attention");
     t.compare("attention " + std::to_string(int(kind)) + suffix,
-              cuda::attention(dq, dk, dv, &dmask, kind, 0.35, dat), dat, at,
-              tol(dtype) * 10);
+              cuda::attention(dq, dk, dv, &dmask, nullptr, kind, 0.35, dat),
+              dat, at, tol(dtype) * 10);
   }
 
   // The fused backward kernels (d_bias on the additive mask only).
@@ -295,19 +295,19 @@ void compute(Smoke &t, DType dtype) {
        {AttentionMask::full, AttentionMask::causal, AttentionMask::additive}) {
     bool additive = kind == AttentionMask::additive;
     Tensor at(dtype, {2, 4, 6, 5});
-    must(attention(q, k, v, &mask, kind, 0.35, at), "cpu attention");
+    must(attention(q, k, v, &mask, nullptr, kind, 0.35, at), "cpu attention");
     Tensor gq(dtype, q.shape()), gk(dtype, k.shape()), gv(dtype, v.shape()),
         gb(dtype, mask.shape());
-    must(attentionGrad(q, k, v, &mask, at, dOut, kind, 0.35, &gq, &gk, &gv,
-                       additive ? &gb : nullptr),
+    must(attentionGrad(q, k, v, &mask, nullptr, at, dOut, kind, 0.35, &gq, &gk,
+                       &gv, additive ? &gb : nullptr),
          "cpu attention_grad");
     Tensor dgq = t.deviceOf(dtype, q.shape()),
            dgk = t.deviceOf(dtype, k.shape()),
            dgv = t.deviceOf(dtype, v.shape()),
            dgb = t.deviceOf(dtype, mask.shape());
-    Status launched =
-        cuda::attentionGrad(dq, dk, dv, &dmask, t.device(at), ddOut, kind, 0.35,
-                            &dgq, &dgk, &dgv, additive ? &dgb : nullptr);
+    Status launched = cuda::attentionGrad(
+        dq, dk, dv, &dmask, nullptr, t.device(at), ddOut, kind, 0.35, &dgq,
+        &dgk, &dgv, additive ? &dgb : nullptr);
     std::string name = "attention_grad " + std::to_string(int(kind));
     t.compare(name + " d_query" + suffix, launched, dgq, gq, tol(dtype) * 10);
     t.compare(name + " d_key" + suffix, launched, dgk, gk, tol(dtype) * 10);
@@ -325,22 +325,22 @@ void compute(Smoke &t, DType dtype) {
          sv = randomOf(dtype, {2, 2, 6, 5}, 24);
   Tensor dbits = t.device(bits), dsk = t.device(sk), dsv = t.device(sv);
   Tensor bf(dtype, {2, 4, 6, 5}), dbf = t.deviceOf(dtype, {2, 4, 6, 5});
-  must(attention(q, sk, sv, &bits, AttentionMask::bitfield, 0.35, bf),
+  must(attention(q, sk, sv, &bits, nullptr, AttentionMask::bitfield, 0.35, bf),
        "cpu attention bitfield");
-  t.compare(
-      "attention bitfield" + suffix,
-      cuda::attention(dq, dsk, dsv, &dbits, AttentionMask::bitfield, 0.35, dbf),
-      dbf, bf, tol(dtype) * 10);
+  t.compare("attention bitfield" + suffix,
+            cuda::attention(dq, dsk, dsv, &dbits, nullptr,
+                            AttentionMask::bitfield, 0.35, dbf),
+            dbf, bf, tol(dtype) * 10);
   Tensor bq(dtype, q.shape()), bk(dtype, sk.shape()), bv(dtype, sv.shape());
-  must(attentionGrad(q, sk, sv, &bits, bf, dOut, AttentionMask::bitfield, 0.35,
-                     &bq, &bk, &bv, nullptr),
+  must(attentionGrad(q, sk, sv, &bits, nullptr, bf, dOut,
+                     AttentionMask::bitfield, 0.35, &bq, &bk, &bv, nullptr),
        "cpu attention_grad bitfield");
   Tensor dbq = t.deviceOf(dtype, q.shape()),
          dbk = t.deviceOf(dtype, sk.shape()),
          dbv = t.deviceOf(dtype, sv.shape());
   Status bitfieldLaunched = cuda::attentionGrad(
-      dq, dsk, dsv, &dbits, t.device(bf), ddOut, AttentionMask::bitfield, 0.35,
-      &dbq, &dbk, &dbv, nullptr);
+      dq, dsk, dsv, &dbits, nullptr, t.device(bf), ddOut,
+      AttentionMask::bitfield, 0.35, &dbq, &dbk, &dbv, nullptr);
   t.compare("attention_grad bitfield d_query" + suffix, bitfieldLaunched, dbq,
             bq, tol(dtype) * 10);
   t.compare("attention_grad bitfield d_key" + suffix, bitfieldLaunched, dbk, bk,

@@ -55,7 +55,7 @@ struct Problem {
   Tensor forward(AttentionMask mask, const Tensor *maskTensor,
                  double scale) const {
     Tensor out(q.dtype(), outShape());
-    check(attention(q, k, v, maskTensor, mask, scale, out));
+    check(attention(q, k, v, maskTensor, nullptr, mask, scale, out));
     return out;
   }
 
@@ -64,8 +64,8 @@ struct Problem {
     Tensor out = forward(mask, maskTensor, scale);
     Grads g{Tensor(q.dtype(), q.shape()), Tensor(k.dtype(), k.shape()),
             Tensor(v.dtype(), v.shape())};
-    check(attentionGrad(q, k, v, maskTensor, out, cotangent, mask, scale, &g.dq,
-                        &g.dk, &g.dv, nullptr));
+    check(attentionGrad(q, k, v, maskTensor, nullptr, out, cotangent, mask,
+                        scale, &g.dq, &g.dk, &g.dv, nullptr));
     return g;
   }
 
@@ -239,7 +239,7 @@ TEST(BitfieldAttention, NullResultsAreSkipped) {
   Grads all = p.bitfieldBackward(0.5);
   Tensor out = p.bitfieldForward(0.5);
   Tensor dk(DType::f64, p.k.shape());
-  check(attentionGrad(p.q, p.k, p.v, &p.bits, out, p.dOut,
+  check(attentionGrad(p.q, p.k, p.v, &p.bits, nullptr, out, p.dOut,
                       AttentionMask::bitfield, 0.5, nullptr, &dk, nullptr,
                       nullptr));
   EXPECT_TRUE(bitwiseEqual(dk, all.dk));
@@ -254,7 +254,7 @@ TEST(BitfieldAttention, HalfComputesInFloat) {
   };
   Tensor wide = p.bitfieldForward(0.35);
   Tensor half(DType::bf16, wide.shape());
-  check(attention(narrow(p.q), narrow(p.k), narrow(p.v), &p.bits,
+  check(attention(narrow(p.q), narrow(p.k), narrow(p.v), &p.bits, nullptr,
                   AttentionMask::bitfield, 0.35, half));
   expectRowsMatch(p, half, wide, 0.05, "bf16 out");
 }
@@ -262,25 +262,25 @@ TEST(BitfieldAttention, HalfComputesInFloat) {
 TEST(BitfieldAttention, RejectsMissingOrMalformedWords) {
   Problem p(multimodalLayouts(), DType::f32, 2, 1, 4, 4, 71);
   Tensor out(DType::f32, p.outShape());
-  EXPECT_FALSE(
-      attention(p.q, p.k, p.v, nullptr, AttentionMask::bitfield, 0.5, out)
-          .ok());
+  EXPECT_FALSE(attention(p.q, p.k, p.v, nullptr, nullptr,
+                         AttentionMask::bitfield, 0.5, out)
+                   .ok());
   Tensor narrowWords(DType::i32, p.bits.shape());
-  Status wrongType =
-      attention(p.q, p.k, p.v, &narrowWords, AttentionMask::bitfield, 0.5, out);
+  Status wrongType = attention(p.q, p.k, p.v, &narrowWords, nullptr,
+                               AttentionMask::bitfield, 0.5, out);
   EXPECT_FALSE(wrongType.ok());
   EXPECT_NE(wrongType.message().find("B x S of i64"), std::string::npos)
       << wrongType.message();
   // Fewer queries than keys: the rule compares positions of one sequence.
   Tensor firstHalf(DType::f32, {2, 2, 35, 4});
   Tensor halfBits(DType::i64, {2, 35}), halfOut(DType::f32, {2, 2, 35, 4});
-  Status cross = attention(firstHalf, p.k, p.v, &halfBits,
+  Status cross = attention(firstHalf, p.k, p.v, &halfBits, nullptr,
                            AttentionMask::bitfield, 0.5, halfOut);
   EXPECT_FALSE(cross.ok());
   EXPECT_NE(cross.message().find("S == T"), std::string::npos)
       << cross.message();
   Tensor dq(DType::f32, p.q.shape());
-  EXPECT_FALSE(attentionGrad(p.q, p.k, p.v, nullptr, out, out,
+  EXPECT_FALSE(attentionGrad(p.q, p.k, p.v, nullptr, nullptr, out, out,
                              AttentionMask::bitfield, 0.5, &dq, nullptr,
                              nullptr, nullptr)
                    .ok());

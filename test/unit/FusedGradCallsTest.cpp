@@ -68,7 +68,7 @@ func.func @f(%q: tensor<1x2x3x4xf32>, %kv: tensor<1x1x3x4xf32>, %o: tensor<1x2x3
   return %dq : tensor<1x2x3x4xf32>
 }
 )mlir");
-  EXPECT_EQ(call, "attentionGrad(a0, a1, a2, nullptr, a3, a4, "
+  EXPECT_EQ(call, "attentionGrad(a0, a1, a2, nullptr, nullptr, a3, a4, "
                   "AttentionMask::causal, 0.5, &r0, nullptr, nullptr, "
                   "nullptr)");
 }
@@ -81,7 +81,7 @@ func.func @f(%q: tensor<1x2x3x4xf32>, %b: tensor<1x1x3x3xf32>) -> (tensor<1x2x3x
   return %dk, %dv : tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>
 }
 )mlir");
-  EXPECT_EQ(call, "attentionGrad(a0, a1, a2, &a3, a4, a5, "
+  EXPECT_EQ(call, "attentionGrad(a0, a1, a2, &a3, nullptr, a4, a5, "
                   "AttentionMask::additive, 0.25, nullptr, &r1, &r2, "
                   "nullptr)");
 }
@@ -95,16 +95,40 @@ func.func @f(%q: tensor<1x2x3x4xf32>, %bits: tensor<1x3xi64>) -> tensor<1x2x3x4x
   return %o : tensor<1x2x3x4xf32>
 }
 )mlir");
-  EXPECT_EQ(forward,
-            "attention(a0, a1, a2, &a3, AttentionMask::bitfield, 0.5, r0)");
+  EXPECT_EQ(
+      forward,
+      "attention(a0, a1, a2, &a3, nullptr, AttentionMask::bitfield, 0.5, r0)");
   std::string backward = callOf<starch::AttentionGradOp>(R"mlir(
 func.func @f(%q: tensor<1x2x3x4xf32>, %kv: tensor<1x1x3x4xf32>, %bits: tensor<1x3xi64>) -> (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>) {
   %dq, %dk, %dv = starch.attention_grad %q, %kv, %kv bits %bits out %q d_out %q mask = bitfield scale = 0.5 : (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x3xi64>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>)
   return %dq, %dv : tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>
 }
 )mlir");
-  EXPECT_EQ(backward, "attentionGrad(a0, a1, a2, &a3, a4, a5, "
+  EXPECT_EQ(backward, "attentionGrad(a0, a1, a2, &a3, nullptr, a4, a5, "
                       "AttentionMask::bitfield, 0.5, &r0, nullptr, &r2, "
+                      "nullptr)");
+}
+
+TEST_F(FusedGradCallsTest, PositionsFollowTheMaskWords) {
+  // A context-parallel rank's queries: the positions come after the bits,
+  // out and d_out after the positions.
+  std::string forward = callOf<starch::AttentionOp>(R"mlir(
+func.func @f(%q: tensor<1x2x2x4xf32>, %kv: tensor<1x1x4x4xf32>, %bits: tensor<1x4xi64>, %at: tensor<2xi64>) -> tensor<1x2x2x4xf32> {
+  %o = starch.attention %q, %kv, %kv bits %bits positions %at mask = bitfield scale = 0.5 : (tensor<1x2x2x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x4xi64>, tensor<2xi64>) -> tensor<1x2x2x4xf32>
+  return %o : tensor<1x2x2x4xf32>
+}
+)mlir");
+  EXPECT_EQ(
+      forward,
+      "attention(a0, a1, a2, &a3, &a4, AttentionMask::bitfield, 0.5, r0)");
+  std::string backward = callOf<starch::AttentionGradOp>(R"mlir(
+func.func @f(%q: tensor<1x2x2x4xf32>, %kv: tensor<1x1x4x4xf32>, %at: tensor<2xi64>) -> tensor<1x1x4x4xf32> {
+  %dq, %dk, %dv = starch.attention_grad %q, %kv, %kv positions %at out %q d_out %q mask = causal scale = 0.5 : (tensor<1x2x2x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<2xi64>, tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>) -> (tensor<1x2x2x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>)
+  return %dk : tensor<1x1x4x4xf32>
+}
+)mlir");
+  EXPECT_EQ(backward, "attentionGrad(a0, a1, a2, nullptr, &a3, a4, a5, "
+                      "AttentionMask::causal, 0.5, nullptr, &r1, nullptr, "
                       "nullptr)");
 }
 

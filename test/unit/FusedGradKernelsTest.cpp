@@ -177,7 +177,7 @@ Tensor attentionOut(const Tensor &q, const Tensor &k, const Tensor &v,
                     const Tensor *bias, AttentionMask mask, double scale) {
   Tensor out(q.dtype(),
              {q.shape()[0], q.shape()[1], q.shape()[2], v.shape()[3]});
-  check(attention(q, k, v, bias, mask, scale, out));
+  check(attention(q, k, v, bias, nullptr, mask, scale, out));
   return out;
 }
 
@@ -189,8 +189,8 @@ AttentionGrads fusedAttentionGrad(const Tensor &q, const Tensor &k,
   AttentionGrads g{Tensor(q.dtype(), q.shape()), Tensor(k.dtype(), k.shape()),
                    Tensor(v.dtype(), v.shape()),
                    bias ? Tensor(bias->dtype(), bias->shape()) : Tensor()};
-  check(attentionGrad(q, k, v, bias, out, dOut, mask, scale, &g.dq, &g.dk,
-                      &g.dv, bias ? &g.dbias : nullptr));
+  check(attentionGrad(q, k, v, bias, nullptr, out, dOut, mask, scale, &g.dq,
+                      &g.dk, &g.dv, bias ? &g.dbias : nullptr));
   return g;
 }
 
@@ -300,11 +300,13 @@ TEST(AttentionGrad, NullResultsAreSkippedAndChangeNothingElse) {
       fusedAttentionGrad(q, k, v, nullptr, AttentionMask::causal, 0.5, dOut);
   Tensor out = attentionOut(q, k, v, nullptr, AttentionMask::causal, 0.5);
   Tensor dv(DType::f32, v.shape()), dq(DType::f32, q.shape());
-  check(attentionGrad(q, k, v, nullptr, out, dOut, AttentionMask::causal, 0.5,
-                      nullptr, nullptr, &dv, nullptr));
+  check(attentionGrad(q, k, v, nullptr, nullptr, out, dOut,
+                      AttentionMask::causal, 0.5, nullptr, nullptr, &dv,
+                      nullptr));
   EXPECT_TRUE(bitwiseEqual(dv, all.dv));
-  check(attentionGrad(q, k, v, nullptr, out, dOut, AttentionMask::causal, 0.5,
-                      &dq, nullptr, nullptr, nullptr));
+  check(attentionGrad(q, k, v, nullptr, nullptr, out, dOut,
+                      AttentionMask::causal, 0.5, &dq, nullptr, nullptr,
+                      nullptr));
   EXPECT_TRUE(bitwiseEqual(dq, all.dq));
 }
 
@@ -362,13 +364,14 @@ TEST(AttentionGrad, RejectsResultsOfTheWrongShape) {
   Tensor out = attentionOut(q, k, k, nullptr, AttentionMask::full, 0.5);
   Tensor dk(DType::f32, q.shape()), dbias(DType::f32, {1, 1, 3, 3});
   Status wrongShape =
-      attentionGrad(q, k, k, nullptr, out, out, AttentionMask::full, 0.5,
-                    nullptr, &dk, nullptr, nullptr);
+      attentionGrad(q, k, k, nullptr, nullptr, out, out, AttentionMask::full,
+                    0.5, nullptr, &dk, nullptr, nullptr);
   EXPECT_FALSE(wrongShape.ok());
   EXPECT_NE(wrongShape.message().find("d_key"), std::string::npos)
       << wrongShape.message();
-  EXPECT_FALSE(attentionGrad(q, k, k, nullptr, out, out, AttentionMask::full,
-                             0.5, nullptr, nullptr, nullptr, &dbias)
+  EXPECT_FALSE(attentionGrad(q, k, k, nullptr, nullptr, out, out,
+                             AttentionMask::full, 0.5, nullptr, nullptr,
+                             nullptr, &dbias)
                    .ok());
 }
 

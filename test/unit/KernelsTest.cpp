@@ -652,7 +652,7 @@ TEST(Attention, GroupedCausalWithOffset) {
          v = random(DType::f64, {2, 2, 5, 6}, 13);
   Tensor out(DType::f64, {2, 4, 3, 6});
   for (AttentionMask mask : {AttentionMask::full, AttentionMask::causal}) {
-    ASSERT_TRUE(attention(q, k, v, nullptr, mask, 0.35, out).ok());
+    ASSERT_TRUE(attention(q, k, v, nullptr, nullptr, mask, 0.35, out).ok());
     expectNear(out, naiveAttention(q, k, v, nullptr, mask, 0.35), 1e-12);
   }
 }
@@ -666,7 +666,8 @@ TEST(Attention, AdditiveBiasBroadcastsSizeOneDims) {
        {Shape{1, 1, 4, 4}, Shape{2, 1, 4, 4}, Shape{1, 2, 4, 4}}) {
     Tensor bias = random(DType::f32, biasShape, 24);
     ASSERT_TRUE(
-        attention(q, k, v, &bias, AttentionMask::additive, 0.5, out).ok());
+        attention(q, k, v, &bias, nullptr, AttentionMask::additive, 0.5, out)
+            .ok());
     expectNear(out,
                naiveAttention(q, k, v, &bias, AttentionMask::additive, 0.5),
                1e-5);
@@ -679,7 +680,8 @@ TEST(Attention, LongSequenceSplitsQueryRows) {
          v = random(DType::f32, {1, 1, 100, 16}, 33);
   Tensor out(DType::f32, {1, 1, 100, 16});
   ASSERT_TRUE(
-      attention(q, k, v, nullptr, AttentionMask::causal, 0.25, out).ok());
+      attention(q, k, v, nullptr, nullptr, AttentionMask::causal, 0.25, out)
+          .ok());
   expectNear(out, naiveAttention(q, k, v, nullptr, AttentionMask::causal, 0.25),
              1e-5);
 }
@@ -706,7 +708,8 @@ TEST(Parallel, CoversRangeOnceFromSeveralThreads) {
   setNumThreads(0);
 }
 
-//===--- Device-safe limits ------------------------------------------------===//
+//===--- Device-safe limits
+//------------------------------------------------===//
 
 static_assert(maxOf<int8_t>() == 127 && lowestOf<int8_t>() == -128);
 static_assert(maxOf<int64_t>() == std::numeric_limits<int64_t>::max());

@@ -76,7 +76,8 @@ LogicalResult verifyElementTypes(Operation *op, Value input,
 /// The forward operands of starch.attention, by its rules.
 LogicalResult verifyAttentionOperands(Operation *op, Value query, Value key,
                                       Value value, Value bias, Value bits,
-                                      AttentionMaskKind mask, double scale) {
+                                      Value positions, AttentionMaskKind mask,
+                                      double scale) {
   auto q = tensorType(query), k = tensorType(key), v = tensorType(value);
   if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
     return op->emitOpError()
@@ -114,7 +115,8 @@ LogicalResult verifyAttentionOperands(Operation *op, Value query, Value key,
              << batch << "|1)x(" << qHeads << "|1)x" << queries << "x" << keys;
     others.push_back({"bias", bias});
   }
-  if (failed(verifyBitfieldBits(op, mask, bits, batch, queries, keys)))
+  if (failed(
+          verifyBitfieldBits(op, mask, bits, positions, batch, queries, keys)))
     return failure();
   Type element = q.getElementType();
   for (auto [name, other] : others)
@@ -183,8 +185,8 @@ LogicalResult LayerNormGradOp::verify() {
 
 LogicalResult AttentionGradOp::verify() {
   if (failed(verifyAttentionOperands(*this, getQuery(), getKey(), getValue(),
-                                     getBias(), getBits(), getMask(),
-                                     getScale().convertToDouble())))
+                                     getBias(), getBits(), getPositions(),
+                                     getMask(), getScale().convertToDouble())))
     return failure();
   if (failed(verifySameType(*this, "out", getOut(), "the query", getQuery())) ||
       failed(

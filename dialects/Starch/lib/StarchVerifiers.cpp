@@ -98,18 +98,30 @@ LogicalResult verifyEpsilon(Operation *op, double epsilon) {
 
 // Self-attention only: the rule compares query and key positions.
 LogicalResult starch::verifyBitfieldBits(Operation *op, AttentionMaskKind mask,
-                                         Value bits, int64_t batch,
-                                         int64_t queries, int64_t keys) {
+                                         Value bits, Value positions,
+                                         int64_t batch, int64_t queries,
+                                         int64_t keys) {
   if ((mask == AttentionMaskKind::bitfield) != static_cast<bool>(bits))
     return op->emitOpError()
            << "a bits operand is needed exactly when mask = bitfield";
+  if (positions) {
+    if (mask != AttentionMaskKind::causal &&
+        mask != AttentionMaskKind::bitfield)
+      return op->emitOpError() << "positions need mask = causal or bitfield";
+    if (tensorType(positions).getShape() != ArrayRef<int64_t>{queries})
+      return op->emitOpError()
+             << "positions has shape " << shapeString(positions)
+             << "; expected " << queries << " (one per query)";
+  }
   if (!bits)
     return success();
-  if (tensorType(bits).getShape() != ArrayRef<int64_t>{batch, queries})
+  // With positions the words are the keys'; the queries read theirs.
+  int64_t words = positions ? keys : queries;
+  if (tensorType(bits).getShape() != ArrayRef<int64_t>{batch, words})
     return op->emitOpError()
            << "bits has shape " << shapeString(bits) << "; expected " << batch
-           << "x" << queries << " (one word per token)";
-  if (queries != keys)
+           << "x" << words << " (one word per token)";
+  if (!positions && queries != keys)
     return op->emitOpError()
            << "mask = bitfield needs self-attention, but there are " << queries
            << " queries and " << keys << " keys";
@@ -558,8 +570,8 @@ LogicalResult AttentionOp::verify() {
     if (failed(verifyElementType(*this, "bias", bias, "the query", getQuery())))
       return failure();
   }
-  if (failed(verifyBitfieldBits(*this, getMask(), getBits(), batch, queries,
-                                keys)))
+  if (failed(verifyBitfieldBits(*this, getMask(), getBits(), getPositions(),
+                                batch, queries, keys)))
     return failure();
   if (failed(
           verifyElementType(*this, "key", getKey(), "the query", getQuery())) ||

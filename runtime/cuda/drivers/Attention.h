@@ -11,10 +11,11 @@ namespace starch::rt::cuda::drivers {
 template <typename Exec>
 Status attention(Exec &exec, const Tensor &query, const Tensor &key,
                  const Tensor &value, const Tensor *maskTensor,
-                 AttentionMask mask, double scale, Tensor &out) {
+                 const Tensor *positions, AttentionMask mask, double scale,
+                 Tensor &out) {
   AttentionShape shape;
-  if (Status st =
-          checkAttention(query, key, value, maskTensor, mask, out, shape);
+  if (Status st = checkAttention(query, key, value, maskTensor, positions, mask,
+                                 out, shape);
       !st)
     return st;
   if (isHalf(query.dtype()))
@@ -30,6 +31,7 @@ Status attention(Exec &exec, const Tensor &query, const Tensor &key,
     body.bias = additive ? maskTensor->data<T>() : nullptr;
     body.bits =
         mask == AttentionMask::bitfield ? maskTensor->data<int64_t>() : nullptr;
+    body.positions = positions ? positions->data<int64_t>() : nullptr;
     body.out = out.data<T>();
     body.heads = shape.heads;
     body.kvHeads = shape.kvHeads;

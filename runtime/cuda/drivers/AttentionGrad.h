@@ -14,12 +14,14 @@ namespace starch::rt::cuda::drivers {
 template <typename Exec>
 Status attentionGrad(Exec &exec, const Tensor &query, const Tensor &key,
                      const Tensor &value, const Tensor *maskTensor,
-                     const Tensor &out, const Tensor &dOut, AttentionMask mask,
-                     double scale, Tensor *dQuery, Tensor *dKey, Tensor *dValue,
+                     const Tensor *positions, const Tensor &out,
+                     const Tensor &dOut, AttentionMask mask, double scale,
+                     Tensor *dQuery, Tensor *dKey, Tensor *dValue,
                      Tensor *dBias) {
   AttentionShape shape;
-  if (Status st = checkAttentionGrad(query, key, value, maskTensor, out, dOut,
-                                     mask, dQuery, dKey, dValue, dBias, shape);
+  if (Status st =
+          checkAttentionGrad(query, key, value, maskTensor, positions, out,
+                             dOut, mask, dQuery, dKey, dValue, dBias, shape);
       !st)
     return st;
   if (isHalf(query.dtype()))
@@ -42,6 +44,7 @@ Status attentionGrad(Exec &exec, const Tensor &query, const Tensor &key,
     args.bias = additive ? maskTensor->data<T>() : nullptr;
     args.bits =
         mask == AttentionMask::bitfield ? maskTensor->data<int64_t>() : nullptr;
+    args.positions = positions ? positions->data<int64_t>() : nullptr;
     args.out = out.data<T>();
     args.dOut = dOut.data<T>();
     args.stats = stats;

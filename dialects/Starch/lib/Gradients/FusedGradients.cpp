@@ -88,8 +88,8 @@ LogicalResult attentionRule(AttentionOp op, Math &m, Value dy,
     resultTypes.push_back(bias.getType());
   auto backward = AttentionGradOp::create(
       m.b, m.loc, resultTypes, op.getQuery(), op.getKey(), op.getValue(),
-      op.getBias(), op.getBits(), op.getResult(), dy, op.getMaskAttr(),
-      op.getScaleAttr());
+      op.getBias(), op.getBits(), op.getPositions(), op.getResult(), dy,
+      op.getMaskAttr(), op.getScaleAttr());
   takeNeeded(backward, needs, dxs);
   return success();
 }

@@ -24,13 +24,15 @@ int64_t operandAndResultBytes(mlir::Operation *op);
 /// One operation per result element.
 int64_t elementwiseFlops(mlir::Operation *op);
 
-/// The `bits` operand of starch.attention and starch.attention_grad: present
-/// exactly when `mask = bitfield`, of shape `batch x queries` (one word per
-/// token), and only with `queries == keys`.
+/// The `bits` and `positions` operands of starch.attention and
+/// starch.attention_grad: bits present exactly when `mask = bitfield`, one
+/// word per token (`batch x queries` with `queries == keys`, or `batch x
+/// keys` with positions); positions, `queries` long, only with a causal or
+/// bitfield mask.
 mlir::LogicalResult verifyBitfieldBits(mlir::Operation *op,
                                        AttentionMaskKind mask, mlir::Value bits,
-                                       int64_t batch, int64_t queries,
-                                       int64_t keys);
+                                       mlir::Value positions, int64_t batch,
+                                       int64_t queries, int64_t keys);
 
 /// Verifies that every operand of `op` has the shape of its single result.
 mlir::LogicalResult verifySameShapeOperands(mlir::Operation *op);

@@ -819,6 +819,14 @@ def Starch_AttentionOp : Starch_Op<"attention", [Pure, AttrSizedOperandSegments]
     not NaN, and zero gradients in `attention_grad`, so padding never
     poisons a batch.
 
+    `positions` (optional, `S` of `i64`, with the `causal` and `bitfield`
+    masks only) places the queries among the keys: query `s` is token
+    `positions[s]` of the `T` keys, which are tokens `0..T-1`. Causal: key
+    `t` is visible to query `s` iff `t <= positions[s]`; bitfield: `bits`
+    is `B x T` (one word per key) and the rule reads `q = positions[s]`,
+    so `S` may differ from `T`. starch-context-parallel gives each rank the
+    queries of its own tokens and every key (docs/parallel.md).
+
     ```mlir
     %o = starch.attention %q, %k, %v mask = causal scale = 0.125
         : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>) -> tensor<2x8x16x64xf32>
@@ -830,10 +838,12 @@ def Starch_AttentionOp : Starch_Op<"attention", [Pure, AttrSizedOperandSegments]
                        Starch_FloatTensor:$value,
                        Optional<Starch_FloatTensor>:$bias,
                        Optional<Starch_BitsTensor>:$bits,
+                       Optional<Starch_BitsTensor>:$positions,
                        Starch_AttentionMask:$mask, F64Attr:$scale);
   let results = (outs Starch_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`bias` $bias^)? (`bits` $bits^)? `mask` `=` $mask
+    $query `,` $key `,` $value (`bias` $bias^)? (`bits` $bits^)?
+    (`positions` $positions^)? `mask` `=` $mask
     `scale` `=` $scale attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -957,13 +967,15 @@ def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure, AttrSizedOperand
                        Starch_FloatTensor:$value,
                        Optional<Starch_FloatTensor>:$bias,
                        Optional<Starch_BitsTensor>:$bits,
+                       Optional<Starch_BitsTensor>:$positions,
                        Starch_FloatTensor:$out, Starch_FloatTensor:$d_out,
                        Starch_AttentionMask:$mask, F64Attr:$scale);
   let results = (outs Starch_FloatTensor:$d_query, Starch_FloatTensor:$d_key,
                       Starch_FloatTensor:$d_value,
                       Optional<Starch_FloatTensor>:$d_bias);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`bias` $bias^)? (`bits` $bits^)? `out` $out
+    $query `,` $key `,` $value (`bias` $bias^)? (`bits` $bits^)?
+    (`positions` $positions^)? `out` $out
     `d_out` $d_out `mask` `=` $mask `scale` `=` $scale attr-dict `:`
     functional-type(operands, results)
   }];
