@@ -283,3 +283,38 @@ TEST(CudaHostExec, AttentionBitfieldAllPaddingIsZero) {
   EXPECT_NE(status.message().find("B x S of i64"), std::string::npos)
       << status.message();
 }
+
+// A context-parallel rank's queries: tokens picked out of order, placed
+// among all keys by positions. The CUDA bodies must agree with the CPU
+// kernels (which AttentionPositionsTest checks against the whole sequence).
+TEST(CudaHostExec, AttentionPositionsMatchTheCpuKernels) {
+  using namespace starch::rt::test;
+  HostExec exec;
+  Tensor bits = maskWords(multimodalLayouts());
+  Tensor positions(DType::i64, {6});
+  int64_t picked[] = {40, 3, 69, 17, 0, 28}; // text, image, padding, ...
+  std::memcpy(positions.bytes(), picked, sizeof(picked));
+  for (AttentionMask mask : {AttentionMask::bitfield, AttentionMask::causal}) {
+    std::string what =
+        mask == AttentionMask::bitfield ? "bitfield " : "causal ";
+    const Tensor *words = mask == AttentionMask::bitfield ? &bits : nullptr;
+    Tensor q = randomOf(DType::f64, {2, 4, 6, 8}, 90);
+    Tensor k = randomOf(DType::f64, {2, 2, 70, 8}, 91);
+    Tensor v = randomOf(DType::f64, {2, 2, 70, 5}, 92);
+    Tensor dOut = randomOf(DType::f64, {2, 4, 6, 5}, 93);
+    Tensor out(DType::f64, {2, 4, 6, 5}), cpu = like(out);
+    EXPECT_OK(
+        drivers::attention(exec, q, k, v, words, &positions, mask, 0.45, out));
+    EXPECT_OK(attention(q, k, v, words, &positions, mask, 0.45, cpu));
+    expectClose(out, cpu, 1e-12, what + "out");
+    Tensor dq = like(q), dk = like(k), dv = like(v);
+    Tensor cpuDq = like(q), cpuDk = like(k), cpuDv = like(v);
+    EXPECT_OK(drivers::attentionGrad(exec, q, k, v, words, &positions, out,
+                                     dOut, mask, 0.45, &dq, &dk, &dv, nullptr));
+    EXPECT_OK(attentionGrad(q, k, v, words, &positions, cpu, dOut, mask, 0.45,
+                            &cpuDq, &cpuDk, &cpuDv, nullptr));
+    expectClose(dq, cpuDq, 1e-12, what + "d_query");
+    expectClose(dk, cpuDk, 1e-12, what + "d_key");
+    expectClose(dv, cpuDv, 1e-12, what + "d_value");
+  }
+}
