@@ -105,6 +105,18 @@ arg::Enumerator<rt::AttentionMask> attentionMask(AttentionMaskKind kind) {
   return STARCH_ENUM(AttentionMask, full);
 }
 
+arg::Enumerator<rt::TokenStrategy> tokenStrategy(TokenStrategy strategy) {
+  switch (strategy) {
+  case TokenStrategy::makespan:
+    return STARCH_ENUM(TokenStrategy, makespan);
+  case TokenStrategy::uniform:
+    return STARCH_ENUM(TokenStrategy, uniform);
+  case TokenStrategy::zigzag:
+    return STARCH_ENUM(TokenStrategy, zigzag);
+  }
+  return STARCH_ENUM(TokenStrategy, makespan);
+}
+
 arg::Enumerator<rt::CollectiveOp> collectiveKind(CollectiveKind kind) {
   switch (kind) {
   case CollectiveKind::sum:
@@ -325,6 +337,11 @@ void attachCollectives(MLIRContext &c) {
     return STARCH_KERNEL(localBlock, in(0), i64(op.getDim()),
                          i64s(flatRanks(op.getGroups())),
                          i64(groupSizeOf(op.getGroups())), out());
+  });
+  attach<TokenDistributionOp>(c, [](TokenDistributionOp op) {
+    return STARCH_KERNEL(tokenDistribution, in(0), i64(op.getParts()),
+                         i64(op.getBlock()), tokenStrategy(op.getStrategy()),
+                         out(0), out(1));
   });
   attach<SendOp>(c, [](SendOp op) {
     return STARCH_KERNEL(send, in(0), i64s(flatRanks(op.getPairs())));

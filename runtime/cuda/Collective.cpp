@@ -8,6 +8,7 @@
 #include "runtime/cuda/Device.h"
 #include "runtime/cuda/Kernels.h"
 #include "runtime/kernels/Collective.h"
+#include "runtime/kernels/TokenDistribution.h"
 
 namespace starch::rt::cuda {
 
@@ -58,6 +59,24 @@ Status localBlock(const Tensor &input, int64_t dim,
   return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
     return rt::localBlock(host, dim, groups, groupSize, result);
   });
+}
+
+// Integer bookkeeping once per micro-batch: dealt on the host.
+Status tokenDistribution(const Tensor &bits, int64_t parts, int64_t block,
+                         TokenStrategy strategy, Tensor &order,
+                         Tensor &inverse) {
+  Tensor host;
+  if (Status s = download(bits, host); !s)
+    return s;
+  Tensor hostOrder = Tensor::uninitialized(order.dtype(), order.shape());
+  Tensor hostInverse = Tensor::uninitialized(inverse.dtype(), inverse.shape());
+  if (Status s = rt::tokenDistribution(host, parts, block, strategy, hostOrder,
+                                       hostInverse);
+      !s)
+    return s;
+  if (Status s = copyToDevice(hostOrder, order); !s)
+    return s;
+  return copyToDevice(hostInverse, inverse);
 }
 
 Status send(const Tensor &input, const std::vector<int64_t> &pairs) {

@@ -25,6 +25,7 @@
 #include "runtime/kernels/Optimizer.h"
 #include "runtime/kernels/Reduce.h"
 #include "runtime/kernels/Status.h"
+#include "runtime/kernels/TokenDistribution.h"
 
 #include <vector>
 
@@ -43,6 +44,9 @@ Status allGather(const Tensor &input, int64_t dim,
 Status localBlock(const Tensor &input, int64_t dim,
                   const std::vector<int64_t> &groups, int64_t groupSize,
                   Tensor &out);
+Status tokenDistribution(const Tensor &bits, int64_t parts, int64_t block,
+                         TokenStrategy strategy, Tensor &order,
+                         Tensor &inverse);
 Status send(const Tensor &input, const std::vector<int64_t> &pairs);
 Status recv(const std::vector<int64_t> &pairs, Tensor &out);
 

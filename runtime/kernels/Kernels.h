@@ -5,6 +5,7 @@
 #include "runtime/kernels/Attention.h"
 #include "runtime/kernels/AttentionGrad.h"
 #include "runtime/kernels/Collective.h"
+#include "runtime/kernels/TokenDistribution.h"
 #include "runtime/kernels/Conv.h"
 #include "runtime/kernels/DataMovement.h"
 #include "runtime/kernels/Elementwise.h"

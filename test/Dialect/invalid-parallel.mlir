@@ -86,3 +86,27 @@ func.func @gather_dim(%b: tensor<4x4xf32>) -> tensor<8x4xf32> {
   %w = starch.all_gather %b dim = 2 groups = [array<i64: 0, 1>] : tensor<4x4xf32> -> tensor<8x4xf32>
   return %w : tensor<8x4xf32>
 }
+
+// -----
+
+func.func @token_distribution_partial_blocks(%bits: tensor<2x96xi64>) -> tensor<96xi64> {
+  // expected-error @below {{'starch.token_distribution' op 96 tokens do not make whole blocks of 32 for each of 2 parts}}
+  %order, %inverse = starch.token_distribution %bits parts = 2 block = 32 strategy = uniform : tensor<2x96xi64> -> tensor<96xi64>
+  return %order : tensor<96xi64>
+}
+
+// -----
+
+func.func @token_distribution_zigzag_chunks(%bits: tensor<2x96xi64>) -> tensor<96xi64> {
+  // expected-error @below {{'starch.token_distribution' op zigzag needs the 6 blocks to split into 2 x 2 equal chunks}}
+  %order, %inverse = starch.token_distribution %bits parts = 2 block = 16 strategy = zigzag : tensor<2x96xi64> -> tensor<96xi64>
+  return %order : tensor<96xi64>
+}
+
+// -----
+
+func.func @token_distribution_order_length(%bits: tensor<2x96xi64>) -> tensor<48xi64> {
+  // expected-error @below {{'starch.token_distribution' op order is 'tensor<48xi64>'; expected 96 (one per token)}}
+  %order, %inverse = starch.token_distribution %bits parts = 2 block = 16 strategy = uniform : tensor<2x96xi64> -> tensor<48xi64>
+  return %order : tensor<48xi64>
+}

@@ -42,3 +42,13 @@ func.func @zero1_blocks(%g: tensor<8x4xf32>, %p: tensor<8x4xf32>) -> tensor<8x4x
   %w = starch.all_gather %n dim = 0 groups = [array<i64: 0, 1>] : tensor<4x4xf32> -> tensor<8x4xf32>
   return %w : tensor<8x4xf32>
 }
+
+// Context parallelism's deal of a micro-batch's tokens to two ranks.
+// CHECK-LABEL: func.func @token_distribution
+// CHECK: starch.token_distribution %{{.*}} parts = 2 block = 128 strategy = makespan : tensor<2x1024xi64> -> tensor<1024xi64>
+// CHECK: starch.token_distribution %{{.*}} parts = 4 block = 64 strategy = zigzag : tensor<2x1024xi64> -> tensor<1024xi64>
+func.func @token_distribution(%bits: tensor<2x1024xi64>) -> (tensor<1024xi64>, tensor<1024xi64>) {
+  %order, %inverse = starch.token_distribution %bits parts = 2 block = 128 strategy = makespan : tensor<2x1024xi64> -> tensor<1024xi64>
+  %zig, %back = starch.token_distribution %bits parts = 4 block = 64 strategy = zigzag : tensor<2x1024xi64> -> tensor<1024xi64>
+  return %order, %zig : tensor<1024xi64>, tensor<1024xi64>
+}

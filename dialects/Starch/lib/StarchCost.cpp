@@ -235,6 +235,11 @@ int64_t ReduceScatterOp::getBytesAccessed() {
 int64_t AllGatherOp::getFlops() { return 0; }
 int64_t AllGatherOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t LocalBlockOp::getFlops() { return 0; }
+// Integer bookkeeping once per micro-batch: no floating-point work.
+int64_t TokenDistributionOp::getFlops() { return 0; }
+int64_t TokenDistributionOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
 int64_t LocalBlockOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t AdamWOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 // A view: its cost is the all-reduce of its gradient.

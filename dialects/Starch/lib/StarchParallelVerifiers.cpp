@@ -54,8 +54,8 @@ LogicalResult verifyRankPairs(Operation *op, ArrayAttr pairs) {
                << "pairs lists rank " << rank << ", which is negative";
     senders.insert(pair[0]);
     if (!receivers.insert(pair[1]).second)
-      return op->emitOpError() << "pairs lists rank " << pair[1]
-                               << " as a receiver twice";
+      return op->emitOpError()
+             << "pairs lists rank " << pair[1] << " as a receiver twice";
   }
   for (int64_t rank : senders)
     if (receivers.contains(rank))
@@ -112,8 +112,8 @@ static LogicalResult verifyBlocks(Operation *op, ArrayAttr groups, int64_t dim,
   auto blockType = cast<RankedTensorType>(block);
   int64_t parts = cast<DenseI64ArrayAttr>(groups[0]).size();
   if (dim < 0 || dim >= wholeType.getRank())
-    return op->emitOpError() << "dim " << dim << " is not a dimension of "
-                             << wholeType;
+    return op->emitOpError()
+           << "dim " << dim << " is not a dimension of " << wholeType;
   SmallVector<int64_t> expected(wholeType.getShape());
   if (expected[dim] % parts != 0)
     return op->emitOpError() << "dimension " << dim << " of " << wholeType
@@ -140,6 +140,29 @@ LogicalResult AllGatherOp::verify() {
 LogicalResult LocalBlockOp::verify() {
   return verifyBlocks(*this, getGroups(), getDim(), getInput().getType(),
                       getType());
+}
+
+LogicalResult TokenDistributionOp::verify() {
+  RankedTensorType bits = getBits().getType();
+  if (bits.getRank() != 2)
+    return emitOpError() << "bits is " << getBits().getType()
+                         << "; expected B x S (one word per token)";
+  int64_t tokens = bits.getDimSize(1), parts = getParts(), block = getBlock();
+  if (parts < 1 || block < 1)
+    return emitOpError() << "parts = " << parts << " and block = " << block
+                         << " must be positive";
+  if (tokens % (parts * block) != 0)
+    return emitOpError() << tokens << " tokens do not make whole blocks of "
+                         << block << " for each of " << parts << " parts";
+  if (getStrategy() == TokenStrategy::zigzag &&
+      (tokens / block) % (2 * parts) != 0)
+    return emitOpError() << "zigzag needs the " << tokens / block
+                         << " blocks to split into 2 x " << parts
+                         << " equal chunks";
+  if (getOrder().getType().getShape() != ArrayRef<int64_t>{tokens})
+    return emitOpError() << "order is " << getOrder().getType() << "; expected "
+                         << tokens << " (one per token)";
+  return success();
 }
 
 LogicalResult SendOp::verify() { return verifyRankPairs(*this, getPairs()); }

@@ -41,4 +41,11 @@ def Starch_AttentionMask : I32EnumAttr<"AttentionMaskKind",
   let cppNamespace = "::starch";
 }
 
+def Starch_TokenStrategy : I32EnumAttr<"TokenStrategy",
+    "how context parallelism deals a sequence's query blocks to ranks", [
+      I32EnumAttrCase<"makespan", 0>, I32EnumAttrCase<"uniform", 1>,
+      I32EnumAttrCase<"zigzag", 2>]> {
+  let cppNamespace = "::starch";
+}
+
 #endif // STARCH_ATTRS

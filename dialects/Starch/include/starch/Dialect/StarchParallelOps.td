@@ -111,6 +111,43 @@ def Starch_LocalBlockOp : Starch_Op<"local_block", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Starch_TokenDistributionOp : Starch_Op<"token_distribution",
+    [Pure, AllTypesMatch<["order", "inverse"]>]> {
+  let summary = "which of a sequence's tokens each context-parallel rank holds";
+  let description = [{
+    Deals the `S` tokens of `bits` (`B x S` bitfield mask words, the
+    attention's) to `parts` ranks in query blocks of `block` tokens, every
+    rank the same number of blocks. `order` lists the tokens rank by rank,
+    each rank's blocks in ascending order (rank `r` holds
+    `order[r*S/parts .. (r+1)*S/parts)`); `inverse` is its inverse
+    permutation (`order[inverse[t]] == t`). Strategies:
+
+    - `makespan`: a block's weight is the number of non-empty `block x 32`
+      tiles of the mask in its query rows, summed over the batch; blocks go
+      by descending weight (stable) to the least-loaded rank that has room
+      (ties to the lower rank), so every rank's attention work is about the
+      same however the modalities lie;
+    - `uniform`: rank `r` takes the `r`-th contiguous share;
+    - `zigzag`: the sequence cut into `2 * parts` chunks, rank `r` takes
+      chunks `r` and `2 * parts - 1 - r` (balanced for a causal mask only).
+
+    Integer results: no gradient. starch-context-parallel makes it once per
+    micro-batch; docs/parallel.md.
+
+    ```mlir
+    %order, %inverse = starch.token_distribution %bits parts = 2 block = 128 strategy = makespan : tensor<2x1024xi64> -> tensor<1024xi64>
+    ```
+  }];
+  let arguments = (ins Starch_BitsTensor:$bits, I64Attr:$parts, I64Attr:$block,
+                       Starch_TokenStrategy:$strategy);
+  let results = (outs Starch_BitsTensor:$order, Starch_BitsTensor:$inverse);
+  let assemblyFormat = [{
+    $bits `parts` `=` $parts `block` `=` $block `strategy` `=` $strategy
+    attr-dict `:` type($bits) `->` type($order)
+  }];
+  let hasVerifier = 1;
+}
+
 def Starch_EnterShardsOp : Starch_Op<"enter_shards",
     [Pure, SameOperandsAndResultType]> {
   let summary = "a replicated value entering computation on shards";
