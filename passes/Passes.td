@@ -196,6 +196,58 @@ def StarchTensorParallel : Pass<"starch-tensor-parallel", "mlir::ModuleOp"> {
   let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
 }
 
+def StarchContextParallel : Pass<"starch-context-parallel", "mlir::ModuleOp"> {
+  let summary = "Shard the LLM's tokens over context-parallel ranks";
+  let description = [{
+    Runs on the loss function (`function`) before starch-autodiff, after
+    starch-tensor-parallel. Each rank of a context-parallel group of `cp`
+    ranks computes the LLM's layers for its own share of the tokens:
+
+    - `starch.token_distribution` deals the micro-batch's tokens to the
+      group from the attention's bitfield words (a causal LLM: all text) in
+      query blocks of up to `block` tokens by `strategy` (makespan, uniform,
+      zigzag); `starch.local_block` takes this rank's share, `positions`;
+    - from the LLM's first layer on, a value over the tokens holds only the
+      rank's tokens: a value entering that computation (the merged input
+      embeddings, rotary tables) is gathered at `positions`, a broadcast
+      along the tokens is rebuilt at the local size, and per-token ops
+      (elementwise, norms, matmuls over rows, reshapes, transposes, rope)
+      run on the share;
+    - each attention all-gathers its keys and values over the group,
+      restores their token order (the inverse permutation) and places its
+      queries with `positions`; the gradient of the all-gather sums the
+      ranks' key and value cotangents (reduce_scatter);
+    - the loss is the rank's share of the whole: its tokens' cross-entropy
+      weighted by `cp * (its scored labels) / (all scored labels)`, the
+      shift of the labels done on the whole sequence first. The mean over
+      the group is the single-rank loss, so starch-optimizer treats the
+      `cp` ranks as data-parallel replicas (data-parallel = replicas x cp)
+      that read the same micro-batch.
+
+    Ranks: replica `k` of `replicas`, context rank `c` and tensor-parallel
+    rank `t` of `tp` is rank `(k * cp + c) * tp + t`. The module gets
+    `starch.context_parallel = cp`. An op over the tokens that has no
+    per-token rule (a cumulative sum along the sequence) fails the pass
+    with a message naming it. docs/parallel.md.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", "\"loss\"",
+           "the loss function to shard">,
+    Option<"degree", "cp", "int64_t", "1", "ranks per context-parallel group">,
+    Option<"replicas", "replicas", "int64_t", "1",
+           "data-parallel replicas (each has its own groups)">,
+    Option<"tp", "tp", "int64_t", "1",
+           "tensor-parallel ranks of each context-parallel rank">,
+    Option<"block", "block", "int64_t", "128",
+           "query block of the token distribution (reduced to fit the sequence)">,
+    Option<"strategy", "strategy", "std::string", "\"makespan\"",
+           "token distribution: makespan, uniform or zigzag">,
+    Option<"llmModule", "module", "std::string", "\"llm\"",
+           "the module whose layers are sharded (untagged ops count as it)">,
+  ];
+  let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
+}
+
 def StarchPipelineSplit : Pass<"starch-pipeline-split", "mlir::ModuleOp"> {
   let summary = "Cut a function's layer chain into pipeline stages";
   let description = [{
