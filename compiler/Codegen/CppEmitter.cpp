@@ -459,8 +459,16 @@ LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
            << quoted(path.getValue()) << "},\n";
   os << "    };\n"
      << "    s.microBatches = " << tokens.getDimSize(0) << ";\n";
+  // The optimizer's replicas are the data-parallel ones times the context-
+  // parallel ranks of each (starch-context-parallel).
+  int64_t contextParallel = 1;
+  if (auto cp = module->getAttrOfType<IntegerAttr>("starch.context_parallel"))
+    contextParallel = cp.getInt();
   if (auto replicas = module->getAttrOfType<IntegerAttr>("starch.data_parallel"))
-    os << "    s.dataParallel = " << replicas.getInt() << ";\n";
+    os << "    s.dataParallel = " << replicas.getInt() / contextParallel
+       << ";\n";
+  if (contextParallel > 1)
+    os << "    s.contextParallel = " << contextParallel << ";\n";
   if (auto tp = module->getAttrOfType<IntegerAttr>("starch.tensor_parallel"))
     os << "    s.tensorParallel = " << tp.getInt() << ";\n";
   std::optional<PipelineLayout> pipeline = PipelineLayout::of(module);

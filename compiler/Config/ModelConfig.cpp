@@ -306,8 +306,10 @@ void parseModuleParallel(const json &object, const std::string &at,
   if (parallel.stages > kMaxDegree)
     fail(field + ".stages", "must be at most " + std::to_string(kMaxDegree));
   parallel.cp = degree("cp");
-  if (parallel.cp != 1)
-    fail(field + ".cp", "must be 1 (context parallelism is not built yet)");
+  if (parallel.cp != 1 && encoder)
+    fail(field + ".cp", "must be 1: context parallelism shares the LLM's "
+                        "tokens (an encoder runs whole on each of the LLM's "
+                        "context-parallel ranks)");
   if (value.contains("layers") && value["layers"] == "balanced") {
     parallel.balanced = true;
   } else if (value.contains("layers")) {

@@ -76,11 +76,16 @@ std::string trainingPipelineText(const config::ModelConfig &model,
   // then gives each stage's collectives that stage's ranks.
   if (program.tp > 1) {
     os << ",starch-tensor-parallel{tp=" << program.tp
-       << " replicas=" << program.dp * program.stages;
+       << " replicas=" << program.dp * program.cp * program.stages;
     if (model.isMultimodal())
       os << " modules=" << llvm::join(program.splitModules, ",");
     os << "}";
   }
+  // Context parallelism shares the LLM's tokens; its ranks are replicas to
+  // the optimizer (each computes its share of the loss).
+  if (program.cp > 1)
+    os << ",starch-context-parallel{cp=" << program.cp
+       << " replicas=" << program.dp << " tp=" << program.tp << "}";
   // Pipeline stages: whole-step gradients per stage (1F1B), which the
   // optimizer completes per stage.
   int64_t stepMicroBatches = t.microBatches;
@@ -125,12 +130,13 @@ std::string trainingPipelineText(const config::ModelConfig &model,
      << " weight-decay=" << number(t.weightDecay)
      << " max-grad-norm=" << number(t.maxGradNorm)
      << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
-  if (program.dp > 1)
-    os << " data-parallel=" << program.dp
+  int64_t replicas = program.dp * program.cp;
+  if (replicas > 1)
+    os << " data-parallel=" << replicas
        << " bucket-mb=" << number(model.parallel.bucketMb)
        << (model.parallel.zero1 ? " zero1=1" : "");
   int64_t replicaRanks = program.ranksPerReplica();
-  if (program.dp > 1 && replicaRanks > 1)
+  if (replicas > 1 && replicaRanks > 1)
     os << " replica-ranks=" << replicaRanks;
   os << "}";
   return text;

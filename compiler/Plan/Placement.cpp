@@ -236,7 +236,7 @@ int64_t replicaRanks(const config::ModelConfig &model) {
 
 bool isDistributed(const config::ModelConfig &model) {
   if (model.parallel.ranks > 1 || model.llmParallel.tp > 1 ||
-      model.llmParallel.stages > 1)
+      model.llmParallel.stages > 1 || model.llmParallel.cp > 1)
     return true;
   for (const config::EncoderConfig &encoder : model.encoders)
     if (encoder.parallel.tp > 1)
@@ -254,11 +254,12 @@ bool ProgramPlan::isChain() const {
 
 bool programPlan(const config::ModelConfig &model, int64_t ranks,
                  ProgramPlan &plan, std::string &error) {
-  // model.json's parser has refused cp != 1 (context parallelism).
+  // model.json's parser has refused an encoder's cp != 1.
   const config::ModuleParallelConfig &llm = model.llmParallel;
   std::string where = model.path + ": ";
   plan = ProgramPlan();
   plan.tp = llm.tp;
+  plan.cp = llm.cp;
   plan.splitModules.push_back("llm");
   plan.stageTp.clear();
   plan.stageNext.clear();
@@ -295,12 +296,20 @@ bool programPlan(const config::ModelConfig &model, int64_t ranks,
     for (int64_t last : encoderLast)
       plan.stageNext[last] = llmFirst;
   plan.stages = static_cast<int64_t>(plan.stageTp.size());
-  int64_t replica = plan.ranksPerReplica();
+  if (plan.cp > 1 && plan.stages > 1) {
+    error = where + "llm.parallel.cp: context parallelism with pipeline "
+                    "stages is not built yet (cp " +
+            std::to_string(plan.cp) + ", " + std::to_string(plan.stages) +
+            " stages); use one or the other";
+    return false;
+  }
+  int64_t replica = plan.ranksPerReplica() * plan.cp;
   int64_t world = ranks > 0 ? ranks : replica;
   if (world % replica != 0) {
     error = where + "parallel.ranks: " + std::to_string(world) +
             " ranks are not a multiple of one replica's " +
-            std::to_string(replica) + " (stages x tp summed over the modules)";
+            std::to_string(replica) +
+            " (stages x tp summed over the modules, times the LLM's cp)";
     return false;
   }
   plan.dp = world / replica;

@@ -113,8 +113,9 @@ bool isDistributed(const config::ModelConfig &model);
 /// replicas of the sum of the stages' tp.
 struct ProgramPlan {
   /// The LLM's tp (the degree modules are split with), the data-parallel
-  /// replicas and the pipeline stages of one replica.
-  int64_t tp = 1, dp = 1, stages = 1;
+  /// replicas, the LLM's context-parallel ranks (each holding a replica's
+  /// stages, reading the same data) and the pipeline stages of one replica.
+  int64_t tp = 1, dp = 1, cp = 1, stages = 1;
   /// Modules whose layers are split over the tp ranks ("llm" and the
   /// encoders of the same tp).
   std::vector<std::string> splitModules;
@@ -137,8 +138,8 @@ struct ProgramPlan {
 
 /// The program plan of `model` on `ranks` ranks (0: one replica); false
 /// with `error` = one sentence naming the model.json field when an encoder
-/// has a tp other than 1 or the LLM's, or the rank count is not a multiple
-/// of one replica's.
+/// has a tp other than 1 or the LLM's, the rank count is not a multiple of
+/// one replica's times the LLM's cp, or cp meets pipeline stages.
 bool programPlan(const config::ModelConfig &model, int64_t ranks,
                  ProgramPlan &plan, std::string &error);
 

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "runtime/kernels/TokenDistribution.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -447,14 +448,16 @@ LogicalResult TokenWalk::run(int64_t block, TokenStrategy strategy) {
     return fail(attentions.front(), Twine(tokens) +
                                         " tokens do not split over " +
                                         Twine(cp) + " ranks");
-  // The largest block up to `block` that deals whole blocks (zigzag: two
-  // chunks per rank).
-  int64_t chunks = strategy == TokenStrategy::zigzag ? 2 * cp : cp;
-  while (block > 1 && tokens % (block * chunks) != 0)
-    --block;
-  if (tokens % (block * chunks) != 0)
-    return fail(attentions.front(), Twine(tokens) + " tokens do not make " +
-                                        Twine(chunks) + " equal chunks");
+  // Only zigzag's two chunks per rank change the block.
+  block = rt::queryBlockFor(tokens, cp, block,
+                            strategy == TokenStrategy::zigzag
+                                ? rt::TokenStrategy::zigzag
+                                : rt::TokenStrategy::makespan);
+  if (block == 0)
+    return fail(attentions.front(),
+                Twine(tokens) + " tokens do not make " +
+                    Twine(strategy == TokenStrategy::zigzag ? 2 * cp : cp) +
+                    " equal chunks");
 
   builder.setInsertionPoint(start);
   Location loc = start->getLoc();

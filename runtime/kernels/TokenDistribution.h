@@ -24,6 +24,26 @@ enum class TokenStrategy : uint8_t { makespan, uniform, zigzag };
 /// (block x kKeyTile) tiles of the mask that hold a visible pair.
 constexpr int64_t kKeyTile = 32;
 
+/// The query block for `tokens` tokens over `parts` ranks: the largest up to
+/// `largest` that deals whole blocks (zigzag: two chunks per rank) and,
+/// where one does, at least two blocks per rank (so that makespan has a
+/// choice on short sequences); 0 when none deals whole blocks. Header-only:
+/// starch-context-parallel picks the block with it.
+inline int64_t queryBlockFor(int64_t tokens, int64_t parts, int64_t largest,
+                             TokenStrategy strategy) {
+  int64_t chunks = strategy == TokenStrategy::zigzag ? 2 * parts : parts;
+  int64_t fallback = 0;
+  for (int64_t block = largest; block >= 1; --block) {
+    if (tokens % (block * chunks) != 0)
+      continue;
+    if (tokens / (block * parts) >= 2)
+      return block;
+    if (fallback == 0)
+      fallback = block;
+  }
+  return fallback;
+}
+
 /// The weight of each of the `s / block` query blocks of `batch` sequences
 /// of `s` bitfield words (`bits`, row-major): the number of non-empty
 /// (block x kKeyTile) mask tiles in its rows, summed over the batch.

@@ -104,9 +104,13 @@ struct ProgramSpec {
   std::vector<InputSpec> inputs;
   std::vector<ModalitySpec> modalities;
   int64_t microBatches = 1;
-  /// Data-parallel replicas the step was compiled for: its all-reduces
-  /// average over them (model.json parallel.ranks / tp).
+  /// Data-parallel replicas the step was compiled for: each reads its own
+  /// data; the gradient all-reduces average over them times contextParallel.
   int64_t dataParallel = 1;
+  /// Context-parallel ranks of each replica (the LLM's cp): replica k's
+  /// copies k*cp .. k*cp+cp-1 of the ranks below read the same data, each
+  /// computing the LLM for its share of the tokens.
+  int64_t contextParallel = 1;
   /// Ranks of one replica's tensor-parallel group (the LLM's tp): replica k
   /// is ranks k*tp .. k*tp+tp-1, which read the same data.
   int64_t tensorParallel = 1;
@@ -137,7 +141,13 @@ struct ProgramSpec {
                                : static_cast<int64_t>(stageOfRank.size());
   }
   /// Ranks the program runs on.
-  int64_t ranks() const { return dataParallel * ranksPerReplica(); }
+  int64_t ranks() const {
+    return dataParallel * contextParallel * ranksPerReplica();
+  }
+  /// The data-parallel replica `rank` belongs to (what data it reads).
+  int64_t replicaOf(int64_t rank) const {
+    return rank / ranksPerReplica() / contextParallel;
+  }
   /// The stage `rank` runs (0 without pipeline stages).
   int64_t stageOf(int64_t rank) const {
     return stageOfRank.empty() ? 0 : stageOfRank[rank % ranksPerReplica()];

@@ -168,7 +168,7 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
   // The ranks of one replica (its stages and tensor-parallel groups) read
   // the same data.
   if (world.isDistributed())
-    data.setReplica(world.rank() / spec.ranksPerReplica(), spec.dataParallel);
+    data.setReplica(spec.replicaOf(world.rank()), spec.dataParallel);
   // Files hold whole parameters; a tensor-parallel rank keeps its blocks.
   bool sharded = hasShardedParams(spec);
   ProgramSpec whole = wholeModelSpec(spec);
@@ -203,8 +203,16 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
   LossLog lossLog(root ? options.lossLog : std::string());
   // Before the header, so a supervisor that saw it can rely on them.
   installStopHandlers();
+  std::string context =
+      spec.contextParallel > 1
+          ? " x " + std::to_string(spec.contextParallel) + " context-parallel"
+          : std::string();
   std::string replicas =
       !world.isDistributed() ? std::string()
+      : spec.contextParallel > 1
+          ? std::to_string(spec.dataParallel) + " data-parallel" + context +
+                " x " + std::to_string(spec.ranksPerReplica()) +
+                " tensor-parallel ranks; per replica "
       : spec.pipelineStages > 1
           ? std::to_string(spec.dataParallel) + " data-parallel x " +
                 std::to_string(spec.pipelineStages) + " pipeline stages on " +

@@ -56,7 +56,8 @@ def encoder_count(example):
 
 
 def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
-            train_encoders=False, stages=1, encoder_stages=0, layout=None, zero1=False):
+            train_encoders=False, stages=1, encoder_stages=0, layout=None, zero1=False,
+            cp=1):
     """The example's model.json with absolute paths, 10 steps, and the given
     accumulation, data and tensor parallelism and pipeline stages (`ranks` =
     dp x the stages' ranks)."""
@@ -75,8 +76,8 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
             module.pop("freeze", None)
         if module is not config["llm"] and ranks > 1:
             module["parallel"] = {"stages": encoder_stages, "tp": tp if encoder_tp else 1}
-    if tp > 1 or stages > 1:
-        config["llm"]["parallel"] = {"tp": tp, "stages": stages}
+    if tp > 1 or stages > 1 or cp > 1:
+        config["llm"]["parallel"] = {"tp": tp, "stages": stages, "cp": cp}
     if "data" in config:
         config["data"]["manifest"] = absolute(config["data"]["manifest"])
     config["training"].update(steps=10, micro_batches=micro_batches, warmup_steps=2)
@@ -99,7 +100,7 @@ def build_pair(args, work):
                                train_encoders=args.train_encoders)
     parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
                           args.tp, args.encoder_tp, args.train_encoders, args.stages,
-                          args.encoder_stages, args.layout, args.zero1)
+                          args.encoder_stages, args.layout, args.zero1, args.cp)
     for name, config in (("single", single), ("parallel", parallel)):
         run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
     if not has_data:
@@ -135,6 +136,8 @@ def main():
                     help="ZeRO-1: the replicas split the optimizer state")
     ap.add_argument("--encoder-tp", action="store_true",
                     help="split the encoders' layers too (their tp = --tp)")
+    ap.add_argument("--cp", type=int, default=1,
+                    help="context-parallel ranks of the LLM (each replica's ranks x cp)")
     ap.add_argument("--micro-batches", type=int, default=1)
     ap.add_argument("--rtol", type=float, default=1e-5)
     ap.add_argument("--interp", action="store_true",
@@ -150,7 +153,7 @@ def main():
     encoder_ranks = encoder_count(args.example) * args.encoder_stages * (
         args.tp if args.encoder_tp else 1)
     args.replica = args.stages * args.tp + encoder_ranks  # ranks reading the same data
-    args.ranks = args.dp * args.replica
+    args.ranks = args.dp * args.cp * args.replica
     if args.interp:
         return interp(args)
     if args.resume:
@@ -180,7 +183,8 @@ def main():
         sys.exit(f"FAILED: {len(failures)} mismatches")
     encoders = (f"encoders on {args.encoder_stages} stage(s) each, "
                 f"{args.layout or 'modality_parallel'}, " if args.encoder_stages else "")
-    print(f"{args.example}: {args.dp} data-parallel x {args.stages} LLM stages x "
+    context = f" x {args.cp} context-parallel" if args.cp > 1 else ""
+    print(f"{args.example}: {args.dp} data-parallel{context} x {args.stages} LLM stages x "
           f"{args.tp} tensor-parallel ranks "
           f"({encoders}{'encoders split too' if args.encoder_tp else 'encoders whole'}"
           f"{', trained' if args.train_encoders else ''}) x "
@@ -282,7 +286,7 @@ def interp(args):
     with tempfile.TemporaryDirectory() as work:
         config, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
                             args.tp, args.encoder_tp, args.train_encoders, args.stages,
-                            args.encoder_stages, args.layout, args.zero1)
+                            args.encoder_stages, args.layout, args.zero1, args.cp)
         spec = json.load(open(config))
         spec.pop("data", None)  # token files instead of the dataset
         json.dump(spec, open(config, "w"), indent=1)
@@ -310,15 +314,16 @@ def interp(args):
         tensorio.write_npy(tokens, [sequences, seq], "i64", ids)
         rng = random.Random(99)
         # Replica r's micro-batches are rows [r*M*B, (r+1)*M*B), read by
-        # every rank of its replica: stacked per rank.
+        # every rank of its replica (and of its context-parallel copies):
+        # stacked per rank.
         def stacked(values, rows_per_sequence, row_shape, dtype, name):
             row_size = 1
             for d in row_shape:
                 row_size *= d
             chunk = micro * batch * rows_per_sequence * row_size
             data = [v for rank in range(ranks)
-                    for v in values[(rank // args.replica) * chunk:
-                                    (rank // args.replica + 1) * chunk]]
+                    for v in values[(rank // (args.replica * args.cp)) * chunk:
+                                    (rank // (args.replica * args.cp) + 1) * chunk]]
             path = os.path.join(work, name + ".stacked.npy")
             tensorio.write_npy(path, [ranks, micro, batch * rows_per_sequence] + row_shape,
                                dtype, data)

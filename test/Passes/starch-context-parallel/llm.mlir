@@ -13,7 +13,7 @@
 // CHECK: module attributes {starch.context_parallel = 2 : i64}
 // CHECK-LABEL: func.func @loss(
 // The tokens are dealt from the mask words; this rank takes its 8.
-// CHECK: %[[ORDER:.*]], %[[INVERSE:.*]] = starch.token_distribution %arg1 parts = 2 block = 8 strategy = makespan : tensor<2x16xi64> -> tensor<16xi64>
+// CHECK: %[[ORDER:.*]], %[[INVERSE:.*]] = starch.token_distribution %arg1 parts = 2 block = 4 strategy = makespan : tensor<2x16xi64> -> tensor<16xi64>
 // CHECK: %[[MINE:.*]] = starch.local_block %[[ORDER]] dim = 0 groups = [array<i64: 0, 1>] : tensor<16xi64> -> tensor<8xi64>
 // The input and the rotary tables enter at this rank's positions.
 // CHECK: starch.gather %arg0[%[[MINE]]] axis = 1 : (tensor<2x16x8xf32>, tensor<8xi64>) -> tensor<2x8x8xf32>
