@@ -114,7 +114,7 @@ std::string trainingPipelineText(const config::ModelConfig &model,
     else
       os << " next=" << numbers(program.stageNext)
          << " stage-tp=" << numbers(program.stageTp);
-    os << " replicas=" << program.dp << "}";
+    os << " replicas=" << program.dp * program.cp << "}";
     std::vector<std::string> stages;
     for (int64_t s = 0; s < program.stages; ++s)
       stages.push_back(stageFunctionName("loss", s));

@@ -101,7 +101,8 @@ std::vector<int64_t> balancedSplit(const std::vector<double> &costs,
   // best[s][i]: the cheapest bottleneck of layers [0, i) on s + 1 stages;
   // cut[s][i]: where the last of them begins.
   const double inf = std::numeric_limits<double>::infinity();
-  std::vector<std::vector<double>> best(stages, std::vector<double>(n + 1, inf));
+  std::vector<std::vector<double>> best(stages,
+                                        std::vector<double>(n + 1, inf));
   std::vector<std::vector<int64_t>> cut(stages, std::vector<int64_t>(n + 1, 0));
   for (int64_t i = 1; i <= n; ++i)
     best[0][i] = head + prefix[i] + (stages == 1 ? tail : 0);
@@ -145,9 +146,11 @@ bool placeModules(const std::vector<ModuleInput> &modules,
   if (ranks == 0)
     ranks = perReplica;
   if (ranks % perReplica != 0) {
-    error = std::to_string(ranks) + " ranks do not fit the plan: one replica "
-            "needs " + std::to_string(perReplica) + " (stages x tp x cp: " +
-            sum + "), so the rank count must be a multiple of " +
+    error = std::to_string(ranks) +
+            " ranks do not fit the plan: one replica "
+            "needs " +
+            std::to_string(perReplica) + " (stages x tp x cp: " + sum +
+            "), so the rank count must be a multiple of " +
             std::to_string(perReplica);
     return false;
   }
@@ -217,9 +220,8 @@ bool placeModules(const std::vector<ModuleInput> &modules,
       staged.push_back(&module);
   for (size_t m = 0; m + 1 < staged.size(); ++m) {
     const ModulePlacement &from = *staged[m];
-    const ModulePlacement &to = layout == config::ParallelLayout::colocated
-                                    ? *staged[m + 1]
-                                    : llm;
+    const ModulePlacement &to =
+        layout == config::ParallelLayout::colocated ? *staged[m + 1] : llm;
     placement.links.push_back(
         {from.name, static_cast<int64_t>(from.stages.size()) - 1, to.name, 0});
   }
@@ -229,7 +231,8 @@ bool placeModules(const std::vector<ModuleInput> &modules,
 int64_t replicaRanks(const config::ModelConfig &model) {
   int64_t ranks = 0;
   for (const config::EncoderConfig &encoder : model.encoders)
-    ranks += encoder.parallel.stages * encoder.parallel.tp * encoder.parallel.cp;
+    ranks +=
+        encoder.parallel.stages * encoder.parallel.tp * encoder.parallel.cp;
   const config::ModuleParallelConfig &llm = model.llmParallel;
   return ranks + llm.stages * llm.tp * llm.cp;
 }
@@ -269,9 +272,10 @@ bool programPlan(const config::ModelConfig &model, int64_t ranks,
     const config::ModuleParallelConfig &p = encoder.parallel;
     if (p.tp != 1 && p.tp != llm.tp) {
       error = where + "encoders." + encoder.name + ".parallel: tp " +
-              std::to_string(p.tp) + " must be 1 (whole on each rank of its "
-              "stages) or the LLM's tp " + std::to_string(llm.tp) +
-              " (split as the LLM is)";
+              std::to_string(p.tp) +
+              " must be 1 (whole on each rank of its "
+              "stages) or the LLM's tp " +
+              std::to_string(llm.tp) + " (split as the LLM is)";
       return false;
     }
     if (p.tp == llm.tp && llm.tp > 1)
@@ -286,9 +290,8 @@ bool programPlan(const config::ModelConfig &model, int64_t ranks,
   int64_t llmFirst = static_cast<int64_t>(plan.stageTp.size());
   for (int64_t s = 0; s < llm.stages; ++s) {
     plan.stageTp.push_back(llm.tp);
-    plan.stageNext.push_back(s + 1 < llm.stages
-                                 ? static_cast<int64_t>(plan.stageTp.size())
-                                 : -1);
+    plan.stageNext.push_back(
+        s + 1 < llm.stages ? static_cast<int64_t>(plan.stageTp.size()) : -1);
   }
   // Modality parallel: every encoder's last stage sends to the LLM's first
   // (a chain does so already for the last encoder).
@@ -296,11 +299,14 @@ bool programPlan(const config::ModelConfig &model, int64_t ranks,
     for (int64_t last : encoderLast)
       plan.stageNext[last] = llmFirst;
   plan.stages = static_cast<int64_t>(plan.stageTp.size());
-  if (plan.cp > 1 && plan.stages > 1) {
-    error = where + "llm.parallel.cp: context parallelism with pipeline "
-                    "stages is not built yet (cp " +
-            std::to_string(plan.cp) + ", " + std::to_string(plan.stages) +
-            " stages); use one or the other";
+  // Each context-parallel rank holds a whole replica's stages; encoders on
+  // stages of their own would then be counted cp times, against the
+  // model.json rule (ranks = dp x sum of stages x tp x cp).
+  if (plan.cp > 1 && plan.stages > llm.stages) {
+    error = where +
+            "llm.parallel.cp: context parallelism with encoders on "
+            "stages of their own is not built yet (cp " +
+            std::to_string(plan.cp) + "); give the encoders \"stages\": 0";
     return false;
   }
   int64_t replica = plan.ranksPerReplica() * plan.cp;

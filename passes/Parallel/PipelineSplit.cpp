@@ -33,7 +33,6 @@ using namespace starch;
 
 namespace {
 
-
 /// The layer an op belongs to, as "module:layer" when it has a module.
 std::string layerKey(Operation *op) {
   auto layer = op->getAttrOfType<StringAttr>(kLayerAttrName);
@@ -136,9 +135,9 @@ LogicalResult StarchPipelineSplitPass::makeLayout(ModuleOp module,
 /// (`next` given): a layer belongs to the stage of its module whose start
 /// is the latest at or before it; layers of a module without a stage of its
 /// own get none (they are placed as untagged ops).
-LogicalResult StarchPipelineSplitPass::layerStages(
-    func::FuncOp fn, int64_t stageCount,
-    llvm::StringMap<int64_t> &stageOfLayer) {
+LogicalResult
+StarchPipelineSplitPass::layerStages(func::FuncOp fn, int64_t stageCount,
+                                     llvm::StringMap<int64_t> &stageOfLayer) {
   SmallVector<std::string> order;
   llvm::StringSet<> seen;
   for (Operation &op : fn.getBody().front()) {
@@ -181,7 +180,8 @@ LogicalResult StarchPipelineSplitPass::layerStages(
       if (static_cast<size_t>(stageCount) > order.size())
         return fail("cannot cut " + Twine(order.size()) + " layers into " +
                     Twine(stageCount) + " stages");
-      size_t base = order.size() / stageCount, extra = order.size() % stageCount;
+      size_t base = order.size() / stageCount,
+             extra = order.size() % stageCount;
       size_t at = 0;
       for (int64_t s = 0; s + 1 < stageCount; ++s) {
         at += base + (static_cast<size_t>(s) < extra ? 1 : 0);
@@ -189,7 +189,8 @@ LogicalResult StarchPipelineSplitPass::layerStages(
       }
     }
     for (auto [i, key] : llvm::enumerate(order))
-      stageOfLayer[key] = llvm::count_if(cuts, [&](size_t c) { return c <= i; });
+      stageOfLayer[key] =
+          llvm::count_if(cuts, [&](size_t c) { return c <= i; });
     return success();
   }
   if (starts.empty())
@@ -225,8 +226,8 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
     auto read = dyn_cast<ReadParamOp>(op);
     if (!read)
       return false;
-    auto param = SymbolTable::lookupNearestSymbolFrom<ParamOp>(
-        read, read.getNameAttr());
+    auto param =
+        SymbolTable::lookupNearestSymbolFrom<ParamOp>(read, read.getNameAttr());
     return param && param.isTrainable();
   };
   Block &body = fn.getBody().front();
@@ -298,15 +299,16 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
     if (users.empty())
       continue;
     auto first = llvm::find_if(users, [&](int64_t candidate) {
-      return llvm::all_of(users,
-                          [&](int64_t u) { return plan.reaches(candidate, u); });
+      return llvm::all_of(
+          users, [&](int64_t u) { return plan.reaches(candidate, u); });
     });
     if (first == users.end())
       return op.emitOpError()
              << "is used by stages that no one stage feeds (e.g. " << users[0]
-             << " and " << *llvm::find_if(users, [&](int64_t u) {
-                  return !plan.reaches(users[0], u);
-                })
+             << " and "
+             << *llvm::find_if(
+                    users,
+                    [&](int64_t u) { return !plan.reaches(users[0], u); })
              << "); a value read by two encoder branches needs a stage "
                 "before both";
     plan.stageOf[&op] = *first;
@@ -315,10 +317,10 @@ StarchPipelineSplitPass::assign(func::FuncOp fn,
     if (Operation *def = result.getDefiningOp();
         def && plan.stageOf.count(def) &&
         plan.stageOf.lookup(def) != plan.last())
-      return fn.emitError() << "starch-pipeline-split: the result of @"
-                            << fn.getSymName() << " is computed on stage "
-                            << plan.stageOf.lookup(def)
-                            << ", not the last stage";
+      return fn.emitError()
+             << "starch-pipeline-split: the result of @" << fn.getSymName()
+             << " is computed on stage " << plan.stageOf.lookup(def)
+             << ", not the last stage";
   SmallVector<bool> used(plan.layout.stages, false);
   for (auto &entry : plan.stageOf)
     used[entry.second] = true;
@@ -376,7 +378,8 @@ StarchPipelineSplitPass::placeParams(ModuleOp module,
     // Split over the ranks of each stage reading it (untrained ones may be
     // read by several stages of one tp).
     SmallVector<Attribute> groups;
-    int64_t size = cast<DenseI64ArrayAttr>(param.getShardGroupsAttr()[0]).size();
+    int64_t size =
+        cast<DenseI64ArrayAttr>(param.getShardGroupsAttr()[0]).size();
     for (int64_t stage : stages) {
       if (layout.tp[stage] != size)
         return param.emitError()
@@ -392,7 +395,8 @@ StarchPipelineSplitPass::placeParams(ModuleOp module,
 }
 
 /// The tensor-parallel groups of `stageFn`'s collectives and shard entries:
-/// its stage's ranks in each replica.
+/// its stage's ranks in each replica; and the context-parallel groups of its
+/// gathers and blocks (the replicas are data-parallel x cp).
 LogicalResult regroupTensorParallel(func::FuncOp stageFn, int64_t stage,
                                     const PipelineLayout &layout) {
   Builder builder(stageFn.getContext());
@@ -404,12 +408,22 @@ LogicalResult regroupTensorParallel(func::FuncOp stageFn, int64_t stage,
     int64_t size = cast<DenseI64ArrayAttr>(old[0]).size();
     if (size != layout.tp[stage])
       return op->emitOpError()
-             << "splits over " << size << " ranks, but pipeline stage "
-             << stage << " has " << layout.tp[stage]
+             << "splits over " << size << " ranks, but pipeline stage " << stage
+             << " has " << layout.tp[stage]
              << " (every module of a stage needs the stage's tp, or 1)";
     op->setAttr("groups", stageGroups);
     return success();
   };
+  // starch-context-parallel's collectives: the stage's context groups.
+  int64_t cp = 1;
+  if (auto attr =
+          stageFn->getParentOfType<ModuleOp>()->getAttrOfType<IntegerAttr>(
+              "starch.context_parallel"))
+    cp = attr.getInt();
+  SmallVector<Attribute> contextGroups;
+  if (cp > 1)
+    for (const std::vector<int64_t> &group : layout.contextGroups(stage, cp))
+      contextGroups.push_back(builder.getDenseI64ArrayAttr(group));
   WalkResult result = stageFn.walk([&](Operation *op) {
     ArrayAttr old;
     if (auto reduce = dyn_cast<AllReduceOp>(op))
@@ -418,6 +432,14 @@ LogicalResult regroupTensorParallel(func::FuncOp stageFn, int64_t stage,
       old = enter.getGroupsAttr();
     if (old && failed(regroup(op, old)))
       return WalkResult::interrupt();
+    if (isa<AllGatherOp, LocalBlockOp>(op)) {
+      if (cp == 1) {
+        op->emitOpError() << "starch-pipeline-split: a gather or block "
+                             "outside context parallelism";
+        return WalkResult::interrupt();
+      }
+      op->setAttr("groups", builder.getArrayAttr(contextGroups));
+    }
     return WalkResult::advance();
   });
   return failure(result.wasInterrupted());
@@ -453,9 +475,8 @@ void StarchPipelineSplitPass::runOnOperation() {
       for (Operation *user : result.getUsers()) {
         int64_t to = user == terminator ? last : plan.stageOf.lookup(user);
         if (!plan.reaches(it->second, to)) {
-          user->emitOpError() << "on stage " << to
-                              << " uses a value of stage " << it->second
-                              << ", which does not send to it";
+          user->emitOpError() << "on stage " << to << " uses a value of stage "
+                              << it->second << ", which does not send to it";
           return signalPassFailure();
         }
         for (int64_t s = it->second; s != to; s = layout.next[s])
@@ -516,11 +537,10 @@ void StarchPipelineSplitPass::runOnOperation() {
       }
     }
     receivedCounts.push_back(received.size());
-    SmallVector<Value> outputs(stage < last
-                                   ? SmallVector<Value>(sent[stage].begin(),
-                                                        sent[stage].end())
-                                   : SmallVector<Value>(
-                                         terminator->getOperands()));
+    SmallVector<Value> outputs(
+        stage < last
+            ? SmallVector<Value>(sent[stage].begin(), sent[stage].end())
+            : SmallVector<Value>(terminator->getOperands()));
     SmallVector<Type> argTypes(fn.getArgumentTypes());
     for (Value v : received)
       argTypes.push_back(v.getType());
@@ -537,8 +557,8 @@ void StarchPipelineSplitPass::runOnOperation() {
       SmallVector<NamedAttribute> attrs{builder.getNamedAttr(
           kNameAttrName, builder.getStringAttr(receivedNames[i]))};
       if (plan.varied.contains(v) && isFloatTensor(v.getType()))
-        attrs.push_back(
-            builder.getNamedAttr(kDifferentiableAttrName, builder.getUnitAttr()));
+        attrs.push_back(builder.getNamedAttr(kDifferentiableAttrName,
+                                             builder.getUnitAttr()));
       stageFn.setArgAttrs(numArgs + i, builder.getDictionaryAttr(attrs));
     }
     for (auto [i, v] : llvm::enumerate(outputs)) {
@@ -549,8 +569,8 @@ void StarchPipelineSplitPass::runOnOperation() {
       SmallVector<NamedAttribute> attrs{builder.getNamedAttr(
           kNameAttrName, builder.getStringAttr(cutName(outputs, i)))};
       if (plan.varied.contains(v) && isFloatTensor(v.getType()))
-        attrs.push_back(
-            builder.getNamedAttr(kCotangentInputAttrName, builder.getUnitAttr()));
+        attrs.push_back(builder.getNamedAttr(kCotangentInputAttrName,
+                                             builder.getUnitAttr()));
       stageFn.setResultAttrs(i, builder.getDictionaryAttr(attrs));
     }
 
@@ -588,9 +608,8 @@ void StarchPipelineSplitPass::runOnOperation() {
       llvm::errs() << "starch-pipeline-split: stage " << stage << ": @"
                    << stageFn.getSymName() << ", " << ops << " ops, receives "
                    << receivedCounts[stage] << " values, sends "
-                   << (static_cast<int64_t>(stage) < last
-                           ? sent[stage].size()
-                           : 0)
+                   << (static_cast<int64_t>(stage) < last ? sent[stage].size()
+                                                          : 0)
                    << "\n";
     }
 }

@@ -1,4 +1,5 @@
-//===- StarchPipeline.h - Ranks of a pipelined program ------------*- C++ -*-===//
+//===- StarchPipeline.h - Ranks of a pipelined program ------------*- C++
+//-*-===//
 //
 // A pipelined program (starch-pipeline-split) is one module for every rank:
 // each pipeline stage has its own entry functions (`@train_step.stage1`),
@@ -125,6 +126,22 @@ struct PipelineLayout {
     }
     return result;
   }
+  /// The context-parallel groups of `stage` when each data-parallel
+  /// replica's `cp` context-parallel copies are consecutive replicas here
+  /// (starch-context-parallel): per data replica and tensor-parallel
+  /// position, that rank of each copy.
+  std::vector<std::vector<int64_t>> contextGroups(int64_t stage,
+                                                  int64_t cp) const {
+    std::vector<std::vector<int64_t>> result;
+    for (int64_t k = 0; k < replicas / cp; ++k)
+      for (int64_t j = 0; j < tp[stage]; ++j) {
+        std::vector<int64_t> group;
+        for (int64_t c = 0; c < cp; ++c)
+          group.push_back(rankOf(k * cp + c, stage, j));
+        result.push_back(group);
+      }
+    return result;
+  }
   /// Per replica, all its ranks (the groups that combine a step's loss and
   /// norms over the stages).
   std::vector<std::vector<int64_t>> replicaGroups() const {
@@ -146,9 +163,10 @@ struct PipelineLayout {
       return mlir::IntegerAttr::get(i64, value);
     };
     if (isChain())
-      return mlir::DictionaryAttr::get(
-          context, {entry("stages", integer(stages)), entry("tp", integer(tp[0])),
-                    entry("replicas", integer(replicas))});
+      return mlir::DictionaryAttr::get(context,
+                                       {entry("stages", integer(stages)),
+                                        entry("tp", integer(tp[0])),
+                                        entry("replicas", integer(replicas))});
     return mlir::DictionaryAttr::get(
         context, {entry("tp", mlir::DenseI64ArrayAttr::get(context, tp)),
                   entry("next", mlir::DenseI64ArrayAttr::get(context, next)),
@@ -158,7 +176,8 @@ struct PipelineLayout {
   /// Whether the stages form a tree towards the last one (checked by
   /// of() and by the pass that writes the layout).
   bool isWellFormed() const {
-    if (stages < 1 || replicas < 1 || static_cast<int64_t>(tp.size()) != stages ||
+    if (stages < 1 || replicas < 1 ||
+        static_cast<int64_t>(tp.size()) != stages ||
         static_cast<int64_t>(next.size()) != stages || next.back() != -1)
       return false;
     for (int64_t s = 0; s < stages; ++s)
