@@ -4,9 +4,13 @@
 // the group feeds each rank's input into that loss once, so its input's
 // cotangent is the result's; a replicated value entering shards is used by
 // each rank for its shard only, so its cotangent is the sum of the ranks'.
-// Context-parallel ranks compute parts of one loss: a gathered block is read
-// by every rank, so its cotangent sums theirs (reduce_scatter), and a rank's
-// block of a replicated value contributes to the whole (all_gather).
+// Context-parallel ranks compute parts of one loss (their shares, which the
+// optimizer sums as replicas): a gathered block is read by every rank, so
+// its cotangent sums theirs (reduce_scatter). starch.local_block has no
+// rule on purpose: under that convention a rank's block of a replicated
+// value back-propagates into its own block only, under the tensor-parallel
+// one into the whole; autodiff stops with a message rather than guess (the
+// passes use it on integers and after autodiff only).
 //
 //===----------------------------------------------------------------------===//
 #include "GradientBuilders.h"
@@ -46,16 +50,6 @@ LogicalResult allGatherRule(AllGatherOp op, Math &m, Value dy,
   return success();
 }
 
-/// Each rank of the group uses its own block of the replicated input: the
-/// input's cotangent is the blocks' cotangents joined.
-LogicalResult localBlockRule(LocalBlockOp op, Math &m, Value dy,
-                             ArrayRef<bool> needs, MutableArrayRef<Value> dxs) {
-  if (needs[0])
-    dxs[0] = AllGatherOp::create(m.b, m.loc, op.getInput().getType(), dy,
-                                 op.getDim(), op.getGroups());
-  return success();
-}
-
 } // namespace
 
 void registerCollectiveGradients(MLIRContext &context) {
@@ -64,7 +58,6 @@ void registerCollectiveGradients(MLIRContext &context) {
   attachRule<AllGatherOp, allGatherRule>(context);
   TokenDistributionOp::attachInterface<NoGradientModel<TokenDistributionOp>>(
       context);
-  attachRule<LocalBlockOp, localBlockRule>(context);
 }
 
 } // namespace starch::grad
