@@ -211,6 +211,9 @@ void attachDataMovement(MLIRContext &c) {
   attach<GatherOp>(c, [](GatherOp op) {
     return STARCH_KERNEL(gather, in(0), in(1), i64(op.getAxis()), out());
   });
+  attach<ScatterAddOp>(c, [](ScatterAddOp op) {
+    return STARCH_KERNEL(scatterAdd, in(0), in(1), i64(op.getAxis()), out());
+  });
 }
 
 void attachContractions(MLIRContext &c) {

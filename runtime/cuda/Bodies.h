@@ -164,6 +164,35 @@ template <typename U, typename I> struct GatherBody {
   }
 };
 
+/// scatter_add, one call per (outer, inner element) column of the result:
+/// zeroes its column, then adds the updates in index order (so no two
+/// threads write one element, and the sums are deterministic). An index out
+/// of range raises the gather error and adds nothing.
+template <typename T, typename I> struct ScatterAddBody {
+  const T *updates;
+  const I *indices;
+  T *out;
+  int64_t count, inner, axisSize;
+  int *errorWord;
+  int errorCode;
+  STARCH_HOST_DEVICE void operator()(int64_t column) const {
+    int64_t element = column % inner, o = column / inner;
+    for (int64_t r = 0; r < axisSize; ++r)
+      out[(o * axisSize + r) * inner + element] = T(0);
+    for (int64_t j = 0; j < count; ++j) {
+      int64_t index = static_cast<int64_t>(indices[j]);
+      if (index < 0)
+        index += axisSize;
+      if (index < 0 || index >= axisSize) {
+        raiseKernelError(errorWord, errorCode);
+        continue;
+      }
+      out[(o * axisSize + index) * inner + element] +=
+          updates[(o * count + j) * inner + element];
+    }
+  }
+};
+
 //===--- Reductions and rows ----------------------------------------------===//
 
 /// An index space split into the kept dimensions (one output each) and the

@@ -38,6 +38,13 @@ Status pad(const Tensor &input, const std::vector<int64_t> &low,
   });
 }
 
+Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
+                  Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::scatterAdd(exec, updates, indices, axis, out);
+  });
+}
+
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
               Tensor &out) {
   return onDevice([&](DeviceExec &exec) {

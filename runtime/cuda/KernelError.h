@@ -21,7 +21,8 @@ inline const char *kernelErrorMessage(int code) {
   case kNoKernelError:
     return "no error";
   case kGatherIndexOutOfRange:
-    return "gather: an index is out of range for its dimension";
+    return "gather or scatter_add: an index is out of range for its "
+           "dimension";
   case kLabelOutOfRange:
     return "cross_entropy: a label is outside [0, classes) and is not the "
            "ignore index";

@@ -74,6 +74,8 @@ Status pad(const Tensor &input, const std::vector<int64_t> &low,
            const std::vector<int64_t> &high, double value, Tensor &out);
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
               Tensor &out);
+Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
+                  Tensor &out);
 
 // Matmul (Matmul.h), through cuBLAS. gemm takes device pointers and returns
 // a Status where the CPU's returns nothing.

@@ -274,6 +274,81 @@ Status pad(const Tensor &input, const std::vector<int64_t> &low,
   return Status::success();
 }
 
+Status checkScatterAdd(const Tensor &updates, const Tensor &indices,
+                       int64_t axis, const Tensor &out, GatherLayout &layout) {
+  if (!isFloat(updates.dtype()))
+    return Status::error("scatter_add needs floats");
+  if (Status s = checkGather(out, indices, axis, updates, layout); !s)
+    return Status::error("scatter_add: " + s.message());
+  return Status::success();
+}
+
+namespace {
+
+/// Each index as a position in [0, axisSize), or an error.
+Status indexPositions(const char *op, const Tensor &indices, int64_t axisSize,
+                      std::vector<int64_t> &positions) {
+  int64_t count = indices.numElements();
+  positions.resize(count);
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t raw = indices.dtype() == DType::i32 ? indices.data<int32_t>()[j]
+                                                : indices.data<int64_t>()[j];
+    int64_t index = raw < 0 ? raw + axisSize : raw;
+    if (index < 0 || index >= axisSize)
+      return Status::error(std::string(op) + ": index " + std::to_string(raw) +
+                           " out of range for a dimension of size " +
+                           std::to_string(axisSize));
+    positions[j] = index;
+  }
+  return Status::success();
+}
+
+} // namespace
+
+Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
+                  Tensor &out) {
+  GatherLayout layout;
+  if (Status s = checkScatterAdd(updates, indices, axis, out, layout); !s)
+    return s;
+  if (isHalf(updates.dtype())) {
+    Tensor wide(DType::f32, out.shape());
+    if (Status s = scatterAdd(widenHalf(updates), indices, axis, wide); !s)
+      return s;
+    narrowHalf(wide, out);
+    return Status::success();
+  }
+  std::vector<int64_t> positions;
+  if (Status s =
+          indexPositions("scatter_add", indices, layout.axisSize, positions);
+      !s)
+    return s;
+  int64_t outer = layout.outer, inner = layout.inner,
+          axisSize = layout.axisSize, count = layout.count;
+  // Tasks own columns of the inner elements, so every output element is
+  // summed by one task, in index order.
+  constexpr int64_t kColumns = 256;
+  int64_t chunks = (inner + kColumns - 1) / kColumns;
+  dispatchFloat(updates.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *src = updates.data<T>();
+    T *dst = out.data<T>();
+    std::fill(dst, dst + out.numElements(), T(0));
+    parallelFor(outer * chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) {
+        int64_t o = task / chunks, c0 = (task % chunks) * kColumns;
+        int64_t c1 = std::min(inner, c0 + kColumns);
+        for (int64_t j = 0; j < count; ++j) {
+          const T *row = src + (o * count + j) * inner;
+          T *target = dst + (o * axisSize + positions[j]) * inner;
+          for (int64_t c = c0; c < c1; ++c)
+            target[c] += row[c];
+        }
+      }
+    });
+  });
+  return Status::success();
+}
+
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
               Tensor &out) {
   GatherLayout layout;

@@ -38,6 +38,12 @@ Status pad(const Tensor &input, const std::vector<int64_t> &low,
 /// negative counts from the end).
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
               Tensor &out);
+/// gather's adjoint: `out` = 0, then each slice of `updates` added into
+/// `out` along `axis` at its index, in index order (deterministic: every
+/// output element sums its updates in that order, whatever the threads).
+/// Float types (f16/bf16 sum in f32).
+Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
+                  Tensor &out);
 
 // The argument rules of the kernels above, shared with the CUDA drivers
 // (Checks.h). The window functions also say what the kernel copies.
@@ -73,6 +79,10 @@ struct GatherLayout {
 };
 Status checkGather(const Tensor &data, const Tensor &indices, int64_t axis,
                    const Tensor &out, GatherLayout &layout);
+/// scatterAdd's rules: those of the gather it is the adjoint of (`out` in
+/// the data's place, `updates` in the result's), float types.
+Status checkScatterAdd(const Tensor &updates, const Tensor &indices,
+                       int64_t axis, const Tensor &out, GatherLayout &layout);
 
 } // namespace starch::rt
 

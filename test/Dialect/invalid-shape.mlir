@@ -279,3 +279,11 @@ func.func @gather_bool_indices(%t: tensor<128x64xf32>, %i: tensor<2xi1>) -> tens
   %0 = starch.gather %t[%i] axis = 0 : (tensor<128x64xf32>, tensor<2xi1>) -> tensor<2x64xf32>
   return %0 : tensor<2x64xf32>
 }
+
+// -----
+
+func.func @scatter_add_updates_shape(%dy: tensor<2x8x64xf32>, %ids: tensor<2x16xi64>) -> tensor<128x64xf32> {
+  // expected-error @below {{'starch.scatter_add' op updates have shape 2x8x64; result.shape[:axis] + indices.shape + result.shape[axis+1:] is 2x16x64}}
+  %d = starch.scatter_add %dy[%ids] axis = 0 : (tensor<2x8x64xf32>, tensor<2x16xi64>) -> tensor<128x64xf32>
+  return %d : tensor<128x64xf32>
+}

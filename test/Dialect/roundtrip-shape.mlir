@@ -171,3 +171,11 @@ func.func @gather(%table: tensor<128x64xf32>, %ids: tensor<2x8xi64>, %x: tensor<
   %zero = starch.gather %z[%j] axis = 0 : (tensor<3x0xf32>, tensor<4xi32>) -> tensor<4x0xf32>
   return %embed, %middle, %pick, %empty, %zero : tensor<2x8x64xf32>, tensor<2x4x3xbf16>, tensor<2x5xbf16>, tensor<0x64xf32>, tensor<4x0xf32>
 }
+
+// gather's adjoint: the token rows' cotangents summed into the table.
+// CHECK-LABEL: func.func @scatter_add
+// CHECK: starch.scatter_add %{{.*}}[%{{.*}}] axis = 0 : (tensor<2x16x64xf32>, tensor<2x16xi64>) -> tensor<128x64xf32>
+func.func @scatter_add(%dy: tensor<2x16x64xf32>, %ids: tensor<2x16xi64>) -> tensor<128x64xf32> {
+  %d = starch.scatter_add %dy[%ids] axis = 0 : (tensor<2x16x64xf32>, tensor<2x16xi64>) -> tensor<128x64xf32>
+  return %d : tensor<128x64xf32>
+}

@@ -375,6 +375,23 @@ TEST(CudaHostExec, GatherEveryAxisAndIndexType) {
     }
 }
 
+TEST(CudaHostExec, ScatterAddMatchesTheCpuKernel) {
+  HostExec exec;
+  Tensor indices(DType::i64, {2, 3});
+  int64_t picks[] = {0, 3, -1, 1, 3, 0}; // repeats, and a negative index
+  std::memcpy(indices.bytes(), picks, sizeof(picks));
+  for (int64_t axis = 0; axis < 2; ++axis) {
+    Shape table = axis == 0 ? Shape{4, 5} : Shape{5, 4};
+    Shape shape = axis == 0 ? Shape{2, 3, 5} : Shape{5, 2, 3};
+    Tensor updates = randomOf(DType::f64, shape, 52 + axis);
+    Tensor want(DType::f64, table), got(DType::f64, table);
+    EXPECT_OK(scatterAdd(updates, indices, axis, want));
+    EXPECT_OK(drivers::scatterAdd(exec, updates, indices, axis, got));
+    EXPECT_OK(exec.synchronize());
+    expectSame(got, want, "scatter_add axis " + std::to_string(axis));
+  }
+}
+
 TEST(CudaHostExec, GatherOutOfRangeIsReportedAtSynchronize) {
   HostExec exec;
   Tensor data = randomOf(DType::f32, {4, 2}, 51);
@@ -385,7 +402,7 @@ TEST(CudaHostExec, GatherOutOfRangeIsReportedAtSynchronize) {
   Tensor cpuOut(DType::f32, {2, 2});
   EXPECT_ERROR(gather(data, indices, 0, cpuOut), "out of range");
   EXPECT_OK(drivers::gather(exec, data, indices, 0, out)); // queued
-  EXPECT_ERROR(exec.synchronize(), "gather: an index is out of range");
+  EXPECT_ERROR(exec.synchronize(), "gather or scatter_add: an index is out of range");
   EXPECT_OK(exec.synchronize()); // reported once
   EXPECT_EQ(out.data<float>()[2], 0.0f);
 }

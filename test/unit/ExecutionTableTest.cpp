@@ -88,6 +88,7 @@ func.func @every_op(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>, %b: tensor<2x4xi1>
   %sl = starch.slice %x start = [0, 1] limit = [2, 3] strides = [1, 1] : tensor<2x4xf32> -> tensor<2x2xf32>
   %pad = starch.pad %x low = [1, 0] high = [0, 1] value = 5.000000e-01 : tensor<2x4xf32> -> tensor<3x5xf32>
   %gather = starch.gather %x[%ids] axis = 1 : (tensor<2x4xf32>, tensor<3xi64>) -> tensor<2x3xf32>
+  %scatter = starch.scatter_add %gather[%ids] axis = 1 : (tensor<2x3xf32>, tensor<3xi64>) -> tensor<2x4xf32>
   %mm = starch.matmul %x, %tr : (tensor<2x4xf32>, tensor<4x2xf32>) -> tensor<2x2xf32>
   %red = starch.reduce max %x dims = [1] : tensor<2x4xf32> -> tensor<2xf32>
   %am = starch.argmax %x axis = 1 : tensor<2x4xf32> -> tensor<2xi64>

@@ -248,6 +248,25 @@ TEST(DataMovement, GatherWrapsNegativeIndices) {
   EXPECT_FALSE(gather(table, make(DType::i64, {1}, {3}), 0, bad).ok());
 }
 
+TEST(DataMovement, ScatterAddSumsRepeatedIndices) {
+  // gather's adjoint: rows 2, 0 (as -3), 2 (as -1) and 1 of a 3 x 2 table.
+  Tensor updates = make(DType::f32, {2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  Tensor ids = make(DType::i64, {2, 2}, {2, -3, -1, 1});
+  Tensor table(DType::f32, {3, 2});
+  ASSERT_TRUE(scatterAdd(updates, ids, 0, table).ok());
+  expectNear(table, {3, 4, 7, 8, 1 + 5, 2 + 6}, 0);
+  // Along columns: both updates of row r land in column 1.
+  Tensor columns(DType::f64, {2, 3});
+  ASSERT_TRUE(scatterAdd(make(DType::f64, {2, 2}, {1, 2, 3, 4}),
+                         make(DType::i32, {2}, {1, -2}), 1, columns)
+                  .ok());
+  expectNear(columns, {0, 3, 0, 0, 7, 0}, 0);
+  Tensor bad(DType::f32, {3, 2});
+  EXPECT_FALSE(scatterAdd(make(DType::f32, {1, 2}, {1, 2}),
+                          make(DType::i64, {1}, {3}), 0, bad)
+                   .ok());
+}
+
 //===--- Reductions and softmax
 //--------------------------------------------===//
 

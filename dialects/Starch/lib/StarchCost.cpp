@@ -105,6 +105,11 @@ int64_t SliceOp::getFlops() { return 0; }
 int64_t SliceOp::getBytesAccessed() { return 2 * tensorBytes(getResult()); }
 
 // A gather reads the indices and the gathered rows only.
+// One addition per update element.
+int64_t ScatterAddOp::getFlops() { return numel(getUpdates()); }
+int64_t ScatterAddOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
 int64_t GatherOp::getFlops() { return 0; }
 int64_t GatherOp::getBytesAccessed() {
   return tensorBytes(getIndices()) + 2 * tensorBytes(getResult());
@@ -240,7 +245,9 @@ int64_t TokenDistributionOp::getFlops() { return 0; }
 int64_t TokenDistributionOp::getBytesAccessed() {
   return operandAndResultBytes(*this);
 }
-int64_t LocalBlockOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t LocalBlockOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
 int64_t AdamWOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 // A view: its cost is the all-reduce of its gradient.
 int64_t EnterShardsOp::getFlops() { return 0; }

@@ -332,6 +332,23 @@ LogicalResult GatherOp::verify() {
                            "data.shape[axis+1:] is");
 }
 
+LogicalResult ScatterAddOp::verify() {
+  auto result = getResult().getType();
+  int64_t axis = getAxis();
+  if (failed(verifyAxis(*this, axis, getResult())))
+    return failure();
+  SmallVector<int64_t> expected(result.getShape().take_front(axis));
+  llvm::append_range(expected, getIndices().getType().getShape());
+  llvm::append_range(expected, result.getShape().drop_front(axis + 1));
+  if (getUpdates().getType().getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError() << "updates have shape " << shapeString(getUpdates())
+                         << "; result.shape[:axis] + indices.shape + "
+                            "result.shape[axis+1:] is "
+                         << shapeString(expected);
+  return verifyElementType(*this, "result", getResult(), "the updates",
+                           getUpdates());
+}
+
 LogicalResult MatmulOp::verify() {
   auto lhs = getLhs().getType();
   auto rhs = getRhs().getType();

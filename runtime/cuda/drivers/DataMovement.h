@@ -131,6 +131,37 @@ Status gather(Exec &exec, const Tensor &data, const Tensor &indices,
   return status;
 }
 
+/// One thread per result column (outer x inner); halves are not supported
+/// on the device yet (the CPU sums them in f32).
+template <typename Exec>
+Status scatterAdd(Exec &exec, const Tensor &updates, const Tensor &indices,
+                  int64_t axis, Tensor &out) {
+  GatherLayout layout;
+  if (Status s = checkScatterAdd(updates, indices, axis, out, layout); !s)
+    return s;
+  if (isHalf(updates.dtype()))
+    return unsupportedDtype("scatter_add", updates.dtype());
+  if (out.numElements() == 0)
+    return Status::success();
+  Status status;
+  dispatchFloat(updates.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    auto launch = [&](auto *index) {
+      using I = std::remove_const_t<std::remove_pointer_t<decltype(index)>>;
+      status = exec.launch(
+          layout.outer * layout.inner,
+          ScatterAddBody<T, I>{updates.data<T>(), index, out.data<T>(),
+                               layout.count, layout.inner, layout.axisSize,
+                               exec.errorWord(), kGatherIndexOutOfRange});
+    };
+    if (indices.dtype() == DType::i32)
+      launch(indices.data<int32_t>());
+    else
+      launch(indices.data<int64_t>());
+  });
+  return status;
+}
+
 } // namespace starch::rt::cuda::drivers
 
 #endif // STARCH_RUNTIME_CUDA_DRIVERS_DATAMOVEMENT_H

@@ -109,47 +109,39 @@ LogicalResult gatherRule(GatherOp op, Math &m, Value dy, ArrayRef<bool> needs,
                          Cotangents dxs) {
   if (!needs[0])
     return success();
-  // Interim until a scatter-add op exists: dy is summed into the gathered
-  // rows through a one-hot matrix, data viewed as P x A x Q and dy as
-  // P x N x Q (N = number of indices): d data = onehot^T dy, batched over P.
-  RankedTensorType data = Math::typeOf(op.getData());
-  RankedTensorType indices = Math::typeOf(op.getIndices());
-  int64_t axis = op.getAxis();
-  int64_t outer = 1, inner = 1, count = indices.getNumElements();
-  int64_t size = data.getDimSize(axis);
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= data.getDimSize(d);
-  for (int64_t d = axis + 1; d < data.getRank(); ++d)
-    inner *= data.getDimSize(d);
-  Type element = data.getElementType();
-  Type indexElement = indices.getElementType();
-  auto flatType = RankedTensorType::get({count}, indexElement);
-  Value flat = m.reshape(op.getIndices(), flatType);
-  // Negative indices count from the end.
-  Value wrapped = SelectOp::create(
-      m.b, m.loc, flatType,
-      m.compare(CompareDirection::lt, flat, m.splat(flatType, 0)),
-      m.add(flat, m.splat(flatType, static_cast<double>(size))), flat);
-  // nn.Embedding(padding_idx): that row's index scatters nowhere (-1 matches
-  // no column), so its gradient is exactly zero, as in PyTorch.
-  if (std::optional<int64_t> pad = op.getPaddingIdx())
-    wrapped = SelectOp::create(
-        m.b, m.loc, flatType,
-        m.compare(CompareDirection::eq, wrapped,
-                  m.splat(flatType, static_cast<double>(*pad))),
-        m.splat(flatType, -1.0), wrapped);
-  auto tableType = RankedTensorType::get({count, size}, indexElement);
-  Value column = IotaOp::create(m.b, m.loc, tableType, 1);
-  Value hits = m.compare(CompareDirection::eq,
-                         m.broadcast(wrapped, tableType, {0}), column);
-  Value oneHot = ConvertOp::create(
-      m.b, m.loc, RankedTensorType::get({count, size}, element), hits);
-  Value scatter =
-      m.broadcast(m.transposeLastTwo(oneHot),
-                  RankedTensorType::get({outer, size, count}, element), {1, 2});
-  Value rows =
-      m.reshape(dy, RankedTensorType::get({outer, count, inner}, element));
-  dxs[0] = m.reshape(m.matmul(scatter, rows), data);
+  // nn.Embedding(padding_idx): that row gets exactly zero gradient, as in
+  // PyTorch: its updates are zeroed (however the index is written).
+  if (std::optional<int64_t> pad = op.getPaddingIdx()) {
+    RankedTensorType indices = Math::typeOf(op.getIndices());
+    int64_t size = Math::typeOf(op.getData()).getDimSize(op.getAxis());
+    Value raw = op.getIndices();
+    Value wrapped = SelectOp::create(
+        m.b, m.loc, indices,
+        m.compare(CompareDirection::lt, raw, m.splat(indices, 0)),
+        m.add(raw, m.splat(indices, static_cast<double>(size))), raw);
+    Value padded = m.compare(CompareDirection::eq, wrapped,
+                             m.splat(indices, static_cast<double>(*pad)));
+    // The indices' dimensions sit at axis.. in the cotangent.
+    RankedTensorType dyType = Math::typeOf(dy);
+    SmallVector<int64_t> dims;
+    for (int64_t d = 0; d < indices.getRank(); ++d)
+      dims.push_back(op.getAxis() + d);
+    Value mask = m.broadcast(
+        padded, RankedTensorType::get(dyType.getShape(), m.b.getI1Type()),
+        dims);
+    dy = SelectOp::create(m.b, m.loc, dyType, mask, m.splatLike(dy, 0.0), dy);
+  }
+  dxs[0] = ScatterAddOp::create(m.b, m.loc, op.getData().getType(), dy,
+                                op.getIndices(), op.getAxisAttr());
+  return success();
+}
+
+/// The adjoint of gather is gather's transpose and back.
+LogicalResult scatterAddRule(ScatterAddOp op, Math &m, Value dy,
+                             ArrayRef<bool> needs, Cotangents dxs) {
+  if (needs[0])
+    dxs[0] = GatherOp::create(m.b, m.loc, op.getUpdates().getType(), dy,
+                              op.getIndices(), op.getAxisAttr());
   return success();
 }
 
@@ -163,6 +155,7 @@ void registerShapeGradients(MLIRContext &context) {
   attachRule<SliceOp, sliceRule>(context);
   attachRule<PadOp, padRule>(context);
   attachRule<GatherOp, gatherRule>(context);
+  attachRule<ScatterAddOp, scatterAddRule>(context);
   ConstantOp::attachInterface<NoGradientModel<ConstantOp>>(context);
   IotaOp::attachInterface<NoGradientModel<IotaOp>>(context);
   ReadParamOp::attachInterface<NoGradientModel<ReadParamOp>>(context);

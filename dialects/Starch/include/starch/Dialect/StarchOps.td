@@ -558,6 +558,33 @@ def Starch_GatherOp : Starch_Op<"gather", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Starch_ScatterAddOp : Starch_Op<"scatter_add", [Pure]> {
+  let summary = "sum slices of `updates` into zeros at `indices` (gather's adjoint)";
+  let description = [{
+    The transpose of `starch.gather` with the same `axis` and `indices`: the
+    result (of `data`'s shape for that gather, its type given) starts at 0
+    and `result[a..., indices[i...], b...] += updates[a..., i..., b...]` for
+    every index position, in row-major order of the indices, so
+    `updates.shape = result.shape[:axis] + indices.shape +
+    result.shape[axis+1:]`. Negative indices count from the end; an index
+    outside `[-size, size)` is a run-time error. Float element types. The
+    gradient of a gather (an embedding lookup, a context-parallel rank's
+    tokens) is one, instead of a one-hot matrix product.
+
+    ```mlir
+    %d = starch.scatter_add %dy[%ids] axis = 0 : (tensor<2x16x64xf32>, tensor<2x16xi64>) -> tensor<128x64xf32>
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$updates, Starch_IndexTensor:$indices,
+                       I64Attr:$axis);
+  let results = (outs Starch_FloatTensor:$result);
+  let assemblyFormat = [{
+    $updates `[` $indices `]` `axis` `=` $axis attr-dict
+    `:` `(` type($updates) `,` type($indices) `)` `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Contractions, reductions, normalisations
 //===----------------------------------------------------------------------===//
