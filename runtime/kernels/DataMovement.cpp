@@ -356,19 +356,9 @@ Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
     return s;
   int64_t outer = layout.outer, inner = layout.inner,
           axisSize = layout.axisSize, count = layout.count;
-  std::vector<int64_t> positions(count);
-  for (int64_t j = 0; j < count; ++j) {
-    int64_t raw = indices.dtype() == DType::i32 ? indices.data<int32_t>()[j]
-                                                : indices.data<int64_t>()[j];
-    int64_t index = raw;
-    if (index < 0)
-      index += axisSize;
-    if (index < 0 || index >= axisSize)
-      return Status::error("gather: index " + std::to_string(raw) +
-                           " out of range for a dimension of size " +
-                           std::to_string(axisSize));
-    positions[j] = index;
-  }
+  std::vector<int64_t> positions;
+  if (Status s = indexPositions("gather", indices, axisSize, positions); !s)
+    return s;
   size_t rowBytes = inner * dtypeSize(data.dtype());
   const uint8_t *src = data.bytes();
   uint8_t *dst = out.bytes();
