@@ -328,8 +328,22 @@ void parseModuleParallel(const json &object, const std::string &at,
   }
 }
 
-void parseParallel(const json &object, ParallelConfig &parallel) {
-  rejectUnknown(object, "parallel.", {"layout", "ranks", "bucket_mb", "zero1"});
+void parseParallel(const json &object, const std::filesystem::path &folder,
+                   ParallelConfig &parallel) {
+  rejectUnknown(object, "parallel.",
+                {"layout", "ranks", "bucket_mb", "zero1", "plan", "memory_gb",
+                 "calibration"});
+  if (object.contains("plan")) {
+    if (object["plan"] != "auto")
+      fail("parallel.plan", "must be \"auto\" (or absent: the modules' "
+                            "own parallel fields)");
+    parallel.autoPlan = true;
+  }
+  parallel.memoryGb =
+      numberAt(object, "memory_gb", "parallel.memory_gb", 80, 0, 1 << 20);
+  if (object.contains("calibration"))
+    parallel.calibration = pathAt(object, "calibration", "parallel.calibration",
+                                  folder, "a file of starchc --calibrate");
   if (object.contains("layout")) {
     const json &layout = object["layout"];
     if (layout == "modality_parallel")
@@ -702,7 +716,8 @@ bool parseConfigFile(const std::string &path, ModelConfig &config,
     if (root.contains("data"))
       parseData(objectAt(root, "data", "data"), folder, config.data);
     if (root.contains("parallel"))
-      parseParallel(objectAt(root, "parallel", "parallel"), config.parallel);
+      parseParallel(objectAt(root, "parallel", "parallel"), folder,
+                    config.parallel);
   } catch (const ConfigError &e) {
     error = path + ": " + e.message;
     return false;

@@ -108,6 +108,14 @@ struct ParallelConfig {
   /// ZeRO-1: each data-parallel replica keeps one block of the optimizer
   /// state.
   bool zero1 = false;
+  /// `"plan": "auto"`: the planner chooses the layout, every module's tp,
+  /// stages and layers, the replicas and the micro-batches per replica
+  /// (compiler/Plan/Planner.h); the modules' own fields are ignored but cp.
+  bool autoPlan = false;
+  /// The memory per rank an automatic plan must fit, GB (0: no limit).
+  double memoryGb = 80;
+  /// A calibration of `starchc --calibrate` (absolute); empty: the default.
+  std::string calibration;
 };
 
 /// Defaults of starch-data for this model.

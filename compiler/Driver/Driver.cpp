@@ -352,8 +352,9 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   // A program for several ranks: dp replicas of every module's pipeline
   // stages (compiler/Plan's ProgramPlan).
   plan::ProgramPlan program;
+  // An automatic plan is chosen once the composed graph is there.
   if (options.emit != EmitStage::plan && options.emit >= EmitStage::train &&
-      plan::isDistributed(model) &&
+      !model.parallel.autoPlan && plan::isDistributed(model) &&
       !plan::programPlan(model, model.parallel.ranks, program, error))
     return fail(error);
 
@@ -389,6 +390,18 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   for (size_t i = 0; i < pipelines.size(); ++i) {
     std::string &pipeline = pipelines[i];
     if (pipeline.empty() && i == 1) {
+      if (model.parallel.autoPlan) {
+        plan::PlanRequest request;
+        plan::PlanReport report;
+        if (!planAutomatically(*module, model, 0, request, report, error))
+          return fail(error);
+        llvm::errs() << "starchc: automatic plan for " << request.ranks
+                     << " ranks (docs/parallel.md)\n"
+                     << plan::planReportText(request, report);
+        if (plan::isDistributed(model) &&
+            !plan::programPlan(model, model.parallel.ranks, program, error))
+          return fail(error);
+      }
       if (program.stages > 1) {
         plan::Placement placement;
         if (!planModel(*module, model, model.parallel.ranks, placement, error))
@@ -436,11 +449,23 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
 
   auto emitStart = std::chrono::steady_clock::now();
   if (options.emit == EmitStage::plan) {
+    plan::PlanRequest request;
+    plan::PlanReport report;
+    bool automatic = model.parallel.autoPlan;
+    if (automatic) {
+      if (!planAutomatically(*module, model, options.ranks, request, report,
+                             error))
+        return fail(error);
+      llvm::errs() << plan::planReportText(request, report);
+    }
     plan::Placement placement;
-    if (!planModel(*module, model, options.ranks, placement, error))
+    if (!planModel(*module, model, automatic ? 0 : options.ranks, placement,
+                   error))
       return fail(error);
-    if (!writeTextAtomically(plan::placementJson(placement, model.name),
-                             options.outputPath, error))
+    if (!writeTextAtomically(
+            plan::placementJson(placement, model.name,
+                                automatic ? &report : nullptr),
+            options.outputPath, error))
       return fail(error);
   } else if (options.emit <= EmitStage::train) {
     if (!writeAtomically(

@@ -13,143 +13,224 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <numeric>
+
 namespace starch::driver {
 
 using namespace mlir;
 
 namespace {
 
-/// FLOPs of one micro-batch's step through each layer of each module, and
-/// of each module's ops before its first layer (head) and after its last
-/// (tail): Cornstarch's frozen-aware count. The forward costs F (the ops'
-/// CostOpInterface); the backward adds F for the input gradient when
-/// anything before the layer trains, and F for the weight gradient when
-/// the layer itself reads a trained parameter; a frozen encoder with
+/// Seconds of one execution of `op` on one rank (`compute`, which tensor
+/// parallelism divides, plus the fixed per-op `overhead`): products and
+/// attention at their FLOP rates, everything else at memory bandwidth.
+void opSeconds(Operation *op, const plan::Calibration &c, double &compute,
+               double &overhead) {
+  compute = overhead = 0;
+  auto cost = dyn_cast<CostOpInterface>(op);
+  if (!cost || isa<ParamOp, ReadParamOp, ConstantOp, ReshapeOp>(op))
+    return;
+  double flops = static_cast<double>(cost.getFlops());
+  if (isa<MatmulOp, ConvOp>(op))
+    compute = flops / c.gemmFlopsPerSecond;
+  else if (isa<AttentionOp, AttentionGradOp>(op))
+    compute = flops / c.attentionFlopsPerSecond;
+  else
+    compute = static_cast<double>(cost.getBytesAccessed()) /
+              c.memoryBytesPerSecond;
+  overhead = c.opOverheadSeconds;
+}
+
+/// The work of each layer of each module, and of each module's ops before
+/// its first layer (head) and after its last (tail), for one micro-batch:
+/// Cornstarch's frozen-aware count. The forward costs F (the ops'
+/// CostOpInterface); an op whose result depends on a trained parameter
+/// also runs backward: F for the gradient of each operand that depends on
+/// one (the weight gradient when that operand is the parameter itself,
+/// attention's 2.5 F as its gradient kernel counts). A frozen encoder with
 /// nothing trained before it costs F alone.
-struct ModuleCosts {
-  llvm::StringMap<double> layerCost;
-  double head = 0, tail = 0;
+struct Group {
+  double flops = 0, backwardFlops = 0;
+  plan::LayerWork work;
 };
 
-llvm::StringMap<ModuleCosts> moduleCosts(func::FuncOp forward) {
-  struct Group {
-    double forward = 0;
-    bool upstream = false, own = false;
-    double cost() const { return forward * (1 + upstream + own); }
-  };
-  // Per module: its layers' groups, and the untagged ops before and after.
-  llvm::StringMap<llvm::StringMap<Group>> layers;
-  llvm::StringMap<Group> heads, tails;
+struct ModuleCosts {
+  std::vector<std::string> layers; // in the order their first op runs
+  llvm::StringMap<Group> layer;
+  Group head, tail;
+  int64_t headsDivisor = 0; // gcd of every attention's query and key heads
+};
+
+llvm::StringMap<ModuleCosts> moduleCosts(func::FuncOp forward,
+                                         const plan::Calibration &c) {
+  llvm::StringMap<ModuleCosts> modules;
   llvm::StringMap<bool> seenLayer;
   llvm::DenseSet<Value> varied; // depends on a trained parameter
+  llvm::DenseSet<Value> paramReads;
   llvm::DenseMap<Operation *, Group *> groupOf;
   forward.walk([&](Operation *op) {
-    if (op == forward.getOperation())
+    if (op == forward.getOperation() || isa<func::ReturnOp>(op))
       return;
     auto owner = op->getAttrOfType<StringAttr>(kModuleAttrName);
-    std::string module = owner ? owner.str() : std::string(kLlmModuleName);
+    std::string name = owner ? owner.str() : std::string(kLlmModuleName);
+    ModuleCosts &module = modules[name];
     auto layer = op->getAttrOfType<StringAttr>(kLayerAttrName);
-    bool tagged = layer && layer.getValue() != module;
+    Group *group;
+    if (layer && layer.getValue() != name) {
+      seenLayer[name] = true;
+      auto [it, fresh] = module.layer.try_emplace(layer.getValue());
+      if (fresh)
+        module.layers.push_back(layer.str());
+      group = &it->second;
+    } else {
+      group = seenLayer.lookup(name) ? &module.tail : &module.head;
+    }
+    groupOf[op] = group;
+    plan::LayerWork &work = group->work;
+
     bool trainedRead = false;
-    if (auto read = dyn_cast<ReadParamOp>(op))
+    if (auto read = dyn_cast<ReadParamOp>(op)) {
+      paramReads.insert(read.getResult());
+      double bytes = static_cast<double>(tensorBytes(read.getResult()));
+      work.paramBytes += bytes;
       if (auto param = SymbolTable::lookupNearestSymbolFrom<ParamOp>(
               read, read.getNameAttr()))
         trainedRead = param.isTrainable();
-    bool upstream = llvm::any_of(op->getOperands(), [&](Value v) {
-      return varied.contains(v);
-    });
+      if (trainedRead)
+        work.trainedBytes += bytes;
+    }
+    if (auto attention = dyn_cast<AttentionOp>(op))
+      for (Value operand : {attention.getQuery(), attention.getKey()})
+        module.headsDivisor = std::gcd(
+            module.headsDivisor,
+            cast<RankedTensorType>(operand.getType()).getDimSize(1));
+    for (Value v : op->getOperands()) {
+      Operation *from = v.getDefiningOp();
+      if (groupOf.lookup(from) != group && !isa_and_nonnull<ReadParamOp>(from) &&
+          !isa_and_nonnull<ConstantOp>(from) &&
+          isa<FloatType>(cast<ShapedType>(v.getType()).getElementType()))
+        work.boundaryBytes =
+            std::max(work.boundaryBytes, static_cast<double>(tensorBytes(v)));
+    }
+
+    double compute, overhead;
+    opSeconds(op, c, compute, overhead);
+    double flops = 0;
+    if (auto cost = dyn_cast<CostOpInterface>(op))
+      flops = static_cast<double>(cost.getFlops());
+    group->flops += flops;
+    work.forward += compute;
+    work.overhead += overhead;
+    if (compute > 0)
+      for (Value result : op->getResults())
+        work.activationBytes += static_cast<double>(tensorBytes(result));
+    // The backward: a gradient for each operand that depends on something
+    // trained.
+    double factor = isa<AttentionOp>(op) ? 2.5 : 1.0;
+    bool upstream = false;
+    for (Value v : op->getOperands()) {
+      if (!varied.contains(v))
+        continue;
+      upstream = true;
+      bool weight = paramReads.contains(v);
+      (weight ? work.weightGrad : work.inputGrad) += factor * compute;
+      group->backwardFlops += factor * flops;
+      if (isa<AttentionOp>(op))
+        break; // one gradient kernel for query, key and value
+    }
     if (trainedRead || upstream)
       for (Value result : op->getResults())
         varied.insert(result);
-    Group *group;
-    if (tagged) {
-      seenLayer[module] = true;
-      group = &layers[module][layer.getValue()];
-    } else {
-      group = seenLayer.lookup(module) ? &tails[module] : &heads[module];
-    }
-    groupOf[op] = group;
-    if (auto cost = dyn_cast<CostOpInterface>(op))
-      group->forward += static_cast<double>(cost.getFlops());
-    // An input gradient is needed when a value from outside the group
-    // depends on something trained; a weight gradient when the group
-    // reads a trained parameter.
-    for (Value v : op->getOperands())
-      if (varied.contains(v) && groupOf.lookup(v.getDefiningOp()) != group)
-        group->upstream = true;
-    group->own |= trainedRead;
   });
-  llvm::StringMap<ModuleCosts> result;
-  for (auto &module : layers)
-    for (auto &entry : module.second)
-      result[module.getKey()].layerCost[entry.getKey()] = entry.second.cost();
-  for (auto &entry : heads)
-    result[entry.getKey()].head = entry.second.cost();
-  for (auto &entry : tails)
-    result[entry.getKey()].tail = entry.second.cost();
-  return result;
+  return modules;
+}
+
+/// FLOPs of one micro-batch's step through a group: forward and backward.
+double groupFlops(const Group &group) {
+  return group.flops + group.backwardFlops;
+}
+
+/// Tensor-parallel degrees that divide every attention's heads.
+std::vector<int64_t> tpChoices(int64_t headsDivisor) {
+  std::vector<int64_t> choices;
+  for (int64_t tp : {1, 2, 4, 8})
+    if (headsDivisor == 0 || headsDivisor % tp == 0)
+      choices.push_back(tp);
+  return choices;
+}
+
+/// The forward function the plan reads.
+func::FuncOp forwardOf(ModuleOp module) {
+  if (auto forward = module.lookupSymbol<func::FuncOp>("forward"))
+    return forward;
+  auto functions = module.getOps<func::FuncOp>();
+  return functions.empty() ? func::FuncOp() : *functions.begin();
+}
+
+/// Encoders in model.json's order, then the LLM: name, attached modules,
+/// model.json field, frozen.
+struct ModuleEntry {
+  std::string name;
+  std::vector<std::string> attached;
+  const config::ModuleParallelConfig *parallel;
+  bool frozen;
+  std::string field;
+};
+
+std::vector<ModuleEntry> moduleEntries(const config::ModelConfig &model) {
+  std::vector<ModuleEntry> entries;
+  for (size_t i = 0; i < model.encoders.size(); ++i) {
+    const config::EncoderConfig &encoder = model.encoders[i];
+    entries.push_back({encoder.name,
+                       {encoder.name + "_projector"},
+                       &encoder.parallel,
+                       encoder.frozen,
+                       "encoders[" + std::to_string(i) + "].parallel"});
+  }
+  entries.push_back({std::string(kLlmModuleName), {}, &model.llmParallel,
+                     model.llmFrozen, "llm.parallel"});
+  return entries;
+}
+
+/// `into` plus `extra` (a projector's work counted on its encoder's stage).
+void addWork(plan::LayerWork &into, const plan::LayerWork &extra) {
+  into.forward += extra.forward;
+  into.overhead += extra.overhead;
+  into.inputGrad += extra.inputGrad;
+  into.weightGrad += extra.weightGrad;
+  into.paramBytes += extra.paramBytes;
+  into.trainedBytes += extra.trainedBytes;
+  into.activationBytes += extra.activationBytes;
 }
 
 } // namespace
 
 bool planModel(ModuleOp module, const config::ModelConfig &model,
                int64_t ranks, plan::Placement &placement, std::string &error) {
-  auto forward = module.lookupSymbol<func::FuncOp>("forward");
-  if (!forward) {
-    auto functions = module.getOps<func::FuncOp>();
-    if (!functions.empty())
-      forward = *functions.begin();
-  }
+  func::FuncOp forward = forwardOf(module);
   if (!forward) {
     error = model.path + ": no forward function to plan";
     return false;
   }
-  // Each module's layer tags, in the order their first op runs; a
-  // projector's ops carry its module name as their layer, not a layer.
-  llvm::StringMap<std::vector<std::string>> layers;
-  llvm::StringMap<llvm::StringSet<>> seen;
-  forward.walk([&](Operation *op) {
-    auto layer = op->getAttrOfType<StringAttr>(kLayerAttrName);
-    if (!layer)
-      return;
-    auto owner = op->getAttrOfType<StringAttr>(kModuleAttrName);
-    std::string name = owner ? owner.str() : std::string(kLlmModuleName);
-    if (layer.getValue() == name)
-      return;
-    if (seen[name].insert(layer.getValue()).second)
-      layers[name].push_back(layer.str());
-  });
-
-  llvm::StringMap<ModuleCosts> costs = moduleCosts(forward);
+  llvm::StringMap<ModuleCosts> costs =
+      moduleCosts(forward, plan::defaultCalibration());
   std::vector<plan::ModuleInput> inputs;
-  for (size_t i = 0; i < model.encoders.size(); ++i) {
-    const config::EncoderConfig &encoder = model.encoders[i];
-    inputs.push_back({encoder.name,
-                      {encoder.name + "_projector"},
-                      layers.lookup(encoder.name),
-                      encoder.parallel,
-                      encoder.frozen,
-                      "encoders[" + std::to_string(i) + "].parallel"});
-  }
-  inputs.push_back({std::string(kLlmModuleName),
-                    {},
-                    layers.lookup(kLlmModuleName),
-                    model.llmParallel,
-                    model.llmFrozen,
-                    "llm.parallel"});
-  // Each module's costs, its projector's counted on its last stage.
-  for (plan::ModuleInput &input : inputs) {
-    const ModuleCosts &own = costs[input.name];
-    for (const std::string &layer : input.layers)
-      input.layerCosts.push_back(own.layerCost.lookup(layer));
-    input.headCost = own.head;
-    input.tailCost = own.tail;
-    for (const std::string &attached : input.attached) {
+  for (const ModuleEntry &entry : moduleEntries(model)) {
+    const ModuleCosts &own = costs[entry.name];
+    plan::ModuleInput input{entry.name,   entry.attached, own.layers,
+                            *entry.parallel, entry.frozen, entry.field};
+    for (const std::string &layer : own.layers)
+      input.layerCosts.push_back(groupFlops(own.layer.lookup(layer)));
+    input.headCost = groupFlops(own.head);
+    input.tailCost = groupFlops(own.tail);
+    // The projector runs on the encoder's last stage.
+    for (const std::string &attached : entry.attached) {
       const ModuleCosts &extra = costs[attached];
-      input.tailCost += extra.head + extra.tail;
-      for (auto &entry : extra.layerCost)
-        input.tailCost += entry.second;
+      input.tailCost += groupFlops(extra.head) + groupFlops(extra.tail);
+      for (auto &group : extra.layer)
+        input.tailCost += groupFlops(group.second);
     }
+    inputs.push_back(std::move(input));
   }
   if (!plan::placeModules(inputs, model.parallel.layout,
                           ranks ? ranks : model.parallel.ranks, placement,
@@ -157,6 +238,71 @@ bool planModel(ModuleOp module, const config::ModelConfig &model,
     error = model.path + ": " + error;
     return false;
   }
+  return true;
+}
+
+bool planAutomatically(ModuleOp module, config::ModelConfig &model,
+                       int64_t ranks, plan::PlanRequest &request,
+                       plan::PlanReport &report, std::string &error) {
+  func::FuncOp forward = forwardOf(module);
+  if (!forward) {
+    error = model.path + ": no forward function to plan";
+    return false;
+  }
+  request = plan::PlanRequest();
+  request.ranks = ranks ? ranks : model.parallel.ranks;
+  if (request.ranks < 1) {
+    error = model.path + ": parallel.plan \"auto\" needs a rank budget: "
+                         "parallel.ranks (or starchc --ranks N)";
+    return false;
+  }
+  request.calibration = plan::defaultCalibration();
+  if (!model.parallel.calibration.empty() &&
+      !plan::readCalibration(model.parallel.calibration, request.calibration,
+                             error))
+    return false;
+  request.microBatches = model.training.microBatches;
+  request.memoryBytesPerRank = model.parallel.memoryGb * 1e9;
+  request.zero1 = model.parallel.zero1;
+  llvm::StringMap<ModuleCosts> costs = moduleCosts(forward, request.calibration);
+  for (const ModuleEntry &entry : moduleEntries(model)) {
+    const ModuleCosts &own = costs[entry.name];
+    plan::ModuleProfile profile;
+    profile.name = entry.name;
+    profile.layers = own.layers;
+    for (const std::string &layer : own.layers)
+      profile.work.push_back(own.layer.lookup(layer).work);
+    profile.head = own.head.work;
+    profile.tail = own.tail.work;
+    for (const std::string &attached : entry.attached) {
+      const ModuleCosts &extra = costs[attached];
+      addWork(profile.tail, extra.head.work);
+      addWork(profile.tail, extra.tail.work);
+      for (auto &group : extra.layer)
+        addWork(profile.tail, group.second.work);
+    }
+    profile.frozen = entry.frozen;
+    profile.tpChoices = tpChoices(own.headsDivisor);
+    profile.cp = entry.parallel->cp;
+    if (profile.layers.empty()) {
+      error = model.path + ": " + entry.field + ": module '" + entry.name +
+              "' has no layers to place (its ops carry no starch.layer tag)";
+      return false;
+    }
+    request.modules.push_back(std::move(profile));
+  }
+  if (!plan::choosePlan(request, report, error)) {
+    error = model.path + ": parallel.plan \"auto\": " + error;
+    return false;
+  }
+  // The chosen plan replaces the modules' own fields.
+  const plan::CandidatePlan &chosen = report.chosen;
+  model.parallel.layout = chosen.layout;
+  model.parallel.ranks = request.ranks;
+  for (size_t i = 0; i < model.encoders.size(); ++i)
+    model.encoders[i].parallel = chosen.parallel[i];
+  model.llmParallel = chosen.parallel.back();
+  model.training.microBatches = chosen.microBatches;
   return true;
 }
 

@@ -10,6 +10,7 @@
 
 #include "compiler/Config/ModelConfig.h"
 #include "compiler/Plan/Placement.h"
+#include "compiler/Plan/Planner.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -22,6 +23,16 @@ namespace starch::driver {
 /// replica). False with `error` naming the model.json field.
 bool planModel(mlir::ModuleOp module, const config::ModelConfig &model,
                int64_t ranks, plan::Placement &placement, std::string &error);
+
+/// `"plan": "auto"`: measures every layer of the composed `module` with the
+/// calibration (parallel.calibration, else the default), chooses the plan of
+/// least predicted step time for `ranks` ranks (0: parallel.ranks) and
+/// writes it into `model` (layout, each module's parallel fields,
+/// training.micro_batches per replica). False with `error` when no plan
+/// fits.
+bool planAutomatically(mlir::ModuleOp module, config::ModelConfig &model,
+                       int64_t ranks, plan::PlanRequest &request,
+                       plan::PlanReport &report, std::string &error);
 
 } // namespace starch::driver
 

@@ -1,6 +1,8 @@
 //===- Placement.cpp - Modules, stages and ranks of a parallel plan -------===//
 #include "compiler/Plan/Placement.h"
 
+#include "compiler/Plan/Planner.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -333,10 +335,46 @@ void setStageStarts(const Placement &placement, ProgramPlan &plan) {
             stage.layers[stage.firstOwnLayer]);
 }
 
-std::string placementJson(const Placement &placement,
-                          const std::string &model) {
+namespace {
+
+/// Three significant digits, as a JSON number.
+double rounded(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value);
+  return std::stod(text);
+}
+
+/// One plan of a report: its layout and modules, and what it is predicted
+/// to cost.
+nlohmann::ordered_json candidateJson(const CandidatePlan &plan,
+                                     const std::vector<std::string> &names) {
   using json = nlohmann::ordered_json;
   json modules = json::array();
+  for (size_t m = 0; m < plan.parallel.size() && m < names.size(); ++m) {
+    const config::ModuleParallelConfig &p = plan.parallel[m];
+    modules.push_back({{"name", names[m]},
+                       {"stages", p.stages},
+                       {"tp", p.tp},
+                       {"cp", p.cp},
+                       {"layers", p.layers}});
+  }
+  return {{"layout", layoutName(plan.layout)},
+          {"dp", plan.dp},
+          {"micro_batches", plan.microBatches},
+          {"split", plan.balanced ? "balanced" : "even"},
+          {"modules", modules},
+          {"step_s", rounded(plan.stepSeconds)},
+          {"bubble", rounded(plan.bubble)},
+          {"memory_gb", rounded(plan.peakMemory / 1e9)}};
+}
+
+} // namespace
+
+std::string placementJson(const Placement &placement, const std::string &model,
+                          const PlanReport *report) {
+  using json = nlohmann::ordered_json;
+  json modules = json::array();
+  size_t stageIndex = 0;
   for (const ModulePlacement &module : placement.modules) {
     json stages = json::array();
     for (const StagePlacement &stage : module.stages) {
@@ -347,6 +385,13 @@ std::string placementJson(const Placement &placement,
       // Predicted work of one micro-batch (forward and the backward the
       // stage needs), in GFLOP to 3 digits.
       entry["gflop"] = std::stod(formatGflop(stage.flops));
+      // The planner's stage order is the placement's.
+      if (report && stageIndex < report->chosen.stageSeconds.size()) {
+        entry["busy_s"] = rounded(report->chosen.stageSeconds[stageIndex]);
+        entry["memory_gb"] =
+            rounded(report->chosen.stageMemory[stageIndex] / 1e9);
+      }
+      ++stageIndex;
       stages.push_back(entry);
     }
     modules.push_back({{"name", module.name},
@@ -366,6 +411,32 @@ std::string placementJson(const Placement &placement,
                {"ranks_per_replica", placement.ranksPerReplica},
                {"modules", modules},
                {"links", links}};
+  if (report) {
+    std::vector<std::string> names;
+    for (const ModulePlacement &module : placement.modules)
+      names.push_back(module.name);
+    const CandidatePlan &chosen = report->chosen;
+    root["schedule"] = "1f1b";
+    root["micro_batches"] = chosen.microBatches;
+    root["predicted"] = {{"step_s", rounded(chosen.stepSeconds)},
+                         {"bubble", rounded(chosen.bubble)},
+                         {"memory_gb_per_rank", rounded(chosen.peakMemory / 1e9)},
+                         {"calibration", report->calibrationSource}};
+    json families = json::array();
+    for (const PlanFamily &family : report->families) {
+      json entry = {{"family", family.name},
+                    {"description", family.description}};
+      if (family.found)
+        entry["plan"] = candidateJson(family.best, names);
+      else
+        entry["plan"] = nullptr;
+      families.push_back(entry);
+    }
+    root["families"] = families;
+    root["chosen"] = candidateJson(chosen, names);
+    root["plans_costed"] = report->considered;
+    root["plans_over_memory"] = report->overMemory;
+  }
   std::string out;
   writeJson(root, 0, out);
   return out + "\n";

@@ -146,9 +146,13 @@ bool programPlan(const config::ModelConfig &model, int64_t ranks,
 /// `plan.stageStarts` from the modules' stages in `placement`.
 void setStageStarts(const Placement &placement, ProgramPlan &plan);
 
-/// The placement as the JSON of docs/parallel.md.
-std::string placementJson(const Placement &placement,
-                          const std::string &model);
+struct PlanReport;
+
+/// The placement as the JSON of docs/parallel.md; with `report` (an
+/// automatic plan, Planner.h) also the schedule, micro-batches, predicted
+/// step and every plan family the planner compared.
+std::string placementJson(const Placement &placement, const std::string &model,
+                          const PlanReport *report = nullptr);
 
 } // namespace starch::plan
 

@@ -57,7 +57,7 @@ def encoder_count(example):
 
 def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
             train_encoders=False, stages=1, encoder_stages=0, layout=None, zero1=False,
-            cp=1):
+            cp=1, auto_memory_gb=None):
     """The example's model.json with absolute paths, 10 steps, and the given
     accumulation, data and tensor parallelism and pipeline stages (`ranks` =
     dp x the stages' ranks)."""
@@ -87,6 +87,9 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
             config["parallel"]["layout"] = layout
         if zero1:
             config["parallel"]["zero1"] = True
+        if auto_memory_gb is not None:
+            config["parallel"] = {"plan": "auto", "ranks": ranks,
+                                  "memory_gb": auto_memory_gb}
     path = os.path.join(work, name + ".json")
     json.dump(config, open(path, "w"), indent=1)
     return path, "data" in config
@@ -98,11 +101,19 @@ def build_pair(args, work):
     when it has one: the single model.json and the programs' data flags."""
     single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
                                train_encoders=args.train_encoders)
-    parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
-                          args.tp, args.encoder_tp, args.train_encoders, args.stages,
-                          args.encoder_stages, args.layout, args.zero1, args.cp)
+    if args.auto:
+        # The planner shares the step's micro-batches among the replicas it
+        # chooses; its report goes to the log.
+        parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
+                              train_encoders=args.train_encoders,
+                              auto_memory_gb=args.memory_gb)
+    else:
+        parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
+                              args.tp, args.encoder_tp, args.train_encoders, args.stages,
+                              args.encoder_stages, args.layout, args.zero1, args.cp)
     for name, config in (("single", single), ("parallel", parallel)):
-        run_checked([os.path.join(args.bin, "starchc"), config, "-o", os.path.join(work, name)])
+        print(run_checked([os.path.join(args.bin, "starchc"), config, "-o",
+                           os.path.join(work, name)]), end="")
     if not has_data:
         return single, []
     run_checked([os.path.join(args.bin, "starch-data"), single, "-o", os.path.join(work, "data")])
@@ -139,6 +150,11 @@ def main():
     ap.add_argument("--cp", type=int, default=1,
                     help="context-parallel ranks of the LLM (each replica's ranks x cp)")
     ap.add_argument("--micro-batches", type=int, default=1)
+    ap.add_argument("--auto", type=int, default=0, metavar="RANKS",
+                    help="instead of --dp/--tp/--stages/...: parallel.plan \"auto\" on RANKS "
+                         "ranks, sharing --micro-batches micro-batches per step")
+    ap.add_argument("--memory-gb", type=float, default=80,
+                    help="with --auto: parallel.memory_gb")
     ap.add_argument("--rtol", type=float, default=1e-5)
     ap.add_argument("--interp", action="store_true",
                     help="instead: one step of the program under mpirun against "
@@ -154,6 +170,8 @@ def main():
         args.tp if args.encoder_tp else 1)
     args.replica = args.stages * args.tp + encoder_ranks  # ranks reading the same data
     args.ranks = args.dp * args.cp * args.replica
+    if args.auto:
+        args.dp, args.ranks = 1, args.auto
     if args.interp:
         return interp(args)
     if args.resume:
@@ -181,6 +199,11 @@ def main():
     if failures:
         print("\n".join(failures[:20]))
         sys.exit(f"FAILED: {len(failures)} mismatches")
+    if args.auto:
+        print(f"{args.example}: the automatic plan on {args.ranks} ranks x {args.micro_batches} "
+              f"micro-batches per step equals one process: 10 steps, max relative error "
+              f"{worst:.2e} (loss, grad norm, lr), checkpoint tensors within {worst_weight:.2e}")
+        return
     encoders = (f"encoders on {args.encoder_stages} stage(s) each, "
                 f"{args.layout or 'modality_parallel'}, " if args.encoder_stages else "")
     context = f" x {args.cp} context-parallel" if args.cp > 1 else ""

@@ -1,0 +1,457 @@
+//===- Planner.cpp - Choosing a parallel plan by predicted step time ------===//
+#include "compiler/Plan/Planner.h"
+
+#include "compiler/Plan/Placement.h"
+#include "compiler/Plan/StepTime.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <tuple>
+
+namespace starch::plan {
+
+namespace {
+
+using config::ModuleParallelConfig;
+using config::ParallelLayout;
+
+/// What the enumeration fixes before layers are split.
+struct Structure {
+  ParallelLayout layout;
+  std::vector<int64_t> tp, stages;
+  int64_t dp, microBatches;
+};
+
+double allReduceSeconds(double bytes, int64_t ranks, const Calibration &c) {
+  if (ranks <= 1 || bytes <= 0)
+    return 0;
+  double share = 2.0 * static_cast<double>(ranks - 1) / ranks;
+  return share * bytes / c.commBytesPerSecond + c.commLatencySeconds;
+}
+
+/// Seconds of one micro-batch through `work` split over `tp` ranks (and the
+/// LLM's `cp`): its forward, and its backward without the recomputation.
+struct Seconds {
+  double forward = 0, backward = 0;
+};
+
+Seconds layerSeconds(const LayerWork &work, int64_t tp, int64_t cp,
+                     bool isLayer, const Calibration &c) {
+  double share = 1.0 / static_cast<double>(tp * cp);
+  Seconds s;
+  s.forward = work.forward * share + work.overhead;
+  double backward = work.inputGrad + work.weightGrad;
+  if (backward > 0)
+    s.backward = backward * share + work.overhead;
+  if (isLayer && tp > 1) {
+    // Megatron's two all-reduces per layer and pass (attention and MLP
+    // outputs), on this rank's tokens.
+    double reduce = 2 * allReduceSeconds(work.boundaryBytes / cp, tp, c);
+    s.forward += reduce;
+    if (work.inputGrad > 0)
+      s.backward += reduce;
+  }
+  if (isLayer && cp > 1) {
+    // Keys and values gathered from the other context-parallel ranks.
+    double gather = static_cast<double>(cp - 1) / cp * work.boundaryBytes /
+                        tp / c.commBytesPerSecond +
+                    c.commLatencySeconds;
+    s.forward += gather;
+    if (backward > 0)
+      s.backward += gather;
+  }
+  return s;
+}
+
+/// A stage under construction: its work and memory.
+struct StageBuild {
+  double forward = 0, backward = 0, paramBytes = 0, trainedBytes = 0,
+         activationBytes = 0, inputBytes = 0, outputBytes = 0;
+  bool hasBackward = false;
+
+  void add(const LayerWork &work, int64_t tp, int64_t cp, bool isLayer,
+           const Calibration &c) {
+    Seconds s = layerSeconds(work, tp, cp, isLayer, c);
+    forward += s.forward;
+    backward += s.backward;
+    hasBackward |= work.inputGrad + work.weightGrad > 0;
+    paramBytes += work.paramBytes / tp;
+    trainedBytes += work.trainedBytes / tp;
+    activationBytes += work.activationBytes / (tp * cp);
+    if (isLayer) {
+      if (inputBytes == 0)
+        inputBytes = work.boundaryBytes / cp;
+      outputBytes = work.boundaryBytes / cp;
+    }
+  }
+};
+
+class Planner {
+public:
+  explicit Planner(const PlanRequest &request) : request_(request) {}
+
+  bool run(PlanReport &report, std::string &error);
+
+private:
+  const PlanRequest &request_;
+  /// Balanced layer counts per (module, tp, stages).
+  std::map<std::tuple<size_t, int64_t, int64_t>, std::vector<int64_t>>
+      balancedCache_;
+
+  size_t llm() const { return request_.modules.size() - 1; }
+  std::vector<int64_t> split(size_t m, int64_t tp, int64_t stages,
+                             bool balanced);
+  CandidatePlan evaluate(const Structure &s, bool balanced);
+  void enumerate(const std::function<void(const Structure &)> &visit);
+};
+
+std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
+                                    bool balanced) {
+  const ModuleProfile &module = request_.modules[m];
+  int64_t layers = static_cast<int64_t>(module.layers.size());
+  if (!balanced) {
+    std::vector<int64_t> counts(stages, layers / stages);
+    for (int64_t i = 0; i < layers % stages; ++i)
+      ++counts[i];
+    return counts;
+  }
+  auto key = std::make_tuple(m, tp, stages);
+  auto it = balancedCache_.find(key);
+  if (it != balancedCache_.end())
+    return it->second;
+  // A stage's busy time per micro-batch: the forward, then the backward
+  // that recomputes it.
+  const Calibration &c = request_.calibration;
+  int64_t cp = m == llm() ? module.cp : 1;
+  auto busy = [&](const LayerWork &work, bool isLayer) {
+    Seconds s = layerSeconds(work, tp, cp, isLayer, c);
+    return 2 * s.forward + s.backward;
+  };
+  std::vector<double> costs;
+  for (const LayerWork &work : module.work)
+    costs.push_back(busy(work, true));
+  std::vector<int64_t> counts = balancedSplit(
+      costs, busy(module.head, false), busy(module.tail, false), stages);
+  balancedCache_[key] = counts;
+  return counts;
+}
+
+CandidatePlan Planner::evaluate(const Structure &s, bool balanced) {
+  const Calibration &c = request_.calibration;
+  const std::vector<ModuleProfile> &modules = request_.modules;
+  CandidatePlan plan;
+  plan.layout = s.layout;
+  plan.dp = s.dp;
+  plan.microBatches = s.microBatches;
+  plan.balanced = balanced;
+  std::vector<StageBuild> stages;
+  std::vector<int64_t> stageTp, next;
+  std::vector<int64_t> encoderLast;
+  size_t llmFirst = 0;
+  // Encoders with no stage of their own join the LLM's first stage.
+  std::vector<size_t> riders;
+  for (size_t m = 0; m < modules.size(); ++m) {
+    const ModuleProfile &module = modules[m];
+    ModuleParallelConfig parallel;
+    parallel.tp = s.tp[m];
+    parallel.stages = s.stages[m];
+    parallel.cp = m == llm() ? module.cp : 1;
+    if (m == llm())
+      llmFirst = stages.size();
+    if (s.stages[m] == 0) {
+      riders.push_back(m);
+      plan.parallel.push_back(parallel);
+      continue;
+    }
+    parallel.layers = split(m, s.tp[m], s.stages[m], balanced);
+    size_t layer = 0;
+    for (int64_t k = 0; k < s.stages[m]; ++k) {
+      StageBuild stage;
+      if (k == 0)
+        stage.add(module.head, s.tp[m], parallel.cp, false, c);
+      for (int64_t i = 0; i < parallel.layers[k]; ++i)
+        stage.add(module.work[layer++], s.tp[m], parallel.cp, true, c);
+      if (k + 1 == s.stages[m])
+        stage.add(module.tail, s.tp[m], parallel.cp, false, c);
+      stages.push_back(stage);
+      stageTp.push_back(s.tp[m]);
+      next.push_back(k + 1 < s.stages[m]
+                         ? static_cast<int64_t>(stages.size())
+                         : -1);
+    }
+    if (m != llm())
+      encoderLast.push_back(static_cast<int64_t>(stages.size()) - 1);
+    plan.parallel.push_back(parallel);
+  }
+  // Colocated: one chain; modality parallel: every encoder into the LLM.
+  for (size_t e = 0; e < encoderLast.size(); ++e)
+    next[encoderLast[e]] =
+        s.layout == ParallelLayout::colocated && e + 1 < encoderLast.size()
+            ? encoderLast[e] + 1
+            : static_cast<int64_t>(llmFirst);
+  for (size_t m : riders) {
+    const ModuleProfile &module = modules[m];
+    StageBuild &first = stages[llmFirst];
+    first.add(module.head, s.tp[m], 1, false, c);
+    for (const LayerWork &work : module.work)
+      first.add(work, s.tp[m], 1, true, c);
+    first.add(module.tail, s.tp[m], 1, false, c);
+  }
+
+  std::vector<StageTiming> timings;
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const StageBuild &stage = stages[k];
+    StageTiming timing;
+    timing.next = next[k];
+    bool last = next[k] < 0;
+    timing.hasBackward = stage.hasBackward || last;
+    timing.forward = stage.forward;
+    timing.backward = stage.forward + stage.backward;
+    timing.sendSeconds =
+        last ? 0 : stage.outputBytes / c.commBytesPerSecond + c.commLatencySeconds;
+    // AdamW reads a parameter, its gradient and two moments and writes
+    // three of them (fp32); the replicas sum gradients first.
+    double moments = request_.zero1 ? 2.0 / s.dp : 2.0;
+    timing.finishSeconds =
+        allReduceSeconds(stage.trainedBytes, s.dp, c) +
+        7 * stage.trainedBytes / c.memoryBytesPerSecond /
+            (request_.zero1 ? s.dp : 1);
+    timings.push_back(timing);
+    int64_t after = 0;
+    for (int64_t n = next[k]; n >= 0; n = next[n])
+      ++after;
+    int64_t inFlight = std::min(after + 1, s.microBatches);
+    double memory = stage.paramBytes + stage.trainedBytes * (1 + moments) +
+                    stage.activationBytes +
+                    static_cast<double>(inFlight) * stage.inputBytes;
+    plan.stageMemory.push_back(memory);
+    plan.peakMemory = std::max(plan.peakMemory, memory);
+  }
+  StepPrediction step = predictStep(timings, s.microBatches);
+  plan.stepSeconds = step.seconds;
+  plan.bubble = step.bubble;
+  plan.stageSeconds = step.busy;
+  return plan;
+}
+
+/// Every structure the program can run: a replica's ranks split among the
+/// modules' stages x tp (x the LLM's cp), encoders of tp 1 or the LLM's.
+void Planner::enumerate(const std::function<void(const Structure &)> &visit) {
+  const std::vector<ModuleProfile> &modules = request_.modules;
+  int64_t cp = modules.back().cp;
+  for (int64_t dp = 1; dp <= request_.ranks; ++dp) {
+    if (request_.ranks % dp != 0 || request_.microBatches % dp != 0)
+      continue;
+    int64_t replica = request_.ranks / dp;
+    if (replica % cp != 0)
+      continue;
+    int64_t budget = replica / cp;
+    for (int64_t tp : modules.back().tpChoices) {
+      if (budget % tp != 0)
+        continue;
+      Structure s{ParallelLayout::colocated, std::vector<int64_t>(modules.size()),
+                  std::vector<int64_t>(modules.size()), dp,
+                  request_.microBatches / dp};
+      s.tp[llm()] = tp;
+      // Encoders one by one, then the LLM takes what is left.
+      std::function<void(size_t, int64_t)> place = [&](size_t m,
+                                                       int64_t left) {
+        if (m == llm()) {
+          int64_t layers = static_cast<int64_t>(modules[m].layers.size());
+          if (left % tp != 0 || left / tp < 1 || left / tp > layers)
+            return;
+          s.stages[m] = left / tp;
+          bool staged = false;
+          for (size_t e = 0; e < llm(); ++e)
+            staged |= s.stages[e] > 0;
+          s.layout = ParallelLayout::colocated;
+          visit(s);
+          // With no encoder on stages of its own both layouts are one
+          // program.
+          if (staged) {
+            s.layout = ParallelLayout::modalityParallel;
+            visit(s);
+          }
+          return;
+        }
+        const ModuleProfile &module = modules[m];
+        for (int64_t etp : module.tpChoices) {
+          if (etp != 1 && etp != tp)
+            continue;
+          s.tp[m] = etp;
+          // Context parallelism runs encoders on the LLM's first stage.
+          int64_t most = cp > 1 ? 0 : static_cast<int64_t>(module.layers.size());
+          for (int64_t stages = 0; stages <= most && stages * etp <= left;
+               ++stages) {
+            // With no stage of its own it is split when it can be.
+            if (stages == 0 && etp == 1 && tp > 1 &&
+                std::count(module.tpChoices.begin(), module.tpChoices.end(),
+                           tp))
+              continue;
+            s.stages[m] = stages;
+            place(m + 1, left - stages * etp);
+          }
+        }
+      };
+      place(0, budget);
+    }
+  }
+}
+
+bool better(const CandidatePlan &a, const CandidatePlan &b) {
+  const double tolerance = 1e-9;
+  if (a.stepSeconds < b.stepSeconds * (1 - tolerance))
+    return true;
+  if (b.stepSeconds < a.stepSeconds * (1 - tolerance))
+    return false;
+  return a.peakMemory < b.peakMemory;
+}
+
+bool Planner::run(PlanReport &report, std::string &error) {
+  auto start = std::chrono::steady_clock::now();
+  const std::vector<ModuleProfile> &modules = request_.modules;
+  bool multimodal = modules.size() > 1;
+  report = PlanReport();
+  report.calibrationSource = request_.calibration.source;
+  report.families = {{"even", "one chain, even layer counts per stage"},
+                     {"balanced", "one chain, cost-balanced stages"}};
+  if (multimodal)
+    report.families = {
+        {"even", "one chain, even layer counts per stage"},
+        {"llava", "encoders on the LLM's first stage, even LLM split"},
+        {"balanced", "one chain, cost-balanced stages"},
+        {"modality", "encoders on ranks of their own"}};
+  bool found = false;
+  CandidatePlan smallest;
+  bool anyCandidate = false;
+  enumerate([&](const Structure &s) {
+    bool staged = false;
+    for (size_t e = 0; e + 1 < modules.size(); ++e)
+      staged |= s.stages[e] > 0;
+    for (bool balanced : {false, true}) {
+      CandidatePlan plan = evaluate(s, balanced);
+      ++report.considered;
+      if (!anyCandidate || plan.peakMemory < smallest.peakMemory)
+        smallest = plan;
+      anyCandidate = true;
+      if (request_.memoryBytesPerRank > 0 &&
+          plan.peakMemory > request_.memoryBytesPerRank) {
+        ++report.overMemory;
+        continue;
+      }
+      auto offer = [&](PlanFamily &family) {
+        if (!family.found || better(plan, family.best)) {
+          family.best = plan;
+          family.found = true;
+        }
+      };
+      bool colocated = s.layout == ParallelLayout::colocated;
+      if (!multimodal) {
+        offer(report.families[balanced ? 1 : 0]);
+      } else { // the order of report.families
+        if (!balanced && colocated)
+          offer(report.families[0]);
+        if (!balanced && !staged)
+          offer(report.families[1]);
+        if (balanced && colocated)
+          offer(report.families[2]);
+        if (!colocated && staged)
+          offer(report.families[3]);
+      }
+      if (!found || better(plan, report.chosen)) {
+        report.chosen = plan;
+        found = true;
+      }
+    }
+  });
+  report.planningSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  if (!anyCandidate) {
+    error = "no plan fits " + std::to_string(request_.ranks) +
+            " ranks with " + std::to_string(request_.microBatches) +
+            " micro-batches per step (the data-parallel replicas must divide "
+            "both, and one replica needs a stage per module)";
+    return false;
+  }
+  if (!found) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "every plan of %lld ranks is over the memory limit of %.3g "
+                  "GB per rank (the smallest needs %.3g GB)",
+                  static_cast<long long>(request_.ranks),
+                  request_.memoryBytesPerRank / 1e9, smallest.peakMemory / 1e9);
+    error = text;
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+bool choosePlan(const PlanRequest &request, PlanReport &report,
+                std::string &error) {
+  if (request.modules.empty()) {
+    error = "no module to plan";
+    return false;
+  }
+  Planner planner(request);
+  return planner.run(report, error);
+}
+
+std::string planReportText(const PlanRequest &request,
+                           const PlanReport &report) {
+  auto describe = [&](const CandidatePlan &plan) {
+    std::string text =
+        plan.layout == ParallelLayout::colocated ? "chain" : "modality";
+    text += ", dp " + std::to_string(plan.dp) + ", " +
+            std::to_string(plan.microBatches) + " mb:";
+    for (size_t m = 0; m < request.modules.size(); ++m) {
+      const ModuleParallelConfig &p = plan.parallel[m];
+      text += " " + request.modules[m].name;
+      if (p.stages == 0) {
+        text += " (on llm)";
+      } else {
+        text += " [";
+        for (size_t i = 0; i < p.layers.size(); ++i)
+          text += (i ? "|" : "") + std::to_string(p.layers[i]);
+        text += "]";
+      }
+      if (p.tp > 1)
+        text += "x" + std::to_string(p.tp);
+    }
+    return text;
+  };
+  auto line = [&](const std::string &name, const CandidatePlan &plan) {
+    char numbers[96];
+    std::snprintf(numbers, sizeof numbers, "%-9s %10.4g %6.1f%% %10.3g",
+                  name.c_str(), plan.stepSeconds, 100 * plan.bubble,
+                  plan.peakMemory / 1e9);
+    return std::string(numbers) + "  " + describe(plan) + "\n";
+  };
+  // Stages are layer counts in [..|..], xN a tensor-parallel degree.
+  std::string text = "family      step (s)  bubble  memory GB  plan (layers per "
+                     "stage, xtp)\n";
+  for (const PlanFamily &family : report.families) {
+    if (family.found)
+      text += line(family.name, family.best);
+    else
+      text += family.name + std::string(10 - std::min<size_t>(family.name.size(), 9), ' ') +
+              "no plan of this family fits\n";
+  }
+  text += line("chosen", report.chosen);
+  char tail[200];
+  std::snprintf(tail, sizeof tail,
+                "%lld plans costed (%lld over the memory limit) in %.3f s; "
+                "calibration: %s\n",
+                static_cast<long long>(report.considered),
+                static_cast<long long>(report.overMemory),
+                report.planningSeconds, report.calibrationSource.c_str());
+  text += tail;
+  return text;
+}
+
+} // namespace starch::plan
