@@ -30,11 +30,11 @@ Calibration defaultCalibration() {
   // Measured by `starchc --calibrate` on the CI machine kind (2 cores,
   // AVX-512, OMP_NUM_THREADS=1); docs/parallel.md lists them.
   Calibration c;
-  c.gemmFlopsPerSecond = 9.0e10;
-  c.attentionFlopsPerSecond = 1.6e10;
-  c.memoryBytesPerSecond = 6.0e9;
-  c.opOverheadSeconds = 2.0e-6;
-  c.commBytesPerSecond = 3.0e9;
+  c.gemmFlopsPerSecond = 9.1e10;
+  c.attentionFlopsPerSecond = 4.7e10;
+  c.memoryBytesPerSecond = 2.6e10;
+  c.opOverheadSeconds = 0;
+  c.commBytesPerSecond = 5.6e9;
   c.commLatencySeconds = 2.0e-5;
   c.source = "default";
   c.machine = "2-core AVX-512 CPU, 1 thread per rank";

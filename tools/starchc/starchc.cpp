@@ -4,11 +4,13 @@
 //   starchc model.json|MODEL.onnx --emit=starch|raised|train|cpp|exe [-o OUT]
 //           [--target=cpu|cuda] [--pass-pipeline=...] [-v]
 //           [--input-shape NAME=2x16 ...] [--constant-input NAME=FILE.npy ...]
+//   starchc --calibrate -o calibration.json  (this machine, for "plan": "auto")
 //
 // Flags only: compiler/Driver does the work. Errors print one line and exit
 // with status 2; no output file is left behind.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Driver/Calibrate.h"
 #include "compiler/Driver/Driver.h"
 #include "compiler/Import/OnnxImporter.h"
 #include "passes/Passes.h"
@@ -72,6 +74,13 @@ static cl::opt<int64_t> ranks(
              "parallel.ranks, else one replica)"),
     cl::init(0), cl::cat(category));
 
+static cl::opt<bool> calibrate(
+    "calibrate",
+    cl::desc("measure this machine's kernels (with the threads of one rank) "
+             "and write the calibration JSON that model.json's "
+             "parallel.calibration names"),
+    cl::cat(category));
+
 static int fail(const Twine &message) {
   errs() << "error: " << message << "\n";
   return driver::kUserError;
@@ -91,6 +100,20 @@ int main(int argc, char **argv) {
   if (printSupportedOps) {
     for (const std::string &op : starch::import::supportedOnnxOps())
       outs() << op << "\n";
+    return driver::kSuccess;
+  }
+  if (calibrate) {
+    starch::plan::Calibration measured = driver::measureCalibration(errs());
+    std::string text = starch::plan::calibrationJson(measured);
+    if (outputPath == "-") {
+      outs() << text;
+      return driver::kSuccess;
+    }
+    std::error_code code;
+    raw_fd_ostream file(outputPath, code);
+    if (code)
+      return fail(outputPath + ": " + code.message());
+    file << text;
     return driver::kSuccess;
   }
   driver::CompileOptions options;
