@@ -95,11 +95,15 @@ std::string layoutName(config::ParallelLayout layout) {
 } // namespace
 
 std::vector<int64_t> balancedSplit(const std::vector<double> &costs,
-                                   double head, double tail, int64_t stages) {
+                                   double head, double tail, int64_t stages,
+                                   const std::vector<double> &lastCosts) {
   int64_t n = static_cast<int64_t>(costs.size());
-  std::vector<double> prefix(n + 1, 0);
-  for (int64_t i = 0; i < n; ++i)
+  const std::vector<double> &onLast = lastCosts.empty() ? costs : lastCosts;
+  std::vector<double> prefix(n + 1, 0), lastPrefix(n + 1, 0);
+  for (int64_t i = 0; i < n; ++i) {
     prefix[i + 1] = prefix[i] + costs[i];
+    lastPrefix[i + 1] = lastPrefix[i] + onLast[i];
+  }
   // best[s][i]: the cheapest bottleneck of layers [0, i) on s + 1 stages;
   // cut[s][i]: where the last of them begins.
   const double inf = std::numeric_limits<double>::infinity();
@@ -107,11 +111,12 @@ std::vector<int64_t> balancedSplit(const std::vector<double> &costs,
                                         std::vector<double>(n + 1, inf));
   std::vector<std::vector<int64_t>> cut(stages, std::vector<int64_t>(n + 1, 0));
   for (int64_t i = 1; i <= n; ++i)
-    best[0][i] = head + prefix[i] + (stages == 1 ? tail : 0);
+    best[0][i] = head + (stages == 1 ? lastPrefix[i] + tail : prefix[i]);
   for (int64_t s = 1; s < stages; ++s)
     for (int64_t i = s + 1; i <= n; ++i)
       for (int64_t j = s; j < i; ++j) {
-        double last = prefix[i] - prefix[j] + (s == stages - 1 ? tail : 0);
+        double last = s == stages - 1 ? lastPrefix[i] - lastPrefix[j] + tail
+                                      : prefix[i] - prefix[j];
         double bottleneck = std::max(best[s - 1][j], last);
         if (bottleneck < best[s][i]) {
           best[s][i] = bottleneck;

@@ -91,9 +91,12 @@ bool placeModules(const std::vector<ModuleInput> &modules,
 /// Layers per stage for `stages` contiguous stages of the layers costing
 /// `costs` (the first stage also pays `head`, the last `tail`), each
 /// holding at least one layer, such that the costliest stage is as cheap
-/// as can be (exact). Ties go to the earliest cut.
+/// as can be (exact). Ties go to the earliest cut. `lastCosts`, when
+/// given, are the layers' costs on the last stage (which runs no separate
+/// forward).
 std::vector<int64_t> balancedSplit(const std::vector<double> &costs,
-                                   double head, double tail, int64_t stages);
+                                   double head, double tail, int64_t stages,
+                                   const std::vector<double> &lastCosts = {});
 
 /// The ranks of one data-parallel replica: sum over modules of stages x tp
 /// x cp.

@@ -97,19 +97,30 @@ public:
 
 private:
   const PlanRequest &request_;
-  /// Balanced layer counts per (module, tp, stages).
-  std::map<std::tuple<size_t, int64_t, int64_t>, std::vector<int64_t>>
+  /// Balanced layer counts per (module, tp, stages, extra first-stage
+  /// seconds).
+  std::map<std::tuple<size_t, int64_t, int64_t, double>, std::vector<int64_t>>
       balancedCache_;
 
   size_t llm() const { return request_.modules.size() - 1; }
   std::vector<int64_t> split(size_t m, int64_t tp, int64_t stages,
-                             bool balanced);
+                             bool balanced, double firstStageExtra);
+  double busySeconds(const LayerWork &work, int64_t tp, int64_t cp,
+                     bool isLayer, bool onLastStage = false) const;
   CandidatePlan evaluate(const Structure &s, bool balanced);
   void enumerate(const std::function<void(const Structure &)> &visit);
 };
 
+/// A stage's busy time per micro-batch for `work`: the forward, then the
+/// backward that recomputes it (on the pipeline's last stage, one forward).
+double Planner::busySeconds(const LayerWork &work, int64_t tp, int64_t cp,
+                            bool isLayer, bool onLastStage) const {
+  Seconds s = layerSeconds(work, tp, cp, isLayer, request_.calibration);
+  return (onLastStage ? 1 : 2) * s.forward + s.backward;
+}
+
 std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
-                                    bool balanced) {
+                                    bool balanced, double firstStageExtra) {
   const ModuleProfile &module = request_.modules[m];
   int64_t layers = static_cast<int64_t>(module.layers.size());
   if (!balanced) {
@@ -118,23 +129,25 @@ std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
       ++counts[i];
     return counts;
   }
-  auto key = std::make_tuple(m, tp, stages);
+  auto key = std::make_tuple(m, tp, stages, firstStageExtra);
   auto it = balancedCache_.find(key);
   if (it != balancedCache_.end())
     return it->second;
-  // A stage's busy time per micro-batch: the forward, then the backward
-  // that recomputes it.
-  const Calibration &c = request_.calibration;
   int64_t cp = m == llm() ? module.cp : 1;
-  auto busy = [&](const LayerWork &work, bool isLayer) {
-    Seconds s = layerSeconds(work, tp, cp, isLayer, c);
-    return 2 * s.forward + s.backward;
-  };
-  std::vector<double> costs;
-  for (const LayerWork &work : module.work)
-    costs.push_back(busy(work, true));
+  // The LLM's last stage runs one slot per micro-batch (no separate
+  // forward); an encoder's last stage is not the pipeline's last.
+  bool lastIsPipelineLast = m == llm();
+  std::vector<double> costs, lastCosts;
+  for (const LayerWork &work : module.work) {
+    costs.push_back(busySeconds(work, tp, cp, true));
+    lastCosts.push_back(lastIsPipelineLast ? busySeconds(work, tp, cp, true, true)
+                                           : costs.back());
+  }
+  // The first stage also carries the encoders placed on it.
+  double tail = busySeconds(module.tail, tp, cp, false, lastIsPipelineLast);
   std::vector<int64_t> counts = balancedSplit(
-      costs, busy(module.head, false), busy(module.tail, false), stages);
+      costs, busySeconds(module.head, tp, cp, false) + firstStageExtra, tail,
+      stages, lastCosts);
   balancedCache_[key] = counts;
   return counts;
 }
@@ -166,7 +179,18 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced) {
       plan.parallel.push_back(parallel);
       continue;
     }
-    parallel.layers = split(m, s.tp[m], s.stages[m], balanced);
+    // Encoders without stages of their own ride on the LLM's first stage.
+    double riding = 0;
+    if (m == llm())
+      for (size_t e = 0; e < llm(); ++e)
+        if (s.stages[e] == 0) {
+          const ModuleProfile &encoder = modules[e];
+          riding += busySeconds(encoder.head, s.tp[e], 1, false) +
+                    busySeconds(encoder.tail, s.tp[e], 1, false);
+          for (const LayerWork &work : encoder.work)
+            riding += busySeconds(work, s.tp[e], 1, true);
+        }
+    parallel.layers = split(m, s.tp[m], s.stages[m], balanced, riding);
     size_t layer = 0;
     for (int64_t k = 0; k < s.stages[m]; ++k) {
       StageBuild stage;

@@ -40,3 +40,12 @@ TEST(BalancedSplit, EveryStageHoldsALayer) {
             (std::vector<int64_t>{1, 1, 1}));
   EXPECT_EQ(balancedSplit({5}, 1, 1, 1), (std::vector<int64_t>{1}));
 }
+
+TEST(BalancedSplit, TheLastStageMayCostLess) {
+  // The pipeline's last stage runs no separate forward: its layers cost 1
+  // where the others' cost 2. [1 | 3] gives max(2, 3) = 3; [2 | 2] gives 4.
+  EXPECT_EQ(balancedSplit({2, 2, 2, 2}, 0, 0, 2, {1, 1, 1, 1}),
+            (std::vector<int64_t>{1, 3}));
+  // One stage is the last: its cost is the last stage's.
+  EXPECT_EQ(balancedSplit({2, 2}, 0, 0, 1, {1, 1}), (std::vector<int64_t>{2}));
+}
