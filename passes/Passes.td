@@ -330,14 +330,29 @@ def StarchPipelineSchedule : Pass<"starch-pipeline-schedule", "mlir::ModuleOp"> 
     (so only stage inputs stay alive between the two), and sends each
     input's cotangent back to the stage it came from. The
     last stage runs only backwards (forward included); a stage with nothing
-    to train and nothing trained before it runs only forwards. With
-    `verbose`, prints each stage's order.
+    to train and nothing trained before it runs only forwards.
+
+    `schedule=zero-bubble` (ZB-H1 style) splits each backward into two
+    functions made from the stage's gradient function by keeping only some
+    of its results and erasing what nothing kept needs:
+    `@<stage>_grad_input` (the inputs' cotangents; on the last stage the
+    loss first) and `@<stage>_grad_weight` (the parameters' gradients).
+    The input part runs where 1F1B runs the backward; the weight part is
+    deferred to where the stage would otherwise wait (played on unit
+    times: forward 1, each part 2, as each computes the forward again), at
+    the latest to the end, in micro-batch order, so the gradient sums are
+    1F1B's, op for op. With `verbose`, prints each stage's order (F, B, W
+    and the micro-batch).
   }];
   let options = [
     Option<"function", "function", "std::string", "\"loss\"",
            "the function starch-pipeline-split cut">,
     Option<"microBatches", "micro-batches", "int64_t", "1",
            "micro-batches per step">,
+    Option<"schedule", "schedule", "std::string", "\"1f1b\"",
+           "1f1b, or zero-bubble: each backward split into its input- and "
+           "weight-gradient parts, the weight gradients deferred to where "
+           "the stage would wait">,
     Option<"verbose", "verbose", "bool", "false", "print every stage's order">,
   ];
   let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];

@@ -332,7 +332,16 @@ void parseParallel(const json &object, const std::filesystem::path &folder,
                    ParallelConfig &parallel) {
   rejectUnknown(object, "parallel.",
                 {"layout", "ranks", "bucket_mb", "zero1", "plan", "memory_gb",
-                 "calibration"});
+                 "calibration", "schedule"});
+  if (object.contains("schedule")) {
+    const json &schedule = object["schedule"];
+    if (schedule == "1f1b")
+      parallel.zeroBubble = false;
+    else if (schedule == "zero_bubble")
+      parallel.zeroBubble = true;
+    else
+      fail("parallel.schedule", "must be \"1f1b\" or \"zero_bubble\"");
+  }
   if (object.contains("plan")) {
     if (object["plan"] != "auto")
       fail("parallel.plan", "must be \"auto\" (or absent: the modules' "

@@ -108,6 +108,9 @@ struct ParallelConfig {
   /// ZeRO-1: each data-parallel replica keeps one block of the optimizer
   /// state.
   bool zero1 = false;
+  /// Pipeline stages run 1F1B, or zero-bubble (`"schedule": "zero_bubble"`:
+  /// weight gradients deferred into the waits).
+  bool zeroBubble = false;
   /// `"plan": "auto"`: the planner chooses the layout, every module's tp,
   /// stages and layers, the replicas and the micro-batches per replica
   /// (compiler/Plan/Planner.h); the modules' own fields are ignored but cp.

@@ -120,6 +120,7 @@ std::string trainingPipelineText(const config::ModelConfig &model,
       stages.push_back(stageFunctionName("loss", s));
     os << ",starch-autodiff{functions=" << llvm::join(stages, ",") << "}"
        << ",starch-pipeline-schedule{micro-batches=" << t.microBatches
+       << (model.parallel.zeroBubble ? " schedule=zero-bubble" : "")
        << (verbose ? " verbose=1" : "") << "}";
   } else {
     os << ",starch-autodiff{functions=loss}";

@@ -1,19 +1,21 @@
 //===- PipelineSchedule.cpp - 1F1B over micro-batches, per stage ----------===//
 //
 // starch-pipeline-schedule: each stage's whole step as straight-line code,
-// forwards and backwards of the micro-batches in 1F1B order with the
-// send/recv of the cuts between them. The order is static, so it is
-// checked here, before anything runs, for a wait that could never end.
-// Passes.td gives the contract.
+// forwards and backwards of the micro-batches in 1F1B or zero-bubble order
+// (PipelineOrders.h) with the send/recv of the cuts between them. The order
+// is static, so it is checked here, before anything runs, for a wait that
+// could never end. Passes.td gives the contract.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/MicroBatch.h"
+#include "passes/Parallel/PipelineOrders.h"
 #include "passes/Passes.h"
 
 #include "starch/Dialect/StarchPipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHPIPELINESCHEDULE
@@ -32,12 +34,6 @@ template <typename OpT> OpT traced(OpT op, const Twine &span) {
   return op;
 }
 
-/// One step of a stage's order: the forward or backward of a micro-batch.
-struct Slot {
-  bool backward;
-  int64_t microBatch;
-};
-
 /// A stage as the schedule sees it.
 struct Stage {
   func::FuncOp forward, gradient;
@@ -47,81 +43,50 @@ struct Stage {
   unsigned differentiableInputs = 0, seededOutputs = 0;
   /// Gradient results: trained parameters (after the forward's results).
   unsigned paramGrads = 0;
+  /// Zero-bubble: the backward's input-gradient part (the last stage's
+  /// returns the loss first) and its weight-gradient part, when it has one.
+  func::FuncOp inputGrad, weightGrad;
   bool hasBackward() const {
     return gradient && (paramGrads > 0 || differentiableInputs > 0);
   }
+  StageWork work(bool last) const {
+    StageWork work;
+    work.backward = hasBackward() || last;
+    work.seeded = !last && seededOutputs > 0;
+    work.inputGrads = last || differentiableInputs > 0;
+    work.weightGrads = paramGrads > 0;
+    return work;
+  }
 };
 
-/// 1F1B: warm-up forwards, alternate, then drain the backwards. A stage
-/// warms up with one forward per stage after it on the way to the last
-/// (Cornstarch's rule: an encoder stage's warm-up is its own module's
-/// stages after it plus the LLM's stages).
-SmallVector<Slot> oneForwardOneBackward(int64_t stage,
-                                        const PipelineLayout &layout,
-                                        int64_t microBatches, bool backward) {
-  SmallVector<Slot> order;
-  bool last = layout.next[stage] < 0;
-  if (!backward) {
-    for (int64_t m = 0; m < microBatches; ++m)
-      order.push_back({false, m});
-    return order;
+/// `gradient` keeping only its results `keep` (in order), the computation
+/// nothing kept needs erased: the input- or weight-gradient part of a
+/// stage's backward.
+func::FuncOp gradientPart(func::FuncOp gradient, StringRef suffix,
+                          ArrayRef<unsigned> keep) {
+  OpBuilder builder(gradient);
+  builder.setInsertionPointAfter(gradient);
+  auto part = cast<func::FuncOp>(builder.clone(*gradient));
+  part.setSymName((gradient.getSymName() + suffix).str());
+  auto ret = cast<func::ReturnOp>(part.getBody().front().getTerminator());
+  SmallVector<Value> results;
+  SmallVector<Type> types;
+  SmallVector<DictionaryAttr> attrs;
+  for (unsigned i : keep) {
+    results.push_back(ret.getOperand(i));
+    types.push_back(ret.getOperand(i).getType());
+    attrs.push_back(gradient.getResultAttrDict(i));
   }
-  if (last) { // the backward computes the forward: one call per micro-batch
-    for (int64_t m = 0; m < microBatches; ++m)
-      order.push_back({true, m});
-    return order;
-  }
-  int64_t warmup = std::min(layout.stagesAfter(stage), microBatches);
-  for (int64_t m = 0; m < warmup; ++m)
-    order.push_back({false, m});
-  for (int64_t m = 0; m + warmup < microBatches; ++m) {
-    order.push_back({false, m + warmup});
-    order.push_back({true, m});
-  }
-  for (int64_t m = microBatches - warmup; m < microBatches; ++m)
-    order.push_back({true, m});
-  return order;
-}
-
-/// Runs the orders with blocking receives and buffered sends; the stage
-/// and slot where every stage waits forever, if any.
-std::optional<std::pair<int64_t, Slot>>
-findDeadlock(ArrayRef<SmallVector<Slot>> orders, ArrayRef<Stage> stages,
-             const PipelineLayout &layout) {
-  int64_t count = static_cast<int64_t>(orders.size());
-  SmallVector<size_t> position(count, 0);
-  // Sent so far: forwards from k to next[k], cotangents from k to the
-  // stages sending to it.
-  SmallVector<int64_t> forwardsSent(count, 0), backwardsSent(count, 0);
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (int64_t k = 0; k < count; ++k) {
-      while (position[k] < orders[k].size()) {
-        Slot slot = orders[k][position[k]];
-        int64_t successor = layout.next[k];
-        bool last = successor < 0;
-        // A backward of the last stage includes its forward.
-        bool needsInputs = !slot.backward || last;
-        if (needsInputs && llvm::any_of(layout.predecessors(k), [&](int64_t p) {
-              return forwardsSent[p] <= slot.microBatch;
-            }))
-          break;
-        if (slot.backward && !last && stages[k].seededOutputs > 0 &&
-            backwardsSent[successor] <= slot.microBatch)
-          break;
-        if (!slot.backward || last)
-          ++forwardsSent[k];
-        if (slot.backward)
-          ++backwardsSent[k];
-        ++position[k];
-        progress = true;
-      }
-    }
-  }
-  for (int64_t k = 0; k < count; ++k)
-    if (position[k] < orders[k].size())
-      return std::make_pair(k, orders[k][position[k]]);
-  return std::nullopt;
+  ret->setOperands(results);
+  part.setFunctionType(
+      FunctionType::get(part.getContext(), part.getArgumentTypes(), types));
+  part.setAllResultAttrs(attrs);
+  // Pure ops without users, last first, so that their operands' ops go too.
+  Block &body = part.getBody().front();
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (&op != ret.getOperation() && isOpTriviallyDead(&op))
+      op.erase();
+  return part;
 }
 
 struct StarchPipelineSchedulePass
@@ -215,7 +180,7 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
     }
   }
 
-  SmallVector<SmallVector<Value>> inputs(microBatches);
+  SmallVector<SmallVector<Value>> inputs(microBatches), seeds(microBatches);
   auto inputsOf = [&](int64_t m) -> SmallVector<Value> & {
     SmallVector<Value> &values = inputs[m];
     if (values.empty()) {
@@ -232,52 +197,91 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
     }
     return values;
   };
+  // The cotangents of the stage's outputs, received once per micro-batch
+  // (kept for the weight gradient when it comes later).
+  auto seedsOf = [&](int64_t m) -> SmallVector<Value> & {
+    SmallVector<Value> &values = seeds[m];
+    if (values.empty())
+      for (unsigned i = 0; i < stage.seededOutputs; ++i)
+        values.push_back(traced(
+            RecvOp::create(builder, loc,
+                           stage.gradient.getArgumentTypes()
+                               [stage.forward.getNumArguments() + i],
+                           fromNext),
+            "recv B" + Twine(m)));
+    return values;
+  };
   Value loss;
   SmallVector<Value> grads(stage.paramGrads);
-  for (Slot slot : order) {
-    SmallVector<Value> &values = inputsOf(slot.microBatch);
-    if (!slot.backward) {
-      if (last)
-        continue; // the backward includes it
-      auto call = traced(
-          func::CallOp::create(builder, loc, stage.forward, values),
-          "F" + Twine(slot.microBatch));
-      for (Value output : call.getResults())
-        traced(SendOp::create(builder, loc, output, toNext),
-               "send F" + Twine(slot.microBatch));
-      continue;
-    }
-    SmallVector<Value> operands(values);
-    unsigned seeds = stage.seededOutputs;
-    for (unsigned i = 0; i < seeds; ++i)
-      operands.push_back(traced(
-          RecvOp::create(builder, loc,
-                         stage.gradient.getArgumentTypes()
-                             [stage.forward.getNumArguments() + i],
-                         fromNext),
-          "recv B" + Twine(slot.microBatch)));
-    auto call =
-        traced(func::CallOp::create(builder, loc, stage.gradient, operands),
-               "B" + Twine(slot.microBatch));
-    if (last)
-      loss = loss ? AddOp::create(builder, loc, lossType, loss,
-                                  call.getResult(0))
-                        .getResult()
-                  : call.getResult(0);
-    for (unsigned i = 0; i < stage.paramGrads; ++i) {
-      Value grad = call.getResult(firstParamGrad + i);
-      grads[i] = grads[i] ? AddOp::create(builder, loc, grad.getType(),
-                                          grads[i], grad)
+  auto addLoss = [&](Value value) {
+    loss = loss ? AddOp::create(builder, loc, lossType, loss, value).getResult()
+                : value;
+  };
+  auto addGrads = [&](ValueRange values) {
+    for (unsigned i = 0; i < stage.paramGrads; ++i)
+      grads[i] = grads[i] ? AddOp::create(builder, loc, values[i].getType(),
+                                          grads[i], values[i])
                                 .getResult()
-                          : grad;
-    }
-    // Cotangents of the differentiable received values, in argument order.
-    unsigned cotangent = firstParamGrad + stage.paramGrads;
+                          : values[i];
+  };
+  // Cotangents of the differentiable received values, in argument order.
+  auto sendCotangents = [&](ValueRange cotangents, int64_t m) {
+    unsigned next = 0;
     for (unsigned i = 0; i < stage.received; ++i)
       if (stage.forward.getArgAttr(stage.dataArgs + i, kDifferentiableAttrName))
-        traced(SendOp::create(builder, loc, call.getResult(cotangent++),
-                              toPrevious[i]),
-               "send B" + Twine(slot.microBatch));
+        traced(SendOp::create(builder, loc, cotangents[next++], toPrevious[i]),
+               "send B" + Twine(m));
+  };
+  for (Slot slot : order) {
+    int64_t m = slot.microBatch;
+    SmallVector<Value> &values = inputsOf(m);
+    switch (slot.kind) {
+    case SlotKind::forward: {
+      if (last)
+        break; // the backward includes it
+      auto call = traced(
+          func::CallOp::create(builder, loc, stage.forward, values),
+          slotName(slot));
+      for (Value output : call.getResults())
+        traced(SendOp::create(builder, loc, output, toNext),
+               "send F" + Twine(m));
+      break;
+    }
+    case SlotKind::backward: {
+      SmallVector<Value> operands(values);
+      llvm::append_range(operands, seedsOf(m));
+      auto call =
+          traced(func::CallOp::create(builder, loc, stage.gradient, operands),
+                 slotName(slot));
+      if (last)
+        addLoss(call.getResult(0));
+      addGrads(call.getResults().slice(firstParamGrad, stage.paramGrads));
+      sendCotangents(call.getResults().drop_front(firstParamGrad +
+                                                  stage.paramGrads),
+                     m);
+      break;
+    }
+    case SlotKind::inputGrad: {
+      SmallVector<Value> operands(values);
+      llvm::append_range(operands, seedsOf(m));
+      auto call = traced(
+          func::CallOp::create(builder, loc, stage.inputGrad, operands),
+          slotName(slot));
+      if (last)
+        addLoss(call.getResult(0));
+      sendCotangents(call.getResults().drop_front(last ? 1 : 0), m);
+      break;
+    }
+    case SlotKind::weightGrad: {
+      SmallVector<Value> operands(values);
+      llvm::append_range(operands, seedsOf(m));
+      auto call = traced(
+          func::CallOp::create(builder, loc, stage.weightGrad, operands),
+          slotName(slot));
+      addGrads(call.getResults());
+      break;
+    }
+    }
   }
   if (!loss) {
     auto type = cast<RankedTensorType>(lossType);
@@ -310,15 +314,47 @@ void StarchPipelineSchedulePass::runOnOperation() {
     if (failed(describe(module, k, stages[k])))
       return signalPassFailure();
   Type lossType = stages.back().forward.getResultTypes().front();
-  SmallVector<SmallVector<Slot>> orders;
+  bool zeroBubble = schedule == "zero-bubble";
+  if (!zeroBubble && schedule != "1f1b") {
+    module.emitError() << "starch-pipeline-schedule: schedule must be 1f1b "
+                          "or zero-bubble, got '"
+                       << schedule << "'";
+    return signalPassFailure();
+  }
+  SmallVector<StageWork> work;
   for (int64_t k = 0; k < layout->stages; ++k)
-    orders.push_back(oneForwardOneBackward(k, *layout, microBatches,
-                                           stages[k].hasBackward()));
-  if (auto stuck = findDeadlock(orders, stages, *layout)) {
+    work.push_back(stages[k].work(layout->next[k] < 0));
+  SmallVector<SmallVector<Slot>> orders;
+  if (zeroBubble) {
+    orders = zeroBubbleOrders(work, *layout, microBatches);
+    for (int64_t k = 0; k < layout->stages; ++k) {
+      Stage &stage = stages[k];
+      if (!stage.hasBackward() && layout->next[k] >= 0)
+        continue;
+      // Results of a gradient function: the forward's, the parameters'
+      // gradients, the differentiable inputs' cotangents.
+      unsigned firstParamGrad = stage.forward.getNumResults();
+      SmallVector<unsigned> inputPart, weightPart;
+      if (layout->next[k] < 0)
+        inputPart.push_back(0); // the loss
+      for (unsigned i = 0; i < stage.differentiableInputs; ++i)
+        inputPart.push_back(firstParamGrad + stage.paramGrads + i);
+      for (unsigned i = 0; i < stage.paramGrads; ++i)
+        weightPart.push_back(firstParamGrad + i);
+      if (work[k].inputGrads)
+        stage.inputGrad = gradientPart(stage.gradient, "_input", inputPart);
+      if (work[k].weightGrads)
+        stage.weightGrad = gradientPart(stage.gradient, "_weight", weightPart);
+    }
+  } else {
+    for (int64_t k = 0; k < layout->stages; ++k)
+      orders.push_back(oneForwardOneBackward(k, *layout, microBatches,
+                                             stages[k].hasBackward()));
+  }
+  if (auto stuck = findDeadlock(orders, work, *layout)) {
     module.emitError() << "starch-pipeline-schedule: stage " << stuck->first
-                       << " would wait forever at the "
-                       << (stuck->second.backward ? "backward" : "forward")
-                       << " of micro-batch " << stuck->second.microBatch;
+                       << " would wait forever at "
+                       << slotName(stuck->second);
     return signalPassFailure();
   }
   for (int64_t k = 0; k < layout->stages; ++k) {
@@ -326,7 +362,7 @@ void StarchPipelineSchedulePass::runOnOperation() {
     if (verbose) {
       llvm::errs() << "starch-pipeline-schedule: stage " << k << ":";
       for (Slot slot : orders[k])
-        llvm::errs() << " " << (slot.backward ? "B" : "F") << slot.microBatch;
+        llvm::errs() << " " << slotName(slot);
       llvm::errs() << "\n";
     }
   }

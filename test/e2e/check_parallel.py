@@ -57,7 +57,7 @@ def encoder_count(example):
 
 def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
             train_encoders=False, stages=1, encoder_stages=0, layout=None, zero1=False,
-            cp=1, auto_memory_gb=None):
+            cp=1, auto_memory_gb=None, schedule=None):
     """The example's model.json with absolute paths, 10 steps, and the given
     accumulation, data and tensor parallelism and pipeline stages (`ranks` =
     dp x the stages' ranks)."""
@@ -87,6 +87,8 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
             config["parallel"]["layout"] = layout
         if zero1:
             config["parallel"]["zero1"] = True
+        if schedule:
+            config["parallel"]["schedule"] = schedule
         if auto_memory_gb is not None:
             config["parallel"] = {"plan": "auto", "ranks": ranks,
                                   "memory_gb": auto_memory_gb}
@@ -110,7 +112,8 @@ def build_pair(args, work):
     else:
         parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
                               args.tp, args.encoder_tp, args.train_encoders, args.stages,
-                              args.encoder_stages, args.layout, args.zero1, args.cp)
+                              args.encoder_stages, args.layout, args.zero1, args.cp,
+                              schedule=args.schedule)
     for name, config in (("single", single), ("parallel", parallel)):
         print(run_checked([os.path.join(args.bin, "starchc"), config, "-o",
                            os.path.join(work, name)]), end="")
@@ -150,6 +153,12 @@ def main():
     ap.add_argument("--cp", type=int, default=1,
                     help="context-parallel ranks of the LLM (each replica's ranks x cp)")
     ap.add_argument("--micro-batches", type=int, default=1)
+    ap.add_argument("--schedule", choices=["1f1b", "zero_bubble"],
+                    help="model.json parallel.schedule of the pipelined program")
+    ap.add_argument("--same-as-1f1b", action="store_true",
+                    help="instead: the zero-bubble program against the 1F1B one of the same "
+                         "plan, both under mpirun: every logged number and checkpoint value "
+                         "must be identical")
     ap.add_argument("--auto", type=int, default=0, metavar="RANKS",
                     help="instead of --dp/--tp/--stages/...: parallel.plan \"auto\" on RANKS "
                          "ranks, sharing --micro-batches micro-batches per step")
@@ -172,6 +181,8 @@ def main():
     args.ranks = args.dp * args.cp * args.replica
     if args.auto:
         args.dp, args.ranks = 1, args.auto
+    if args.same_as_1f1b:
+        return same_as_1f1b(args)
     if args.interp:
         return interp(args)
     if args.resume:
@@ -214,6 +225,43 @@ def main():
           f"{args.micro_batches} micro-batches equal one process x {args.dp * args.micro_batches}: "
           f"10 steps, max relative error {worst:.2e} (loss, grad norm, lr), checkpoint tensors "
           f"within {worst_weight:.2e}")
+
+
+def same_as_1f1b(args):
+    """The plan's zero-bubble and 1F1B programs train identically: the
+    weight gradients are the same ops, summed in the same order."""
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        runs = {}
+        for schedule in ("1f1b", "zero_bubble"):
+            config, has_data = variant(args.example, work, schedule, args.micro_batches,
+                                       args.ranks, args.tp, args.encoder_tp,
+                                       args.train_encoders, args.stages, args.encoder_stages,
+                                       args.layout, args.zero1, args.cp, schedule=schedule)
+            run_checked([os.path.join(args.bin, "starchc"), config, "-o",
+                         os.path.join(work, schedule)])
+            data = []
+            if has_data:
+                run_checked([os.path.join(args.bin, "starch-data"), config, "-o",
+                             os.path.join(work, "data")])
+                data = ["--data", os.path.join(work, "data")]
+            log, ckpt = os.path.join(work, schedule + ".log"), os.path.join(work, schedule + "-ckpt")
+            print(run_checked([args.mpirun, "--oversubscribe", "-np", str(args.ranks),
+                               os.path.join(work, schedule), *data, "--loss-log", log,
+                               "--save", ckpt, "--log-every", "10"], env=env))
+            runs[schedule] = (log, ckpt)
+        lr = json.load(open(config))["training"]["lr"]
+        worst, worst_weight = compare_runs(runs["1f1b"][0], runs["zero_bubble"][0],
+                                           runs["1f1b"][1], runs["zero_bubble"][1], 0.0,
+                                           failures, range(1, 11), lr)
+    if failures or worst_weight != 0.0:
+        print("\n".join(failures[:20]))
+        sys.exit(f"FAILED: {len(failures)} mismatches, checkpoint tensors within "
+                 f"{worst_weight:.2e}")
+    print(f"{args.example}: zero-bubble equals 1F1B on {args.ranks} ranks x "
+          f"{args.micro_batches} micro-batches: 10 steps and every checkpoint value identical")
 
 
 # Key-projection biases get an exactly zero gradient (softmax is invariant to
