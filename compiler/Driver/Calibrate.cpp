@@ -25,8 +25,7 @@ using rt::Tensor;
 
 /// Seconds of one call of `run`: the fastest of several timed rounds of
 /// repeated calls (at least `minimum` seconds each), after a warm-up call.
-double secondsPerCall(const std::function<void()> &run,
-                      double minimum = 0.2) {
+double secondsPerCall(const std::function<void()> &run, double minimum = 0.2) {
   run();
   double best = INFINITY;
   for (int round = 0; round < 3; ++round) {
@@ -36,8 +35,8 @@ double secondsPerCall(const std::function<void()> &run,
     do {
       run();
       ++calls;
-      elapsed = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              start)
                     .count();
     } while (elapsed < minimum);
     best = std::min(best, elapsed / static_cast<double>(calls));
@@ -64,10 +63,10 @@ void check(rt::Status status, const char *what) {
 std::string threads() {
   const char *omp = std::getenv("OMP_NUM_THREADS");
   const char *blas = std::getenv("OPENBLAS_NUM_THREADS");
-  std::string text = std::to_string(std::thread::hardware_concurrency()) +
-                     " hardware threads, OMP_NUM_THREADS=" +
-                     (omp ? omp : "unset") +
-                     ", OPENBLAS_NUM_THREADS=" + (blas ? blas : "unset");
+  std::string text =
+      std::to_string(std::thread::hardware_concurrency()) +
+      " hardware threads, OMP_NUM_THREADS=" + (omp ? omp : "unset") +
+      ", OPENBLAS_NUM_THREADS=" + (blas ? blas : "unset");
   return text;
 }
 
@@ -82,8 +81,7 @@ plan::Calibration measureCalibration(llvm::raw_ostream &progress) {
   const int64_t n = 1024;
   Tensor a = filled({n, n}, 1e-3f), b = filled({n, n}, 2e-3f);
   Tensor ab(DType::f32, {n, n});
-  double gemm = secondsPerCall(
-      [&] { check(rt::matmul(a, b, ab), "matmul"); });
+  double gemm = secondsPerCall([&] { check(rt::matmul(a, b, ab), "matmul"); });
   c.gemmFlopsPerSecond = 2.0 * n * n * n / gemm;
   progress << "  gemm " << llvm::format("%.3g", c.gemmFlopsPerSecond / 1e9)
            << " GFLOP/s (1024 x 1024 x 1024 f32)\n";
@@ -110,9 +108,8 @@ plan::Calibration measureCalibration(llvm::raw_ostream &progress) {
   const int64_t elements = int64_t(1) << 23;
   Tensor x = filled({elements}, 1.0f), y = filled({elements}, 2.0f);
   Tensor sum(DType::f32, {elements});
-  double add = secondsPerCall([&] {
-    check(rt::binary(rt::BinaryKind::add, x, y, sum), "add");
-  });
+  double add = secondsPerCall(
+      [&] { check(rt::binary(rt::BinaryKind::add, x, y, sum), "add"); });
   c.memoryBytesPerSecond = 3.0 * 4 * elements / add;
   progress << "  elementwise "
            << llvm::format("%.3g", c.memoryBytesPerSecond / 1e9)
@@ -122,16 +119,15 @@ plan::Calibration measureCalibration(llvm::raw_ostream &progress) {
   // small model, its 64 x 64 projection) take beyond the throughputs above.
   Tensor act = filled({96, 64}, 1.0f), weight = filled({64, 64}, 1e-2f);
   Tensor actSum(DType::f32, {96, 64}), projected(DType::f32, {96, 64});
-  double smallAdd = secondsPerCall([&] {
-    check(rt::binary(rt::BinaryKind::add, act, act, actSum), "add");
-  });
+  double smallAdd = secondsPerCall(
+      [&] { check(rt::binary(rt::BinaryKind::add, act, act, actSum), "add"); });
   double smallGemm = secondsPerCall(
       [&] { check(rt::matmul(act, weight, projected), "matmul"); });
   double addBytes = 3.0 * 4 * 96 * 64;
   double gemmFlops = 2.0 * 96 * 64 * 64;
   c.opOverheadSeconds =
-      std::max(0.0, (smallAdd - addBytes / c.memoryBytesPerSecond +
-                     smallGemm - gemmFlops / c.gemmFlopsPerSecond) /
+      std::max(0.0, (smallAdd - addBytes / c.memoryBytesPerSecond + smallGemm -
+                     gemmFlops / c.gemmFlopsPerSecond) /
                         2);
   progress << "  per op " << llvm::format("%.3g", c.opOverheadSeconds * 1e6)
            << " us (beyond the throughputs: a 96 x 64 add and its 64 x 64 "
@@ -140,8 +136,8 @@ plan::Calibration measureCalibration(llvm::raw_ostream &progress) {
   // Between ranks on one machine MPI copies through shared memory: into the
   // shared segment and out again. A network is slower: edit the file.
   std::vector<char> from(64 << 20, 1), to(64 << 20);
-  double copy = secondsPerCall(
-      [&] { std::memcpy(to.data(), from.data(), from.size()); });
+  double copy =
+      secondsPerCall([&] { std::memcpy(to.data(), from.data(), from.size()); });
   c.commBytesPerSecond = static_cast<double>(from.size()) / copy / 2;
   c.commLatencySeconds = plan::defaultCalibration().commLatencySeconds;
   progress << "  between ranks "

@@ -36,8 +36,8 @@ void opSeconds(Operation *op, const plan::Calibration &c, double &compute,
   else if (isa<AttentionOp, AttentionGradOp>(op))
     compute = flops / c.attentionFlopsPerSecond;
   else
-    compute = static_cast<double>(cost.getBytesAccessed()) /
-              c.memoryBytesPerSecond;
+    compute =
+        static_cast<double>(cost.getBytesAccessed()) / c.memoryBytesPerSecond;
   overhead = c.opOverheadSeconds;
 }
 
@@ -101,12 +101,13 @@ llvm::StringMap<ModuleCosts> moduleCosts(func::FuncOp forward,
     }
     if (auto attention = dyn_cast<AttentionOp>(op))
       for (Value operand : {attention.getQuery(), attention.getKey()})
-        module.headsDivisor = std::gcd(
-            module.headsDivisor,
-            cast<RankedTensorType>(operand.getType()).getDimSize(1));
+        module.headsDivisor =
+            std::gcd(module.headsDivisor,
+                     cast<RankedTensorType>(operand.getType()).getDimSize(1));
     for (Value v : op->getOperands()) {
       Operation *from = v.getDefiningOp();
-      if (groupOf.lookup(from) != group && !isa_and_nonnull<ReadParamOp>(from) &&
+      if (groupOf.lookup(from) != group &&
+          !isa_and_nonnull<ReadParamOp>(from) &&
           !isa_and_nonnull<ConstantOp>(from) &&
           isa<FloatType>(cast<ShapedType>(v.getType()).getElementType()))
         work.boundaryBytes =
@@ -187,8 +188,11 @@ std::vector<ModuleEntry> moduleEntries(const config::ModelConfig &model) {
                        encoder.frozen,
                        "encoders[" + std::to_string(i) + "].parallel"});
   }
-  entries.push_back({std::string(kLlmModuleName), {}, &model.llmParallel,
-                     model.llmFrozen, "llm.parallel"});
+  entries.push_back({std::string(kLlmModuleName),
+                     {},
+                     &model.llmParallel,
+                     model.llmFrozen,
+                     "llm.parallel"});
   return entries;
 }
 
@@ -205,8 +209,8 @@ void addWork(plan::LayerWork &into, const plan::LayerWork &extra) {
 
 } // namespace
 
-bool planModel(ModuleOp module, const config::ModelConfig &model,
-               int64_t ranks, plan::Placement &placement, std::string &error) {
+bool planModel(ModuleOp module, const config::ModelConfig &model, int64_t ranks,
+               plan::Placement &placement, std::string &error) {
   func::FuncOp forward = forwardOf(module);
   if (!forward) {
     error = model.path + ": no forward function to plan";
@@ -217,8 +221,8 @@ bool planModel(ModuleOp module, const config::ModelConfig &model,
   std::vector<plan::ModuleInput> inputs;
   for (const ModuleEntry &entry : moduleEntries(model)) {
     const ModuleCosts &own = costs[entry.name];
-    plan::ModuleInput input{entry.name,   entry.attached, own.layers,
-                            *entry.parallel, entry.frozen, entry.field};
+    plan::ModuleInput input{entry.name,      entry.attached, own.layers,
+                            *entry.parallel, entry.frozen,   entry.field};
     for (const std::string &layer : own.layers)
       input.layerCosts.push_back(groupFlops(own.layer.lookup(layer)));
     input.headCost = groupFlops(own.head);
@@ -264,7 +268,8 @@ bool planAutomatically(ModuleOp module, config::ModelConfig &model,
   request.microBatches = model.training.microBatches;
   request.memoryBytesPerRank = model.parallel.memoryGb * 1e9;
   request.zero1 = model.parallel.zero1;
-  llvm::StringMap<ModuleCosts> costs = moduleCosts(forward, request.calibration);
+  llvm::StringMap<ModuleCosts> costs =
+      moduleCosts(forward, request.calibration);
   for (const ModuleEntry &entry : moduleEntries(model)) {
     const ModuleCosts &own = costs[entry.name];
     plan::ModuleProfile profile;
@@ -303,6 +308,7 @@ bool planAutomatically(ModuleOp module, config::ModelConfig &model,
     model.encoders[i].parallel = chosen.parallel[i];
   model.llmParallel = chosen.parallel.back();
   model.training.microBatches = chosen.microBatches;
+  model.parallel.zeroBubble = chosen.zeroBubble;
   return true;
 }
 

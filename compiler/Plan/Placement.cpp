@@ -367,6 +367,7 @@ nlohmann::ordered_json candidateJson(const CandidatePlan &plan,
           {"dp", plan.dp},
           {"micro_batches", plan.microBatches},
           {"split", plan.balanced ? "balanced" : "even"},
+          {"schedule", plan.zeroBubble ? "zero_bubble" : "1f1b"},
           {"modules", modules},
           {"step_s", rounded(plan.stepSeconds)},
           {"bubble", rounded(plan.bubble)},
@@ -421,7 +422,7 @@ std::string placementJson(const Placement &placement, const std::string &model,
     for (const ModulePlacement &module : placement.modules)
       names.push_back(module.name);
     const CandidatePlan &chosen = report->chosen;
-    root["schedule"] = "1f1b";
+    root["schedule"] = chosen.zeroBubble ? "zero_bubble" : "1f1b";
     root["micro_batches"] = chosen.microBatches;
     root["predicted"] = {{"step_s", rounded(chosen.stepSeconds)},
                          {"bubble", rounded(chosen.bubble)},

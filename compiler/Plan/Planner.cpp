@@ -33,9 +33,11 @@ double allReduceSeconds(double bytes, int64_t ranks, const Calibration &c) {
 }
 
 /// Seconds of one micro-batch through `work` split over `tp` ranks (and the
-/// LLM's `cp`): its forward, and its backward without the recomputation.
+/// LLM's `cp`): its forward, and its backward's input- and weight-gradient
+/// parts without the recomputation.
 struct Seconds {
-  double forward = 0, backward = 0;
+  double forward = 0, inputGrad = 0, weightGrad = 0;
+  double backward() const { return inputGrad + weightGrad; }
 };
 
 Seconds layerSeconds(const LayerWork &work, int64_t tp, int64_t cp,
@@ -43,40 +45,44 @@ Seconds layerSeconds(const LayerWork &work, int64_t tp, int64_t cp,
   double share = 1.0 / static_cast<double>(tp * cp);
   Seconds s;
   s.forward = work.forward * share + work.overhead;
-  double backward = work.inputGrad + work.weightGrad;
-  if (backward > 0)
-    s.backward = backward * share + work.overhead;
+  if (work.inputGrad > 0)
+    s.inputGrad = work.inputGrad * share + work.overhead;
+  if (work.weightGrad > 0)
+    s.weightGrad = work.weightGrad * share + work.overhead;
   if (isLayer && tp > 1) {
     // Megatron's two all-reduces per layer and pass (attention and MLP
     // outputs), on this rank's tokens.
     double reduce = 2 * allReduceSeconds(work.boundaryBytes / cp, tp, c);
     s.forward += reduce;
     if (work.inputGrad > 0)
-      s.backward += reduce;
+      s.inputGrad += reduce;
   }
   if (isLayer && cp > 1) {
-    // Keys and values gathered from the other context-parallel ranks.
+    // Keys and values gathered from the other context-parallel ranks (and
+    // their gradients reduce-scattered back).
     double gather = static_cast<double>(cp - 1) / cp * work.boundaryBytes /
                         tp / c.commBytesPerSecond +
                     c.commLatencySeconds;
     s.forward += gather;
-    if (backward > 0)
-      s.backward += gather;
+    if (work.inputGrad > 0)
+      s.inputGrad += gather;
   }
   return s;
 }
 
 /// A stage under construction: its work and memory.
 struct StageBuild {
-  double forward = 0, backward = 0, paramBytes = 0, trainedBytes = 0,
-         activationBytes = 0, inputBytes = 0, outputBytes = 0;
+  double forward = 0, inputGrad = 0, weightGrad = 0, paramBytes = 0,
+         trainedBytes = 0, activationBytes = 0, inputBytes = 0,
+         outputBytes = 0;
   bool hasBackward = false;
 
   void add(const LayerWork &work, int64_t tp, int64_t cp, bool isLayer,
            const Calibration &c) {
     Seconds s = layerSeconds(work, tp, cp, isLayer, c);
     forward += s.forward;
-    backward += s.backward;
+    inputGrad += s.inputGrad;
+    weightGrad += s.weightGrad;
     hasBackward |= work.inputGrad + work.weightGrad > 0;
     paramBytes += work.paramBytes / tp;
     trainedBytes += work.trainedBytes / tp;
@@ -107,7 +113,7 @@ private:
                              bool balanced, double firstStageExtra);
   double busySeconds(const LayerWork &work, int64_t tp, int64_t cp,
                      bool isLayer, bool onLastStage = false) const;
-  CandidatePlan evaluate(const Structure &s, bool balanced);
+  CandidatePlan evaluate(const Structure &s, bool balanced, bool zeroBubble);
   void enumerate(const std::function<void(const Structure &)> &visit);
 };
 
@@ -116,7 +122,7 @@ private:
 double Planner::busySeconds(const LayerWork &work, int64_t tp, int64_t cp,
                             bool isLayer, bool onLastStage) const {
   Seconds s = layerSeconds(work, tp, cp, isLayer, request_.calibration);
-  return (onLastStage ? 1 : 2) * s.forward + s.backward;
+  return (onLastStage ? 1 : 2) * s.forward + s.backward();
 }
 
 std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
@@ -140,8 +146,9 @@ std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
   std::vector<double> costs, lastCosts;
   for (const LayerWork &work : module.work) {
     costs.push_back(busySeconds(work, tp, cp, true));
-    lastCosts.push_back(lastIsPipelineLast ? busySeconds(work, tp, cp, true, true)
-                                           : costs.back());
+    lastCosts.push_back(lastIsPipelineLast
+                            ? busySeconds(work, tp, cp, true, true)
+                            : costs.back());
   }
   // The first stage also carries the encoders placed on it.
   double tail = busySeconds(module.tail, tp, cp, false, lastIsPipelineLast);
@@ -152,7 +159,8 @@ std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
   return counts;
 }
 
-CandidatePlan Planner::evaluate(const Structure &s, bool balanced) {
+CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
+                                bool zeroBubble) {
   const Calibration &c = request_.calibration;
   const std::vector<ModuleProfile> &modules = request_.modules;
   CandidatePlan plan;
@@ -160,6 +168,7 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced) {
   plan.dp = s.dp;
   plan.microBatches = s.microBatches;
   plan.balanced = balanced;
+  plan.zeroBubble = zeroBubble;
   std::vector<StageBuild> stages;
   std::vector<int64_t> stageTp, next;
   std::vector<int64_t> encoderLast;
@@ -202,9 +211,8 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced) {
         stage.add(module.tail, s.tp[m], parallel.cp, false, c);
       stages.push_back(stage);
       stageTp.push_back(s.tp[m]);
-      next.push_back(k + 1 < s.stages[m]
-                         ? static_cast<int64_t>(stages.size())
-                         : -1);
+      next.push_back(k + 1 < s.stages[m] ? static_cast<int64_t>(stages.size())
+                                         : -1);
     }
     if (m != llm())
       encoderLast.push_back(static_cast<int64_t>(stages.size()) - 1);
@@ -233,16 +241,27 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced) {
     bool last = next[k] < 0;
     timing.hasBackward = stage.hasBackward || last;
     timing.forward = stage.forward;
-    timing.backward = stage.forward + stage.backward;
+    timing.backward = stage.forward + stage.inputGrad + stage.weightGrad;
+    // Each zero-bubble part computes the forward again; the weight part
+    // also back-propagates through the stage's layers (a layer's weight
+    // gradient needs the cotangent of its output), all but the stage's
+    // own inputs' cotangent, which this counts too.
+    timing.inputGrad = stage.forward + stage.inputGrad;
+    timing.weightGrad = stage.forward + stage.inputGrad + stage.weightGrad;
+    timing.weightGrads = stage.weightGrad > 0;
+    // Its inputs carry gradients when a stage sending to it runs backward.
+    for (size_t p = 0; p < stages.size(); ++p)
+      timing.inputGrads |= next[p] == static_cast<int64_t>(k) &&
+                           stages[p].hasBackward;
     timing.sendSeconds =
-        last ? 0 : stage.outputBytes / c.commBytesPerSecond + c.commLatencySeconds;
+        last ? 0
+             : stage.outputBytes / c.commBytesPerSecond + c.commLatencySeconds;
     // AdamW reads a parameter, its gradient and two moments and writes
     // three of them (fp32); the replicas sum gradients first.
     double moments = request_.zero1 ? 2.0 / s.dp : 2.0;
-    timing.finishSeconds =
-        allReduceSeconds(stage.trainedBytes, s.dp, c) +
-        7 * stage.trainedBytes / c.memoryBytesPerSecond /
-            (request_.zero1 ? s.dp : 1);
+    timing.finishSeconds = allReduceSeconds(stage.trainedBytes, s.dp, c) +
+                           7 * stage.trainedBytes / c.memoryBytesPerSecond /
+                               (request_.zero1 ? s.dp : 1);
     timings.push_back(timing);
     int64_t after = 0;
     for (int64_t n = next[k]; n >= 0; n = next[n])
@@ -254,7 +273,9 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced) {
     plan.stageMemory.push_back(memory);
     plan.peakMemory = std::max(plan.peakMemory, memory);
   }
-  StepPrediction step = predictStep(timings, s.microBatches);
+  StepPrediction step = predictStep(
+      timings, s.microBatches,
+      zeroBubble ? Schedule::zeroBubble : Schedule::oneForwardOneBackward);
   plan.stepSeconds = step.seconds;
   plan.bubble = step.bubble;
   plan.stageSeconds = step.busy;
@@ -276,13 +297,12 @@ void Planner::enumerate(const std::function<void(const Structure &)> &visit) {
     for (int64_t tp : modules.back().tpChoices) {
       if (budget % tp != 0)
         continue;
-      Structure s{ParallelLayout::colocated, std::vector<int64_t>(modules.size()),
-                  std::vector<int64_t>(modules.size()), dp,
-                  request_.microBatches / dp};
+      Structure s{
+          ParallelLayout::colocated, std::vector<int64_t>(modules.size()),
+          std::vector<int64_t>(modules.size()), dp, request_.microBatches / dp};
       s.tp[llm()] = tp;
       // Encoders one by one, then the LLM takes what is left.
-      std::function<void(size_t, int64_t)> place = [&](size_t m,
-                                                       int64_t left) {
+      std::function<void(size_t, int64_t)> place = [&](size_t m, int64_t left) {
         if (m == llm()) {
           int64_t layers = static_cast<int64_t>(modules[m].layers.size());
           if (left % tp != 0 || left / tp < 1 || left / tp > layers)
@@ -307,7 +327,8 @@ void Planner::enumerate(const std::function<void(const Structure &)> &visit) {
             continue;
           s.tp[m] = etp;
           // Context parallelism runs encoders on the LLM's first stage.
-          int64_t most = cp > 1 ? 0 : static_cast<int64_t>(module.layers.size());
+          int64_t most =
+              cp > 1 ? 0 : static_cast<int64_t>(module.layers.size());
           for (int64_t stages = 0; stages <= most && stages * etp <= left;
                ++stages) {
             // With no stage of its own it is split when it can be.
@@ -355,8 +376,15 @@ bool Planner::run(PlanReport &report, std::string &error) {
     bool staged = false;
     for (size_t e = 0; e + 1 < modules.size(); ++e)
       staged |= s.stages[e] > 0;
-    for (bool balanced : {false, true}) {
-      CandidatePlan plan = evaluate(s, balanced);
+    int64_t stageCount = 0;
+    for (int64_t stages : s.stages)
+      stageCount += stages;
+    for (int choice = 0; choice < 4; ++choice) {
+      bool balanced = choice & 1, zeroBubble = choice & 2;
+      // One stage has no waits to fill.
+      if (zeroBubble && stageCount < 2)
+        continue;
+      CandidatePlan plan = evaluate(s, balanced, zeroBubble);
       ++report.considered;
       if (!anyCandidate || plan.peakMemory < smallest.peakMemory)
         smallest = plan;
@@ -395,8 +423,8 @@ bool Planner::run(PlanReport &report, std::string &error) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   if (!anyCandidate) {
-    error = "no plan fits " + std::to_string(request_.ranks) +
-            " ranks with " + std::to_string(request_.microBatches) +
+    error = "no plan fits " + std::to_string(request_.ranks) + " ranks with " +
+            std::to_string(request_.microBatches) +
             " micro-batches per step (the data-parallel replicas must divide "
             "both, and one replica needs a stage per module)";
     return false;
@@ -432,7 +460,8 @@ std::string planReportText(const PlanRequest &request,
     std::string text =
         plan.layout == ParallelLayout::colocated ? "chain" : "modality";
     text += ", dp " + std::to_string(plan.dp) + ", " +
-            std::to_string(plan.microBatches) + " mb:";
+            std::to_string(plan.microBatches) + " mb";
+    text += plan.zeroBubble ? ", zb:" : ":";
     for (size_t m = 0; m < request.modules.size(); ++m) {
       const ModuleParallelConfig &p = plan.parallel[m];
       text += " " + request.modules[m].name;
@@ -457,13 +486,15 @@ std::string planReportText(const PlanRequest &request,
     return std::string(numbers) + "  " + describe(plan) + "\n";
   };
   // Stages are layer counts in [..|..], xN a tensor-parallel degree.
-  std::string text = "family      step (s)  bubble  memory GB  plan (layers per "
-                     "stage, xtp)\n";
+  std::string text =
+      "family      step (s)  bubble  memory GB  plan (layers per "
+      "stage, xtp)\n";
   for (const PlanFamily &family : report.families) {
     if (family.found)
       text += line(family.name, family.best);
     else
-      text += family.name + std::string(10 - std::min<size_t>(family.name.size(), 9), ' ') +
+      text += family.name +
+              std::string(10 - std::min<size_t>(family.name.size(), 9), ' ') +
               "no plan of this family fits\n";
   }
   text += line("chosen", report.chosen);

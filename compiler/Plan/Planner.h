@@ -1,11 +1,12 @@
-//===- Planner.h - Choosing a parallel plan by predicted step time -*- C++ -*-===//
+//===- Planner.h - Choosing a parallel plan by predicted step time -*- C++
+//-*-===//
 //
 // `"plan": "auto"` (docs/parallel.md, "Automatic plans"): for a rank budget
 // and a step of a fixed number of micro-batches, every plan the program can
 // run (layout, each module's tp and stages, layer boundaries, data-parallel
-// replicas) is costed with the calibration's throughputs and the step's
-// 1F1B timeline (StepTime.h), under a memory limit per rank; the fastest
-// wins. The plan families engineers pick by hand are reported beside it,
+// replicas, 1F1B or zero-bubble) is costed with the calibration's
+// throughputs and the step's timeline (StepTime.h), under a memory limit
+// per rank; the fastest wins. The plan families engineers pick by hand are reported beside it,
 // each at its best.
 //
 // Plain C++: the driver measures each module's layers from the IR
@@ -79,6 +80,8 @@ struct CandidatePlan {
   /// Micro-batches per replica per step.
   int64_t microBatches = 1;
   bool balanced = false;
+  /// The zero-bubble schedule (else 1F1B).
+  bool zeroBubble = false;
   double stepSeconds = 0, bubble = 0;
   /// Per stage in program order (encoders' own stages, then the LLM's):
   /// pipeline seconds of work and peak bytes per rank.

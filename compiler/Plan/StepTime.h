@@ -1,8 +1,7 @@
 //===- StepTime.h - Predicted time of one pipelined training step -*- C++ -*-===//
 //
-// Plays a plan's per-stage 1F1B orders (the ones starch-pipeline-schedule
-// builds: Cornstarch's warm-up rule, a backward that recomputes its stage's
-// forward, the last stage's forward inside its backward) with each slot's
+// Plays a plan's per-stage orders (StageOrders.h: the ones
+// starch-pipeline-schedule builds, 1F1B or zero-bubble) with each slot's
 // predicted duration, and returns when every stage is done.
 //
 //===----------------------------------------------------------------------===//
@@ -16,12 +15,18 @@ namespace starch::plan {
 
 /// One pipeline stage of a replica, as the step's timeline sees it.
 struct StageTiming {
-  /// Seconds of one micro-batch's forward slot, and of its backward slot
-  /// (which recomputes the forward; on the last stage it is the only slot).
+  /// Seconds of one micro-batch's forward slot, and of its 1F1B backward
+  /// slot (which recomputes the forward; on the last stage it is the only
+  /// slot).
   double forward = 0, backward = 0;
+  /// Zero-bubble: seconds of the input-gradient part and of the
+  /// weight-gradient part (each recomputes the forward; the weight part
+  /// also back-propagates through the stage's layers).
+  double inputGrad = 0, weightGrad = 0;
   /// A stage whose module and everything before it are frozen runs
-  /// forwards only.
-  bool hasBackward = true;
+  /// forwards only; `inputGrads`: its inputs carry a gradient back;
+  /// `weightGrads`: it has parameters to train.
+  bool hasBackward = true, inputGrads = false, weightGrads = true;
   /// The stage it sends activations to (-1: the last).
   int64_t next = -1;
   /// Seconds to send one micro-batch's activations to `next` (and its
@@ -31,6 +36,8 @@ struct StageTiming {
   /// optimizer.
   double finishSeconds = 0;
 };
+
+enum class Schedule { oneForwardOneBackward, zeroBubble };
 
 struct StepPrediction {
   /// The step, from the first forward to the last optimizer update.
@@ -44,7 +51,8 @@ struct StepPrediction {
 
 /// The step of `stages` over `microBatches` micro-batches.
 StepPrediction predictStep(const std::vector<StageTiming> &stages,
-                           int64_t microBatches);
+                           int64_t microBatches,
+                           Schedule schedule = Schedule::oneForwardOneBackward);
 
 } // namespace starch::plan
 

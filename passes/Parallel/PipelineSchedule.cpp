@@ -2,13 +2,13 @@
 //
 // starch-pipeline-schedule: each stage's whole step as straight-line code,
 // forwards and backwards of the micro-batches in 1F1B or zero-bubble order
-// (PipelineOrders.h) with the send/recv of the cuts between them. The order
-// is static, so it is checked here, before anything runs, for a wait that
-// could never end. Passes.td gives the contract.
+// (compiler/Plan/StageOrders.h) with the send/recv of the cuts between them.
+// The order is static, so it is checked here, before anything runs, for a wait
+// that could never end. Passes.td gives the contract.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Plan/StageOrders.h"
 #include "passes/MicroBatch.h"
-#include "passes/Parallel/PipelineOrders.h"
 #include "passes/Passes.h"
 
 #include "starch/Dialect/StarchPipeline.h"
@@ -24,9 +24,11 @@ namespace starch {
 
 using namespace mlir;
 using namespace starch;
+using plan::Slot;
+using plan::SlotKind;
+using plan::StageWork;
 
 namespace {
-
 
 /// `op`, named `span` on the training program's --trace timeline.
 template <typename OpT> OpT traced(OpT op, const Twine &span) {
@@ -112,7 +114,8 @@ LogicalResult StarchPipelineSchedulePass::describe(ModuleOp module,
     return module.emitError()
            << "starch-pipeline-schedule: no @" << name << " and @" << name
            << "_grad (run starch-pipeline-split and starch-autodiff first)";
-  auto first = module.lookupSymbol<func::FuncOp>(stageFunctionName(function, 0));
+  auto first =
+      module.lookupSymbol<func::FuncOp>(stageFunctionName(function, 0));
   stage.dataArgs = first.getNumArguments();
   stage.received = stage.forward.getNumArguments() - stage.dataArgs;
   for (unsigned i = stage.dataArgs; i < stage.forward.getNumArguments(); ++i)
@@ -121,8 +124,7 @@ LogicalResult StarchPipelineSchedulePass::describe(ModuleOp module,
   stage.seededOutputs =
       stage.gradient.getNumArguments() - stage.forward.getNumArguments();
   stage.paramGrads = stage.gradient.getNumResults() -
-                     stage.forward.getNumResults() -
-                     stage.differentiableInputs;
+                     stage.forward.getNumResults() - stage.differentiableInputs;
   return success();
 }
 
@@ -144,9 +146,9 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
   // (stacked step data) -> (loss sum, gradient sums of the stage's params).
   SmallVector<Type> argTypes;
   for (unsigned i = 0; i < stage.dataArgs; ++i)
-    argTypes.push_back(stackedType(
-        cast<RankedTensorType>(stage.forward.getArgumentTypes()[i]),
-        microBatches));
+    argTypes.push_back(
+        stackedType(cast<RankedTensorType>(stage.forward.getArgumentTypes()[i]),
+                    microBatches));
   unsigned firstParamGrad = stage.forward.getNumResults();
   SmallVector<Type> resultTypes{lossType};
   SmallVector<DictionaryAttr> resultAttrs{builder.getDictionaryAttr(
@@ -172,8 +174,8 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
   ArrayAttr fromNext = last ? nullptr : pairs(successor, index);
   SmallVector<ArrayAttr> fromPrevious, toPrevious;
   for (int64_t from : layout.predecessors(index)) {
-    auto sender = module.lookupSymbol<func::FuncOp>(
-        stageFunctionName(function, from));
+    auto sender =
+        module.lookupSymbol<func::FuncOp>(stageFunctionName(function, from));
     for (unsigned i = 0; i < sender.getNumResults(); ++i) {
       fromPrevious.push_back(pairs(from, index));
       toPrevious.push_back(pairs(index, from));
@@ -189,10 +191,9 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
       // What the predecessors sent; kept until the backward.
       for (unsigned i = 0; i < stage.received; ++i)
         values.push_back(traced(
-            RecvOp::create(
-                builder, loc,
-                stage.forward.getArgumentTypes()[stage.dataArgs + i],
-                fromPrevious[i]),
+            RecvOp::create(builder, loc,
+                           stage.forward.getArgumentTypes()[stage.dataArgs + i],
+                           fromPrevious[i]),
             "recv F" + Twine(m)));
     }
     return values;
@@ -204,10 +205,11 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
     if (values.empty())
       for (unsigned i = 0; i < stage.seededOutputs; ++i)
         values.push_back(traced(
-            RecvOp::create(builder, loc,
-                           stage.gradient.getArgumentTypes()
-                               [stage.forward.getNumArguments() + i],
-                           fromNext),
+            RecvOp::create(
+                builder, loc,
+                stage.gradient
+                    .getArgumentTypes()[stage.forward.getNumArguments() + i],
+                fromNext),
             "recv B" + Twine(m)));
     return values;
   };
@@ -239,9 +241,9 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
     case SlotKind::forward: {
       if (last)
         break; // the backward includes it
-      auto call = traced(
-          func::CallOp::create(builder, loc, stage.forward, values),
-          slotName(slot));
+      auto call =
+          traced(func::CallOp::create(builder, loc, stage.forward, values),
+                 plan::slotName(slot));
       for (Value output : call.getResults())
         traced(SendOp::create(builder, loc, output, toNext),
                "send F" + Twine(m));
@@ -252,21 +254,20 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
       llvm::append_range(operands, seedsOf(m));
       auto call =
           traced(func::CallOp::create(builder, loc, stage.gradient, operands),
-                 slotName(slot));
+                 plan::slotName(slot));
       if (last)
         addLoss(call.getResult(0));
       addGrads(call.getResults().slice(firstParamGrad, stage.paramGrads));
-      sendCotangents(call.getResults().drop_front(firstParamGrad +
-                                                  stage.paramGrads),
-                     m);
+      sendCotangents(
+          call.getResults().drop_front(firstParamGrad + stage.paramGrads), m);
       break;
     }
     case SlotKind::inputGrad: {
       SmallVector<Value> operands(values);
       llvm::append_range(operands, seedsOf(m));
-      auto call = traced(
-          func::CallOp::create(builder, loc, stage.inputGrad, operands),
-          slotName(slot));
+      auto call =
+          traced(func::CallOp::create(builder, loc, stage.inputGrad, operands),
+                 plan::slotName(slot));
       if (last)
         addLoss(call.getResult(0));
       sendCotangents(call.getResults().drop_front(last ? 1 : 0), m);
@@ -275,9 +276,9 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
     case SlotKind::weightGrad: {
       SmallVector<Value> operands(values);
       llvm::append_range(operands, seedsOf(m));
-      auto call = traced(
-          func::CallOp::create(builder, loc, stage.weightGrad, operands),
-          slotName(slot));
+      auto call =
+          traced(func::CallOp::create(builder, loc, stage.weightGrad, operands),
+                 plan::slotName(slot));
       addGrads(call.getResults());
       break;
     }
@@ -321,12 +322,12 @@ void StarchPipelineSchedulePass::runOnOperation() {
                        << schedule << "'";
     return signalPassFailure();
   }
-  SmallVector<StageWork> work;
+  std::vector<StageWork> work;
   for (int64_t k = 0; k < layout->stages; ++k)
     work.push_back(stages[k].work(layout->next[k] < 0));
-  SmallVector<SmallVector<Slot>> orders;
+  std::vector<std::vector<Slot>> orders;
   if (zeroBubble) {
-    orders = zeroBubbleOrders(work, *layout, microBatches);
+    orders = plan::zeroBubbleOrders(work, layout->next, microBatches);
     for (int64_t k = 0; k < layout->stages; ++k) {
       Stage &stage = stages[k];
       if (!stage.hasBackward() && layout->next[k] >= 0)
@@ -348,13 +349,13 @@ void StarchPipelineSchedulePass::runOnOperation() {
     }
   } else {
     for (int64_t k = 0; k < layout->stages; ++k)
-      orders.push_back(oneForwardOneBackward(k, *layout, microBatches,
-                                             stages[k].hasBackward()));
+      orders.push_back(plan::oneForwardOneBackward(
+          k, layout->next, microBatches, stages[k].hasBackward()));
   }
-  if (auto stuck = findDeadlock(orders, work, *layout)) {
+  if (auto stuck = plan::findDeadlock(orders, work, layout->next)) {
     module.emitError() << "starch-pipeline-schedule: stage " << stuck->first
                        << " would wait forever at "
-                       << slotName(stuck->second);
+                       << plan::slotName(stuck->second);
     return signalPassFailure();
   }
   for (int64_t k = 0; k < layout->stages; ++k) {
@@ -362,7 +363,7 @@ void StarchPipelineSchedulePass::runOnOperation() {
     if (verbose) {
       llvm::errs() << "starch-pipeline-schedule: stage " << k << ":";
       for (Slot slot : orders[k])
-        llvm::errs() << " " << slotName(slot);
+        llvm::errs() << " " << plan::slotName(slot);
       llvm::errs() << "\n";
     }
   }

@@ -41,8 +41,8 @@ LayerWork transformerLayer(double tokens, double hidden, double kvHidden,
     work.inputGrad = gemm + 2.5 * attend + memory;
   if (trains)
     work.weightGrad = gemm;
-  double params = hidden * (2 * hidden + 2 * kvHidden) +
-                  hidden * mlp * (gatedMlp ? 3 : 2);
+  double params =
+      hidden * (2 * hidden + 2 * kvHidden) + hidden * mlp * (gatedMlp ? 3 : 2);
   work.paramBytes = 4 * params;
   work.trainedBytes = trains ? 4 * params : 0;
   work.activationBytes = 4 * tokens * (16 * hidden + 4 * mlp);
@@ -58,11 +58,9 @@ ModuleProfile transformer(const char *name, int layers, double tokens,
   module.name = name;
   module.frozen = !trains;
   for (int i = 0; i < layers; ++i) {
-    module.layers.push_back(std::string(name) + ".layers." +
-                            std::to_string(i));
-    module.work.push_back(transformerLayer(tokens, hidden, kvHidden, mlp,
-                                           gated, trains, upstream || i > 0,
-                                           c));
+    module.layers.push_back(std::string(name) + ".layers." + std::to_string(i));
+    module.work.push_back(transformerLayer(tokens, hidden, kvHidden, mlp, gated,
+                                           trains, upstream || i > 0, c));
   }
   module.tpChoices.clear();
   for (int tp : {1, 2, 4, 8})
@@ -86,15 +84,15 @@ int main() {
       request.ranks = ranks;
       request.microBatches = 16;
       request.memoryBytesPerRank = 80e9;
-      request.modules = {
-          transformer("vision", 27, 729, 1152, 1152, 4304, false, trained,
-                      false, 16, c),
-          transformer("audio", 12, 1500, 768, 768, 3072, false, trained,
-                      false, 12, c),
-          transformer("llm", 32, text, 4096, 1024, 14336, true, true,
-                      trained, 32, c)};
+      request.modules = {transformer("vision", 27, 729, 1152, 1152, 4304, false,
+                                     trained, false, 16, c),
+                         transformer("audio", 12, 1500, 768, 768, 3072, false,
+                                     trained, false, 12, c),
+                         transformer("llm", 32, text, 4096, 1024, 14336, true,
+                                     true, trained, 32, c)};
       // Embedding and LM head on the LLM's first and last stages.
-      request.modules[2].head.forward = 4 * text * 4096 / c.memoryBytesPerSecond;
+      request.modules[2].head.forward =
+          4 * text * 4096 / c.memoryBytesPerSecond;
       request.modules[2].head.paramBytes = 4.0 * 128256 * 4096;
       request.modules[2].head.trainedBytes = request.modules[2].head.paramBytes;
       request.modules[2].tail = request.modules[2].head;

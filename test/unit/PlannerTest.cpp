@@ -62,6 +62,33 @@ TEST(PredictStep, EncodersFanInAndSendsTakeTime) {
   EXPECT_DOUBLE_EQ(step.seconds, 5.5);
 }
 
+TEST(PredictStep, ZeroBubbleDefersWeightGradients) {
+  // Orders (StageOrders.h): stage 0 F0 F1 W0 W1 (no cotangents to send),
+  // the last stage B0 B1 W0 W1. With input parts of 2.5 and weight parts
+  // of 0.5 (forward 1): stage 1 B0 [1,3.5] B1 [3.5,6] W0 [6,6.5] W1
+  // [6.5,7]; stage 0 W0 [3.5,4] W1 [6,6.5]: 7. 1F1B, backwards of 3 and
+  // 2.5: stage 1 B0 [1,4] B1 [4,7], stage 0 B0 [4,6.5] B1 [7,9.5].
+  StageTiming first = stage(1, 2.5, 1), last = stage(0, 3, -1);
+  first.inputGrads = false;
+  first.weightGrad = 0.5;
+  last.inputGrad = 2.5;
+  last.weightGrad = 0.5;
+  EXPECT_DOUBLE_EQ(predictStep({first, last}, 2, Schedule::zeroBubble).seconds,
+                   7);
+  EXPECT_DOUBLE_EQ(predictStep({first, last}, 2).seconds, 9.5);
+  // Weight parts that recompute the forward and the stage's backward (6,
+  // input parts 4, forward 2): stage 1 B0 [2,6] B1 [6,10] W0 [10,16] W1
+  // [16,22]: slower than 1F1B's 20 (TwoStagesOfOneForwardOneBackward).
+  first = stage(2, 6, 1);
+  first.inputGrads = false;
+  first.weightGrad = 6;
+  last = stage(0, 6, -1);
+  last.inputGrad = 4;
+  last.weightGrad = 6;
+  EXPECT_DOUBLE_EQ(predictStep({first, last}, 2, Schedule::zeroBubble).seconds,
+                   22);
+}
+
 /// Calibration with free communication and optimizer, so that the
 /// hand-derived timelines are only the layers' seconds.
 Calibration freeTransfers() {
@@ -108,7 +135,8 @@ TEST(ChoosePlan, ReplicasBeatAPipelineWithoutBubbleFilling) {
   request.calibration = freeTransfers();
   request.ranks = 2;
   request.microBatches = 2;
-  request.modules = {module("llm", std::vector<LayerWork>(4, layer(1, true, true, 1e9)), false)};
+  request.modules = {module(
+      "llm", std::vector<LayerWork>(4, layer(1, true, true, 1e9)), false)};
   PlanReport report;
   std::string error;
   ASSERT_TRUE(choosePlan(request, report, error)) << error;

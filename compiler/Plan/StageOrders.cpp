@@ -1,20 +1,32 @@
-//===- PipelineOrders.cpp - Each stage's order of micro-batch work --------===//
-#include "passes/Parallel/PipelineOrders.h"
+//===- StageOrders.cpp - Each pipeline stage's order of work --------------===//
+#include "compiler/Plan/StageOrders.h"
 
 #include <algorithm>
 #include <deque>
-#include <string>
 
-namespace starch {
+namespace starch::plan {
 
-using llvm::ArrayRef;
-using llvm::SmallVector;
+int64_t stagesAfter(const std::vector<int64_t> &next, int64_t stage) {
+  int64_t count = 0;
+  for (int64_t s = next[stage]; s >= 0; s = next[s])
+    ++count;
+  return count;
+}
 
-SmallVector<Slot> oneForwardOneBackward(int64_t stage,
-                                        const PipelineLayout &layout,
+std::vector<int64_t> predecessors(const std::vector<int64_t> &next,
+                                  int64_t stage) {
+  std::vector<int64_t> result;
+  for (int64_t s = 0; s < static_cast<int64_t>(next.size()); ++s)
+    if (next[s] == stage)
+      result.push_back(s);
+  return result;
+}
+
+std::vector<Slot> oneForwardOneBackward(int64_t stage,
+                                        const std::vector<int64_t> &next,
                                         int64_t microBatches, bool backward) {
-  SmallVector<Slot> order;
-  bool last = layout.next[stage] < 0;
+  std::vector<Slot> order;
+  bool last = next[stage] < 0;
   if (!backward) {
     for (int64_t m = 0; m < microBatches; ++m)
       order.push_back({SlotKind::forward, m});
@@ -25,7 +37,7 @@ SmallVector<Slot> oneForwardOneBackward(int64_t stage,
       order.push_back({SlotKind::backward, m});
     return order;
   }
-  int64_t warmup = std::min(layout.stagesAfter(stage), microBatches);
+  int64_t warmup = std::min(stagesAfter(next, stage), microBatches);
   for (int64_t m = 0; m < warmup; ++m)
     order.push_back({SlotKind::forward, m});
   for (int64_t m = 0; m + warmup < microBatches; ++m) {
@@ -37,34 +49,28 @@ SmallVector<Slot> oneForwardOneBackward(int64_t stage,
   return order;
 }
 
-namespace {
-
-/// Whether `slot` of stage `k` needs its predecessors' forward outputs, and
-/// the cotangents of the stage after it.
 bool needsInputs(Slot slot, bool last) {
-  return slot.kind == SlotKind::forward || (last && slot.kind != SlotKind::weightGrad);
+  return slot.kind == SlotKind::forward ||
+         (last && slot.kind != SlotKind::weightGrad);
 }
 bool needsSeeds(Slot slot, const StageWork &stage, bool last) {
   return !last && stage.seeded &&
          (slot.kind == SlotKind::backward || slot.kind == SlotKind::inputGrad);
 }
-/// Whether `slot` makes the stage's outputs, or its inputs' cotangents.
 bool makesOutputs(Slot slot, bool last) { return needsInputs(slot, last); }
 bool makesCotangents(Slot slot) {
   return slot.kind == SlotKind::backward || slot.kind == SlotKind::inputGrad;
 }
 
-} // namespace
-
-SmallVector<SmallVector<Slot>> zeroBubbleOrders(ArrayRef<StageWork> stages,
-                                                const PipelineLayout &layout,
-                                                int64_t microBatches) {
+std::vector<std::vector<Slot>>
+zeroBubbleOrders(const std::vector<StageWork> &stages,
+                 const std::vector<int64_t> &next, int64_t microBatches) {
   int64_t count = static_cast<int64_t>(stages.size());
   // 1F1B with input-gradient slots, then weight gradients fill the waits.
-  SmallVector<SmallVector<Slot>> base(count), orders(count);
+  std::vector<std::vector<Slot>> base(count), orders(count);
   for (int64_t k = 0; k < count; ++k)
-    for (Slot slot : oneForwardOneBackward(k, layout, microBatches,
-                                           stages[k].backward)) {
+    for (Slot slot :
+         oneForwardOneBackward(k, next, microBatches, stages[k].backward)) {
       if (slot.kind == SlotKind::backward)
         slot.kind = SlotKind::inputGrad;
       base[k].push_back(slot);
@@ -77,12 +83,12 @@ SmallVector<SmallVector<Slot>> zeroBubbleOrders(ArrayRef<StageWork> stages,
     return 2;
   };
   const double unknown = -1;
-  SmallVector<SmallVector<double>> outputsAt(
-      count, SmallVector<double>(microBatches, unknown));
-  SmallVector<SmallVector<double>> cotangentsAt = outputsAt;
-  SmallVector<double> free(count, 0);
-  SmallVector<size_t> position(count, 0);
-  SmallVector<std::deque<int64_t>> pending(count);
+  std::vector<std::vector<double>> outputsAt(
+      count, std::vector<double>(microBatches, unknown));
+  std::vector<std::vector<double>> cotangentsAt = outputsAt;
+  std::vector<double> free(count, 0);
+  std::vector<size_t> position(count, 0);
+  std::vector<std::deque<int64_t>> pending(count);
   auto runWeight = [&](int64_t k) {
     orders[k].push_back({SlotKind::weightGrad, pending[k].front()});
     pending[k].pop_front();
@@ -91,20 +97,20 @@ SmallVector<SmallVector<Slot>> zeroBubbleOrders(ArrayRef<StageWork> stages,
   for (bool progress = true; progress;) {
     progress = false;
     for (int64_t k = 0; k < count; ++k) {
-      bool last = layout.next[k] < 0;
+      bool last = next[k] < 0;
       while (position[k] < base[k].size()) {
         Slot slot = base[k][position[k]];
         double ready = free[k];
         bool blocked = false;
         if (needsInputs(slot, last))
-          for (int64_t p : layout.predecessors(k)) {
+          for (int64_t p : predecessors(next, k)) {
             if (outputsAt[p][slot.microBatch] == unknown)
               blocked = true;
             else
               ready = std::max(ready, outputsAt[p][slot.microBatch]);
           }
         if (needsSeeds(slot, stages[k], last)) {
-          double at = cotangentsAt[layout.next[k]][slot.microBatch];
+          double at = cotangentsAt[next[k]][slot.microBatch];
           if (at == unknown)
             blocked = true;
           else
@@ -120,8 +126,8 @@ SmallVector<SmallVector<Slot>> zeroBubbleOrders(ArrayRef<StageWork> stages,
           outputsAt[k][slot.microBatch] = free[k];
         if (makesCotangents(slot))
           cotangentsAt[k][slot.microBatch] = free[k];
-        bool marker = slot.kind == SlotKind::inputGrad &&
-                      !stages[k].inputGrads && !last;
+        bool marker =
+            slot.kind == SlotKind::inputGrad && !stages[k].inputGrads && !last;
         // A stage with nothing to send back receives the cotangents where
         // its weight gradient runs.
         if (!marker)
@@ -140,13 +146,14 @@ SmallVector<SmallVector<Slot>> zeroBubbleOrders(ArrayRef<StageWork> stages,
 }
 
 std::optional<std::pair<int64_t, Slot>>
-findDeadlock(ArrayRef<SmallVector<Slot>> orders, ArrayRef<StageWork> stages,
-             const PipelineLayout &layout) {
+findDeadlock(const std::vector<std::vector<Slot>> &orders,
+             const std::vector<StageWork> &stages,
+             const std::vector<int64_t> &next) {
   int64_t count = static_cast<int64_t>(orders.size());
-  SmallVector<size_t> position(count, 0);
+  std::vector<size_t> position(count, 0);
   // Sent so far: forwards from k to next[k], cotangents from k to the
   // stages sending to it.
-  SmallVector<int64_t> forwardsSent(count, 0), backwardsSent(count, 0);
+  std::vector<int64_t> forwardsSent(count, 0), backwardsSent(count, 0);
   // Micro-batches whose cotangents each stage has received (a weight
   // gradient needs them too).
   for (bool progress = true; progress;) {
@@ -154,16 +161,17 @@ findDeadlock(ArrayRef<SmallVector<Slot>> orders, ArrayRef<StageWork> stages,
     for (int64_t k = 0; k < count; ++k) {
       while (position[k] < orders[k].size()) {
         Slot slot = orders[k][position[k]];
-        int64_t successor = layout.next[k];
+        int64_t successor = next[k];
         bool last = successor < 0;
+        std::vector<int64_t> preds = predecessors(next, k);
         if (needsInputs(slot, last) &&
-            llvm::any_of(layout.predecessors(k), [&](int64_t p) {
+            std::any_of(preds.begin(), preds.end(), [&](int64_t p) {
               return forwardsSent[p] <= slot.microBatch;
             }))
           break;
-        bool seeds = needsSeeds(slot, stages[k], last) ||
-                     (slot.kind == SlotKind::weightGrad && !last &&
-                      stages[k].seeded);
+        bool seeds =
+            needsSeeds(slot, stages[k], last) ||
+            (slot.kind == SlotKind::weightGrad && !last && stages[k].seeded);
         if (seeds && backwardsSent[successor] <= slot.microBatch)
           break;
         if (makesOutputs(slot, last))
@@ -188,4 +196,4 @@ std::string slotName(Slot slot) {
   return letter + std::to_string(slot.microBatch);
 }
 
-} // namespace starch
+} // namespace starch::plan
