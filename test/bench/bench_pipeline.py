@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Pipeline stages: step time on 1, 2 and 4 ranks and the measured bubble.
+"""Pipeline stages: step time on 1, 2 and 4 ranks and the measured bubble,
+1F1B against the zero-bubble schedule.
 
 One Llama-style model (hidden 256, 8 layers, vocabulary 2048, 2 x 64 tokens
 per micro-batch, bench_compile.py's export) is compiled with the LLM cut
@@ -10,7 +11,8 @@ under `mpirun -np S` with one thread per rank and `--trace`. From the trace
 
   step time   the longest rank's "step k" span;
   busy        per rank, the time inside its forward ("F<m>") and backward
-              ("B<m>") spans of that step: compute, including the forward a
+              ("B<m>"; with the zero-bubble schedule also the weight parts
+              "W<m>") spans of that step: compute, including the forward a
               backward recomputes (docs/parallel.md, "Pipeline stages");
   bubble      1 - (sum of the ranks' busy time) / (S x step time): the share
               of rank time spent waiting, next to 1F1B's ideal
@@ -23,7 +25,8 @@ compare such rows with care. --keep-trace FILE copies the trace of the
 largest S (docs/examples/traces/ holds one).
 
   python test/bench/bench_pipeline.py [--stages 1,2,4] [--micro-batches 8]
-      [--steps 6] [--warmup 2] [--work DIR] [--starchc build/bin/starchc]
+      [--schedules 1f1b,zero_bubble] [--steps 6] [--warmup 2] [--work DIR]
+      [--starchc build/bin/starchc]
 
 Run it with the Python environment of test/fixtures/requirements-dynamo.txt
 (for the export; cached in --work).
@@ -52,6 +55,8 @@ def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stages", default="1,2,4")
     ap.add_argument("--micro-batches", type=int, default=8)
+    ap.add_argument("--schedules", default="1f1b,zero_bubble",
+                    help="model.json parallel.schedule values to compare")
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--work")
@@ -60,10 +65,11 @@ def parse_args():
     ap.add_argument("--keep-trace")
     a = ap.parse_args()
     a.stages = [int(s) for s in a.stages.split(",")]
+    a.schedules = a.schedules.split(",")
     return a
 
 
-def write_model_json(folder, stages, micro):
+def write_model_json(folder, stages, micro, schedule):
     g = bench_compile.GEOMETRY
     spec = {
         "name": f"bench-pipeline-{stages}",
@@ -73,15 +79,15 @@ def write_model_json(folder, stages, micro):
                      "max_grad_norm": 1.0, "warmup_steps": 2},
     }
     if stages > 1:
-        spec["parallel"] = {"ranks": stages}
-    path = os.path.join(folder, f"model-{stages}.json")
+        spec["parallel"] = {"ranks": stages, "schedule": schedule}
+    path = os.path.join(folder, f"model-{stages}-{schedule}.json")
     with open(path, "w") as f:
         json.dump(spec, f, indent=2)
     return path
 
 
 STEP = re.compile(r"^step (\d+)$")
-WORK = re.compile(r"^[FB]\d+$")
+WORK = re.compile(r"^[FBW]\d+$")
 
 
 def analyse(trace_path, ranks, warmup):
@@ -120,26 +126,27 @@ def main():
     print(f"Llama hidden {g['hidden']}, {LAYERS} layers, vocabulary {g['vocab']}, "
           f"{a.micro_batches} micro-batches of {g['batch']} x {g['seq']} tokens, "
           f"1 thread per rank")
-    print(f"{'ranks':>5} {'stages':>6} {'step ms':>9} {'tok/s':>8} {'bubble':>7} "
+    print(f"{'ranks':>5} {'schedule':>11} {'step ms':>9} {'tok/s':>8} {'bubble':>7} "
           f"{'(S-1)/(M+S-1)':>14}")
     for stages in a.stages:
-        config = write_model_json(work, stages, a.micro_batches)
-        exe = os.path.join(work, f"train-{stages}")
-        subprocess.run([a.starchc, config, "-o", exe], check=True)
-        trace = os.path.join(work, f"trace-{stages}.json")
-        launch = [a.mpirun, "--oversubscribe", "-np", str(stages)] if stages > 1 else []
-        subprocess.run(launch + [exe, "--steps", str(a.steps), "--trace", trace,
-                                 "--num-threads", "1", "--log-every", "1000"],
-                       check=True, env=env, stdout=subprocess.DEVNULL)
-        rows = analyse(trace, stages, a.warmup)
-        seconds = statistics.median(r[0] for r in rows)
-        bubble = statistics.median(r[1] for r in rows)
-        tokens = a.micro_batches * g["batch"] * g["seq"]
-        ideal = (stages - 1) / (a.micro_batches + stages - 1)
-        print(f"{stages:>5} {stages:>6} {seconds * 1e3:>9.1f} {tokens / seconds:>8.0f} "
-              f"{bubble:>7.3f} {ideal:>14.3f}", flush=True)
-        if a.keep_trace and stages == max(a.stages):
-            shutil.copy(trace, a.keep_trace)
+        for schedule in a.schedules if stages > 1 else a.schedules[:1]:
+            config = write_model_json(work, stages, a.micro_batches, schedule)
+            exe = os.path.join(work, f"train-{stages}-{schedule}")
+            subprocess.run([a.starchc, config, "-o", exe], check=True)
+            trace = os.path.join(work, f"trace-{stages}-{schedule}.json")
+            launch = [a.mpirun, "--oversubscribe", "-np", str(stages)] if stages > 1 else []
+            subprocess.run(launch + [exe, "--steps", str(a.steps), "--trace", trace,
+                                     "--num-threads", "1", "--log-every", "1000"],
+                           check=True, env=env, stdout=subprocess.DEVNULL)
+            rows = analyse(trace, stages, a.warmup)
+            seconds = statistics.median(r[0] for r in rows)
+            bubble = statistics.median(r[1] for r in rows)
+            tokens = a.micro_batches * g["batch"] * g["seq"]
+            ideal = (stages - 1) / (a.micro_batches + stages - 1)
+            print(f"{stages:>5} {schedule:>11} {seconds * 1e3:>9.1f} {tokens / seconds:>8.0f} "
+                  f"{bubble:>7.3f} {ideal:>14.3f}", flush=True)
+            if a.keep_trace and stages == max(a.stages):
+                shutil.copy(trace, a.keep_trace)
 
 
 if __name__ == "__main__":
