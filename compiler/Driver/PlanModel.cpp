@@ -8,7 +8,10 @@
 #include "starch/Dialect/StarchOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -39,6 +42,10 @@ void opSeconds(Operation *op, const plan::Calibration &c, double &compute,
     compute =
         static_cast<double>(cost.getBytesAccessed()) / c.memoryBytesPerSecond;
   overhead = c.opOverheadSeconds;
+  // What the whole program takes beyond its kernels' rates (a profiled
+  // one-process run's measured over predicted step).
+  compute *= c.programScale;
+  overhead *= c.programScale;
 }
 
 /// The work of each layer of each module, and of each module's ops before
@@ -52,6 +59,9 @@ void opSeconds(Operation *op, const plan::Calibration &c, double &compute,
 struct Group {
   double flops = 0, backwardFlops = 0;
   plan::LayerWork work;
+  /// In the gradient function autodiff builds for one micro-batch: the
+  /// seconds of the group's ops (its forward and its backward).
+  double stepCompute = 0, stepOverhead = 0;
 };
 
 struct ModuleCosts {
@@ -61,10 +71,36 @@ struct ModuleCosts {
   int64_t headsDivisor = 0; // gcd of every attention's query and key heads
 };
 
+/// The group an op of `function` belongs to: its module's layer, or the
+/// module's ops before its first layer (head) or after (tail). A new
+/// layer joins its module's list in the order of its first op.
+class GroupOf {
+public:
+  explicit GroupOf(llvm::StringMap<ModuleCosts> &modules) : modules_(modules) {}
+  Group &operator()(Operation *op) {
+    auto owner = op->getAttrOfType<StringAttr>(kModuleAttrName);
+    std::string name = owner ? owner.str() : std::string(kLlmModuleName);
+    ModuleCosts &module = modules_[name];
+    auto layer = op->getAttrOfType<StringAttr>(kLayerAttrName);
+    if (layer && layer.getValue() != name) {
+      seenLayer_[name] = true;
+      auto [it, fresh] = module.layer.try_emplace(layer.getValue());
+      if (fresh)
+        module.layers.push_back(layer.str());
+      return it->second;
+    }
+    return seenLayer_.lookup(name) ? module.tail : module.head;
+  }
+
+private:
+  llvm::StringMap<ModuleCosts> &modules_;
+  llvm::StringMap<bool> seenLayer_;
+};
+
 llvm::StringMap<ModuleCosts> moduleCosts(func::FuncOp forward,
                                          const plan::Calibration &c) {
   llvm::StringMap<ModuleCosts> modules;
-  llvm::StringMap<bool> seenLayer;
+  GroupOf groupFor(modules);
   llvm::DenseSet<Value> varied; // depends on a trained parameter
   llvm::DenseSet<Value> paramReads;
   llvm::DenseMap<Operation *, Group *> groupOf;
@@ -72,19 +108,9 @@ llvm::StringMap<ModuleCosts> moduleCosts(func::FuncOp forward,
     if (op == forward.getOperation() || isa<func::ReturnOp>(op))
       return;
     auto owner = op->getAttrOfType<StringAttr>(kModuleAttrName);
-    std::string name = owner ? owner.str() : std::string(kLlmModuleName);
-    ModuleCosts &module = modules[name];
-    auto layer = op->getAttrOfType<StringAttr>(kLayerAttrName);
-    Group *group;
-    if (layer && layer.getValue() != name) {
-      seenLayer[name] = true;
-      auto [it, fresh] = module.layer.try_emplace(layer.getValue());
-      if (fresh)
-        module.layers.push_back(layer.str());
-      group = &it->second;
-    } else {
-      group = seenLayer.lookup(name) ? &module.tail : &module.head;
-    }
+    ModuleCosts &module =
+        modules[owner ? owner.str() : std::string(kLlmModuleName)];
+    Group *group = &groupFor(op);
     groupOf[op] = group;
     plan::LayerWork &work = group->work;
 
@@ -144,6 +170,40 @@ llvm::StringMap<ModuleCosts> moduleCosts(func::FuncOp forward,
         varied.insert(result);
   });
   return modules;
+}
+
+/// Adds the seconds of every op of `gradient` (autodiff's function for one
+/// micro-batch: the forward and what the backward really runs, transposes
+/// and reductions included) to its group.
+void addGradientSeconds(func::FuncOp gradient, const plan::Calibration &c,
+                        llvm::StringMap<ModuleCosts> &modules) {
+  GroupOf groupOf(modules);
+  gradient.walk([&](Operation *op) {
+    if (op == gradient.getOperation() || isa<func::ReturnOp>(op))
+      return;
+    double compute, overhead;
+    opSeconds(op, c, compute, overhead);
+    Group &group = groupOf(op);
+    group.stepCompute += compute;
+    group.stepOverhead += overhead;
+  });
+}
+
+/// The backward of `group` as the gradient function has it: what it runs
+/// beyond the forward, shared between input and weight gradients as the
+/// op-level count shares it.
+plan::LayerWork measuredWork(const Group &group) {
+  plan::LayerWork work = group.work;
+  double counted = work.inputGrad + work.weightGrad;
+  if (counted <= 0)
+    return work; // nothing trains here or before: forward only
+  // The per-op cost of the backward's ops rides on its compute (the
+  // forward's stays in `overhead`).
+  double backward = std::max(0.0, group.stepCompute - work.forward) +
+                    std::max(0.0, group.stepOverhead - work.overhead);
+  work.inputGrad = backward * work.inputGrad / counted;
+  work.weightGrad = backward * work.weightGrad / counted;
+  return work;
 }
 
 /// FLOPs of one micro-batch's step through a group: forward and backward.
@@ -270,21 +330,42 @@ bool planAutomatically(ModuleOp module, config::ModelConfig &model,
   request.zero1 = model.parallel.zero1;
   llvm::StringMap<ModuleCosts> costs =
       moduleCosts(forward, request.calibration);
+  // The backward as autodiff builds it, on a copy: the loss and the
+  // gradient function of one micro-batch.
+  OwningOpRef<ModuleOp> copy = module.clone();
+  PassManager pm(module.getContext());
+  std::string pipeline =
+      "starch-lm-loss{logits=" + std::to_string(model.logitsOutput) +
+      "},starch-autodiff{functions=loss}";
+  std::string pipelineError;
+  llvm::raw_string_ostream pipelineErrors(pipelineError);
+  if (failed(parsePassPipeline(pipeline, pm, pipelineErrors))) {
+    error = "planner: " + pipelineError;
+    return false;
+  }
+  {
+    // The real pipeline reports any failure later, with its diagnostics.
+    ScopedDiagnosticHandler quiet(module.getContext(),
+                                  [](Diagnostic &) { return success(); });
+    if (succeeded(pm.run(*copy)))
+      if (auto gradient = copy->lookupSymbol<func::FuncOp>("loss_grad"))
+        addGradientSeconds(gradient, request.calibration, costs);
+  }
   for (const ModuleEntry &entry : moduleEntries(model)) {
     const ModuleCosts &own = costs[entry.name];
     plan::ModuleProfile profile;
     profile.name = entry.name;
     profile.layers = own.layers;
     for (const std::string &layer : own.layers)
-      profile.work.push_back(own.layer.lookup(layer).work);
-    profile.head = own.head.work;
-    profile.tail = own.tail.work;
+      profile.work.push_back(measuredWork(own.layer.lookup(layer)));
+    profile.head = measuredWork(own.head);
+    profile.tail = measuredWork(own.tail);
     for (const std::string &attached : entry.attached) {
       const ModuleCosts &extra = costs[attached];
-      addWork(profile.tail, extra.head.work);
-      addWork(profile.tail, extra.tail.work);
+      addWork(profile.tail, measuredWork(extra.head));
+      addWork(profile.tail, measuredWork(extra.tail));
       for (auto &group : extra.layer)
-        addWork(profile.tail, group.second.work);
+        addWork(profile.tail, measuredWork(group.second));
     }
     profile.frozen = entry.frozen;
     profile.tpChoices = tpChoices(own.headsDivisor);

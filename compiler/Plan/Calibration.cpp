@@ -66,6 +66,14 @@ bool readCalibration(const std::string &path, Calibration &calibration,
     }
     calibration.*field.member = it->get<double>();
   }
+  if (auto it = value.find("program_scale"); it != value.end()) {
+    if (!it->is_number() || !std::isfinite(it->get<double>()) ||
+        it->get<double>() <= 0) {
+      error = path + ": program_scale must be a number > 0";
+      return false;
+    }
+    calibration.programScale = it->get<double>();
+  }
   calibration.source = path;
   if (auto it = value.find("machine"); it != value.end() && it->is_string())
     calibration.machine = it->get<std::string>();
@@ -77,6 +85,7 @@ std::string calibrationJson(const Calibration &calibration) {
   value["machine"] = calibration.machine;
   for (const Field &field : kFields)
     value[field.key] = calibration.*field.member;
+  value["program_scale"] = calibration.programScale;
   return value.dump(2) + "\n";
 }
 

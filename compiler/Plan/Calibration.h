@@ -29,6 +29,10 @@ struct Calibration {
   /// Between ranks: bytes per second of one transfer, and its latency.
   double commBytesPerSecond = 0;
   double commLatencySeconds = 0;
+  /// Measured over predicted step of a one-process run of the model (the
+  /// copies, checks and data handling of a whole program that kernel
+  /// timings do not see); 1 when not profiled. Scales every op's time.
+  double programScale = 1;
   /// Where the numbers come from: "default" or the calibration file.
   std::string source;
   /// The machine the numbers were measured on, as the file says.

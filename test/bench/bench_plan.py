@@ -4,10 +4,13 @@
   bench_plan.py [--bin build/bin] [--mpirun mpirun] [--examples tiny-vlm,tiny-valm]
                 [--ranks 2,4] [--micro-batches 4] [--steps 30] [--rounds 2]
 
-For each shipped example (frozen encoders, as shipped) and rank budget: the
-planner (parallel.plan "auto", with a calibration `starchc --calibrate`
-measures first, one thread as a rank runs) chooses a plan and reports its
-families; this script compiles the chosen plan and the best plan of the
+For each shipped example (frozen encoders, as shipped): the kernels are
+calibrated (`starchc --calibrate`, one thread as a rank runs) and the
+calibration is completed by a profiled one-process run of the example (its
+measured step over the planner's prediction becomes `program_scale`: what
+the whole program takes beyond its kernels). Then for each rank budget the
+planner (parallel.plan "auto") chooses a plan and reports its families;
+this script compiles the chosen plan and the best plan of the
 "llava" family (every encoder on the LLM's first stage, an even LLM split)
 as explicit model.json plans, runs both under mpirun on the example's data
 (one thread per rank, alternating, `--rounds` times, the fastest kept) and
@@ -106,9 +109,27 @@ def main():
             path = os.path.join(work, example + ".json")
             json.dump(config, open(path, "w"))
             run([os.path.join(args.bin, "starch-data"), path, "-o", data])
+            # Profile: one process, the planner's prediction against the run.
+            one = json.loads(json.dumps(config))
+            one["parallel"] = {"plan": "auto", "ranks": 1, "calibration": calibration}
+            path = os.path.join(work, f"{example}-1-auto.json")
+            json.dump(one, open(path, "w"))
+            run([starchc, path, "--emit=plan", "-o", path + ".plan"])
+            predicted_one = json.load(open(path + ".plan"))["chosen"]["step_s"] * 1e3
+            binary = os.path.join(work, f"{example}-1")
+            run([starchc, path, "-o", binary])
+            measured_one = min(step_ms(run([binary, "--data", data, "--log-every", "1000"],
+                                           env=env)) for _ in range(args.rounds))
+            profiled = json.load(open(calibration))
+            profiled["program_scale"] = measured_one / predicted_one
+            example_calibration = os.path.join(work, f"{example}-calibration.json")
+            json.dump(profiled, open(example_calibration, "w"), indent=2)
+            print(f"{example}: one process {measured_one:.3f} ms/step, kernels predict "
+                  f"{predicted_one:.3f}: program_scale {profiled['program_scale']:.2f}")
             for ranks in map(int, args.ranks.split(",")):
                 auto = json.loads(json.dumps(config))
-                auto["parallel"] = {"plan": "auto", "ranks": ranks, "calibration": calibration}
+                auto["parallel"] = {"plan": "auto", "ranks": ranks,
+                                    "calibration": example_calibration}
                 path = os.path.join(work, f"{example}-{ranks}-auto.json")
                 json.dump(auto, open(path, "w"))
                 plan_path = path + ".plan"
