@@ -359,8 +359,11 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       !plan::programPlan(model, model.parallel.ranks, program, error))
     return fail(error);
 
+  // A plan reads shapes only: a model exported without its weights plans.
+  import::ImportOptions importOptions = options.import;
+  importOptions.shapeOnly = options.emit == EmitStage::plan;
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      importModel(context, model, options.import, error);
+      importModel(context, model, importOptions, error);
   if (!module || !setNoWeightDecay(*module, model.training, error))
     return fail(model.path.empty() || !module ? error
                                               : model.path + ": " + error);

@@ -46,6 +46,8 @@ public:
 
 private:
   bool load(std::string &error);
+  /// Whether `proto`'s external data names a file that is not there.
+  bool externalFileAbsent(const onnx::TensorProto &proto) const;
   /// Initializer dims and declared graph types within ImportLimits.h.
   bool checkDeclaredShapes(std::string &error);
   void classifyInitializers();
@@ -80,6 +82,8 @@ private:
   /// Initializers an exporter folded from parameters (trained as they are;
   /// starchc warns).
   std::set<std::string> foldedInitializers_;
+  /// Shape-only imports: initializers whose external data file is absent.
+  std::set<std::string> absentData_;
   std::map<std::string, std::string> paramSymbols_;
   std::map<std::string, mlir::RankedTensorType> paramTypes_;
   /// Parameter symbol -> initializer name.

@@ -73,6 +73,13 @@ void GraphImporter::recordNodeError(const onnx::NodeProto &node,
   error_ = fail("node '" + name + "' (" + node.op_type() + "): " + message);
 }
 
+bool GraphImporter::externalFileAbsent(const onnx::TensorProto &proto) const {
+  for (const auto &entry : proto.external_data())
+    if (entry.key() == "location")
+      return !llvm::sys::fs::exists(baseDir_ + "/" + entry.value());
+  return false;
+}
+
 bool GraphImporter::load(std::string &error) {
   std::ifstream file(path_, std::ios::binary);
   if (!file) {
@@ -105,8 +112,12 @@ bool GraphImporter::load(std::string &error) {
     std::string why;
     if (initializer.data_location() == onnx::TensorProto::EXTERNAL &&
         !rt::checkExternalData(initializer, baseDir_, why)) {
-      error = fail(why);
-      return false;
+      if (options_.shapeOnly && externalFileAbsent(initializer)) {
+        absentData_.insert(initializer.name());
+      } else {
+        error = fail(why);
+        return false;
+      }
     }
     initializers_[initializer.name()] = &initializer;
   }
@@ -320,7 +331,13 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
   } else {
     rt::Tensor tensor;
     std::string error;
-    if (!rt::decodeOnnxTensor(*initializer->second, baseDir_, tensor, error)) {
+    const onnx::TensorProto &proto = *initializer->second;
+    if (absentData_.count(name)) {
+      // Shape-only: zeros stand for the data (a buffer's values only feed
+      // costs, which read shapes).
+      tensor = rt::Tensor(*rt::dtypeFromOnnx(proto.data_type()),
+                          rt::Shape(proto.dims().begin(), proto.dims().end()));
+    } else if (!rt::decodeOnnxTensor(proto, baseDir_, tensor, error)) {
       if (error_.empty())
         error_ = fail("initializer '" + name + "': " + error);
       return {};

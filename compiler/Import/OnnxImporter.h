@@ -32,6 +32,10 @@ struct ImportOptions {
   /// transposed) become that parameter, named and read as the framework
   /// does (FrameworkNames.h). Every weight must then be found there.
   std::string frameworkWeights;
+  /// Planning a model exported without its weights: an initializer whose
+  /// external data file is absent imports as zeros of its shape (only
+  /// shapes matter to `starchc --emit=plan`).
+  bool shapeOnly = false;
 };
 
 /// Imports the model at `path`. On failure returns null and sets `error` to
