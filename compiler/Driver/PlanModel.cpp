@@ -344,12 +344,25 @@ bool planAutomatically(ModuleOp module, config::ModelConfig &model,
     return false;
   }
   {
-    // The real pipeline reports any failure later, with its diagnostics.
-    ScopedDiagnosticHandler quiet(module.getContext(),
-                                  [](Diagnostic &) { return success(); });
-    if (succeeded(pm.run(*copy)))
-      if (auto gradient = copy->lookupSymbol<func::FuncOp>("loss_grad"))
-        addGradientSeconds(gradient, request.calibration, costs);
+    // The real pipeline reports any failure later; the report says why the
+    // planner fell back to the forward's op-level count.
+    std::string first;
+    ScopedDiagnosticHandler quiet(module.getContext(), [&](Diagnostic &d) {
+      if (first.empty())
+        first = d.str();
+      return success();
+    });
+    auto gradient = succeeded(pm.run(*copy))
+                        ? copy->lookupSymbol<func::FuncOp>("loss_grad")
+                        : func::FuncOp();
+    if (gradient) {
+      addGradientSeconds(gradient, request.calibration, costs);
+      request.backwardSource = "autodiff's gradient function";
+    } else {
+      request.backwardSource =
+          "op-level count (no gradient function: " +
+          (first.empty() ? std::string("no diagnostic") : first) + ")";
+    }
   }
   for (const ModuleEntry &entry : moduleEntries(model)) {
     const ModuleCosts &own = costs[entry.name];

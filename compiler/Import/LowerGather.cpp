@@ -1,7 +1,8 @@
 //===- LowerGather.cpp - ONNX ops that pick elements by index -------------===//
 //
-// Gather is starch.gather; GatherElements, OneHot and Trilu compare
-// indices or positions with an iota and select.
+// Gather is starch.gather, GatherND a gather at linear positions;
+// GatherElements, OneHot and Trilu compare indices or positions with an iota
+// and select.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Import/NodeImporter.h"
@@ -92,6 +93,59 @@ LogicalResult lowerGatherElements(NodeImporter &node) {
   return success();
 }
 
+/// GatherND: out[b.., i.., rest] = data[b.., indices[b.., i.., :], rest]
+/// with `batch_dims` b leading dimensions shared by data and indices. Data's
+/// batch and indexed dimensions become one; each index tuple (negative
+/// entries counted back per dimension) and its batch position become a
+/// linear position in it, which starch.gather picks.
+LogicalResult lowerGatherND(NodeImporter &node) {
+  Value data = node.input(0), indices = node.input(1);
+  if (!data || !indices)
+    return failure();
+  ArrayRef<int64_t> d = shapeOf(data), in = shapeOf(indices);
+  int64_t r = d.size(), q = in.size();
+  int64_t b = node.intAttr("batch_dims", 0);
+  if (q < 1 || r < 1 || b < 0 || b >= std::min(q, r))
+    return node.fail("batch_dims must lie in [0, min(rank(data), "
+                     "rank(indices)))");
+  int64_t k = in.back();
+  if (k < 1 || b + k > r)
+    return node.fail("the indices' last dimension must lie in [1, "
+                     "rank(data) - batch_dims]");
+  for (int64_t i = 0; i < b; ++i)
+    if (in[i] != d[i])
+      return node.fail("data and indices differ in batch dimension " +
+                       std::to_string(i));
+  Type i64 = node.builder().getI64Type();
+  SmallVector<int64_t> positions(in.drop_back());
+  auto positionType = node.tensorType(positions, i64);
+  // stride[j]: elements of data's dimensions j+1 .. b+k-1.
+  SmallVector<int64_t> stride(b + k, 1);
+  for (int64_t j = b + k - 2; j >= 0; --j)
+    stride[j] = stride[j + 1] * d[j + 1];
+  Value linear = node.integerSplat(0, i64, positions);
+  auto addScaled = [&](Value index, int64_t scale) {
+    Value scaled = node.create<MulOp>(positionType, index,
+                                      node.integerSplat(scale, i64, positions));
+    linear = node.create<AddOp>(positionType, linear, scaled);
+  };
+  for (int64_t i = 0; i < b; ++i)
+    addScaled(node.create<IotaOp>(positionType, i), stride[i]);
+  for (int64_t j = 0; j < k; ++j) {
+    Value column = node.reshape(node.sliceAxis(indices, q - 1, j, 1),
+                                positions);
+    addScaled(wrapIndices(node, column, d[b + j]), stride[b + j]);
+  }
+  SmallVector<int64_t> flat{stride[0] * d[0]};
+  llvm::append_range(flat, d.drop_front(b + k));
+  SmallVector<int64_t> target(positions);
+  llvm::append_range(target, d.drop_front(b + k));
+  node.setOutput(0, node.create<GatherOp>(
+                        node.tensorType(target, elementTypeOf(data)),
+                        node.reshape(data, flat), linear, 0));
+  return success();
+}
+
 /// OneHot: compare the (wrapped) indices, broadcast along the new axis, with
 /// an iota; select on_value / off_value. depth must be constant.
 LogicalResult lowerOneHot(NodeImporter &node) {
@@ -157,6 +211,7 @@ LogicalResult lowerTrilu(NodeImporter &node) {
 void registerGatherLowerings(llvm::StringMap<Lowering> &table) {
   table["Gather"] = lowerGather;
   table["GatherElements"] = lowerGatherElements;
+  table["GatherND"] = lowerGatherND;
   table["OneHot"] = lowerOneHot;
   table["Trilu"] = lowerTrilu;
 }

@@ -233,15 +233,27 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
     first.add(module.tail, s.tp[m], 1, false, c);
   }
 
+  // A stage receiving values that carry a gradient runs a backward too, if
+  // only to pass their cotangents on (an encoder's features travelling
+  // through a frozen encoder's stage of a chain). Stages send to later
+  // indices, so one pass in order settles it.
+  std::vector<bool> gradientsIn(stages.size(), false);
+  for (size_t k = 0; k < stages.size(); ++k)
+    if ((stages[k].hasBackward || gradientsIn[k]) && next[k] >= 0)
+      gradientsIn[next[k]] = true;
   std::vector<StageTiming> timings;
   for (size_t k = 0; k < stages.size(); ++k) {
     const StageBuild &stage = stages[k];
     StageTiming timing;
     timing.next = next[k];
     bool last = next[k] < 0;
-    timing.hasBackward = stage.hasBackward || last;
+    timing.hasBackward = stage.hasBackward || gradientsIn[k] || last;
     timing.forward = stage.forward;
-    timing.backward = stage.forward + stage.inputGrad + stage.weightGrad;
+    // A stage that only passes cotangents through recomputes nothing.
+    timing.backward = stage.hasBackward || last ? stage.forward +
+                                                      stage.inputGrad +
+                                                      stage.weightGrad
+                                                : 0;
     // Each zero-bubble part computes the forward again; the weight part
     // also back-propagates through the stage's layers (a layer's weight
     // gradient needs the cotangent of its output), all but the stage's
@@ -249,10 +261,7 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
     timing.inputGrad = stage.forward + stage.inputGrad;
     timing.weightGrad = stage.forward + stage.inputGrad + stage.weightGrad;
     timing.weightGrads = stage.weightGrad > 0;
-    // Its inputs carry gradients when a stage sending to it runs backward.
-    for (size_t p = 0; p < stages.size(); ++p)
-      timing.inputGrads |= next[p] == static_cast<int64_t>(k) &&
-                           stages[p].hasBackward;
+    timing.inputGrads = gradientsIn[k];
     timing.sendSeconds =
         last ? 0
              : stage.outputBytes / c.commBytesPerSecond + c.commLatencySeconds;
@@ -498,14 +507,15 @@ std::string planReportText(const PlanRequest &request,
               "no plan of this family fits\n";
   }
   text += line("chosen", report.chosen);
-  char tail[200];
+  char tail[160];
   std::snprintf(tail, sizeof tail,
-                "%lld plans costed (%lld over the memory limit) in %.3f s; "
-                "calibration: %s\n",
+                "%lld plans costed (%lld over the memory limit) in %.3f s; ",
                 static_cast<long long>(report.considered),
                 static_cast<long long>(report.overMemory),
-                report.planningSeconds, report.calibrationSource.c_str());
+                report.planningSeconds);
   text += tail;
+  text += "calibration: " + report.calibrationSource +
+          "; backward: " + request.backwardSource + "\n";
   return text;
 }
 

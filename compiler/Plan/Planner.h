@@ -62,6 +62,9 @@ struct ModuleProfile {
 struct PlanRequest {
   /// Encoders in merge order, the LLM last.
   std::vector<ModuleProfile> modules;
+  /// Where the backward's costs come from (for the report): autodiff's
+  /// gradient function, or why only the forward's op-level count.
+  std::string backwardSource = "op-level count";
   int64_t ranks = 1;
   /// Micro-batches of one step of the whole job, shared by the replicas
   /// (the global batch stays what model.json says).

@@ -4,6 +4,7 @@
 #include "compiler/Plan/StageOrders.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace starch::plan {
 
@@ -95,6 +96,13 @@ StepPrediction predictStep(const std::vector<StageTiming> &stages,
       }
     }
   }
+  // A slot that never ran would wait forever: no such step.
+  for (int64_t k = 0; k < count; ++k)
+    if (position[k] < orders[k].size()) {
+      prediction.seconds = prediction.bubble =
+          std::numeric_limits<double>::infinity();
+      return prediction;
+    }
   double pipeline = 0, busy = 0;
   for (int64_t k = 0; k < count; ++k) {
     pipeline = std::max(pipeline, free[k]);

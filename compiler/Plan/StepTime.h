@@ -49,7 +49,9 @@ struct StepPrediction {
   std::vector<double> busy;
 };
 
-/// The step of `stages` over `microBatches` micro-batches.
+/// The step of `stages` over `microBatches` micro-batches; infinite
+/// seconds when a stage would wait forever (a stage expecting cotangents
+/// from one that runs no backward).
 StepPrediction predictStep(const std::vector<StageTiming> &stages,
                            int64_t microBatches,
                            Schedule schedule = Schedule::oneForwardOneBackward);

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace starch::plan;
 using starch::config::ParallelLayout;
 
@@ -87,6 +89,16 @@ TEST(PredictStep, ZeroBubbleDefersWeightGradients) {
   last.weightGrad = 6;
   EXPECT_DOUBLE_EQ(predictStep({first, last}, 2, Schedule::zeroBubble).seconds,
                    22);
+}
+
+TEST(PredictStep, AStageWaitingForeverIsNoStep) {
+  // Stage 0 trains and waits for its outputs' cotangents from stage 1,
+  // which runs no backward: the planner must give stage 1 a backward (it
+  // passes the cotangents on), and a timeline without one has no end.
+  StepPrediction step = predictStep(
+      {stage(1, 2, 1), stage(1, 0, 2, /*hasBackward=*/false), stage(0, 3, -1)},
+      2);
+  EXPECT_TRUE(std::isinf(step.seconds));
 }
 
 /// Calibration with free communication and optimizer, so that the
