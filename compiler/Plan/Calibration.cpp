@@ -66,13 +66,25 @@ bool readCalibration(const std::string &path, Calibration &calibration,
     }
     calibration.*field.member = it->get<double>();
   }
-  if (auto it = value.find("program_scale"); it != value.end()) {
+  // The profiled fields are optional (1 and 0 when absent).
+  struct Optional {
+    const char *key;
+    double Calibration::*member;
+    bool positive;
+  };
+  for (const Optional &field :
+       {Optional{"program_scale", &Calibration::programScale, true},
+        Optional{"step_overhead_s", &Calibration::stepOverheadSeconds, false}}) {
+    auto it = value.find(field.key);
+    if (it == value.end())
+      continue;
     if (!it->is_number() || !std::isfinite(it->get<double>()) ||
-        it->get<double>() <= 0) {
-      error = path + ": program_scale must be a number > 0";
+        it->get<double>() < 0 || (field.positive && it->get<double>() == 0)) {
+      error = path + ": " + field.key +
+              (field.positive ? " must be a number > 0" : " must be >= 0");
       return false;
     }
-    calibration.programScale = it->get<double>();
+    calibration.*field.member = it->get<double>();
   }
   calibration.source = path;
   if (auto it = value.find("machine"); it != value.end() && it->is_string())
@@ -86,6 +98,7 @@ std::string calibrationJson(const Calibration &calibration) {
   for (const Field &field : kFields)
     value[field.key] = calibration.*field.member;
   value["program_scale"] = calibration.programScale;
+  value["step_overhead_s"] = calibration.stepOverheadSeconds;
   return value.dump(2) + "\n";
 }
 

@@ -33,6 +33,10 @@ struct Calibration {
   /// copies, checks and data handling of a whole program that kernel
   /// timings do not see); 1 when not profiled. Scales every op's time.
   double programScale = 1;
+  /// Seconds a program spends once per step whatever its micro-batches
+  /// (the step's data, the loss and logs, launching the step): a profiled
+  /// fit; 0 when not profiled.
+  double stepOverheadSeconds = 0;
   /// Where the numbers come from: "default" or the calibration file.
   std::string source;
   /// The machine the numbers were measured on, as the file says.

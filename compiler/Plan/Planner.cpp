@@ -268,7 +268,9 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
     // AdamW reads a parameter, its gradient and two moments and writes
     // three of them (fp32); the replicas sum gradients first.
     double moments = request_.zero1 ? 2.0 / s.dp : 2.0;
-    timing.finishSeconds = allReduceSeconds(stage.trainedBytes, s.dp, c) +
+    // Plus what the program spends once per step (profiled).
+    timing.finishSeconds = c.stepOverheadSeconds +
+                           allReduceSeconds(stage.trainedBytes, s.dp, c) +
                            7 * stage.trainedBytes / c.memoryBytesPerSecond /
                                (request_.zero1 ? s.dp : 1);
     timings.push_back(timing);

@@ -6,9 +6,10 @@
 
 For each shipped example (frozen encoders, as shipped): the kernels are
 calibrated (`starchc --calibrate`, one thread as a rank runs) and the
-calibration is completed by a profiled one-process run of the example (its
-measured step over the planner's prediction becomes `program_scale`: what
-the whole program takes beyond its kernels). Then for each rank budget the
+calibration is completed by profiled one-process runs of the example at 1
+and at --micro-batches micro-batches: the measured slope over the
+predicted one becomes `program_scale` (what the whole program takes beyond
+its kernels), the rest `step_overhead_s` (its cost per step). Then for each rank budget the
 planner (parallel.plan "auto") chooses a plan and reports its families;
 this script compiles the chosen plan and the best plan of the
 "llava" family (every encoder on the LLM's first stage, an even LLM split)
@@ -109,23 +110,35 @@ def main():
             path = os.path.join(work, example + ".json")
             json.dump(config, open(path, "w"))
             run([os.path.join(args.bin, "starch-data"), path, "-o", data])
-            # Profile: one process, the planner's prediction against the run.
-            one = json.loads(json.dumps(config))
-            one["parallel"] = {"plan": "auto", "ranks": 1, "calibration": calibration}
-            path = os.path.join(work, f"{example}-1-auto.json")
-            json.dump(one, open(path, "w"))
-            run([starchc, path, "--emit=plan", "-o", path + ".plan"])
-            predicted_one = json.load(open(path + ".plan"))["chosen"]["step_s"] * 1e3
-            binary = os.path.join(work, f"{example}-1")
-            run([starchc, path, "-o", binary])
-            measured_one = min(step_ms(run([binary, "--data", data, "--log-every", "1000"],
-                                           env=env)) for _ in range(args.rounds))
+            # Profile: one process at 1 and at M micro-batches, the planner's
+            # predictions against the runs: the slope is the work per
+            # micro-batch (program_scale), the rest a cost per step.
+            predicted, measured = {}, {}
+            for micro in (1, args.micro_batches):
+                one = json.loads(json.dumps(config))
+                one["training"]["micro_batches"] = micro
+                one["parallel"] = {"plan": "auto", "ranks": 1, "calibration": calibration}
+                path = os.path.join(work, f"{example}-1x{micro}-auto.json")
+                json.dump(one, open(path, "w"))
+                run([starchc, path, "--emit=plan", "-o", path + ".plan"])
+                predicted[micro] = json.load(open(path + ".plan"))["chosen"]["step_s"] * 1e3
+                binary = os.path.join(work, f"{example}-1x{micro}")
+                run([starchc, path, "-o", binary])
+                measured[micro] = min(step_ms(run([binary, "--data", data, "--log-every",
+                                                   "1000"], env=env))
+                                      for _ in range(args.rounds))
+            m = args.micro_batches
+            scale = ((measured[m] - measured[1]) / (predicted[m] - predicted[1])
+                     if m > 1 else measured[1] / predicted[1])
             profiled = json.load(open(calibration))
-            profiled["program_scale"] = measured_one / predicted_one
+            profiled["program_scale"] = scale
+            profiled["step_overhead_s"] = max(0.0, measured[1] - scale * predicted[1]) / 1e3
             example_calibration = os.path.join(work, f"{example}-calibration.json")
             json.dump(profiled, open(example_calibration, "w"), indent=2)
-            print(f"{example}: one process {measured_one:.3f} ms/step, kernels predict "
-                  f"{predicted_one:.3f}: program_scale {profiled['program_scale']:.2f}")
+            print(f"{example}: one process {measured[1]:.3f} / {measured[m]:.3f} ms per step at "
+                  f"1 / {m} micro-batches, kernels predict {predicted[1]:.3f} / "
+                  f"{predicted[m]:.3f}: program_scale {scale:.2f}, step_overhead_s "
+                  f"{profiled['step_overhead_s']:.5f}")
             for ranks in map(int, args.ranks.split(",")):
                 auto = json.loads(json.dumps(config))
                 auto["parallel"] = {"plan": "auto", "ranks": ranks,
