@@ -234,6 +234,15 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
         traced(SendOp::create(builder, loc, cotangents[next++], toPrevious[i]),
                "send B" + Twine(m));
   };
+  // A backward part: the kept inputs and the outputs' cotangents in, its
+  // results out.
+  auto callBackward = [&](func::FuncOp callee, Slot slot) {
+    SmallVector<Value> operands(inputsOf(slot.microBatch));
+    llvm::append_range(operands, seedsOf(slot.microBatch));
+    return traced(func::CallOp::create(builder, loc, callee, operands),
+                  plan::slotName(slot))
+        .getResults();
+  };
   for (Slot slot : order) {
     int64_t m = slot.microBatch;
     SmallVector<Value> &values = inputsOf(m);
@@ -250,38 +259,23 @@ void StarchPipelineSchedulePass::build(ModuleOp module,
       break;
     }
     case SlotKind::backward: {
-      SmallVector<Value> operands(values);
-      llvm::append_range(operands, seedsOf(m));
-      auto call =
-          traced(func::CallOp::create(builder, loc, stage.gradient, operands),
-                 plan::slotName(slot));
+      ResultRange results = callBackward(stage.gradient, slot);
       if (last)
-        addLoss(call.getResult(0));
-      addGrads(call.getResults().slice(firstParamGrad, stage.paramGrads));
-      sendCotangents(
-          call.getResults().drop_front(firstParamGrad + stage.paramGrads), m);
+        addLoss(results[0]);
+      addGrads(results.slice(firstParamGrad, stage.paramGrads));
+      sendCotangents(results.drop_front(firstParamGrad + stage.paramGrads), m);
       break;
     }
     case SlotKind::inputGrad: {
-      SmallVector<Value> operands(values);
-      llvm::append_range(operands, seedsOf(m));
-      auto call =
-          traced(func::CallOp::create(builder, loc, stage.inputGrad, operands),
-                 plan::slotName(slot));
+      ResultRange results = callBackward(stage.inputGrad, slot);
       if (last)
-        addLoss(call.getResult(0));
-      sendCotangents(call.getResults().drop_front(last ? 1 : 0), m);
+        addLoss(results[0]);
+      sendCotangents(results.drop_front(last ? 1 : 0), m);
       break;
     }
-    case SlotKind::weightGrad: {
-      SmallVector<Value> operands(values);
-      llvm::append_range(operands, seedsOf(m));
-      auto call =
-          traced(func::CallOp::create(builder, loc, stage.weightGrad, operands),
-                 plan::slotName(slot));
-      addGrads(call.getResults());
+    case SlotKind::weightGrad:
+      addGrads(callBackward(stage.weightGrad, slot));
       break;
-    }
     }
   }
   if (!loss) {
