@@ -69,6 +69,7 @@ struct ModuleCosts {
   llvm::StringMap<Group> layer;
   Group head, tail;
   int64_t headsDivisor = 0; // gcd of every attention's query and key heads
+  int64_t tokens = 0;       // the longest attention's queries
 };
 
 /// The group an op of `function` belongs to: its module's layer, or the
@@ -125,11 +126,15 @@ llvm::StringMap<ModuleCosts> moduleCosts(func::FuncOp forward,
       if (trainedRead)
         work.trainedBytes += bytes;
     }
-    if (auto attention = dyn_cast<AttentionOp>(op))
+    if (auto attention = dyn_cast<AttentionOp>(op)) {
       for (Value operand : {attention.getQuery(), attention.getKey()})
         module.headsDivisor =
             std::gcd(module.headsDivisor,
                      cast<RankedTensorType>(operand.getType()).getDimSize(1));
+      module.tokens = std::max(
+          module.tokens,
+          cast<RankedTensorType>(attention.getQuery().getType()).getDimSize(2));
+    }
     for (Value v : op->getOperands()) {
       Operation *from = v.getDefiningOp();
       if (groupOf.lookup(from) != group &&
@@ -382,7 +387,15 @@ bool planAutomatically(ModuleOp module, config::ModelConfig &model,
     }
     profile.frozen = entry.frozen;
     profile.tpChoices = tpChoices(own.headsDivisor);
-    profile.cp = entry.parallel->cp;
+    // The LLM's cp as model.json gives it, else each degree that deals its
+    // tokens in whole parts (encoders run whole on each cp rank).
+    if (entry.name == kLlmModuleName && entry.parallel->cp == 1) {
+      for (int64_t cp : {2, 4, 8})
+        if (own.tokens > 0 && own.tokens % cp == 0)
+          profile.cpChoices.push_back(cp);
+    } else {
+      profile.cpChoices = {entry.parallel->cp};
+    }
     if (profile.layers.empty()) {
       error = model.path + ": " + entry.field + ": module '" + entry.name +
               "' has no layers to place (its ops carry no starch.layer tag)";

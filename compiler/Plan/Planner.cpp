@@ -23,6 +23,8 @@ struct Structure {
   ParallelLayout layout;
   std::vector<int64_t> tp, stages;
   int64_t dp, microBatches;
+  /// The LLM's context-parallel degree.
+  int64_t cp = 1;
 };
 
 double allReduceSeconds(double bytes, int64_t ranks, const Calibration &c) {
@@ -60,8 +62,8 @@ Seconds layerSeconds(const LayerWork &work, int64_t tp, int64_t cp,
   if (isLayer && cp > 1) {
     // Keys and values gathered from the other context-parallel ranks (and
     // their gradients reduce-scattered back).
-    double gather = static_cast<double>(cp - 1) / cp * work.boundaryBytes /
-                        tp / c.commBytesPerSecond +
+    double gather = static_cast<double>(cp - 1) / cp * work.boundaryBytes / tp /
+                        c.commBytesPerSecond +
                     c.commLatencySeconds;
     s.forward += gather;
     if (work.inputGrad > 0)
@@ -73,8 +75,7 @@ Seconds layerSeconds(const LayerWork &work, int64_t tp, int64_t cp,
 /// A stage under construction: its work and memory.
 struct StageBuild {
   double forward = 0, inputGrad = 0, weightGrad = 0, paramBytes = 0,
-         trainedBytes = 0, activationBytes = 0, inputBytes = 0,
-         outputBytes = 0;
+         trainedBytes = 0, activationBytes = 0, inputBytes = 0, outputBytes = 0;
   bool hasBackward = false;
 
   void add(const LayerWork &work, int64_t tp, int64_t cp, bool isLayer,
@@ -95,6 +96,11 @@ struct StageBuild {
   }
 };
 
+// A module's ops before its first layer (an embedding) and after its last
+// (a head, a projector) are not split by tensor parallelism; context
+// parallelism shares the tokens from the first layer on, so the LLM's tail
+// too. The callers pass tp = 1 (and cp = 1 for heads) for them.
+
 class Planner {
 public:
   explicit Planner(const PlanRequest &request) : request_(request) {}
@@ -105,11 +111,12 @@ private:
   const PlanRequest &request_;
   /// Balanced layer counts per (module, tp, stages, extra first-stage
   /// seconds).
-  std::map<std::tuple<size_t, int64_t, int64_t, double>, std::vector<int64_t>>
+  std::map<std::tuple<size_t, int64_t, int64_t, int64_t, double>,
+           std::vector<int64_t>>
       balancedCache_;
 
   size_t llm() const { return request_.modules.size() - 1; }
-  std::vector<int64_t> split(size_t m, int64_t tp, int64_t stages,
+  std::vector<int64_t> split(size_t m, int64_t tp, int64_t cp, int64_t stages,
                              bool balanced, double firstStageExtra);
   double busySeconds(const LayerWork &work, int64_t tp, int64_t cp,
                      bool isLayer, bool onLastStage = false) const;
@@ -125,8 +132,9 @@ double Planner::busySeconds(const LayerWork &work, int64_t tp, int64_t cp,
   return (onLastStage ? 1 : 2) * s.forward + s.backward();
 }
 
-std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
-                                    bool balanced, double firstStageExtra) {
+std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t cp,
+                                    int64_t stages, bool balanced,
+                                    double firstStageExtra) {
   const ModuleProfile &module = request_.modules[m];
   int64_t layers = static_cast<int64_t>(module.layers.size());
   if (!balanced) {
@@ -135,11 +143,10 @@ std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
       ++counts[i];
     return counts;
   }
-  auto key = std::make_tuple(m, tp, stages, firstStageExtra);
+  auto key = std::make_tuple(m, tp, cp, stages, firstStageExtra);
   auto it = balancedCache_.find(key);
   if (it != balancedCache_.end())
     return it->second;
-  int64_t cp = m == llm() ? module.cp : 1;
   // The LLM's last stage runs one slot per micro-batch (no separate
   // forward); an encoder's last stage is not the pipeline's last.
   bool lastIsPipelineLast = m == llm();
@@ -151,9 +158,9 @@ std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t stages,
                             : costs.back());
   }
   // The first stage also carries the encoders placed on it.
-  double tail = busySeconds(module.tail, tp, cp, false, lastIsPipelineLast);
+  double tail = busySeconds(module.tail, 1, cp, false, lastIsPipelineLast);
   std::vector<int64_t> counts = balancedSplit(
-      costs, busySeconds(module.head, tp, cp, false) + firstStageExtra, tail,
+      costs, busySeconds(module.head, 1, 1, false) + firstStageExtra, tail,
       stages, lastCosts);
   balancedCache_[key] = counts;
   return counts;
@@ -180,7 +187,7 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
     ModuleParallelConfig parallel;
     parallel.tp = s.tp[m];
     parallel.stages = s.stages[m];
-    parallel.cp = m == llm() ? module.cp : 1;
+    parallel.cp = m == llm() ? s.cp : 1;
     if (m == llm())
       llmFirst = stages.size();
     if (s.stages[m] == 0) {
@@ -194,21 +201,22 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
       for (size_t e = 0; e < llm(); ++e)
         if (s.stages[e] == 0) {
           const ModuleProfile &encoder = modules[e];
-          riding += busySeconds(encoder.head, s.tp[e], 1, false) +
-                    busySeconds(encoder.tail, s.tp[e], 1, false);
+          riding += busySeconds(encoder.head, 1, 1, false) +
+                    busySeconds(encoder.tail, 1, 1, false);
           for (const LayerWork &work : encoder.work)
             riding += busySeconds(work, s.tp[e], 1, true);
         }
-    parallel.layers = split(m, s.tp[m], s.stages[m], balanced, riding);
+    parallel.layers =
+        split(m, s.tp[m], parallel.cp, s.stages[m], balanced, riding);
     size_t layer = 0;
     for (int64_t k = 0; k < s.stages[m]; ++k) {
       StageBuild stage;
       if (k == 0)
-        stage.add(module.head, s.tp[m], parallel.cp, false, c);
+        stage.add(module.head, 1, 1, false, c);
       for (int64_t i = 0; i < parallel.layers[k]; ++i)
         stage.add(module.work[layer++], s.tp[m], parallel.cp, true, c);
       if (k + 1 == s.stages[m])
-        stage.add(module.tail, s.tp[m], parallel.cp, false, c);
+        stage.add(module.tail, 1, parallel.cp, false, c);
       stages.push_back(stage);
       stageTp.push_back(s.tp[m]);
       next.push_back(k + 1 < s.stages[m] ? static_cast<int64_t>(stages.size())
@@ -227,10 +235,10 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
   for (size_t m : riders) {
     const ModuleProfile &module = modules[m];
     StageBuild &first = stages[llmFirst];
-    first.add(module.head, s.tp[m], 1, false, c);
+    first.add(module.head, 1, 1, false, c);
     for (const LayerWork &work : module.work)
       first.add(work, s.tp[m], 1, true, c);
-    first.add(module.tail, s.tp[m], 1, false, c);
+    first.add(module.tail, 1, 1, false, c);
   }
 
   // A stage receiving values that carry a gradient runs a backward too, if
@@ -250,10 +258,9 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
     timing.hasBackward = stage.hasBackward || gradientsIn[k] || last;
     timing.forward = stage.forward;
     // A stage that only passes cotangents through recomputes nothing.
-    timing.backward = stage.hasBackward || last ? stage.forward +
-                                                      stage.inputGrad +
-                                                      stage.weightGrad
-                                                : 0;
+    timing.backward = stage.hasBackward || last
+                          ? stage.forward + stage.inputGrad + stage.weightGrad
+                          : 0;
     // Each zero-bubble part computes the forward again; the weight part
     // also back-propagates through the stage's layers (a layer's weight
     // gradient needs the cotangent of its output), all but the stage's
@@ -267,12 +274,14 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
              : stage.outputBytes / c.commBytesPerSecond + c.commLatencySeconds;
     // AdamW reads a parameter, its gradient and two moments and writes
     // three of them (fp32); the replicas sum gradients first.
-    double moments = request_.zero1 ? 2.0 / s.dp : 2.0;
+    // The context-parallel ranks are replicas to the optimizer.
+    int64_t replicas = s.dp * s.cp;
+    double moments = request_.zero1 ? 2.0 / replicas : 2.0;
     // Plus what the program spends once per step (profiled).
     timing.finishSeconds = c.stepOverheadSeconds +
-                           allReduceSeconds(stage.trainedBytes, s.dp, c) +
+                           allReduceSeconds(stage.trainedBytes, replicas, c) +
                            7 * stage.trainedBytes / c.memoryBytesPerSecond /
-                               (request_.zero1 ? s.dp : 1);
+                               (request_.zero1 ? replicas : 1);
     timings.push_back(timing);
     int64_t after = 0;
     for (int64_t n = next[k]; n >= 0; n = next[n])
@@ -297,63 +306,65 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
 /// modules' stages x tp (x the LLM's cp), encoders of tp 1 or the LLM's.
 void Planner::enumerate(const std::function<void(const Structure &)> &visit) {
   const std::vector<ModuleProfile> &modules = request_.modules;
-  int64_t cp = modules.back().cp;
   for (int64_t dp = 1; dp <= request_.ranks; ++dp) {
     if (request_.ranks % dp != 0 || request_.microBatches % dp != 0)
       continue;
     int64_t replica = request_.ranks / dp;
-    if (replica % cp != 0)
-      continue;
-    int64_t budget = replica / cp;
-    for (int64_t tp : modules.back().tpChoices) {
-      if (budget % tp != 0)
-        continue;
-      Structure s{
-          ParallelLayout::colocated, std::vector<int64_t>(modules.size()),
-          std::vector<int64_t>(modules.size()), dp, request_.microBatches / dp};
-      s.tp[llm()] = tp;
-      // Encoders one by one, then the LLM takes what is left.
-      std::function<void(size_t, int64_t)> place = [&](size_t m, int64_t left) {
-        if (m == llm()) {
-          int64_t layers = static_cast<int64_t>(modules[m].layers.size());
-          if (left % tp != 0 || left / tp < 1 || left / tp > layers)
-            return;
-          s.stages[m] = left / tp;
-          bool staged = false;
-          for (size_t e = 0; e < llm(); ++e)
-            staged |= s.stages[e] > 0;
-          s.layout = ParallelLayout::colocated;
-          visit(s);
-          // With no encoder on stages of its own both layouts are one
-          // program.
-          if (staged) {
-            s.layout = ParallelLayout::modalityParallel;
+    for (int64_t cp : modules.back().cpChoices)
+      for (int64_t tp : modules.back().tpChoices) {
+        if (replica % cp != 0 || (replica / cp) % tp != 0)
+          continue;
+        int64_t budget = replica / cp;
+        Structure s{ParallelLayout::colocated,
+                    std::vector<int64_t>(modules.size()),
+                    std::vector<int64_t>(modules.size()),
+                    dp,
+                    request_.microBatches / dp,
+                    cp};
+        s.tp[llm()] = tp;
+        // Encoders one by one, then the LLM takes what is left.
+        std::function<void(size_t, int64_t)> place = [&](size_t m,
+                                                         int64_t left) {
+          if (m == llm()) {
+            int64_t layers = static_cast<int64_t>(modules[m].layers.size());
+            if (left % tp != 0 || left / tp < 1 || left / tp > layers)
+              return;
+            s.stages[m] = left / tp;
+            bool staged = false;
+            for (size_t e = 0; e < llm(); ++e)
+              staged |= s.stages[e] > 0;
+            s.layout = ParallelLayout::colocated;
             visit(s);
+            // With no encoder on stages of its own both layouts are one
+            // program.
+            if (staged) {
+              s.layout = ParallelLayout::modalityParallel;
+              visit(s);
+            }
+            return;
           }
-          return;
-        }
-        const ModuleProfile &module = modules[m];
-        for (int64_t etp : module.tpChoices) {
-          if (etp != 1 && etp != tp)
-            continue;
-          s.tp[m] = etp;
-          // Context parallelism runs encoders on the LLM's first stage.
-          int64_t most =
-              cp > 1 ? 0 : static_cast<int64_t>(module.layers.size());
-          for (int64_t stages = 0; stages <= most && stages * etp <= left;
-               ++stages) {
-            // With no stage of its own it is split when it can be.
-            if (stages == 0 && etp == 1 && tp > 1 &&
-                std::count(module.tpChoices.begin(), module.tpChoices.end(),
-                           tp))
+          const ModuleProfile &module = modules[m];
+          for (int64_t etp : module.tpChoices) {
+            if (etp != 1 && etp != tp)
               continue;
-            s.stages[m] = stages;
-            place(m + 1, left - stages * etp);
+            s.tp[m] = etp;
+            // Context parallelism runs encoders on the LLM's first stage.
+            int64_t most =
+                cp > 1 ? 0 : static_cast<int64_t>(module.layers.size());
+            for (int64_t stages = 0; stages <= most && stages * etp <= left;
+                 ++stages) {
+              // With no stage of its own it is split when it can be.
+              if (stages == 0 && etp == 1 && tp > 1 &&
+                  std::count(module.tpChoices.begin(), module.tpChoices.end(),
+                             tp))
+                continue;
+              s.stages[m] = stages;
+              place(m + 1, left - stages * etp);
+            }
           }
-        }
-      };
-      place(0, budget);
-    }
+        };
+        place(0, budget);
+      }
   }
 }
 

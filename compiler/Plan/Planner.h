@@ -55,8 +55,9 @@ struct ModuleProfile {
   bool frozen = false;
   /// Tensor-parallel degrees its attention heads allow (1 first).
   std::vector<int64_t> tpChoices{1};
-  /// The context-parallel degree model.json gives (kept as is).
-  int64_t cp = 1;
+  /// Context-parallel degrees to consider (the LLM's; 1 first): the one
+  /// model.json gives when it gives one, else those dividing the tokens.
+  std::vector<int64_t> cpChoices{1};
 };
 
 struct PlanRequest {

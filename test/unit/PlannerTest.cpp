@@ -235,4 +235,23 @@ TEST(ChoosePlan, TensorParallelismDividesTheLayers) {
   EXPECT_DOUBLE_EQ(report.chosen.stepSeconds, 6);
 }
 
+TEST(ChoosePlan, ContextParallelismSharesTheTokens) {
+  // One 4 s layer that trains, 2 ranks, 1 micro-batch: neither replicas
+  // nor stages nor tp fit; two context-parallel ranks each take half the
+  // tokens (free gathers): 12 / 2 = 6 s.
+  PlanRequest request;
+  request.calibration = freeTransfers();
+  request.ranks = 2;
+  request.microBatches = 1;
+  request.modules = {module("llm", {layer(4, true, true, 0)}, false)};
+  PlanReport report;
+  std::string error;
+  EXPECT_FALSE(choosePlan(request, report, error));
+  request.modules[0].cpChoices = {1, 2};
+  ASSERT_TRUE(choosePlan(request, report, error)) << error;
+  EXPECT_EQ(report.chosen.parallel[0].cp, 2);
+  EXPECT_EQ(report.chosen.dp, 1);
+  EXPECT_DOUBLE_EQ(report.chosen.stepSeconds, 6);
+}
+
 } // namespace
