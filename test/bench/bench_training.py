@@ -79,6 +79,10 @@ CONFIGS = {
     # The fixture-size Llama (test/fixtures/llama_dynamo).
     "tiny": dict(hidden=64, intermediate=128, layers=2, heads=4, kv_heads=2,
                  vocab=128, batch=2, seq=16, micro=2, warmup=20, steps=200),
+    # Issue 11's realistic CPU-training shape (Llama-style, hidden 768).
+    "h768": dict(hidden=768, intermediate=2048, layers=4, heads=12,
+                 kv_heads=4, vocab=8192, batch=2, seq=256, micro=1,
+                 warmup=3, steps=10),
     # Compute-bound: the matmuls dominate.
     "h1024": dict(hidden=1024, intermediate=2816, layers=2, heads=16,
                   kv_heads=8, vocab=2048, batch=2, seq=128, micro=1,
