@@ -81,12 +81,6 @@ void writeJson(const nlohmann::ordered_json &value, int depth,
   out += std::string(2 * depth, ' ') + (object ? "}" : "]");
 }
 
-std::string formatGflop(double flops) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g", flops / 1e9);
-  return text;
-}
-
 std::string layoutName(config::ParallelLayout layout) {
   return layout == config::ParallelLayout::colocated ? "colocated"
                                                      : "modality_parallel";
@@ -390,7 +384,7 @@ std::string placementJson(const Placement &placement, const std::string &model,
       entry["ranks"] = stage.ranks;
       // Predicted work of one micro-batch (forward and the backward the
       // stage needs), in GFLOP to 3 digits.
-      entry["gflop"] = std::stod(formatGflop(stage.flops));
+      entry["gflop"] = rounded(stage.flops / 1e9);
       // The planner's stage order is the placement's.
       if (report && stageIndex < report->chosen.stageSeconds.size()) {
         entry["busy_s"] = rounded(report->chosen.stageSeconds[stageIndex]);
