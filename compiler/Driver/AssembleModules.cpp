@@ -7,6 +7,7 @@
 #include "starch/Dialect/StarchOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/GlobPattern.h"
@@ -36,25 +37,37 @@ struct ModuleSource {
 };
 
 /// Renames `module`'s params to `<name>.<symbol>` (source: the framework's
-/// name) and marks them with their module.
-bool renameParams(ModuleOp module, const ModuleSource &source,
-                  std::string &error) {
+/// name) and marks them with their module. The references are rewritten in
+/// one walk: SymbolTable::replaceAllSymbolUses walks the module once per
+/// parameter, which is most of a full-size import.
+void renameParams(ModuleOp module, const ModuleSource &source) {
   Builder builder(module.getContext());
   StringAttr moduleName = builder.getStringAttr(source.name);
-  for (auto param : llvm::make_early_inc_range(module.getOps<ParamOp>())) {
+  llvm::DenseMap<StringAttr, FlatSymbolRefAttr> renamed;
+  for (auto param : module.getOps<ParamOp>()) {
     std::string framework = param.getSource() ? param.getSource()->str()
                                               : param.getSymName().str();
-    StringAttr renamed = builder.getStringAttr(source.name + "." +
-                                               param.getSymName().str());
-    if (failed(SymbolTable::replaceAllSymbolUses(param, renamed, module))) {
-      error = source.onnx + ": cannot rename parameter '" + framework + "'";
-      return false;
-    }
-    param.setSymName(renamed);
+    StringAttr name = builder.getStringAttr(source.name + "." +
+                                            param.getSymName().str());
+    renamed[param.getSymNameAttr()] = FlatSymbolRefAttr::get(name);
+    param.setSymName(name);
     param.setSource(framework);
     param->setAttr(kModuleAttrName, moduleName);
   }
-  return true;
+  AttrTypeReplacer replacer;
+  replacer.addReplacement(
+      [&](SymbolRefAttr ref) -> std::optional<Attribute> {
+        if (!ref.getNestedReferences().empty())
+          return std::nullopt;
+        auto found = renamed.find(ref.getRootReference());
+        if (found == renamed.end())
+          return std::nullopt;
+        return found->second;
+      });
+  module.walk([&](Operation *op) {
+    if (!isa<ParamOp>(op))
+      replacer.replaceElementsIn(op);
+  });
 }
 
 /// The projector kinds as `starch.compose` spells them.
@@ -261,8 +274,8 @@ OwningOpRef<ModuleOp> assembleModules(MLIRContext &context,
         import::importOnnxFile(context, source.onnx, moduleOptions, error);
     if (!imported)
       return nullptr;
-    if (!renameParams(*imported, source, error) ||
-        !freezeParams(*imported, source.frozen, *source.freeze, source.field,
+    renameParams(*imported, source);
+    if (!freezeParams(*imported, source.frozen, *source.freeze, source.field,
                       source.onnx, error) ||
         !markPaddingRow(*imported, *source.paddingIdx, source.onnx, error)) {
       error = model.path + ": " + error;

@@ -120,7 +120,14 @@ private:
                              bool balanced, double firstStageExtra);
   double busySeconds(const LayerWork &work, int64_t tp, int64_t cp,
                      bool isLayer, bool onLastStage = false) const;
+  /// The plan's stages and memory, and its step if it fits the memory
+  /// limit (most plans at full size do not: predicting their steps would be
+  /// most of the planning time).
   CandidatePlan evaluate(const Structure &s, bool balanced, bool zeroBubble);
+  bool overMemory(const CandidatePlan &plan) const {
+    return request_.memoryBytesPerRank > 0 &&
+           plan.peakMemory > request_.memoryBytesPerRank;
+  }
   void enumerate(const std::function<void(const Structure &)> &visit);
 };
 
@@ -293,6 +300,8 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
     plan.stageMemory.push_back(memory);
     plan.peakMemory = std::max(plan.peakMemory, memory);
   }
+  if (overMemory(plan))
+    return plan;
   StepPrediction step = predictStep(
       timings, s.microBatches,
       zeroBubble ? Schedule::zeroBubble : Schedule::oneForwardOneBackward);
@@ -411,8 +420,7 @@ bool Planner::run(PlanReport &report, std::string &error) {
       if (!anyCandidate || plan.peakMemory < smallest.peakMemory)
         smallest = plan;
       anyCandidate = true;
-      if (request_.memoryBytesPerRank > 0 &&
-          plan.peakMemory > request_.memoryBytesPerRank) {
+      if (overMemory(plan)) {
         ++report.overMemory;
         continue;
       }

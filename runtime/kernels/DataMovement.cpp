@@ -52,6 +52,10 @@ void copyStrided(const U *in, const std::vector<int64_t> &inStrides, U *out,
                     std::memcpy(dst, src, length * sizeof(U));
                     continue;
                   }
+                  if (inStep == 0 && outStep == 1) { // a broadcast row
+                    std::fill_n(dst, length, *src);
+                    continue;
+                  }
                   for (int64_t i = 0; i < length; ++i)
                     dst[i * outStep] = src[i * inStep];
                 }
