@@ -39,31 +39,30 @@ struct ModuleSource {
 /// Renames `module`'s params to `<name>.<symbol>` (source: the framework's
 /// name) and marks them with their module. The references are rewritten in
 /// one walk: SymbolTable::replaceAllSymbolUses walks the module once per
-/// parameter, which is most of a full-size import.
+/// parameter, which was most of a full-size import.
 void renameParams(ModuleOp module, const ModuleSource &source) {
   Builder builder(module.getContext());
   StringAttr moduleName = builder.getStringAttr(source.name);
   llvm::DenseMap<StringAttr, FlatSymbolRefAttr> renamed;
   for (auto param : module.getOps<ParamOp>()) {
-    std::string framework = param.getSource() ? param.getSource()->str()
-                                              : param.getSymName().str();
-    StringAttr name = builder.getStringAttr(source.name + "." +
-                                            param.getSymName().str());
+    std::string framework =
+        param.getSource() ? param.getSource()->str() : param.getSymName().str();
+    StringAttr name =
+        builder.getStringAttr(source.name + "." + param.getSymName().str());
     renamed[param.getSymNameAttr()] = FlatSymbolRefAttr::get(name);
     param.setSymName(name);
     param.setSource(framework);
     param->setAttr(kModuleAttrName, moduleName);
   }
   AttrTypeReplacer replacer;
-  replacer.addReplacement(
-      [&](SymbolRefAttr ref) -> std::optional<Attribute> {
-        if (!ref.getNestedReferences().empty())
-          return std::nullopt;
-        auto found = renamed.find(ref.getRootReference());
-        if (found == renamed.end())
-          return std::nullopt;
-        return found->second;
-      });
+  replacer.addReplacement([&](SymbolRefAttr ref) -> std::optional<Attribute> {
+    if (!ref.getNestedReferences().empty())
+      return std::nullopt;
+    auto found = renamed.find(ref.getRootReference());
+    if (found == renamed.end())
+      return std::nullopt;
+    return found->second;
+  });
   module.walk([&](Operation *op) {
     if (!isa<ParamOp>(op))
       replacer.replaceElementsIn(op);

@@ -83,21 +83,39 @@ Status gatherParts(const std::vector<Tensor> &parts, int64_t axis,
   return Status::success();
 }
 
+Status gatheredShape(const Shape &part, int64_t axis, int64_t members,
+                     Shape &out) {
+  if (axis < 0 || axis >= static_cast<int64_t>(part.size()))
+    return Status::error("all-gather axis out of range");
+  out = part;
+  out[axis] *= members;
+  return Status::success();
+}
+
+Status scatteredShape(const Shape &input, int64_t axis, int64_t members,
+                      Shape &out) {
+  if (axis < 0 || axis >= static_cast<int64_t>(input.size()))
+    return Status::error("reduce-scatter axis out of range");
+  if (input[axis] % members)
+    return Status::error("reduce-scatter: dimension of size " +
+                         std::to_string(input[axis]) + " does not split into " +
+                         std::to_string(members));
+  out = input;
+  out[axis] /= members;
+  return Status::success();
+}
+
 Status reduceScatterParts(const std::vector<Tensor> &parts, int64_t axis,
                           CollectiveOp op, int index, Tensor &out) {
   const Tensor &input = parts[0];
-  if (axis < 0 || axis >= input.rank())
-    return Status::error("reduce-scatter axis out of range");
-  int64_t members = static_cast<int64_t>(parts.size());
-  if (input.shape()[axis] % members)
-    return Status::error("reduce-scatter: dimension of size " +
-                         std::to_string(input.shape()[axis]) +
-                         " does not split into " + std::to_string(members));
+  Shape shape;
+  if (Status s = scatteredShape(input.shape(), axis,
+                                static_cast<int64_t>(parts.size()), shape);
+      !s)
+    return s;
   Tensor total;
   if (Status s = reduceParts(parts, op, total); !s)
     return s;
-  Shape shape = input.shape();
-  shape[axis] /= members;
   std::vector<int64_t> start(input.rank(), 0), strides(input.rank(), 1);
   start[axis] = shape[axis] * index;
   Tensor result(input.dtype(), shape);

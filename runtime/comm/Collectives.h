@@ -25,6 +25,15 @@ std::string groupName(const RankGroup &group);
 Status resolveGroup(const RankGroup &group, int size, int rank,
                     RankGroup &members, int &index);
 
+/// The shape of an all-gather of equal parts of shape `part` from `members`
+/// ranks along `axis`; an error when the axis is out of range.
+Status gatheredShape(const Shape &part, int64_t axis, int64_t members,
+                     Shape &out);
+/// The shape of each rank's piece of a reduce-scatter of `input` over
+/// `members` ranks along `axis`; an error when the axis is out of range or
+/// its size does not split evenly.
+Status scatteredShape(const Shape &input, int64_t axis, int64_t members,
+                      Shape &out);
 /// The elementwise combination of `parts`, in order.
 Status reduceParts(const std::vector<Tensor> &parts, CollectiveOp op,
                    Tensor &out);

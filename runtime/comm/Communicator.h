@@ -2,8 +2,9 @@
 //
 // What a rank of a distributed program may ask of the others. Implemented by
 // LocalWorld (threads of one process sharing memory: starch-run --ranks N)
-// and later by MPI/NCCL. Every call is blocking; every rank of `group` must
-// make the same collective calls in the same order.
+// and MpiWorld (processes under mpirun); device collectives bootstrap NCCL
+// over it (runtime/cuda/Nccl.h). Every call is blocking; every rank of
+// `group` must make the same collective calls in the same order.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_RUNTIME_COMM_COMMUNICATOR_H
@@ -12,6 +13,7 @@
 #include "runtime/Tensor.h"
 #include "runtime/kernels/Status.h"
 
+#include <chrono>
 #include <vector>
 
 namespace starch::rt {
@@ -27,6 +29,10 @@ public:
 
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  /// How long any wait may last before it is an error naming the peers
+  /// that did not answer (transports outside this interface, such as NCCL,
+  /// wait as long).
+  virtual std::chrono::milliseconds timeout() const = 0;
 
   /// Sends a copy of `tensor` to `destination` and returns without waiting
   /// for it to be received (the transport buffers it); messages between two

@@ -16,6 +16,7 @@ public:
 
   int rank() const override { return rank_; }
   int size() const override { return world_.size_; }
+  std::chrono::milliseconds timeout() const override { return world_.timeout_; }
 
   Status send(const Tensor &tensor, int destination, int tag) override {
     if (destination < 0 || destination >= world_.size_)

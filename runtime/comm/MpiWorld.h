@@ -36,7 +36,7 @@ public:
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
-  std::chrono::milliseconds timeout() const { return timeout_; }
+  std::chrono::milliseconds timeout() const override { return timeout_; }
 
   Status send(const Tensor &tensor, int destination, int tag = 0) override;
   Status recv(Tensor &out, int source, int tag = 0) override;

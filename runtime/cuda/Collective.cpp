@@ -1,13 +1,21 @@
 //===- Collective.cpp - Collective kernels on device tensors --------------===//
 //
-// Until NCCL carries them, a device collective goes through the host: the
-// input is downloaded, combined by the rank's communicator (the same
-// arithmetic as on the CPU, so the same bits), and uploaded into `out`.
+// In a multi-rank run, all-reduce, all-gather and reduce-scatter go over
+// NCCL between device buffers (Nccl.h) when the build has it. Otherwise,
+// and for send/recv, the input is downloaded, combined or moved by the
+// rank's host communicator (the arithmetic of the CPU kernels, so the same
+// bits), and uploaded into `out`. Point-to-point stays on the host because
+// the pipeline schedule relies on buffered sends (a send returns before it
+// is received: StageOrders.cpp's deadlock check assumes it), which NCCL's
+// sends are not.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/kernels/Collective.h"
+#include "runtime/comm/CurrentCommunicator.h"
+#include "runtime/comm/RankGroups.h"
 #include "runtime/cuda/Device.h"
 #include "runtime/cuda/Kernels.h"
-#include "runtime/kernels/Collective.h"
+#include "runtime/cuda/Nccl.h"
 #include "runtime/kernels/TokenDistribution.h"
 
 namespace starch::rt::cuda {
@@ -26,30 +34,75 @@ Status viaHost(const Tensor &input, Tensor &out, HostKernel hostKernel) {
   return copyToDevice(result, out);
 }
 
+/// Runs `overNccl(group, position)` when NCCL carries this collective (a
+/// build with NCCL, a run of several ranks, a group of more than one),
+/// `viaHostPath()` otherwise.
+template <typename OverNccl, typename ViaHost>
+Status dispatch(const Tensor &input, const std::vector<int64_t> &groups,
+                int64_t groupSize, OverNccl overNccl, ViaHost viaHostPath) {
+  if (nccl::carries(input.dtype())) {
+    Communicator *comm = currentCommunicator();
+    RankGroup group;
+    int position = 0;
+    if (groups.empty()) {
+      for (int rank = 0; rank < comm->size(); ++rank)
+        group.push_back(rank);
+      position = comm->rank();
+    } else if (!findRankGroup(groups, groupSize, comm->rank(), group,
+                              position)) {
+      return viaHostPath(); // the host path names the missing group
+    }
+    if (group.size() > 1)
+      return overNccl(group, position);
+  }
+  return viaHostPath();
+}
+
 } // namespace
 
 Status allReduce(const Tensor &input, CollectiveOp op,
                  const std::vector<int64_t> &groups, int64_t groupSize,
                  Tensor &out) {
-  return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
-    return rt::allReduce(host, op, groups, groupSize, result);
-  });
+  return dispatch(
+      input, groups, groupSize,
+      [&](const RankGroup &group, int position) {
+        return nccl::allReduce(input, op, group, position, out);
+      },
+      [&] {
+        return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
+          return rt::allReduce(host, op, groups, groupSize, result);
+        });
+      });
 }
 
 Status reduceScatter(const Tensor &input, CollectiveOp op, int64_t dim,
                      const std::vector<int64_t> &groups, int64_t groupSize,
                      Tensor &out) {
-  return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
-    return rt::reduceScatter(host, op, dim, groups, groupSize, result);
-  });
+  return dispatch(
+      input, groups, groupSize,
+      [&](const RankGroup &group, int position) {
+        return nccl::reduceScatter(input, op, dim, group, position, out);
+      },
+      [&] {
+        return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
+          return rt::reduceScatter(host, op, dim, groups, groupSize, result);
+        });
+      });
 }
 
 Status allGather(const Tensor &input, int64_t dim,
                  const std::vector<int64_t> &groups, int64_t groupSize,
                  Tensor &out) {
-  return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
-    return rt::allGather(host, dim, groups, groupSize, result);
-  });
+  return dispatch(
+      input, groups, groupSize,
+      [&](const RankGroup &group, int position) {
+        return nccl::allGather(input, dim, group, position, out);
+      },
+      [&] {
+        return viaHost(input, out, [&](const Tensor &host, Tensor &result) {
+          return rt::allGather(host, dim, groups, groupSize, result);
+        });
+      });
 }
 
 // No communication, but the block is cut on the host like the others.

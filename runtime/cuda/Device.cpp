@@ -2,6 +2,7 @@
 #include "runtime/cuda/Device.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -144,6 +145,21 @@ namespace {
 thread_local DeviceContext *threadContext = nullptr;
 } // namespace
 
+/// This process's index among the ranks of its machine, as the launcher
+/// tells it (mpirun, srun, hydra), so that the ranks of one machine each
+/// take their own device; 0 when not launched as a rank.
+static int localRank() {
+  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID",
+                           "MPI_LOCALRANKID", "LOCAL_RANK"})
+    if (const char *value = std::getenv(name)) {
+      char *end = nullptr;
+      long rank = std::strtol(value, &end, 10);
+      if (end != value && *end == '\0' && rank >= 0 && rank < (1 << 20))
+        return static_cast<int>(rank);
+    }
+  return 0;
+}
+
 void DeviceContext::setCurrent(DeviceContext *context) {
   threadContext = context;
 }
@@ -159,8 +175,11 @@ Status DeviceContext::current(DeviceContext *&out) {
   static DeviceContext *fallback = nullptr;
   std::lock_guard<std::mutex> lock(mutex);
   if (!fallback) {
+    int count = 0;
+    if (Status s = probeDevices(count); !s)
+      return s;
     std::unique_ptr<DeviceContext> created;
-    if (Status s = create(0, created); !s)
+    if (Status s = create(count > 0 ? localRank() % count : 0, created); !s)
       return s;
     fallback = created.release();
   }

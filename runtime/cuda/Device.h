@@ -65,9 +65,10 @@ public:
   Status synchronize();
 
   /// The context of the calling thread: the one set by setCurrent, else a
-  /// process-wide default on device 0 created on first use (for
-  /// single-threaded callers; threads running kernels concurrently each set
-  /// their own).
+  /// process-wide default created on first use (for single-threaded
+  /// callers; threads running kernels concurrently each set their own), on
+  /// device (local rank mod devices): the ranks mpirun or srun start on one
+  /// machine take one device each.
   static Status current(DeviceContext *&out);
   /// Makes `context` (not owned; nullptr: back to the default) the calling
   /// thread's context.

@@ -31,7 +31,8 @@
 
 namespace starch::rt::cuda {
 
-// Collectives (Collective.h), through the host until NCCL carries them.
+// Collectives (Collective.h): over NCCL in a multi-rank run of a build
+// with it (Nccl.h), else through the host; send/recv through the host.
 Status allReduce(const Tensor &input, CollectiveOp op,
                  const std::vector<int64_t> &groups, int64_t groupSize,
                  Tensor &out);

@@ -105,6 +105,11 @@ std::optional<int> parseTrainOptions(int argc, char **argv,
                        : "";
           },
           "", "at most 1024"));
+  app.add_option("--comm-timeout", options.commTimeoutSeconds,
+                 "Seconds a rank waits for its peers in any transfer (MPI or "
+                 "NCCL) before the job ends naming the rank and the transfer "
+                 "(default 60)")
+      ->check(CLI::Range(0.1, 86400.0));
   CLI::Option *save = app.add_option(
       "--save", options.saveDir,
       "Write DIR/checkpoint.safetensors at the end (and every --save-every "

@@ -34,6 +34,9 @@ struct TrainOptions {
   std::string lossLog;
   /// A Chrome trace of every rank's steps, written at the end (Trace.h).
   std::string trace;
+  /// How long a rank waits for its peers in any transfer before the job
+  /// ends with the rank and the transfer named (docs/comm.md).
+  double commTimeoutSeconds = 60;
 };
 
 /// Parses the flags (docs/train-binary.md). Returns the exit code when the

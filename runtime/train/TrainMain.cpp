@@ -327,7 +327,10 @@ int main(int argc, char **argv) {
   }
   std::unique_ptr<TrainWorld> world;
   try {
-    world = std::make_unique<TrainWorld>(argc, argv, spec);
+    world = std::make_unique<TrainWorld>(
+        argc, argv, spec,
+        std::chrono::milliseconds(
+            static_cast<int64_t>(options.commTimeoutSeconds * 1000)));
     return run(spec, options, *world);
   } catch (const std::exception &e) {
     // On several ranks, one failing rank ends the job.

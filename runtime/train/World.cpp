@@ -18,7 +18,8 @@ bool launchedByMpi() {
   return false;
 }
 
-TrainWorld::TrainWorld(int &argc, char **&argv, const ProgramSpec &spec) {
+TrainWorld::TrainWorld(int &argc, char **&argv, const ProgramSpec &spec,
+                       std::chrono::milliseconds commTimeout) {
   int64_t wanted = spec.ranks();
   if (!launchedByMpi()) {
     if (wanted > 1)
@@ -28,7 +29,7 @@ TrainWorld::TrainWorld(int &argc, char **&argv, const ProgramSpec &spec) {
           " (or srun)");
     return;
   }
-  mpi_ = std::make_unique<MpiWorld>(argc, argv);
+  mpi_ = std::make_unique<MpiWorld>(argc, argv, commTimeout);
   rank_ = mpi_->rank();
   size_ = mpi_->size();
   if (size_ != wanted)

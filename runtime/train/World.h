@@ -23,7 +23,9 @@ public:
   /// Joins the job the process was launched in. Throws std::runtime_error
   /// when the launch does not match the program (N ranks compiled, M
   /// launched; or N > 1 started without mpirun).
-  TrainWorld(int &argc, char **&argv, const ProgramSpec &spec);
+  /// `commTimeout` bounds every wait for a peer (MpiWorld's watchdog).
+  TrainWorld(int &argc, char **&argv, const ProgramSpec &spec,
+             std::chrono::milliseconds commTimeout = std::chrono::seconds(60));
   ~TrainWorld();
 
   int rank() const { return rank_; }

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """A rank killed mid-training ends the whole job (standard library).
 
-  check_rank_killed.py --bin DIR --mpirun MPIRUN [--tp 2]
+  check_rank_killed.py --bin DIR --mpirun MPIRUN [--tp 2] [--hang SECONDS]
 
 Compiles tiny-llama for two ranks (data parallel, or one tensor-parallel
 group with --tp 2), starts a long run under mpirun, waits for step 3, then
 kills rank 1 with SIGKILL (as the kernel's OOM killer or a failed node
 would). The surviving rank must not hang in its next collective: the job
 must end within 60 s with a non-zero status and a message naming rank 1.
+
+With --hang, rank 1 is stopped (SIGSTOP: alive to mpirun, but silent, as a
+hung peer is) and the program runs with --comm-timeout SECONDS: rank 0's
+watchdog must end the job after that many seconds, naming rank 1 as the
+peer that sent nothing.
 """
 import argparse
 import json
@@ -45,7 +50,9 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--mpirun", required=True)
     ap.add_argument("--tp", type=int, default=1)
+    ap.add_argument("--hang", type=int, default=0)
     args = ap.parse_args()
+    timeout_flags = ["--comm-timeout", str(args.hang)] if args.hang else []
     with tempfile.TemporaryDirectory() as work:
         config = json.load(open(os.path.join(EXAMPLE, "model.json")))
         for key in ("onnx", "weights"):
@@ -63,7 +70,7 @@ def main():
         env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                    OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
         job = subprocess.Popen([args.mpirun, "--oversubscribe", "-np", "2", exe,
-                                "--loss-log", log, "--log-every", "1000"],
+                                "--loss-log", log, "--log-every", "1000"] + timeout_flags,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env=env)
         deadline = time.time() + 120
@@ -78,7 +85,7 @@ def main():
             job.kill()
             sys.exit(f"FAILED: found {len(victims)} processes of rank 1")
         killed_at = time.time()
-        os.kill(victims[0], signal.SIGKILL)
+        os.kill(victims[0], signal.SIGSTOP if args.hang else signal.SIGKILL)
         try:
             output, _ = job.communicate(timeout=LIMIT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -88,10 +95,19 @@ def main():
         steps = len(open(log).read().splitlines())
     if job.returncode == 0:
         sys.exit("FAILED: the job exited 0 after losing a rank:\n" + output)
-    if "rank 1" not in output:
+    if "rank 1" not in output and "rank(s) 1" not in output:
         sys.exit("FAILED: no message names rank 1:\n" + output)
-    reason = next(line for line in output.splitlines() if "rank 1" in line)
-    print(f"rank 1 killed after step {steps}: the job ended {seconds:.1f} s later with "
+    if args.hang:
+        expected = f"timed out after {args.hang} s"
+        if expected not in output or "nothing arrived from rank(s) 1" not in output:
+            sys.exit(f"FAILED: no '{expected}' naming rank 1 as silent:\n" + output)
+        if seconds < args.hang:
+            sys.exit(f"FAILED: the job ended {seconds:.1f} s after the stop, before "
+                     f"--comm-timeout {args.hang}")
+    reason = next(line for line in output.splitlines()
+                  if "rank 1" in line or "rank(s) 1" in line)
+    what = "stopped" if args.hang else "killed"
+    print(f"rank 1 {what} after step {steps}: the job ended {seconds:.1f} s later with "
           f"status {job.returncode}: {reason.strip()}")
 
 
