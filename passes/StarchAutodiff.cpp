@@ -265,7 +265,6 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
   SmallVector<DictionaryAttr> resultAttrs;
   for (unsigned i = 0; i < originalCount; ++i)
     resultAttrs.push_back(function.getResultAttrDict(i));
-  function.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
   for (const std::string &name : gradientNames)
     resultAttrs.push_back(DictionaryAttr::get(
         function.getContext(),
