@@ -40,6 +40,8 @@ public:
   /// The folder external data must lie in (the model file's; "" for the
   /// current directory).
   const std::string &modelFolder() const { return baseDir_; }
+  /// The most elements a constant built at import may have.
+  int64_t maxConstantElements() const { return options_.maxConstantElements; }
   /// A constant op holding `tensor`.
   mlir::Value materialize(const rt::Tensor &tensor, mlir::OpBuilder &builder,
                           mlir::Location loc);
@@ -69,7 +71,7 @@ private:
   int64_t opset_ = 0;
   /// Position of the node being imported, to name unnamed nodes in errors.
   int currentNodeIndex_ = 0;
-  /// What folding has cost so far (kMaxFoldedElementsPerImport).
+  /// What folding has cost so far (ImportOptions::maxFoldedElementsPerImport).
   int64_t foldedElements_ = 0;
 
   mlir::OwningOpRef<mlir::ModuleOp> module_;

@@ -10,6 +10,8 @@
 #include "compiler/Interpreter/Interpreter.h"
 #include "runtime/io/OnnxTensor.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
 #include <cstring>
 
@@ -76,13 +78,20 @@ LogicalResult lowerConstant(NodeImporter &node) {
   return success();
 }
 
+/// "at most 2^26" for a limit of 2^26 elements.
+std::string atMost(int64_t limit) {
+  if (limit > 0 && llvm::isPowerOf2_64(limit))
+    return "at most 2^" + std::to_string(llvm::Log2_64(limit));
+  return "at most " + std::to_string(limit);
+}
+
 /// "" when a constant of `shape` may be built in memory, else why not.
-std::string checkConstantShape(ArrayRef<int64_t> shape) {
+std::string checkConstantShape(ArrayRef<int64_t> shape, int64_t limit) {
   if (std::string why = checkShapeBounds(shape); !why.empty())
     return why;
-  if (*boundedElementCount(shape) > kMaxFoldedElements)
+  if (*boundedElementCount(shape) > limit)
     return "has " + std::to_string(*boundedElementCount(shape)) +
-           " elements; a constant holds at most 2^26";
+           " elements; a constant holds " + atMost(limit);
   return "";
 }
 
@@ -98,7 +107,8 @@ LogicalResult lowerConstantOfShape(NodeImporter &node) {
     if (fill.numElements() != 1)
       return node.fail("attribute 'value' must hold one element");
   }
-  if (std::string why = checkConstantShape(*shape); !why.empty())
+  if (std::string why = checkConstantShape(*shape, node.maxConstantElements());
+      !why.empty())
     return node.fail("the shape " + why);
   rt::Tensor result(fill.dtype(), rt::Shape(shape->begin(), shape->end()));
   for (int64_t i = 0; i < result.numElements(); ++i)
@@ -121,11 +131,12 @@ LogicalResult lowerRange(NodeImporter &node) {
     return node.fail("delta is 0");
   // Converting a double beyond int64 (or NaN) is undefined: bound it first.
   double steps = std::ceil((last - first) / step);
-  if (!(steps <= static_cast<double>(kMaxFoldedElements)))
+  if (!(steps <= static_cast<double>(node.maxConstantElements())))
     return node.fail("start, limit and delta give " +
                      (std::isnan(steps) ? std::string("no number of")
                                         : std::to_string(steps)) +
-                     " elements; a constant holds at most 2^26");
+                     " elements; a constant holds " +
+                     atMost(node.maxConstantElements()));
   int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
   rt::Tensor result(start->dtype(), {count});
   for (int64_t i = 0; i < count; ++i) {
@@ -154,7 +165,8 @@ LogicalResult lowerEyeLike(NodeImporter &node) {
   auto dtype = elementType ? interp::dtypeOf(elementType) : std::nullopt;
   if (!dtype)
     return node.fail("dtype is not a supported element type");
-  if (std::string why = checkConstantShape(d); !why.empty())
+  if (std::string why = checkConstantShape(d, node.maxConstantElements());
+      !why.empty())
     return node.fail("the identity " + why);
   rt::Tensor eye(*dtype, {d[0], d[1]});
   // A diagonal past either edge (any int64 k) leaves the matrix zero. Only

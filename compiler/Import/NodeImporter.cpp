@@ -88,6 +88,10 @@ const std::string &NodeImporter::modelFolder() const {
   return graph_.modelFolder();
 }
 
+int64_t NodeImporter::maxConstantElements() const {
+  return graph_.maxConstantElements();
+}
+
 bool NodeImporter::hasInput(int index) const {
   return index < node_.input_size() && !node_.input(index).empty();
 }

@@ -54,6 +54,8 @@ public:
   // --- Attributes -----------------------------------------------------------
   /// The folder a tensor attribute's external data must lie in.
   const std::string &modelFolder() const;
+  /// The most elements a constant this node builds may have.
+  int64_t maxConstantElements() const;
   const onnx::AttributeProto *attribute(llvm::StringRef name) const;
   /// The attribute if present with `type` (an AttributeProto::AttributeType);
   /// records an error and gives null when it has another type.

@@ -31,22 +31,25 @@ Type elementTypeFromOnnx(int onnxDataType, MLIRContext *context) {
 namespace {
 
 /// What folding a value of `type` costs (ImportLimits.h); nothing for a
-/// type too large to fold.
-std::optional<int64_t> foldingCost(Type type) {
+/// type of more than `limit` elements.
+std::optional<int64_t> foldingCost(Type type, int64_t limit) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())
     return std::nullopt;
   std::optional<int64_t> count = boundedLoopCount(tensor.getShape());
-  if (!count || *count > kMaxFoldedElements)
+  if (!count || *count > limit)
     return std::nullopt;
   return count;
 }
 
-bool foldableType(Type type) { return foldingCost(type).has_value(); }
+bool foldableType(Type type, int64_t limit) {
+  return foldingCost(type, limit).has_value();
+}
 
-bool foldable(Operation *op) {
-  return llvm::all_of(op->getOperandTypes(), foldableType) &&
-         llvm::all_of(op->getResultTypes(), foldableType);
+bool foldable(Operation *op, int64_t limit) {
+  auto fits = [&](Type type) { return foldableType(type, limit); };
+  return llvm::all_of(op->getOperandTypes(), fits) &&
+         llvm::all_of(op->getResultTypes(), fits);
 }
 
 } // namespace
@@ -348,12 +351,13 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
   return value;
 }
 
-/// The value of `value` if it is a constant or a broadcast of one. Broadcasts
-/// are not folded into the IR (a folded expansion is large and hides the
-/// broadcast from pattern matching), but ops consuming them still fold.
-static std::optional<rt::Tensor> constantValue(Value value) {
+/// The value of `value` if it is a constant or a broadcast of one, of at
+/// most `limit` elements. Broadcasts are not folded into the IR (a folded
+/// expansion is large and hides the broadcast from pattern matching), but
+/// ops consuming them still fold.
+static std::optional<rt::Tensor> constantValue(Value value, int64_t limit) {
   // Too large to hold (a declared splat of 2^40 elements): a run-time value.
-  if (!foldableType(value.getType()))
+  if (!foldableType(value.getType(), limit))
     return std::nullopt;
   if (auto constant = value.getDefiningOp<ConstantOp>())
     return interp::tensorFromAttr(constant.getValue());
@@ -373,7 +377,7 @@ std::optional<rt::Tensor> GraphImporter::constantOf(const std::string &name,
   Value value = lookup(name, builder);
   if (!value)
     return std::nullopt;
-  return constantValue(value);
+  return constantValue(value, options_.maxConstantElements);
 }
 
 void GraphImporter::define(const std::string &name, Value value) {
@@ -388,19 +392,20 @@ bool GraphImporter::foldConstants(Operation *after, const onnx::NodeProto &node,
            after ? std::next(after->getIterator()) : body.begin(), body.end()))
     fresh.push_back(&op);
   for (Operation *op : fresh) {
-    if (isa<ConstantOp, ReadParamOp, BroadcastOp>(op) || !foldable(op))
+    int64_t limit = options_.maxConstantElements;
+    if (isa<ConstantOp, ReadParamOp, BroadcastOp>(op) || !foldable(op, limit))
       continue;
     int64_t cost = 0;
     for (Type type : op->getOperandTypes())
-      cost += *foldingCost(type);
+      cost += *foldingCost(type, limit);
     for (Type type : op->getResultTypes())
-      cost += *foldingCost(type);
-    if (cost > kMaxFoldedElementsPerImport - foldedElements_)
+      cost += *foldingCost(type, limit);
+    if (cost > options_.maxFoldedElementsPerImport - foldedElements_)
       continue;
     llvm::SmallVector<rt::Tensor> operands, results;
     bool allConstant = true;
     for (Value operand : op->getOperands()) {
-      std::optional<rt::Tensor> value = constantValue(operand);
+      std::optional<rt::Tensor> value = constantValue(operand, limit);
       if (!value) {
         allConstant = false;
         break;

@@ -9,6 +9,7 @@
 #ifndef STARCH_COMPILER_IMPORT_ONNXIMPORTER_H
 #define STARCH_COMPILER_IMPORT_ONNXIMPORTER_H
 
+#include "compiler/Import/ImportLimits.h"
 #include "runtime/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -36,6 +37,12 @@ struct ImportOptions {
   /// external data file is absent imports as zeros of its shape (only
   /// shapes matter to `starchc --emit=plan`).
   bool shapeOnly = false;
+  /// Constant folding's limits (ImportLimits.h): the largest constant the
+  /// import builds, and all the folding of one import. The fuzz target
+  /// lowers them: the same refusals and run-time fallbacks, at a fraction of
+  /// the memory and time.
+  int64_t maxConstantElements = kMaxFoldedElements;
+  int64_t maxFoldedElementsPerImport = kMaxFoldedElementsPerImport;
 };
 
 /// Imports the model at `path`. On failure returns null and sets `error` to
