@@ -9,11 +9,7 @@ cd "$(dirname "$0")/.."
 build_dir=${STARCH_FUZZ_BUILD_DIR:-build-fuzz}
 seconds=${STARCH_FUZZ_SECONDS:-30}
 targets=${STARCH_FUZZ_TARGETS:-import-onnx model-json npy safetensors checkpoint manifest}
-if [[ ! -f "$build_dir/build.ninja" ]]; then
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DSTARCH_FUZZ=ON -DSTARCH_ENABLE_CUDA=OFF
-fi
+bash .ci/configure-sanitized.sh "$build_dir"
 cmake --build "$build_dir" --target starch-fuzzers
 # New inputs a run finds go to a scratch corpus, never into test/fuzz/corpus.
 scratch=$(mktemp -d)
@@ -34,7 +30,10 @@ for target in $targets; do
   mkdir -p "$scratch/$target"
   log="$build_dir/findings/$target.log"
   status=0
+  # A fixed seed: a run explores the same inputs first every time, so a
+  # finding reproduces (only how far a run gets depends on the machine).
   nice -n 10 "$build_dir/bin/starch-fuzz-$target" -max_total_time="$seconds" \
+    -seed="${STARCH_FUZZ_SEED:-1}" \
     -timeout=20 -rss_limit_mb=2560 -print_final_stats=1 \
     -artifact_prefix="$build_dir/findings/$target-" \
     "$scratch/$target" "${seeds[@]}" > "$log" 2>&1 || status=$?
