@@ -114,7 +114,9 @@ Status communicatorFor(Communicator &host, const RankGroup &group, int position,
   // Every member got the id over MPI, so every member is alive and joins.
   if (Status s = check(
           ncclCommInitRank(&comm, static_cast<int>(group.size()), id, position),
-          "ncclCommInitRank for ranks " + groupName(group));
+          "ncclCommInitRank for ranks " + groupName(group) +
+              " (STARCH_DEVICE_COLLECTIVES=host carries the "
+              "collectives through the host instead)");
       !s)
     return s;
   all.byGroup[key] = comm;
