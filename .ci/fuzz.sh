@@ -30,8 +30,9 @@ for target in $targets; do
   mkdir -p "$scratch/$target"
   log="$build_dir/findings/$target.log"
   status=0
-  # A fixed seed: a run explores the same inputs first every time, so a
-  # finding reproduces (only how far a run gets depends on the machine).
+  # A fixed seed by default (STARCH_FUZZ_SEED=0: a random one). The inputs
+  # explored still depend on the machine's speed and directory order; a
+  # finding is kept in build-fuzz/findings/ to replay.
   nice -n 10 "$build_dir/bin/starch-fuzz-$target" -max_total_time="$seconds" \
     -seed="${STARCH_FUZZ_SEED:-1}" \
     -timeout=20 -rss_limit_mb=2560 -print_final_stats=1 \

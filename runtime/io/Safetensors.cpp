@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -13,6 +14,16 @@
 namespace starch::rt {
 
 namespace {
+
+/// A header number where a count belongs (a dimension, a data offset): JSON
+/// also allows -3 or 1e52 there, whose conversion to an integer would be
+/// undefined.
+uint64_t headerCount(const nlohmann::json &value, const std::string &what) {
+  if (!value.is_number_unsigned())
+    throw std::runtime_error(what +
+                             " is not a non-negative integer: " + value.dump());
+  return value.get<uint64_t>();
+}
 
 struct DtypeName {
   const char *name;
@@ -87,10 +98,26 @@ bool SafetensorsFile::open(const std::string &path, std::string &error) {
         throw std::runtime_error("tensor '" + name +
                                  "' has unsupported dtype " +
                                  info.at("dtype").get<std::string>());
-      Entry entry{*dtype, info.at("shape").get<Shape>(),
-                  info.at("data_offsets").at(0).get<uint64_t>(),
-                  info.at("data_offsets").at(1).get<uint64_t>()};
-      uint64_t expected = numElements(entry.shape) * dtypeSize(*dtype);
+      const std::string what = "tensor '" + name + "'";
+      Shape shape;
+      uint64_t expected = dtypeSize(*dtype);
+      const nlohmann::json &dims = info.at("shape");
+      if (!dims.is_array())
+        throw std::runtime_error(what + " shape is not a list");
+      for (const nlohmann::json &dim : dims) {
+        uint64_t size = headerCount(dim, what + " shape");
+        // The bytes the shape needs, without overflow: more than the file
+        // holds is refused below anyway.
+        if (size > static_cast<uint64_t>(INT64_MAX) ||
+            (size != 0 && expected > UINT64_MAX / size))
+          throw std::runtime_error(what + " has a shape too large to hold");
+        shape.push_back(static_cast<int64_t>(size));
+        expected *= size;
+      }
+      Entry entry{
+          *dtype, shape,
+          headerCount(info.at("data_offsets").at(0), what + " data offset"),
+          headerCount(info.at("data_offsets").at(1), what + " data offset")};
       if (entry.end < entry.begin || entry.end > dataSize ||
           entry.end - entry.begin != expected)
         throw std::runtime_error("tensor '" + name +

@@ -144,6 +144,43 @@ TEST(Safetensors, BadHeaderIsAnError) {
   std::remove(path.c_str());
 }
 
+// Found by the safetensors fuzz target (UBSan): a data offset of 1e52 was
+// converted to an integer. Counts must be non-negative JSON integers, and
+// a shape's size must not overflow. (Under the sanitizers the conversion
+// itself fails the test.)
+TEST(Safetensors, CountsThatAreNotNonNegativeIntegersAreAnError) {
+  const std::pair<const char *, const char *> cases[] = {
+      {R"({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 1.1111e52]}})",
+       "data offset is not a non-negative integer: 1.1111e+52"},
+      {R"({"t": {"dtype": "F32", "shape": [1], "data_offsets": [-4, 0]}})",
+       "data offset is not a non-negative integer: -4"},
+      {R"({"t": {"dtype": "F32", "shape": [1e30], "data_offsets": [0, 4]}})",
+       "shape is not a non-negative integer: 1e+30"},
+      {R"({"t": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})",
+       "shape is not a non-negative integer: -1"},
+      {R"({"t": {"dtype": "F32", "shape": 3, "data_offsets": [0, 4]}})",
+       "shape is not a list"},
+      {R"({"t": {"dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 4]}})",
+       "has a shape too large to hold"},
+  };
+  for (const auto &[header, expected] : cases) {
+    std::string path = tempPath("counts.safetensors"), error;
+    {
+      std::ofstream out(path, std::ios::binary);
+      uint64_t length = std::strlen(header);
+      out.write(reinterpret_cast<const char *>(&length), 8);
+      out << header << "0123";
+    }
+    SafetensorsFile file;
+    EXPECT_FALSE(file.open(path, error)) << header;
+    EXPECT_NE(error.find(std::string("bad safetensors header: tensor 't' ") +
+                         expected),
+              std::string::npos)
+        << error;
+    std::remove(path.c_str());
+  }
+}
+
 TEST(Half, KnownBitPatterns) {
   EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
   EXPECT_EQ(floatToHalf(-2.0f), 0xc000);
