@@ -183,8 +183,13 @@ std::string pathAt(const json &object, const std::string &key,
   std::filesystem::path path = object[key].get<std::string>();
   if (path.is_relative())
     path = folder / path;
-  if (!std::filesystem::is_regular_file(path))
+  std::error_code code;
+  std::filesystem::file_status status = std::filesystem::status(path, code);
+  if (!std::filesystem::exists(status))
     fail(field, "file '" + path.string() + "' does not exist");
+  if (!std::filesystem::is_regular_file(status))
+    fail(field, "'" + path.string() +
+                    "' is not a regular file (a directory, FIFO or device)");
   return std::filesystem::absolute(path).lexically_normal().string();
 }
 
