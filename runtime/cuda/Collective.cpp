@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Collective.h"
+#include "runtime/comm/Collectives.h"
 #include "runtime/comm/CurrentCommunicator.h"
 #include "runtime/comm/RankGroups.h"
 #include "runtime/cuda/Device.h"
@@ -44,14 +45,13 @@ Status dispatch(const Tensor &input, const std::vector<int64_t> &groups,
     Communicator *comm = currentCommunicator();
     RankGroup group;
     int position = 0;
-    if (groups.empty()) {
-      for (int rank = 0; rank < comm->size(); ++rank)
-        group.push_back(rank);
-      position = comm->rank();
-    } else if (!findRankGroup(groups, groupSize, comm->rank(), group,
-                              position)) {
+    bool found =
+        groups.empty()
+            ? static_cast<bool>(
+                  resolveGroup({}, comm->size(), comm->rank(), group, position))
+            : findRankGroup(groups, groupSize, comm->rank(), group, position);
+    if (!found)
       return viaHostPath(); // the host path names the missing group
-    }
     if (group.size() > 1)
       return overNccl(group, position);
   }
