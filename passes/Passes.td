@@ -61,11 +61,13 @@ def StarchOutlineLayers : Pass<"starch-outline-layers", "mlir::ModuleOp"> {
     pattern (`model.layers.*`) and `starch.layers` the callers' tags. Runs that write parameters
     or hold ops with regions are left inline.
 
-    Then every function still longer than `segment-ops` ops (the training
-    step: its optimizer has a few ops per parameter) is cut into consecutive
-    segments of that many ops, each a private function `@<name>.part<N>`
-    with `starch.segment_of = @<name>`, called in order: the host compiler's
-    time grows faster than a function's length. The numbers are unchanged:
+    Then every function still longer than `segment-ops` ops as the C++
+    emitter writes them is cut into consecutive segments of at most that
+    many, each a private function `@<name>.part<N>` with
+    `starch.segment_of = @<name>`, called in order: the host compiler's time
+    grows faster than a function's length. A run of ops that repeats one
+    period (the optimizer's ops per layer), which the emitter writes as one
+    loop, counts as its period and is never cut. The numbers are unchanged:
     the ops are moved, not rewritten.
   }];
   let options = [

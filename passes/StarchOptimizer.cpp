@@ -7,12 +7,14 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+
 #include "passes/MicroBatch.h"
-#include "starch/Dialect/StarchPipeline.h"
 #include "passes/RankGroups.h"
+#include "starch/Dialect/StarchPipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/GlobPattern.h"
 
 #include <cmath>
@@ -177,8 +179,9 @@ struct StarchOptimizerPass
                                 << function << " must be the 0-d float loss";
     }
 
-    // The trainable parameter behind each gradient result.
+    // The trainable parameter behind each gradient result, and that result.
     SmallVector<ParamOp> params;
+    SmallVector<unsigned> resultIndex;
     for (unsigned i = 1; i < gradFn.getNumResults(); ++i) {
       auto name = gradFn.getResultAttrOfType<StringAttr>(i, kNameAttrName);
       ParamOp param;
@@ -191,6 +194,46 @@ struct StarchOptimizerPass
                << " (starch.name = \"grad.<param>\")";
       }
       params.push_back(param);
+      resultIndex.push_back(i);
+    }
+    // The parameters of numbered layers layer by layer ("layers.2" before
+    // "layers.10", each layer's in their own order, in the places such
+    // parameters held; the others stay where they are), so that the
+    // optimizer's ops repeat per layer and the C++ emitter writes them as one
+    // loop (compiler/Codegen/Repeats.h) whatever order the exporter gave the
+    // weights.
+    auto layerKey =
+        [](StringRef name) -> std::optional<std::pair<StringRef, int64_t>> {
+      SmallVector<StringRef> parts;
+      name.split(parts, '.');
+      for (size_t i = parts.size(); i-- > 0;) {
+        int64_t number = 0;
+        if (parts[i].empty() || !llvm::all_of(parts[i], llvm::isDigit) ||
+            parts[i].getAsInteger(10, number))
+          continue;
+        return std::pair{name.take_front(parts[i].data() - name.data()),
+                         number};
+      }
+      return std::nullopt;
+    };
+    SmallVector<unsigned> numbered;
+    for (unsigned i = 0; i < params.size(); ++i)
+      if (layerKey(params[i].getSymName()))
+        numbered.push_back(i);
+    SmallVector<unsigned> order(numbered);
+    llvm::stable_sort(order, [&](unsigned a, unsigned b) {
+      return *layerKey(params[a].getSymName()) <
+             *layerKey(params[b].getSymName());
+    });
+    {
+      SmallVector<ParamOp> sortedParams(params);
+      SmallVector<unsigned> sortedResults(resultIndex);
+      for (auto [place, from] : llvm::zip(numbered, order)) {
+        sortedParams[place] = params[from];
+        sortedResults[place] = resultIndex[from];
+      }
+      params = std::move(sortedParams);
+      resultIndex = std::move(sortedResults);
     }
 
     MLIRContext *context = &getContext();
@@ -306,7 +349,7 @@ struct StarchOptimizerPass
           builder, loc, gradFn, body->getArguments().drop_back());
       loss = call.getResult(0);
       for (unsigned i = 0; i < params.size(); ++i)
-        grads[i] = call.getResult(i + 1);
+        grads[i] = call.getResult(resultIndex[i]);
     }
     for (int64_t m = 0; !accumulated && m < microBatches; ++m) {
       SmallVector<Value> inputs;
@@ -318,8 +361,8 @@ struct StarchOptimizerPass
       call->setAttr(kTraceAttrName, builder.getStringAttr("B" + Twine(m)));
       loss = loss ? s.add(loss, call.getResult(0)) : call.getResult(0);
       for (unsigned i = 0; i < params.size(); ++i)
-        grads[i] = grads[i] ? s.add(grads[i], call.getResult(i + 1))
-                            : call.getResult(i + 1);
+        grads[i] = grads[i] ? s.add(grads[i], call.getResult(resultIndex[i]))
+                            : call.getResult(resultIndex[i]);
     }
     // The sums over every replica's micro-batches, then one scaling.
     if (dataParallel > 1) {

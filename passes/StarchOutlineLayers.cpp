@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 
+#include "compiler/Codegen/Repeats.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -290,23 +292,42 @@ struct StarchOutlineLayersPass
   }
 
   /// Cuts what is left of a long function into consecutive segments of at
-  /// most `segmentOps` ops, each a function of its own: the host compiler's
-  /// time grows faster than the length of a function, and a training step
-  /// keeps a few ops per parameter (the optimizer) however its layers are
-  /// outlined. Any contiguous range can be outlined, parameter writes
-  /// included (the calls keep the order).
+  /// most `segmentOps` ops as the C++ emitter writes them, each a function
+  /// of its own: the host compiler's time grows faster than the length of a
+  /// function. A run the emitter writes as a loop (compiler/Codegen/Repeats.h:
+  /// the optimizer's ops per layer) counts as its one period and is never
+  /// cut. Any contiguous range can be outlined, parameter writes included
+  /// (the calls keep the order).
   void splitIntoSegments(func::FuncOp function, SymbolTable &symbols) {
     if (!function.getBody().hasOneBlock())
       return;
     Block &block = function.getBody().front();
-    SmallVector<SmallVector<Operation *>> segments;
+    SmallVector<Operation *> ops;
     for (Operation &op : block.without_terminator()) {
       if (op.getNumRegions())
         return;
+      ops.push_back(&op);
+    }
+    SmallVector<codegen::Repeat> repeats = codegen::findRepeats(ops);
+    SmallVector<SmallVector<Operation *>> segments;
+    size_t length = 0;
+    const codegen::Repeat *repeat = repeats.begin();
+    for (size_t i = 0; i < ops.size();) {
+      // The next unit: a repeat, or one op.
+      size_t end = i + 1, weight = 1;
+      if (repeat != repeats.end() && repeat->begin == i) {
+        end = repeat->end();
+        weight = repeat->period;
+        ++repeat;
+      }
       if (segments.empty() ||
-          segments.back().size() == static_cast<size_t>(segmentOps))
+          length + weight > static_cast<size_t>(segmentOps)) {
         segments.emplace_back();
-      segments.back().push_back(&op);
+        length = 0;
+      }
+      segments.back().append(ops.begin() + i, ops.begin() + end);
+      length += weight;
+      i = end;
     }
     if (segments.size() < 2)
       return;

@@ -1,20 +1,18 @@
 //===- CppEmitter.cpp - Training step IR -> C++ source --------------------===//
 //
 // Each IR function becomes a C++ function that takes the parameter store,
-// its arguments and its results by reference. Every computed tensor is a view
-// at a compile-time offset of the function's arena (MemoryPlan), or, for a
-// value the function returns, the caller's result buffer itself; reshapes are
-// views, parameters are read in place, constants are views of the constants
-// file (splats are filled at first use). Layer tags become section comments
-// so a reader can follow the model in the source, and a layer function
-// (starch-outline-layers) says which layers call it.
+// its arguments and its results by reference (FunctionEmitter.cpp), callees
+// first; then the entry points of runtime/train/Program.h: programSpec()
+// (the parameters as a plain-data table) and trainStep().
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Codegen/CppEmitter.h"
 
-#include "compiler/Codegen/MemoryPlan.h"
+#include "compiler/Codegen/CppText.h"
+#include "compiler/Codegen/FunctionEmitter.h"
 #include "compiler/Execution/ExecutionInterface.h"
 #include "runtime/io/ConstantData.h"
+#include "runtime/train/ProgramTables.h"
 #include "starch/Dialect/StarchInterfaces.h"
 #include "starch/Dialect/StarchOps.h"
 #include "starch/Dialect/StarchPipeline.h"
@@ -39,126 +37,6 @@ using exec::doubleLiteral;
 using exec::listLiteral;
 using rt::constantDataHash;
 using rt::constantDataHeader;
-using rt::kConstantAlignment;
-
-/// On a layer function (starch-outline-layers): its family ("model.layers.*")
-/// and the tags of the layers that call it.
-constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
-constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
-/// On a part of a long function (starch-outline-layers): that function.
-constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
-
-std::string dtypeName(Type element) {
-  if (element.isF32())
-    return "DType::f32";
-  if (element.isF64())
-    return "DType::f64";
-  if (element.isF16())
-    return "DType::f16";
-  if (element.isBF16())
-    return "DType::bf16";
-  if (element.isInteger(1))
-    return "DType::i1";
-  if (element.isInteger(8))
-    return element.isUnsignedInteger() ? "DType::u8" : "DType::i8";
-  if (element.isInteger(16))
-    return "DType::i16";
-  if (element.isInteger(32))
-    return "DType::i32";
-  if (element.isInteger(64))
-    return "DType::i64";
-  return "";
-}
-
-std::string typeArgs(Type type) {
-  auto tensor = cast<RankedTensorType>(type);
-  return dtypeName(tensor.getElementType()) + ", " +
-         listLiteral(tensor.getShape());
-}
-
-/// A C++ string literal.
-std::string quoted(StringRef text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-/// A C++ identifier from a symbol name.
-std::string identifier(StringRef name) {
-  std::string out;
-  for (char c : name)
-    out += llvm::isAlnum(c) ? c : '_';
-  return out;
-}
-
-std::string where(Operation *op) {
-  std::string text = op->getName().getStringRef().str();
-  if (auto layer = op->getAttrOfType<StringAttr>("starch.layer"))
-    text += " in " + layer.str();
-  else if (auto family =
-               op->getParentOp()->getAttrOfType<StringAttr>(kFamilyAttrName))
-    text += " in " + family.str();
-  return text;
-}
-
-/// "model.layers.0-3, model.layers.5": the callers of a layer function,
-/// consecutive layer numbers as ranges.
-std::string layerList(ArrayAttr tags) {
-  struct Range {
-    std::string prefix, suffix;
-    int64_t first, last;
-  };
-  std::string text;
-  auto flush = [&](const Range &range) {
-    text += (text.empty() ? "" : ", ") + range.prefix +
-            std::to_string(range.first) +
-            (range.last > range.first ? "-" + std::to_string(range.last)
-                                      : std::string()) +
-            range.suffix;
-  };
-  // In layer order (a backward runs from the last layer to the first).
-  SmallVector<StringRef> sorted;
-  for (Attribute attribute : tags)
-    sorted.push_back(cast<StringAttr>(attribute).getValue());
-  llvm::sort(sorted,
-             [](StringRef a, StringRef b) { return a.compare_numeric(b) < 0; });
-  std::optional<Range> open;
-  for (StringRef tag : sorted) {
-    // The layer number: the last dot-separated component made of digits.
-    SmallVector<StringRef> parts;
-    tag.split(parts, '.');
-    std::optional<size_t> numberAt;
-    for (size_t i = 0; i < parts.size(); ++i)
-      if (!parts[i].empty() && llvm::all_of(parts[i], llvm::isDigit))
-        numberAt = i;
-    int64_t number = 0;
-    if (!numberAt || parts[*numberAt].getAsInteger(10, number)) {
-      if (open)
-        flush(*open);
-      open.reset();
-      text += (text.empty() ? "" : ", ") + tag.str();
-      continue;
-    }
-    size_t begin = parts[*numberAt].begin() - tag.begin();
-    std::string prefix = tag.substr(0, begin).str();
-    std::string suffix = tag.substr(begin + parts[*numberAt].size()).str();
-    if (open && open->prefix == prefix && open->suffix == suffix &&
-        open->last + 1 == number) {
-      open->last = number;
-      continue;
-    }
-    if (open)
-      flush(*open);
-    open = Range{prefix, suffix, number, number};
-  }
-  if (open)
-    flush(*open);
-  return text;
-}
 
 class Emitter {
 public:
@@ -169,8 +47,6 @@ public:
 
 private:
   LogicalResult collectFunctions(func::FuncOp root);
-  LogicalResult emitFunction(func::FuncOp function);
-  LogicalResult emitConstant(ConstantOp constant, const std::string &name);
   LogicalResult emitProgramSpec(ArrayRef<func::FuncOp> steps);
   LogicalResult emitTrainStep(ArrayRef<func::FuncOp> steps);
   /// FLOPs of one call of `function`, callees included.
@@ -183,10 +59,8 @@ private:
   llvm::SetVector<Operation *> functions; // callees first
   llvm::StringMap<int> paramIndex;
   llvm::DenseMap<Operation *, double> flops;
-  /// The constants file's payload, and where each constant is in it (equal
-  /// constants are stored once).
-  std::string constantPayload;
-  llvm::DenseMap<Attribute, size_t> constantOffsets;
+  /// The constants file, filled as the functions are written.
+  ProgramState program{options, paramIndex, {}, {}};
 };
 
 LogicalResult Emitter::collectFunctions(func::FuncOp function) {
@@ -221,217 +95,6 @@ double Emitter::flopsOf(func::FuncOp function) {
   return total;
 }
 
-LogicalResult Emitter::emitConstant(ConstantOp constant,
-                                    const std::string &name) {
-  auto type = cast<RankedTensorType>(constant.getType());
-  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
-  if (!dense)
-    return constant.emitError() << "codegen needs dense constants";
-  Type element = type.getElementType();
-  // A splat is filled from a double: exact for floats and for integers of
-  // magnitude up to 2^53; larger integers are written element by element.
-  std::optional<double> splatValue;
-  if (dense.isSplat()) {
-    if (isa<FloatType>(element)) {
-      splatValue = dense.getSplatValue<APFloat>().convertToDouble();
-    } else {
-      APInt bits = dense.getSplatValue<APInt>();
-      // Each branch converts on its own: a common unsigned type would turn
-      // -100 into 2^64 - 100.
-      double value = element.isInteger(1)
-                         ? static_cast<double>(bits.getZExtValue())
-                         : static_cast<double>(bits.getSExtValue());
-      if (std::abs(value) <= 0x1p53)
-        splatValue = value;
-    }
-  }
-  if (splatValue) {
-    os << "  static const Tensor " << name << " = splat(" << typeArgs(type)
-       << ", " << doubleLiteral(*splatValue) << ");\n";
-    return success();
-  }
-  auto [stored, isNew] =
-      constantOffsets.try_emplace(dense, constantPayload.size());
-  if (isNew) {
-    // Elements as the runtime stores them: i1 as one byte each.
-    auto append = [&](auto value) {
-      constantPayload.append(reinterpret_cast<const char *>(&value),
-                             sizeof(value));
-    };
-    if (element.isF32()) {
-      for (APFloat v : dense.getValues<APFloat>())
-        append(v.convertToFloat());
-    } else if (element.isF64()) {
-      for (APFloat v : dense.getValues<APFloat>())
-        append(v.convertToDouble());
-    } else if (element.isInteger(1) || element.isInteger(8) ||
-               element.isInteger(32) || element.isInteger(64)) {
-      unsigned width =
-          element.isInteger(1) ? 8 : element.getIntOrFloatBitWidth();
-      for (APInt v : dense.getValues<APInt>()) {
-        uint64_t bits =
-            element.isInteger(1) ? v.getZExtValue() : v.getSExtValue();
-        constantPayload.append(reinterpret_cast<const char *>(&bits),
-                               width / 8); // little-endian low bytes
-      }
-    } else {
-      constantOffsets.erase(dense);
-      return constant.emitError()
-             << "codegen cannot store constants of " << element;
-    }
-    constantPayload.resize((constantPayload.size() + kConstantAlignment - 1) /
-                           kConstantAlignment * kConstantAlignment);
-  }
-  os << "  static const Tensor " << name << " = storedConstant("
-     << stored->second << ", " << typeArgs(type) << ");\n";
-  return success();
-}
-
-LogicalResult Emitter::emitFunction(func::FuncOp function) {
-  Block &body = function.getBody().front();
-  // A value returned once that would own an arena buffer is computed in the
-  // caller's result buffer instead: no copy at the return (a layer function
-  // returns most of the activations its backward keeps).
-  auto returned = cast<func::ReturnOp>(body.getTerminator()).getOperands();
-  llvm::DenseMap<Value, unsigned> resultSlot;
-  llvm::DenseSet<Value> inCallerBuffer;
-  for (auto [i, value] : llvm::enumerate(returned))
-    if (ownsArenaBuffer(value) && llvm::count(returned, value) == 1) {
-      resultSlot[value] = i;
-      inCallerBuffer.insert(value);
-    }
-  MemoryPlan plan = planMemory(function, inCallerBuffer);
-  llvm::DenseMap<Value, std::string> names;
-  int counter = 0;
-
-  if (auto family = function->getAttrOfType<StringAttr>(kFamilyAttrName)) {
-    os << "/// Layer function of " << family.getValue();
-    if (auto callers = function->getAttrOfType<ArrayAttr>(kCallersAttrName))
-      os << ", called for " << layerList(callers);
-    os << ".\n";
-  }
-  if (auto whole =
-          function->getAttrOfType<FlatSymbolRefAttr>(kSegmentOfAttrName))
-    os << "/// A part of @" << whole.getValue()
-       << ", which is cut into parts called in order: the host compiler's "
-          "time grows faster than a function's length.\n";
-  os << "/// @" << function.getSymName() << ": " << body.getOperations().size()
-     << " ops; arena " << plan.arenaBytes << " bytes (" << plan.totalBytes
-     << " without reuse).\n";
-  os << "void " << identifier(function.getSymName()) << "(ParamStore &params";
-  bool layerFunction = function->hasAttr(kFamilyAttrName);
-  llvm::StringSet<> argumentNames;
-  for (BlockArgument arg : body.getArguments()) {
-    names[arg] = "a" + std::to_string(arg.getArgNumber());
-    // A layer function's parameters by their role (self_attn_q_proj_weight);
-    // generated names (aN, vN, rN) start with one letter and a digit and
-    // cannot collide with "p_" names.
-    auto role = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                      kNameAttrName);
-    if (layerFunction && role &&
-        argumentNames.insert("p_" + identifier(role.getValue())).second)
-      names[arg] = "p_" + identifier(role.getValue());
-    os << ", const Tensor &" << names[arg];
-  }
-  for (unsigned i = 0; i < function.getNumResults(); ++i)
-    os << ", Tensor &r" << i;
-  os << ") {\n";
-  if (plan.arenaBytes)
-    os << "  static Arena arena(" << plan.arenaBytes << ");\n";
-
-  StringRef currentLayer;
-  for (Operation &op : body) {
-    // A section comment where the layer changes; untagged glue ops between
-    // two pieces of one layer do not start a new section.
-    auto layer = op.getAttrOfType<StringAttr>("starch.layer");
-    if (layer && layer.getValue() != currentLayer) {
-      os << "  // ---- " << layer.getValue() << " ----\n";
-      currentLayer = layer.getValue();
-    }
-    SmallVector<std::string> operands;
-    for (Value operand : op.getOperands())
-      operands.push_back(names.lookup(operand));
-    auto nameResult = [&](Value result) {
-      std::string name = "v" + std::to_string(counter++);
-      names[result] = name;
-      return name;
-    };
-
-    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      for (auto [i, operand] : llvm::enumerate(operands))
-        if (operand != "r" + std::to_string(i))
-          os << "  copyInto(r" << i << ", " << operand << ");\n";
-      continue;
-    }
-    if (auto read = dyn_cast<ReadParamOp>(op)) {
-      os << "  const Tensor " << nameResult(read.getResult()) << " = params["
-         << paramIndex.lookup(read.getName()) << "]; // @" << read.getName()
-         << "\n";
-      continue;
-    }
-    if (auto write = dyn_cast<WriteParamOp>(op)) {
-      os << "  copyInto(params[" << paramIndex.lookup(write.getName())
-         << "], " << operands[0] << "); // @" << write.getName() << "\n";
-      continue;
-    }
-    if (auto constant = dyn_cast<ConstantOp>(op)) {
-      if (failed(emitConstant(constant, nameResult(constant.getResult()))))
-        return failure();
-      continue;
-    }
-    if (exec::isView(&op)) {
-      os << "  const Tensor " << nameResult(op.getResult(0)) << " = "
-         << operands[0] << ".reshaped("
-         << listLiteral(cast<RankedTensorType>(op.getResult(0).getType())
-                            .getShape())
-         << ");\n";
-      continue;
-    }
-
-    // Everything else writes arena buffers.
-    SmallVector<std::string> results;
-    for (Value result : op.getResults()) {
-      auto slot = resultSlot.find(result);
-      if (slot != resultSlot.end()) {
-        names[result] = "r" + std::to_string(slot->second);
-        results.push_back(names[result]);
-        continue;
-      }
-      std::string name = nameResult(result);
-      os << "  Tensor " << name << " = arena.at(" << plan.offsets.lookup(result)
-         << ", " << typeArgs(result.getType()) << ");\n";
-      results.push_back(name);
-    }
-    // An op the compiler marked for --trace runs inside a span.
-    auto span = op.getAttrOfType<StringAttr>(kTraceAttrName);
-    if (span)
-      os << "  {\n  TraceScope span(" << quoted(span.getValue()) << ");\n";
-    if (auto call = dyn_cast<func::CallOp>(op)) {
-      os << "  " << identifier(call.getCallee()) << "(params";
-      for (const std::string &operand : operands)
-        os << ", " << operand;
-      for (const std::string &result : results)
-        os << ", " << result;
-      os << ");\n";
-    } else {
-      auto executable = dyn_cast<exec::ExecutableOpInterface>(&op);
-      if (!executable)
-        return op.emitError() << "has no kernel in the C++ code generator";
-      // The CUDA kernels have the CPU kernels' names and signatures, in
-      // namespace cuda.
-      os << "  check(";
-      executable.getKernelCall().print(
-          os, {operands, results},
-          options.target == CodegenTarget::cuda ? "cuda::" : "");
-      os << ", " << quoted(where(&op)) << ");\n";
-    }
-    if (span)
-      os << "  }\n";
-  }
-  os << "}\n\n";
-  return success();
-}
-
 LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
   func::FuncOp step = steps.front();
   auto tokens = cast<RankedTensorType>(step.getArgumentTypes()[0]);
@@ -444,7 +107,66 @@ LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
   double stepFlops = 0;
   for (func::FuncOp stageStep : steps)
     stepFlops += flopsOf(stageStep);
+  // The parameters as a plain-data table (runtime/train/ProgramTables.h);
+  // the rank lists of their shards and tied stages as arrays, one per
+  // distinct list.
+  std::string rows, lists;
+  llvm::StringMap<std::string> listNames;
+  auto listArray = [&](ArrayRef<int64_t> values) {
+    std::string literal = listLiteral(values);
+    auto [it, isNew] = listNames.try_emplace(
+        literal, "kRanks" + std::to_string(listNames.size()));
+    if (isNew)
+      lists +=
+          "  static const int64_t " + it->second + "[] = " + literal + ";\n";
+    return it->second + ", " + std::to_string(values.size());
+  };
+  for (auto param : module.getOps<ParamOp>()) {
+    StringRef kind = param.getState()    ? "optimizerState"
+                     : param.getBuffer() ? "buffer"
+                     : param.getFrozen() ? "frozen"
+                                         : "trainable";
+    StringRef source = param.getState()    ? StringRef()
+                       : param.getSource() ? *param.getSource()
+                                           : param.getSymName();
+    auto owner = param->getAttrOfType<StringAttr>(kModuleAttrName);
+    auto type = cast<RankedTensorType>(param.getType());
+    if (type.getRank() > rt::kTableMaxRank)
+      return param.emitError()
+             << "codegen: a parameter of rank above " << rt::kTableMaxRank;
+    std::string row = "      {" + quoted(param.getSymName()) + ", " +
+                      quoted(source) + ", " + dtypeName(type.getElementType()) +
+                      ", " + shapeRow(type.getShape()) +
+                      ", ParamKind::" + kind.str();
+    bool placed = param.isSharded() || param.getStage();
+    if (owner || placed)
+      row += ", " + quoted(owner ? owner.getValue() : "");
+    if (placed) {
+      // This rank's block: the dimension cut and the groups, flat.
+      if (param.isSharded()) {
+        SmallVector<int64_t> ranks;
+        int64_t groupSize = 0;
+        for (Attribute group : param.getShardGroupsAttr()) {
+          ArrayRef<int64_t> members =
+              cast<DenseI64ArrayAttr>(group).asArrayRef();
+          ranks.append(members.begin(), members.end());
+          groupSize = static_cast<int64_t>(members.size());
+        }
+        row += ", " + std::to_string(*param.getShardDim()) + ", " +
+               listArray(ranks) + ", " + std::to_string(groupSize);
+      } else {
+        row += ", -1, nullptr, 0, 0";
+      }
+      row += ", " + std::to_string(
+                        param.getStage() ? param.getStageAttr().getInt() : -1);
+      if (auto tied = param.getTiedStages())
+        row += ", " + listArray(SmallVector<int64_t>(*tied));
+    }
+    rows += row + "},\n";
+  }
   os << "const ProgramSpec &programSpec() {\n"
+     << lists << "  static const ParamRow kParams[] = {\n"
+     << rows << "  };\n"
      << "  static const ProgramSpec spec = [] {\n"
      << "    ProgramSpec s;\n"
      << "    s.model = " << quoted(options.modelName) << ";\n"
@@ -484,44 +206,10 @@ LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
      << "    s.sequenceLength = " << tokens.getDimSize(2) << ";\n"
      << "    s.vocabSize = " << vocab << ";\n"
      << "    s.scheduleSteps = " << options.scheduleSteps << ";\n"
-     << "    s.flopsPerStep = " << doubleLiteral(stepFlops) << ";\n"
-     << "    s.params = {\n";
-  for (auto param : module.getOps<ParamOp>()) {
-    StringRef kind = param.getState()    ? "optimizerState"
-                     : param.getBuffer() ? "buffer"
-                     : param.getFrozen() ? "frozen"
-                                         : "trainable";
-    StringRef source = param.getState() ? StringRef()
-                       : param.getSource() ? *param.getSource()
-                                           : param.getSymName();
-    auto owner = param->getAttrOfType<StringAttr>(kModuleAttrName);
-    os << "        {" << quoted(param.getSymName()) << ", " << quoted(source)
-       << ", " << typeArgs(param.getType()) << ", ParamKind::" << kind;
-    if (owner || param.isSharded() || param.getStage())
-      os << ", " << quoted(owner ? owner.getValue() : "");
-    if (param.isSharded() || param.getStage())
-      os << ", ParamShard{";
-    if (param.isSharded()) {
-      // This rank's block: the dimension cut and the groups, flat.
-      SmallVector<int64_t> ranks;
-      int64_t groupSize = 0;
-      for (Attribute group : param.getShardGroupsAttr()) {
-        ArrayRef<int64_t> members = cast<DenseI64ArrayAttr>(group).asArrayRef();
-        ranks.append(members.begin(), members.end());
-        groupSize = static_cast<int64_t>(members.size());
-      }
-      os << *param.getShardDim() << ", " << listLiteral(ranks) << ", "
-         << groupSize;
-    }
-    if (param.isSharded() || param.getStage())
-      os << "}";
-    if (param.getStage())
-      os << ", " << param.getStageAttr().getInt();
-    if (auto tied = param.getTiedStages())
-      os << ", " << listLiteral(SmallVector<int64_t>(*tied));
-    os << "},\n";
-  }
-  os << "    };\n";
+     << "    s.flopsPerStep = " << doubleLiteral(stepFlops) << ";\n";
+  if (options.shapeOnly)
+    os << "    s.shapeOnly = true;\n";
+  os << "    s.params = paramSpecs(kParams);\n";
   // The parameter of each entry of param_grad_norms (checked by emit()).
   os << "    s.gradNormParams = {";
   auto normParams = step.getResultAttrOfType<ArrayAttr>(3, kParamsAttrName);
@@ -529,12 +217,11 @@ LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
     os << (i ? ", " : "")
        << paramIndex.lookup(cast<StringAttr>(name).getValue());
   os << "};\n";
-  if (!constantPayload.empty())
+  const std::string &payload = program.constantPayload;
+  if (!payload.empty())
     os << "    s.constants = {" << quoted(options.constantsFileName) << ", "
-       << constantPayload.size() << "u, "
-       << llvm::format_hex(
-              constantDataHash(constantPayload.data(), constantPayload.size()),
-              18)
+       << payload.size() << "u, "
+       << llvm::format_hex(constantDataHash(payload.data(), payload.size()), 18)
        << "u};\n";
   // Encoder inputs: the step's arguments between the tokens and the labels.
   llvm::StringMap<size_t> inputIndex;
@@ -736,15 +423,16 @@ LogicalResult Emitter::emit(std::string &constants) {
      << "using namespace gen;\n"
      << "namespace {\n\n";
   for (Operation *function : functions)
-    if (failed(emitFunction(cast<func::FuncOp>(function))))
+    if (failed(emitFunction(cast<func::FuncOp>(function), program, os)))
       return failure();
   os << "} // namespace\n\n";
   if (failed(emitProgramSpec(steps)) || failed(emitTrainStep(steps)))
     return failure();
   os << "\n} // namespace starch::rt\n";
   constants.clear();
-  if (!constantPayload.empty())
-    constants = constantDataHeader(constantPayload) + constantPayload;
+  const std::string &payload = program.constantPayload;
+  if (!payload.empty())
+    constants = constantDataHeader(payload) + payload;
   return success();
 }
 

@@ -361,7 +361,8 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
 
   // A plan reads shapes only: a model exported without its weights plans.
   import::ImportOptions importOptions = options.import;
-  importOptions.shapeOnly = options.emit == EmitStage::plan;
+  importOptions.shapeOnly =
+      options.shapeOnly || options.emit == EmitStage::plan;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       importModel(context, model, importOptions, error);
   if (!module || !setNoWeightDecay(*module, model.training, error))
@@ -487,6 +488,7 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     codegen::EmitOptions emitOptions;
     emitOptions.modelName = model.name;
     emitOptions.scheduleSteps = model.training.steps;
+    emitOptions.shapeOnly = options.shapeOnly;
     emitOptions.target =
         cuda ? codegen::CodegenTarget::cuda : codegen::CodegenTarget::cpu;
     // Source on stdout: a program to read; its constants are not written.

@@ -82,6 +82,9 @@ struct CompileOptions {
   bool timing = false;
   /// The world size `--emit=plan` plans for (0: model.json's).
   int64_t ranks = 0;
+  /// Weights whose external data file is absent import as zeros (always so
+  /// for --emit=plan); a program compiled so refuses to train.
+  bool shapeOnly = false;
 };
 
 /// Imports what `model` names: the LLM's ONNX file, or every module of a

@@ -19,13 +19,17 @@ std::vector<std::string> hostCompileCommand(const std::string &source,
                                             bool cuda) {
   // The generated code only sequences calls into the precompiled (-O3)
   // kernels: -O1 without exception tables compiles it 3x faster than -O2
-  // for the same step time (docs/codegen.md); kernels report errors by
-  // Status, never by throwing.
+  // for the same step time, and without inlining (of the runtime's small
+  // header helpers into functions of thousands of calls) 3x faster again at
+  // 8B (docs/codegen.md); kernels report errors by Status, never by
+  // throwing.
   std::vector<std::string> command = {
       cuda ? toolchain::kCudaCompiler : toolchain::kHostCompiler, "-std=c++17",
       cuda ? "-O2" : "-O1"};
-  if (!cuda)
+  if (!cuda) {
     command.push_back("-fno-exceptions");
+    command.push_back("-fno-inline");
+  }
   auto append = [&](llvm::StringRef list) {
     llvm::SmallVector<llvm::StringRef> items;
     list.split(items, ';', -1, false);

@@ -13,6 +13,7 @@
 #include "runtime/cuda/Cuda.h"
 #include "runtime/train/Program.h"
 #include "runtime/train/ProgramConstants.h"
+#include "runtime/train/ProgramTables.h"
 #include "runtime/train/Trace.h"
 
 #include <cstdio>
@@ -31,6 +32,12 @@ namespace starch::rt::gen {
 inline void check(const Status &status, const char *where) {
   if (!status.ok())
     fail(where, status.message());
+}
+
+/// In a loop over layers (one iteration per layer): the op and the layer.
+inline void check(const Status &status, const char *op, const char *layer) {
+  if (!status.ok())
+    fail((std::string(op) + " in " + layer).c_str(), status.message());
 }
 
 /// A function's activation memory on the device, placed by the compiler's

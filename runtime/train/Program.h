@@ -128,6 +128,10 @@ struct ProgramSpec {
   /// StepOutputs::paramGradNorms, in order.
   std::vector<size_t> gradNormParams;
   ConstantsFile constants;
+  /// Compiled from a weightless export (`starchc --shape-only`, to measure
+  /// the compiler): its constants folded from absent weights are zeros, so
+  /// it does not train.
+  bool shapeOnly = false;
 
   /// Pipeline stages of one replica (each module's own, encoders first).
   int64_t pipelineStages = 1;

@@ -320,6 +320,14 @@ int main(int argc, char **argv) {
   if (std::optional<int> exitCode =
           parseTrainOptions(argc, argv, spec, options))
     return *exitCode;
+  if (spec.shapeOnly) {
+    std::fprintf(stderr,
+                 "error: %s was compiled with starchc --shape-only (from an "
+                 "export without its weights, to measure the compiler); "
+                 "compile it from the complete export to train\n",
+                 spec.model.c_str());
+    return 1;
+  }
   std::string constantsError;
   if (!loadProgramConstants(spec, constantsError)) {
     std::fprintf(stderr, "error: %s\n", constantsError.c_str());

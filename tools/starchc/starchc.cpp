@@ -74,6 +74,13 @@ static cl::opt<int64_t> ranks(
              "parallel.ranks, else one replica)"),
     cl::init(0), cl::cat(category));
 
+static cl::opt<bool> shapeOnly(
+    "shape-only",
+    cl::desc("import weights whose external data file is absent as zeros "
+             "(as --emit=plan always does): to measure the compiler on a "
+             "weightless export; such a program refuses to train"),
+    cl::cat(category));
+
 static cl::opt<bool> calibrate(
     "calibrate",
     cl::desc("measure this machine's kernels (with the threads of one rank) "
@@ -128,6 +135,7 @@ int main(int argc, char **argv) {
   if (ranks < 0 || ranks > (1 << 20))
     return fail("--ranks must lie in [1, 1048576]");
   options.ranks = ranks;
+  options.shapeOnly = shapeOnly;
   if (target == "cpu")
     options.target = driver::Target::cpu;
   else if (target == "cuda")

@@ -1,0 +1,710 @@
+//===- FunctionEmitter.cpp - One IR function as a C++ function ------------===//
+//
+// Every computed tensor is a view at a compile-time offset of the
+// function's arena (MemoryPlan), listed once in a plain-data table
+// (ProgramTables.h), or, for a value the function returns, the caller's
+// result buffer itself; reshapes are views, parameters are read in place,
+// constants are views of the constants file (splats are filled at first
+// use). Layer tags become section comments. A run of ops that repeats one
+// period (Repeats.h: a layer function called per layer, the optimizer's ops
+// per layer) is one loop over a table of what changes between periods.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Codegen/FunctionEmitter.h"
+
+#include "compiler/Codegen/CppText.h"
+#include "compiler/Codegen/MemoryPlan.h"
+#include "compiler/Codegen/Repeats.h"
+#include "compiler/Execution/CppLiterals.h"
+#include "compiler/Execution/ExecutionInterface.h"
+#include "runtime/io/ConstantData.h"
+#include "runtime/train/ProgramTables.h"
+#include "starch/Dialect/StarchOps.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+#include <functional>
+#include <optional>
+
+using namespace mlir;
+
+namespace starch::codegen {
+
+namespace {
+
+using exec::doubleLiteral;
+using exec::listLiteral;
+
+/// On a layer function (starch-outline-layers): its family ("model.layers.*")
+/// and the tags of the layers that call it.
+constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
+constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
+/// On a part of a long function (starch-outline-layers): that function.
+constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
+
+/// The op and its layer, for a kernel's error message.
+std::string opName(Operation *op) { return op->getName().getStringRef().str(); }
+StringRef layerOf(Operation *op) {
+  if (auto layer = op->getAttrOfType<StringAttr>(kLayerAttrName))
+    return layer.getValue();
+  if (auto family =
+          op->getParentOp()->getAttrOfType<StringAttr>(kFamilyAttrName))
+    return family.getValue();
+  return "";
+}
+std::string where(Operation *op) {
+  StringRef layer = layerOf(op);
+  return opName(op) + (layer.empty() ? "" : " in " + layer.str());
+}
+
+/// How one op is spelled: its operands, parameter, results and error text.
+/// The function's top level and a loop body spell them differently.
+struct Spelling {
+  std::function<std::string(unsigned operand)> operand;
+  /// "params[12]" for a parameter read or write.
+  std::function<std::string()> param;
+  /// Declares a buffer result (emitting what it needs) and names it.
+  std::function<std::string(Value result)> result;
+  /// check()'s trailing arguments: the quoted op and layer.
+  std::function<std::string()> where;
+  /// A parameter read's or write's comment: its symbol.
+  bool commentParam = true;
+  /// The function's top level (not a loop body): a reshape of an arena
+  /// buffer is a row of the view table.
+  bool topLevel = true;
+  std::string indent = "  ";
+};
+
+class FunctionEmitter {
+public:
+  FunctionEmitter(func::FuncOp function, ProgramState &program, raw_ostream &os)
+      : function(function), program(program), os(os) {}
+
+  LogicalResult emit();
+
+private:
+  LogicalResult emitOp(Operation &op, const Spelling &spelling);
+  LogicalResult emitConstant(ConstantOp constant, const std::string &name,
+                             const std::string &indent);
+  LogicalResult emitRepeat(ArrayRef<Operation *> ops, const Repeat &repeat,
+                           int loopNumber);
+  /// Whether a loop can address every value `repeat` passes between
+  /// periods or declares after it (a view of rank above the table's is
+  /// written the long way, and then only where it is made).
+  bool loopCanAddress(ArrayRef<Operation *> ops, const Repeat &repeat);
+  std::string nameResult(Value value) {
+    std::string name = "v" + std::to_string(counter++);
+    names[value] = name;
+    return name;
+  }
+  bool tableView(Value value) const {
+    return cast<RankedTensorType>(value.getType()).getRank() <=
+           rt::kTableMaxRank;
+  }
+  /// The buffer of this function's arena `value` is (a view of), if any.
+  Value arenaRoot(Value value) const;
+  /// The row of `value` in the view table, added on first use: a buffer of
+  /// the arena or a reshape view of one.
+  unsigned viewIndex(Value value);
+  /// Declares a reshape view of an arena buffer as a row of the view table.
+  std::string declareReshapeView(Value value) {
+    std::string name = nameResult(value);
+    out << "  Tensor &" << name << " = view[" << viewIndex(value) << "]; // "
+        << typeComment(cast<RankedTensorType>(value.getType())) << "\n";
+    return name;
+  }
+  /// Declares the top-level name of a buffer result.
+  std::string declareResult(Value result);
+  /// The top-level name of `value`; a value a loop made is declared here,
+  /// where the top level first reads it.
+  std::string nameOf(Value value);
+  /// A C++ expression for the address of `value` from inside a loop of the
+  /// function: a view, a parameter or a named tensor; empty if it has none.
+  std::string addressOf(Value value);
+  int paramIndexOf(Operation *op) {
+    StringRef name = isa<ReadParamOp>(op) ? cast<ReadParamOp>(op).getName()
+                                          : cast<WriteParamOp>(op).getName();
+    return program.paramIndex.lookup(name);
+  }
+
+  func::FuncOp function;
+  ProgramState &program;
+  raw_ostream &os;
+  std::string code;
+  llvm::raw_string_ostream out{code};
+  MemoryPlan plan;
+  llvm::DenseMap<Value, unsigned> resultSlot;
+  llvm::DenseMap<Value, std::string> names;
+  llvm::DenseMap<Value, unsigned> views;
+  std::string viewRows;
+  int counter = 0;
+};
+
+Value FunctionEmitter::arenaRoot(Value value) const {
+  while (Operation *def = value.getDefiningOp()) {
+    if (!exec::isView(def))
+      break;
+    value = def->getOperand(0);
+  }
+  return ownsArenaBuffer(value) && !resultSlot.count(value) ? value : Value();
+}
+
+unsigned FunctionEmitter::viewIndex(Value value) {
+  auto [it, isNew] = views.try_emplace(value, views.size());
+  if (isNew) {
+    auto type = cast<RankedTensorType>(value.getType());
+    Value root = arenaRoot(value);
+    viewRows += "      {" + std::to_string(plan.offsets.lookup(root)) + ", " +
+                dtypeName(type.getElementType()) + ", " +
+                shapeRow(type.getShape()) + "},\n";
+  }
+  return it->second;
+}
+
+std::string FunctionEmitter::declareResult(Value result) {
+  auto slot = resultSlot.find(result);
+  if (slot != resultSlot.end())
+    return names[result] = "r" + std::to_string(slot->second);
+  std::string name = nameResult(result);
+  auto type = cast<RankedTensorType>(result.getType());
+  if (!tableView(result))
+    out << "  Tensor " << name << " = arena.at(" << plan.offsets.lookup(result)
+        << ", " << typeArgs(type) << ");\n";
+  else
+    out << "  Tensor &" << name << " = view[" << viewIndex(result) << "]; // "
+        << typeComment(type) << "\n";
+  return name;
+}
+
+std::string FunctionEmitter::nameOf(Value value) {
+  auto known = names.find(value);
+  if (known != names.end())
+    return known->second;
+  if (auto read = value.getDefiningOp<ReadParamOp>()) {
+    out << "  const Tensor &" << nameResult(value) << " = params["
+        << paramIndexOf(read) << "]; // @" << read.getName() << "\n";
+    return names[value];
+  }
+  Operation *def = value.getDefiningOp();
+  if (exec::isView(def) && arenaRoot(value) && tableView(value))
+    return declareReshapeView(value);
+  if (exec::isView(def)) {
+    std::string source = nameOf(def->getOperand(0));
+    out << "  const Tensor " << nameResult(value) << " = " << source
+        << ".reshaped("
+        << listLiteral(cast<RankedTensorType>(value.getType()).getShape())
+        << ");\n";
+    return names[value];
+  }
+  return declareResult(value);
+}
+
+std::string FunctionEmitter::addressOf(Value value) {
+  if (auto read = value.getDefiningOp<ReadParamOp>())
+    return "&params[" + std::to_string(paramIndexOf(read)) + "]";
+  auto slot = resultSlot.find(value);
+  if (slot != resultSlot.end())
+    return "&r" + std::to_string(slot->second);
+  if (ownsArenaBuffer(value) && tableView(value))
+    return "&view[" + std::to_string(viewIndex(value)) + "]";
+  auto name = names.find(value);
+  return name == names.end() ? "" : "&" + name->second;
+}
+
+LogicalResult FunctionEmitter::emitConstant(ConstantOp constant,
+                                            const std::string &name,
+                                            const std::string &indent) {
+  auto type = cast<RankedTensorType>(constant.getType());
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense)
+    return constant.emitError() << "codegen needs dense constants";
+  Type element = type.getElementType();
+  // A splat is filled from a double: exact for floats and for integers of
+  // magnitude up to 2^53; larger integers are written element by element.
+  std::optional<double> splatValue;
+  if (dense.isSplat()) {
+    if (isa<FloatType>(element)) {
+      splatValue = dense.getSplatValue<APFloat>().convertToDouble();
+    } else {
+      APInt bits = dense.getSplatValue<APInt>();
+      // Each branch converts on its own: a common unsigned type would turn
+      // -100 into 2^64 - 100.
+      double value = element.isInteger(1)
+                         ? static_cast<double>(bits.getZExtValue())
+                         : static_cast<double>(bits.getSExtValue());
+      if (std::abs(value) <= 0x1p53)
+        splatValue = value;
+    }
+  }
+  if (splatValue) {
+    out << indent << "static const Tensor " << name << " = splat("
+        << typeArgs(type) << ", " << doubleLiteral(*splatValue) << ");\n";
+    return success();
+  }
+  std::string &payload = program.constantPayload;
+  auto [stored, isNew] =
+      program.constantOffsets.try_emplace(dense, payload.size());
+  if (isNew) {
+    // Elements as the runtime stores them: i1 as one byte each.
+    auto append = [&](auto value) {
+      payload.append(reinterpret_cast<const char *>(&value), sizeof(value));
+    };
+    if (element.isF32()) {
+      for (APFloat v : dense.getValues<APFloat>())
+        append(v.convertToFloat());
+    } else if (element.isF64()) {
+      for (APFloat v : dense.getValues<APFloat>())
+        append(v.convertToDouble());
+    } else if (element.isInteger(1) || element.isInteger(8) ||
+               element.isInteger(32) || element.isInteger(64)) {
+      unsigned width =
+          element.isInteger(1) ? 8 : element.getIntOrFloatBitWidth();
+      for (APInt v : dense.getValues<APInt>()) {
+        uint64_t bits =
+            element.isInteger(1) ? v.getZExtValue() : v.getSExtValue();
+        payload.append(reinterpret_cast<const char *>(&bits),
+                       width / 8); // little-endian low bytes
+      }
+    } else {
+      program.constantOffsets.erase(dense);
+      return constant.emitError()
+             << "codegen cannot store constants of " << element;
+    }
+    payload.resize((payload.size() + rt::kConstantAlignment - 1) /
+                   rt::kConstantAlignment * rt::kConstantAlignment);
+  }
+  out << indent << "static const Tensor " << name << " = storedConstant("
+      << stored->second << ", " << typeArgs(type) << ");\n";
+  return success();
+}
+
+LogicalResult FunctionEmitter::emitOp(Operation &op, const Spelling &spelling) {
+  const std::string &indent = spelling.indent;
+  SmallVector<std::string> operands;
+  for (unsigned q = 0; q < op.getNumOperands(); ++q)
+    operands.push_back(spelling.operand(q));
+  if (auto read = dyn_cast<ReadParamOp>(op)) {
+    out << indent << "const Tensor &" << nameResult(read.getResult()) << " = "
+        << spelling.param() << ";";
+    if (spelling.commentParam)
+      out << " // @" << read.getName();
+    out << "\n";
+    return success();
+  }
+  if (auto write = dyn_cast<WriteParamOp>(op)) {
+    out << indent << "copyInto(" << spelling.param() << ", " << operands[0]
+        << ");";
+    if (spelling.commentParam)
+      out << " // @" << write.getName();
+    out << "\n";
+    return success();
+  }
+  if (auto constant = dyn_cast<ConstantOp>(op))
+    return emitConstant(constant, nameResult(constant.getResult()), indent);
+  if (exec::isView(&op) && spelling.topLevel && arenaRoot(op.getResult(0)) &&
+      tableView(op.getResult(0))) {
+    declareReshapeView(op.getResult(0));
+    return success();
+  }
+  if (exec::isView(&op)) {
+    out << indent << "const Tensor " << nameResult(op.getResult(0)) << " = "
+        << operands[0] << ".reshaped("
+        << listLiteral(
+               cast<RankedTensorType>(op.getResult(0).getType()).getShape())
+        << ");\n";
+    return success();
+  }
+
+  // Everything else writes buffers.
+  SmallVector<std::string> results;
+  for (Value result : op.getResults())
+    results.push_back(spelling.result(result));
+  // An op the compiler marked for --trace runs inside a span.
+  auto span = op.getAttrOfType<StringAttr>(kTraceAttrName);
+  if (span)
+    out << indent << "{\n"
+        << indent << "TraceScope span(" << quoted(span.getValue()) << ");\n";
+  if (auto call = dyn_cast<func::CallOp>(op)) {
+    out << indent << identifier(call.getCallee()) << "(params";
+    for (const std::string &operand : operands)
+      out << ", " << operand;
+    for (const std::string &result : results)
+      out << ", " << result;
+    out << ");\n";
+  } else {
+    auto executable = dyn_cast<exec::ExecutableOpInterface>(&op);
+    if (!executable)
+      return op.emitError() << "has no kernel in the C++ code generator";
+    // The CUDA kernels have the CPU kernels' names and signatures, in
+    // namespace cuda.
+    out << indent << "check(";
+    executable.getKernelCall().print(
+        out, {operands, results},
+        program.options.target == CodegenTarget::cuda ? "cuda::" : "");
+    out << ", " << spelling.where() << ");\n";
+  }
+  if (span)
+    out << indent << "}\n";
+  return success();
+}
+
+bool FunctionEmitter::loopCanAddress(ArrayRef<Operation *> ops,
+                                     const Repeat &repeat) {
+  for (size_t i = repeat.begin; i < repeat.end(); ++i) {
+    for (Value result : ops[i]->getResults())
+      if (!tableView(result) && !isLoopLocal(ops[i]) &&
+          !resultSlot.count(result))
+        return false;
+    size_t j = (i - repeat.begin) % repeat.period;
+    for (auto [q, operand] : llvm::enumerate(ops[i]->getOperands()))
+      if (repeat.sources[j][q] == OperandSource::perPeriod &&
+          !operand.getDefiningOp<ReadParamOp>() && !resultSlot.count(operand) &&
+          !(ownsArenaBuffer(operand) && tableView(operand)) &&
+          !names.count(operand))
+        return false;
+  }
+  return true;
+}
+
+/// A loop: per period (iteration) a row of `int64_t` table entries (view and
+/// parameter indices) and, where a value is a named tensor (an argument, a
+/// result buffer), an entry of a local pointer table.
+LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
+                                          const Repeat &repeat,
+                                          int loopNumber) {
+  size_t begin = repeat.begin, period = repeat.period, count = repeat.count;
+  auto opAt = [&](size_t t, size_t j) { return ops[begin + t * period + j]; };
+  std::string tag = "loop" + std::to_string(loopNumber);
+  std::string table = "kLoop" + std::to_string(loopNumber);
+
+  // The columns, filled period by period.
+  SmallVector<SmallVector<std::string>> intColumns, inColumns, outColumns;
+  SmallVector<SmallVector<std::string>> tagColumns;
+  auto addColumn = [&](SmallVector<SmallVector<std::string>> &columns,
+                       auto &&entry) {
+    SmallVector<std::string> column;
+    for (size_t t = 0; t < count; ++t)
+      column.push_back(entry(t));
+    columns.push_back(std::move(column));
+    return columns.size() - 1;
+  };
+  // What each op of the body reads its operands, parameter and results
+  // from, and its error text.
+  struct OpPlan {
+    SmallVector<std::string> operands;
+    std::string param, where;
+    SmallVector<std::string> results;
+  };
+  SmallVector<OpPlan> opPlans(period);
+  llvm::StringMap<size_t> tagColumnOf;
+  for (size_t j = 0; j < period; ++j) {
+    Operation *first = opAt(0, j);
+    OpPlan &opPlan = opPlans[j];
+    for (unsigned q = 0; q < first->getNumOperands(); ++q) {
+      if (repeat.sources[j][q] != OperandSource::perPeriod) {
+        opPlan.operands.push_back(""); // its name, once the body names it
+        continue;
+      }
+      auto operandAt = [&](size_t t) { return opAt(t, j)->getOperand(q); };
+      bool allViews = true, allParams = true;
+      for (size_t t = 0; t < count; ++t) {
+        Value v = operandAt(t);
+        allParams &= bool(v.getDefiningOp<ReadParamOp>());
+        allViews &= ownsArenaBuffer(v) && tableView(v) && !resultSlot.count(v);
+      }
+      if (allParams) {
+        size_t c = addColumn(intColumns, [&](size_t t) {
+          return std::to_string(
+              paramIndexOf(operandAt(t).getDefiningOp<ReadParamOp>()));
+        });
+        opPlan.operands.push_back("params[row[" + std::to_string(c) + "]]");
+      } else if (allViews) {
+        size_t c = addColumn(intColumns, [&](size_t t) {
+          return std::to_string(viewIndex(operandAt(t)));
+        });
+        opPlan.operands.push_back("view[row[" + std::to_string(c) + "]]");
+      } else {
+        size_t c = addColumn(inColumns,
+                             [&](size_t t) { return addressOf(operandAt(t)); });
+        opPlan.operands.push_back("(*" + tag + "In[i][" + std::to_string(c) +
+                                  "])");
+      }
+    }
+    if (isa<ReadParamOp, WriteParamOp>(first)) {
+      size_t c = addColumn(intColumns, [&](size_t t) {
+        return std::to_string(paramIndexOf(opAt(t, j)));
+      });
+      opPlan.param = "params[row[" + std::to_string(c) + "]]";
+    }
+    if (!isLoopLocal(first) && !isa<ReadParamOp>(first))
+      for (unsigned r = 0; r < first->getNumResults(); ++r) {
+        auto resultAt = [&](size_t t) { return opAt(t, j)->getResult(r); };
+        bool allViews = true;
+        for (size_t t = 0; t < count; ++t)
+          allViews &= !resultSlot.count(resultAt(t));
+        if (allViews) {
+          size_t c = addColumn(intColumns, [&](size_t t) {
+            return std::to_string(viewIndex(resultAt(t)));
+          });
+          opPlan.results.push_back("view[row[" + std::to_string(c) + "]]");
+        } else {
+          size_t c = addColumn(
+              outColumns, [&](size_t t) { return addressOf(resultAt(t)); });
+          opPlan.results.push_back("(*" + tag + "Out[i][" + std::to_string(c) +
+                                   "])");
+        }
+      }
+    // The error text names each period's layer when the layers differ (a
+    // kernel's; calls, parameters, constants and views have none).
+    if (isa<func::CallOp, ReadParamOp, WriteParamOp, ConstantOp>(first) ||
+        exec::isView(first))
+      continue;
+    SmallVector<std::string> layers;
+    for (size_t t = 0; t < count; ++t)
+      layers.push_back(layerOf(opAt(t, j)).str());
+    if (llvm::all_equal(layers)) {
+      opPlan.where = quoted(where(first));
+    } else {
+      std::string key = llvm::join(layers, "\n");
+      auto [it, isNew] = tagColumnOf.try_emplace(key, tagColumns.size());
+      if (isNew)
+        tagColumns.push_back(layers);
+      opPlan.where = quoted(opName(first)) + ", " + table + "Layers" +
+                     std::to_string(it->second) + "[i]";
+    }
+  }
+
+  // The values every iteration reads get their names before the loop.
+  for (size_t j = 0; j < period; ++j)
+    for (auto [q, operand] : llvm::enumerate(opAt(0, j)->getOperands()))
+      if (repeat.sources[j][q] == OperandSource::invariant)
+        nameOf(operand);
+
+  // The section comment: the layers the loop runs, or what repeats.
+  SmallVector<Attribute> periodTags;
+  for (size_t t = 0; t < count; ++t)
+    for (size_t j = 0; j < period; ++j)
+      if (auto layer = opAt(t, j)->getAttrOfType<StringAttr>(kLayerAttrName)) {
+        if (!llvm::is_contained(periodTags, layer))
+          periodTags.push_back(layer);
+        break;
+      }
+  if (periodTags.size() == count)
+    out << "  // ---- "
+        << layerList(ArrayAttr::get(function.getContext(), periodTags))
+        << ": a loop, one iteration per layer ----\n";
+  else
+    out << "  // ---- " << count << " iterations of the " << period
+        << " ops below (a table row each) ----\n";
+
+  // The tables.
+  auto rowComment = [&](size_t t) {
+    return periodTags.size() == count
+               ? " // " + cast<StringAttr>(periodTags[t]).getValue().str()
+               : std::string();
+  };
+  if (!intColumns.empty()) {
+    out << "  static const int64_t " << table << "[" << count << "]["
+        << intColumns.size() << "] = {\n";
+    for (size_t t = 0; t < count; ++t) {
+      out << "      {";
+      for (auto [c, column] : llvm::enumerate(intColumns))
+        out << (c ? ", " : "") << column[t];
+      out << "}," << rowComment(t) << "\n";
+    }
+    out << "  };\n";
+  }
+  for (auto [k, column] : llvm::enumerate(tagColumns)) {
+    out << "  static const char *const " << table << "Layers" << k << "["
+        << count << "] = {";
+    for (size_t t = 0; t < count; ++t)
+      out << (t ? ", " : "") << quoted(column[t]);
+    out << "};\n";
+  }
+  auto pointerTable = [&](const char *type, StringRef name,
+                          ArrayRef<SmallVector<std::string>> columns) {
+    if (columns.empty())
+      return;
+    out << "  " << type << " *const " << name << "[" << count << "]["
+        << columns.size() << "] = {\n";
+    for (size_t t = 0; t < count; ++t) {
+      out << "      {";
+      for (auto [c, column] : llvm::enumerate(columns))
+        out << (c ? ", " : "") << column[t];
+      out << "},\n";
+    }
+    out << "  };\n";
+  };
+  pointerTable("const Tensor", tag + "In", inColumns);
+  pointerTable("Tensor", tag + "Out", outColumns);
+
+  // The body: period 0's ops, each spelled from its plan.
+  out << "  for (size_t i = 0; i < " << count << "; ++i) {\n";
+  if (!intColumns.empty())
+    out << "    const int64_t *row = " << table << "[i];\n";
+  for (size_t j = 0; j < period; ++j) {
+    Operation *op = opAt(0, j);
+    const OpPlan &opPlan = opPlans[j];
+    size_t nextResult = 0;
+    Spelling spelling;
+    spelling.indent = "    ";
+    spelling.commentParam = false;
+    spelling.topLevel = false;
+    spelling.operand = [&](unsigned q) {
+      return opPlan.operands[q].empty() ? names.lookup(op->getOperand(q))
+                                        : opPlan.operands[q];
+    };
+    spelling.param = [&] { return opPlan.param; };
+    spelling.result = [&](Value result) {
+      std::string name = nameResult(result);
+      out << "    Tensor &" << name << " = " << opPlan.results[nextResult++]
+          << "; // " << typeComment(cast<RankedTensorType>(result.getType()))
+          << "\n";
+      return name;
+    };
+    spelling.where = [&] { return opPlan.where; };
+    if (failed(emitOp(*op, spelling)))
+      return failure();
+  }
+  out << "  }\n";
+
+  // The body's names end with the loop: what is read after it gets a
+  // top-level name where it is first read there (nameOf).
+  for (size_t i = begin; i < repeat.end(); ++i)
+    for (Value result : ops[i]->getResults())
+      names.erase(result);
+  return success();
+}
+
+LogicalResult FunctionEmitter::emit() {
+  Block &body = function.getBody().front();
+  // A value returned once that would own an arena buffer is computed in the
+  // caller's result buffer instead: no copy at the return (a layer function
+  // returns most of the activations its backward keeps).
+  auto returned = cast<func::ReturnOp>(body.getTerminator()).getOperands();
+  llvm::DenseSet<Value> inCallerBuffer;
+  for (auto [i, value] : llvm::enumerate(returned))
+    if (ownsArenaBuffer(value) && llvm::count(returned, value) == 1) {
+      resultSlot[value] = i;
+      inCallerBuffer.insert(value);
+    }
+  plan = planMemory(function, inCallerBuffer);
+
+  if (auto family = function->getAttrOfType<StringAttr>(kFamilyAttrName)) {
+    os << "/// Layer function of " << family.getValue();
+    if (auto callers = function->getAttrOfType<ArrayAttr>(kCallersAttrName))
+      os << ", called for " << layerList(callers);
+    os << ".\n";
+  }
+  if (auto whole =
+          function->getAttrOfType<FlatSymbolRefAttr>(kSegmentOfAttrName))
+    os << "/// A part of @" << whole.getValue()
+       << ", which is cut into parts called in order: the host compiler's "
+          "time grows faster than a function's length.\n";
+  os << "/// @" << function.getSymName() << ": " << body.getOperations().size()
+     << " ops; arena " << plan.arenaBytes << " bytes (" << plan.totalBytes
+     << " without reuse).\n";
+  os << "void " << identifier(function.getSymName()) << "(ParamStore &params";
+  bool layerFunction = function->hasAttr(kFamilyAttrName);
+  llvm::StringSet<> argumentNames;
+  for (BlockArgument arg : body.getArguments()) {
+    names[arg] = "a" + std::to_string(arg.getArgNumber());
+    // A layer function's parameters by their role (self_attn_q_proj_weight);
+    // generated names (aN, vN, rN) start with one letter and a digit and
+    // cannot collide with "p_" names.
+    auto role = function.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                      kNameAttrName);
+    if (layerFunction && role &&
+        argumentNames.insert("p_" + identifier(role.getValue())).second)
+      names[arg] = "p_" + identifier(role.getValue());
+    os << ", const Tensor &" << names[arg];
+  }
+  for (unsigned i = 0; i < function.getNumResults(); ++i)
+    os << ", Tensor &r" << i;
+  os << ") {\n";
+  if (plan.arenaBytes)
+    os << "  static Arena arena(" << plan.arenaBytes << ");\n";
+
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  SmallVector<Repeat> repeats =
+      program.options.rollRepeats ? findRepeats(ops) : SmallVector<Repeat>();
+  const Repeat *nextRepeat = repeats.begin();
+  int loops = 0;
+
+  // The top level's spelling: names, the parameter store, the view table.
+  Operation *current = nullptr;
+  Spelling topLevel;
+  // A tensor read once and not named yet (a layer's gradient passed on, a
+  // norm gathered into the step's results) is spelled in place: no line of
+  // its own.
+  topLevel.operand = [&](unsigned q) {
+    Value operand = current->getOperand(q);
+    if (!names.count(operand) && operand.hasOneUse() && arenaRoot(operand) &&
+        tableView(operand))
+      return "view[" + std::to_string(viewIndex(operand)) + "]";
+    return nameOf(operand);
+  };
+  topLevel.param = [&] {
+    return "params[" + std::to_string(paramIndexOf(current)) + "]";
+  };
+  // A call's results (a layer's activations, the gradients) are named where
+  // the top level first reads them, if it does: loops read them by index.
+  topLevel.result = [&](Value result) {
+    if (isa<func::CallOp>(current) && !resultSlot.count(result) &&
+        tableView(result))
+      return "view[" + std::to_string(viewIndex(result)) + "]";
+    return declareResult(result);
+  };
+  topLevel.where = [&] { return quoted(where(current)); };
+
+  StringRef currentLayer;
+  for (size_t i = 0; i < ops.size();) {
+    if (nextRepeat != repeats.end() && nextRepeat->begin == i) {
+      const Repeat &repeat = *nextRepeat++;
+      if (loopCanAddress(ops, repeat)) {
+        if (failed(emitRepeat(ops, repeat, loops++)))
+          return failure();
+        currentLayer = "";
+        i = repeat.end();
+        continue;
+      }
+    }
+    current = ops[i++];
+    // A section comment where the layer changes; untagged glue ops between
+    // two pieces of one layer do not start a new section.
+    auto layer = current->getAttrOfType<StringAttr>(kLayerAttrName);
+    if (layer && layer.getValue() != currentLayer) {
+      out << "  // ---- " << layer.getValue() << " ----\n";
+      currentLayer = layer.getValue();
+    }
+    if (failed(emitOp(*current, topLevel)))
+      return failure();
+  }
+  for (auto [i, operand] :
+       llvm::enumerate(body.getTerminator()->getOperands())) {
+    std::string name = nameOf(operand);
+    if (name != "r" + std::to_string(i))
+      out << "  copyInto(r" << i << ", " << name << ");\n";
+  }
+  if (!views.empty())
+    os << "  static const ViewRow kViews[] = {\n"
+       << viewRows << "  };\n"
+       << "  static std::vector<Tensor> view = arenaViews(arena, kViews);\n";
+  os << code << "}\n\n";
+  return success();
+}
+
+} // namespace
+
+LogicalResult emitFunction(func::FuncOp function, ProgramState &program,
+                           raw_ostream &os) {
+  return FunctionEmitter(function, program, os).emit();
+}
+
+} // namespace starch::codegen

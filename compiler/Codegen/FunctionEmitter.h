@@ -1,0 +1,34 @@
+//===- FunctionEmitter.h - One IR function as a C++ function ----*- C++ -*-===//
+#ifndef STARCH_COMPILER_CODEGEN_FUNCTIONEMITTER_H
+#define STARCH_COMPILER_CODEGEN_FUNCTIONEMITTER_H
+
+#include "compiler/Codegen/CppEmitter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <string>
+
+namespace starch::codegen {
+
+/// What the functions of one program share.
+struct ProgramState {
+  const EmitOptions &options;
+  /// Index of each `starch.param` in the parameter store.
+  const llvm::StringMap<int> &paramIndex;
+  /// The constants file's payload, and where each constant is in it (equal
+  /// constants are stored once).
+  std::string constantPayload;
+  llvm::DenseMap<mlir::Attribute, size_t> constantOffsets;
+};
+
+/// Writes `function` as a C++ function to `os` (CppEmitter.cpp's file
+/// comment says how); runs of repeated ops become loops over tables
+/// (Repeats.h). Fails with a diagnostic on an op it cannot emit.
+mlir::LogicalResult emitFunction(mlir::func::FuncOp function,
+                                 ProgramState &program, llvm::raw_ostream &os);
+
+} // namespace starch::codegen
+
+#endif // STARCH_COMPILER_CODEGEN_FUNCTIONEMITTER_H
