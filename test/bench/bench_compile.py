@@ -81,7 +81,8 @@ def export_model(layers, folder):
     bench_training.py uses, takes minutes at 32 layers and grows faster than
     the depth; the result imports the same way.)"""
     path = os.path.join(folder, "llm.onnx")
-    if os.path.exists(path):
+    weights = os.path.join(folder, "weights.safetensors")
+    if os.path.exists(path) and os.path.exists(weights):
         return path
     import torch
     import onnxscript.optimizer
@@ -107,6 +108,9 @@ def export_model(layers, folder):
         proto = inliner.inline_local_functions(proto)
     mf.strip_metadata(proto.graph)
     mf.save_external(proto, path)
+    # The framework's weights, as a user gives them (model.json `weights`):
+    # parameters get the model's names, not the exporter's val_N.
+    mf.save_weights(model, weights)
     log(f"  exported {layers} layers in {time.perf_counter() - t0:.1f} s")
     return path
 
@@ -114,7 +118,8 @@ def export_model(layers, folder):
 def write_model_json(folder, layers):
     spec = {
         "name": f"bench-compile-{layers}",
-        "llm": {"onnx": "llm.onnx", "input_shapes": {
+        "llm": {"onnx": "llm.onnx", "weights": "weights.safetensors",
+                "input_shapes": {
             "input_ids": [GEOMETRY["batch"], GEOMETRY["seq"]]}},
         "training": {"steps": 10, "micro_batches": GEOMETRY["micro"],
                      "lr": 1e-3, "max_grad_norm": 1.0, "warmup_steps": 2},
