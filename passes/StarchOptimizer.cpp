@@ -18,6 +18,7 @@
 #include "llvm/Support/GlobPattern.h"
 
 #include <cmath>
+#include <tuple>
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHOPTIMIZER
@@ -197,13 +198,12 @@ struct StarchOptimizerPass
       resultIndex.push_back(i);
     }
     // The parameters of numbered layers layer by layer ("layers.2" before
-    // "layers.10", each layer's in their own order, in the places such
-    // parameters held; the others stay where they are), so that the
-    // optimizer's ops repeat per layer and the C++ emitter writes them as one
-    // loop (compiler/Codegen/Repeats.h) whatever order the exporter gave the
-    // weights.
-    auto layerKey =
-        [](StringRef name) -> std::optional<std::pair<StringRef, int64_t>> {
+    // "layers.10", each layer's by name), after the others (in their own
+    // order), so that the optimizer's ops repeat per layer and the C++
+    // emitter writes them as one loop (compiler/Codegen/Repeats.h) whatever
+    // order the exporter gave the weights.
+    auto layerKey = [](StringRef name)
+        -> std::optional<std::tuple<StringRef, int64_t, StringRef>> {
       SmallVector<StringRef> parts;
       name.split(parts, '.');
       for (size_t i = parts.size(); i-- > 0;) {
@@ -211,26 +211,24 @@ struct StarchOptimizerPass
         if (parts[i].empty() || !llvm::all_of(parts[i], llvm::isDigit) ||
             parts[i].getAsInteger(10, number))
           continue;
-        return std::pair{name.take_front(parts[i].data() - name.data()),
-                         number};
+        return std::tuple(name.take_front(parts[i].data() - name.data()),
+                          number, name);
       }
       return std::nullopt;
     };
-    SmallVector<unsigned> numbered;
-    for (unsigned i = 0; i < params.size(); ++i)
-      if (layerKey(params[i].getSymName()))
-        numbered.push_back(i);
-    SmallVector<unsigned> order(numbered);
+    SmallVector<unsigned> order(params.size());
+    for (unsigned i = 0; i < order.size(); ++i)
+      order[i] = i;
     llvm::stable_sort(order, [&](unsigned a, unsigned b) {
-      return *layerKey(params[a].getSymName()) <
-             *layerKey(params[b].getSymName());
+      return layerKey(params[a].getSymName()) <
+             layerKey(params[b].getSymName());
     });
     {
-      SmallVector<ParamOp> sortedParams(params);
-      SmallVector<unsigned> sortedResults(resultIndex);
-      for (auto [place, from] : llvm::zip(numbered, order)) {
-        sortedParams[place] = params[from];
-        sortedResults[place] = resultIndex[from];
+      SmallVector<ParamOp> sortedParams;
+      SmallVector<unsigned> sortedResults;
+      for (unsigned i : order) {
+        sortedParams.push_back(params[i]);
+        sortedResults.push_back(resultIndex[i]);
       }
       params = std::move(sortedParams);
       resultIndex = std::move(sortedResults);
