@@ -46,6 +46,28 @@ constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
 /// On a part of a long function (starch-outline-layers): that function.
 constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
 
+/// The runtime's DType of an element type (runtime/Tensor.h).
+rt::DType runtimeDType(RankedTensorType type) {
+  Type element = type.getElementType();
+  if (element.isF64())
+    return rt::DType::f64;
+  if (element.isF16())
+    return rt::DType::f16;
+  if (element.isBF16())
+    return rt::DType::bf16;
+  if (element.isInteger(1))
+    return rt::DType::i1;
+  if (element.isInteger(8))
+    return element.isUnsignedInteger() ? rt::DType::u8 : rt::DType::i8;
+  if (element.isInteger(16))
+    return rt::DType::i16;
+  if (element.isInteger(32))
+    return rt::DType::i32;
+  if (element.isInteger(64))
+    return rt::DType::i64;
+  return rt::DType::f32;
+}
+
 /// The op and its layer, for a kernel's error message.
 std::string opName(Operation *op) { return op->getName().getStringRef().str(); }
 StringRef layerOf(Operation *op) {
@@ -140,7 +162,10 @@ private:
   llvm::DenseMap<Value, unsigned> resultSlot;
   llvm::DenseMap<Value, std::string> names;
   llvm::DenseMap<Value, unsigned> views;
-  std::string viewRows;
+  /// The view table's rows (ProgramTables.h's ViewRow), flat.
+  SmallVector<int64_t> viewData;
+  /// A tensor of an element type the runtime has not.
+  Value untypedView;
   int counter = 0;
 };
 
@@ -157,10 +182,14 @@ unsigned FunctionEmitter::viewIndex(Value value) {
   auto [it, isNew] = views.try_emplace(value, views.size());
   if (isNew) {
     auto type = cast<RankedTensorType>(value.getType());
+    if (dtypeName(type.getElementType()).empty() && !untypedView)
+      untypedView = value;
     Value root = arenaRoot(value);
-    viewRows += "      {" + std::to_string(plan.offsets.lookup(root)) + ", " +
-                dtypeName(type.getElementType()) + ", " +
-                shapeRow(type.getShape()) + "},\n";
+    viewData.push_back(plan.offsets.lookup(root));
+    viewData.push_back(static_cast<int64_t>(runtimeDType(type)));
+    viewData.push_back(type.getRank());
+    for (int i = 0; i < rt::kTableMaxRank; ++i)
+      viewData.push_back(i < type.getRank() ? type.getDimSize(i) : 0);
   }
   return it->second;
 }
@@ -502,21 +531,18 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
         << " ops below (a table row each) ----\n";
 
   // The tables.
-  auto rowComment = [&](size_t t) {
-    return periodTags.size() == count
-               ? " // " + cast<StringAttr>(periodTags[t]).getValue().str()
-               : std::string();
-  };
   if (!intColumns.empty()) {
-    out << "  static const int64_t " << table << "[" << count << "]["
-        << intColumns.size() << "] = {\n";
-    for (size_t t = 0; t < count; ++t) {
-      out << "      {";
-      for (auto [c, column] : llvm::enumerate(intColumns))
-        out << (c ? ", " : "") << column[t];
-      out << "}," << rowComment(t) << "\n";
-    }
-    out << "  };\n";
+    SmallVector<int64_t> rows;
+    for (size_t t = 0; t < count; ++t)
+      for (const SmallVector<std::string> &column : intColumns)
+        rows.push_back(std::stoll(column[t]));
+    size_t offset = program.appendTable(rows);
+    out << "  // " << table << ": " << count << " rows of " << intColumns.size()
+        << " view and parameter indices, one per iteration"
+        << (periodTags.size() == count ? " (layer)" : "")
+        << ", in the constants file.\n"
+        << "  static const int64_t *const " << table
+        << " = storedRows<int64_t>(" << offset << ", " << rows.size() << ");\n";
   }
   for (auto [k, column] : llvm::enumerate(tagColumns)) {
     out << "  static const char *const " << table << "Layers" << k << "["
@@ -545,7 +571,8 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
   // The body: period 0's ops, each spelled from its plan.
   out << "  for (size_t i = 0; i < " << count << "; ++i) {\n";
   if (!intColumns.empty())
-    out << "    const int64_t *row = " << table << "[i];\n";
+    out << "    const int64_t *row = " << table << " + i * "
+        << intColumns.size() << ";\n";
   for (size_t j = 0; j < period; ++j) {
     Operation *op = opAt(0, j);
     const OpPlan &opPlan = opPlans[j];
@@ -692,15 +719,33 @@ LogicalResult FunctionEmitter::emit() {
     if (name != "r" + std::to_string(i))
       out << "  copyInto(r" << i << ", " << name << ");\n";
   }
-  if (!views.empty())
-    os << "  static const ViewRow kViews[] = {\n"
-       << viewRows << "  };\n"
-       << "  static std::vector<Tensor> view = arenaViews(arena, kViews);\n";
+  if (untypedView)
+    return function.emitError() << "codegen: the runtime has no element type "
+                                << untypedView.getType();
+  if (!views.empty()) {
+    size_t offset = program.appendTable(viewData);
+    os << "  // The arena's " << views.size()
+       << " views (offset, type, shape), rows of the constants file.\n"
+       << "  static std::vector<Tensor> view = arenaViews(arena, "
+          "storedRows<ViewRow>("
+       << offset << ", " << views.size() << "), " << views.size() << ");\n";
+  }
   os << code << "}\n\n";
   return success();
 }
 
 } // namespace
+
+size_t ProgramState::appendTable(ArrayRef<int64_t> values) {
+  size_t offset = constantPayload.size();
+  for (int64_t value : values) // little-endian, as the runtime reads it
+    for (int byte = 0; byte < 8; ++byte)
+      constantPayload.push_back(
+          static_cast<char>(static_cast<uint64_t>(value) >> (8 * byte)));
+  constantPayload.resize((constantPayload.size() + rt::kConstantAlignment - 1) /
+                         rt::kConstantAlignment * rt::kConstantAlignment);
+  return offset;
+}
 
 LogicalResult emitFunction(func::FuncOp function, ProgramState &program,
                            raw_ostream &os) {

@@ -21,6 +21,10 @@ struct ProgramState {
   /// constants are stored once).
   std::string constantPayload;
   llvm::DenseMap<mlir::Attribute, size_t> constantOffsets;
+
+  /// Appends `values` (little-endian int64: a view or loop table,
+  /// runtime/train/ProgramTables.h) to the constants file; their offset.
+  size_t appendTable(llvm::ArrayRef<int64_t> values);
 };
 
 /// Writes `function` as a C++ function to `os` (CppEmitter.cpp's file

@@ -1,6 +1,9 @@
 //===- ProgramTables.cpp - Plain-data tables of generated programs --------===//
 #include "runtime/train/ProgramTables.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace starch::rt {
 
 Shape shapeOf(const ShapeRow &row) {
@@ -27,6 +30,19 @@ std::vector<ParamSpec> paramSpecs(const ParamRow *rows, size_t count) {
     specs.push_back(std::move(spec));
   }
   return specs;
+}
+
+const uint8_t *storedTableBytes(size_t offset, size_t bytes) {
+  const uint8_t *base = programConstants();
+  if (!base) {
+    // loadProgramConstants runs before the first step; only a broken
+    // program gets here.
+    std::fprintf(stderr, "error: the program's constants file is not loaded "
+                         "(its tables live there)\n");
+    std::exit(1);
+  }
+  (void)bytes; // the file's size and hash were checked when it was loaded
+  return base + offset;
 }
 
 } // namespace starch::rt

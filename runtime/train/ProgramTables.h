@@ -1,19 +1,21 @@
 //===- ProgramTables.h - Plain-data tables of generated programs -*- C++
 //-*-===//
 //
-// A generated program lists its parameters and its functions' arena views
-// as plain data (string literals, integers, fixed arrays): the host compiler
-// places such a table in read-only data at no cost, whereas one
-// `ParamSpec{...}` or `arena.at(...)` per entry is code it must compile and
+// A generated program lists its parameters as plain data in its source
+// (string literals, integers, fixed arrays), and its functions' arena views
+// and loop tables as rows of its constants file: one `ParamSpec{...}` or
+// `arena.at(...)` per entry is code the host compiler must compile and
 // optimise (about 7 ms of gcc -O1 per parameter, 2.4 ms per view: most of
-// the host compile of an 8B model; docs/codegen.md). The runtime turns the
-// rows into its own types once, at start-up or at a function's first call.
+// the host compile of an 8B model; docs/codegen.md), and even a plain table
+// row in the source costs it about 0.1 ms. The runtime turns the rows into
+// its own types once, at start-up or at a function's first call.
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_RUNTIME_TRAIN_PROGRAMTABLES_H
 #define STARCH_RUNTIME_TRAIN_PROGRAMTABLES_H
 
 #include "runtime/train/Program.h"
+#include "runtime/train/ProgramConstants.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -59,22 +61,38 @@ std::vector<ParamSpec> paramSpecs(const ParamRow (&rows)[N]) {
 }
 
 /// A tensor at a fixed byte offset of a function's arena (the static memory
-/// plan).
+/// plan), as the program's constants file stores it: eleven little-endian
+/// int64 (offset, dtype, rank, 8 dims), so starchc writes it byte for byte.
 struct ViewRow {
-  uint64_t offset;
-  DType dtype;
-  ShapeRow shape;
+  int64_t offset;
+  int64_t dtype;
+  int64_t rank;
+  int64_t dims[kTableMaxRank];
 };
+static_assert(sizeof(ViewRow) == 11 * sizeof(int64_t), "ViewRow is packed");
 
-/// The views `rows` of `arena` (the CPU's or the device's `gen::Arena`),
-/// made once: a generated function keeps them in a static vector, as its
-/// arena is static.
-template <typename ArenaT, size_t N>
-std::vector<Tensor> arenaViews(ArenaT &arena, const ViewRow (&rows)[N]) {
+/// `count` rows of type `Row` at byte `offset` of the program's constants
+/// file (ProgramConstants.h): the view and loop tables of a generated
+/// program are data the host compiler never parses (a table row in the
+/// source cost it about 0.1 ms each: most of a 128-layer model's compile).
+const uint8_t *storedTableBytes(size_t offset, size_t bytes);
+template <typename Row> const Row *storedRows(size_t offset, size_t count) {
+  return reinterpret_cast<const Row *>(
+      storedTableBytes(offset, count * sizeof(Row)));
+}
+
+/// The views `rows[0, count)` of `arena` (the CPU's or the device's
+/// `gen::Arena`), made once: a generated function keeps them in a static
+/// vector, as its arena is static.
+template <typename ArenaT>
+std::vector<Tensor> arenaViews(ArenaT &arena, const ViewRow *rows,
+                               size_t count) {
   std::vector<Tensor> views;
-  views.reserve(N);
-  for (const ViewRow &row : rows)
-    views.push_back(arena.at(row.offset, row.dtype, shapeOf(row.shape)));
+  views.reserve(count);
+  for (size_t i = 0; i < count; ++i)
+    views.push_back(arena.at(static_cast<size_t>(rows[i].offset),
+                             static_cast<DType>(rows[i].dtype),
+                             Shape(rows[i].dims, rows[i].dims + rows[i].rank)));
   return views;
 }
 
