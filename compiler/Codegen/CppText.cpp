@@ -2,6 +2,7 @@
 #include "compiler/Codegen/CppText.h"
 
 #include "compiler/Execution/CppLiterals.h"
+#include "compiler/Execution/ElementTypes.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -16,25 +17,8 @@ namespace starch::codegen {
 using exec::listLiteral;
 
 std::string dtypeName(Type element) {
-  if (element.isF32())
-    return "DType::f32";
-  if (element.isF64())
-    return "DType::f64";
-  if (element.isF16())
-    return "DType::f16";
-  if (element.isBF16())
-    return "DType::bf16";
-  if (element.isInteger(1))
-    return "DType::i1";
-  if (element.isInteger(8))
-    return element.isUnsignedInteger() ? "DType::u8" : "DType::i8";
-  if (element.isInteger(16))
-    return "DType::i16";
-  if (element.isInteger(32))
-    return "DType::i32";
-  if (element.isInteger(64))
-    return "DType::i64";
-  return "";
+  std::optional<rt::DType> dtype = exec::dtypeOf(element);
+  return dtype ? std::string("DType::") + rt::dtypeName(*dtype) : "";
 }
 
 std::string typeArgs(Type type) {

@@ -16,6 +16,7 @@
 #include "compiler/Codegen/MemoryPlan.h"
 #include "compiler/Codegen/Repeats.h"
 #include "compiler/Execution/CppLiterals.h"
+#include "compiler/Execution/ElementTypes.h"
 #include "compiler/Execution/ExecutionInterface.h"
 #include "runtime/io/ConstantData.h"
 #include "runtime/train/ProgramTables.h"
@@ -45,28 +46,6 @@ constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
 constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
 /// On a part of a long function (starch-outline-layers): that function.
 constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
-
-/// The runtime's DType of an element type (runtime/Tensor.h).
-rt::DType runtimeDType(RankedTensorType type) {
-  Type element = type.getElementType();
-  if (element.isF64())
-    return rt::DType::f64;
-  if (element.isF16())
-    return rt::DType::f16;
-  if (element.isBF16())
-    return rt::DType::bf16;
-  if (element.isInteger(1))
-    return rt::DType::i1;
-  if (element.isInteger(8))
-    return element.isUnsignedInteger() ? rt::DType::u8 : rt::DType::i8;
-  if (element.isInteger(16))
-    return rt::DType::i16;
-  if (element.isInteger(32))
-    return rt::DType::i32;
-  if (element.isInteger(64))
-    return rt::DType::i64;
-  return rt::DType::f32;
-}
 
 /// The op and its layer, for a kernel's error message.
 std::string opName(Operation *op) { return op->getName().getStringRef().str(); }
@@ -182,11 +161,12 @@ unsigned FunctionEmitter::viewIndex(Value value) {
   auto [it, isNew] = views.try_emplace(value, views.size());
   if (isNew) {
     auto type = cast<RankedTensorType>(value.getType());
-    if (dtypeName(type.getElementType()).empty() && !untypedView)
+    if (!exec::dtypeOf(type.getElementType()) && !untypedView)
       untypedView = value;
     Value root = arenaRoot(value);
     viewData.push_back(plan.offsets.lookup(root));
-    viewData.push_back(static_cast<int64_t>(runtimeDType(type)));
+    viewData.push_back(static_cast<int64_t>(
+        exec::dtypeOf(type.getElementType()).value_or(rt::DType::f32)));
     viewData.push_back(type.getRank());
     for (int i = 0; i < rt::kTableMaxRank; ++i)
       viewData.push_back(i < type.getRank() ? type.getDimSize(i) : 0);

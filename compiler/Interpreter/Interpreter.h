@@ -9,6 +9,7 @@
 #ifndef STARCH_COMPILER_INTERPRETER_INTERPRETER_H
 #define STARCH_COMPILER_INTERPRETER_INTERPRETER_H
 
+#include "compiler/Execution/ElementTypes.h"
 #include "runtime/Tensor.h"
 #include "runtime/comm/ParamShards.h"
 
@@ -38,9 +39,8 @@ class WriteParamOp;
 
 namespace starch::interp {
 
-/// The runtime element type of an MLIR element type: f32 f64 f16 bf16, signless
-/// i64 i32 i16 i8 i1, and ui8 (as u8). Anything else has none.
-std::optional<rt::DType> dtypeOf(mlir::Type elementType);
+/// The runtime element type of an MLIR element type (compiler/Execution).
+using exec::dtypeOf;
 
 /// The MLIR element type of a runtime element type.
 mlir::Type mlirTypeOf(rt::DType dtype, mlir::MLIRContext *context);
