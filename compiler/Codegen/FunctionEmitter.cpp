@@ -706,9 +706,13 @@ LogicalResult FunctionEmitter::emit() {
     size_t offset = program.appendTable(viewData);
     os << "  // The arena's " << views.size()
        << " views (offset, type, shape), rows of the constants file.\n"
-       << "  static std::vector<Tensor> view = arenaViews(arena, "
+       << "  static std::vector<Tensor> views = arenaViews(arena, "
           "storedRows<ViewRow>("
-       << offset << ", " << views.size() << "), " << views.size() << ");\n";
+       << offset << ", " << views.size() << "), " << views.size()
+       << ");\n"
+       // A plain pointer: `view[k]` is then no call, which matters in a
+       // call of a thousand arguments (0.6 s of gcc at 128 layers).
+       << "  Tensor *const view = views.data();\n";
   }
   os << code << "}\n\n";
   return success();
