@@ -302,21 +302,28 @@ struct StarchOutlineLayersPass
     if (!function.getBody().hasOneBlock())
       return;
     Block &block = function.getBody().front();
-    SmallVector<Operation *> ops;
+    SmallVector<Operation *> ops, computing;
+    SmallVector<size_t> positionOf; // of each computing op in `ops`
     for (Operation &op : block.without_terminator()) {
       if (op.getNumRegions())
         return;
+      // The emitter writes constants at the top of a function (they read
+      // nothing): they are not part of the repeats.
+      if (!isa<ConstantOp>(op)) {
+        positionOf.push_back(ops.size());
+        computing.push_back(&op);
+      }
       ops.push_back(&op);
     }
-    SmallVector<codegen::Repeat> repeats = codegen::findRepeats(ops);
+    SmallVector<codegen::Repeat> repeats = codegen::findRepeats(computing);
     SmallVector<SmallVector<Operation *>> segments;
     size_t length = 0;
     const codegen::Repeat *repeat = repeats.begin();
     for (size_t i = 0; i < ops.size();) {
-      // The next unit: a repeat, or one op.
-      size_t end = i + 1, weight = 1;
-      if (repeat != repeats.end() && repeat->begin == i) {
-        end = repeat->end();
+      // The next unit: a repeat, or one op (a constant weighs nothing).
+      size_t end = i + 1, weight = isa<ConstantOp>(ops[i]) ? 0 : 1;
+      if (repeat != repeats.end() && positionOf[repeat->begin] == i) {
+        end = positionOf[repeat->end() - 1] + 1;
         weight = repeat->period;
         ++repeat;
       }

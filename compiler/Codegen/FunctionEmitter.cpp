@@ -636,9 +636,18 @@ LogicalResult FunctionEmitter::emit() {
   if (plan.arenaBytes)
     os << "  static Arena arena(" << plan.arenaBytes << ");\n";
 
+  // Constants first (they read nothing, and are filled or viewed once):
+  // in a run of repeats, then, a constant is one value every period reads.
   SmallVector<Operation *> ops;
-  for (Operation &op : body.without_terminator())
+  for (Operation &op : body.without_terminator()) {
+    if (auto constant = dyn_cast<ConstantOp>(op)) {
+      if (failed(
+              emitConstant(constant, nameResult(constant.getResult()), "  ")))
+        return failure();
+      continue;
+    }
     ops.push_back(&op);
+  }
   SmallVector<Repeat> repeats =
       program.options.rollRepeats ? findRepeats(ops) : SmallVector<Repeat>();
   const Repeat *nextRepeat = repeats.begin();
