@@ -60,7 +60,7 @@ private:
   llvm::StringMap<int> paramIndex;
   llvm::DenseMap<Operation *, double> flops;
   /// The constants file, filled as the functions are written.
-  ProgramState program{options, paramIndex, {}, {}};
+  ProgramState program{options, paramIndex};
 };
 
 LogicalResult Emitter::collectFunctions(func::FuncOp function) {

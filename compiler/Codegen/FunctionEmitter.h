@@ -14,6 +14,10 @@ namespace starch::codegen {
 
 /// What the functions of one program share.
 struct ProgramState {
+  ProgramState(const EmitOptions &options,
+               const llvm::StringMap<int> &paramIndex)
+      : options(options), paramIndex(paramIndex) {}
+
   const EmitOptions &options;
   /// Index of each `starch.param` in the parameter store.
   const llvm::StringMap<int> &paramIndex;
