@@ -33,9 +33,6 @@ struct EmitOptions {
   /// Compiled from a weightless export (`starchc --shape-only`): the program
   /// refuses to train (its folded constants are zeros).
   bool shapeOnly = false;
-  /// Runs of ops that repeat one period (a layer function called per layer,
-  /// the optimizer's ops per layer) become loops over tables (Repeats.h).
-  bool rollRepeats = true;
 };
 
 /// Writes the program to `os` and the contents of its constants file

@@ -391,11 +391,10 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
   std::string table = "kLoop" + std::to_string(loopNumber);
 
   // The columns, filled period by period.
-  SmallVector<SmallVector<std::string>> intColumns, inColumns, outColumns;
-  SmallVector<SmallVector<std::string>> tagColumns;
-  auto addColumn = [&](SmallVector<SmallVector<std::string>> &columns,
-                       auto &&entry) {
-    SmallVector<std::string> column;
+  SmallVector<SmallVector<int64_t>> intColumns;
+  SmallVector<SmallVector<std::string>> inColumns, outColumns, tagColumns;
+  auto addColumn = [&](auto &columns, auto &&entry) {
+    typename std::decay_t<decltype(columns)>::value_type column;
     for (size_t t = 0; t < count; ++t)
       column.push_back(entry(t));
     columns.push_back(std::move(column));
@@ -426,14 +425,13 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
         allViews &= ownsArenaBuffer(v) && tableView(v) && !resultSlot.count(v);
       }
       if (allParams) {
-        size_t c = addColumn(intColumns, [&](size_t t) {
-          return std::to_string(
-              paramIndexOf(operandAt(t).getDefiningOp<ReadParamOp>()));
+        size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+          return paramIndexOf(operandAt(t).getDefiningOp<ReadParamOp>());
         });
         opPlan.operands.push_back("params[row[" + std::to_string(c) + "]]");
       } else if (allViews) {
-        size_t c = addColumn(intColumns, [&](size_t t) {
-          return std::to_string(viewIndex(operandAt(t)));
+        size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+          return viewIndex(operandAt(t));
         });
         opPlan.operands.push_back("view[row[" + std::to_string(c) + "]]");
       } else {
@@ -444,8 +442,8 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
       }
     }
     if (isa<ReadParamOp, WriteParamOp>(first)) {
-      size_t c = addColumn(intColumns, [&](size_t t) {
-        return std::to_string(paramIndexOf(opAt(t, j)));
+      size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+        return paramIndexOf(opAt(t, j));
       });
       opPlan.param = "params[row[" + std::to_string(c) + "]]";
     }
@@ -456,8 +454,8 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
         for (size_t t = 0; t < count; ++t)
           allViews &= !resultSlot.count(resultAt(t));
         if (allViews) {
-          size_t c = addColumn(intColumns, [&](size_t t) {
-            return std::to_string(viewIndex(resultAt(t)));
+          size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+            return viewIndex(resultAt(t));
           });
           opPlan.results.push_back("view[row[" + std::to_string(c) + "]]");
         } else {
@@ -514,8 +512,8 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
   if (!intColumns.empty()) {
     SmallVector<int64_t> rows;
     for (size_t t = 0; t < count; ++t)
-      for (const SmallVector<std::string> &column : intColumns)
-        rows.push_back(std::stoll(column[t]));
+      for (const SmallVector<int64_t> &column : intColumns)
+        rows.push_back(column[t]);
     size_t offset = program.appendTable(rows);
     out << "  // " << table << ": " << count << " rows of " << intColumns.size()
         << " view and parameter indices, one per iteration"
@@ -648,8 +646,7 @@ LogicalResult FunctionEmitter::emit() {
     }
     ops.push_back(&op);
   }
-  SmallVector<Repeat> repeats =
-      program.options.rollRepeats ? findRepeats(ops) : SmallVector<Repeat>();
+  SmallVector<Repeat> repeats = findRepeats(ops);
   const Repeat *nextRepeat = repeats.begin();
   int loops = 0;
 

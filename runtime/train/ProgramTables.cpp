@@ -32,7 +32,7 @@ std::vector<ParamSpec> paramSpecs(const ParamRow *rows, size_t count) {
   return specs;
 }
 
-const uint8_t *storedTableBytes(size_t offset, size_t bytes) {
+const uint8_t *storedTableBytes(size_t offset) {
   const uint8_t *base = programConstants();
   if (!base) {
     // loadProgramConstants runs before the first step; only a broken
@@ -41,7 +41,6 @@ const uint8_t *storedTableBytes(size_t offset, size_t bytes) {
                          "(its tables live there)\n");
     std::exit(1);
   }
-  (void)bytes; // the file's size and hash were checked when it was loaded
   return base + offset;
 }
 

@@ -75,10 +75,12 @@ static_assert(sizeof(ViewRow) == 11 * sizeof(int64_t), "ViewRow is packed");
 /// file (ProgramConstants.h): the view and loop tables of a generated
 /// program are data the host compiler never parses (a table row in the
 /// source cost it about 0.1 ms each: most of a 128-layer model's compile).
-const uint8_t *storedTableBytes(size_t offset, size_t bytes);
-template <typename Row> const Row *storedRows(size_t offset, size_t count) {
-  return reinterpret_cast<const Row *>(
-      storedTableBytes(offset, count * sizeof(Row)));
+const uint8_t *storedTableBytes(size_t offset);
+/// (`count` states the table's length in the generated source; the file's
+/// size and hash were checked when it was loaded.)
+template <typename Row>
+const Row *storedRows(size_t offset, [[maybe_unused]] size_t count) {
+  return reinterpret_cast<const Row *>(storedTableBytes(offset));
 }
 
 /// The views `rows[0, count)` of `arena` (the CPU's or the device's
