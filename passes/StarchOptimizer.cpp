@@ -65,13 +65,6 @@ struct StepBuilder {
                             RankedTensorType::get({}, type.getElementType()),
                             ReduceKind::sum, v, dims);
   }
-  /// A 0-d `scalar` broadcast to `like`'s type.
-  Value broadcastLike(Value scalar, Value like) {
-    if (typeOf(like).getRank() == 0)
-      return scalar;
-    return BroadcastOp::create(b, loc, like.getType(), scalar,
-                               ArrayRef<int64_t>{});
-  }
   Value microBatch(Value stacked, int64_t index) {
     return microBatchOf(b, loc, stacked, index);
   }
@@ -469,17 +462,15 @@ struct StarchOptimizerPass
                                  builder.getI64IntegerAttr(0));
       paramNorms = SqrtOp::create(builder, loc, paramNormsType, stacked);
     }
+    // Clipping's factor; adamw scales each gradient as it reads it.
+    SmallVector<Value> gradScales(grads.size());
     if (maxGradNorm > 0 && !grads.empty()) {
       Value coef = s.min(s.splat(lossType, 1.0),
                          s.div(s.splat(lossType, maxGradNorm),
                                s.add(norm, s.splat(lossType, 1e-6))));
-      for (Value &grad : grads) {
-        Value own = cast<RankedTensorType>(grad.getType()).getElementType() ==
-                            element
-                        ? coef
-                        : s.convert(coef, elementOf(grad));
-        grad = s.mul(grad, s.broadcastLike(own, grad));
-      }
+      for (auto [grad, scale] : llvm::zip(grads, gradScales))
+        scale = elementOf(grad) == element ? coef
+                                           : s.convert(coef, elementOf(grad));
     }
 
     Value stepArg = body->getArguments().back();
@@ -491,8 +482,8 @@ struct StarchOptimizerPass
     if (failed(undecayed))
       return failure();
     SmallVector<std::pair<ParamOp, Value>> writes;
-    for (auto [param, grad, moment, zero] :
-         llvm::zip(params, grads, moments, split)) {
+    for (auto [param, grad, gradScale, moment, zero] :
+         llvm::zip(params, grads, gradScales, moments, split)) {
       double decay = undecayed->contains(param) ? 0.0 : double(weightDecay);
       auto whole = cast<RankedTensorType>(param.getType());
       Type type = zero ? zeroBlockType(whole) : whole;
@@ -506,10 +497,10 @@ struct StarchOptimizerPass
       Value v = ReadParamOp::create(builder, loc, type,
                                     moment.second.getSymName());
       auto update = AdamWOp::create(
-          builder, loc, TypeRange{type, type, type}, p, grad, m, v, lr,
-          stepArg, builder.getF64FloatAttr(beta1),
-          builder.getF64FloatAttr(beta2), builder.getF64FloatAttr(epsilon),
-          builder.getF64FloatAttr(decay));
+          builder, loc, TypeRange{type, type, type}, p, grad, m, v, lr, stepArg,
+          builder.getF64FloatAttr(beta1), builder.getF64FloatAttr(beta2),
+          builder.getF64FloatAttr(epsilon), builder.getF64FloatAttr(decay),
+          gradScale);
       Value updated = update.getNewParam();
       if (zero)
         updated = AllGatherOp::create(builder, loc, whole, updated,

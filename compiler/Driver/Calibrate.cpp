@@ -81,7 +81,8 @@ plan::Calibration measureCalibration(llvm::raw_ostream &progress) {
   const int64_t n = 1024;
   Tensor a = filled({n, n}, 1e-3f), b = filled({n, n}, 2e-3f);
   Tensor ab(DType::f32, {n, n});
-  double gemm = secondsPerCall([&] { check(rt::matmul(a, b, ab), "matmul"); });
+  double gemm = secondsPerCall(
+      [&] { check(rt::matmul(a, b, false, false, ab), "matmul"); });
   c.gemmFlopsPerSecond = 2.0 * n * n * n / gemm;
   progress << "  gemm " << llvm::format("%.3g", c.gemmFlopsPerSecond / 1e9)
            << " GFLOP/s (1024 x 1024 x 1024 f32)\n";
@@ -121,8 +122,9 @@ plan::Calibration measureCalibration(llvm::raw_ostream &progress) {
   Tensor actSum(DType::f32, {96, 64}), projected(DType::f32, {96, 64});
   double smallAdd = secondsPerCall(
       [&] { check(rt::binary(rt::BinaryKind::add, act, act, actSum), "add"); });
-  double smallGemm = secondsPerCall(
-      [&] { check(rt::matmul(act, weight, projected), "matmul"); });
+  double smallGemm = secondsPerCall([&] {
+    check(rt::matmul(act, weight, false, false, projected), "matmul");
+  });
   double addBytes = 3.0 * 4 * 96 * 64;
   double gemmFlops = 2.0 * 96 * 64 * 64;
   c.opOverheadSeconds =

@@ -217,8 +217,11 @@ void attachDataMovement(MLIRContext &c) {
 }
 
 void attachContractions(MLIRContext &c) {
-  attach<MatmulOp>(
-      c, [](MatmulOp) { return STARCH_KERNEL(matmul, in(0), in(1), out()); });
+  attach<MatmulOp>(c, [](MatmulOp op) {
+    return STARCH_KERNEL(matmul, in(0), in(1),
+                         flag("transposeLhs", op.getTransposeLhs()),
+                         flag("transposeRhs", op.getTransposeRhs()), out());
+  });
   attach<ReduceOp>(c, [](ReduceOp op) {
     return STARCH_KERNEL(reduce, reduceKind(op.getKind()), in(0),
                          i64s(op.getDims()), out());
@@ -366,8 +369,8 @@ void attachTraining(MLIRContext &c) {
   // lr and step are 0-d tensors computed by the step's schedule.
   attach<AdamWOp>(c, [](AdamWOp op) {
     return STARCH_KERNEL(
-        adamw, in(0), in(1), in(2), in(3), scalarOf<double>(4),
-        scalarOf<int64_t>(5),
+        adamw, in(0), in(1), inIf(op.getGradScale() != nullptr, 6), in(2),
+        in(3), scalarOf<double>(4), scalarOf<int64_t>(5),
         STARCH_AGGREGATE(AdamWHyper, f64(op.getBeta1()), f64(op.getBeta2()),
                          f64(op.getEpsilon()), f64(op.getWeightDecay())),
         out(0), out(1), out(2));

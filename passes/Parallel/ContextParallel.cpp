@@ -335,7 +335,8 @@ LogicalResult TokenWalk::visit(Operation *op) {
   if (auto matmul = dyn_cast<MatmulOp>(op)) {
     std::optional<TokenDim> where = tokenDimOf(matmul.getLhs());
     if (tokenDimOf(matmul.getRhs()) ||
-        (where && where->dim >= typeOf(matmul.getLhs()).getRank() - 1))
+        (where && (matmul.getTransposeLhs() ||
+                   where->dim >= typeOf(matmul.getLhs()).getRank() - 1)))
       return fail(op, "only the rows of its left operand may run over the "
                       "tokens");
     if (where)

@@ -156,7 +156,8 @@ MulOp findScaleBeforeHeadSplit(Value query, double &factor) {
 std::optional<ScoreParts> matchScores(Value scores) {
   ScoreParts parts;
   auto product = definingOp<MatmulOp>(peelScale(scores, parts.scale));
-  if (!product || product.getType().getRank() != 4)
+  if (!product || product.getType().getRank() != 4 ||
+      product.getTransposeLhs() || product.getTransposeRhs())
     return std::nullopt;
   parts.query = peelScale(product.getLhs(), parts.scale);
   double factor = 1.0;
@@ -230,7 +231,8 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
 
   LogicalResult matchAndRewrite(MatmulOp root,
                                 PatternRewriter &rewriter) const override {
-    if (root.getType().getRank() != 4)
+    if (root.getType().getRank() != 4 || root.getTransposeLhs() ||
+        root.getTransposeRhs())
       return failure();
     // select(isnan(p), 0, p) guards fully masked rows; causal and full masks
     // have none, so the guard is an identity there.

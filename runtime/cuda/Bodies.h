@@ -693,12 +693,12 @@ template <typename T, typename I> struct CrossEntropyGradBody {
 
 /// One AdamW element; outputs may alias inputs.
 template <typename T> struct AdamWBody {
-  const T *param, *grad, *expAvg, *expAvgSq;
+  const T *param, *grad, *gradScale, *expAvg, *expAvgSq;
   T *newParam, *newExpAvg, *newExpAvgSq;
   AdamWFactors factors;
   STARCH_HOST_DEVICE void operator()(int64_t i) const {
-    adamwElement<T>(param[i], grad[i], expAvg[i], expAvgSq[i], factors,
-                    newParam[i], newExpAvg[i], newExpAvgSq[i]);
+    adamwElement<T>(param[i], grad[i], gradScale, expAvg[i], expAvgSq[i],
+                    factors, newParam[i], newExpAvg[i], newExpAvgSq[i]);
   }
 };
 

@@ -4,9 +4,11 @@
 
 namespace starch::rt::cuda {
 
-Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
-  return onDevice(
-      [&](DeviceExec &exec) { return drivers::matmul(exec, lhs, rhs, out); });
+Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
+              bool transposeRhs, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::matmul(exec, lhs, rhs, transposeLhs, transposeRhs, out);
+  });
 }
 
 Status gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
@@ -130,13 +132,13 @@ Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
   });
 }
 
-Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
-             const Tensor &expAvgSq, double lr, int64_t step,
-             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
-             Tensor &newExpAvgSq) {
+Status adamw(const Tensor &param, const Tensor &grad, const Tensor *gradScale,
+             const Tensor &expAvg, const Tensor &expAvgSq, double lr,
+             int64_t step, const AdamWHyper &hyper, Tensor &newParam,
+             Tensor &newExpAvg, Tensor &newExpAvgSq) {
   return onDevice([&](DeviceExec &exec) {
-    return drivers::adamw(exec, param, grad, expAvg, expAvgSq, lr, step, hyper,
-                          newParam, newExpAvg, newExpAvgSq);
+    return drivers::adamw(exec, param, grad, gradScale, expAvg, expAvgSq, lr,
+                          step, hyper, newParam, newExpAvg, newExpAvgSq);
   });
 }
 

@@ -80,7 +80,8 @@ Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
 
 // Matmul (Matmul.h), through cuBLAS. gemm takes device pointers and returns
 // a Status where the CPU's returns nothing.
-Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out);
+Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
+              bool transposeRhs, Tensor &out);
 Status gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
             float alpha, const float *a, int64_t lda, const float *b,
             int64_t ldb, float beta, float *c, int64_t ldc);
@@ -127,10 +128,10 @@ Status crossEntropy(const Tensor &logits, const Tensor &labels,
 Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
                         const Tensor &cotangent, int64_t ignoreIndex,
                         Tensor &out);
-Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
-             const Tensor &expAvgSq, double lr, int64_t step,
-             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
-             Tensor &newExpAvgSq);
+Status adamw(const Tensor &param, const Tensor &grad, const Tensor *gradScale,
+             const Tensor &expAvg, const Tensor &expAvgSq, double lr,
+             int64_t step, const AdamWHyper &hyper, Tensor &newParam,
+             Tensor &newExpAvg, Tensor &newExpAvgSq);
 
 /// Not supported on CUDA yet: always an error Status.
 Status conv(const Tensor &input, const Tensor &filter, const ConvParams &params,

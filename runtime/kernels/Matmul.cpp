@@ -65,17 +65,18 @@ void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   gemmOf(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-Status checkMatmul(const Tensor &lhs, const Tensor &rhs, const Tensor &out,
-                   MatmulShape &shape) {
+Status checkMatmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
+                   bool transposeRhs, const Tensor &out, MatmulShape &shape) {
   int64_t rank = lhs.rank();
   if (rank < 2 || rhs.rank() != rank || out.rank() != rank)
     return Status::error("matmul: operands need the same rank >= 2");
   if (rhs.dtype() != lhs.dtype() || out.dtype() != lhs.dtype())
     return Status::error("matmul: operand and result types differ");
-  shape.m = lhs.shape()[rank - 2];
-  shape.k = lhs.shape()[rank - 1];
-  shape.n = rhs.shape()[rank - 1];
-  if (rhs.shape()[rank - 2] != shape.k)
+  const Shape &l = lhs.shape(), &r = rhs.shape();
+  shape.m = l[rank - (transposeLhs ? 1 : 2)];
+  shape.k = l[rank - (transposeLhs ? 2 : 1)];
+  shape.n = r[rank - (transposeRhs ? 2 : 1)];
+  if (r[rank - (transposeRhs ? 1 : 2)] != shape.k)
     return Status::error("matmul: contraction sizes differ");
   if (out.shape()[rank - 2] != shape.m || out.shape()[rank - 1] != shape.n)
     return Status::error("matmul: result is not M x N");
@@ -86,13 +87,17 @@ Status checkMatmul(const Tensor &lhs, const Tensor &rhs, const Tensor &out,
   return Status::success();
 }
 
-Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
+Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
+              bool transposeRhs, Tensor &out) {
   MatmulShape shape;
-  if (Status s = checkMatmul(lhs, rhs, out, shape); !s)
+  if (Status s = checkMatmul(lhs, rhs, transposeLhs, transposeRhs, out, shape);
+      !s)
     return s;
   if (isHalf(lhs.dtype())) {
     Tensor wide(DType::f32, out.shape());
-    if (Status s = matmul(widenHalf(lhs), widenHalf(rhs), wide); !s)
+    if (Status s = matmul(widenHalf(lhs), widenHalf(rhs), transposeLhs,
+                          transposeRhs, wide);
+        !s)
       return s;
     narrowHalf(wide, out);
     return Status::success();
@@ -112,6 +117,10 @@ Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
   int64_t tasks = batch * blocks;
   double flops = 2.0 * batch * m * n * std::max<int64_t>(k, 1);
   int64_t grain = flops < 1e6 ? std::max<int64_t>(tasks, 1) : 1;
+  // Row `row` of op(lhs) starts at element row * k, or at column `row`
+  // (leading dimension m) of a transposed lhs.
+  int64_t lda = transposeLhs ? m : k, ldb = transposeRhs ? k : n;
+  int64_t rowStride = transposeLhs ? 1 : k;
   bool ok = dispatchFloat(lhs.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *a = lhs.data<T>(), *b = rhs.data<T>();
@@ -120,8 +129,9 @@ Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
       for (int64_t task = begin; task < end; ++task) {
         int64_t matrix = task / blocks, row = (task % blocks) * blockRows;
         int64_t rows = std::min(blockRows, m - row);
-        gemm(false, false, rows, n, k, T(1), a + (matrix * m + row) * k, k,
-             b + matrix * k * n, n, T(0), c + (matrix * m + row) * n, n);
+        gemm(transposeLhs, transposeRhs, rows, n, k, T(1),
+             a + matrix * m * k + row * rowStride, lda, b + matrix * k * n, ldb,
+             T(0), c + (matrix * m + row) * n, n);
       }
     });
   });

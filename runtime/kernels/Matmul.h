@@ -7,8 +7,11 @@
 
 namespace starch::rt {
 
-/// `lhs: B... x M x K`, `rhs: B... x K x N` -> `out: B... x M x N`.
-Status matmul(const Tensor &lhs, const Tensor &rhs, Tensor &out);
+/// `lhs: B... x M x K`, `rhs: B... x K x N` -> `out: B... x M x N`; a set
+/// flag reads that operand with its last two dimensions swapped
+/// (`B... x K x M`, `B... x N x K`), as BLAS's transpose flags do.
+Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
+              bool transposeRhs, Tensor &out);
 
 /// The sizes of a matmul: `batch` matrix products of M x K by K x N
 /// (`batch` is 0 when the result is empty).
@@ -16,8 +19,8 @@ struct MatmulShape {
   int64_t batch = 0, m = 0, k = 0, n = 0;
 };
 /// The argument rules of matmul, shared with the CUDA driver (Checks.h).
-Status checkMatmul(const Tensor &lhs, const Tensor &rhs, const Tensor &out,
-                   MatmulShape &shape);
+Status checkMatmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
+                   bool transposeRhs, const Tensor &out, MatmulShape &shape);
 
 /// Row-major C = alpha * op(A) op(B) + beta * C on the calling thread
 /// (OpenBLAS on the CPU); op transposes when the flag is set.

@@ -21,7 +21,8 @@ AdamWFactors adamwFactors(const AdamWHyper &hyper, double lr, int64_t step) {
   return f;
 }
 
-Status checkAdamW(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
+Status checkAdamW(const Tensor &param, const Tensor &grad,
+                  const Tensor *gradScale, const Tensor &expAvg,
                   const Tensor &expAvgSq, int64_t step, const Tensor &newParam,
                   const Tensor &newExpAvg, const Tensor &newExpAvgSq) {
   int64_t n = param.numElements();
@@ -29,18 +30,22 @@ Status checkAdamW(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
            &grad, &expAvg, &expAvgSq, &newParam, &newExpAvg, &newExpAvgSq})
     if (t->numElements() != n || t->dtype() != param.dtype())
       return Status::error("adamw: every tensor must have the param's type");
+  if (gradScale &&
+      (gradScale->rank() != 0 || gradScale->dtype() != param.dtype()))
+    return Status::error("adamw: the gradient scale must be a 0-d tensor of "
+                         "the param's type");
   if (step < 1)
     return Status::error("adamw: the step count starts at 1, got " +
                          std::to_string(step));
   return Status::success();
 }
 
-Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
-             const Tensor &expAvgSq, double lr, int64_t step,
-             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
-             Tensor &newExpAvgSq) {
-  if (Status s = checkAdamW(param, grad, expAvg, expAvgSq, step, newParam,
-                            newExpAvg, newExpAvgSq);
+Status adamw(const Tensor &param, const Tensor &grad, const Tensor *gradScale,
+             const Tensor &expAvg, const Tensor &expAvgSq, double lr,
+             int64_t step, const AdamWHyper &hyper, Tensor &newParam,
+             Tensor &newExpAvg, Tensor &newExpAvgSq) {
+  if (Status s = checkAdamW(param, grad, gradScale, expAvg, expAvgSq, step,
+                            newParam, newExpAvg, newExpAvgSq);
       !s)
     return s;
   int64_t n = param.numElements();
@@ -51,9 +56,10 @@ Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
             *v = expAvgSq.data<T>();
     T *po = newParam.data<T>(), *mo = newExpAvg.data<T>(),
       *vo = newExpAvgSq.data<T>();
+    const T *scale = gradScale ? gradScale->data<T>() : nullptr;
     parallelFor(n, 4096, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i)
-        adamwElement<T>(p[i], g[i], m[i], v[i], f, po[i], mo[i], vo[i]);
+        adamwElement<T>(p[i], g[i], scale, m[i], v[i], f, po[i], mo[i], vo[i]);
     });
   });
   return ok ? Status::success() : Status::error("adamw needs f32 or f64");

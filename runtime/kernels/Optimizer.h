@@ -25,22 +25,27 @@ struct AdamWFactors {
 };
 AdamWFactors adamwFactors(const AdamWHyper &hyper, double lr, int64_t step);
 
-/// One AdamW update (see starch.adamw); outputs may alias inputs.
-Status adamw(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
-             const Tensor &expAvgSq, double lr, int64_t step,
-             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
-             Tensor &newExpAvgSq);
+/// One AdamW update (see starch.adamw); outputs may alias inputs. A
+/// non-null `gradScale` (0-d, the param's type) multiplies every gradient.
+Status adamw(const Tensor &param, const Tensor &grad, const Tensor *gradScale,
+             const Tensor &expAvg, const Tensor &expAvgSq, double lr,
+             int64_t step, const AdamWHyper &hyper, Tensor &newParam,
+             Tensor &newExpAvg, Tensor &newExpAvgSq);
 /// The argument rules of adamw, shared with the CUDA driver (Checks.h).
-Status checkAdamW(const Tensor &param, const Tensor &grad, const Tensor &expAvg,
+Status checkAdamW(const Tensor &param, const Tensor &grad,
+                  const Tensor *gradScale, const Tensor &expAvg,
                   const Tensor &expAvgSq, int64_t step, const Tensor &newParam,
                   const Tensor &newExpAvg, const Tensor &newExpAvgSq);
 
 /// One element, in the order of torch's single-tensor AdamW: decay, lerp of
-/// the first moment, mul + addcmul of the second, then addcdiv.
+/// the first moment, mul + addcmul of the second, then addcdiv. `scale`
+/// points at the gradient's factor, or is null.
 template <typename T>
-STARCH_HOST_DEVICE inline void adamwElement(T p, T g, T m, T v,
+STARCH_HOST_DEVICE inline void adamwElement(T p, T g, const T *scale, T m, T v,
                                             const AdamWFactors &f, T &outP,
                                             T &outM, T &outV) {
+  if (scale)
+    g = g * *scale;
   p = p * static_cast<T>(f.decay);
   m = m + static_cast<T>(f.oneMinusBeta1) * (g - m);
   v = v * static_cast<T>(f.beta2);

@@ -87,3 +87,11 @@ func.func @write_unknown(%v: tensor<5xf32>) {
   starch.write_param @nowhere, %v : tensor<5xf32>
   return
 }
+
+// -----
+
+func.func @grad_scale_type(%p: tensor<4xf32>, %lr: tensor<f64>, %s: tensor<i64>, %clip: tensor<f64>) {
+  // expected-error @below {{'starch.adamw' op grad_scale has type 'tensor<f64>' but must be a 0-d tensor of 'f32'}}
+  %u:3 = starch.adamw %p, %p, %p, %p, %lr, %s beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = 0.0 grad_scale = %clip : tensor<f64> : tensor<4xf32>, tensor<f64>, tensor<i64>
+  return
+}

@@ -20,11 +20,13 @@ func.func @loss(%logits: tensor<2x7x5xf32>, %labels: tensor<2x7xi64>, %d: tensor
 // CHECK: %[[P:.*]], %[[M:.*]], %{{.*}} = starch.adamw %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} beta1 = 9.000000e-01 beta2 = 0.99899999999999999 epsilon = 1.000000e-08 weight_decay = 0.000000e+00 : tensor<4x3xf32>, tensor<f64>, tensor<i64>
 // CHECK: starch.write_param @w, %[[P]] : tensor<4x3xf32>
 // CHECK: starch.write_param @m, %[[M]] : tensor<4x3xf32>
-func.func @update(%g: tensor<4x3xf32>, %v: tensor<4x3xf32>, %lr: tensor<f64>, %step: tensor<i64>) {
+// CHECK: starch.adamw {{.*}} weight_decay = 0.000000e+00 grad_scale = %{{.*}} : tensor<f32> : tensor<4x3xf32>, tensor<f64>, tensor<i64>
+func.func @update(%g: tensor<4x3xf32>, %v: tensor<4x3xf32>, %lr: tensor<f64>, %step: tensor<i64>, %clip: tensor<f32>) {
   %p = starch.read_param @w : tensor<4x3xf32>
   %m = starch.read_param @m : tensor<4x3xf32>
   %u:3 = starch.adamw %p, %g, %m, %v, %lr, %step beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = 0.0 : tensor<4x3xf32>, tensor<f64>, tensor<i64>
   starch.write_param @w, %u#0 : tensor<4x3xf32>
   starch.write_param @m, %u#1 : tensor<4x3xf32>
+  %s:3 = starch.adamw %p, %g, %m, %v, %lr, %step beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = 0.0 grad_scale = %clip : tensor<f32> : tensor<4x3xf32>, tensor<f64>, tensor<i64>
   return
 }

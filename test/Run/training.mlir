@@ -38,14 +38,21 @@ func.func @loss_grad() -> tensor<3x2xf32> {
 // ADAMW: result0: 1 f64 mean 0.899 [0.899]
 // ADAMW: result1: 1 f64 mean 0.05 [0.05]
 // ADAMW: result2: 1 f64 mean 0.00025 [0.00025]
-func.func @adamw() -> (tensor<1xf64>, tensor<1xf64>, tensor<1xf64>) {
+// With g = 2 scaled by 0.25 the update reads g = 0.5: the same numbers.
+// ADAMW: result3: 1 f64 mean 0.899 [0.899]
+// ADAMW: result4: 1 f64 mean 0.05 [0.05]
+// ADAMW: result5: 1 f64 mean 0.00025 [0.00025]
+func.func @adamw() -> (tensor<1xf64>, tensor<1xf64>, tensor<1xf64>, tensor<1xf64>, tensor<1xf64>, tensor<1xf64>) {
   %p = starch.constant dense<1.0> : tensor<1xf64>
   %g = starch.constant dense<0.5> : tensor<1xf64>
   %z = starch.constant dense<0.0> : tensor<1xf64>
   %lr = starch.constant dense<0.1> : tensor<f64>
   %s = starch.constant dense<1> : tensor<i64>
   %u:3 = starch.adamw %p, %g, %z, %z, %lr, %s beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = 0.01 : tensor<1xf64>, tensor<f64>, tensor<i64>
-  return %u#0, %u#1, %u#2 : tensor<1xf64>, tensor<1xf64>, tensor<1xf64>
+  %g2 = starch.constant dense<2.0> : tensor<1xf64>
+  %quarter = starch.constant dense<0.25> : tensor<f64>
+  %v:3 = starch.adamw %p, %g2, %z, %z, %lr, %s beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = 0.01 grad_scale = %quarter : tensor<f64> : tensor<1xf64>, tensor<f64>, tensor<i64>
+  return %u#0, %u#1, %u#2, %v#0, %v#1, %v#2 : tensor<1xf64>, tensor<1xf64>, tensor<1xf64>, tensor<1xf64>, tensor<1xf64>, tensor<1xf64>
 }
 
 // BAD: label 7 at position 1 is outside [0, 2) and is not the ignore index -100

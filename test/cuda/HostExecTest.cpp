@@ -234,7 +234,7 @@ TEST(CudaHostExec, HalfTypesAreUnsupportedWhereTheyCompute) {
   EXPECT_ERROR(drivers::binary(exec, BinaryKind::add, half, half, out),
                "not supported on CUDA yet");
   Tensor matrix(DType::bf16, {2, 2});
-  EXPECT_ERROR(drivers::matmul(exec, matrix, matrix, matrix),
+  EXPECT_ERROR(drivers::matmul(exec, matrix, matrix, false, false, matrix),
                "bf16 tensors are not supported on CUDA yet");
   Tensor f32(DType::f32, {4});
   EXPECT_ERROR(drivers::convert(exec, f32, out), "not supported on CUDA yet");
@@ -424,17 +424,34 @@ TEST(CudaHostExec, BatchedMatmulThroughTheColumnMajorSwap) {
     Tensor a = randomOf(dtype, {2, 3, 5, 7}, 60);
     Tensor b = randomOf(dtype, {2, 3, 7, 4}, 61);
     Tensor want(dtype, {2, 3, 5, 4}), got(dtype, {2, 3, 5, 4});
-    EXPECT_OK(matmul(a, b, want));
-    EXPECT_OK(drivers::matmul(exec, a, b, got));
+    EXPECT_OK(matmul(a, b, false, false, want));
+    EXPECT_OK(drivers::matmul(exec, a, b, false, false, got));
     expectClose(got, want, dtype == DType::f32 ? 1e-5 : 1e-12,
                 "matmul " + name(dtype));
   }
+  // Transpose flags: the same products from operands stored transposed.
+  Tensor a0 = randomOf(DType::f32, {2, 5, 7}, 63);
+  Tensor b0 = randomOf(DType::f32, {2, 7, 4}, 64);
+  Tensor a0t(DType::f32, {2, 7, 5}), b0t(DType::f32, {2, 4, 7});
+  EXPECT_OK(transpose(a0, {0, 2, 1}, a0t));
+  EXPECT_OK(transpose(b0, {0, 2, 1}, b0t));
+  Tensor want(DType::f32, {2, 5, 4});
+  EXPECT_OK(matmul(a0, b0, false, false, want));
+  for (bool tl : {false, true})
+    for (bool tr : {false, true}) {
+      Tensor flagged(DType::f32, {2, 5, 4});
+      EXPECT_OK(
+          drivers::matmul(exec, tl ? a0t : a0, tr ? b0t : b0, tl, tr, flagged));
+      expectClose(flagged, want, 1e-5,
+                  "matmul flags " + std::to_string(tl) + std::to_string(tr));
+    }
   Tensor a(DType::f32, {3, 0}), b(DType::f32, {0, 2});
   Tensor got = randomOf(DType::f32, {3, 2}, 62);
-  EXPECT_OK(drivers::matmul(exec, a, b, got));
+  EXPECT_OK(drivers::matmul(exec, a, b, false, false, got));
   expectSame(got, Tensor(DType::f32, {3, 2}), "empty contraction");
   Tensor c(DType::f32, {3, 4}), d(DType::f32, {5, 2}), e(DType::f32, {3, 2});
-  EXPECT_ERROR(drivers::matmul(exec, c, d, e), "contraction sizes differ");
+  EXPECT_ERROR(drivers::matmul(exec, c, d, false, false, e),
+               "contraction sizes differ");
 }
 
 TEST(CudaHostExec, GemmTransposesAsTheCpu) {
@@ -661,17 +678,36 @@ TEST(CudaHostExec, AdamWInPlaceAndOutOfPlace) {
     for (int64_t i = 0; i < v.numElements(); ++i) // second moments are >= 0
       storeFromDouble(v, i, std::fabs(elementAsDouble(v, i)));
     Tensor wantP = like(p), wantM = like(p), wantV = like(p);
-    EXPECT_OK(adamw(p, g, m, v, 1e-3, 3, hyper, wantP, wantM, wantV));
+    EXPECT_OK(adamw(p, g, nullptr, m, v, 1e-3, 3, hyper, wantP, wantM, wantV));
     Tensor gotP = p.clone(), gotM = m.clone(), gotV = v.clone();
-    EXPECT_OK(drivers::adamw(exec, gotP, g, gotM, gotV, 1e-3, 3, hyper, gotP,
-                             gotM, gotV)); // in place
+    EXPECT_OK(drivers::adamw(exec, gotP, g, nullptr, gotM, gotV, 1e-3, 3, hyper,
+                             gotP, gotM, gotV)); // in place
     expectSame(gotP, wantP, "adamw param " + name(dtype));
     expectSame(gotM, wantM, "adamw exp_avg " + name(dtype));
     expectSame(gotV, wantV, "adamw exp_avg_sq " + name(dtype));
+
+    // A gradient scale is the update of the scaled gradient, bit for bit.
+    Tensor scale = randomOf(dtype, {}, 154), scaled = like(g), full = like(g);
+    for (int64_t i = 0; i < full.numElements(); ++i)
+      storeFromDouble(full, i, elementAsDouble(scale, 0));
+    EXPECT_OK(binary(BinaryKind::mul, g, full, scaled));
+    EXPECT_OK(
+        adamw(p, scaled, nullptr, m, v, 1e-3, 3, hyper, wantP, wantM, wantV));
+    gotP = p.clone(), gotM = m.clone(), gotV = v.clone();
+    EXPECT_OK(drivers::adamw(exec, gotP, g, &scale, gotM, gotV, 1e-3, 3, hyper,
+                             gotP, gotM, gotV));
+    expectSame(gotP, wantP, "scaled adamw param " + name(dtype));
+    expectSame(gotV, wantV, "scaled adamw exp_avg_sq " + name(dtype));
+    Tensor cpuP = like(p), cpuM = like(p), cpuV = like(p);
+    EXPECT_OK(adamw(p, g, &scale, m, v, 1e-3, 3, hyper, cpuP, cpuM, cpuV));
+    expectSame(cpuP, wantP, "scaled cpu adamw param " + name(dtype));
   }
-  Tensor p(DType::f32, {3}), q(DType::f32, {3});
-  EXPECT_ERROR(drivers::adamw(exec, p, p, p, p, 1e-3, 0, hyper, q, q, q),
-               "step count starts at 1");
+  Tensor p(DType::f32, {3}), q(DType::f32, {3}), wide(DType::f64, {});
+  EXPECT_ERROR(
+      drivers::adamw(exec, p, p, nullptr, p, p, 1e-3, 0, hyper, q, q, q),
+      "step count starts at 1");
+  EXPECT_ERROR(drivers::adamw(exec, p, p, &wide, p, p, 1e-3, 1, hyper, q, q, q),
+               "gradient scale must be a 0-d tensor of the param's type");
 }
 
 TEST(CudaHostExec, ConvIsNotSupportedYet) {
@@ -712,7 +748,8 @@ TEST(CudaHostExec, SameArgumentErrorsAsTheCpu) {
       {"pad", pad(a, {0, 0}, {0, 2}, 0.0, c),
        drivers::pad(exec, a, {0, 0}, {0, 2}, 0.0, c)},
       {"gather", gather(a, flags, 0, a), drivers::gather(exec, a, flags, 0, a)},
-      {"matmul", matmul(a, a, c), drivers::matmul(exec, a, a, c)},
+      {"matmul", matmul(a, a, false, false, c),
+       drivers::matmul(exec, a, a, false, false, c)},
       {"reduce", reduce(ReduceKind::sum, a, {1, 1}, i64),
        drivers::reduce(exec, ReduceKind::sum, a, {1, 1}, i64)},
       {"argmax", argmax(a, 1, a), drivers::argmax(exec, a, 1, a)},
@@ -742,8 +779,8 @@ TEST(CudaHostExec, SameArgumentErrorsAsTheCpu) {
        drivers::crossEntropy(exec, a, i64, -100, a)},
       {"cross_entropy_grad", crossEntropyGrad(a, i64, a, -100, a),
        drivers::crossEntropyGrad(exec, a, i64, a, -100, a)},
-      {"adamw", adamw(a, row, a, a, 1e-3, 1, hyper, a, a, a),
-       drivers::adamw(exec, a, row, a, a, 1e-3, 1, hyper, a, a, a)},
+      {"adamw", adamw(a, row, nullptr, a, a, 1e-3, 1, hyper, a, a, a),
+       drivers::adamw(exec, a, row, nullptr, a, a, 1e-3, 1, hyper, a, a, a)},
   };
   for (const Case &c : cases) {
     EXPECT_FALSE(c.cpu.ok()) << c.what;

@@ -190,8 +190,9 @@ void compute(Smoke &t, DType dtype) {
          b = randomOf(dtype, {3, 17, 9}, 7);
   Tensor da = t.device(a), db = t.device(b);
   Tensor mm(dtype, {3, 33, 9}), dmm = t.deviceOf(dtype, {3, 33, 9});
-  must(matmul(a, b, mm), "cpu matmul");
-  t.compare("matmul" + suffix, cuda::matmul(da, db, dmm), dmm, mm, tol(dtype));
+  must(matmul(a, b, false, false, mm), "cpu matmul");
+  t.compare("matmul" + suffix, cuda::matmul(da, db, false, false, dmm), dmm, mm,
+            tol(dtype));
 
   for (ReduceKind kind : {ReduceKind::sum, ReduceKind::max, ReduceKind::mean})
     for (std::vector<int64_t> dims :
@@ -272,10 +273,13 @@ void compute(Smoke &t, DType dtype) {
          mom = randomOf(dtype, a.shape(), 21);
   Tensor var(dtype, a.shape());
   must(unary(UnaryKind::abs, grad, var), "cpu abs");
-  must(adamw(a, grad, mom, var, 1e-3, 7, hyper, np, nm, nv), "cpu adamw");
-  Tensor dp = t.device(a), dm = t.device(mom), dvar = t.device(var);
-  Status step = cuda::adamw(dp, t.device(grad), dm, dvar, 1e-3, 7, hyper, dp,
-                            dm, dvar); // in place, as training does
+  Tensor scale = randomOf(dtype, {}, 22); // clipping's factor
+  must(adamw(a, grad, &scale, mom, var, 1e-3, 7, hyper, np, nm, nv),
+       "cpu adamw");
+  Tensor dp = t.device(a), dm = t.device(mom), dvar = t.device(var),
+         dscale = t.device(scale);
+  Status step = cuda::adamw(dp, t.device(grad), &dscale, dm, dvar, 1e-3, 7,
+                            hyper, dp, dm, dvar); // in place, as training does
   t.compare("adamw param" + suffix, step, dp, np, tol(dtype));
   t.compare("adamw exp_avg_sq" + suffix, step, dvar, nv, tol(dtype));
 

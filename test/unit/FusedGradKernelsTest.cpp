@@ -82,7 +82,7 @@ Tensor mm(const Tensor &a, const Tensor &b) {
   Shape shape = a.shape();
   shape.back() = b.shape().back();
   Tensor out(a.dtype(), shape);
-  check(matmul(a, b, out));
+  check(matmul(a, b, false, false, out));
   return out;
 }
 /// B x Hkv x T x D -> B x Hkv*G x T x D, each head repeated for its group.

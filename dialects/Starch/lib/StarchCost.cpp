@@ -121,7 +121,7 @@ int64_t GatherOp::getBytesAccessed() {
 
 int64_t MatmulOp::getFlops() {
   // 2 * batch * M * N * K = 2 * numel(result) * K.
-  int64_t contraction = getLhs().getType().getShape().back();
+  int64_t contraction = getLhs().getType().getDimSize(lhsContractedDim());
   return 2 * numel(getResult()) * contraction;
 }
 int64_t MatmulOp::getBytesAccessed() { return operandAndResultBytes(*this); }

@@ -104,5 +104,11 @@ LogicalResult AdamWOp::verify() {
   if (!std::isfinite(decay) || decay < 0)
     return emitOpError() << "weight_decay = " << number(decay)
                          << " must be finite and >= 0";
+  Type element = getParam().getType().getElementType();
+  if (Value scale = getGradScale();
+      scale &&
+      cast<RankedTensorType>(scale.getType()).getElementType() != element)
+    return emitOpError() << "grad_scale has type " << scale.getType()
+                         << " but must be a 0-d tensor of " << element;
   return success();
 }

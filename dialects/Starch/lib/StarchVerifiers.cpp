@@ -356,25 +356,27 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "operands have shapes " << shapeString(getLhs())
                          << " and " << shapeString(getRhs())
                          << "; both need the same rank >= 2";
-  int64_t rank = lhs.getRank();
   if (lhs.getShape().drop_back(2) != rhs.getShape().drop_back(2))
     return emitOpError() << "batch dimensions of " << shapeString(getLhs())
                          << " and " << shapeString(getRhs())
                          << " differ (broadcast explicitly)";
-  if (lhs.getDimSize(rank - 1) != rhs.getDimSize(rank - 2)) {
+  int64_t contraction = lhs.getDimSize(lhsContractedDim());
+  if (contraction != rhs.getDimSize(rhsContractedDim())) {
     SmallVector<int64_t> batch(lhs.getShape().drop_back(2));
     std::string needed = batch.empty() ? "" : shapeString(batch) + "x";
+    needed += getTransposeRhs() ? "Nx" + std::to_string(contraction)
+                                : std::to_string(contraction) + "xN";
     return emitOpError() << "operand #1 has shape " << shapeString(getRhs())
-                         << " but the contraction needs " << needed
-                         << lhs.getDimSize(rank - 1) << "xN";
+                         << " but the contraction needs " << needed;
   }
   if (failed(verifyElementType(*this, "operand #1", getRhs(), "operand #0",
                                getLhs())) ||
       failed(verifyElementType(*this, "result", getResult(), "operand #0",
                                getLhs())))
     return failure();
-  SmallVector<int64_t> expected(lhs.getShape().drop_back(1));
-  expected.push_back(rhs.getDimSize(rank - 1));
+  SmallVector<int64_t> expected(lhs.getShape().drop_back(2));
+  expected.push_back(lhs.getDimSize(lhsRowDim()));
+  expected.push_back(rhs.getDimSize(rhsColumnDim()));
   return verifyResultShape(*this, expected, getResult());
 }
 

@@ -28,9 +28,11 @@ Status gemm(Exec &exec, bool transA, bool transB, int64_t m, int64_t n,
 }
 
 template <typename Exec>
-Status matmul(Exec &exec, const Tensor &lhs, const Tensor &rhs, Tensor &out) {
+Status matmul(Exec &exec, const Tensor &lhs, const Tensor &rhs,
+              bool transposeLhs, bool transposeRhs, Tensor &out) {
   MatmulShape shape;
-  if (Status s = checkMatmul(lhs, rhs, out, shape); !s)
+  if (Status s = checkMatmul(lhs, rhs, transposeLhs, transposeRhs, out, shape);
+      !s)
     return s;
   if (isHalf(lhs.dtype()))
     return unsupportedDtype("matmul", lhs.dtype());
@@ -44,10 +46,13 @@ Status matmul(Exec &exec, const Tensor &lhs, const Tensor &rhs, Tensor &out) {
   Status status;
   bool ok = dispatchFloat(lhs.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    // Column-major: out^T (N x M) = rhs^T (N x K) lhs^T (K x M).
-    status = exec.gemmStridedBatched(false, false, n, m, k, T(1), rhs.data<T>(),
-                                     n, k * n, lhs.data<T>(), k, m * k, T(0),
-                                     out.data<T>(), n, m * n, batch);
+    // Column-major: out^T (N x M) = op(rhs)^T (N x K) op(lhs)^T (K x M);
+    // a row-major operand read transposed is a column-major one with the
+    // flag set, its leading dimension its row length.
+    status = exec.gemmStridedBatched(transposeRhs, transposeLhs, n, m, k, T(1),
+                                     rhs.data<T>(), transposeRhs ? k : n, k * n,
+                                     lhs.data<T>(), transposeLhs ? m : k, m * k,
+                                     T(0), out.data<T>(), n, m * n, batch);
   });
   return ok ? status : Status::error("matmul needs float tensors");
 }

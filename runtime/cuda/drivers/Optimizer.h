@@ -8,14 +8,16 @@
 namespace starch::rt::cuda::drivers {
 
 /// The step's scalars are computed once on the host (adamwFactors), as the
-/// CPU kernel does.
+/// CPU kernel does; the gradient scale stays on the device, read by every
+/// element.
 template <typename Exec>
 Status adamw(Exec &exec, const Tensor &param, const Tensor &grad,
-             const Tensor &expAvg, const Tensor &expAvgSq, double lr,
-             int64_t step, const AdamWHyper &hyper, Tensor &newParam,
-             Tensor &newExpAvg, Tensor &newExpAvgSq) {
-  if (Status s = checkAdamW(param, grad, expAvg, expAvgSq, step, newParam,
-                            newExpAvg, newExpAvgSq);
+             const Tensor *gradScale, const Tensor &expAvg,
+             const Tensor &expAvgSq, double lr, int64_t step,
+             const AdamWHyper &hyper, Tensor &newParam, Tensor &newExpAvg,
+             Tensor &newExpAvgSq) {
+  if (Status s = checkAdamW(param, grad, gradScale, expAvg, expAvgSq, step,
+                            newParam, newExpAvg, newExpAvgSq);
       !s)
     return s;
   int64_t n = param.numElements();
@@ -23,10 +25,12 @@ Status adamw(Exec &exec, const Tensor &param, const Tensor &grad,
   Status status;
   bool ok = dispatchFloat(param.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    status = exec.launch(
-        n, AdamWBody<T>{param.data<T>(), grad.data<T>(), expAvg.data<T>(),
-                        expAvgSq.data<T>(), newParam.data<T>(),
-                        newExpAvg.data<T>(), newExpAvgSq.data<T>(), factors});
+    status =
+        exec.launch(n, AdamWBody<T>{param.data<T>(), grad.data<T>(),
+                                    gradScale ? gradScale->data<T>() : nullptr,
+                                    expAvg.data<T>(), expAvgSq.data<T>(),
+                                    newParam.data<T>(), newExpAvg.data<T>(),
+                                    newExpAvgSq.data<T>(), factors});
   });
   return ok ? status : Status::error("adamw needs f32 or f64");
 }

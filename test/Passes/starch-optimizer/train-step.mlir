@@ -17,21 +17,21 @@
 // CHECK: starch.slice %[[X]] start = [1, 0, 0] limit = [2, 2, 4]
 // CHECK: %[[G1:.*]]:2 = call @loss_grad(
 // CHECK: %[[GSUM:.*]] = starch.add %[[G0]]#1, %[[G1]]#1 : tensor<4x3xf32>
-// CHECK: starch.mul %[[GSUM]]
+// CHECK: %[[G:.*]] = starch.mul %[[GSUM]]
 // Norm (the global one and each parameter's), clip coefficient, schedule
 // (in f64), AdamW, then the writes.
 // CHECK: %[[SQ:.*]] = starch.reduce sum
 // CHECK: %[[OWN:.*]] = starch.reshape %[[SQ]] : tensor<f32> -> tensor<1xf32>
 // CHECK: %[[NORM:.*]] = starch.sqrt %[[SQ]] : tensor<f32>
 // CHECK: %[[NORMS:.*]] = starch.sqrt %[[OWN]] : tensor<1xf32>
-// CHECK: starch.min
+// CHECK: %[[CLIP:.*]] = starch.min
 // CHECK: starch.convert %[[STEP]] : tensor<i64> -> tensor<f64>
 // CHECK: starch.cos
 // CHECK: starch.select
 // CHECK: %[[P:.*]] = starch.read_param @w
 // CHECK: %[[M:.*]] = starch.read_param @adamw.exp_avg.w
 // CHECK: %[[V:.*]] = starch.read_param @adamw.exp_avg_sq.w
-// CHECK: %[[NP:.*]], %[[NM:.*]], %[[NV:.*]] = starch.adamw %[[P]], %{{.*}}, %[[M]], %[[V]], %{{.*}}, %[[STEP]] beta1 = 9.000000e-01 beta2 = 0.99899999999999999 epsilon = 1.000000e-08 weight_decay = 1.000000e-02
+// CHECK: %[[NP:.*]], %[[NM:.*]], %[[NV:.*]] = starch.adamw %[[P]], %[[G]], %[[M]], %[[V]], %{{.*}}, %[[STEP]] beta1 = 9.000000e-01 beta2 = 0.99899999999999999 epsilon = 1.000000e-08 weight_decay = 1.000000e-02 grad_scale = %[[CLIP]] : tensor<f32>
 // CHECK: starch.write_param @w, %[[NP]]
 // CHECK: starch.write_param @adamw.exp_avg.w, %[[NM]]
 // CHECK: starch.write_param @adamw.exp_avg_sq.w, %[[NV]]

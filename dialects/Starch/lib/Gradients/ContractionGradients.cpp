@@ -10,11 +10,18 @@ using Cotangents = MutableArrayRef<Value>;
 
 LogicalResult matmulRule(MatmulOp op, Math &m, Value dy, ArrayRef<bool> needs,
                          Cotangents dxs) {
-  // y = l r: dl = dy r^T, dr = l^T dy (batch dimensions ride along).
+  // y = L R with L = l or l^T, R = r or r^T (the flags): dL = dy R^T and
+  // dR = L^T dy (batch dimensions ride along). A flagged operand's
+  // cotangent is the transpose, (dy R^T)^T = R dy^T and (L^T dy)^T = dy^T L;
+  // every product reads its transposes as flags, so none is copied.
+  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+  Value l = op.getLhs(), r = op.getRhs();
   if (needs[0])
-    dxs[0] = m.matmul(dy, m.transposeLastTwo(op.getRhs()));
+    dxs[0] = tl ? m.matmul(r, dy, tr, /*transposeRhs=*/true)
+                : m.matmul(dy, r, /*transposeLhs=*/false, !tr);
   if (needs[1])
-    dxs[1] = m.matmul(m.transposeLastTwo(op.getLhs()), dy);
+    dxs[1] = tr ? m.matmul(dy, l, /*transposeLhs=*/true, tl)
+                : m.matmul(l, dy, !tl, /*transposeRhs=*/false);
   return success();
 }
 

@@ -82,19 +82,15 @@ Value Math::transpose(Value v, ArrayRef<int64_t> perm) {
       b, loc, RankedTensorType::get(shape, type.getElementType()), v, perm);
 }
 
-Value Math::transposeLastTwo(Value v) {
-  int64_t rank = typeOf(v).getRank();
-  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-  std::swap(perm[rank - 1], perm[rank - 2]);
-  return transpose(v, perm);
-}
-
-Value Math::matmul(Value l, Value r) {
+Value Math::matmul(Value l, Value r, bool transposeLhs, bool transposeRhs) {
   RankedTensorType lt = typeOf(l), rt = typeOf(r);
+  int64_t rank = lt.getRank();
   SmallVector<int64_t> shape(lt.getShape());
-  shape.back() = rt.getShape().back();
-  return MatmulOp::create(
-      b, loc, RankedTensorType::get(shape, lt.getElementType()), l, r);
+  shape[rank - 2] = lt.getDimSize(rank - (transposeLhs ? 1 : 2));
+  shape[rank - 1] = rt.getDimSize(rank - (transposeRhs ? 2 : 1));
+  return MatmulOp::create(b, loc,
+                          RankedTensorType::get(shape, lt.getElementType()), l,
+                          r, transposeLhs, transposeRhs);
 }
 
 Value Math::slice(Value v, ArrayRef<int64_t> start, ArrayRef<int64_t> limit) {

@@ -75,9 +75,10 @@ struct Math {
     return ReshapeOp::create(b, loc, type, v);
   }
   mlir::Value transpose(mlir::Value v, llvm::ArrayRef<int64_t> perm);
-  /// Swaps the two trailing dimensions.
-  mlir::Value transposeLastTwo(mlir::Value v);
-  mlir::Value matmul(mlir::Value l, mlir::Value r);
+  /// `l r`, each operand read transposed (its last two dimensions
+  /// swapped) where its flag says so.
+  mlir::Value matmul(mlir::Value l, mlir::Value r, bool transposeLhs = false,
+                     bool transposeRhs = false);
   mlir::Value slice(mlir::Value v, llvm::ArrayRef<int64_t> start,
                     llvm::ArrayRef<int64_t> limit);
   mlir::Value pad(mlir::Value v, llvm::ArrayRef<int64_t> low,

@@ -62,7 +62,10 @@ LogicalResult matmulRule(MatmulOp op, Shardings operands, int64_t,
                          ResultShardings &results) {
   const TensorSharding &lhs = operands[0], &rhs = operands[1];
   int64_t rank = static_cast<int64_t>(shapeOf(op.getLhs()).size());
-  int64_t m = rank - 2, k = rank - 1, n = rank - 1;
+  // The result's M and N; where each operand holds M, K and N.
+  int64_t m = rank - 2, n = rank - 1;
+  int64_t lhsM = op.lhsRowDim(), lhsK = op.lhsContractedDim();
+  int64_t rhsK = op.rhsContractedDim(), rhsN = op.rhsColumnDim();
   auto result = [&](TensorSharding s) {
     results.push_back(s);
     return success();
@@ -76,13 +79,13 @@ LogicalResult matmulRule(MatmulOp op, Shardings operands, int64_t,
   if (lhs.isPartial() || rhs.isPartial())
     return failure();
   // Contracted dimension split on both sides: each rank sums its share.
-  if (lhs.isSplit() && lhs.dim == k && rhs.isSplit() && rhs.dim == rank - 2)
+  if (lhs.isSplit() && lhs.dim == lhsK && rhs.isSplit() && rhs.dim == rhsK)
     return result(TensorSharding::partial());
   // Column parallel: the weight's output dimension.
-  if (lhs.isReplicated() && rhs.isSplit() && rhs.dim == n)
+  if (lhs.isReplicated() && rhs.isSplit() && rhs.dim == rhsN)
     return result(TensorSharding::split(n));
   // Rows of the left operand.
-  if (lhs.isSplit() && lhs.dim == m && rhs.isReplicated())
+  if (lhs.isSplit() && lhs.dim == lhsM && rhs.isReplicated())
     return result(TensorSharding::split(m));
   // A batch dimension split alike on both sides.
   if (lhs.isSplit() && lhs.dim < m && rhs == lhs)

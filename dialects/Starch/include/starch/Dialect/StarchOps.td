@@ -598,13 +598,30 @@ def Starch_MatmulOp : Starch_Op<"matmul", [Pure]> {
     broadcast: broadcast a shared weight explicitly) and, with the result,
     one float element type. `K = 0` gives zeros.
 
+    `transposed` after an operand reads it with its last two dimensions
+    swapped (`lhs: B... x K x M`, `rhs: B... x N x K`), as a GEMM's
+    transpose flag does: the gradients `dy w^T` and `x^T dy` need no copy.
+
     ```mlir
     %y = starch.matmul %x, %w : (tensor<2x16x64xf32>, tensor<2x64x256xf32>) -> tensor<2x16x256xf32>
+    %dx = starch.matmul %dy, %w transposed : (tensor<32x256xf32>, tensor<64x256xf32>) -> tensor<32x64xf32>
     ```
   }];
-  let arguments = (ins Starch_FloatTensor:$lhs, Starch_FloatTensor:$rhs);
+  let arguments = (ins Starch_FloatTensor:$lhs, Starch_FloatTensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
   let results = (outs Starch_FloatTensor:$result);
-  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $lhs (`transposed` $transpose_lhs^)? `,` $rhs (`transposed` $transpose_rhs^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    /// The dimensions of the operands' matrices that are M, K (lhs) and
+    /// K, N (rhs), the flags applied.
+    int64_t lhsRowDim() { return getLhs().getType().getRank() - (getTransposeLhs() ? 1 : 2); }
+    int64_t lhsContractedDim() { return getLhs().getType().getRank() - (getTransposeLhs() ? 2 : 1); }
+    int64_t rhsContractedDim() { return getRhs().getType().getRank() - (getTransposeRhs() ? 1 : 2); }
+    int64_t rhsColumnDim() { return getRhs().getType().getRank() - (getTransposeRhs() ? 2 : 1); }
+  }];
   let hasVerifier = 1;
 }
 
@@ -1081,9 +1098,14 @@ def Starch_AdamWOp : Starch_Op<"adamw",
                   * new_exp_avg / (sqrt(new_exp_avg_sq) / sqrt(1 - beta2^step) + epsilon)
     ```
 
+    With `grad_scale` (0-d, the parameter's element type) every `grad` above
+    is `grad * grad_scale`, rounded to the element type as a separate
+    `starch.mul` would: gradient clipping's factor is applied as the update
+    reads each gradient, never written back.
+
     ```mlir
     %p1, %m1, %v1 = starch.adamw %p, %g, %m, %v, %lr, %step beta1 = 0.9 beta2 = 0.999
-        epsilon = 1.0e-8 weight_decay = 0.01
+        epsilon = 1.0e-8 weight_decay = 0.01 grad_scale = %clip : tensor<f32>
         : tensor<64x64xf32>, tensor<f64>, tensor<i64>
     ```
   }];
@@ -1092,15 +1114,17 @@ def Starch_AdamWOp : Starch_Op<"adamw",
                        Starch_FloatTensor:$exp_avg_sq,
                        0DTensorOf<[F64]>:$lr, 0DTensorOf<[I64]>:$step,
                        F64Attr:$beta1, F64Attr:$beta2, F64Attr:$epsilon,
-                       F64Attr:$weight_decay);
+                       F64Attr:$weight_decay,
+                       Optional<0DTensorOf<[AnyFloat]>>:$grad_scale);
   let results = (outs Starch_FloatTensor:$new_param,
                       Starch_FloatTensor:$new_exp_avg,
                       Starch_FloatTensor:$new_exp_avg_sq);
   let assemblyFormat = [{
     $param `,` $grad `,` $exp_avg `,` $exp_avg_sq `,` $lr `,` $step
     `beta1` `=` $beta1 `beta2` `=` $beta2 `epsilon` `=` $epsilon
-    `weight_decay` `=` $weight_decay attr-dict `:` type($param) `,`
-    type($lr) `,` type($step)
+    `weight_decay` `=` $weight_decay
+    (`grad_scale` `=` $grad_scale^ `:` type($grad_scale))?
+    attr-dict `:` type($param) `,` type($lr) `,` type($step)
   }];
   let hasVerifier = 1;
 }
