@@ -697,8 +697,9 @@ template <typename T> struct AdamWBody {
   T *newParam, *newExpAvg, *newExpAvgSq;
   AdamWFactors factors;
   STARCH_HOST_DEVICE void operator()(int64_t i) const {
-    adamwElement<T>(param[i], grad[i], gradScale, expAvg[i], expAvgSq[i],
-                    factors, newParam[i], newExpAvg[i], newExpAvgSq[i]);
+    T scale = gradScale ? *gradScale : T(1);
+    adamwElement<T>(param[i], grad[i] * scale, expAvg[i], expAvgSq[i], factors,
+                    newParam[i], newExpAvg[i], newExpAvgSq[i]);
   }
 };
 

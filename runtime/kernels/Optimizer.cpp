@@ -56,10 +56,17 @@ Status adamw(const Tensor &param, const Tensor &grad, const Tensor *gradScale,
             *v = expAvgSq.data<T>();
     T *po = newParam.data<T>(), *mo = newExpAvg.data<T>(),
       *vo = newExpAvgSq.data<T>();
-    const T *scale = gradScale ? gradScale->data<T>() : nullptr;
+    const T scale = gradScale ? gradScale->data<T>()[0] : T(1);
     parallelFor(n, 4096, [&](int64_t begin, int64_t end) {
+    // Outputs alias inputs only element for element (an update in
+    // place), so no iteration depends on another: vectorise.
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#elif defined(__GNUC__)
+#pragma GCC ivdep
+#endif
       for (int64_t i = begin; i < end; ++i)
-        adamwElement<T>(p[i], g[i], scale, m[i], v[i], f, po[i], mo[i], vo[i]);
+        adamwElement<T>(p[i], g[i] * scale, m[i], v[i], f, po[i], mo[i], vo[i]);
     });
   });
   return ok ? Status::success() : Status::error("adamw needs f32 or f64");

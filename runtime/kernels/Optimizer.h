@@ -38,14 +38,12 @@ Status checkAdamW(const Tensor &param, const Tensor &grad,
                   const Tensor &newExpAvg, const Tensor &newExpAvgSq);
 
 /// One element, in the order of torch's single-tensor AdamW: decay, lerp of
-/// the first moment, mul + addcmul of the second, then addcdiv. `scale`
-/// points at the gradient's factor, or is null.
+/// the first moment, mul + addcmul of the second, then addcdiv. `g` is the
+/// gradient times its scale (times 1 without one: the same number).
 template <typename T>
-STARCH_HOST_DEVICE inline void adamwElement(T p, T g, const T *scale, T m, T v,
+STARCH_HOST_DEVICE inline void adamwElement(T p, T g, T m, T v,
                                             const AdamWFactors &f, T &outP,
                                             T &outM, T &outV) {
-  if (scale)
-    g = g * *scale;
   p = p * static_cast<T>(f.decay);
   m = m + static_cast<T>(f.oneMinusBeta1) * (g - m);
   v = v * static_cast<T>(f.beta2);
