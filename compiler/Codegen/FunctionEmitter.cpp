@@ -5,7 +5,11 @@
 // (ProgramTables.h), or, for a value the function returns, the caller's
 // result buffer itself; reshapes are views, parameters are read in place,
 // constants are views of the constants file (splats are filled at first
-// use). Layer tags become section comments. A run of ops that repeats one
+// use). An update a kernel may make in place (KernelCall::updatesInPlace:
+// adamw's parameter and moments) is written into the parameter itself when
+// its result is written back to the parameter it read and nothing reads
+// that parameter later: no arena buffer and no copy. Layer tags become
+// section comments. A run of ops that repeats one
 // period (Repeats.h: a layer function called per layer, the optimizer's ops
 // per layer) is one loop over a table of what changes between periods.
 //
@@ -97,6 +101,9 @@ private:
   /// periods or declares after it (a view of rank above the table's is
   /// written the long way, and then only where it is made).
   bool loopCanAddress(ArrayRef<Operation *> ops, const Repeat &repeat);
+  /// Finds the results computed in their parameter (paramResult) and the
+  /// parameter writes that are then no-ops (writtenInPlace).
+  void findInPlaceUpdates(Block &body);
   std::string nameResult(Value value) {
     std::string name = "v" + std::to_string(counter++);
     names[value] = name;
@@ -139,6 +146,9 @@ private:
   llvm::raw_string_ostream out{code};
   MemoryPlan plan;
   llvm::DenseMap<Value, unsigned> resultSlot;
+  /// Results computed in the parameter they are written to, by its index.
+  llvm::DenseMap<Value, int> paramResult;
+  llvm::SmallPtrSet<Operation *, 16> writtenInPlace;
   llvm::DenseMap<Value, std::string> names;
   llvm::DenseMap<Value, unsigned> views;
   /// The view table's rows (ProgramTables.h's ViewRow), flat.
@@ -154,7 +164,52 @@ Value FunctionEmitter::arenaRoot(Value value) const {
       break;
     value = def->getOperand(0);
   }
-  return ownsArenaBuffer(value) && !resultSlot.count(value) ? value : Value();
+  return ownsArenaBuffer(value) && !resultSlot.count(value) &&
+                 !paramResult.count(value)
+             ? value
+             : Value();
+}
+
+void FunctionEmitter::findInPlaceUpdates(Block &body) {
+  llvm::DenseMap<Operation *, int64_t> position;
+  int64_t index = 0;
+  for (Operation &op : body)
+    position[&op] = index++;
+  // Per parameter: the last op that reads it, and how often it is written.
+  llvm::StringMap<int64_t> lastRead;
+  llvm::StringMap<int> writes;
+  for (Operation &op : body) {
+    if (auto write = dyn_cast<WriteParamOp>(op))
+      ++writes[write.getName()];
+    auto read = dyn_cast<ReadParamOp>(op);
+    if (!read)
+      continue;
+    int64_t &last = lastRead[read.getName()];
+    last = std::max(last, position[&op]);
+    for (Operation *user : read->getUsers())
+      last = std::max(last, position[user]);
+  }
+  for (Operation &op : body) {
+    auto write = dyn_cast<WriteParamOp>(op);
+    if (!write || writes[write.getName()] != 1)
+      continue;
+    Value value = write.getValue();
+    auto update = dyn_cast_or_null<exec::ExecutableOpInterface>(
+        value.getDefiningOp());
+    if (!update || !value.hasOneUse())
+      continue;
+    std::optional<unsigned> over =
+        update.getKernelCall().inPlaceOperand(
+            cast<OpResult>(value).getResultNumber());
+    if (!over)
+      continue;
+    auto read = update->getOperand(*over).getDefiningOp<ReadParamOp>();
+    if (!read || read.getName() != write.getName() ||
+        lastRead[read.getName()] > position[update])
+      continue;
+    paramResult[value] = paramIndexOf(write);
+    writtenInPlace.insert(write);
+  }
 }
 
 unsigned FunctionEmitter::viewIndex(Value value) {
@@ -178,6 +233,9 @@ std::string FunctionEmitter::declareResult(Value result) {
   auto slot = resultSlot.find(result);
   if (slot != resultSlot.end())
     return names[result] = "r" + std::to_string(slot->second);
+  auto param = paramResult.find(result);
+  if (param != paramResult.end())
+    return names[result] = "params[" + std::to_string(param->second) + "]";
   std::string name = nameResult(result);
   auto type = cast<RankedTensorType>(result.getType());
   if (!tableView(result))
@@ -218,6 +276,9 @@ std::string FunctionEmitter::addressOf(Value value) {
   auto slot = resultSlot.find(value);
   if (slot != resultSlot.end())
     return "&r" + std::to_string(slot->second);
+  auto param = paramResult.find(value);
+  if (param != paramResult.end())
+    return "&params[" + std::to_string(param->second) + "]";
   if (ownsArenaBuffer(value) && tableView(value))
     return "&view[" + std::to_string(viewIndex(value)) + "]";
   auto name = names.find(value);
@@ -366,7 +427,7 @@ bool FunctionEmitter::loopCanAddress(ArrayRef<Operation *> ops,
   for (size_t i = repeat.begin; i < repeat.end(); ++i) {
     for (Value result : ops[i]->getResults())
       if (!tableView(result) && !isLoopLocal(ops[i]) &&
-          !resultSlot.count(result))
+          !resultSlot.count(result) && !paramResult.count(result))
         return false;
     size_t j = (i - repeat.begin) % repeat.period;
     for (auto [q, operand] : llvm::enumerate(ops[i]->getOperands()))
@@ -450,10 +511,18 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
     if (!isLoopLocal(first) && !isa<ReadParamOp>(first))
       for (unsigned r = 0; r < first->getNumResults(); ++r) {
         auto resultAt = [&](size_t t) { return opAt(t, j)->getResult(r); };
-        bool allViews = true;
-        for (size_t t = 0; t < count; ++t)
-          allViews &= !resultSlot.count(resultAt(t));
-        if (allViews) {
+        bool allViews = true, allParams = true;
+        for (size_t t = 0; t < count; ++t) {
+          allViews &= !resultSlot.count(resultAt(t)) &&
+                      !paramResult.count(resultAt(t));
+          allParams &= paramResult.count(resultAt(t)) != 0;
+        }
+        if (allParams) {
+          size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+            return paramResult.lookup(resultAt(t));
+          });
+          opPlan.results.push_back("params[row[" + std::to_string(c) + "]]");
+        } else if (allViews) {
           size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
             return viewIndex(resultAt(t));
           });
@@ -591,13 +660,16 @@ LogicalResult FunctionEmitter::emit() {
   // caller's result buffer instead: no copy at the return (a layer function
   // returns most of the activations its backward keeps).
   auto returned = cast<func::ReturnOp>(body.getTerminator()).getOperands();
-  llvm::DenseSet<Value> inCallerBuffer;
+  llvm::DenseSet<Value> outsideArena;
   for (auto [i, value] : llvm::enumerate(returned))
     if (ownsArenaBuffer(value) && llvm::count(returned, value) == 1) {
       resultSlot[value] = i;
-      inCallerBuffer.insert(value);
+      outsideArena.insert(value);
     }
-  plan = planMemory(function, inCallerBuffer);
+  findInPlaceUpdates(body);
+  for (auto &[value, param] : paramResult)
+    outsideArena.insert(value);
+  plan = planMemory(function, outsideArena);
 
   if (auto family = function->getAttrOfType<StringAttr>(kFamilyAttrName)) {
     os << "/// Layer function of " << family.getValue();
@@ -638,6 +710,8 @@ LogicalResult FunctionEmitter::emit() {
   // in a run of repeats, then, a constant is one value every period reads.
   SmallVector<Operation *> ops;
   for (Operation &op : body.without_terminator()) {
+    if (writtenInPlace.contains(&op))
+      continue;
     if (auto constant = dyn_cast<ConstantOp>(op)) {
       if (failed(
               emitConstant(constant, nameResult(constant.getResult()), "  ")))

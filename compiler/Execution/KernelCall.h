@@ -352,9 +352,26 @@ public:
     return written;
   }
 
+  /// The same call, stating that the kernel may write result `result` over
+  /// operand `operand` (element i of the result computed from element i of
+  /// the operand and nothing else): an update in place needs no copy.
+  KernelCall updatesInPlace(unsigned result, unsigned operand) const {
+    KernelCall call = *this;
+    call.inPlace_.push_back({result, operand});
+    return call;
+  }
+  /// The operand result `result` may be written over, if any.
+  std::optional<unsigned> inPlaceOperand(unsigned result) const {
+    for (auto [r, operand] : inPlace_)
+      if (r == result)
+        return operand;
+    return std::nullopt;
+  }
+
 private:
   std::string entry_;
   std::shared_ptr<const detail::CallConcept> call_;
+  llvm::SmallVector<std::pair<unsigned, unsigned>, 0> inPlace_;
 };
 
 /// The call of `kernel` (named `entry`) with `args`, one per parameter, each

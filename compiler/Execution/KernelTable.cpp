@@ -368,12 +368,17 @@ void attachTraining(MLIRContext &c) {
   });
   // lr and step are 0-d tensors computed by the step's schedule.
   attach<AdamWOp>(c, [](AdamWOp op) {
-    return STARCH_KERNEL(
-        adamw, in(0), in(1), inIf(op.getGradScale() != nullptr, 6), in(2),
-        in(3), scalarOf<double>(4), scalarOf<int64_t>(5),
-        STARCH_AGGREGATE(AdamWHyper, f64(op.getBeta1()), f64(op.getBeta2()),
-                         f64(op.getEpsilon()), f64(op.getWeightDecay())),
-        out(0), out(1), out(2));
+    return STARCH_KERNEL(adamw, in(0), in(1),
+                         inIf(op.getGradScale() != nullptr, 6), in(2), in(3),
+                         scalarOf<double>(4), scalarOf<int64_t>(5),
+               STARCH_AGGREGATE(AdamWHyper, f64(op.getBeta1()),
+                                f64(op.getBeta2()), f64(op.getEpsilon()),
+                                f64(op.getWeightDecay())),
+               out(0), out(1), out(2))
+        // The parameter and its moments.
+        .updatesInPlace(0, 0)
+        .updatesInPlace(1, 2)
+        .updatesInPlace(2, 3);
   });
 }
 

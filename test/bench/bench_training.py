@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Training throughput: a Starch training program vs PyTorch eager, on the CPU.
+"""Training throughput: a Starch training program vs PyTorch eager and
+torch.compile, on the CPU.
 
 For each configuration, in one run and side by side:
 
@@ -13,8 +14,11 @@ For each configuration, in one run and side by side:
   3. run `./train --steps W+K --data tokens.npy --num-threads T --log-every 1
      --loss-log ...` and train the same HF model in PyTorch on the same
      batches with the same hyper-parameters (docs/training.md: loss / M per
-     micro-batch, clip_grad_norm_, warm-up + cosine, AdamW foreach=False);
-     the first W steps of both are warm-up and are not timed;
+     micro-batch, clip_grad_norm_, warm-up + cosine, AdamW foreach=False),
+     once eager and once with the model under torch.compile (default
+     inductor backend; the optimizer stays eager, as a user who compiles
+     the model has it); the first W steps of each are warm-up and are not
+     timed (torch.compile compiles in its first steps);
   4. time OpenBLAS sgemm (the system libopenblas that Starch links, through a
      small C program compiled here) on T threads;
   5. print a table, and check that the first losses of both agree.
@@ -26,7 +30,7 @@ Timing.  The Starch program prints one progress line per step
 whole step (zero_grad, M forward/backward, clipping, AdamW, scheduler).  The
 first W steps of each run are warm-up (first touch of buffers, thread pools,
 allocator caches) and are dropped.  Each side runs --repeats times,
-alternating; the repeat with the lowest median step time counts, and
+alternating (Starch, eager, compiled); the repeat with the lowest median step time counts, and
 tokens/s = tokens/step / that median.  The machine may be shared: the CPU
 time other processes used during each run is printed (in cores), and
 --wait-quiet S makes every timed run first wait (up to S seconds) until
@@ -136,6 +140,8 @@ def parse_args():
                     help="also profile the training program (perf record, "
                          "samples per kernel) and one train_step under "
                          "starch-run --time (op kinds)")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="skip the torch.compile side")
     ap.add_argument("--keep", metavar="DIR",
                     help="work in DIR and keep it (default: a temp dir, "
                          "removed at the end)")
@@ -402,13 +408,14 @@ def run_starch(exe, data, steps, threads, tokens_per_step, work):
 
 # ------------------------------------------------------------- pytorch -----
 
-def run_pytorch(model, tokens, cfg, total_steps):
-    """docs/training.md in PyTorch eager; returns per-step seconds and step
-    losses."""
+def run_pytorch(model, tokens, cfg, total_steps, compiled=False):
+    """docs/training.md in PyTorch, eager or with the model under
+    torch.compile; returns per-step seconds and step losses."""
     import torch
     import transformers
 
     model.train()
+    forward = torch.compile(model) if compiled else model
     params = list(model.parameters())
     opt = torch.optim.AdamW(params, lr=TRAINING["lr"],
                             betas=tuple(TRAINING["betas"]),
@@ -428,7 +435,7 @@ def run_pytorch(model, tokens, cfg, total_steps):
         for m in range(m_count):
             lo = ((t - 1) * m_count * b + m * b) % len(data)
             x = data[lo:lo + b]
-            out = model(input_ids=x, labels=x)
+            out = forward(input_ids=x, labels=x)
             (out.loss / m_count).backward()
             micro.append(out.loss.item())
         torch.nn.utils.clip_grad_norm_(params, TRAINING["max_grad_norm"])
@@ -592,24 +599,47 @@ def bench_config(name, a, work_root, threads):
             p_times, losses = run_pytorch(model, tokens, cfg, total)
         if rep == 1:
             p_losses = losses
+        c_t, c_cores = [], 0.0
+        if not a.no_compile:
+            log(f"  [{rep}/{a.repeats}] torch.compile: {total} steps on "
+                f"{threads} threads ...")
+            model.load_state_dict(initial)
+            wait_quiet(a.wait_quiet)
+            with OtherCpu() as c_other:
+                c_times, losses = run_pytorch(model, tokens, cfg, total,
+                                              compiled=True)
+            if rep == 1:
+                c_losses = losses
+            c_t, c_cores = c_times[warm:], c_other.cores
         s_t, p_t = s_times[warm:], p_times[warm:]
-        reps.append((s_t, s_other.cores, p_t, p_other.cores))
+        reps.append((s_t, s_other.cores, p_t, p_other.cores, c_t, c_cores))
         log(f"    timed steps: Starch median {statistics.median(s_t) * 1e3:.2f}"
             f" ms (mean {statistics.mean(s_t) * 1e3:.2f}; other processes "
             f"{s_other.cores:.2f} cores), PyTorch median "
             f"{statistics.median(p_t) * 1e3:.2f} ms (mean "
             f"{statistics.mean(p_t) * 1e3:.2f}; other processes "
-            f"{p_other.cores:.2f} cores)")
+            f"{p_other.cores:.2f} cores)"
+            + ("" if not c_t else
+               f", torch.compile median {statistics.median(c_t) * 1e3:.2f} "
+               f"ms (mean {statistics.mean(c_t) * 1e3:.2f}; other processes "
+               f"{c_cores:.2f} cores)"))
     s_best = min(reps, key=lambda r: statistics.median(r[0]))
     p_best = min(reps, key=lambda r: statistics.median(r[2]))
     s_med, s_mean = statistics.median(s_best[0]), statistics.mean(s_best[0])
     p_med, p_mean = statistics.median(p_best[2]), statistics.mean(p_best[2])
+    c_med = None
+    if not a.no_compile:
+        c_best = min(reps, key=lambda r: statistics.median(r[4]))
+        c_med = statistics.median(c_best[4])
 
     k = min(LOSS_CHECK_STEPS, total)
     rel = [abs(s - p) / abs(p) for s, p in zip(s_losses[:k], p_losses[:k])]
     log("  first losses: " + "; ".join(
         f"step {i + 1} Starch {s:.6f} PyTorch {p:.6f}"
         for i, (s, p) in enumerate(zip(s_losses[:k], p_losses[:k]))))
+    if not a.no_compile:
+        log("  torch.compile's first losses: "
+            + ", ".join(f"{c:.6f}" for c in c_losses[:k]))
 
     profile = None
     if a.profile:
@@ -632,6 +662,7 @@ def bench_config(name, a, work_root, threads):
         own_flops=own_flops,
         model_flops=model_flops_per_step(cfg, n_nonembed, tokens_per_step),
         starch_step=s_med, torch_step=p_med, compile=compile_wall,
+        compiled_step=c_med,
         other=(s_best[1], p_best[3]),
         stages=stages, loss_rel=max(rel), losses=(s_losses[:k], p_losses[:k]),
         profile=profile)
@@ -642,7 +673,8 @@ def print_table(rows, sgemm, threads):
         f"of the timed steps (best of the repeats); sgemm {sgemm:.1f} GFLOP/s "
         f"(system OpenBLAS, {threads} threads, best)")
     head = ["config", "params", "tokens/step", "Starch tok/s", "PyTorch tok/s",
-            "Starch/PyTorch", "Starch GFLOP/s (own / 6N)",
+            "Starch/PyTorch", "torch.compile tok/s", "Starch/torch.compile",
+            "Starch GFLOP/s (own / 6N)",
             "PyTorch GFLOP/s (own / 6N)", "sgemm GFLOP/s", "Starch/sgemm",
             "starchc s (import/passes/emit)", "loss rel. diff"]
     body = []
@@ -655,6 +687,10 @@ def print_table(rows, sgemm, threads):
             r["name"], f"{r['params'] / 1e6:.2f}M", str(r["tokens"]),
             fmt_rate(r["starch_tps"]), fmt_rate(r["torch_tps"]),
             f"{r['starch_tps'] / r['torch_tps']:.2f}",
+            "-" if r["compiled_step"] is None
+            else fmt_rate(r["tokens"] / r["compiled_step"]),
+            "-" if r["compiled_step"] is None
+            else f"{r['compiled_step'] / r['starch_step']:.2f}",
             f"{s_own:.1f} / {gflops(r['starch_tps'], r['model_flops']):.1f}",
             f"{gflops(r['torch_tps'], r['own_flops']):.1f} / "
             f"{gflops(r['torch_tps'], r['model_flops']):.1f}",
@@ -676,7 +712,10 @@ def print_table(rows, sgemm, threads):
         log(f"{r['name']}: FLOPs/step {r['own_flops']:.4g} (Starch's own "
             f"count) and {r['model_flops']:.4g} (6N + attention); median step "
             f"Starch {r['starch_step'] * 1e3:.2f} ms, PyTorch "
-            f"{r['torch_step'] * 1e3:.2f} ms; from mean step times: Starch "
+            f"{r['torch_step'] * 1e3:.2f} ms"
+            + ("" if r["compiled_step"] is None else
+               f", torch.compile {r['compiled_step'] * 1e3:.2f} ms")
+            + f"; from mean step times: Starch "
             f"{fmt_rate(r['starch_tps_mean'])} tok/s, PyTorch "
             f"{fmt_rate(r['torch_tps_mean'])} tok/s; other processes used "
             f"{r['other'][0]:.2f} / {r['other'][1]:.2f} cores during those "
