@@ -194,13 +194,12 @@ void FunctionEmitter::findInPlaceUpdates(Block &body) {
     if (!write || writes[write.getName()] != 1)
       continue;
     Value value = write.getValue();
-    auto update = dyn_cast_or_null<exec::ExecutableOpInterface>(
-        value.getDefiningOp());
+    auto update =
+        dyn_cast_or_null<exec::ExecutableOpInterface>(value.getDefiningOp());
     if (!update || !value.hasOneUse())
       continue;
-    std::optional<unsigned> over =
-        update.getKernelCall().inPlaceOperand(
-            cast<OpResult>(value).getResultNumber());
+    std::optional<unsigned> over = update.getKernelCall().inPlaceOperand(
+        cast<OpResult>(value).getResultNumber());
     if (!over)
       continue;
     auto read = update->getOperand(*over).getDefiningOp<ReadParamOp>();
@@ -513,8 +512,8 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
         auto resultAt = [&](size_t t) { return opAt(t, j)->getResult(r); };
         bool allViews = true, allParams = true;
         for (size_t t = 0; t < count; ++t) {
-          allViews &= !resultSlot.count(resultAt(t)) &&
-                      !paramResult.count(resultAt(t));
+          allViews &=
+              !resultSlot.count(resultAt(t)) && !paramResult.count(resultAt(t));
           allParams &= paramResult.count(resultAt(t)) != 0;
         }
         if (allParams) {

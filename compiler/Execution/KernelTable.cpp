@@ -368,9 +368,9 @@ void attachTraining(MLIRContext &c) {
   });
   // lr and step are 0-d tensors computed by the step's schedule.
   attach<AdamWOp>(c, [](AdamWOp op) {
-    return STARCH_KERNEL(adamw, in(0), in(1),
-                         inIf(op.getGradScale() != nullptr, 6), in(2), in(3),
-                         scalarOf<double>(4), scalarOf<int64_t>(5),
+    return STARCH_KERNEL(
+               adamw, in(0), in(1), inIf(op.getGradScale() != nullptr, 6),
+               in(2), in(3), scalarOf<double>(4), scalarOf<int64_t>(5),
                STARCH_AGGREGATE(AdamWHyper, f64(op.getBeta1()),
                                 f64(op.getBeta2()), f64(op.getEpsilon()),
                                 f64(op.getWeightDecay())),

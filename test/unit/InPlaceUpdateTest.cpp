@@ -48,7 +48,8 @@ starch.param @v {state} : tensor<4xf32>
     std::string text;
     llvm::raw_string_ostream os(text);
     auto function = *module->getOps<func::FuncOp>().begin();
-    EXPECT_TRUE(succeeded(starch::codegen::emitFunction(function, program, os)));
+    EXPECT_TRUE(
+        succeeded(starch::codegen::emitFunction(function, program, os)));
     return text;
   }
 
