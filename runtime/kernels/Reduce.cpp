@@ -8,6 +8,7 @@
 #include "runtime/kernels/Parallel.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace starch::rt {
 
@@ -86,6 +87,41 @@ void forEachLine(const Shape &shape, int64_t axis, Line line) {
               });
 }
 
+/// Rows at least twice this long, when there are fewer than kFewRows of
+/// them (a gradient's squared norm is one row of millions), are summed in
+/// chunks of this many elements on all threads. The chunks are fixed, so
+/// the sum does not depend on the thread count.
+constexpr int64_t kSumChunk = 1 << 15;
+constexpr int64_t kFewRows = 64;
+
+/// Sums (or averages) each of `outputs` rows of `rowLength` floats: each
+/// chunk in double, then the chunks' sums in order, as one row's sum in
+/// double would be but for rounding.
+template <typename T>
+void sumLongRows(const T *in, int64_t outputs, int64_t rowLength, bool mean,
+                 T *out) {
+  int64_t chunks = (rowLength + kSumChunk - 1) / kSumChunk;
+  std::vector<double> partial(outputs * chunks);
+  parallelFor(outputs * chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t row = task / chunks, first = (task % chunks) * kSumChunk;
+      const T *x = in + row * rowLength + first;
+      int64_t n = std::min(kSumChunk, rowLength - first);
+      double sum = 0;
+      for (int64_t j = 0; j < n; ++j)
+        sum += x[j];
+      partial[task] = sum;
+    }
+  });
+  for (int64_t row = 0; row < outputs; ++row) {
+    double sum = 0;
+    for (int64_t c = 0; c < chunks; ++c)
+      sum += partial[row * chunks + c];
+    out[row] =
+        static_cast<T>(mean ? sum / static_cast<double>(rowLength) : sum);
+  }
+}
+
 } // namespace
 
 Status reduce(ReduceKind kind, const Tensor &input,
@@ -133,6 +169,13 @@ Status reduce(ReduceKind kind, const Tensor &input,
         std::conditional_t<std::is_same_v<Storage, Bool1>, uint8_t, Storage>;
     const T *in = rows.data<T>();
     T *o = out.data<T>();
+    if constexpr (std::is_floating_point_v<T>) {
+      if ((kind == ReduceKind::sum || kind == ReduceKind::mean) &&
+          outputs < kFewRows && rowLength >= 2 * kSumChunk) {
+        sumLongRows(in, outputs, rowLength, kind == ReduceKind::mean, o);
+        return;
+      }
+    }
     parallelFor(outputs, std::max<int64_t>(1, 16384 / (rowLength + 1)),
                 [&](int64_t begin, int64_t end) {
                   for (int64_t i = begin; i < end; ++i) {

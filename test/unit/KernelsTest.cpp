@@ -312,6 +312,34 @@ TEST(Reduce, KindsOverDims) {
   EXPECT_TRUE(std::isnan(values(nanMax)[0]));
 }
 
+TEST(Reduce, LongRowsSumOnAllThreadsToTheSameNumber) {
+  // Two rows of 100000 (a gradient's squared norm is one such row), summed
+  // in fixed chunks on the threads: the naive double sum to rounding, and
+  // bit for bit the same on 1, 2 and 3 threads.
+  Tensor x = random(DType::f32, {2, 100000}, 9);
+  double naive[2] = {0, 0};
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 100000; ++j)
+      naive[i] += x.data<float>()[i * 100000 + j];
+  std::vector<float> first;
+  for (int threads : {1, 2, 3}) {
+    setNumThreads(threads);
+    for (ReduceKind kind : {ReduceKind::sum, ReduceKind::mean}) {
+      Tensor out(DType::f32, {2});
+      ASSERT_TRUE(reduce(kind, x, {1}, out).ok());
+      double scale = kind == ReduceKind::mean ? 1e-5 : 1;
+      expectNear(out, {naive[0] * scale, naive[1] * scale}, 1e-3 * scale);
+      for (int64_t i = 0; i < 2; ++i)
+        if (threads == 1)
+          first.push_back(out.data<float>()[i]);
+        else
+          EXPECT_EQ(out.data<float>()[i],
+                    first[(kind == ReduceKind::mean) * 2 + i]);
+    }
+  }
+  setNumThreads(0);
+}
+
 TEST(Reduce, MiddleDimOfRank3) {
   Tensor x = random(DType::f64, {2, 3, 4});
   Tensor out(DType::f64, {2, 4});
