@@ -95,8 +95,9 @@ constexpr int64_t kSumChunk = 1 << 15;
 constexpr int64_t kFewRows = 64;
 
 /// Sums (or averages) each of `outputs` rows of `rowLength` floats: each
-/// chunk in double, then the chunks' sums in order, as one row's sum in
-/// double would be but for rounding.
+/// chunk in double, in kLanes interleaved partial sums (independent
+/// additions the compiler can vectorise) added in lane order, then the
+/// chunks' sums in order: one row's sum in double but for rounding.
 template <typename T>
 void sumLongRows(const T *in, int64_t outputs, int64_t rowLength, bool mean,
                  T *out) {
@@ -107,9 +108,17 @@ void sumLongRows(const T *in, int64_t outputs, int64_t rowLength, bool mean,
       int64_t row = task / chunks, first = (task % chunks) * kSumChunk;
       const T *x = in + row * rowLength + first;
       int64_t n = std::min(kSumChunk, rowLength - first);
+      constexpr int64_t kLanes = 8;
+      double lanes[kLanes] = {};
+      int64_t j = 0;
+      for (; j + kLanes <= n; j += kLanes)
+        for (int64_t l = 0; l < kLanes; ++l)
+          lanes[l] += x[j + l];
+      for (; j < n; ++j)
+        lanes[j % kLanes] += x[j];
       double sum = 0;
-      for (int64_t j = 0; j < n; ++j)
-        sum += x[j];
+      for (double lane : lanes)
+        sum += lane;
       partial[task] = sum;
     }
   });

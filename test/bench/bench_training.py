@@ -54,8 +54,9 @@ Run with the Python environment of test/fixtures/requirements-dynamo.txt
       [--steps K] [--warmup W] [--repeats 3] [--wait-quiet S]
       [--starchc build/bin/starchc] [--profile] [--keep DIR]
 
---profile also samples each training program with `perf record` (samples
-per kernel: OpenBLAS, each runtime kernel, memcpy, the OS) and runs one
+--profile also samples each training program with `perf record` over its
+timed steps (samples per kernel: OpenBLAS, each runtime kernel, memcpy, the
+OS) and runs one
 @train_step through `starch-run --time` (op kinds; the interpreter calls the
 same kernels but copies parameters, so its shares are indicative only).
 """
@@ -504,18 +505,31 @@ def kernel_of(dso, symbol):
     return "other (startup: weight loading, ...)"
 
 
-def profile_program(exe, data, steps, threads, work):
-    """Samples the training program with `perf record` (the whole run,
-    including start-up) and sums the samples per kernel.  None if perf
-    cannot record here."""
+def profile_program(exe, data, steps, warmup, threads, work):
+    """Samples the training program with `perf record` from the end of its
+    warm-up steps to its end (start-up, reading the weights and the first
+    touch of buffers are left out) and sums the samples per kernel.  None
+    if perf cannot record here."""
     if not shutil.which("perf"):
         return None
     out = os.path.join(work, "perf.data")
-    p = subprocess.run(["perf", "record", "-F", "999", "-o", out, "--", exe,
-                        "--steps", str(steps), "--data", data,
-                        "--num-threads", str(threads), "--log-every",
-                        str(steps)], capture_output=True, text=True)
-    if p.returncode != 0:
+    train = subprocess.Popen([exe, "--steps", str(steps), "--data", data,
+                              "--num-threads", str(threads), "--log-every",
+                              "1"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    perf = None
+    for line in train.stdout:
+        m = STEP_LINE.match(line)
+        if perf is None and (warmup == 0 or (m and int(m.group(1)) == warmup)):
+            perf = subprocess.Popen(["perf", "record", "-F", "999", "-o", out,
+                                     "-p", str(train.pid)],
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+    train.wait()
+    if perf is None:
+        return None
+    perf.wait()
+    if train.returncode != 0 or perf.returncode not in (0, -2):
         return None
     rep = subprocess.run(["perf", "report", "-i", out, "--no-children",
                           "--sort", "dso,symbol", "-g", "none", "--stdio"],
@@ -644,7 +658,7 @@ def bench_config(name, a, work_root, threads):
     profile = None
     if a.profile:
         log("  profiling the training program with perf ...")
-        profile = profile_program(exe, data, total, threads, work)
+        profile = profile_program(exe, data, total, warm, threads, work)
         if profile is None:
             log("    (perf is not available or cannot record here)")
         for kind, share in (profile or [])[:12]:
