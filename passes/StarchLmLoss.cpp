@@ -1,8 +1,12 @@
 //===- StarchLmLoss.cpp - Causal-LM loss on a forward function ------------===//
 //
 // The training objective of a decoder LLM: the logits at each position
-// predict the next label. The shift is two slices, so the loss function stays
-// a plain straight-line body that starch-autodiff differentiates.
+// predict the next label. The shift moves the labels, not the logits: the
+// labels become labels[:, 1:] followed by the ignore index, so the last
+// position is scored against nothing and the logits (B x S x V, the step's
+// largest activation) are neither sliced nor, in the backward, padded. The
+// loss function stays a plain straight-line body that starch-autodiff
+// differentiates.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -71,8 +75,7 @@ struct StarchLmLossPass
                              "S >= 2";
       return signalPassFailure();
     }
-    int64_t batch = logitsType.getDimSize(0), length = logitsType.getDimSize(1),
-            vocab = logitsType.getDimSize(2);
+    int64_t batch = logitsType.getDimSize(0), length = logitsType.getDimSize(1);
 
     func::FuncOp loss = forward.clone();
     loss.setName(lossFunction);
@@ -87,13 +90,6 @@ struct StarchLmLossPass
     OpBuilder builder(ret);
     Location loc = ret.getLoc();
     Value logits = ret.getOperand(logitsResult);
-    auto shiftedLogitsType = RankedTensorType::get(
-        {batch, length - 1, vocab}, logitsType.getElementType());
-    Value shiftedLogits = SliceOp::create(
-        builder, loc, shiftedLogitsType, logits,
-        builder.getDenseI64ArrayAttr({0, 0, 0}),
-        builder.getDenseI64ArrayAttr({batch, length - 1, vocab}),
-        builder.getDenseI64ArrayAttr({1, 1, 1}));
     Value scored = labels;
     if (auto unscored = loss->getAttrOfType<DenseI64ArrayAttr>(
             "starch.unscored_tokens")) {
@@ -117,15 +113,23 @@ struct StarchLmLossPass
                                   splat(ignoreIndex), scored);
       }
     }
-    Value shiftedLabels = SliceOp::create(
+    Value nextLabels = SliceOp::create(
         builder, loc,
         RankedTensorType::get({batch, length - 1}, labelsType.getElementType()),
         scored, builder.getDenseI64ArrayAttr({0, 1}),
         builder.getDenseI64ArrayAttr({batch, length}),
         builder.getDenseI64ArrayAttr({1, 1}));
+    Value nothing = ConstantOp::create(
+        builder, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({batch, 1}, labelsType.getElementType()),
+            static_cast<int64_t>(ignoreIndex)));
+    Value shiftedLabels = ConcatOp::create(builder, loc, labelsType,
+                                           ValueRange{nextLabels, nothing},
+                                           builder.getI64IntegerAttr(1));
     Value value = CrossEntropyOp::create(
         builder, loc, RankedTensorType::get({}, logitsType.getElementType()),
-        shiftedLogits, shiftedLabels, builder.getI64IntegerAttr(ignoreIndex));
+        logits, shiftedLabels, builder.getI64IntegerAttr(ignoreIndex));
     func::ReturnOp::create(builder, loc, value);
     ret.erase();
     eraseDeadOps(body);

@@ -4,15 +4,18 @@
 // RUN: %python %S/../../Inputs/check_lm_loss.py --bin %starch_bin %s | FileCheck %s --check-prefix=NUM
 
 // The loss function keeps the forward's arguments, adds the labels, shifts
-// by one position and drops what only fed the other output.
+// them by one position (the last position scores nothing: the ignore index)
+// and drops what only fed the other output. The logits are not sliced.
 // CHECK-LABEL: func.func @forward(
 // CHECK-LABEL: func.func @loss(
 // CHECK-SAME: %[[IDS:.*]]: tensor<2x4xi64>, %[[LABELS:.*]]: tensor<2x4xi64> {starch.name = "labels"}) -> (tensor<f32> {starch.name = "loss"})
 // CHECK-NOT: starch.reduce
 // CHECK: %[[LOGITS:.*]] = starch.matmul
-// CHECK: %[[L:.*]] = starch.slice %[[LOGITS]] start = [0, 0, 0] limit = [2, 3, 5] strides = [1, 1, 1]
-// CHECK: %[[Y:.*]] = starch.slice %[[LABELS]] start = [0, 1] limit = [2, 4] strides = [1, 1]
-// CHECK: %[[LOSS:.*]] = starch.cross_entropy %[[L]], %[[Y]] ignore_index = -100 : (tensor<2x3x5xf32>, tensor<2x3xi64>) -> tensor<f32>
+// CHECK-NOT: starch.slice %[[LOGITS]]
+// CHECK: %[[NEXT:.*]] = starch.slice %[[LABELS]] start = [0, 1] limit = [2, 4] strides = [1, 1]
+// CHECK: %[[NONE:.*]] = starch.constant dense<-100> : tensor<2x1xi64>
+// CHECK: %[[Y:.*]] = starch.concat %[[NEXT]], %[[NONE]] axis = 1 : (tensor<2x3xi64>, tensor<2x1xi64>) -> tensor<2x4xi64>
+// CHECK: %[[LOSS:.*]] = starch.cross_entropy %[[LOGITS]], %[[Y]] ignore_index = -100 : (tensor<2x4x5xf32>, tensor<2x4xi64>) -> tensor<f32>
 // CHECK: return %[[LOSS]]
 
 // NOTLOGITS: starch-lm-loss: result #1 of @forward has type 'tensor<2xf32>'; causal-LM logits are float B x S x V with S >= 2
