@@ -88,6 +88,10 @@ CONFIGS = {
     "h768": dict(hidden=768, intermediate=2048, layers=4, heads=12,
                  kv_heads=4, vocab=8192, batch=2, seq=256, micro=1,
                  warmup=3, steps=10),
+    # Issue 11's larger shape: hidden 2048 (a 1B-class width), 2 layers.
+    "h2048": dict(hidden=2048, intermediate=5632, layers=2, heads=16,
+                  kv_heads=8, vocab=8192, batch=2, seq=256, micro=1,
+                  warmup=2, steps=5),
     # Compute-bound: the matmuls dominate.
     "h1024": dict(hidden=1024, intermediate=2816, layers=2, heads=16,
                   kv_heads=8, vocab=2048, batch=2, seq=128, micro=1,
