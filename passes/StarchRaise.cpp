@@ -1,6 +1,7 @@
 //===- StarchRaise.cpp - Fuse ONNX-level op chains ------------------------===//
 #include "passes/Passes.h"
 #include "passes/Raise/RaisePatterns.h"
+#include "starch/Dialect/StarchOps.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -22,6 +23,13 @@ struct StarchRaisePass : public starch::impl::StarchRaiseBase<StarchRaisePass> {
     raise::populateRopePatterns(patterns);
     raise::populateAttentionPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // Then the transposes the matmuls left (a Gemm's transB, an unfolded
+    // W^T) become GEMM flags; after the attention patterns, which match
+    // q k^T with its transpose.
+    RewritePatternSet folds(&getContext());
+    MatmulOp::getCanonicalizationPatterns(folds, &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(folds))))
       signalPassFailure();
   }
 };

@@ -1,13 +1,14 @@
 //===- StarchOps.cpp - Ops of the starch dialect --------------------------===//
 //
-// Generated op definitions, symbol checks and folders. Shape verifiers live in
-// StarchVerifiers.cpp.
+// Generated op definitions, symbol checks, folders and canonicalization
+// patterns. Shape verifiers live in StarchVerifiers.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "starch/Dialect/StarchOps.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/Sequence.h"
 
 using namespace mlir;
@@ -128,4 +129,52 @@ OpFoldResult ReduceOp::fold(FoldAdaptor) {
   if (getDims().empty() && getInput().getType() == getType())
     return getInput();
   return {};
+}
+
+namespace {
+/// `matmul(transpose(x), y)` with the transpose swapping only the last two
+/// dimensions is `matmul(x transposed, y)` (and the same on the right, or
+/// back again for an operand already read transposed): the GEMM reads it
+/// through its flag instead of a copy.
+struct FoldLastTwoTranspose : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static TransposeOp swapOfLastTwo(Value v) {
+    auto transpose = v.getDefiningOp<TransposeOp>();
+    if (!transpose)
+      return {};
+    ArrayRef<int64_t> perm = transpose.getPerm();
+    int64_t rank = perm.size();
+    for (int64_t i = 0; i < rank - 2; ++i)
+      if (perm[i] != i)
+        return {};
+    return rank >= 2 && perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2
+               ? transpose
+               : TransposeOp();
+  }
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    TransposeOp lhs = swapOfLastTwo(op.getLhs()),
+                rhs = swapOfLastTwo(op.getRhs());
+    if (!lhs && !rhs)
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      if (lhs) {
+        op.getLhsMutable().assign(lhs.getInput());
+        op.setTransposeLhs(!op.getTransposeLhs());
+      }
+      if (rhs) {
+        op.getRhsMutable().assign(rhs.getInput());
+        op.setTransposeRhs(!op.getTransposeRhs());
+      }
+    });
+    return success();
+  }
+};
+} // namespace
+
+void MatmulOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                           MLIRContext *context) {
+  patterns.add<FoldLastTwoTranspose>(context);
 }

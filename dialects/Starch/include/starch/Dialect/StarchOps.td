@@ -606,6 +606,9 @@ def Starch_MatmulOp : Starch_Op<"matmul", [Pure]> {
     %y = starch.matmul %x, %w : (tensor<2x16x64xf32>, tensor<2x64x256xf32>) -> tensor<2x16x256xf32>
     %dx = starch.matmul %dy, %w transposed : (tensor<32x256xf32>, tensor<64x256xf32>) -> tensor<32x64xf32>
     ```
+
+    Canonicalization reads an operand that is a `starch.transpose` swapping
+    only the last two dimensions through the flag instead (toggling it).
   }];
   let arguments = (ins Starch_FloatTensor:$lhs, Starch_FloatTensor:$rhs,
                        UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
@@ -622,6 +625,7 @@ def Starch_MatmulOp : Starch_Op<"matmul", [Pure]> {
     int64_t rhsContractedDim() { return getRhs().getType().getRank() - (getTransposeRhs() ? 1 : 2); }
     int64_t rhsColumnDim() { return getRhs().getType().getRank() - (getTransposeRhs() ? 2 : 1); }
   }];
+  let hasCanonicalizer = 1;
   let hasVerifier = 1;
 }
 
