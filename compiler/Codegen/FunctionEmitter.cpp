@@ -17,6 +17,7 @@
 #include "compiler/Codegen/FunctionEmitter.h"
 
 #include "compiler/Codegen/CppText.h"
+#include "compiler/Codegen/InPlaceUpdates.h"
 #include "compiler/Codegen/MemoryPlan.h"
 #include "compiler/Codegen/Repeats.h"
 #include "compiler/Execution/CppLiterals.h"
@@ -101,9 +102,6 @@ private:
   /// periods or declares after it (a view of rank above the table's is
   /// written the long way, and then only where it is made).
   bool loopCanAddress(ArrayRef<Operation *> ops, const Repeat &repeat);
-  /// Finds the results computed in their parameter (paramResult) and the
-  /// parameter writes that are then no-ops (writtenInPlace).
-  void findInPlaceUpdates(Block &body);
   std::string nameResult(Value value) {
     std::string name = "v" + std::to_string(counter++);
     names[value] = name;
@@ -146,9 +144,15 @@ private:
   llvm::raw_string_ostream out{code};
   MemoryPlan plan;
   llvm::DenseMap<Value, unsigned> resultSlot;
-  /// Results computed in the parameter they are written to, by its index.
+  /// Results computed in the parameter they are written to (InPlaceUpdates.h),
+  /// by its index, and the writes that then copy nothing.
   llvm::DenseMap<Value, int> paramResult;
   llvm::SmallPtrSet<Operation *, 16> writtenInPlace;
+  /// A buffer result that lives outside the arena: the caller's result
+  /// buffer or a parameter.
+  bool outsideArena(Value value) const {
+    return resultSlot.count(value) || paramResult.count(value);
+  }
   llvm::DenseMap<Value, std::string> names;
   llvm::DenseMap<Value, unsigned> views;
   /// The view table's rows (ProgramTables.h's ViewRow), flat.
@@ -164,51 +168,7 @@ Value FunctionEmitter::arenaRoot(Value value) const {
       break;
     value = def->getOperand(0);
   }
-  return ownsArenaBuffer(value) && !resultSlot.count(value) &&
-                 !paramResult.count(value)
-             ? value
-             : Value();
-}
-
-void FunctionEmitter::findInPlaceUpdates(Block &body) {
-  llvm::DenseMap<Operation *, int64_t> position;
-  int64_t index = 0;
-  for (Operation &op : body)
-    position[&op] = index++;
-  // Per parameter: the last op that reads it, and how often it is written.
-  llvm::StringMap<int64_t> lastRead;
-  llvm::StringMap<int> writes;
-  for (Operation &op : body) {
-    if (auto write = dyn_cast<WriteParamOp>(op))
-      ++writes[write.getName()];
-    auto read = dyn_cast<ReadParamOp>(op);
-    if (!read)
-      continue;
-    int64_t &last = lastRead[read.getName()];
-    last = std::max(last, position[&op]);
-    for (Operation *user : read->getUsers())
-      last = std::max(last, position[user]);
-  }
-  for (Operation &op : body) {
-    auto write = dyn_cast<WriteParamOp>(op);
-    if (!write || writes[write.getName()] != 1)
-      continue;
-    Value value = write.getValue();
-    auto update =
-        dyn_cast_or_null<exec::ExecutableOpInterface>(value.getDefiningOp());
-    if (!update || !value.hasOneUse())
-      continue;
-    std::optional<unsigned> over = update.getKernelCall().inPlaceOperand(
-        cast<OpResult>(value).getResultNumber());
-    if (!over)
-      continue;
-    auto read = update->getOperand(*over).getDefiningOp<ReadParamOp>();
-    if (!read || read.getName() != write.getName() ||
-        lastRead[read.getName()] > position[update])
-      continue;
-    paramResult[value] = paramIndexOf(write);
-    writtenInPlace.insert(write);
-  }
+  return ownsArenaBuffer(value) && !outsideArena(value) ? value : Value();
 }
 
 unsigned FunctionEmitter::viewIndex(Value value) {
@@ -425,8 +385,7 @@ bool FunctionEmitter::loopCanAddress(ArrayRef<Operation *> ops,
                                      const Repeat &repeat) {
   for (size_t i = repeat.begin; i < repeat.end(); ++i) {
     for (Value result : ops[i]->getResults())
-      if (!tableView(result) && !isLoopLocal(ops[i]) &&
-          !resultSlot.count(result) && !paramResult.count(result))
+      if (!tableView(result) && !isLoopLocal(ops[i]) && !outsideArena(result))
         return false;
     size_t j = (i - repeat.begin) % repeat.period;
     for (auto [q, operand] : llvm::enumerate(ops[i]->getOperands()))
@@ -512,8 +471,7 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
         auto resultAt = [&](size_t t) { return opAt(t, j)->getResult(r); };
         bool allViews = true, allParams = true;
         for (size_t t = 0; t < count; ++t) {
-          allViews &=
-              !resultSlot.count(resultAt(t)) && !paramResult.count(resultAt(t));
+          allViews &= !outsideArena(resultAt(t));
           allParams &= paramResult.count(resultAt(t)) != 0;
         }
         if (allParams) {
@@ -659,16 +617,19 @@ LogicalResult FunctionEmitter::emit() {
   // caller's result buffer instead: no copy at the return (a layer function
   // returns most of the activations its backward keeps).
   auto returned = cast<func::ReturnOp>(body.getTerminator()).getOperands();
-  llvm::DenseSet<Value> outsideArena;
+  llvm::DenseSet<Value> notInArena;
   for (auto [i, value] : llvm::enumerate(returned))
     if (ownsArenaBuffer(value) && llvm::count(returned, value) == 1) {
       resultSlot[value] = i;
-      outsideArena.insert(value);
+      notInArena.insert(value);
     }
-  findInPlaceUpdates(body);
-  for (auto &[value, param] : paramResult)
-    outsideArena.insert(value);
-  plan = planMemory(function, outsideArena);
+  InPlaceUpdates inPlace = findInPlaceUpdates(body);
+  for (auto &[value, param] : inPlace.params) {
+    paramResult[value] = program.paramIndex.lookup(param);
+    notInArena.insert(value);
+  }
+  writtenInPlace = std::move(inPlace.writes);
+  plan = planMemory(function, notInArena);
 
   if (auto family = function->getAttrOfType<StringAttr>(kFamilyAttrName)) {
     os << "/// Layer function of " << family.getValue();
