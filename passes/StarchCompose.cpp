@@ -569,6 +569,14 @@ void StarchComposePass::runOnOperation() {
             << stringifyAttentionMaskKind(attention.getMask());
         return signalPassFailure();
       }
+      if (attention.getWindowAttr()) {
+        attention.emitError()
+            << "starch-compose: the bitfield mask replaces the LLM's causal "
+               "attention, but this attention has a sliding window of "
+            << attention.getWindowAttr().getInt()
+            << " keys, which the bitfield mask does not have";
+        return signalPassFailure();
+      }
       useBitfieldMask(attention, bits);
     }
   }

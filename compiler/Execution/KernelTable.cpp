@@ -105,6 +105,15 @@ arg::Enumerator<rt::AttentionMask> attentionMask(AttentionMaskKind kind) {
   return STARCH_ENUM(AttentionMask, full);
 }
 
+/// The window and softcap of an attention op as the kernels take them: 0
+/// when absent.
+template <typename Op> int64_t windowOf(Op op) {
+  return op.getWindowAttr() ? op.getWindowAttr().getInt() : 0;
+}
+template <typename Op> double softcapOf(Op op) {
+  return op.getSoftcapAttr() ? op.getSoftcapAttr().getValueAsDouble() : 0.0;
+}
+
 arg::Enumerator<rt::TokenStrategy> tokenStrategy(TokenStrategy strategy) {
   switch (strategy) {
   case TokenStrategy::makespan:
@@ -270,8 +279,8 @@ void attachFused(MLIRContext &c) {
     unsigned positions = masked ? 4 : 3;
     return STARCH_KERNEL(attention, in(0), in(1), in(2), inIf(masked, 3),
                          inIf(static_cast<bool>(op.getPositions()), positions),
-                         attentionMask(op.getMask()), f64(op.getScale()),
-                         out());
+                         attentionMask(op.getMask()), f64(op.getScale()), out(),
+                         i64(windowOf(op)), f64(softcapOf(op)));
   });
 }
 
@@ -299,7 +308,8 @@ void attachFusedGrad(MLIRContext &c) {
                          in(outIndex + 1), attentionMask(op.getMask()),
                          f64(op.getScale()), outIfUsed(op, 0), outIfUsed(op, 1),
                          outIfUsed(op, 2),
-                         additive ? outIfUsed(op, 3) : noOut());
+                         additive ? outIfUsed(op, 3) : noOut(),
+                         i64(windowOf(op)), f64(softcapOf(op)));
   });
 }
 

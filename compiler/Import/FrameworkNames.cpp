@@ -25,12 +25,27 @@ bool allEqual(const rt::Tensor &tensor) {
   return true;
 }
 
+/// Whether every f32 element of `data` is `1 + ` that of `reference`,
+/// rounded as f32 (how exporters fold Gemma's `1 + weight`).
+bool isOnePlus(const rt::Tensor &reference, const rt::Tensor &data) {
+  if (reference.dtype() != rt::DType::f32 || data.dtype() != rt::DType::f32 ||
+      reference.numElements() != data.numElements())
+    return false;
+  const float *w = reference.data<float>(), *folded = data.data<float>();
+  for (int64_t i = 0, n = data.numElements(); i < n; ++i) {
+    float sum = 1.0f + w[i];
+    if (std::memcmp(&sum, &folded[i], sizeof(float)) != 0)
+      return false;
+  }
+  return true;
+}
+
 } // namespace
 
 bool matchFrameworkWeights(
     const std::map<std::string, const onnx::TensorProto *> &initializers,
-    const std::set<std::string> &weights, const std::string &baseDir,
-    const std::string &frameworkPath,
+    const std::set<std::string> &weights, const std::set<std::string> &folded,
+    const std::string &baseDir, const std::string &frameworkPath,
     std::map<std::string, FrameworkMatch> &matches, std::string &error) {
   rt::SafetensorsFile file;
   if (!file.open(frameworkPath, error))
@@ -71,6 +86,11 @@ bool matchFrameworkWeights(
       else if (isTransposeOf(reference, data))
         found.push_back({candidate, FrameworkMatch::Layout::transposed});
     }
+    if (found.empty() && folded.count(name))
+      for (const std::string &candidate : bucket->second)
+        if (framework.at(candidate).shape() == data.shape() &&
+            isOnePlus(framework.at(candidate), data))
+          found.push_back({candidate, FrameworkMatch::Layout::plusOne});
     if (found.empty())
       continue;
     auto best = std::find_if(found.begin(), found.end(), [&](const auto &f) {

@@ -115,9 +115,9 @@ void GraphImporter::classifyInitializers() {
   }
   if (!options_.frameworkWeights.empty()) {
     std::string error;
-    if (!matchFrameworkWeights(initializers_, paramInitializers_, baseDir_,
-                               options_.frameworkWeights, frameworkMatches_,
-                               error)) {
+    if (!matchFrameworkWeights(
+            initializers_, paramInitializers_, foldedInitializers_, baseDir_,
+            options_.frameworkWeights, frameworkMatches_, error)) {
       error_ = error;
       return;
     }
@@ -130,7 +130,8 @@ void GraphImporter::classifyInitializers() {
                       "framework's weights of this export?");
         return;
       }
-    // Folded values are no framework tensor; they keep the exporter's name.
+    // Folded values that are no framework tensor (nor one plus one) keep
+    // the exporter's name.
     std::set<std::string> folded;
     for (const std::string &name : foldedInitializers_)
       if (!frameworkMatches_.count(name))

@@ -315,6 +315,14 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
     if (match->second.layout == FrameworkMatch::Layout::transposed)
       value = TransposeOp::create(builder, builder.getUnknownLoc(), type, value,
                                   builder.getDenseI64ArrayAttr({1, 0}));
+    else if (match->second.layout == FrameworkMatch::Layout::plusOne)
+      value = AddOp::create(
+          builder, builder.getUnknownLoc(), type,
+          ConstantOp::create(
+              builder, builder.getUnknownLoc(),
+              DenseElementsAttr::get(
+                  type, builder.getFloatAttr(type.getElementType(), 1.0))),
+          value);
     else if (paramType != type)
       value = ReshapeOp::create(builder, builder.getUnknownLoc(), type, value);
     paramReads_[name] = value;

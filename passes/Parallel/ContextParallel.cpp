@@ -218,10 +218,10 @@ LogicalResult TokenWalk::visitAttention(AttentionOp op) {
     return ordered.getResult();
   };
   Value key = whole(op.getKey()), value = whole(op.getValue());
-  auto sharded = AttentionOp::create(builder, loc, op.getQuery().getType(),
-                                     op.getQuery(), key, value,
-                                     /*bias=*/Value(), op.getBits(), positions,
-                                     op.getMaskAttr(), op.getScaleAttr());
+  auto sharded = AttentionOp::create(
+      builder, loc, op.getQuery().getType(), op.getQuery(), key, value,
+      /*bias=*/Value(), op.getBits(), positions, op.getMaskAttr(),
+      op.getScaleAttr(), op.getWindowAttr(), op.getSoftcapAttr());
   for (NamedAttribute attr : op->getDiscardableAttrs())
     sharded->setAttr(attr.getName(), attr.getValue());
   op.getResult().replaceAllUsesWith(sharded.getResult());

@@ -4,12 +4,15 @@
 // tensors. Exporters differ in where the scale sits (on the scores, or its
 // square root on q and on k), in how grouped key/value heads are repeated
 // (reshape, broadcast over a new axis, reshape), and in how the mask is made
-// (a folded constant, or a value computed from inputs). The pattern roots at
-// the final matmul with the values.
+// (a folded constant, or a value computed from inputs). A folded mask that
+// is causal or full, with or without a sliding window, becomes the op's
+// mask kind; Gemma2's soft-capped scores, cap * tanh(s / cap), its softcap.
+// The pattern roots at the final matmul with the values.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Raise/RaiseMatchers.h"
 #include "passes/Raise/RaisePatterns.h"
+#include "runtime/kernels/Attention.h"
 
 #include "mlir/IR/Matchers.h"
 
@@ -187,6 +190,20 @@ std::optional<ScoreParts> matchScores(Value scores) {
   return parts;
 }
 
+/// If `scores` is cap * tanh(x / cap) (Gemma2's logit soft-capping),
+/// returns tanh's operand and sets `softcap`. The division may be merged
+/// into the attention's scale (or, for a cap of 1, be gone with the outer
+/// product): the caller multiplies the scale it finds under the tanh by the
+/// cap.
+Value peelSoftcap(Value scores, double &softcap) {
+  double outer = 1.0;
+  auto tanh = definingOp<TanhOp>(peelScale(scores, outer));
+  if (!tanh || outer <= 0 || !std::isfinite(outer))
+    return {};
+  softcap = outer;
+  return tanh.getInput();
+}
+
 /// The mask operand before its broadcast over batch or heads.
 Value unbroadcastMask(Value mask) {
   auto broadcast = definingOp<BroadcastOp>(mask);
@@ -203,27 +220,57 @@ Value unbroadcastMask(Value mask) {
   return broadcast.getInput();
 }
 
-/// Classifies a constant additive mask: all zero, causal, or neither.
-std::optional<AttentionMaskKind> classifyConstantMask(Value mask) {
+/// A constant mask as starch.attention states it: its kind and sliding
+/// window (0: none).
+struct MaskShape {
+  AttentionMaskKind kind;
+  int64_t window;
+};
+
+/// Classifies a constant additive mask (queries are the last of the keys):
+/// full or causal, either with a sliding window, or neither. Each row must
+/// be 0 on the keys the rule shows and masked out on the others.
+std::optional<MaskShape> classifyConstantMask(Value mask) {
   DenseElementsAttr dense;
   if (!matchPattern(skipRestating(mask), m_Constant(&dense)) ||
       !isa<FloatType>(dense.getElementType()))
     return std::nullopt;
   auto type = tensorTypeOf(mask);
   int64_t queries = type.getDimSize(2), keys = type.getDimSize(3);
-  bool allZero = true, causal = true;
-  int64_t index = 0;
-  for (APFloat element : dense.getValues<APFloat>()) {
-    double value = element.convertToDouble();
-    int64_t key = index % keys, query = (index / keys) % queries;
-    ++index;
-    bool visible = key <= query + (keys - queries);
-    allZero &= value == 0.0;
-    causal &= visible ? value == 0.0 : value <= kMaskedOut;
-    if (!allZero && !causal)
-      return std::nullopt;
+  SmallVector<double> values;
+  for (APFloat element : dense.getValues<APFloat>())
+    values.push_back(element.convertToDouble());
+  auto fits = [&](bool causal, int64_t window) {
+    for (size_t index = 0; index < values.size(); ++index) {
+      int64_t key = index % keys, query = (index / keys) % queries;
+      int64_t position = query + (keys - queries);
+      bool visible =
+          rt::visibleKeyRange(causal, window, position, keys).contains(key);
+      if (visible ? values[index] != 0.0 : values[index] > kMaskedOut)
+        return false;
+    }
+    return true;
+  };
+  // The window is read off the last query row (it sees the most keys
+  // before it) for causal masks, and off the first row for full ones.
+  auto visibleIn = [&](int64_t query) {
+    int64_t count = 0;
+    for (int64_t key = 0; key < keys; ++key)
+      count += values[query * keys + key] == 0.0;
+    return count;
+  };
+  for (bool causal : {false, true}) {
+    int64_t seen = visibleIn(causal ? queries - 1 : 0);
+    int64_t reach = causal ? keys : std::max<int64_t>(keys, 1);
+    int64_t window = seen < reach ? seen : 0;
+    if (fits(causal, 0))
+      return MaskShape{
+          causal ? AttentionMaskKind::causal : AttentionMaskKind::full, 0};
+    if (window > 0 && fits(causal, window))
+      return MaskShape{
+          causal ? AttentionMaskKind::causal : AttentionMaskKind::full, window};
   }
-  return allZero ? AttentionMaskKind::full : AttentionMaskKind::causal;
+  return std::nullopt;
 }
 
 struct RaiseAttention : OpRewritePattern<MatmulOp> {
@@ -254,14 +301,25 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
     Value scores = skipRestating(softmax.getInput());
     std::optional<ScoreParts> parts;
     Value mask;
+    double softcap = 0;
+    // scale * q k^T, soft-capped or not.
+    auto matchCapped = [&](Value value) {
+      if (Value capped = peelSoftcap(value, softcap))
+        if (auto found = matchScores(capped)) {
+          found->scale *= softcap; // tanh reads scale * q k^T / softcap
+          return found;
+        }
+      softcap = 0;
+      return matchScores(value);
+    };
     if (auto add = definingOp<AddOp>(scores)) {
-      if ((parts = matchScores(add.getLhs())))
+      if ((parts = matchCapped(add.getLhs())))
         mask = add.getRhs();
-      else if ((parts = matchScores(add.getRhs())))
+      else if ((parts = matchCapped(add.getRhs())))
         mask = add.getLhs();
     }
     if (!parts)
-      parts = matchScores(scores);
+      parts = matchCapped(scores);
     if (!parts)
       return rewriter.notifyMatchFailure(root, "scores are not scale * q k^T");
 
@@ -280,11 +338,13 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
       return rewriter.notifyMatchFailure(root, "q, k, v do not line up");
 
     AttentionMaskKind kind = AttentionMaskKind::full;
+    int64_t window = 0;
     Value bias;
     if (mask) {
       bias = unbroadcastMask(mask);
-      if (auto constantKind = classifyConstantMask(bias)) {
-        kind = *constantKind;
+      if (auto constantMask = classifyConstantMask(bias)) {
+        kind = constantMask->kind;
+        window = constantMask->window;
         bias = {};
       } else {
         kind = AttentionMaskKind::additive;
@@ -306,7 +366,9 @@ struct RaiseAttention : OpRewritePattern<MatmulOp> {
     auto attention = AttentionOp::create(
         rewriter, root.getLoc(), root.getType(), parts->query, key, value, bias,
         /*bits=*/Value(), /*positions=*/Value(), kind,
-        llvm::APFloat(parts->scale));
+        llvm::APFloat(parts->scale),
+        window ? rewriter.getI64IntegerAttr(window) : IntegerAttr(),
+        softcap ? rewriter.getF64FloatAttr(softcap) : FloatAttr());
     copyLayerTag(root, attention);
     rewriter.replaceOp(root, attention.getResult());
     return success();

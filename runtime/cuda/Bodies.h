@@ -306,8 +306,9 @@ template <typename T> struct RopeBody {
 /// One query row of `B x Hq x S x D` per call: scores, softmax (as
 /// softmaxRow: max, exp in T, sum in double, one reciprocal) and the
 /// weighted sum of values, recomputing each score instead of storing the
-/// row (no scratch memory, any key count). Under a bitfield mask the keys
-/// the rule hides are skipped, and a row that sees none is 0.
+/// row (no scratch memory, any key count). Keys outside the row's range
+/// (causal, sliding window) and, under a bitfield mask, those the rule hides
+/// are skipped; a bitfield row that sees none is 0.
 template <typename T> struct AttentionBody {
   const T *query, *key, *value;
   const T *bias; // B|1 x Hq|1 x S x T when the mask is additive, else null
@@ -316,19 +317,14 @@ template <typename T> struct AttentionBody {
   T *out;
   int64_t heads, kvHeads, s, t, d, dv;
   int64_t biasBatch, biasHeads; // bias dims 0 and 1 (1 or B, 1 or Hq)
-  T scale;
+  T scale, softcap;             // softcap 0: none
+  int64_t window;               // 0: none
   bool causal;
 
   STARCH_HOST_DEVICE T score(const T *q, const T *kHead, const T *biasRow,
                              int64_t j) const {
-    const T *k = kHead + j * d;
-    T dot = T(0);
-    for (int64_t c = 0; c < d; ++c)
-      dot += q[c] * k[c];
-    T x = scale * dot;
-    if (biasRow)
-      x += biasRow[j];
-    return x;
+    return attentionScore(q, kHead + j * d, d, scale, softcap,
+                          biasRow ? biasRow[j] : T(0));
   }
 
   /// Whether the query at key position `qi` sees key `j`: always, but for a
@@ -347,13 +343,16 @@ template <typename T> struct AttentionBody {
     const T *q = query + row * d;
     const T *kHead = key + kv * t * d, *vHead = value + kv * t * dv;
     T *o = out + row * dv;
-    // Causal: key j is visible to the query at key position qi iff j <= qi.
-    // Bitfield: keys before the row's key end, as the rule says.
+    // Causal, windowed: the keys of the row's range. Bitfield: keys before
+    // the row's key end, as the rule says.
     int64_t qi = queryPosition(positions, si, s, t);
-    int64_t visible = visibleKeys(causal, qi, t);
+    KeyRange range = visibleKeyRange(causal, window, qi, t);
+    int64_t first = range.begin, visible = range.end;
     const int64_t *sequenceBits = bits ? bits + b * t : nullptr;
     if (bits)
       visible = bitfieldKeyEnd(sequenceBits, t, qi);
+    if (first == visible)
+      visible = 0;
     if (visible == 0) { // every key masked: softmax is 0 / 0, but a bitfield
                         // mask's padding rows are 0
       for (int64_t c = 0; c < dv; ++c)
@@ -366,7 +365,7 @@ template <typename T> struct AttentionBody {
       biasRow = bias + ((bb * biasHeads + bh) * s + si) * t;
     }
     T maximum = -infinityOf<T>();
-    for (int64_t j = 0; j < visible; ++j) {
+    for (int64_t j = first; j < visible; ++j) {
       if (!seen(sequenceBits, qi, j))
         continue;
       T x = score(q, kHead, biasRow, j);
@@ -376,13 +375,13 @@ template <typename T> struct AttentionBody {
     if (maximum == -infinityOf<T>())
       maximum = T(0); // every score masked: exp(-inf) = 0 gives 0 / 0 = NaN
     double sum = 0;
-    for (int64_t j = 0; j < visible; ++j)
+    for (int64_t j = first; j < visible; ++j)
       if (seen(sequenceBits, qi, j))
         sum += static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum));
     T inverse = static_cast<T>(1.0 / sum);
     for (int64_t c = 0; c < dv; ++c)
       o[c] = T(0);
-    for (int64_t j = 0; j < visible; ++j) {
+    for (int64_t j = first; j < visible; ++j) {
       if (!seen(sequenceBits, qi, j))
         continue;
       T p = static_cast<T>(std::exp(score(q, kHead, biasRow, j) - maximum)) *
@@ -439,23 +438,33 @@ template <typename T> struct AttentionGradArgs {
   const AttentionRowStats *stats; // one per query row, from the stats body
   int64_t batch, heads, kvHeads, s, t, d, dv;
   int64_t biasBatch, biasHeads;
-  T scale;
+  T scale, softcap; // softcap 0: none
+  int64_t window;   // 0: none
   bool causal;
 
   /// The key position of query `si`.
   STARCH_HOST_DEVICE int64_t position(int64_t si) const {
     return queryPosition(positions, si, s, t);
   }
-  /// One past the last key query `si` of sequence `b` may see.
+  /// The keys query `si` sees before a bitfield mask's rule.
+  STARCH_HOST_DEVICE KeyRange range(int64_t si) const {
+    return visibleKeyRange(causal, window, position(si), t);
+  }
+  /// One past the last key query `si` of sequence `b` may see; 0 when it
+  /// sees none.
   STARCH_HOST_DEVICE int64_t keyEnd(int64_t b, int64_t si) const {
-    return bits ? bitfieldKeyEnd(bits + b * t, t, position(si))
-                : visibleKeys(causal, position(si), t);
+    if (bits)
+      return bitfieldKeyEnd(bits + b * t, t, position(si));
+    KeyRange keys = range(si);
+    return keys.begin == keys.end ? 0 : keys.end;
   }
   /// Whether query `si` of sequence `b` sees key `j` (before its key end):
-  /// always, but for a bitfield mask as its rule says.
+  /// within its range, and under a bitfield mask as its rule says.
   STARCH_HOST_DEVICE bool sees(int64_t b, int64_t si, int64_t j) const {
     int64_t qi = position(si);
-    return !bits || bitfieldVisible(bits[b * t + qi], bits[b * t + j], qi, j);
+    if (bits)
+      return bitfieldVisible(bits[b * t + qi], bits[b * t + j], qi, j);
+    return range(si).contains(j);
   }
   STARCH_HOST_DEVICE const T *biasRow(int64_t b, int64_t h, int64_t si) const {
     if (!bias)
@@ -464,13 +473,14 @@ template <typename T> struct AttentionGradArgs {
     return bias + ((bb * biasHeads + bh) * s + si) * t;
   }
   /// p and ds of query row `row` (= (b * Hq + h) * S + si) against key `j`
-  /// of key/value head `kv`.
+  /// of key/value head `kv`, and the slope of its softcap (keyScore).
   STARCH_HOST_DEVICE void scoreGrad(int64_t row, int64_t kv, int64_t j,
-                                    const T *biasRow, double &p,
-                                    double &ds) const {
-    T score = attentionScore(query + row * d, key + (kv * t + j) * d, d, scale,
-                             biasRow ? biasRow[j] : T(0));
-    attentionScoreGrad(score, stats[row], dOut + row * dv,
+                                    const T *biasRow, double &p, double &ds,
+                                    T &slope) const {
+    KeyScore<T> scored = keyScore(query + row * d, key + (kv * t + j) * d, d,
+                                  scale, softcap, biasRow ? biasRow[j] : T(0));
+    slope = scored.slope;
+    attentionScoreGrad(scored.score, stats[row], dOut + row * dv,
                        value + (kv * t + j) * dv, dv, p, ds);
   }
 };
@@ -490,12 +500,14 @@ template <typename T> struct AttentionGradStatsBody {
     int64_t end = a.keyEnd(b, si);
     if (!a.bits) {
       stats[row] = attentionRowStats(q, kHead, a.biasRow(b, h, si), outRow,
-                                     dOutRow, a.d, a.dv, end, a.scale);
+                                     dOutRow, a.d, a.dv, end, a.scale,
+                                     a.softcap, KeysFrom{a.range(si).begin});
       return;
     }
-    AttentionRowStats rowStats = attentionRowStats(
-        q, kHead, static_cast<const T *>(nullptr), outRow, dOutRow, a.d, a.dv,
-        end, a.scale, BitfieldKeyVisible{a.bits + b * a.t, a.position(si)});
+    AttentionRowStats rowStats =
+        attentionRowStats(q, kHead, static_cast<const T *>(nullptr), outRow,
+                          dOutRow, a.d, a.dv, end, a.scale, a.softcap,
+                          BitfieldKeyVisible{a.bits + b * a.t, a.position(si)});
     if (end == 0)
       rowStats.inverseSum = 0;
     stats[row] = rowStats;
@@ -521,9 +533,10 @@ template <typename T> struct AttentionGradQueryBody {
       if (!a.sees(b, si, j))
         continue;
       double p, ds;
-      a.scoreGrad(row, kv, j, biasRow, p, ds);
+      T slope;
+      a.scoreGrad(row, kv, j, biasRow, p, ds, slope);
       const T *k = a.key + (kv * a.t + j) * a.d;
-      T factor = static_cast<T>(ds) * a.scale;
+      T factor = static_cast<T>(ds) * slope * a.scale;
       for (int64_t c = 0; c < a.d; ++c)
         dq[c] += factor * k[c];
     }
@@ -555,11 +568,12 @@ template <typename T> struct AttentionGradKeyValueBody {
     firstRow = firstRow < 0 ? 0 : firstRow;
     for (int64_t h = h0; h < h0 + group; ++h)
       for (int64_t si = firstRow; si < a.s; ++si) {
-        if ((a.causal && j > a.position(si)) || !a.sees(b, si, j))
+        if (!a.sees(b, si, j))
           continue;
         int64_t row = (b * a.heads + h) * a.s + si;
         double p, ds;
-        a.scoreGrad(row, kv, j, a.biasRow(b, h, si), p, ds);
+        T slope;
+        a.scoreGrad(row, kv, j, a.biasRow(b, h, si), p, ds, slope);
         if (dv) {
           const T *dO = a.dOut + row * a.dv;
           for (int64_t c = 0; c < a.dv; ++c)
@@ -567,7 +581,7 @@ template <typename T> struct AttentionGradKeyValueBody {
         }
         if (dk) {
           const T *q = a.query + row * a.d;
-          T factor = static_cast<T>(ds) * a.scale;
+          T factor = static_cast<T>(ds) * slope * a.scale;
           for (int64_t c = 0; c < a.d; ++c)
             dk[c] += factor * q[c];
         }
@@ -594,7 +608,8 @@ template <typename T> struct AttentionGradBiasBody {
         int64_t row = (b * a.heads + h) * a.s + si;
         int64_t kv = b * a.kvHeads + h / (a.heads / a.kvHeads);
         double p, ds;
-        a.scoreGrad(row, kv, j, a.biasRow(b, h, si), p, ds);
+        T slope; // the bias is added after the cap: ds is its gradient
+        a.scoreGrad(row, kv, j, a.biasRow(b, h, si), p, ds, slope);
         sum += ds;
       }
     dBias[i] = static_cast<T>(sum);

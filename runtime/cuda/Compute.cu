@@ -78,10 +78,11 @@ Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
 
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  const Tensor *maskTensor, const Tensor *positions,
-                 AttentionMask mask, double scale, Tensor &out) {
+                 AttentionMask mask, double scale, Tensor &out, int64_t window,
+                 double softcap) {
   return onDevice([&](DeviceExec &exec) {
     return drivers::attention(exec, query, key, value, maskTensor, positions,
-                              mask, scale, out);
+                              mask, scale, out, window, softcap);
   });
 }
 
@@ -108,11 +109,11 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor *positions, const Tensor &out,
                      const Tensor &dOut, AttentionMask mask, double scale,
                      Tensor *dQuery, Tensor *dKey, Tensor *dValue,
-                     Tensor *dBias) {
+                     Tensor *dBias, int64_t window, double softcap) {
   return onDevice([&](DeviceExec &exec) {
     return drivers::attentionGrad(exec, query, key, value, maskTensor,
                                   positions, out, dOut, mask, scale, dQuery,
-                                  dKey, dValue, dBias);
+                                  dKey, dValue, dBias, window, softcap);
   });
 }
 

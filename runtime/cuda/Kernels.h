@@ -106,7 +106,8 @@ Status rope(const Tensor &input, const Tensor &cos, const Tensor &sin,
             Tensor &out);
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  const Tensor *maskTensor, const Tensor *positions,
-                 AttentionMask mask, double scale, Tensor &out);
+                 AttentionMask mask, double scale, Tensor &out,
+                 int64_t window = 0, double softcap = 0);
 // Fused backward (NormGrad.h, AttentionGrad.h): null results are not
 // computed.
 Status rmsNormGrad(const Tensor &input, const Tensor &weight,
@@ -120,7 +121,7 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor *positions, const Tensor &out,
                      const Tensor &dOut, AttentionMask mask, double scale,
                      Tensor *dQuery, Tensor *dKey, Tensor *dValue,
-                     Tensor *dBias);
+                     Tensor *dBias, int64_t window = 0, double softcap = 0);
 // Loss and optimizer (Loss.h, Optimizer.h). A label out of range is reported
 // at the context's next synchronize.
 Status crossEntropy(const Tensor &logits, const Tensor &labels,

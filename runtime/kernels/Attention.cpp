@@ -7,6 +7,7 @@
 #include "runtime/kernels/Reduce.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -15,8 +16,13 @@ namespace starch::rt {
 
 Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
                                 const Tensor *positions, AttentionMask mask,
-                                int64_t batch, int64_t heads, int64_t s,
-                                int64_t t) {
+                                int64_t window, int64_t batch, int64_t heads,
+                                int64_t s, int64_t t) {
+  if (window < 0 || (window > 0 && mask != AttentionMask::full &&
+                     mask != AttentionMask::causal))
+    return Status::error(std::string(op) +
+                         ": a window must be positive and go with a full or "
+                         "causal mask");
   if (positions) {
     if (mask != AttentionMask::causal && mask != AttentionMask::bitfield)
       return Status::error(std::string(op) +
@@ -50,7 +56,11 @@ Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
 Status checkAttentionOperands(const char *op, const Tensor &query,
                               const Tensor &key, const Tensor &value,
                               const Tensor *maskTensor, const Tensor *positions,
-                              AttentionMask mask, AttentionShape &shape) {
+                              AttentionMask mask, int64_t window,
+                              double softcap, AttentionShape &shape) {
+  if (!(softcap >= 0) || std::isinf(softcap))
+    return Status::error(std::string(op) +
+                         ": softcap must be positive and finite (0: none)");
   if (query.rank() != 4 || key.rank() != 4 || value.rank() != 4)
     return Status::error(std::string(op) +
                          ": query, key and value must be rank 4");
@@ -69,8 +79,8 @@ Status checkAttentionOperands(const char *op, const Tensor &query,
     return Status::error(std::string(op) +
                          ": inconsistent query/key/value shapes");
   if (Status st =
-          checkAttentionMaskTensor(op, maskTensor, positions, mask, shape.batch,
-                                   shape.heads, shape.s, shape.t);
+          checkAttentionMaskTensor(op, maskTensor, positions, mask, window,
+                                   shape.batch, shape.heads, shape.s, shape.t);
       !st)
     return st;
   if (mask == AttentionMask::additive) {
@@ -83,9 +93,11 @@ Status checkAttentionOperands(const char *op, const Tensor &query,
 Status checkAttention(const Tensor &query, const Tensor &key,
                       const Tensor &value, const Tensor *maskTensor,
                       const Tensor *positions, AttentionMask mask,
-                      const Tensor &out, AttentionShape &shape) {
-  if (Status st = checkAttentionOperands("attention", query, key, value,
-                                         maskTensor, positions, mask, shape);
+                      int64_t window, double softcap, const Tensor &out,
+                      AttentionShape &shape) {
+  if (Status st =
+          checkAttentionOperands("attention", query, key, value, maskTensor,
+                                 positions, mask, window, softcap, shape);
       !st)
     return st;
   DType dtype = query.dtype();
@@ -111,10 +123,11 @@ Status checkPositionValues(const char *op, const Tensor *positions, int64_t t) {
 
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  const Tensor *maskTensor, const Tensor *positions,
-                 AttentionMask mask, double scale, Tensor &out) {
+                 AttentionMask mask, double scale, Tensor &out, int64_t window,
+                 double softcap) {
   AttentionShape shape;
   if (Status st = checkAttention(query, key, value, maskTensor, positions, mask,
-                                 out, shape);
+                                 window, softcap, out, shape);
       !st)
     return st;
   if (Status st = checkPositionValues("attention", positions, shape.t); !st)
@@ -122,14 +135,18 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
   int64_t batch = shape.batch, heads = shape.heads, s = shape.s, d = shape.d;
   int64_t kvHeads = shape.kvHeads, t = shape.t, dv = shape.dv;
   bool additive = mask == AttentionMask::additive,
-       bitfield = mask == AttentionMask::bitfield;
+       bitfield = mask == AttentionMask::bitfield,
+       causal = mask == AttentionMask::causal;
+  // Causal and windowed rows see a range of keys (visibleKeyRange).
+  bool ranged = causal || window > 0;
   if (isHalf(query.dtype())) {
     Tensor wide(DType::f32, out.shape()), wideBias;
     if (additive)
       wideBias = widenHalf(*maskTensor);
-    if (Status st = attention(
-            widenHalf(query), widenHalf(key), widenHalf(value),
-            additive ? &wideBias : maskTensor, positions, mask, scale, wide);
+    if (Status st =
+            attention(widenHalf(query), widenHalf(key), widenHalf(value),
+                      additive ? &wideBias : maskTensor, positions, mask, scale,
+                      wide, window, softcap);
         !st)
       return st;
     narrowHalf(wide, out);
@@ -142,7 +159,7 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
   int64_t blocksPerPair = std::max<int64_t>(1, (threads + pairs - 1) / pairs);
   int64_t blockRows = (s + blocksPerPair - 1) / blocksPerPair;
   // Short blocks skip more masked keys.
-  if (mask == AttentionMask::causal || bitfield)
+  if (ranged || bitfield)
     blockRows = std::min<int64_t>(blockRows, 64);
   blockRows = std::max<int64_t>(16, blockRows);
   int64_t blocks = std::max<int64_t>(1, (s + blockRows - 1) / blockRows);
@@ -154,6 +171,7 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
     const int64_t *bits = bitfield ? maskTensor->data<int64_t>() : nullptr;
     const int64_t *where = positions ? positions->data<int64_t>() : nullptr;
     T *o = out.data<T>();
+    T cap = static_cast<T>(softcap);
     parallelFor(pairs * blocks, 1, [&](int64_t begin, int64_t end) {
       std::vector<T> scores;
       std::vector<int64_t> keyEnds;
@@ -166,16 +184,19 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                 kv = b * kvHeads + h / group;
         const T *qBlock = q + (pair * s + row0) * d;
         const T *kHead = k + kv * t * d, *vHead = v + kv * t * dv;
-        // Causal rows of this block see keys [0, their position] only;
-        // bitfield rows the keys before the largest of their key ends.
+        // Causal and windowed rows of this block see keys before the
+        // largest end of their ranges only; bitfield rows the keys before
+        // the largest of their key ends.
         int64_t visible = t;
         const int64_t *sequenceBits = bits ? bits + b * t : nullptr;
-        if (mask == AttentionMask::causal) {
+        if (ranged) {
           visible = 0;
           for (int64_t r = 0; r < rows; ++r)
             visible = std::max(
                 visible,
-                visibleKeys(true, queryPosition(where, row0 + r, s, t), t));
+                visibleKeyRange(causal, window,
+                                queryPosition(where, row0 + r, s, t), t)
+                    .end);
         }
         if (bitfield) {
           keyEnds.resize(rows);
@@ -199,6 +220,9 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
         for (int64_t r = 0; r < rows; ++r) {
           T *row = scores.data() + r * visible;
           int64_t si = row0 + r, qi = queryPosition(where, si, s, t);
+          if (cap > T(0))
+            for (int64_t j = 0; j < visible; ++j)
+              row[j] = softcapped(row[j], cap);
           if (biasData) {
             int64_t bb = bias->shape()[0] == 1 ? 0 : b;
             int64_t bh = bias->shape()[1] == 1 ? 0 : h;
@@ -206,9 +230,11 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                 biasData + ((bb * bias->shape()[1] + bh) * s + si) * t;
             for (int64_t j = 0; j < t; ++j)
               row[j] += biasRow[j];
-          } else if (mask == AttentionMask::causal) {
-            for (int64_t j = visibleKeys(true, qi, t); j < visible; ++j)
-              row[j] = -std::numeric_limits<T>::infinity();
+          } else if (ranged) {
+            KeyRange keys = visibleKeyRange(causal, window, qi, t);
+            for (int64_t j = 0; j < visible; ++j)
+              if (!keys.contains(j))
+                row[j] = -std::numeric_limits<T>::infinity();
           } else if (bitfield) {
             if (keyEnds[r] == 0) { // sees no key: probabilities 0, output 0
               std::fill(row, row + visible, T(0));

@@ -6,6 +6,8 @@
 #include "runtime/kernels/Compat.h"
 #include "runtime/kernels/Status.h"
 
+#include <cmath>
+
 namespace starch::rt {
 
 enum class AttentionMask : uint8_t { full, causal, additive, bitfield };
@@ -20,10 +22,14 @@ enum class AttentionMask : uint8_t { full, causal, additive, bitfield };
 /// sees no key gives NaN, except under the bitfield mask, where its row is 0.
 /// `positions` (may be null; S of i64, causal and bitfield masks only)
 /// places query s at key positions[s] (queryPosition); the bitfield words
-/// are then the keys' (B x T).
+/// are then the keys' (B x T). `window` (> 0, full and causal masks only)
+/// also hides the keys `window` or more positions away (visibleKeyRange);
+/// `softcap` (> 0) caps the scaled scores to `softcap * tanh(s / softcap)`
+/// before the mask is added (softcapped). 0 leaves either out.
 Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  const Tensor *maskTensor, const Tensor *positions,
-                 AttentionMask mask, double scale, Tensor &out);
+                 AttentionMask mask, double scale, Tensor &out,
+                 int64_t window = 0, double softcap = 0);
 
 /// The sizes of an attention: `query: batch x heads x s x d`, `key: batch x
 /// kvHeads x t x d`, `value: batch x kvHeads x t x dv`, and the broadcast
@@ -39,21 +45,23 @@ struct AttentionShape {
 Status checkAttention(const Tensor &query, const Tensor &key,
                       const Tensor &value, const Tensor *maskTensor,
                       const Tensor *positions, AttentionMask mask,
-                      const Tensor &out, AttentionShape &shape);
-/// The part shared with `attentionGrad`: the operand shapes, and the mask
-/// tensor (its message starts with `op`).
+                      int64_t window, double softcap, const Tensor &out,
+                      AttentionShape &shape);
+/// The part shared with `attentionGrad`: the operand shapes, the mask
+/// tensor, the window and the softcap (its message starts with `op`).
 Status checkAttentionOperands(const char *op, const Tensor &query,
                               const Tensor &key, const Tensor &value,
                               const Tensor *maskTensor, const Tensor *positions,
-                              AttentionMask mask, AttentionShape &shape);
+                              AttentionMask mask, int64_t window,
+                              double softcap, AttentionShape &shape);
 
 /// Checks the mask tensor and the positions of `attention` and
 /// `attentionGrad` (whose name `op` starts the message) against B, Hq, S
-/// and T.
+/// and T, and that a window goes with a full or causal mask.
 Status checkAttentionMaskTensor(const char *op, const Tensor *maskTensor,
                                 const Tensor *positions, AttentionMask mask,
-                                int64_t batch, int64_t heads, int64_t s,
-                                int64_t t);
+                                int64_t window, int64_t batch, int64_t heads,
+                                int64_t s, int64_t t);
 
 /// Fails when a position is outside `[0, t)` (the CPU kernels check the
 /// values; the shapes are checkAttentionMaskTensor's).
@@ -67,14 +75,35 @@ queryPosition(const int64_t *positions, int64_t si, int64_t s, int64_t t) {
   return positions ? positions[si] : si + t - s;
 }
 
-/// How many keys a query at key position `position` sees among `t`: all,
-/// or with a causal mask those at `j <= position`.
-STARCH_HOST_DEVICE inline int64_t visibleKeys(bool causal, int64_t position,
-                                              int64_t t) {
-  if (!causal)
-    return t;
-  int64_t visible = position + 1;
-  return visible < 0 ? 0 : (visible > t ? t : visible);
+/// The keys `[begin, end)` of `t` that a query at key position `position`
+/// sees (before a bitfield mask's rule): all; with a causal mask those at
+/// `j <= position`; with a sliding window of `window` keys (0: none) only
+/// those with `|position - j| < window`, so a causal query sees itself and
+/// the `window - 1` keys before it. An empty range has `begin == end`.
+struct KeyRange {
+  int64_t begin, end;
+  STARCH_HOST_DEVICE bool contains(int64_t j) const {
+    return begin <= j && j < end;
+  }
+};
+STARCH_HOST_DEVICE inline KeyRange
+visibleKeyRange(bool causal, int64_t window, int64_t position, int64_t t) {
+  auto clamp = [t](int64_t j) { return j < 0 ? 0 : (j > t ? t : j); };
+  int64_t begin = 0, end = causal ? position + 1 : t;
+  if (window > 0) {
+    begin = position - window + 1;
+    if (!causal)
+      end = position + window;
+  }
+  end = clamp(end);
+  begin = clamp(begin);
+  return {begin < end ? begin : end, end};
+}
+
+/// A score soft-capped as Gemma2 does, `cap * tanh(score / cap)`; a cap of
+/// 0 leaves the score as it is.
+template <typename T> STARCH_HOST_DEVICE inline T softcapped(T score, T cap) {
+  return cap > T(0) ? cap * std::tanh(score / cap) : score;
 }
 
 /// The bits of a bitfield mask word that the rule reads, M(x): bit 0 (text)

@@ -9,7 +9,9 @@
 //   dValue[:visible] += P^T dOut          dS = P * (dOut V^T - delta)
 //   dQuery            = scale * dS K      dKey[:visible] += scale * dS^T Q
 //
-// with delta = sum(dOut * out) per row. A bitfield mask's rows that see no
+// with delta = sum(dOut * out) per row; under a softcap dS is also
+// multiplied by the cap's slope (1 - tanh^2, kept from the recomputation)
+// before dQuery and dKey. A bitfield mask's rows that see no
 // key (padding) get P = 0, so they add nothing and their dQuery rows are 0.
 // The block size is fixed, so the
 // order of every accumulation is independent of the thread count. dBias,
@@ -27,6 +29,7 @@
 #include "runtime/kernels/Reduce.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -46,14 +49,26 @@ template <typename T> struct Operands {
   const int64_t *positions; // the queries' key positions, or null
 };
 
+/// How the scores are shaped: the mask, its window, the scale and the
+/// softcap (0: none).
+template <typename T> struct Scoring {
+  AttentionMask mask;
+  int64_t window;
+  T scale, softcap;
+};
+
 /// The dQuery, dKey and dValue of key/value head `kv` (= b * Hkv + head).
+/// `slopes` is scratch like the other two, used under a softcap.
 template <typename T>
 void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
-                      AttentionMask mask, T scale, int64_t kv,
-                      std::vector<T> &probabilities, std::vector<T> &dScores) {
+                      const Scoring<T> &how, int64_t kv,
+                      std::vector<T> &probabilities, std::vector<T> &dScores,
+                      std::vector<T> &slopes) {
   int64_t b = kv / sh.kvHeads, kvHead = kv % sh.kvHeads;
   int64_t s = sh.s, t = sh.t, d = sh.d, dv = sh.dv;
-  bool causal = mask == AttentionMask::causal;
+  bool causal = how.mask == AttentionMask::causal;
+  bool ranged = causal || how.window > 0;
+  T scale = how.scale, cap = how.softcap;
   const T *kHead = x.k + kv * t * d, *vHead = x.v + kv * t * dv;
   T *dkHead = x.dk ? x.dk + kv * t * d : nullptr;
   T *dvHead = x.dv ? x.dv + kv * t * dv : nullptr;
@@ -84,8 +99,10 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
           visible = std::max(visible, keyEnds[r]);
           continue;
         }
-        int64_t keys = visibleKeys(causal, position(row0 + r), t);
-        sawNoKey |= keys == 0;
+        KeyRange range =
+            visibleKeyRange(causal, how.window, position(row0 + r), t);
+        int64_t keys = range.end;
+        sawNoKey |= range.begin == range.end;
         visible = std::max(visible, keys);
       }
       if (visible == 0) { // bitfield padding rows have zero gradients
@@ -100,15 +117,25 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
       for (int64_t r = 0; r < rows; ++r) {
         T *row = p + r * visible;
         int64_t si = row0 + r, qi = position(si);
+        if (cap > T(0)) {
+          T *slopeRow = slopes.data() + r * visible;
+          for (int64_t j = 0; j < visible; ++j) {
+            T ratio = std::tanh(row[j] / cap); // as keyScore
+            row[j] = cap * ratio;
+            slopeRow[j] = T(1) - ratio * ratio;
+          }
+        }
         if (x.bias) {
           int64_t bb = sh.biasBatch == 1 ? 0 : b;
           int64_t bh = sh.biasHeads == 1 ? 0 : h;
           const T *biasRow = x.bias + ((bb * sh.biasHeads + bh) * s + si) * t;
           for (int64_t j = 0; j < visible; ++j)
             row[j] += biasRow[j];
-        } else if (causal) {
-          for (int64_t j = visibleKeys(true, qi, t); j < visible; ++j)
-            row[j] = -infinityOf<T>();
+        } else if (ranged) {
+          KeyRange range = visibleKeyRange(causal, how.window, qi, t);
+          for (int64_t j = 0; j < visible; ++j)
+            if (!range.contains(j))
+              row[j] = -infinityOf<T>();
         } else if (sequenceBits) {
           if (keyEnds[r] == 0) { // sees no key: P = 0
             std::fill(row, row + visible, T(0));
@@ -137,6 +164,9 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
         const T *pRow = p + r * visible;
         for (int64_t j = 0; j < visible; ++j)
           dsRow[j] = pRow[j] * (dsRow[j] - static_cast<T>(delta));
+        if (cap > T(0))
+          for (int64_t j = 0; j < visible; ++j)
+            dsRow[j] *= slopes[r * visible + j];
       }
       if (dqBlock)
         gemm(false, false, rows, d, visible, scale, ds, visible, kHead, d, T(0),
@@ -158,7 +188,7 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
 /// read it, in order, recomputing each row's statistics.
 template <typename T>
 void biasRowGrad(const Operands<T> &x, const AttentionShape &sh, T scale,
-                 int64_t biasRow) {
+                 T softcap, int64_t biasRow) {
   int64_t s = sh.s, t = sh.t, d = sh.d, dv = sh.dv;
   int64_t si = biasRow % s, bh = (biasRow / s) % sh.biasHeads,
           bb = biasRow / s / sh.biasHeads;
@@ -176,12 +206,13 @@ void biasRowGrad(const Operands<T> &x, const AttentionShape &sh, T scale,
       const T *q = x.q + row * d, *kHead = x.k + kv * t * d,
               *vHead = x.v + kv * t * dv;
       const T *oRow = x.o + row * dv, *dORow = x.dO + row * dv;
-      AttentionRowStats stats =
-          attentionRowStats(q, kHead, bias, oRow, dORow, d, dv, t, scale);
+      AttentionRowStats stats = attentionRowStats(q, kHead, bias, oRow, dORow,
+                                                  d, dv, t, scale, softcap);
       for (int64_t j = 0; j < t; ++j) {
         double p, ds;
-        attentionScoreGrad(attentionScore(q, kHead + j * d, d, scale, bias[j]),
-                           stats, dORow, vHead + j * dv, dv, p, ds);
+        attentionScoreGrad(
+            attentionScore(q, kHead + j * d, d, scale, softcap, bias[j]), stats,
+            dORow, vHead + j * dv, dv, p, ds);
         sum[j] += ds;
       }
     }
@@ -191,21 +222,21 @@ void biasRowGrad(const Operands<T> &x, const AttentionShape &sh, T scale,
 
 template <typename T>
 void attentionGradTyped(const Operands<T> &x, const AttentionShape &sh,
-                        AttentionMask mask, double scale) {
-  T typedScale = static_cast<T>(scale);
+                        const Scoring<T> &how) {
   if (x.dq || x.dk || x.dv) {
     int64_t scratch = std::min(kQueryBlock, sh.s) * sh.t;
     parallelFor(sh.batch * sh.kvHeads, 1, [&](int64_t begin, int64_t end) {
-      std::vector<T> probabilities(scratch), dScores(scratch);
+      std::vector<T> probabilities(scratch), dScores(scratch),
+          slopes(how.softcap > T(0) ? scratch : 0);
       for (int64_t kv = begin; kv < end; ++kv)
-        keyValueHeadGrad(x, sh, mask, typedScale, kv, probabilities, dScores);
+        keyValueHeadGrad(x, sh, how, kv, probabilities, dScores, slopes);
     });
   }
   if (x.dBias) {
     int64_t biasRows = sh.biasBatch * sh.biasHeads * sh.s;
     parallelFor(biasRows, 1, [&](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row)
-        biasRowGrad(x, sh, typedScale, row);
+        biasRowGrad(x, sh, how.scale, how.softcap, row);
     });
   }
 }
@@ -216,11 +247,12 @@ Status checkAttentionGrad(const Tensor &query, const Tensor &key,
                           const Tensor &value, const Tensor *maskTensor,
                           const Tensor *positions, const Tensor &out,
                           const Tensor &dOut, AttentionMask mask,
-                          const Tensor *dQuery, const Tensor *dKey,
-                          const Tensor *dValue, const Tensor *dBias,
-                          AttentionShape &shape) {
+                          int64_t window, double softcap, const Tensor *dQuery,
+                          const Tensor *dKey, const Tensor *dValue,
+                          const Tensor *dBias, AttentionShape &shape) {
   if (Status st = checkAttentionOperands("attention_grad", query, key, value,
-                                         maskTensor, positions, mask, shape);
+                                         maskTensor, positions, mask, window,
+                                         softcap, shape);
       !st)
     return st;
   Shape outShape{shape.batch, shape.heads, shape.s, shape.dv};
@@ -253,11 +285,11 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor *positions, const Tensor &out,
                      const Tensor &dOut, AttentionMask mask, double scale,
                      Tensor *dQuery, Tensor *dKey, Tensor *dValue,
-                     Tensor *dBias) {
+                     Tensor *dBias, int64_t window, double softcap) {
   AttentionShape shape;
-  if (Status st =
-          checkAttentionGrad(query, key, value, maskTensor, positions, out,
-                             dOut, mask, dQuery, dKey, dValue, dBias, shape);
+  if (Status st = checkAttentionGrad(query, key, value, maskTensor, positions,
+                                     out, dOut, mask, window, softcap, dQuery,
+                                     dKey, dValue, dBias, shape);
       !st)
     return st;
   if (Status st = checkPositionValues("attention_grad", positions, shape.t);
@@ -272,12 +304,12 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
     };
     Tensor dq = wideLike(dQuery), dk = wideLike(dKey), dv = wideLike(dValue),
            db = wideLike(dBias);
-    if (Status st =
-            attentionGrad(widenHalf(query), widenHalf(key), widenHalf(value),
-                          additive ? &wideBias : maskTensor, positions,
-                          widenHalf(out), widenHalf(dOut), mask, scale,
-                          dQuery ? &dq : nullptr, dKey ? &dk : nullptr,
-                          dValue ? &dv : nullptr, dBias ? &db : nullptr);
+    if (Status st = attentionGrad(
+            widenHalf(query), widenHalf(key), widenHalf(value),
+            additive ? &wideBias : maskTensor, positions, widenHalf(out),
+            widenHalf(dOut), mask, scale, dQuery ? &dq : nullptr,
+            dKey ? &dk : nullptr, dValue ? &dv : nullptr, dBias ? &db : nullptr,
+            window, softcap);
         !st)
       return st;
     for (auto [wide, narrow] : {std::pair{&dq, dQuery}, std::pair{&dk, dKey},
@@ -301,7 +333,9 @@ Status attentionGrad(const Tensor &query, const Tensor &key,
                   mask == AttentionMask::bitfield ? maskTensor->data<int64_t>()
                                                   : nullptr,
                   positions ? positions->data<int64_t>() : nullptr};
-    attentionGradTyped(x, shape, mask, scale);
+    attentionGradTyped(x, shape,
+                       Scoring<T>{mask, window, static_cast<T>(scale),
+                                  static_cast<T>(softcap)});
   });
   return ok ? Status::success() : Status::error("attention_grad needs floats");
 }

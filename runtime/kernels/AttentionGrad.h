@@ -29,32 +29,53 @@ namespace starch::rt {
 /// depend on the thread count. A query row that sees no key gives NaN in its
 /// dQuery row and in its head's dKey and dValue, as the softmax of nothing
 /// does; under the bitfield mask such a row (whose output is 0) gets a zero
-/// dQuery row and adds nothing to dKey and dValue.
+/// dQuery row and adds nothing to dKey and dValue. `window` and `softcap`
+/// are the forward's (`attention`); through the softcap, dBias is the
+/// gradient of the capped scores and dQuery, dKey that of the scaled ones.
 Status attentionGrad(const Tensor &query, const Tensor &key,
                      const Tensor &value, const Tensor *maskTensor,
                      const Tensor *positions, const Tensor &out,
                      const Tensor &dOut, AttentionMask mask, double scale,
                      Tensor *dQuery, Tensor *dKey, Tensor *dValue,
-                     Tensor *dBias);
+                     Tensor *dBias, int64_t window = 0, double softcap = 0);
 /// The argument rules of `attentionGrad`, shared with the CUDA driver
 /// (Checks.h).
 Status checkAttentionGrad(const Tensor &query, const Tensor &key,
                           const Tensor &value, const Tensor *maskTensor,
                           const Tensor *positions, const Tensor &out,
                           const Tensor &dOut, AttentionMask mask,
-                          const Tensor *dQuery, const Tensor *dKey,
-                          const Tensor *dValue, const Tensor *dBias,
-                          AttentionShape &shape);
+                          int64_t window, double softcap, const Tensor *dQuery,
+                          const Tensor *dKey, const Tensor *dValue,
+                          const Tensor *dBias, AttentionShape &shape);
 
-/// `scale * q . k + bias` of one query row and key row of length `d`
-/// (`bias` is 0 without an additive mask).
+/// One query row's score of a key, and `slope`, the derivative of the score
+/// with respect to the scaled product `scale * q . k` (1 without a softcap).
+template <typename T> struct KeyScore {
+  T score;
+  T slope;
+};
+
+/// `softcapped(scale * q . k, softcap) + bias` of one query row and key row
+/// of length `d` (`bias` is 0 without an additive mask, `softcap` 0 without
+/// a cap), with its slope.
 template <typename T>
-STARCH_HOST_DEVICE inline T attentionScore(const T *q, const T *k, int64_t d,
-                                           T scale, T bias) {
+STARCH_HOST_DEVICE inline KeyScore<T>
+keyScore(const T *q, const T *k, int64_t d, T scale, T softcap, T bias) {
   T dot = T(0);
   for (int64_t c = 0; c < d; ++c)
     dot += q[c] * k[c];
-  return scale * dot + bias;
+  T scaled = scale * dot;
+  if (!(softcap > T(0)))
+    return {scaled + bias, T(1)};
+  T ratio = std::tanh(scaled / softcap); // softcapped(scaled) / softcap
+  return {softcap * ratio + bias, T(1) - ratio * ratio};
+}
+
+/// The score alone (keyScore).
+template <typename T>
+STARCH_HOST_DEVICE inline T attentionScore(const T *q, const T *k, int64_t d,
+                                           T scale, T softcap, T bias) {
+  return keyScore(q, k, d, scale, softcap, bias).score;
 }
 
 /// What the backward needs of one query row: the softmax's maximum and
@@ -66,9 +87,11 @@ struct AttentionRowStats {
   double delta;
 };
 
-/// Every key before the row's key end is visible (full, causal, additive).
-struct EveryKeyVisible {
-  STARCH_HOST_DEVICE bool operator()(int64_t) const { return true; }
+/// The keys from `begin` on are visible, up to the row's key end (full,
+/// causal, additive; `begin` is a sliding window's first key).
+struct KeysFrom {
+  int64_t begin = 0;
+  STARCH_HOST_DEVICE bool operator()(int64_t k) const { return k >= begin; }
 };
 
 /// The keys a bitfield mask lets query `q` of one sequence (mask words
@@ -87,11 +110,11 @@ struct BitfieldKeyVisible {
 /// or whose every score is -inf, gets a NaN inverse sum, so each of its
 /// probabilities is NaN, as the forward's softmax (callers give bitfield
 /// rows that see nothing zero statistics instead).
-template <typename T, typename KeyVisible = EveryKeyVisible>
+template <typename T, typename KeyVisible = KeysFrom>
 STARCH_HOST_DEVICE inline AttentionRowStats
 attentionRowStats(const T *q, const T *kHead, const T *biasRow, const T *outRow,
                   const T *dOutRow, int64_t d, int64_t dv, int64_t visible,
-                  T scale, KeyVisible keyVisible = {}) {
+                  T scale, T softcap, KeyVisible keyVisible = {}) {
   AttentionRowStats stats{0.0, quietNaNOf<double>(), 0.0};
   for (int64_t c = 0; c < dv; ++c)
     stats.delta += static_cast<double>(dOutRow[c]) * outRow[c];
@@ -101,8 +124,8 @@ attentionRowStats(const T *q, const T *kHead, const T *biasRow, const T *outRow,
   for (int64_t j = 0; j < visible; ++j) {
     if (!keyVisible(j))
       continue;
-    T x =
-        attentionScore(q, kHead + j * d, d, scale, biasRow ? biasRow[j] : T(0));
+    T x = attentionScore(q, kHead + j * d, d, scale, softcap,
+                         biasRow ? biasRow[j] : T(0));
     if (x > maximum || x != x)
       maximum = x;
   }
@@ -111,10 +134,10 @@ attentionRowStats(const T *q, const T *kHead, const T *biasRow, const T *outRow,
   double sum = 0;
   for (int64_t j = 0; j < visible; ++j)
     if (keyVisible(j))
-      sum += std::exp(
-          static_cast<double>(attentionScore(q, kHead + j * d, d, scale,
-                                             biasRow ? biasRow[j] : T(0))) -
-          static_cast<double>(maximum));
+      sum += std::exp(static_cast<double>(
+                          attentionScore(q, kHead + j * d, d, scale, softcap,
+                                         biasRow ? biasRow[j] : T(0))) -
+                      static_cast<double>(maximum));
   stats.maximum = maximum;
   stats.inverseSum = sum > 0 ? 1.0 / sum : quietNaNOf<double>();
   return stats;

@@ -131,6 +131,14 @@ func.func @at_rank(%q: tensor<4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<
 
 // -----
 
+func.func @at_window_bitfield(%q: tensor<1x2x4x8xf32>, %bits: tensor<1x4xi64>) {
+  // expected-error @below {{'starch.attention_grad' op window needs mask = full or causal, not bitfield}}
+  %r0, %r1, %r2 = starch.attention_grad %q, %q, %q bits %bits out %q d_out %q mask = bitfield scale = 0.25 window = 2 : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x4xi64>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>)
+  return
+}
+
+// -----
+
 func.func @at_kv(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x7x16xf32>, %o: tensor<1x4x8x16xf32>, %do: tensor<1x4x8x16xf32>) {
   // expected-error @below {{'starch.attention_grad' op key 1x2x8x16 and value 1x2x7x16 differ; they need the same B x Hkv x T x D}}
   %r0, %r1, %r2 = starch.attention_grad %q, %k, %v out %o d_out %do mask = causal scale = 0.25 : (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x7x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x7x16xf32>)

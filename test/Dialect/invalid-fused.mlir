@@ -213,6 +213,33 @@ func.func @attention_rank(%q: tensor<2x16x32xf32>, %kv: tensor<2x4x16x8xf32>) ->
 
 // -----
 
+func.func @attention_window_with_bias(%q: tensor<1x2x4x8xf32>, %b: tensor<1x1x4x4xf32>) -> tensor<1x2x4x8xf32> {
+  // expected-error @below {{'starch.attention' op window needs mask = full or causal, not additive}}
+  %0 = starch.attention %q, %q, %q bias %b mask = additive scale = 1.0 window = 2
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x1x4x4xf32>) -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_window_zero(%q: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  // expected-error @below {{'starch.attention' op window = 0 must be positive (a count of keys)}}
+  %0 = starch.attention %q, %q, %q mask = causal scale = 1.0 window = 0
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
+func.func @attention_softcap_negative(%q: tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32> {
+  // expected-error @below {{'starch.attention' op softcap = -50 must be positive and finite}}
+  %0 = starch.attention %q, %q, %q mask = causal scale = 1.0 softcap = -50.0
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) -> tensor<1x2x4x8xf32>
+  return %0 : tensor<1x2x4x8xf32>
+}
+
+// -----
+
 func.func @attention_key_value_differ(%q: tensor<2x4x16x8xf32>, %k: tensor<2x4x16x8xf32>, %v: tensor<2x4x12x8xf32>) -> tensor<2x4x16x8xf32> {
   // expected-error @below {{'starch.attention' op key 2x4x16x8 and value 2x4x12x8 differ; they need the same B x Hkv x T x D}}
   %0 = starch.attention %q, %k, %v mask = full scale = 1.0

@@ -50,6 +50,16 @@ func.func @attention_grad(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>, %v
 
 // -----
 
+// The backward of a windowed, soft-capped attention keeps both attributes.
+// CHECK-LABEL: func.func @attention_grad_window_softcap
+// CHECK: starch.attention_grad %{{.*}}, %{{.*}}, %{{.*}} out %{{.*}} d_out %{{.*}} mask = causal scale = 2.500000e-01 window = 4 softcap = 5.000000e+01 : (
+func.func @attention_grad_window_softcap(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>) {
+  %dq, %dk, %dv = starch.attention_grad %q, %k, %k out %q d_out %q mask = causal scale = 0.25 window = 4 softcap = 50.0 : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>)
+  return %dq, %dk, %dv : tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>
+}
+
+// -----
+
 // Attention's backward under a bitfield mask: the bits come after the
 // (absent) bias and before out; there is no d_bias.
 // CHECK-LABEL: func.func @attention_grad_bitfield

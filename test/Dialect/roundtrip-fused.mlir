@@ -84,6 +84,25 @@ func.func @attention_masks(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>, %
 
 // -----
 
+// A sliding window (causal, as Mistral's; full, both sides) and Gemma2's
+// soft-capped scores, alone and together; absent, neither is printed.
+// CHECK-LABEL: func.func @attention_window_softcap
+// CHECK: starch.attention %{{.*}}, %{{.*}}, %{{.*}} mask = causal scale = 2.500000e-01 window = 4096 : (
+// CHECK: starch.attention %{{.*}}, %{{.*}}, %{{.*}} mask = full scale = 2.500000e-01 window = 3 : (
+// CHECK: starch.attention %{{.*}}, %{{.*}}, %{{.*}} mask = causal scale = 2.500000e-01 softcap = 5.000000e+01 : (
+// CHECK: starch.attention %{{.*}}, %{{.*}}, %{{.*}} bias %{{.*}} mask = additive scale = 2.500000e-01 softcap = 3.000000e+01 : (
+// CHECK: starch.attention %{{.*}}, %{{.*}}, %{{.*}} mask = causal scale = 2.500000e-01 window = 4 softcap = 5.000000e+01 : (
+func.func @attention_window_softcap(%q: tensor<2x4x8x16xf32>, %kv: tensor<2x2x8x16xf32>, %b: tensor<1x1x8x8xf32>) -> (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) {
+  %0 = starch.attention %q, %kv, %kv mask = causal scale = 0.25 window = 4096 : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %1 = starch.attention %q, %kv, %kv mask = full scale = 0.25 window = 3 : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %2 = starch.attention %q, %kv, %kv mask = causal scale = 0.25 softcap = 50.0 : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %3 = starch.attention %q, %kv, %kv bias %b mask = additive scale = 0.25 softcap = 30.0 : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<1x1x8x8xf32>) -> tensor<2x4x8x16xf32>
+  %4 = starch.attention %q, %kv, %kv mask = causal scale = 0.25 window = 4 softcap = 50.0 : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>) -> tensor<2x4x8x16xf32>
+  return %0, %1, %2, %3, %4 : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
+}
+
+// -----
+
 // Attention with an additive bias of every broadcast form: per batch and
 // head, shared by the heads (B x 1), by the batch (1 x H) and by both.
 // CHECK-LABEL: func.func @attention_bias

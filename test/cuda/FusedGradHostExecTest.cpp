@@ -151,6 +151,55 @@ TEST(CudaHostExec, AttentionGradMasksAndGroupedHeads) {
     }
 }
 
+TEST(CudaHostExec, AttentionWindowAndSoftcapMatchTheCpu) {
+  // The bodies' key ranges and softcap slopes against the CPU kernels, with
+  // queries that are the last of the keys (T - S = 2).
+  HostExec exec;
+  struct Case {
+    AttentionMask mask;
+    int64_t window;
+    double softcap;
+  } cases[] = {{AttentionMask::causal, 3, 0.0},
+               {AttentionMask::causal, 3, 1.5},
+               {AttentionMask::causal, 0, 1.5},
+               {AttentionMask::full, 2, 0.7},
+               {AttentionMask::additive, 0, 0.8}};
+  for (DType dtype : kFloatTypes)
+    for (const Case &c : cases) {
+      std::string what = std::string("attention ") + dtypeName(dtype) +
+                         " mask " + std::to_string(int(c.mask)) + " window " +
+                         std::to_string(c.window) + " softcap " +
+                         std::to_string(c.softcap) + " ";
+      Tensor q = randomOf(dtype, {2, 4, 5, 8}, 20);
+      Tensor k = randomOf(dtype, {2, 2, 7, 8}, 21);
+      Tensor v = randomOf(dtype, {2, 2, 7, 6}, 22);
+      Tensor dOut = randomOf(dtype, {2, 4, 5, 6}, 23);
+      Tensor bias = randomOf(dtype, {1, 4, 5, 7}, 24);
+      const Tensor *b = c.mask == AttentionMask::additive ? &bias : nullptr;
+      Tensor out(dtype, dOut.shape()), gotOut(dtype, dOut.shape());
+      EXPECT_OK(attention(q, k, v, b, nullptr, c.mask, 0.5, out, c.window,
+                          c.softcap));
+      EXPECT_OK(drivers::attention(exec, q, k, v, b, nullptr, c.mask, 0.5,
+                                   gotOut, c.window, c.softcap));
+      double tolerance = dtype == DType::f32 ? 1e-5 : 1e-12;
+      expectClose(gotOut, out, tolerance, what + "out");
+      Tensor dq = like(q), dk = like(k), dv = like(v), db = like(bias);
+      Tensor gotDq = like(q), gotDk = like(k), gotDv = like(v),
+             gotDb = like(bias);
+      EXPECT_OK(attentionGrad(q, k, v, b, nullptr, out, dOut, c.mask, 0.5, &dq,
+                              &dk, &dv, b ? &db : nullptr, c.window,
+                              c.softcap));
+      EXPECT_OK(drivers::attentionGrad(
+          exec, q, k, v, b, nullptr, out, dOut, c.mask, 0.5, &gotDq, &gotDk,
+          &gotDv, b ? &gotDb : nullptr, c.window, c.softcap));
+      expectClose(gotDq, dq, tolerance, what + "dq");
+      expectClose(gotDk, dk, tolerance, what + "dk");
+      expectClose(gotDv, dv, tolerance, what + "dv");
+      if (b)
+        expectClose(gotDb, db, tolerance, what + "dbias");
+    }
+}
+
 TEST(CudaHostExec, AttentionGradSkipsNullResults) {
   HostExec exec;
   Tensor q = randomOf(DType::f64, {1, 2, 4, 3}, 20),

@@ -42,9 +42,15 @@ SOURCE = re.compile(r'source = "([^"]+)"')
 
 
 def write_config(path, fixture, training, llm_fields=None):
+    llm = {"onnx": os.path.join(fixture, "model.onnx")}
+    # A fixture trained under the framework's names (train.json says which
+    # weights file) gives llm.weights.
+    ref = json.load(open(os.path.join(fixture, "train", "train.json")))
+    if "framework_weights" in ref:
+        llm["weights"] = os.path.join(fixture, ref["framework_weights"])
     with open(path, "w") as f:
         json.dump({"name": os.path.basename(fixture),
-                   "llm": {"onnx": os.path.join(fixture, "model.onnx"), **(llm_fields or {})},
+                   "llm": {**llm, **(llm_fields or {})},
                    "training": training}, f)
 
 
@@ -110,9 +116,12 @@ def case_parity(args, work):
             if err > args.rtol and abs(want) > 1e-12:
                 print(f"MISMATCH step {step} {name}: starch {r[column]} vs torch {want!r} (rel {err:.2e})")
                 failures += 1
-    # Final weights: checkpoint (by symbol) -> initializer -> Hugging Face name.
-    names = json.load(open(os.path.join(train, "onnx_names.json")))
+    # Final weights: checkpoint (by symbol) -> initializer -> Hugging Face
+    # name; under framework weights the source is the Hugging Face name.
     final, _ = tensorio.read_safetensors(os.path.join(train, "final_weights.safetensors"))
+    names_file = os.path.join(train, "onnx_names.json")
+    names = (json.load(open(names_file)) if os.path.exists(names_file) else
+             {name: {"hf": name, "transposed": False} for name in final})
     checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
     compared, worst_weight = 0, 0.0
     for symbol, source in sources_of(args, config).items():

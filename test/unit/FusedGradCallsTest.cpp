@@ -70,7 +70,7 @@ func.func @f(%q: tensor<1x2x3x4xf32>, %kv: tensor<1x1x3x4xf32>, %o: tensor<1x2x3
 )mlir");
   EXPECT_EQ(call, "attentionGrad(a0, a1, a2, nullptr, nullptr, a3, a4, "
                   "AttentionMask::causal, 0.5, &r0, nullptr, nullptr, "
-                  "nullptr)");
+                  "nullptr, 0, 0.0)");
 }
 
 TEST_F(FusedGradCallsTest, AttentionGradWithBias) {
@@ -83,7 +83,7 @@ func.func @f(%q: tensor<1x2x3x4xf32>, %b: tensor<1x1x3x3xf32>) -> (tensor<1x2x3x
 )mlir");
   EXPECT_EQ(call, "attentionGrad(a0, a1, a2, &a3, nullptr, a4, a5, "
                   "AttentionMask::additive, 0.25, nullptr, &r1, &r2, "
-                  "nullptr)");
+                  "nullptr, 0, 0.0)");
 }
 
 TEST_F(FusedGradCallsTest, BitfieldAttentionPassesTheMaskWords) {
@@ -95,9 +95,8 @@ func.func @f(%q: tensor<1x2x3x4xf32>, %bits: tensor<1x3xi64>) -> tensor<1x2x3x4x
   return %o : tensor<1x2x3x4xf32>
 }
 )mlir");
-  EXPECT_EQ(
-      forward,
-      "attention(a0, a1, a2, &a3, nullptr, AttentionMask::bitfield, 0.5, r0)");
+  EXPECT_EQ(forward, "attention(a0, a1, a2, &a3, nullptr, "
+                     "AttentionMask::bitfield, 0.5, r0, 0, 0.0)");
   std::string backward = callOf<starch::AttentionGradOp>(R"mlir(
 func.func @f(%q: tensor<1x2x3x4xf32>, %kv: tensor<1x1x3x4xf32>, %bits: tensor<1x3xi64>) -> (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>) {
   %dq, %dk, %dv = starch.attention_grad %q, %kv, %kv bits %bits out %q d_out %q mask = bitfield scale = 0.5 : (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x3xi64>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>)
@@ -106,7 +105,7 @@ func.func @f(%q: tensor<1x2x3x4xf32>, %kv: tensor<1x1x3x4xf32>, %bits: tensor<1x
 )mlir");
   EXPECT_EQ(backward, "attentionGrad(a0, a1, a2, &a3, nullptr, a4, a5, "
                       "AttentionMask::bitfield, 0.5, &r0, nullptr, &r2, "
-                      "nullptr)");
+                      "nullptr, 0, 0.0)");
 }
 
 TEST_F(FusedGradCallsTest, PositionsFollowTheMaskWords) {
@@ -118,9 +117,8 @@ func.func @f(%q: tensor<1x2x2x4xf32>, %kv: tensor<1x1x4x4xf32>, %bits: tensor<1x
   return %o : tensor<1x2x2x4xf32>
 }
 )mlir");
-  EXPECT_EQ(
-      forward,
-      "attention(a0, a1, a2, &a3, &a4, AttentionMask::bitfield, 0.5, r0)");
+  EXPECT_EQ(forward, "attention(a0, a1, a2, &a3, &a4, AttentionMask::bitfield, "
+                     "0.5, r0, 0, 0.0)");
   std::string backward = callOf<starch::AttentionGradOp>(R"mlir(
 func.func @f(%q: tensor<1x2x2x4xf32>, %kv: tensor<1x1x4x4xf32>, %at: tensor<2xi64>) -> tensor<1x1x4x4xf32> {
   %dq, %dk, %dv = starch.attention_grad %q, %kv, %kv positions %at out %q d_out %q mask = causal scale = 0.5 : (tensor<1x2x2x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<2xi64>, tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>) -> (tensor<1x2x2x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>)
@@ -129,7 +127,28 @@ func.func @f(%q: tensor<1x2x2x4xf32>, %kv: tensor<1x1x4x4xf32>, %at: tensor<2xi6
 )mlir");
   EXPECT_EQ(backward, "attentionGrad(a0, a1, a2, nullptr, &a3, a4, a5, "
                       "AttentionMask::causal, 0.5, nullptr, &r1, nullptr, "
-                      "nullptr)");
+                      "nullptr, 0, 0.0)");
+}
+
+TEST_F(FusedGradCallsTest, WindowAndSoftcapFollowTheResults) {
+  // Absent, both are 0 (above); present, the kernels get them last.
+  std::string forward = callOf<starch::AttentionOp>(R"mlir(
+func.func @f(%q: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %o = starch.attention %q, %q, %q mask = causal scale = 0.5 window = 2 softcap = 5.0e+01 : (tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  return %o : tensor<1x2x3x4xf32>
+}
+)mlir");
+  EXPECT_EQ(forward, "attention(a0, a1, a2, nullptr, nullptr, "
+                     "AttentionMask::causal, 0.5, r0, 2, 50.0)");
+  std::string backward = callOf<starch::AttentionGradOp>(R"mlir(
+func.func @f(%q: tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %dq, %dk, %dv = starch.attention_grad %q, %q, %q out %q d_out %q mask = full scale = 0.5 window = 2 softcap = 5.0e+01 : (tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>)
+  return %dq : tensor<1x2x3x4xf32>
+}
+)mlir");
+  EXPECT_EQ(backward, "attentionGrad(a0, a1, a2, nullptr, nullptr, a3, a4, "
+                      "AttentionMask::full, 0.5, &r0, nullptr, nullptr, "
+                      "nullptr, 2, 50.0)");
 }
 
 TEST_F(FusedGradCallsTest, NormGrads) {

@@ -73,63 +73,6 @@ LogicalResult verifyElementTypes(Operation *op, Value input,
   return success();
 }
 
-/// The forward operands of starch.attention, by its rules.
-LogicalResult verifyAttentionOperands(Operation *op, Value query, Value key,
-                                      Value value, Value bias, Value bits,
-                                      Value positions, AttentionMaskKind mask,
-                                      double scale) {
-  auto q = tensorType(query), k = tensorType(key), v = tensorType(value);
-  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
-    return op->emitOpError()
-           << "query " << shapeString(query) << ", key " << shapeString(key)
-           << " and value " << shapeString(value)
-           << " must each be B x H x S x D";
-  int64_t batch = q.getDimSize(0), qHeads = q.getDimSize(1),
-          kvHeads = k.getDimSize(1), queries = q.getDimSize(2),
-          keys = k.getDimSize(2);
-  if (k.getShape() != v.getShape())
-    return op->emitOpError()
-           << "key " << shapeString(key) << " and value " << shapeString(value)
-           << " differ; they need the same B x Hkv x T x D";
-  if (k.getDimSize(0) != batch || k.getDimSize(3) != q.getDimSize(3))
-    return op->emitOpError()
-           << "key " << shapeString(key) << " does not match query "
-           << shapeString(query) << " in batch or head size";
-  if (kvHeads == 0 || qHeads % kvHeads != 0)
-    return op->emitOpError()
-           << qHeads << " query heads cannot share " << kvHeads
-           << " key/value heads (Hq must be a multiple of Hkv)";
-  if ((mask == AttentionMaskKind::additive) != static_cast<bool>(bias))
-    return op->emitOpError()
-           << "a bias operand is needed exactly when mask = additive";
-  SmallVector<std::pair<StringRef, Value>> others{{"key", key},
-                                                  {"value", value}};
-  if (bias) {
-    auto b = tensorType(bias);
-    if (b.getRank() != 4 ||
-        (b.getDimSize(0) != 1 && b.getDimSize(0) != batch) ||
-        (b.getDimSize(1) != 1 && b.getDimSize(1) != qHeads) ||
-        b.getDimSize(2) != queries || b.getDimSize(3) != keys)
-      return op->emitOpError()
-             << "bias has shape " << shapeString(bias) << "; expected ("
-             << batch << "|1)x(" << qHeads << "|1)x" << queries << "x" << keys;
-    others.push_back({"bias", bias});
-  }
-  if (failed(
-          verifyBitfieldBits(op, mask, bits, positions, batch, queries, keys)))
-    return failure();
-  Type element = q.getElementType();
-  for (auto [name, other] : others)
-    if (tensorType(other).getElementType() != element)
-      return op->emitOpError() << name << " has element type "
-                               << tensorType(other).getElementType()
-                               << " but the query has " << element;
-  if (!std::isfinite(scale) || scale <= 0)
-    return op->emitOpError() << "scale = " << numberString(scale)
-                             << " must be positive and finite";
-  return success();
-}
-
 } // namespace
 
 LogicalResult RmsNormGradOp::verify() {
@@ -186,7 +129,8 @@ LogicalResult LayerNormGradOp::verify() {
 LogicalResult AttentionGradOp::verify() {
   if (failed(verifyAttentionOperands(*this, getQuery(), getKey(), getValue(),
                                      getBias(), getBits(), getPositions(),
-                                     getMask(), getScale().convertToDouble())))
+                                     getMask(), getScale().convertToDouble(),
+                                     getWindowAttr(), getSoftcapAttr())))
     return failure();
   if (failed(verifySameType(*this, "out", getOut(), "the query", getQuery())) ||
       failed(

@@ -96,6 +96,77 @@ LogicalResult verifyEpsilon(Operation *op, double epsilon) {
 
 } // namespace
 
+LogicalResult starch::verifyAttentionScoring(Operation *op,
+                                             AttentionMaskKind mask,
+                                             double scale, IntegerAttr window,
+                                             FloatAttr softcap) {
+  if (!std::isfinite(scale) || scale <= 0)
+    return op->emitOpError() << "scale = " << numberString(scale)
+                             << " must be positive and finite";
+  if (window && window.getInt() <= 0)
+    return op->emitOpError() << "window = " << window.getInt()
+                             << " must be positive (a count of keys)";
+  if (window && mask != AttentionMaskKind::full &&
+      mask != AttentionMaskKind::causal)
+    return op->emitOpError() << "window needs mask = full or causal, not "
+                             << stringifyAttentionMaskKind(mask);
+  if (softcap && (!std::isfinite(softcap.getValueAsDouble()) ||
+                  softcap.getValueAsDouble() <= 0))
+    return op->emitOpError()
+           << "softcap = " << numberString(softcap.getValueAsDouble())
+           << " must be positive and finite";
+  return success();
+}
+
+LogicalResult starch::verifyAttentionOperands(
+    Operation *op, Value query, Value key, Value value, Value bias, Value bits,
+    Value positions, AttentionMaskKind mask, double scale, IntegerAttr window,
+    FloatAttr softcap) {
+  auto q = tensorType(query), k = tensorType(key), v = tensorType(value);
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
+    return op->emitOpError()
+           << "query " << shapeString(query) << ", key " << shapeString(key)
+           << " and value " << shapeString(value)
+           << " must each be B x H x S x D";
+  int64_t batch = q.getDimSize(0), qHeads = q.getDimSize(1),
+          kvHeads = k.getDimSize(1), queries = q.getDimSize(2),
+          keys = k.getDimSize(2);
+  if (k.getShape() != v.getShape())
+    return op->emitOpError()
+           << "key " << shapeString(key) << " and value " << shapeString(value)
+           << " differ; they need the same B x Hkv x T x D";
+  if (k.getDimSize(0) != batch || k.getDimSize(3) != q.getDimSize(3))
+    return op->emitOpError()
+           << "key " << shapeString(key) << " does not match query "
+           << shapeString(query) << " in batch or head size";
+  if (kvHeads == 0 || qHeads % kvHeads != 0)
+    return op->emitOpError()
+           << qHeads << " query heads cannot share " << kvHeads
+           << " key/value heads (Hq must be a multiple of Hkv)";
+  if ((mask == AttentionMaskKind::additive) != static_cast<bool>(bias))
+    return op->emitOpError()
+           << "a bias operand is needed exactly when mask = additive";
+  if (bias) {
+    auto b = tensorType(bias);
+    if (b.getRank() != 4 ||
+        (b.getDimSize(0) != 1 && b.getDimSize(0) != batch) ||
+        (b.getDimSize(1) != 1 && b.getDimSize(1) != qHeads) ||
+        b.getDimSize(2) != queries || b.getDimSize(3) != keys)
+      return op->emitOpError()
+             << "bias has shape " << shapeString(bias) << "; expected ("
+             << batch << "|1)x(" << qHeads << "|1)x" << queries << "x" << keys;
+  }
+  if (failed(
+          verifyBitfieldBits(op, mask, bits, positions, batch, queries, keys)))
+    return failure();
+  for (auto [name, other] : {std::pair<StringRef, Value>{"key", key},
+                             {"value", value},
+                             {"bias", bias}})
+    if (other && failed(verifyElementType(op, name, other, "the query", query)))
+      return failure();
+  return verifyAttentionScoring(op, mask, scale, window, softcap);
+}
+
 // Self-attention only: the rule compares query and key positions.
 LogicalResult starch::verifyBitfieldBits(Operation *op, AttentionMaskKind mask,
                                          Value bits, Value positions,
@@ -552,56 +623,13 @@ LogicalResult RopeOp::verify() {
 }
 
 LogicalResult AttentionOp::verify() {
-  auto q = getQuery().getType(), k = getKey().getType(),
-       v = getValue().getType();
-  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
-    return emitOpError() << "query " << shapeString(getQuery()) << ", key "
-                         << shapeString(getKey()) << " and value "
-                         << shapeString(getValue())
-                         << " must each be B x H x S x D";
-  int64_t batch = q.getDimSize(0), qHeads = q.getDimSize(1),
-          kvHeads = k.getDimSize(1), queries = q.getDimSize(2),
-          keys = k.getDimSize(2);
-  if (k.getShape() != v.getShape())
-    return emitOpError() << "key " << shapeString(getKey()) << " and value "
-                         << shapeString(getValue())
-                         << " differ; they need the same B x Hkv x T x D";
-  if (k.getDimSize(0) != batch || k.getDimSize(3) != q.getDimSize(3))
-    return emitOpError() << "key " << shapeString(getKey())
-                         << " does not match query " << shapeString(getQuery())
-                         << " in batch or head size";
-  if (kvHeads == 0 || qHeads % kvHeads != 0)
-    return emitOpError() << qHeads << " query heads cannot share " << kvHeads
-                         << " key/value heads (Hq must be a multiple of Hkv)";
-  bool additive = getMask() == AttentionMaskKind::additive;
-  if (additive != static_cast<bool>(getBias()))
-    return emitOpError() << "a bias operand is needed exactly when mask = "
-                            "additive";
-  if (Value bias = getBias()) {
-    auto b = tensorType(bias);
-    if (b.getRank() != 4 ||
-        (b.getDimSize(0) != 1 && b.getDimSize(0) != batch) ||
-        (b.getDimSize(1) != 1 && b.getDimSize(1) != qHeads) ||
-        b.getDimSize(2) != queries || b.getDimSize(3) != keys)
-      return emitOpError() << "bias has shape " << shapeString(bias)
-                           << "; expected (" << batch << "|1)x(" << qHeads
-                           << "|1)x" << queries << "x" << keys;
-    if (failed(verifyElementType(*this, "bias", bias, "the query", getQuery())))
-      return failure();
-  }
-  if (failed(verifyBitfieldBits(*this, getMask(), getBits(), getPositions(),
-                                batch, queries, keys)))
-    return failure();
-  if (failed(
-          verifyElementType(*this, "key", getKey(), "the query", getQuery())) ||
-      failed(verifyElementType(*this, "value", getValue(), "the query",
-                               getQuery())) ||
+  if (failed(verifyAttentionOperands(*this, getQuery(), getKey(), getValue(),
+                                     getBias(), getBits(), getPositions(),
+                                     getMask(), getScale().convertToDouble(),
+                                     getWindowAttr(), getSoftcapAttr())) ||
       failed(verifyElementType(*this, "result", getResult(), "the query",
                                getQuery())))
     return failure();
-  double scale = getScale().convertToDouble();
-  if (!std::isfinite(scale) || scale <= 0)
-    return emitOpError() << "scale = " << numberString(scale)
-                         << " must be positive and finite";
-  return verifyResultShape(*this, q.getShape(), getResult(), "the query has");
+  return verifyResultShape(*this, getQuery().getType().getShape(), getResult(),
+                           "the query has");
 }

@@ -12,10 +12,10 @@ template <typename Exec>
 Status attention(Exec &exec, const Tensor &query, const Tensor &key,
                  const Tensor &value, const Tensor *maskTensor,
                  const Tensor *positions, AttentionMask mask, double scale,
-                 Tensor &out) {
+                 Tensor &out, int64_t window = 0, double softcap = 0) {
   AttentionShape shape;
   if (Status st = checkAttention(query, key, value, maskTensor, positions, mask,
-                                 out, shape);
+                                 window, softcap, out, shape);
       !st)
     return st;
   if (isHalf(query.dtype()))
@@ -42,6 +42,8 @@ Status attention(Exec &exec, const Tensor &query, const Tensor &key,
     body.biasBatch = shape.biasBatch;
     body.biasHeads = shape.biasHeads;
     body.scale = static_cast<T>(scale);
+    body.softcap = static_cast<T>(softcap);
+    body.window = window;
     body.causal = mask == AttentionMask::causal;
     status = exec.launch(shape.batch * shape.heads * shape.s, body);
   });

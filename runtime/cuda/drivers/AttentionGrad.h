@@ -17,11 +17,11 @@ Status attentionGrad(Exec &exec, const Tensor &query, const Tensor &key,
                      const Tensor *positions, const Tensor &out,
                      const Tensor &dOut, AttentionMask mask, double scale,
                      Tensor *dQuery, Tensor *dKey, Tensor *dValue,
-                     Tensor *dBias) {
+                     Tensor *dBias, int64_t window = 0, double softcap = 0) {
   AttentionShape shape;
-  if (Status st =
-          checkAttentionGrad(query, key, value, maskTensor, positions, out,
-                             dOut, mask, dQuery, dKey, dValue, dBias, shape);
+  if (Status st = checkAttentionGrad(query, key, value, maskTensor, positions,
+                                     out, dOut, mask, window, softcap, dQuery,
+                                     dKey, dValue, dBias, shape);
       !st)
     return st;
   if (isHalf(query.dtype()))
@@ -58,6 +58,8 @@ Status attentionGrad(Exec &exec, const Tensor &query, const Tensor &key,
     args.biasBatch = shape.biasBatch;
     args.biasHeads = shape.biasHeads;
     args.scale = static_cast<T>(scale);
+    args.softcap = static_cast<T>(softcap);
+    args.window = window;
     args.causal = mask == AttentionMask::causal;
     status = exec.launch(queryRows, AttentionGradStatsBody<T>{args, stats});
     if (status && dQuery)

@@ -89,7 +89,8 @@ LogicalResult attentionRule(AttentionOp op, Math &m, Value dy,
   auto backward = AttentionGradOp::create(
       m.b, m.loc, resultTypes, op.getQuery(), op.getKey(), op.getValue(),
       op.getBias(), op.getBits(), op.getPositions(), op.getResult(), dy,
-      op.getMaskAttr(), op.getScaleAttr());
+      op.getMaskAttr(), op.getScaleAttr(), op.getWindowAttr(),
+      op.getSoftcapAttr());
   takeNeeded(backward, needs, dxs);
   return success();
 }

@@ -29,6 +29,23 @@ int64_t elementwiseFlops(mlir::Operation *op);
 /// word per token (`batch x queries` with `queries == keys`, or `batch x
 /// keys` with positions); positions, `queries` long, only with a causal or
 /// bitfield mask.
+/// The scoring attributes of starch.attention and starch.attention_grad:
+/// `scale` positive and finite, `window` (when there) positive and with a
+/// full or causal mask, `softcap` (when there) positive and finite.
+mlir::LogicalResult verifyAttentionScoring(mlir::Operation *op,
+                                           AttentionMaskKind mask, double scale,
+                                           mlir::IntegerAttr window,
+                                           mlir::FloatAttr softcap);
+
+/// The forward operands and attributes of starch.attention (shared with
+/// starch.attention_grad), by its rules.
+mlir::LogicalResult
+verifyAttentionOperands(mlir::Operation *op, mlir::Value query, mlir::Value key,
+                        mlir::Value value, mlir::Value bias, mlir::Value bits,
+                        mlir::Value positions, AttentionMaskKind mask,
+                        double scale, mlir::IntegerAttr window,
+                        mlir::FloatAttr softcap);
+
 mlir::LogicalResult verifyBitfieldBits(mlir::Operation *op,
                                        AttentionMaskKind mask, mlir::Value bits,
                                        mlir::Value positions, int64_t batch,

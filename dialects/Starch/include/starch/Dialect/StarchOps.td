@@ -875,11 +875,21 @@ def Starch_AttentionOp : Starch_Op<"attention", [Pure, AttrSizedOperandSegments]
     so `S` may differ from `T`. starch-context-parallel gives each rank the
     queries of its own tokens and every key (docs/parallel.md).
 
+    `window` (optional, positive, with the `full` and `causal` masks only)
+    is a sliding window: key `t` is visible to the query at key position
+    `p` only if `|p - t| < window` as well, so a causal query sees itself
+    and the `window - 1` keys before it (Hugging Face's `sliding_window`
+    for causal layers). `softcap` (optional, positive and finite) caps the
+    scaled scores before the mask is added, as Gemma2's logit soft-capping:
+    `softmax(softcap * tanh(scale * q k^T / softcap) + mask) v`.
+
     ```mlir
     %o = starch.attention %q, %k, %v mask = causal scale = 0.125
         : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>) -> tensor<2x8x16x64xf32>
     %m = starch.attention %q, %k, %v bits %bits mask = bitfield scale = 0.125
         : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x16xi64>) -> tensor<2x8x16x64xf32>
+    %w = starch.attention %q, %k, %v mask = causal scale = 0.125 window = 4096 softcap = 50.0
+        : (tensor<2x8x16x64xf32>, tensor<2x2x16x64xf32>, tensor<2x2x16x64xf32>) -> tensor<2x8x16x64xf32>
     ```
   }];
   let arguments = (ins Starch_FloatTensor:$query, Starch_FloatTensor:$key,
@@ -887,12 +897,15 @@ def Starch_AttentionOp : Starch_Op<"attention", [Pure, AttrSizedOperandSegments]
                        Optional<Starch_FloatTensor>:$bias,
                        Optional<Starch_BitsTensor>:$bits,
                        Optional<Starch_BitsTensor>:$positions,
-                       Starch_AttentionMask:$mask, F64Attr:$scale);
+                       Starch_AttentionMask:$mask, F64Attr:$scale,
+                       OptionalAttr<I64Attr>:$window,
+                       OptionalAttr<F64Attr>:$softcap);
   let results = (outs Starch_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`bias` $bias^)? (`bits` $bits^)?
     (`positions` $positions^)? `mask` `=` $mask
-    `scale` `=` $scale attr-dict `:` functional-type(operands, results)
+    `scale` `=` $scale (`window` `=` $window^)? (`softcap` `=` $softcap^)?
+    attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -980,7 +993,8 @@ def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure, AttrSizedOperand
   let description = [{
     Operands and attributes as for `starch.attention` (`query: B x Hq x S x D`,
     `key, value: B x Hkv x T x D`, `bias` exactly when `mask = additive`,
-    `bits` exactly when `mask = bitfield`),
+    `bits` exactly when `mask = bitfield`, the forward's `window` and
+    `softcap`),
     plus `out`, the attention's result, and `d_out`, its cotangent (both of
     the query's shape). Each query row's probabilities
     `p = softmax(scale * q k^T + mask)` are recomputed from `query` and `key`
@@ -993,6 +1007,10 @@ def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure, AttrSizedOperand
     d_value = p^T d_out            (summed over the query heads of a group)
     d_bias  = ds                   (summed over broadcast batch/head dims)
     ```
+
+    Under a softcap, `d_query` and `d_key` read `ds * (1 - tanh^2)`, the
+    slope of the cap at each score, in place of `ds`; `d_bias` (added after
+    the cap) reads `ds`.
 
     `d_query`, `d_key`, `d_value` have the types of `query`, `key`, `value`;
     `d_bias` (present exactly when `mask = additive`) that of `bias`. The
@@ -1017,14 +1035,17 @@ def Starch_AttentionGradOp : Starch_Op<"attention_grad", [Pure, AttrSizedOperand
                        Optional<Starch_BitsTensor>:$bits,
                        Optional<Starch_BitsTensor>:$positions,
                        Starch_FloatTensor:$out, Starch_FloatTensor:$d_out,
-                       Starch_AttentionMask:$mask, F64Attr:$scale);
+                       Starch_AttentionMask:$mask, F64Attr:$scale,
+                       OptionalAttr<I64Attr>:$window,
+                       OptionalAttr<F64Attr>:$softcap);
   let results = (outs Starch_FloatTensor:$d_query, Starch_FloatTensor:$d_key,
                       Starch_FloatTensor:$d_value,
                       Optional<Starch_FloatTensor>:$d_bias);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`bias` $bias^)? (`bits` $bits^)?
     (`positions` $positions^)? `out` $out
-    `d_out` $d_out `mask` `=` $mask `scale` `=` $scale attr-dict `:`
+    `d_out` $d_out `mask` `=` $mask `scale` `=` $scale
+    (`window` `=` $window^)? (`softcap` `=` $softcap^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
