@@ -165,14 +165,17 @@ int64_t RopeOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 
 int64_t AttentionOp::getFlops() {
   // q k^T and p v are 2 * S * T * D each per (batch, query head); the
-  // softmax costs 5 per score, the additive bias 1. Every mask counts the
-  // dense S x T scores, also where a bitfield mask hides most of them.
+  // softmax costs 5 per score, the additive bias 1, a softcap 3 (divide,
+  // tanh, multiply). Every mask counts the dense S x T scores, also where a
+  // bitfield mask or a window hides most of them.
   ArrayRef<int64_t> query = getQuery().getType().getShape();
   int64_t keys = getKey().getType().getDimSize(2);
   int64_t scores = query[0] * query[1] * query[2] * keys;
   int64_t flops = 4 * scores * query[3] + 5 * scores;
   if (getMask() == AttentionMaskKind::additive)
     flops += scores;
+  if (getSoftcapAttr())
+    flops += 3 * scores;
   return flops;
 }
 int64_t AttentionOp::getBytesAccessed() { return operandAndResultBytes(*this); }
@@ -198,13 +201,16 @@ int64_t AttentionGradOp::getFlops() {
   // Per (batch, query head): the recomputed q k^T, dp = d_out v^T,
   // d_value = p^T d_out, d_query = ds k and d_key = ds^T q are 2 * S * T * D
   // each; the recomputed softmax costs 5 per score and ds = p (dp - D) 2;
-  // the additive bias is added once more per score.
+  // the additive bias is added once more per score; a softcap is recomputed
+  // (3) and its slope 1 - tanh^2 applied to ds (3).
   ArrayRef<int64_t> query = getQuery().getType().getShape();
   int64_t keys = getKey().getType().getDimSize(2);
   int64_t scores = query[0] * query[1] * query[2] * keys;
   int64_t flops = 10 * scores * query[3] + 7 * scores;
   if (getMask() == AttentionMaskKind::additive)
     flops += scores;
+  if (getSoftcapAttr())
+    flops += 6 * scores;
   return flops;
 }
 int64_t AttentionGradOp::getBytesAccessed() {

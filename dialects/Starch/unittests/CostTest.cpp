@@ -200,6 +200,7 @@ TEST_F(CostTest, Attention) {
   %0 = starch.attention %q, %kv, %kv mask = causal scale = 0.25 {tag = "causal"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>) -> tensor<2x4x8x16xf32>
   %1 = starch.attention %q, %kv, %kv bias %bias mask = additive scale = 0.25 {tag = "additive"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>, tensor<2x1x8x6xf32>) -> tensor<2x4x8x16xf32>
   %2 = starch.attention %q, %self, %self bits %bits mask = bitfield scale = 0.25 {tag = "bitfield"} : (tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x8xi64>) -> tensor<2x4x8x16xf32>
+  %3 = starch.attention %q, %kv, %kv mask = causal scale = 0.25 window = 2 softcap = 50.0 {tag = "capped"} : (tensor<2x4x8x16xf32>, tensor<2x2x6x16xf32>, tensor<2x2x6x16xf32>) -> tensor<2x4x8x16xf32>
 )");
   // B 2 * Hq 4 * S 8 * T 6 = 384 scores: 4 * 384 * D 16 + 5 * 384;
   // (1024 + 384 + 384 + 1024) f32 elements.
@@ -209,6 +210,9 @@ TEST_F(CostTest, Attention) {
   // T = S = 8: 512 scores, all counted: 4 * 512 * 16 + 5 * 512; f32
   // elements (1024 + 512 + 512 + 1024) plus 16 i64 words (128 bytes).
   expectCost("bitfield", 35328, 12416);
+  // Causal's 26496 + 3 * 384 for the cap; the window hides scores but the
+  // dense 384 are counted.
+  expectCost("capped", 27648, 11264);
 }
 
 TEST_F(CostTest, FusedBackward) {
