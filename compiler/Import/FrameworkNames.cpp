@@ -40,6 +40,19 @@ bool isOnePlus(const rt::Tensor &reference, const rt::Tensor &data) {
   return true;
 }
 
+/// The element count of one slice along dimension 0 when every one of the
+/// (more than one) slices is the same bytes, else 0.
+int64_t repeatedSlice(const rt::Tensor &tensor) {
+  if (tensor.rank() < 2 || tensor.shape()[0] < 2)
+    return 0;
+  int64_t slice = tensor.numElements() / tensor.shape()[0];
+  size_t bytes = slice * rt::dtypeSize(tensor.dtype());
+  for (int64_t i = 1; i < tensor.shape()[0]; ++i)
+    if (std::memcmp(tensor.bytes(), tensor.bytes() + i * bytes, bytes) != 0)
+      return 0;
+  return slice;
+}
+
 } // namespace
 
 bool matchFrameworkWeights(
@@ -70,7 +83,14 @@ bool matchFrameworkWeights(
     for (int64_t dim : proto->dims())
       count *= dim;
     auto bucket = buckets.find({*dtype, count});
-    if (count <= 1 || bucket == buckets.end())
+    // A repeated slice is looked for only in initializers of rank >= 2 whose
+    // slices have framework tensors of their size.
+    int64_t sliceCount = proto->dims_size() >= 2 && proto->dims(0) > 1
+                             ? count / proto->dims(0)
+                             : 0;
+    auto sliceBucket =
+        sliceCount > 1 ? buckets.find({*dtype, sliceCount}) : buckets.end();
+    if (count <= 1 || (bucket == buckets.end() && sliceBucket == buckets.end()))
       continue;
     rt::Tensor data;
     std::string ignored;
@@ -79,18 +99,26 @@ bool matchFrameworkWeights(
     if (allEqual(data) && !weights.count(name))
       continue;
     std::vector<std::pair<std::string, FrameworkMatch::Layout>> found;
-    for (const std::string &candidate : bucket->second) {
+    for (const std::string &candidate : bucket == buckets.end()
+                                            ? std::vector<std::string>{}
+                                            : bucket->second) {
       const rt::Tensor &reference = framework.at(candidate);
       if (std::memcmp(reference.bytes(), data.bytes(), data.byteSize()) == 0)
         found.push_back({candidate, FrameworkMatch::Layout::sameOrder});
       else if (isTransposeOf(reference, data))
         found.push_back({candidate, FrameworkMatch::Layout::transposed});
     }
-    if (found.empty() && folded.count(name))
+    if (found.empty() && folded.count(name) && bucket != buckets.end())
       for (const std::string &candidate : bucket->second)
         if (framework.at(candidate).shape() == data.shape() &&
             isOnePlus(framework.at(candidate), data))
           found.push_back({candidate, FrameworkMatch::Layout::plusOne});
+    if (found.empty() && sliceBucket != buckets.end() &&
+        repeatedSlice(data) == sliceCount)
+      for (const std::string &candidate : sliceBucket->second)
+        if (std::memcmp(framework.at(candidate).bytes(), data.bytes(),
+                        framework.at(candidate).byteSize()) == 0)
+          found.push_back({candidate, FrameworkMatch::Layout::repeated});
     if (found.empty())
       continue;
     auto best = std::find_if(found.begin(), found.end(), [&](const auto &f) {

@@ -10,7 +10,8 @@
 // weights (safetensors with its parameter names), every initializer whose
 // data equals one of its tensors, as is, reshaped or transposed, is that
 // parameter: the IR names it as the framework does, reads it from that file,
-// and trains it once however many copies the exporter made. A folded
+// and trains it once however many copies the exporter made, also when the
+// exporter repeated it along a static batch dimension. A folded
 // `1 + weight` (bit for bit, in f32) is read as the parameter plus one, so
 // the parameter itself trains, decays and is saved, as in the framework.
 //
@@ -32,12 +33,15 @@ struct FrameworkMatch {
   /// The framework's parameter name (the safetensors key).
   std::string name;
   /// How the initializer holds it: the same elements in the same order
-  /// (possibly another shape), the 2-d transpose, or each element plus one
-  /// (f32, the same order and shape; only for initializers in `folded`).
+  /// (possibly another shape), the 2-d transpose, each element plus one
+  /// (f32, the same order and shape; only for initializers in `folded`), or
+  /// repeated along the initializer's dimension 0 (a class token expanded
+  /// over a static batch: [B, 1, D] of a [D] or [1, 1, D] parameter).
   enum class Layout {
     sameOrder,
     transposed,
-    plusOne
+    plusOne,
+    repeated
   } layout = Layout::sameOrder;
   rt::DType dtype = rt::DType::f32;
   rt::Shape shape;

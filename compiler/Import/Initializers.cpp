@@ -11,6 +11,7 @@
 #include "compiler/Import/FrameworkNames.h"
 #include "compiler/Import/GraphImporter.h"
 #include "compiler/Import/TiedWeights.h"
+#include "runtime/io/OnnxTensor.h"
 #include "starch/Dialect/StarchOps.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -146,6 +147,31 @@ void GraphImporter::classifyInitializers() {
       findTransposedCopies(initializers_, paramInitializers_, baseDir_);
   for (const auto &[copy, original] : transposedCopies_)
     paramInitializers_.erase(copy);
+}
+
+void GraphImporter::findRepeatedConstants() {
+  for (const auto &[name, proto] : initializers_) {
+    if (paramInitializers_.count(name) || frameworkMatches_.count(name) ||
+        transposedCopies_.count(name) || isRecognisedBuffer(name) ||
+        !isFloatType(proto->data_type()) || proto->dims_size() < 2 ||
+        proto->dims(0) < 2 || absentData_.count(name))
+      continue;
+    rt::Tensor data;
+    std::string ignored;
+    if (!rt::decodeOnnxTensor(*proto, baseDir_, data, ignored))
+      continue;
+    int64_t slice = data.numElements() / data.shape()[0];
+    bool repeated = true, varied = false, maskLike = true;
+    for (int64_t i = 0; i < data.numElements(); ++i) {
+      double value = rt::elementAsDouble(data, i);
+      repeated &= value == rt::elementAsDouble(data, i % slice);
+      varied |= value != rt::elementAsDouble(data, 0);
+      // An additive mask holds 0 and large negative numbers only.
+      maskLike &= value == 0.0 || value <= -1.0e4;
+    }
+    if (repeated && varied && !maskLike)
+      repeatedConstants_.insert(name);
+  }
 }
 
 bool GraphImporter::declareParams(std::string &error) {

@@ -323,7 +323,19 @@ Value GraphImporter::lookup(const std::string &name, OpBuilder &builder) {
               DenseElementsAttr::get(
                   type, builder.getFloatAttr(type.getElementType(), 1.0))),
           value);
-    else if (paramType != type)
+    else if (match->second.layout == FrameworkMatch::Layout::repeated) {
+      // One slice [1, ...] of the initializer, broadcast along dimension 0:
+      // every copy reads the one parameter, whose gradient sums them.
+      llvm::SmallVector<int64_t> slice(type.getShape());
+      slice[0] = 1;
+      auto sliceType = RankedTensorType::get(slice, type.getElementType());
+      if (paramType != sliceType)
+        value = ReshapeOp::create(builder, builder.getUnknownLoc(), sliceType,
+                                  value);
+      value = BroadcastOp::create(builder, builder.getUnknownLoc(), type, value,
+                                  builder.getDenseI64ArrayAttr(llvm::to_vector(
+                                      llvm::seq<int64_t>(0, type.getRank()))));
+    } else if (paramType != type)
       value = ReshapeOp::create(builder, builder.getUnknownLoc(), type, value);
     paramReads_[name] = value;
     return value;
@@ -578,6 +590,7 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
     error = error_;
     return nullptr;
   }
+  findRepeatedConstants();
   if (!options_.frameworkWeights.empty()) {
     absolute = options_.frameworkWeights;
     llvm::sys::fs::make_absolute(absolute);
@@ -589,6 +602,13 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
     for (const std::string &name : foldedInitializers_)
       names.push_back(builder.getStringAttr(name));
     (*module_)->setAttr(kFoldedWeightsAttrName, builder.getArrayAttr(names));
+  }
+  if (!repeatedConstants_.empty()) {
+    llvm::SmallVector<Attribute> names;
+    for (const std::string &name : repeatedConstants_)
+      names.push_back(builder.getStringAttr(name));
+    (*module_)->setAttr(kRepeatedConstantsAttrName,
+                        builder.getArrayAttr(names));
   }
   if (!declareParams(error) || !buildSignature(error))
     return nullptr;
