@@ -17,6 +17,15 @@ std::string listLiteral(llvm::ArrayRef<int64_t> values) {
   return text;
 }
 
+std::string listLiteral(llvm::ArrayRef<double> values) {
+  std::string text = "{";
+  llvm::raw_string_ostream os(text);
+  llvm::interleaveComma(values, os,
+                        [&](double value) { os << doubleLiteral(value); });
+  os << "}";
+  return text;
+}
+
 std::string doubleLiteral(double value) {
   if (std::isinf(value))
     return value > 0 ? "HUGE_VAL" : "-HUGE_VAL";

@@ -17,6 +17,8 @@ namespace starch::exec {
 
 /// `{1, 2, 3}`.
 std::string listLiteral(llvm::ArrayRef<int64_t> values);
+/// `{1.0, 0.59999999999999998}`, each element as doubleLiteral writes it.
+std::string listLiteral(llvm::ArrayRef<double> values);
 /// A double that reads back exactly (`HUGE_VAL`, `NAN` for the specials).
 std::string doubleLiteral(double value);
 

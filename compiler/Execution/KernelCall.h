@@ -176,6 +176,16 @@ struct IntList {
   void markWritten(llvm::MutableArrayRef<bool>) const {}
 };
 
+struct RealList {
+  using Param = const std::vector<double> &;
+  std::vector<double> values;
+  const std::vector<double> &bind(const CallTensors &) const { return values; }
+  void print(llvm::raw_ostream &os, const CallNames &) const {
+    os << listLiteral(values);
+  }
+  void markWritten(llvm::MutableArrayRef<bool>) const {}
+};
+
 /// A runtime enumerator and its spelling, made from one token by
 /// STARCH_ENUM so the two cannot disagree.
 template <typename E> struct Enumerator {
@@ -260,6 +270,9 @@ inline arg::Real f64(const llvm::APFloat &value) {
 inline arg::Flag flag(const char *name, bool value) { return {name, value}; }
 inline arg::IntList i64s(llvm::ArrayRef<int64_t> values) {
   return {std::vector<int64_t>(values.begin(), values.end())};
+}
+inline arg::RealList f64s(llvm::ArrayRef<double> values) {
+  return {std::vector<double>(values.begin(), values.end())};
 }
 template <typename T> arg::ScalarOf<T> scalarOf(unsigned index) {
   return {index};

@@ -105,6 +105,49 @@ arg::Enumerator<rt::AttentionMask> attentionMask(AttentionMaskKind kind) {
   return STARCH_ENUM(AttentionMask, full);
 }
 
+arg::Enumerator<rt::ResizeMode> resizeMode(ResizeMode mode) {
+  switch (mode) {
+  case ResizeMode::nearest:
+    return STARCH_ENUM(ResizeMode, nearest);
+  case ResizeMode::linear:
+    return STARCH_ENUM(ResizeMode, linear);
+  case ResizeMode::cubic:
+    return STARCH_ENUM(ResizeMode, cubic);
+  }
+  return STARCH_ENUM(ResizeMode, nearest);
+}
+
+arg::Enumerator<rt::ResizeCoordinates>
+resizeCoordinates(ResizeCoordinates coordinates) {
+  switch (coordinates) {
+  case ResizeCoordinates::half_pixel:
+    return STARCH_ENUM(ResizeCoordinates, halfPixel);
+  case ResizeCoordinates::pytorch_half_pixel:
+    return STARCH_ENUM(ResizeCoordinates, pytorchHalfPixel);
+  case ResizeCoordinates::align_corners:
+    return STARCH_ENUM(ResizeCoordinates, alignCorners);
+  case ResizeCoordinates::asymmetric:
+    return STARCH_ENUM(ResizeCoordinates, asymmetric);
+  case ResizeCoordinates::tf_half_pixel_for_nn:
+    return STARCH_ENUM(ResizeCoordinates, tfHalfPixelForNn);
+  }
+  return STARCH_ENUM(ResizeCoordinates, halfPixel);
+}
+
+arg::Enumerator<rt::ResizeNearest> resizeNearest(ResizeNearest nearest) {
+  switch (nearest) {
+  case ResizeNearest::round_prefer_floor:
+    return STARCH_ENUM(ResizeNearest, roundPreferFloor);
+  case ResizeNearest::round_prefer_ceil:
+    return STARCH_ENUM(ResizeNearest, roundPreferCeil);
+  case ResizeNearest::floor:
+    return STARCH_ENUM(ResizeNearest, floor);
+  case ResizeNearest::ceil:
+    return STARCH_ENUM(ResizeNearest, ceil);
+  }
+  return STARCH_ENUM(ResizeNearest, roundPreferFloor);
+}
+
 /// The window and softcap of an attention op as the kernels take them: 0
 /// when absent.
 template <typename Op> int64_t windowOf(Op op) {
@@ -268,6 +311,23 @@ void attachFused(MLIRContext &c) {
   attach<LayerNormOp>(c, [](LayerNormOp op) {
     return STARCH_KERNEL(layerNorm, in(0), in(1), in(2), i64(op.getAxis()),
                          f64(op.getEpsilon()), out());
+  });
+  // A resize and its gradient: the same sampling arguments.
+  attach<ResizeOp>(c, [](ResizeOp op) {
+    return STARCH_KERNEL(resize, in(0), resizeMode(op.getMode()),
+                         resizeCoordinates(op.getCoordinates()),
+                         resizeNearest(op.getNearest()),
+                         f64(op.getCubicCoeffA()),
+                         flag("excludeOutside", op.getExcludeOutside()),
+                         f64s(op.getScales()), out());
+  });
+  attach<ResizeGradOp>(c, [](ResizeGradOp op) {
+    return STARCH_KERNEL(resizeGrad, in(0), resizeMode(op.getMode()),
+                         resizeCoordinates(op.getCoordinates()),
+                         resizeNearest(op.getNearest()),
+                         f64(op.getCubicCoeffA()),
+                         flag("excludeOutside", op.getExcludeOutside()),
+                         f64s(op.getScales()), out());
   });
   attach<RopeOp>(c, [](RopeOp) {
     return STARCH_KERNEL(rope, in(0), in(1), in(2), out());

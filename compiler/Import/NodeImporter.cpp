@@ -57,6 +57,7 @@ const llvm::StringMap<Lowering> &onnxLowerings() {
     registerSliceConcatLowerings(lowerings);
     registerGatherLowerings(lowerings);
     registerPadLowerings(lowerings);
+    registerResizeLowerings(lowerings);
     registerReductionLowerings(lowerings);
     registerSoftmaxLowerings(lowerings);
     registerNeuralNetLowerings(lowerings);

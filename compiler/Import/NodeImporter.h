@@ -164,6 +164,7 @@ void registerShapeLowerings(llvm::StringMap<Lowering> &table);
 void registerSliceConcatLowerings(llvm::StringMap<Lowering> &table);
 void registerGatherLowerings(llvm::StringMap<Lowering> &table);
 void registerPadLowerings(llvm::StringMap<Lowering> &table);
+void registerResizeLowerings(llvm::StringMap<Lowering> &table);
 void registerReductionLowerings(llvm::StringMap<Lowering> &table);
 void registerSoftmaxLowerings(llvm::StringMap<Lowering> &table);
 void registerNeuralNetLowerings(llvm::StringMap<Lowering> &table);

@@ -86,6 +86,25 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
   });
 }
 
+Status resize(const Tensor &in, ResizeMode mode, ResizeCoordinates coordinates,
+              ResizeNearest nearest, double cubicA, bool excludeOutside,
+              const std::vector<double> &scales, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::resize(exec, in, mode, coordinates, nearest, cubicA,
+                           excludeOutside, scales, out);
+  });
+}
+
+Status resizeGrad(const Tensor &dOut, ResizeMode mode,
+                  ResizeCoordinates coordinates, ResizeNearest nearest,
+                  double cubicA, bool excludeOutside,
+                  const std::vector<double> &scales, Tensor &dIn) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::resizeGrad(exec, dOut, mode, coordinates, nearest, cubicA,
+                               excludeOutside, scales, dIn);
+  });
+}
+
 Status rmsNormGrad(const Tensor &input, const Tensor &weight,
                    const Tensor &dOut, double epsilon, Tensor *dInput,
                    Tensor *dWeight) {

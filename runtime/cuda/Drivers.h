@@ -34,6 +34,7 @@
 #include "runtime/cuda/drivers/NormGrad.h"
 #include "runtime/cuda/drivers/Optimizer.h"
 #include "runtime/cuda/drivers/Reduce.h"
+#include "runtime/cuda/drivers/Resize.h"
 #include "runtime/cuda/drivers/Rope.h"
 
 #endif // STARCH_RUNTIME_CUDA_DRIVERS_H

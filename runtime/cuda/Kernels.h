@@ -24,6 +24,7 @@
 #include "runtime/kernels/ElementwiseOps.h"
 #include "runtime/kernels/Optimizer.h"
 #include "runtime/kernels/Reduce.h"
+#include "runtime/kernels/Resize.h"
 #include "runtime/kernels/Status.h"
 #include "runtime/kernels/TokenDistribution.h"
 
@@ -108,6 +109,13 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                  const Tensor *maskTensor, const Tensor *positions,
                  AttentionMask mask, double scale, Tensor &out,
                  int64_t window = 0, double softcap = 0);
+Status resize(const Tensor &in, ResizeMode mode, ResizeCoordinates coordinates,
+              ResizeNearest nearest, double cubicA, bool excludeOutside,
+              const std::vector<double> &scales, Tensor &out);
+Status resizeGrad(const Tensor &dOut, ResizeMode mode,
+                  ResizeCoordinates coordinates, ResizeNearest nearest,
+                  double cubicA, bool excludeOutside,
+                  const std::vector<double> &scales, Tensor &dIn);
 // Fused backward (NormGrad.h, AttentionGrad.h): null results are not
 // computed.
 Status rmsNormGrad(const Tensor &input, const Tensor &weight,

@@ -5,7 +5,6 @@
 #include "runtime/kernels/Attention.h"
 #include "runtime/kernels/AttentionGrad.h"
 #include "runtime/kernels/Collective.h"
-#include "runtime/kernels/TokenDistribution.h"
 #include "runtime/kernels/Conv.h"
 #include "runtime/kernels/DataMovement.h"
 #include "runtime/kernels/Elementwise.h"
@@ -16,6 +15,8 @@
 #include "runtime/kernels/Optimizer.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/Reduce.h"
+#include "runtime/kernels/Resize.h"
 #include "runtime/kernels/Rope.h"
+#include "runtime/kernels/TokenDistribution.h"
 
 #endif // STARCH_RUNTIME_KERNELS_KERNELS_H

@@ -180,6 +180,22 @@ int64_t AttentionOp::getFlops() {
 }
 int64_t AttentionOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 
+// Up to four taps (a multiply and an add each) per output element of each
+// resized dimension's pass; counted as 8 per result element and dimension.
+static int64_t resizeFlops(Value large, int64_t rank) {
+  return 8 * numel(large) * rank;
+}
+int64_t ResizeOp::getFlops() {
+  return resizeFlops(getResult(), getResult().getType().getRank());
+}
+int64_t ResizeOp::getBytesAccessed() { return operandAndResultBytes(*this); }
+int64_t ResizeGradOp::getFlops() {
+  return resizeFlops(getDOut(), getDOut().getType().getRank());
+}
+int64_t ResizeGradOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+
 //===----------------------------------------------------------------------===//
 // Fused backward ops
 //===----------------------------------------------------------------------===//

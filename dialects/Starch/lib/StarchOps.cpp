@@ -16,6 +16,38 @@ using namespace starch;
 
 #include "starch/Dialect/StarchEnums.cpp.inc"
 
+/// `[1.0, 0.60000002384185791]`: a list of f64 printed so that it reads back
+/// to the same bits (DenseF64ArrayAttr's own syntax keeps 7 digits), for
+/// factors such as starch.resize's scales that the arithmetic reads.
+static ParseResult parseExactDoubles(OpAsmParser &parser,
+                                     DenseF64ArrayAttr &attr) {
+  SmallVector<double> values;
+  if (parser.parseCommaSeparatedList(OpAsmParser::Delimiter::Square, [&] {
+        double value;
+        if (parser.parseFloat(value))
+          return failure();
+        values.push_back(value);
+        return success();
+      }))
+    return failure();
+  attr = DenseF64ArrayAttr::get(parser.getContext(), values);
+  return success();
+}
+
+static void printExactDoubles(OpAsmPrinter &printer, Operation *,
+                              DenseF64ArrayAttr attr) {
+  printer << "[";
+  llvm::interleaveComma(attr.asArrayRef(), printer, [&](double value) {
+    SmallString<32> text;
+    APFloat(value).toString(text, /*FormatPrecision=*/0,
+                            /*FormatMaxPadding=*/8);
+    if (text.find_first_of(".eE") == StringRef::npos)
+      text += ".0";
+    printer << text;
+  });
+  printer << "]";
+}
+
 #define GET_OP_CLASSES
 #include "starch/Dialect/StarchOps.cpp.inc"
 

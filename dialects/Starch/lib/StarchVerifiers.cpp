@@ -633,3 +633,39 @@ LogicalResult AttentionOp::verify() {
   return verifyResultShape(*this, getQuery().getType().getShape(), getResult(),
                            "the query has");
 }
+
+//===----------------------------------------------------------------------===//
+// Resize
+//===----------------------------------------------------------------------===//
+
+/// starch.resize (`from` the input, `to` the result) and starch.resize_grad
+/// (`from` the cotangent's resize input, i.e. its result, `to` its operand).
+static LogicalResult verifyResize(Operation *op, Value from, Value to,
+                                  ArrayRef<double> scales, double cubicA) {
+  auto in = tensorType(from), out = tensorType(to);
+  if (in.getRank() != out.getRank())
+    return op->emitOpError() << "resizes " << shapeString(from) << " to "
+                             << shapeString(to) << ": the ranks differ";
+  if (static_cast<int64_t>(scales.size()) != in.getRank())
+    return op->emitOpError()
+           << "has " << scales.size() << " scales for rank " << in.getRank();
+  for (double scale : scales)
+    if (!std::isfinite(scale) || scale <= 0)
+      return op->emitOpError() << "scale " << numberString(scale)
+                               << " must be positive and finite";
+  if (!std::isfinite(cubicA))
+    return op->emitOpError() << "cubic_coeff_a must be finite";
+  if (in.getElementType() != out.getElementType())
+    return op->emitOpError() << "input and result element types differ";
+  return success();
+}
+
+LogicalResult ResizeOp::verify() {
+  return verifyResize(*this, getInput(), getResult(), getScales(),
+                      getCubicCoeffA().convertToDouble());
+}
+
+LogicalResult ResizeGradOp::verify() {
+  return verifyResize(*this, getDInput(), getDOut(), getScales(),
+                      getCubicCoeffA().convertToDouble());
+}

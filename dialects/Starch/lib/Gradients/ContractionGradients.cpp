@@ -260,6 +260,18 @@ LogicalResult cumSumRule(CumSumOp op, Math &m, Value dy, ArrayRef<bool> needs,
   return success();
 }
 
+LogicalResult resizeRule(ResizeOp op, Math &m, Value dy, ArrayRef<bool> needs,
+                         Cotangents dxs) {
+  // A resize is linear in its input: the cotangent goes back through the
+  // transposed interpolation, with the forward's sampling.
+  if (needs[0])
+    dxs[0] = ResizeGradOp::create(
+        m.b, m.loc, op.getInput().getType(), dy, op.getModeAttr(),
+        op.getCoordinatesAttr(), op.getNearestAttr(), op.getCubicCoeffAAttr(),
+        op.getExcludeOutsideAttr(), op.getScalesAttr());
+  return success();
+}
+
 LogicalResult reduceRule(ReduceOp op, Math &m, Value dy, ArrayRef<bool> needs,
                          Cotangents dxs) {
   if (!needs[0])
@@ -328,6 +340,7 @@ void registerContractionGradients(MLIRContext &context) {
   attachRule<ConvOp, convRule>(context);
   attachRule<ReduceOp, reduceRule>(context);
   attachRule<CumSumOp, cumSumRule>(context);
+  attachRule<ResizeOp, resizeRule>(context);
   attachRule<SoftmaxOp, softmaxRule>(context);
   attachRule<LogSoftmaxOp, logSoftmaxRule>(context);
   ArgMaxOp::attachInterface<NoGradientModel<ArgMaxOp>>(context);

@@ -41,6 +41,29 @@ def Starch_AttentionMask : I32EnumAttr<"AttentionMaskKind",
   let cppNamespace = "::starch";
 }
 
+def Starch_ResizeMode : I32EnumAttr<"ResizeMode",
+    "how starch.resize interpolates", [
+      I32EnumAttrCase<"nearest", 0>, I32EnumAttrCase<"linear", 1>,
+      I32EnumAttrCase<"cubic", 2>]> {
+  let cppNamespace = "::starch";
+}
+
+def Starch_ResizeCoordinates : I32EnumAttr<"ResizeCoordinates",
+    "where an output index of starch.resize samples its input", [
+      I32EnumAttrCase<"half_pixel", 0>, I32EnumAttrCase<"pytorch_half_pixel", 1>,
+      I32EnumAttrCase<"align_corners", 2>, I32EnumAttrCase<"asymmetric", 3>,
+      I32EnumAttrCase<"tf_half_pixel_for_nn", 4>]> {
+  let cppNamespace = "::starch";
+}
+
+def Starch_ResizeNearest : I32EnumAttr<"ResizeNearest",
+    "how starch.resize rounds a source coordinate in nearest mode", [
+      I32EnumAttrCase<"round_prefer_floor", 0>,
+      I32EnumAttrCase<"round_prefer_ceil", 1>,
+      I32EnumAttrCase<"floor", 2>, I32EnumAttrCase<"ceil", 3>]> {
+  let cppNamespace = "::starch";
+}
+
 def Starch_TokenStrategy : I32EnumAttr<"TokenStrategy",
     "how context parallelism deals a sequence's query blocks to ranks", [
       I32EnumAttrCase<"makespan", 0>, I32EnumAttrCase<"uniform", 1>,

@@ -1155,5 +1155,6 @@ def Starch_AdamWOp : Starch_Op<"adamw",
 }
 
 include "starch/Dialect/StarchParallelOps.td"
+include "starch/Dialect/StarchResizeOps.td"
 
 #endif // STARCH_OPS
