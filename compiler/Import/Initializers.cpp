@@ -75,7 +75,10 @@ void GraphImporter::classifyInitializers() {
       {"Gemm", {1, 2}},
       {"Conv", {1, 2}},
       {"Gather", {0}},
-      {"LayerNormalization", {1, 2}}};
+      {"LayerNormalization", {1, 2}},
+      // A table an encoder resizes to its input's grid (DINOv2's position
+      // embeddings, interpolated at another resolution).
+      {"Resize", {0}}};
   for (const auto &node : model_.graph().node()) {
     auto it = weightOperands.find(node.op_type());
     if (it == weightOperands.end())
