@@ -93,6 +93,8 @@ func.func @every_op(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>, %b: tensor<2x4xi1>
   %red = starch.reduce max %x dims = [1] : tensor<2x4xf32> -> tensor<2xf32>
   %am = starch.argmax %x axis = 1 : tensor<2x4xf32> -> tensor<2xi64>
   %cs = starch.cumsum %x axis = 1 exclusive : tensor<2x4xf32>
+  %rsz = starch.resize %img mode = cubic coordinates = half_pixel nearest = round_prefer_floor cubic_coeff_a = -0.75 scales = [1.0, 1.0, 1.5, 0.5] : tensor<1x2x4x4xf32> -> tensor<1x2x6x2xf32>
+  %rgr = starch.resize_grad %rsz mode = cubic coordinates = half_pixel nearest = round_prefer_floor cubic_coeff_a = -0.75 scales = [1.0, 1.0, 1.5, 0.5] : tensor<1x2x6x2xf32> -> tensor<1x2x4x4xf32>
   %sm = starch.softmax %x axis = 1 : tensor<2x4xf32>
   %lsm = starch.log_softmax %x axis = 1 : tensor<2x4xf32>
   %conv = starch.conv %img, %filter strides = [1, 1] pad_low = [0, 0] pad_high = [0, 0] dilations = [1, 1] groups = 1 : (tensor<1x2x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x3x3x3xf32>
