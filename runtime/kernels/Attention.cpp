@@ -184,19 +184,21 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                 kv = b * kvHeads + h / group;
         const T *qBlock = q + (pair * s + row0) * d;
         const T *kHead = k + kv * t * d, *vHead = v + kv * t * dv;
-        // Causal and windowed rows of this block see keys before the
-        // largest end of their ranges only; bitfield rows the keys before
-        // the largest of their key ends.
-        int64_t visible = t;
+        // Causal and windowed rows of this block see keys in the union of
+        // their ranges only, [first, visible); bitfield rows the keys
+        // before the largest of their key ends.
+        int64_t first = 0, visible = t;
         const int64_t *sequenceBits = bits ? bits + b * t : nullptr;
         if (ranged) {
           visible = 0;
-          for (int64_t r = 0; r < rows; ++r)
-            visible = std::max(
-                visible,
-                visibleKeyRange(causal, window,
-                                queryPosition(where, row0 + r, s, t), t)
-                    .end);
+          first = t;
+          for (int64_t r = 0; r < rows; ++r) {
+            KeyRange keys = visibleKeyRange(
+                causal, window, queryPosition(where, row0 + r, s, t), t);
+            visible = std::max(visible, keys.end);
+            first = std::min(first, keys.begin);
+          }
+          first = std::min(first, visible);
         }
         if (bitfield) {
           keyEnds.resize(rows);
@@ -208,20 +210,21 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
           }
         }
         T *outBlock = o + (pair * s + row0) * dv;
-        if (visible == 0) { // every key masked: softmax is 0 / 0, but a
-                            // bitfield mask's padding rows are 0
+        int64_t width = visible - first; // scored keys first + j
+        if (width == 0) { // every key masked: softmax is 0 / 0, but a
+                          // bitfield mask's padding rows are 0
           std::fill(outBlock, outBlock + rows * dv,
                     bitfield ? T(0) : std::numeric_limits<T>::quiet_NaN());
           continue;
         }
-        scores.resize(rows * visible);
-        gemm(false, true, rows, visible, d, static_cast<T>(scale), qBlock, d,
-             kHead, d, T(0), scores.data(), visible);
+        scores.resize(rows * width);
+        gemm(false, true, rows, width, d, static_cast<T>(scale), qBlock, d,
+             kHead + first * d, d, T(0), scores.data(), width);
         for (int64_t r = 0; r < rows; ++r) {
-          T *row = scores.data() + r * visible;
+          T *row = scores.data() + r * width;
           int64_t si = row0 + r, qi = queryPosition(where, si, s, t);
           if (cap > T(0))
-            for (int64_t j = 0; j < visible; ++j)
+            for (int64_t j = 0; j < width; ++j)
               row[j] = softcapped(row[j], cap);
           if (biasData) {
             int64_t bb = bias->shape()[0] == 1 ? 0 : b;
@@ -232,8 +235,8 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
               row[j] += biasRow[j];
           } else if (ranged) {
             KeyRange keys = visibleKeyRange(causal, window, qi, t);
-            for (int64_t j = 0; j < visible; ++j)
-              if (!keys.contains(j))
+            for (int64_t j = 0; j < width; ++j)
+              if (!keys.contains(first + j))
                 row[j] = -std::numeric_limits<T>::infinity();
           } else if (bitfield) {
             if (keyEnds[r] == 0) { // sees no key: probabilities 0, output 0
@@ -244,10 +247,10 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
               if (!bitfieldVisible(sequenceBits[qi], sequenceBits[j], qi, j))
                 row[j] = -std::numeric_limits<T>::infinity();
           }
-          softmaxRow<T>(row, row, visible, 1, false);
+          softmaxRow<T>(row, row, width, 1, false);
         }
-        gemm(false, false, rows, dv, visible, T(1), scores.data(), visible,
-             vHead, dv, T(0), outBlock, dv);
+        gemm(false, false, rows, dv, width, T(1), scores.data(), width,
+             vHead + first * dv, dv, T(0), outBlock, dv);
       }
     });
   });

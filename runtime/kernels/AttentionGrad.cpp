@@ -4,17 +4,19 @@
 // the dQuery rows of its group's query heads. It walks the group's query
 // heads and blocks of kQueryBlock query rows in order; per block it
 // recomputes the probabilities P (scores by gemm, then each row's softmax,
-// in a scratch of kQueryBlock x T), then
+// in a scratch of kQueryBlock x T) over the keys [first, visible) that
+// some row of the block sees (a causal block's keys up to its last row, a
+// sliding window's from its first row's window on), then
 //
-//   dValue[:visible] += P^T dOut          dS = P * (dOut V^T - delta)
-//   dQuery            = scale * dS K      dKey[:visible] += scale * dS^T Q
+//   dValue[first:visible] += P^T dOut     dS = P * (dOut V^T - delta)
+//   dQuery = scale * dS K[first:visible]  dKey[first:visible] += scale dS^T Q
 //
 // with delta = sum(dOut * out) per row; under a softcap dS is also
 // multiplied by the cap's slope (1 - tanh^2, kept from the recomputation)
-// before dQuery and dKey. A bitfield mask's rows that see no
-// key (padding) get P = 0, so they add nothing and their dQuery rows are 0.
-// The block size is fixed, so the
-// order of every accumulation is independent of the thread count. dBias,
+// before dQuery and dKey. A bitfield mask's rows that see no key (padding)
+// get P = 0, so they add nothing and their dQuery rows are 0. The block
+// size is fixed, so the order of every accumulation is independent of the
+// thread count. dBias,
 // whose rows may be shared by several heads and batches when the bias
 // broadcasts, is a second pass over bias rows built from the per-row
 // functions of AttentionGrad.h.
@@ -91,8 +93,8 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
       const T *oBlock = x.o + (pair * s + row0) * dv;
       const T *dOBlock = x.dO + (pair * s + row0) * dv;
       T *dqBlock = x.dq ? x.dq + (pair * s + row0) * d : nullptr;
-      // Rows of this block see keys [0, visible) at most.
-      int64_t visible = 0;
+      // Rows of this block see keys [first, visible) at most.
+      int64_t first = sequenceBits ? 0 : t, visible = 0;
       for (int64_t r = 0; r < rows; ++r) {
         if (sequenceBits) {
           keyEnds[r] = bitfieldKeyEnd(sequenceBits, t, position(row0 + r));
@@ -101,25 +103,28 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
         }
         KeyRange range =
             visibleKeyRange(causal, how.window, position(row0 + r), t);
-        int64_t keys = range.end;
         sawNoKey |= range.begin == range.end;
-        visible = std::max(visible, keys);
+        visible = std::max(visible, range.end);
+        first = std::min(first, range.begin);
       }
-      if (visible == 0) { // bitfield padding rows have zero gradients
+      first = std::min(first, visible);
+      int64_t width = visible - first; // scored keys first + j
+      const T *kKeys = kHead + first * d, *vKeys = vHead + first * dv;
+      if (width == 0) { // bitfield padding rows have zero gradients
         if (dqBlock)
           std::fill(dqBlock, dqBlock + rows * d,
                     sequenceBits ? T(0) : quietNaNOf<T>());
         continue;
       }
       T *p = probabilities.data();
-      gemm(false, true, rows, visible, d, scale, qBlock, d, kHead, d, T(0), p,
-           visible);
+      gemm(false, true, rows, width, d, scale, qBlock, d, kKeys, d, T(0), p,
+           width);
       for (int64_t r = 0; r < rows; ++r) {
-        T *row = p + r * visible;
+        T *row = p + r * width;
         int64_t si = row0 + r, qi = position(si);
         if (cap > T(0)) {
-          T *slopeRow = slopes.data() + r * visible;
-          for (int64_t j = 0; j < visible; ++j) {
+          T *slopeRow = slopes.data() + r * width;
+          for (int64_t j = 0; j < width; ++j) {
             T ratio = std::tanh(row[j] / cap); // as keyScore
             row[j] = cap * ratio;
             slopeRow[j] = T(1) - ratio * ratio;
@@ -128,52 +133,53 @@ void keyValueHeadGrad(const Operands<T> &x, const AttentionShape &sh,
         if (x.bias) {
           int64_t bb = sh.biasBatch == 1 ? 0 : b;
           int64_t bh = sh.biasHeads == 1 ? 0 : h;
+          // Biases go with full masks only: first is 0.
           const T *biasRow = x.bias + ((bb * sh.biasHeads + bh) * s + si) * t;
-          for (int64_t j = 0; j < visible; ++j)
+          for (int64_t j = 0; j < width; ++j)
             row[j] += biasRow[j];
         } else if (ranged) {
           KeyRange range = visibleKeyRange(causal, how.window, qi, t);
-          for (int64_t j = 0; j < visible; ++j)
-            if (!range.contains(j))
+          for (int64_t j = 0; j < width; ++j)
+            if (!range.contains(first + j))
               row[j] = -infinityOf<T>();
         } else if (sequenceBits) {
           if (keyEnds[r] == 0) { // sees no key: P = 0
-            std::fill(row, row + visible, T(0));
+            std::fill(row, row + width, T(0));
             continue;
           }
-          for (int64_t j = 0; j < visible; ++j)
+          for (int64_t j = 0; j < width; ++j)
             if (!bitfieldVisible(sequenceBits[qi], sequenceBits[j], qi, j))
               row[j] = -infinityOf<T>();
         }
-        softmaxRow<T>(row, row, visible, 1, false);
+        softmaxRow<T>(row, row, width, 1, false);
       }
       if (dvHead)
-        gemm(true, false, visible, dv, rows, T(1), p, visible, dOBlock, dv,
-             T(1), dvHead, dv);
+        gemm(true, false, width, dv, rows, T(1), p, width, dOBlock, dv, T(1),
+             dvHead + first * dv, dv);
       if (!needScores)
         continue;
       T *ds = dScores.data();
-      gemm(false, true, rows, visible, dv, T(1), dOBlock, dv, vHead, dv, T(0),
-           ds, visible);
+      gemm(false, true, rows, width, dv, T(1), dOBlock, dv, vKeys, dv, T(0),
+           ds, width);
       for (int64_t r = 0; r < rows; ++r) {
         double delta = 0;
         for (int64_t c = 0; c < dv; ++c)
           delta +=
               static_cast<double>(dOBlock[r * dv + c]) * oBlock[r * dv + c];
-        T *dsRow = ds + r * visible;
-        const T *pRow = p + r * visible;
-        for (int64_t j = 0; j < visible; ++j)
+        T *dsRow = ds + r * width;
+        const T *pRow = p + r * width;
+        for (int64_t j = 0; j < width; ++j)
           dsRow[j] = pRow[j] * (dsRow[j] - static_cast<T>(delta));
         if (cap > T(0))
-          for (int64_t j = 0; j < visible; ++j)
-            dsRow[j] *= slopes[r * visible + j];
+          for (int64_t j = 0; j < width; ++j)
+            dsRow[j] *= slopes[r * width + j];
       }
       if (dqBlock)
-        gemm(false, false, rows, d, visible, scale, ds, visible, kHead, d, T(0),
+        gemm(false, false, rows, d, width, scale, ds, width, kKeys, d, T(0),
              dqBlock, d);
       if (dkHead)
-        gemm(true, false, visible, d, rows, scale, ds, visible, qBlock, d, T(1),
-             dkHead, d);
+        gemm(true, false, width, d, rows, scale, ds, width, qBlock, d, T(1),
+             dkHead + first * d, d);
     }
   }
   if (sawNoKey) { // the softmax of nothing is NaN, and so is its gradient
