@@ -12,18 +12,21 @@ using namespace mlir;
 
 void warnFoldedWeights(ModuleOp module, const std::string &onnx,
                        llvm::raw_ostream &os) {
-  if (auto repeated =
-          module->getAttrOfType<ArrayAttr>(kRepeatedConstantsAttrName)) {
-    std::string names;
-    for (auto name : repeated.getAsValueRange<StringAttr>())
-      names += (names.empty() ? "" : ", ") + name.str();
-    os << "warning: " << onnx << ": initializers " << names
-       << " repeat one slice along dimension 0 and have no parameter's name: "
-          "the exporter may have expanded a parameter over a static batch (a "
-          "class token), which then stays a constant and does not train; "
-          "give the framework's weights (model.json llm.weights or "
-          "encoders[].weights) to train it as that parameter, or export with "
-          "a dynamic batch (docs/import.md)\n";
+  if (auto suspects =
+          module->getAttrOfType<DictionaryAttr>(kSuspectConstantsAttrName)) {
+    std::string list;
+    for (NamedAttribute entry : suspects)
+      list += (list.empty() ? "" : "; ") + entry.getName().str() + " (" +
+              cast<StringAttr>(entry.getValue()).str() + ")";
+    os << "warning: " << onnx
+       << ": constants without a parameter's name that look folded by the "
+          "exporter from parameters, which then stay constants and do not "
+          "train: "
+       << list
+       << ". Give the framework's weights (model.json llm.weights or "
+          "encoders[].weights) so that those it holds train as its "
+          "parameters, or export with constant folding off "
+          "(docs/import.md)\n";
   }
   auto folded = module->getAttrOfType<ArrayAttr>(kFoldedWeightsAttrName);
   if (!folded || folded.empty())

@@ -53,8 +53,8 @@ private:
   /// Initializer dims and declared graph types within ImportLimits.h.
   bool checkDeclaredShapes(std::string &error);
   void classifyInitializers();
-  /// Fills repeatedConstants_ (after classifyInitializers).
-  void findRepeatedConstants();
+  /// Fills suspectConstants_ (after classifyInitializers).
+  void findSuspectConstants();
   bool declareParams(std::string &error);
   bool buildSignature(std::string &error);
   bool importNode(const onnx::NodeProto &node);
@@ -86,9 +86,10 @@ private:
   /// Initializers an exporter folded from parameters (trained as they are;
   /// starchc warns).
   std::set<std::string> foldedInitializers_;
-  /// Constants that look like a parameter repeated over a static batch
-  /// (starchc warns; with the framework's weights they are that parameter).
-  std::set<std::string> repeatedConstants_;
+  /// Constants that look folded from parameters -> why (starchc warns):
+  /// a parameter repeated over a static batch (with the framework's weights
+  /// it is that parameter), a table added to activations.
+  std::map<std::string, std::string> suspectConstants_;
   /// Shape-only imports: initializers whose external data file is absent.
   std::set<std::string> absentData_;
   std::map<std::string, std::string> paramSymbols_;

@@ -152,19 +152,31 @@ void GraphImporter::classifyInitializers() {
     paramInitializers_.erase(copy);
 }
 
-void GraphImporter::findRepeatedConstants() {
+void GraphImporter::findSuspectConstants() {
+  // Float constants an Add meets with a computed value (a position table).
+  std::set<std::string> added;
+  for (const auto &node : model_.graph().node())
+    if (node.op_type() == "Add" && node.input_size() == 2) {
+      bool first = initializers_.count(node.input(0)) != 0,
+           second = initializers_.count(node.input(1)) != 0;
+      if (first != second)
+        added.insert(node.input(first ? 0 : 1));
+    }
   for (const auto &[name, proto] : initializers_) {
     if (paramInitializers_.count(name) || frameworkMatches_.count(name) ||
         transposedCopies_.count(name) || isRecognisedBuffer(name) ||
         !isFloatType(proto->data_type()) || proto->dims_size() < 2 ||
-        proto->dims(0) < 2 || absentData_.count(name))
+        absentData_.count(name))
+      continue;
+    bool batched = proto->dims(0) > 1;
+    if (!batched && !added.count(name))
       continue;
     rt::Tensor data;
     std::string ignored;
     if (!rt::decodeOnnxTensor(*proto, baseDir_, data, ignored))
       continue;
     int64_t slice = data.numElements() / data.shape()[0];
-    bool repeated = true, varied = false, maskLike = true;
+    bool repeated = batched, varied = false, maskLike = true;
     for (int64_t i = 0; i < data.numElements(); ++i) {
       double value = rt::elementAsDouble(data, i);
       repeated &= value == rt::elementAsDouble(data, i % slice);
@@ -172,8 +184,15 @@ void GraphImporter::findRepeatedConstants() {
       // An additive mask holds 0 and large negative numbers only.
       maskLike &= value == 0.0 || value <= -1.0e4;
     }
-    if (repeated && varied && !maskLike)
-      repeatedConstants_.insert(name);
+    if (!varied || maskLike)
+      continue;
+    if (repeated)
+      suspectConstants_[name] =
+          "repeats one slice along dimension 0: a parameter expanded over a "
+          "static batch, such as a class token";
+    else if (added.count(name))
+      suspectConstants_[name] = "is added to activations: a table such as "
+                                "(interpolated) position embeddings";
   }
 }
 

@@ -590,7 +590,7 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
     error = error_;
     return nullptr;
   }
-  findRepeatedConstants();
+  findSuspectConstants();
   if (!options_.frameworkWeights.empty()) {
     absolute = options_.frameworkWeights;
     llvm::sys::fs::make_absolute(absolute);
@@ -603,12 +603,12 @@ OwningOpRef<ModuleOp> GraphImporter::run(std::string &error) {
       names.push_back(builder.getStringAttr(name));
     (*module_)->setAttr(kFoldedWeightsAttrName, builder.getArrayAttr(names));
   }
-  if (!repeatedConstants_.empty()) {
-    llvm::SmallVector<Attribute> names;
-    for (const std::string &name : repeatedConstants_)
-      names.push_back(builder.getStringAttr(name));
-    (*module_)->setAttr(kRepeatedConstantsAttrName,
-                        builder.getArrayAttr(names));
+  if (!suspectConstants_.empty()) {
+    llvm::SmallVector<NamedAttribute> entries;
+    for (const auto &[name, why] : suspectConstants_)
+      entries.push_back(builder.getNamedAttr(name, builder.getStringAttr(why)));
+    (*module_)->setAttr(kSuspectConstantsAttrName,
+                        builder.getDictionaryAttr(entries));
   }
   if (!declareParams(error) || !buildSignature(error))
     return nullptr;

@@ -44,12 +44,13 @@ inline constexpr llvm::StringLiteral kNoWeightDecayAttrName =
 /// the folded values; starchc warns about them.
 inline constexpr llvm::StringLiteral kFoldedWeightsAttrName =
     "starch.folded_weights";
-/// Module attribute set by the importer: float constants that repeat one
-/// slice along dimension 0 and have no parameter's name (a class token an
-/// exporter expanded over a static batch), which no framework weight
-/// explained; starchc warns that they stay constants.
-inline constexpr llvm::StringLiteral kRepeatedConstantsAttrName =
-    "starch.repeated_constants";
+/// Module attribute set by the importer: float constants without a
+/// parameter's name that look folded from parameters (a class token
+/// expanded over a static batch, a position table added to activations),
+/// which no framework weight explained, each with why it looks so; starchc
+/// warns that they stay constants.
+inline constexpr llvm::StringLiteral kSuspectConstantsAttrName =
+    "starch.suspect_constants";
 } // namespace starch
 
 #endif // STARCH_DIALECT_STARCHDIALECT_H
