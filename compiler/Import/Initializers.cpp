@@ -153,15 +153,19 @@ void GraphImporter::classifyInitializers() {
 }
 
 void GraphImporter::findSuspectConstants() {
-  // Float constants an Add meets with a computed value (a position table).
+  // Float constants an Add or a Concat meets with a computed value (a
+  // position table, or its class-token row beside the interpolated rest).
   std::set<std::string> added;
-  for (const auto &node : model_.graph().node())
-    if (node.op_type() == "Add" && node.input_size() == 2) {
-      bool first = initializers_.count(node.input(0)) != 0,
-           second = initializers_.count(node.input(1)) != 0;
-      if (first != second)
-        added.insert(node.input(first ? 0 : 1));
-    }
+  for (const auto &node : model_.graph().node()) {
+    if (node.op_type() != "Add" && node.op_type() != "Concat")
+      continue;
+    bool computed = false;
+    for (const std::string &input : node.input())
+      computed |= !input.empty() && !initializers_.count(input);
+    for (const std::string &input : node.input())
+      if (computed && initializers_.count(input))
+        added.insert(input);
+  }
   for (const auto &[name, proto] : initializers_) {
     if (paramInitializers_.count(name) || frameworkMatches_.count(name) ||
         transposedCopies_.count(name) || isRecognisedBuffer(name) ||
@@ -191,8 +195,9 @@ void GraphImporter::findSuspectConstants() {
           "repeats one slice along dimension 0: a parameter expanded over a "
           "static batch, such as a class token";
     else if (added.count(name))
-      suspectConstants_[name] = "is added to activations: a table such as "
-                                "(interpolated) position embeddings";
+      suspectConstants_[name] = "is added to or concatenated with activations: "
+                                "a table such as (interpolated) position "
+                                "embeddings";
   }
 }
 
