@@ -8,26 +8,18 @@
 #include "runtime/cuda/Drivers.h"
 #include "runtime/cuda/HostExec.h"
 #include "runtime/kernels/Kernels.h"
+#include "test/unit/TestUtil.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <random>
 
 using namespace starch::rt;
 using starch::rt::cuda::HostExec;
+using starch::rt::test::random;
 namespace drivers = starch::rt::cuda::drivers;
 
 namespace {
-
-Tensor randomOf(DType dtype, Shape shape, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> real(-2.0, 2.0);
-  Tensor t(dtype, std::move(shape));
-  for (int64_t i = 0; i < t.numElements(); ++i)
-    storeFromDouble(t, i, real(gen));
-  return t;
-}
 
 bool sameBits(const Tensor &a, const Tensor &b) {
   return a.shape() == b.shape() &&
@@ -81,7 +73,7 @@ TEST(CudaHostExec, ResizeAndItsGradientMatchTheCpuBitForBit) {
       SCOPED_TRACE(::testing::Message()
                    << dtypeName(dtype) << " mode " << int(c.mode) << " rank "
                    << c.in.size());
-      Tensor x = randomOf(dtype, c.in, 1), d = randomOf(dtype, c.out, 2);
+      Tensor x = random(dtype, c.in, 1), d = random(dtype, c.out, 2);
       Tensor y(dtype, c.out), gotY(dtype, c.out);
       Tensor dx(dtype, c.in), gotDx(dtype, c.in);
       ASSERT_TRUE(resize(x, c.mode, c.coordinates,
