@@ -23,10 +23,10 @@ void warnFoldedWeights(ModuleOp module, const std::string &onnx,
           "exporter from parameters, which then stay constants and do not "
           "train: "
        << list
-       << ". Give the framework's weights (model.json llm.weights or "
-          "encoders[].weights) so that those it holds train as its "
-          "parameters, or export with constant folding off "
-          "(docs/import.md)\n";
+       << ". The framework's weights (model.json llm.weights or "
+          "encoders[].weights) turn the ones that equal its tensors back "
+          "into its parameters; an export with constant folding off keeps "
+          "the others parameters (docs/import.md)\n";
   }
   auto folded = module->getAttrOfType<ArrayAttr>(kFoldedWeightsAttrName);
   if (!folded || folded.empty())
@@ -38,8 +38,10 @@ void warnFoldedWeights(ModuleOp module, const std::string &onnx,
      << " scale activations channel-wise but have no parameter's name: the "
         "exporter folded them from parameters (Gemma's `1 + weight` norms). "
         "They train as the folded values, so weight decay and checkpoints "
-        "apply to those values, not to the framework's parameters; export "
-        "with constant folding off to train those exactly "
+        "apply to those values, not to the framework's parameters; give the "
+        "framework's weights (model.json llm.weights), whose `1 + weight` "
+        "they are then read as, or export with constant folding off to "
+        "train those exactly "
         "(torch.onnx.export(..., dynamo=False, do_constant_folding=False); "
         "docs/import.md)\n";
 }

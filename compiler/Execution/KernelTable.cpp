@@ -148,6 +148,22 @@ arg::Enumerator<rt::ResizeNearest> resizeNearest(ResizeNearest nearest) {
   return STARCH_ENUM(ResizeNearest, roundPreferFloor);
 }
 
+/// starch.resize or starch.resize_grad (`gradient`): one tensor in, one
+/// out, and the sampling the two share, read from the op once.
+template <typename Op> KernelCall resizeCall(Op op, bool gradient) {
+  auto mode = resizeMode(op.getMode());
+  auto coordinates = resizeCoordinates(op.getCoordinates());
+  auto nearest = resizeNearest(op.getNearest());
+  auto cubicA = f64(op.getCubicCoeffA());
+  auto excludeOutside = flag("excludeOutside", op.getExcludeOutside());
+  auto scales = f64s(op.getScales());
+  if (gradient)
+    return STARCH_KERNEL(resizeGrad, in(0), mode, coordinates, nearest, cubicA,
+                         excludeOutside, scales, out());
+  return STARCH_KERNEL(resize, in(0), mode, coordinates, nearest, cubicA,
+                       excludeOutside, scales, out());
+}
+
 /// The window and softcap of an attention op as the kernels take them: 0
 /// when absent.
 template <typename Op> int64_t windowOf(Op op) {
@@ -313,22 +329,8 @@ void attachFused(MLIRContext &c) {
                          f64(op.getEpsilon()), out());
   });
   // A resize and its gradient: the same sampling arguments.
-  attach<ResizeOp>(c, [](ResizeOp op) {
-    return STARCH_KERNEL(resize, in(0), resizeMode(op.getMode()),
-                         resizeCoordinates(op.getCoordinates()),
-                         resizeNearest(op.getNearest()),
-                         f64(op.getCubicCoeffA()),
-                         flag("excludeOutside", op.getExcludeOutside()),
-                         f64s(op.getScales()), out());
-  });
-  attach<ResizeGradOp>(c, [](ResizeGradOp op) {
-    return STARCH_KERNEL(resizeGrad, in(0), resizeMode(op.getMode()),
-                         resizeCoordinates(op.getCoordinates()),
-                         resizeNearest(op.getNearest()),
-                         f64(op.getCubicCoeffA()),
-                         flag("excludeOutside", op.getExcludeOutside()),
-                         f64s(op.getScales()), out());
-  });
+  attach<ResizeOp>(c, [](ResizeOp op) { return resizeCall(op, false); });
+  attach<ResizeGradOp>(c, [](ResizeGradOp op) { return resizeCall(op, true); });
   attach<RopeOp>(c, [](RopeOp) {
     return STARCH_KERNEL(rope, in(0), in(1), in(2), out());
   });

@@ -124,6 +124,15 @@ bool matchFrameworkWeights(
     auto best = std::find_if(found.begin(), found.end(), [&](const auto &f) {
       return llvm::StringRef(name).ends_with(f.first);
     });
+    // A value made from a tensor (one plus it, it repeated) that several
+    // tensors explain is ambiguous (a fresh Gemma's zero norm weights all
+    // give the same all-ones `1 + weight`): it is left unmatched, so it
+    // stays the folded value and starchc warns, rather than tying
+    // parameters together.
+    bool derived = found.front().second == FrameworkMatch::Layout::plusOne ||
+                   found.front().second == FrameworkMatch::Layout::repeated;
+    if (best == found.end() && derived && found.size() > 1)
+      continue;
     if (best == found.end())
       best = found.begin();
     const rt::Tensor &reference = framework.at(best->first);

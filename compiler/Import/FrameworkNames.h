@@ -1,5 +1,4 @@
-//===- FrameworkNames.h - Exporter initializers as framework weights -*- C++
-//-*-===//
+//===- FrameworkNames.h - Initializers as framework weights ----*- C++ -*-===//
 //
 // Exporters rename, transpose, reshape and fold the framework's parameters:
 // the dynamo exporter stores q_proj.weight transposed as `val_22`, prefixes

@@ -177,7 +177,8 @@ void GraphImporter::findSuspectConstants() {
       continue;
     rt::Tensor data;
     std::string ignored;
-    if (!rt::decodeOnnxTensor(*proto, baseDir_, data, ignored))
+    if (!rt::decodeOnnxTensor(*proto, baseDir_, data, ignored) ||
+        data.numElements() == 0)
       continue;
     int64_t slice = data.numElements() / data.shape()[0];
     bool repeated = batched, varied = false, maskLike = true;

@@ -237,16 +237,20 @@ std::optional<MaskShape> classifyConstantMask(Value mask) {
     return std::nullopt;
   auto type = tensorTypeOf(mask);
   int64_t queries = type.getDimSize(2), keys = type.getDimSize(3);
-  SmallVector<double> values;
-  for (APFloat element : dense.getValues<APFloat>())
-    values.push_back(element.convertToDouble());
+  // Read in place (a folded mask can hold S x T elements); each pass stops
+  // at its first mismatch.
+  auto values = dense.getValues<APFloat>();
+  auto valueAt = [&](int64_t index) { return values[index].convertToDouble(); };
+  int64_t count = type.getNumElements();
   auto fits = [&](bool causal, int64_t window) {
-    for (size_t index = 0; index < values.size(); ++index) {
+    for (int64_t index = 0; index < count; ++index) {
       int64_t key = index % keys, query = (index / keys) % queries;
       int64_t position = query + (keys - queries);
       bool visible =
           rt::visibleKeyRange(causal, window, position, keys).contains(key);
-      if (visible ? values[index] != 0.0 : values[index] > kMaskedOut)
+      double value = valueAt(index);
+      // A hidden key must be masked out; NaN is not.
+      if (visible ? value != 0.0 : !(value <= kMaskedOut))
         return false;
     }
     return true;
@@ -254,15 +258,16 @@ std::optional<MaskShape> classifyConstantMask(Value mask) {
   // The window is read off the last query row (it sees the most keys
   // before it) for causal masks, and off the first row for full ones.
   auto visibleIn = [&](int64_t query) {
-    int64_t count = 0;
+    int64_t seen = 0;
     for (int64_t key = 0; key < keys; ++key)
-      count += values[query * keys + key] == 0.0;
-    return count;
+      seen += valueAt(query * keys + key) == 0.0;
+    return seen;
   };
+  if (count == 0)
+    return std::nullopt;
   for (bool causal : {false, true}) {
     int64_t seen = visibleIn(causal ? queries - 1 : 0);
-    int64_t reach = causal ? keys : std::max<int64_t>(keys, 1);
-    int64_t window = seen < reach ? seen : 0;
+    int64_t window = seen < keys ? seen : 0;
     if (fits(causal, 0))
       return MaskShape{
           causal ? AttentionMaskKind::causal : AttentionMaskKind::full, 0};

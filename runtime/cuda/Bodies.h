@@ -525,11 +525,12 @@ template <typename T> struct AttentionGradQueryBody {
     int64_t b = pair / a.heads, h = pair % a.heads;
     int64_t kv = b * a.kvHeads + h / (a.heads / a.kvHeads);
     int64_t visible = a.keyEnd(b, si);
+    int64_t first = a.bits || !visible ? 0 : a.range(si).begin;
     T *dq = dQuery + row * a.d;
     for (int64_t c = 0; c < a.d; ++c)
       dq[c] = visible || a.bits ? T(0) : quietNaNOf<T>();
     const T *biasRow = a.biasRow(b, h, si);
-    for (int64_t j = 0; j < visible; ++j) {
+    for (int64_t j = first; j < visible; ++j) {
       if (!a.sees(b, si, j))
         continue;
       double p, ds;
@@ -557,7 +558,11 @@ template <typename T> struct AttentionGradKeyValueBody {
     int64_t h0 = (kv % a.kvHeads) * group;
     T *dk = dKey ? dKey + keyRow * a.d : nullptr;
     T *dv = dValue ? dValue + keyRow * a.dv : nullptr;
-    T initial = a.causal && !a.positions && a.s > a.t ? quietNaNOf<T>() : T(0);
+    // A query that sees no key makes the head NaN, as on the CPU: without
+    // positions the first row's range is the emptiest (lowest position);
+    // positions always see their own key.
+    bool someRowSeesNothing = !a.bits && !a.positions && a.keyEnd(b, 0) == 0;
+    T initial = someRowSeesNothing ? quietNaNOf<T>() : T(0);
     for (int64_t c = 0; dk && c < a.d; ++c)
       dk[c] = initial;
     for (int64_t c = 0; dv && c < a.dv; ++c)

@@ -240,7 +240,7 @@ Status attention(const Tensor &query, const Tensor &key, const Tensor &value,
                 row[j] = -std::numeric_limits<T>::infinity();
           } else if (bitfield) {
             if (keyEnds[r] == 0) { // sees no key: probabilities 0, output 0
-              std::fill(row, row + visible, T(0));
+              std::fill(row, row + width, T(0));
               continue;
             }
             for (int64_t j = 0; j < visible; ++j)

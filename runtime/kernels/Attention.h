@@ -90,7 +90,10 @@ STARCH_HOST_DEVICE inline KeyRange
 visibleKeyRange(bool causal, int64_t window, int64_t position, int64_t t) {
   auto clamp = [t](int64_t j) { return j < 0 ? 0 : (j > t ? t : j); };
   int64_t begin = 0, end = causal ? position + 1 : t;
-  if (window > 0) {
+  // A window wider than every distance to a key restricts nothing (and
+  // would overflow below).
+  int64_t reach = t + (position < 0 ? -position : position);
+  if (window > 0 && window <= reach) {
     begin = position - window + 1;
     if (!causal)
       end = position + window;

@@ -28,6 +28,10 @@ Status checkResize(const char *op, const Tensor &small, const Tensor &large,
   if (small.dtype() != large.dtype() || !isFloat(small.dtype()))
     return Status::error(std::string(op) +
                          ": input and output need one float type");
+  for (int64_t d = 0; d < small.rank(); ++d)
+    if (small.shape()[d] == 0 && large.shape()[d] != 0)
+      return Status::error(std::string(op) + ": dimension " +
+                           std::to_string(d) + " has no element to sample");
   return Status::success();
 }
 

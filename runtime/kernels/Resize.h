@@ -197,10 +197,42 @@ template <typename T> struct ResizeAxisGradBody {
   int64_t in, out, inner;
   double scale;
   ResizeSampling how;
+  /// Whether output `x`'s taps (within first - 1 .. first + 2 of its
+  /// source coordinate, clamped into the input) all lie above `m`, or all
+  /// below it: monotonic in `x`, as the source coordinate is.
+  STARCH_HOST_DEVICE bool tapsAbove(int64_t x, int64_t m) const {
+    double base = std::floor(resizeSource(how.coordinates, x, in, scale));
+    double low = base - 1.0;
+    return (low < 0 ? 0.0 : (low > in - 1 ? in - 1.0 : low)) > m;
+  }
+  STARCH_HOST_DEVICE bool tapsBelow(int64_t x, int64_t m) const {
+    double base = std::floor(resizeSource(how.coordinates, x, in, scale));
+    double high = base + 2.0;
+    return (high < 0 ? 0.0 : (high > in - 1 ? in - 1.0 : high)) < m;
+  }
+  /// The first output index in [lo, hi) for which `pred` holds (it holds
+  /// from there on), by bisection.
+  template <typename Pred>
+  STARCH_HOST_DEVICE int64_t firstWhere(int64_t lo, int64_t hi,
+                                        Pred pred) const {
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo) / 2;
+      if (pred(mid))
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+    return lo;
+  }
   STARCH_HOST_DEVICE void operator()(int64_t i) const {
     int64_t c = i % inner, m = (i / inner) % in, o = i / (inner * in);
+    // Only the outputs whose taps can reach m, in order.
+    int64_t begin =
+        firstWhere(0, out, [&](int64_t x) { return !tapsBelow(x, m); });
+    int64_t end =
+        firstWhere(begin, out, [&](int64_t x) { return tapsAbove(x, m); });
     double sum = 0.0;
-    for (int64_t x = 0; x < out; ++x) {
+    for (int64_t x = begin; x < end; ++x) {
       ResizeTaps taps = resizeTaps(how, x, in, scale);
       for (int k = 0; k < taps.count; ++k)
         if (taps.index[k] == m)

@@ -200,6 +200,36 @@ TEST(CudaHostExec, AttentionWindowAndSoftcapMatchTheCpu) {
     }
 }
 
+TEST(CudaHostExec, AttentionWindowRowsThatSeeNoKeyPoisonTheHeadAsOnTheCpu) {
+  // 7 queries as the last of 3 keys sit at positions -4..2; a full window
+  // of 2 leaves the first two rows (-4, -3) no key: NaN rows, and NaN key
+  // and value gradients for the head, on both targets.
+  HostExec exec;
+  Tensor q = randomOf(DType::f64, {1, 2, 7, 4}, 30);
+  Tensor k = randomOf(DType::f64, {1, 1, 3, 4}, 31);
+  Tensor v = randomOf(DType::f64, {1, 1, 3, 4}, 32);
+  Tensor dOut = randomOf(DType::f64, {1, 2, 7, 4}, 33);
+  Tensor out = like(q), gotOut = like(q);
+  EXPECT_OK(attention(q, k, v, nullptr, nullptr, AttentionMask::full, 0.5, out,
+                      2, 0.0));
+  EXPECT_OK(drivers::attention(exec, q, k, v, nullptr, nullptr,
+                               AttentionMask::full, 0.5, gotOut, 2, 0.0));
+  expectClose(gotOut, out, 1e-12, "out");
+  EXPECT_TRUE(std::isnan(elementAsDouble(out, 0)));
+  Tensor dq = like(q), dk = like(k), dv = like(v);
+  Tensor gotDq = like(q), gotDk = like(k), gotDv = like(v);
+  EXPECT_OK(attentionGrad(q, k, v, nullptr, nullptr, out, dOut,
+                          AttentionMask::full, 0.5, &dq, &dk, &dv, nullptr, 2,
+                          0.0));
+  EXPECT_OK(drivers::attentionGrad(exec, q, k, v, nullptr, nullptr, out, dOut,
+                                   AttentionMask::full, 0.5, &gotDq, &gotDk,
+                                   &gotDv, nullptr, 2, 0.0));
+  EXPECT_TRUE(std::isnan(elementAsDouble(dk, 0)));
+  expectClose(gotDq, dq, 1e-12, "dq");
+  expectClose(gotDk, dk, 1e-12, "dk");
+  expectClose(gotDv, dv, 1e-12, "dv");
+}
+
 TEST(CudaHostExec, AttentionGradSkipsNullResults) {
   HostExec exec;
   Tensor q = randomOf(DType::f64, {1, 2, 4, 3}, 20),

@@ -237,3 +237,18 @@ TEST(AttentionVariants, RejectsAWindowTheMaskCannotTake) {
             std::string::npos)
       << st.message();
 }
+
+TEST(AttentionVariants, AWindowWiderThanTheSequenceIsNoWindow) {
+  // Also one far beyond any distance, which must not overflow.
+  Tensor q = random(DType::f64, {1, 2, 5, 4}, 41),
+         k = random(DType::f64, {1, 2, 5, 4}, 42),
+         v = random(DType::f64, {1, 2, 5, 4}, 43);
+  Tensor plain =
+      forward(q, k, v, nullptr, {AttentionMask::causal, 0, 0.0}, 0.5);
+  for (int64_t window : {int64_t(5), int64_t(1) << 62}) {
+    SCOPED_TRACE(window);
+    expectNear(
+        forward(q, k, v, nullptr, {AttentionMask::causal, window, 0.0}, 0.5),
+        values(plain), 0.0);
+  }
+}

@@ -649,6 +649,11 @@ static LogicalResult verifyResize(Operation *op, Value from, Value to,
   if (static_cast<int64_t>(scales.size()) != in.getRank())
     return op->emitOpError()
            << "has " << scales.size() << " scales for rank " << in.getRank();
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (in.getDimSize(d) == 0 && out.getDimSize(d) != 0)
+      return op->emitOpError()
+             << "resizes " << shapeString(from) << " to " << shapeString(to)
+             << ": dimension " << d << " has no element to sample";
   for (double scale : scales)
     if (!std::isfinite(scale) || scale <= 0)
       return op->emitOpError() << "scale " << numberString(scale)

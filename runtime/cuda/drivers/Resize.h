@@ -25,10 +25,6 @@ Status resizePasses(Exec &exec, const char *op, const Tensor &source,
       resizedDimensions(how, small.shape(), large.shape(), scales);
   if (gradient)
     std::reverse(dims.begin(), dims.end());
-  if (dims.empty()) // an identity: one pass copies
-    dims.push_back(0);
-  if (source.rank() == 0)
-    return Status::error(std::string(op) + ": a scalar has nothing to resize");
   // The largest intermediate result, for the scratch halves.
   Shape shape = source.shape();
   int64_t largest = 0;
@@ -47,6 +43,16 @@ Status resizePasses(Exec &exec, const char *op, const Tensor &source,
       return;
     T *halves[2] = {static_cast<T *>(scratch),
                     static_cast<T *>(scratch) + largest};
+    if (dims.empty()) { // nothing resized: a copy, as on the CPU
+      StridedWindow all;
+      all.rank = 1;
+      all.shape[0] = source.numElements();
+      all.inStrides[0] = all.outStrides[0] = 1;
+      status =
+          exec.launch(source.numElements(),
+                      CopyBody<T>{source.data<T>(), target.data<T>(), all});
+      return;
+    }
     Shape at = source.shape();
     const T *current = source.data<T>();
     for (size_t pass = 0; status && pass < dims.size(); ++pass) {

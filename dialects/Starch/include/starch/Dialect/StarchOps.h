@@ -24,11 +24,6 @@ int64_t operandAndResultBytes(mlir::Operation *op);
 /// One operation per result element.
 int64_t elementwiseFlops(mlir::Operation *op);
 
-/// The `bits` and `positions` operands of starch.attention and
-/// starch.attention_grad: bits present exactly when `mask = bitfield`, one
-/// word per token (`batch x queries` with `queries == keys`, or `batch x
-/// keys` with positions); positions, `queries` long, only with a causal or
-/// bitfield mask.
 /// The scoring attributes of starch.attention and starch.attention_grad:
 /// `scale` positive and finite, `window` (when there) positive and with a
 /// full or causal mask, `softcap` (when there) positive and finite.
@@ -46,6 +41,11 @@ verifyAttentionOperands(mlir::Operation *op, mlir::Value query, mlir::Value key,
                         double scale, mlir::IntegerAttr window,
                         mlir::FloatAttr softcap);
 
+/// The `bits` and `positions` operands of starch.attention and
+/// starch.attention_grad: bits present exactly when `mask = bitfield`, one
+/// word per token (`batch x queries` with `queries == keys`, or `batch x
+/// keys` with positions); positions, `queries` long, only with a causal or
+/// bitfield mask.
 mlir::LogicalResult verifyBitfieldBits(mlir::Operation *op,
                                        AttentionMaskKind mask, mlir::Value bits,
                                        mlir::Value positions, int64_t batch,
