@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "starch/Dialect/StarchOps.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace starch;
 
@@ -163,14 +165,28 @@ int64_t LayerNormOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 int64_t RopeOp::getFlops() { return 3 * numel(getInput()); }
 int64_t RopeOp::getBytesAccessed() { return operandAndResultBytes(*this); }
 
+/// The scores an attention computes: B * Hq * S queries times the keys
+/// each scores. Every mask counts all T keys (dense), also where a bitfield
+/// mask hides most of them, but a sliding window, whose kernels skip the
+/// keys outside it, counts min(T, window) for a causal query and
+/// min(T, 2 window - 1) for a full one (edges ignored).
+template <typename Op> static int64_t attentionScores(Op op) {
+  ArrayRef<int64_t> query = op.getQuery().getType().getShape();
+  int64_t keys = op.getKey().getType().getDimSize(2);
+  if (IntegerAttr window = op.getWindowAttr()) {
+    int64_t span = op.getMask() == AttentionMaskKind::causal
+                       ? window.getInt()
+                       : 2 * window.getInt() - 1;
+    keys = std::min(keys, span);
+  }
+  return query[0] * query[1] * query[2] * keys;
+}
+
 int64_t AttentionOp::getFlops() {
-  // q k^T and p v are 2 * S * T * D each per (batch, query head); the
-  // softmax costs 5 per score, the additive bias 1, a softcap 3 (divide,
-  // tanh, multiply). Every mask counts the dense S x T scores, also where a
-  // bitfield mask or a window hides most of them.
+  // q k^T and p v are 2 * D per score each; the softmax costs 5 per score,
+  // the additive bias 1, a softcap 3 (divide, tanh, multiply).
   ArrayRef<int64_t> query = getQuery().getType().getShape();
-  int64_t keys = getKey().getType().getDimSize(2);
-  int64_t scores = query[0] * query[1] * query[2] * keys;
+  int64_t scores = attentionScores(*this);
   int64_t flops = 4 * scores * query[3] + 5 * scores;
   if (getMask() == AttentionMaskKind::additive)
     flops += scores;
@@ -218,10 +234,9 @@ int64_t AttentionGradOp::getFlops() {
   // d_value = p^T d_out, d_query = ds k and d_key = ds^T q are 2 * S * T * D
   // each; the recomputed softmax costs 5 per score and ds = p (dp - D) 2;
   // the additive bias is added once more per score; a softcap is recomputed
-  // (3) and its slope 1 - tanh^2 applied to ds (3).
+  // (3) and its slope 1 - tanh^2 applied to ds (3). Scores as the forward's.
   ArrayRef<int64_t> query = getQuery().getType().getShape();
-  int64_t keys = getKey().getType().getDimSize(2);
-  int64_t scores = query[0] * query[1] * query[2] * keys;
+  int64_t scores = attentionScores(*this);
   int64_t flops = 10 * scores * query[3] + 7 * scores;
   if (getMask() == AttentionMaskKind::additive)
     flops += scores;

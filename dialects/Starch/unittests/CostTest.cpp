@@ -210,9 +210,9 @@ TEST_F(CostTest, Attention) {
   // T = S = 8: 512 scores, all counted: 4 * 512 * 16 + 5 * 512; f32
   // elements (1024 + 512 + 512 + 1024) plus 16 i64 words (128 bytes).
   expectCost("bitfield", 35328, 12416);
-  // Causal's 26496 + 3 * 384 for the cap; the window hides scores but the
-  // dense 384 are counted.
-  expectCost("capped", 27648, 11264);
+  // A window of 2 keys per causal query: 2 * 4 * 8 * 2 = 128 scores,
+  // 4 * 128 * 16 + 5 * 128 + 3 * 128 for the cap.
+  expectCost("capped", 9216, 11264);
 }
 
 TEST_F(CostTest, FusedBackward) {
