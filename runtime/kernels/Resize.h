@@ -197,18 +197,18 @@ template <typename T> struct ResizeAxisGradBody {
   int64_t in, out, inner;
   double scale;
   ResizeSampling how;
-  /// Whether output `x`'s taps (within first - 1 .. first + 2 of its
-  /// source coordinate, clamped into the input) all lie above `m`, or all
-  /// below it: monotonic in `x`, as the source coordinate is.
-  STARCH_HOST_DEVICE bool tapsAbove(int64_t x, int64_t m) const {
-    double base = std::floor(resizeSource(how.coordinates, x, in, scale));
-    double low = base - 1.0;
-    return (low < 0 ? 0.0 : (low > in - 1 ? in - 1.0 : low)) > m;
-  }
-  STARCH_HOST_DEVICE bool tapsBelow(int64_t x, int64_t m) const {
-    double base = std::floor(resizeSource(how.coordinates, x, in, scale));
-    double high = base + 2.0;
-    return (high < 0 ? 0.0 : (high > in - 1 ? in - 1.0 : high)) < m;
+  /// The input indices output `x`'s taps can reach: first - 1 .. first + 2
+  /// of its source coordinate, clamped into the input. Both ends are
+  /// monotonic in `x`, as the source coordinate is.
+  STARCH_HOST_DEVICE void tapSpan(int64_t x, int64_t &low,
+                                  int64_t &high) const {
+    auto clamp = [this](int64_t i) {
+      return i < 0 ? 0 : (i >= in ? in - 1 : i);
+    };
+    int64_t first = static_cast<int64_t>(
+        std::floor(resizeSource(how.coordinates, x, in, scale)));
+    low = clamp(first - 1);
+    high = clamp(first + 2);
   }
   /// The first output index in [lo, hi) for which `pred` holds (it holds
   /// from there on), by bisection.
@@ -227,10 +227,15 @@ template <typename T> struct ResizeAxisGradBody {
   STARCH_HOST_DEVICE void operator()(int64_t i) const {
     int64_t c = i % inner, m = (i / inner) % in, o = i / (inner * in);
     // Only the outputs whose taps can reach m, in order.
-    int64_t begin =
-        firstWhere(0, out, [&](int64_t x) { return !tapsBelow(x, m); });
-    int64_t end =
-        firstWhere(begin, out, [&](int64_t x) { return tapsAbove(x, m); });
+    int64_t low, high;
+    int64_t begin = firstWhere(0, out, [&](int64_t x) {
+      tapSpan(x, low, high);
+      return high >= m;
+    });
+    int64_t end = firstWhere(begin, out, [&](int64_t x) {
+      tapSpan(x, low, high);
+      return low > m;
+    });
     double sum = 0.0;
     for (int64_t x = begin; x < end; ++x) {
       ResizeTaps taps = resizeTaps(how, x, in, scale);
