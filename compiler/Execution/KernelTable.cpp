@@ -277,10 +277,12 @@ void attachDataMovement(MLIRContext &c) {
                          f64(op.getValue()), out());
   });
   attach<GatherOp>(c, [](GatherOp op) {
-    return STARCH_KERNEL(gather, in(0), in(1), i64(op.getAxis()), out());
+    return STARCH_KERNEL(gather, in(0), in(1), i64(op.getAxis()), out(),
+                         inIf(op.getOffset() != nullptr, 2));
   });
   attach<ScatterAddOp>(c, [](ScatterAddOp op) {
-    return STARCH_KERNEL(scatterAdd, in(0), in(1), i64(op.getAxis()), out());
+    return STARCH_KERNEL(scatterAdd, in(0), in(1), i64(op.getAxis()), out(),
+                         inIf(op.getOffset() != nullptr, 2));
   });
 }
 
@@ -437,6 +439,13 @@ void attachTraining(MLIRContext &c) {
   attach<CrossEntropyGradOp>(c, [](CrossEntropyGradOp op) {
     return STARCH_KERNEL(crossEntropyGrad, in(0), in(1), in(2),
                          i64(static_cast<int64_t>(op.getIgnoreIndex())), out());
+  });
+  attach<CrossEntropyBlockOp>(c, [](CrossEntropyBlockOp) {
+    return STARCH_KERNEL(crossEntropyBlock, in(0), in(1), in(2), in(3), out());
+  });
+  attach<CrossEntropyBlockGradOp>(c, [](CrossEntropyBlockGradOp) {
+    return STARCH_KERNEL(crossEntropyBlockGrad, in(0), in(1), in(2), in(3),
+                         in(4), out());
   });
   // lr and step are 0-d tensors computed by the step's schedule.
   attach<AdamWOp>(c, [](AdamWOp op) {

@@ -17,6 +17,7 @@
 #include "runtime/cuda/KernelError.h"
 #include "runtime/kernels/AttentionGrad.h"
 #include "runtime/kernels/Compat.h"
+#include "runtime/kernels/DataMovement.h"
 #include "runtime/kernels/ElementwiseOps.h"
 #include "runtime/kernels/Loss.h"
 #include "runtime/kernels/Norm.h"
@@ -141,7 +142,8 @@ template <typename U> struct CopyBody {
 };
 
 /// ONNX Gather over `outer x count x inner` output elements; an index out of
-/// range writes 0 and raises kGatherIndexOutOfRange.
+/// range writes 0 and raises kGatherIndexOutOfRange. With a block `offset`
+/// (device memory, or null) an index outside the block writes 0.
 template <typename U, typename I> struct GatherBody {
   const U *data;
   const I *indices;
@@ -149,15 +151,17 @@ template <typename U, typename I> struct GatherBody {
   int64_t count, inner, axisSize;
   int *errorWord;
   int errorCode;
+  const I *offset;
   STARCH_HOST_DEVICE void operator()(int64_t i) const {
     int64_t element = i % inner, j = (i / inner) % count,
             o = i / (inner * count);
-    int64_t index = static_cast<int64_t>(indices[j]);
-    if (index < 0)
-      index += axisSize;
-    if (index < 0 || index >= axisSize) {
+    int64_t index = gatherPosition(
+        static_cast<int64_t>(indices[j]), axisSize, offset != nullptr,
+        offset ? static_cast<int64_t>(offset[0]) : 0);
+    if (index < 0) {
       out[i] = U(0);
-      raiseKernelError(errorWord, errorCode);
+      if (index == kIndexOutOfRange)
+        raiseKernelError(errorWord, errorCode);
       return;
     }
     out[i] = data[(o * axisSize + index) * inner + element];
@@ -167,7 +171,8 @@ template <typename U, typename I> struct GatherBody {
 /// scatter_add, one call per (outer, inner element) column of the result:
 /// zeroes its column, then adds the updates in index order (so no two
 /// threads write one element, and the sums are deterministic). An index out
-/// of range raises the gather error and adds nothing.
+/// of range raises the gather error and adds nothing; one outside the
+/// block (with `offset`) adds nothing.
 template <typename T, typename I> struct ScatterAddBody {
   const T *updates;
   const I *indices;
@@ -175,16 +180,18 @@ template <typename T, typename I> struct ScatterAddBody {
   int64_t count, inner, axisSize;
   int *errorWord;
   int errorCode;
+  const I *offset;
   STARCH_HOST_DEVICE void operator()(int64_t column) const {
     int64_t element = column % inner, o = column / inner;
     for (int64_t r = 0; r < axisSize; ++r)
       out[(o * axisSize + r) * inner + element] = T(0);
+    int64_t first = offset ? static_cast<int64_t>(offset[0]) : 0;
     for (int64_t j = 0; j < count; ++j) {
-      int64_t index = static_cast<int64_t>(indices[j]);
-      if (index < 0)
-        index += axisSize;
-      if (index < 0 || index >= axisSize) {
-        raiseKernelError(errorWord, errorCode);
+      int64_t index = gatherPosition(static_cast<int64_t>(indices[j]), axisSize,
+                                     offset != nullptr, first);
+      if (index < 0) {
+        if (index == kIndexOutOfRange)
+          raiseKernelError(errorWord, errorCode);
         continue;
       }
       out[(o * axisSize + index) * inner + element] +=

@@ -152,6 +152,22 @@ Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
   });
 }
 
+Status crossEntropyBlock(const Tensor &logits, const Tensor &labels,
+                         const Tensor &start, const Tensor &max, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::crossEntropyBlock(exec, logits, labels, start, max, out);
+  });
+}
+
+Status crossEntropyBlockGrad(const Tensor &logits, const Tensor &labels,
+                             const Tensor &start, const Tensor &max,
+                             const Tensor &cotangent, Tensor &out) {
+  return onDevice([&](DeviceExec &exec) {
+    return drivers::crossEntropyBlockGrad(exec, logits, labels, start, max,
+                                          cotangent, out);
+  });
+}
+
 Status adamw(const Tensor &param, const Tensor &grad, const Tensor *gradScale,
              const Tensor &expAvg, const Tensor &expAvgSq, double lr,
              int64_t step, const AdamWHyper &hyper, Tensor &newParam,

@@ -39,16 +39,16 @@ Status pad(const Tensor &input, const std::vector<int64_t> &low,
 }
 
 Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
-                  Tensor &out) {
+                  Tensor &out, const Tensor *offset) {
   return onDevice([&](DeviceExec &exec) {
-    return drivers::scatterAdd(exec, updates, indices, axis, out);
+    return drivers::scatterAdd(exec, updates, indices, axis, out, offset);
   });
 }
 
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
-              Tensor &out) {
+              Tensor &out, const Tensor *offset) {
   return onDevice([&](DeviceExec &exec) {
-    return drivers::gather(exec, data, indices, axis, out);
+    return drivers::gather(exec, data, indices, axis, out, offset);
   });
 }
 

@@ -29,6 +29,7 @@
 #include "runtime/cuda/drivers/DataMovement.h"
 #include "runtime/cuda/drivers/Elementwise.h"
 #include "runtime/cuda/drivers/Loss.h"
+#include "runtime/cuda/drivers/LossBlock.h"
 #include "runtime/cuda/drivers/Matmul.h"
 #include "runtime/cuda/drivers/Norm.h"
 #include "runtime/cuda/drivers/NormGrad.h"

@@ -75,9 +75,9 @@ Status slice(const Tensor &input, const std::vector<int64_t> &start,
 Status pad(const Tensor &input, const std::vector<int64_t> &low,
            const std::vector<int64_t> &high, double value, Tensor &out);
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
-              Tensor &out);
+              Tensor &out, const Tensor *offset = nullptr);
 Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
-                  Tensor &out);
+                  Tensor &out, const Tensor *offset = nullptr);
 
 // Matmul (Matmul.h), through cuBLAS. gemm takes device pointers and returns
 // a Status where the CPU's returns nothing.
@@ -137,6 +137,11 @@ Status crossEntropy(const Tensor &logits, const Tensor &labels,
 Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
                         const Tensor &cotangent, int64_t ignoreIndex,
                         Tensor &out);
+Status crossEntropyBlock(const Tensor &logits, const Tensor &labels,
+                         const Tensor &start, const Tensor &max, Tensor &out);
+Status crossEntropyBlockGrad(const Tensor &logits, const Tensor &labels,
+                             const Tensor &start, const Tensor &max,
+                             const Tensor &cotangent, Tensor &out);
 Status adamw(const Tensor &param, const Tensor &grad, const Tensor *gradScale,
              const Tensor &expAvg, const Tensor &expAvgSq, double lr,
              int64_t step, const AdamWHyper &hyper, Tensor &newParam,

@@ -195,6 +195,16 @@ Status padWindow(const Tensor &input, const std::vector<int64_t> &low,
   return Status::success();
 }
 
+Status checkGatherOffset(const char *op, const Tensor &indices,
+                         const Tensor *offset) {
+  if (offset &&
+      (offset->dtype() != indices.dtype() || offset->numElements() != 1))
+    return Status::error(std::string(op) +
+                         ": the block offset must be one element of the "
+                         "indices' type");
+  return Status::success();
+}
+
 Status checkGather(const Tensor &data, const Tensor &indices, int64_t axis,
                    const Tensor &out, GatherLayout &layout) {
   if (axis < 0 || axis >= data.rank())
@@ -289,20 +299,25 @@ Status checkScatterAdd(const Tensor &updates, const Tensor &indices,
 
 namespace {
 
-/// Each index as a position in [0, axisSize), or an error.
+/// Each index as a position in [0, axisSize) or kOutsideBlock (with a block
+/// offset), or an error.
 Status indexPositions(const char *op, const Tensor &indices, int64_t axisSize,
-                      std::vector<int64_t> &positions) {
+                      const Tensor *offset, std::vector<int64_t> &positions) {
+  auto integerAt = [](const Tensor &t, int64_t i) {
+    return t.dtype() == DType::i32 ? static_cast<int64_t>(t.data<int32_t>()[i])
+                                   : t.data<int64_t>()[i];
+  };
+  int64_t first = offset ? integerAt(*offset, 0) : 0;
   int64_t count = indices.numElements();
   positions.resize(count);
   for (int64_t j = 0; j < count; ++j) {
-    int64_t raw = indices.dtype() == DType::i32 ? indices.data<int32_t>()[j]
-                                                : indices.data<int64_t>()[j];
-    int64_t index = raw < 0 ? raw + axisSize : raw;
-    if (index < 0 || index >= axisSize)
+    int64_t raw = integerAt(indices, j);
+    int64_t position = gatherPosition(raw, axisSize, offset, first);
+    if (position == kIndexOutOfRange)
       return Status::error(std::string(op) + ": index " + std::to_string(raw) +
                            " out of range for a dimension of size " +
                            std::to_string(axisSize));
-    positions[j] = index;
+    positions[j] = position;
   }
   return Status::success();
 }
@@ -310,20 +325,23 @@ Status indexPositions(const char *op, const Tensor &indices, int64_t axisSize,
 } // namespace
 
 Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
-                  Tensor &out) {
+                  Tensor &out, const Tensor *offset) {
   GatherLayout layout;
   if (Status s = checkScatterAdd(updates, indices, axis, out, layout); !s)
     return s;
+  if (Status s = checkGatherOffset("scatter_add", indices, offset); !s)
+    return s;
   if (isHalf(updates.dtype())) {
     Tensor wide(DType::f32, out.shape());
-    if (Status s = scatterAdd(widenHalf(updates), indices, axis, wide); !s)
+    if (Status s = scatterAdd(widenHalf(updates), indices, axis, wide, offset);
+        !s)
       return s;
     narrowHalf(wide, out);
     return Status::success();
   }
   std::vector<int64_t> positions;
-  if (Status s =
-          indexPositions("scatter_add", indices, layout.axisSize, positions);
+  if (Status s = indexPositions("scatter_add", indices, layout.axisSize, offset,
+                                positions);
       !s)
     return s;
   int64_t outer = layout.outer, inner = layout.inner,
@@ -342,6 +360,8 @@ Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
         int64_t o = task / chunks, c0 = (task % chunks) * kColumns;
         int64_t c1 = std::min(inner, c0 + kColumns);
         for (int64_t j = 0; j < count; ++j) {
+          if (positions[j] == kOutsideBlock)
+            continue;
           const T *row = src + (o * count + j) * inner;
           T *target = dst + (o * axisSize + positions[j]) * inner;
           for (int64_t c = c0; c < c1; ++c)
@@ -354,14 +374,17 @@ Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
 }
 
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
-              Tensor &out) {
+              Tensor &out, const Tensor *offset) {
   GatherLayout layout;
   if (Status s = checkGather(data, indices, axis, out, layout); !s)
+    return s;
+  if (Status s = checkGatherOffset("gather", indices, offset); !s)
     return s;
   int64_t outer = layout.outer, inner = layout.inner,
           axisSize = layout.axisSize, count = layout.count;
   std::vector<int64_t> positions;
-  if (Status s = indexPositions("gather", indices, axisSize, positions); !s)
+  if (Status s = indexPositions("gather", indices, axisSize, offset, positions);
+      !s)
     return s;
   size_t rowBytes = inner * dtypeSize(data.dtype());
   const uint8_t *src = data.bytes();
@@ -370,6 +393,10 @@ Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
               [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i) {
                   int64_t o = i / count, j = i % count;
+                  if (positions[j] == kOutsideBlock) {
+                    std::memset(dst + i * rowBytes, 0, rowBytes);
+                    continue;
+                  }
                   std::memcpy(dst + i * rowBytes,
                               src + (o * axisSize + positions[j]) * rowBytes,
                               rowBytes);

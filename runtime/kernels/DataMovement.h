@@ -9,6 +9,7 @@
 #define STARCH_RUNTIME_KERNELS_DATAMOVEMENT_H
 
 #include "runtime/Tensor.h"
+#include "runtime/kernels/Compat.h"
 #include "runtime/kernels/Status.h"
 
 #include <vector>
@@ -35,15 +36,35 @@ Status slice(const Tensor &input, const std::vector<int64_t> &start,
 Status pad(const Tensor &input, const std::vector<int64_t> &low,
            const std::vector<int64_t> &high, double value, Tensor &out);
 /// ONNX Gather: slices of `data` along `axis` at `indices` (i32 or i64,
-/// negative counts from the end).
+/// negative counts from the end). With `offset` (one element of the
+/// indices' type), `data` holds the slices `[offset, offset + size)` of a
+/// longer axis (a rank's block of a vocabulary): an index outside them
+/// gives a slice of zeros, and indices do not count from the end.
 Status gather(const Tensor &data, const Tensor &indices, int64_t axis,
-              Tensor &out);
+              Tensor &out, const Tensor *offset = nullptr);
 /// gather's adjoint: `out` = 0, then each slice of `updates` added into
 /// `out` along `axis` at its index, in index order (deterministic: every
 /// output element sums its updates in that order, whatever the threads).
-/// Float types (f16/bf16 sum in f32).
+/// Float types (f16/bf16 sum in f32). With `offset`, as for gather: the
+/// updates of indices outside the block are dropped.
 Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
-                  Tensor &out);
+                  Tensor &out, const Tensor *offset = nullptr);
+
+/// What gatherPosition answers besides a position.
+constexpr int64_t kOutsideBlock = -1;
+constexpr int64_t kIndexOutOfRange = -2;
+
+/// The slice index `raw` reads along an axis of `size` slices: without a
+/// block (`blocked` false) negative indices count from the end and one
+/// outside `[-size, size)` is kIndexOutOfRange; in a block that starts at
+/// `first`, `raw - first` or kOutsideBlock.
+STARCH_HOST_DEVICE inline int64_t gatherPosition(int64_t raw, int64_t size,
+                                                 bool blocked, int64_t first) {
+  if (blocked)
+    return raw - first >= 0 && raw - first < size ? raw - first : kOutsideBlock;
+  int64_t position = raw < 0 ? raw + size : raw;
+  return position >= 0 && position < size ? position : kIndexOutOfRange;
+}
 
 // The argument rules of the kernels above, shared with the CUDA drivers
 // (Checks.h). The window functions also say what the kernel copies.
@@ -77,6 +98,9 @@ Status padWindow(const Tensor &input, const std::vector<int64_t> &low,
 struct GatherLayout {
   int64_t outer = 1, axisSize = 0, inner = 1, count = 0;
 };
+/// A block offset is one element of the indices' type (or absent).
+Status checkGatherOffset(const char *op, const Tensor &indices,
+                         const Tensor *offset);
 Status checkGather(const Tensor &data, const Tensor &indices, int64_t axis,
                    const Tensor &out, GatherLayout &layout);
 /// scatterAdd's rules: those of the gather it is the adjoint of (`out` in

@@ -9,6 +9,7 @@
 #include "runtime/kernels/DataMovement.h"
 #include "runtime/kernels/Elementwise.h"
 #include "runtime/kernels/Loss.h"
+#include "runtime/kernels/LossBlock.h"
 #include "runtime/kernels/Matmul.h"
 #include "runtime/kernels/Norm.h"
 #include "runtime/kernels/NormGrad.h"

@@ -95,3 +95,43 @@ func.func @grad_scale_type(%p: tensor<4xf32>, %lr: tensor<f64>, %s: tensor<i64>,
   %u:3 = starch.adamw %p, %p, %p, %p, %lr, %s beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = 0.0 grad_scale = %clip : tensor<f64> : tensor<4xf32>, tensor<f64>, tensor<i64>
   return
 }
+
+// -----
+
+func.func @block_start_type(%l: tensor<4x8xf32>, %y: tensor<4xi64>, %s: tensor<1xi32>, %m: tensor<4xf32>) -> tensor<4x2xf64> {
+  // expected-error @below {{'starch.cross_entropy_block' op start has type 'tensor<1xi32>' but must be one element of the labels' type 'i64'}}
+  %0 = starch.cross_entropy_block %l, %y, %s, %m : (tensor<4x8xf32>, tensor<4xi64>, tensor<1xi32>, tensor<4xf32>) -> tensor<4x2xf64>
+  return %0 : tensor<4x2xf64>
+}
+
+// -----
+
+func.func @block_max_shape(%l: tensor<4x8xf32>, %y: tensor<4xi64>, %s: tensor<1xi64>, %m: tensor<8xf32>) -> tensor<4x2xf64> {
+  // expected-error @below {{'starch.cross_entropy_block' op max has type 'tensor<8xf32>' but must be one logit per position ('tensor<4xf32>')}}
+  %0 = starch.cross_entropy_block %l, %y, %s, %m : (tensor<4x8xf32>, tensor<4xi64>, tensor<1xi64>, tensor<8xf32>) -> tensor<4x2xf64>
+  return %0 : tensor<4x2xf64>
+}
+
+// -----
+
+func.func @block_sums_shape(%l: tensor<4x8xf32>, %y: tensor<4xi64>, %s: tensor<1xi64>, %m: tensor<4xf32>) -> tensor<4x3xf64> {
+  // expected-error @below {{'starch.cross_entropy_block' op result has type 'tensor<4x3xf64>' but must hold two sums per position ('tensor<4x2xf64>')}}
+  %0 = starch.cross_entropy_block %l, %y, %s, %m : (tensor<4x8xf32>, tensor<4xi64>, tensor<1xi64>, tensor<4xf32>) -> tensor<4x3xf64>
+  return %0 : tensor<4x3xf64>
+}
+
+// -----
+
+func.func @block_grad_result(%l: tensor<4x8xf32>, %y: tensor<4xi64>, %s: tensor<1xi64>, %m: tensor<4xf32>, %d: tensor<4x2xf64>) -> tensor<4x8xf64> {
+  // expected-error @below {{'starch.cross_entropy_block_grad' op result has type 'tensor<4x8xf64>' but must have the logits' type 'tensor<4x8xf32>'}}
+  %0 = starch.cross_entropy_block_grad %l, %y, %s, %m, %d : (tensor<4x8xf32>, tensor<4xi64>, tensor<1xi64>, tensor<4xf32>, tensor<4x2xf64>) -> tensor<4x8xf64>
+  return %0 : tensor<4x8xf64>
+}
+
+// -----
+
+func.func @gather_offset_type(%t: tensor<8x3xf32>, %i: tensor<4xi64>, %o: tensor<2xi64>) -> tensor<4x3xf32> {
+  // expected-error @below {{'starch.gather' op offset has type 'tensor<2xi64>' but must be one element of the indices' type 'i64'}}
+  %0 = starch.gather %t[%i] axis = 0 offset = %o : tensor<2xi64> : (tensor<8x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}

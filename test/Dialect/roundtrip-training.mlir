@@ -30,3 +30,16 @@ func.func @update(%g: tensor<4x3xf32>, %v: tensor<4x3xf32>, %lr: tensor<f64>, %s
   %s:3 = starch.adamw %p, %g, %m, %v, %lr, %step beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-8 weight_decay = 0.0 grad_scale = %clip : tensor<f32> : tensor<4x3xf32>, tensor<f64>, tensor<i64>
   return
 }
+
+// CHECK-LABEL: func.func @vocabulary_block
+// CHECK: starch.cross_entropy_block %arg0, %arg1, %arg2, %arg3 : (tensor<4x8xf32>, tensor<4xi64>, tensor<1xi64>, tensor<4xf32>) -> tensor<4x2xf64>
+// CHECK: starch.cross_entropy_block_grad %arg0, %arg1, %arg2, %arg3, %{{.*}} : (tensor<4x8xf32>, tensor<4xi64>, tensor<1xi64>, tensor<4xf32>, tensor<4x2xf64>) -> tensor<4x8xf32>
+// CHECK: starch.gather %arg4[%arg1] axis = 0 offset = %arg2 : tensor<1xi64> {padding_idx = 70 : i64} : (tensor<8x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
+// CHECK: starch.scatter_add %{{.*}}[%arg1] axis = 0 offset = %arg2 : tensor<1xi64> : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<8x3xf32>
+func.func @vocabulary_block(%logits: tensor<4x8xf32>, %labels: tensor<4xi64>, %start: tensor<1xi64>, %max: tensor<4xf32>, %table: tensor<8x3xf32>) -> (tensor<4x8xf32>, tensor<8x3xf32>) {
+  %sums = starch.cross_entropy_block %logits, %labels, %start, %max : (tensor<4x8xf32>, tensor<4xi64>, tensor<1xi64>, tensor<4xf32>) -> tensor<4x2xf64>
+  %d = starch.cross_entropy_block_grad %logits, %labels, %start, %max, %sums : (tensor<4x8xf32>, tensor<4xi64>, tensor<1xi64>, tensor<4xf32>, tensor<4x2xf64>) -> tensor<4x8xf32>
+  %rows = starch.gather %table[%labels] axis = 0 offset = %start : tensor<1xi64> {padding_idx = 70 : i64} : (tensor<8x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
+  %back = starch.scatter_add %rows[%labels] axis = 0 offset = %start : tensor<1xi64> : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<8x3xf32>
+  return %d, %back : tensor<4x8xf32>, tensor<8x3xf32>
+}

@@ -107,6 +107,11 @@ func.func @every_op(%x: tensor<2x4xf32>, %y: tensor<2x4xf32>, %b: tensor<2x4xi1>
   %dq, %dk, %dv, %db = starch.attention_grad %q, %kv, %kv bias %bias out %q d_out %q mask = additive scale = 5.000000e-01 : (tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>)
   %ce = starch.cross_entropy %x, %labels ignore_index = -100 : (tensor<2x4xf32>, tensor<2xi64>) -> tensor<f32>
   %ceg = starch.cross_entropy_grad %x, %labels, %d ignore_index = -100 : (tensor<2x4xf32>, tensor<2xi64>, tensor<f32>) -> tensor<2x4xf32>
+  %first = starch.slice %labels start = [0] limit = [1] strides = [1] : tensor<2xi64> -> tensor<1xi64>
+  %ceb = starch.cross_entropy_block %x, %labels, %first, %red : (tensor<2x4xf32>, tensor<2xi64>, tensor<1xi64>, tensor<2xf32>) -> tensor<2x2xf64>
+  %cebg = starch.cross_entropy_block_grad %x, %labels, %first, %red, %ceb : (tensor<2x4xf32>, tensor<2xi64>, tensor<1xi64>, tensor<2xf32>, tensor<2x2xf64>) -> tensor<2x4xf32>
+  %gblock = starch.gather %x[%ids] axis = 1 offset = %first : tensor<1xi64> : (tensor<2x4xf32>, tensor<3xi64>) -> tensor<2x3xf32>
+  %sblock = starch.scatter_add %gblock[%ids] axis = 1 offset = %first : tensor<1xi64> : (tensor<2x3xf32>, tensor<3xi64>) -> tensor<2x4xf32>
   %p, %m, %v = starch.adamw %x, %y, %x, %y, %lr, %step beta1 = 9.000000e-01 beta2 = 9.990000e-01 epsilon = 1.000000e-08 weight_decay = 0.000000e+00 : tensor<2x4xf32>, tensor<f64>, tensor<i64>
   %ar = starch.all_reduce %x reduce = sum : tensor<2x4xf32>
   %rs = starch.reduce_scatter %x reduce = sum dim = 0 groups = [array<i64: 0>] : tensor<2x4xf32> -> tensor<2x4xf32>

@@ -264,6 +264,18 @@ int64_t CrossEntropyGradOp::getFlops() { return 7 * numel(getLogits()); }
 int64_t CrossEntropyGradOp::getBytesAccessed() {
   return operandAndResultBytes(*this);
 }
+// A block's exp-sum (3 per logit: shift, exp, add) and one label term.
+int64_t CrossEntropyBlockOp::getFlops() {
+  return 3 * numel(getLogits()) + numel(getLabels());
+}
+int64_t CrossEntropyBlockOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
+// Shift, exp and scale per logit.
+int64_t CrossEntropyBlockGradOp::getFlops() { return 3 * numel(getLogits()); }
+int64_t CrossEntropyBlockGradOp::getBytesAccessed() {
+  return operandAndResultBytes(*this);
+}
 // Decay 2, first moment 3, second moment 4, sqrt/scale/eps 3, update 3.
 int64_t AdamWOp::getFlops() { return 15 * numel(getParam()); }
 

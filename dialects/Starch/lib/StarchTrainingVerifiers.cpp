@@ -1,7 +1,7 @@
 //===- StarchTrainingVerifiers.cpp - Rules of the loss and optimizer ops --===//
 //
-// Verifiers of starch.cross_entropy, starch.cross_entropy_grad and
-// starch.adamw, and the symbol check of starch.write_param.
+// Verifiers of starch.cross_entropy, its vocabulary-block form, their
+// gradients and starch.adamw, and the symbol check of starch.write_param.
 //
 //===----------------------------------------------------------------------===//
 #include "starch/Dialect/StarchOps.h"
@@ -82,6 +82,59 @@ LogicalResult CrossEntropyGradOp::verify() {
     return emitOpError() << "cotangent has type " << cotangent
                          << " but must be a 0-d tensor of "
                          << getLogits().getType().getElementType();
+  if (getResult().getType() != getLogits().getType())
+    return emitOpError() << "result has type " << getResult().getType()
+                         << " but must have the logits' type "
+                         << getLogits().getType();
+  return success();
+}
+
+namespace {
+
+/// The operands both block ops share: logits `N... x Vb`, labels `N...`, a
+/// one-element start of the labels' type, the max `N...` of the logits'
+/// type; and a `N... x 2` f64 tensor (the result or its cotangent).
+LogicalResult verifyBlockOperands(Operation *op, RankedTensorType logits,
+                                  RankedTensorType labels,
+                                  RankedTensorType start, RankedTensorType max,
+                                  RankedTensorType sums, StringRef sumsName) {
+  if (failed(verifyLogitsAndLabels(op, logits, labels)))
+    return failure();
+  if (start.getNumElements() != 1 ||
+      start.getElementType() != labels.getElementType())
+    return op->emitOpError() << "start has type " << start
+                             << " but must be one element of the labels' type "
+                             << labels.getElementType();
+  if (max.getShape() != labels.getShape() ||
+      max.getElementType() != logits.getElementType())
+    return op->emitOpError()
+           << "max has type " << max << " but must be one logit per position ("
+           << RankedTensorType::get(labels.getShape(), logits.getElementType())
+           << ")";
+  SmallVector<int64_t> pairs(labels.getShape());
+  pairs.push_back(2);
+  if (sums.getShape() != ArrayRef<int64_t>(pairs))
+    return op->emitOpError()
+           << sumsName << " has type " << sums
+           << " but must hold two sums per position ("
+           << RankedTensorType::get(pairs, sums.getElementType()) << ")";
+  return success();
+}
+
+} // namespace
+
+LogicalResult CrossEntropyBlockOp::verify() {
+  return verifyBlockOperands(*this, getLogits().getType(),
+                             getLabels().getType(), getStart().getType(),
+                             getMax().getType(), getType(), "result");
+}
+
+LogicalResult CrossEntropyBlockGradOp::verify() {
+  if (failed(verifyBlockOperands(*this, getLogits().getType(),
+                                 getLabels().getType(), getStart().getType(),
+                                 getMax().getType(), getCotangent().getType(),
+                                 "cotangent")))
+    return failure();
   if (getResult().getType() != getLogits().getType())
     return emitOpError() << "result has type " << getResult().getType()
                          << " but must have the logits' type "

@@ -382,13 +382,29 @@ LogicalResult PadOp::verify() {
   return verifyResultShape(*this, expected, getResult(), "the padding gives");
 }
 
+/// A block offset (gather, scatter_add) is one element of the indices' type.
+static LogicalResult verifyBlockOffset(Operation *op, Value offset,
+                                       Value indices) {
+  if (!offset)
+    return success();
+  auto type = cast<RankedTensorType>(offset.getType());
+  auto indexType = cast<RankedTensorType>(indices.getType()).getElementType();
+  if (type.getNumElements() != 1 || type.getElementType() != indexType)
+    return op->emitOpError()
+           << "offset has type " << type
+           << " but must be one element of the indices' type " << indexType;
+  return success();
+}
+
 LogicalResult GatherOp::verify() {
   auto data = getData().getType();
   int64_t axis = getAxis();
-  if (failed(verifyAxis(*this, axis, getData())))
+  if (failed(verifyAxis(*this, axis, getData())) ||
+      failed(verifyBlockOffset(*this, getOffset(), getIndices())))
     return failure();
+  // In a block (offset), padding_idx counts in the whole, longer axis.
   if (std::optional<int64_t> pad = getPaddingIdx();
-      pad && (*pad < 0 || *pad >= data.getDimSize(axis)))
+      pad && (*pad < 0 || (!getOffset() && *pad >= data.getDimSize(axis))))
     return emitOpError() << "padding_idx " << *pad << " is outside [0, "
                          << data.getDimSize(axis) << ") (dimension " << axis
                          << " of the data)";
@@ -406,7 +422,8 @@ LogicalResult GatherOp::verify() {
 LogicalResult ScatterAddOp::verify() {
   auto result = getResult().getType();
   int64_t axis = getAxis();
-  if (failed(verifyAxis(*this, axis, getResult())))
+  if (failed(verifyAxis(*this, axis, getResult())) ||
+      failed(verifyBlockOffset(*this, getOffset(), getIndices())))
     return failure();
   SmallVector<int64_t> expected(result.getShape().take_front(axis));
   llvm::append_range(expected, getIndices().getType().getShape());

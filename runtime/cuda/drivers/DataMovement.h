@@ -100,19 +100,27 @@ Status pad(Exec &exec, const Tensor &input, const std::vector<int64_t> &low,
 
 template <typename U, typename I, typename Exec>
 Status launchGather(Exec &exec, const U *data, const I *indices, U *out,
-                    int64_t n, int64_t count, int64_t inner, int64_t axisSize) {
+                    int64_t n, int64_t count, int64_t inner, int64_t axisSize,
+                    const I *offset) {
   return exec.launch(n, GatherBody<U, I>{data, indices, out, count, inner,
                                          axisSize, exec.errorWord(),
-                                         kGatherIndexOutOfRange});
+                                         kGatherIndexOutOfRange, offset});
+}
+
+/// The block offset's device pointer, or null.
+template <typename I> const I *offsetData(const Tensor *offset) {
+  return offset ? offset->data<I>() : nullptr;
 }
 
 /// Out-of-range indices are found on the device: the element is written as
 /// 0 and the context's next synchronize reports the error.
 template <typename Exec>
 Status gather(Exec &exec, const Tensor &data, const Tensor &indices,
-              int64_t axis, Tensor &out) {
+              int64_t axis, Tensor &out, const Tensor *offset = nullptr) {
   GatherLayout layout;
   if (Status s = checkGather(data, indices, axis, out, layout); !s)
+    return s;
+  if (Status s = checkGatherOffset("gather", indices, offset); !s)
     return s;
   if (out.numElements() == 0)
     return Status::success();
@@ -122,11 +130,13 @@ Status gather(Exec &exec, const Tensor &data, const Tensor &indices,
     if (indices.dtype() == DType::i32)
       status = launchGather<U>(exec, data.data<U>(), indices.data<int32_t>(),
                                out.data<U>(), out.numElements(), layout.count,
-                               layout.inner, layout.axisSize);
+                               layout.inner, layout.axisSize,
+                               offsetData<int32_t>(offset));
     else
       status = launchGather<U>(exec, data.data<U>(), indices.data<int64_t>(),
                                out.data<U>(), out.numElements(), layout.count,
-                               layout.inner, layout.axisSize);
+                               layout.inner, layout.axisSize,
+                               offsetData<int64_t>(offset));
   });
   return status;
 }
@@ -135,9 +145,11 @@ Status gather(Exec &exec, const Tensor &data, const Tensor &indices,
 /// on the device yet (the CPU sums them in f32).
 template <typename Exec>
 Status scatterAdd(Exec &exec, const Tensor &updates, const Tensor &indices,
-                  int64_t axis, Tensor &out) {
+                  int64_t axis, Tensor &out, const Tensor *offset = nullptr) {
   GatherLayout layout;
   if (Status s = checkScatterAdd(updates, indices, axis, out, layout); !s)
+    return s;
+  if (Status s = checkGatherOffset("scatter_add", indices, offset); !s)
     return s;
   if (isHalf(updates.dtype()))
     return unsupportedDtype("scatter_add", updates.dtype());
@@ -148,11 +160,12 @@ Status scatterAdd(Exec &exec, const Tensor &updates, const Tensor &indices,
     using T = typename decltype(tag)::type;
     auto launch = [&](auto *index) {
       using I = std::remove_const_t<std::remove_pointer_t<decltype(index)>>;
-      status = exec.launch(
-          layout.outer * layout.inner,
-          ScatterAddBody<T, I>{updates.data<T>(), index, out.data<T>(),
-                               layout.count, layout.inner, layout.axisSize,
-                               exec.errorWord(), kGatherIndexOutOfRange});
+      status =
+          exec.launch(layout.outer * layout.inner,
+                      ScatterAddBody<T, I>{
+                          updates.data<T>(), index, out.data<T>(), layout.count,
+                          layout.inner, layout.axisSize, exec.errorWord(),
+                          kGatherIndexOutOfRange, offsetData<I>(offset)});
     };
     if (indices.dtype() == DType::i32)
       launch(indices.data<int32_t>());

@@ -23,10 +23,24 @@ LogicalResult crossEntropyRule(CrossEntropyOp op, Math &m, Value dy,
   return success(); // labels are integers
 }
 
+/// The block's sums do not depend on `max` once combined (the shift
+/// cancels between the exp-sum's log and the label term), so only the
+/// logits get a cotangent; the all-reduce that made `max` needs none.
+LogicalResult crossEntropyBlockRule(CrossEntropyBlockOp op, Math &m, Value dy,
+                                    ArrayRef<bool> needs,
+                                    MutableArrayRef<Value> dxs) {
+  if (needs[0])
+    dxs[0] = CrossEntropyBlockGradOp::create(
+        m.b, m.loc, op.getLogits().getType(), op.getLogits(), op.getLabels(),
+        op.getStart(), op.getMax(), dy);
+  return success();
+}
+
 } // namespace
 
 void registerLossGradients(MLIRContext &context) {
   attachRule<CrossEntropyOp, crossEntropyRule>(context);
+  attachRule<CrossEntropyBlockOp, crossEntropyBlockRule>(context);
 }
 
 } // namespace starch::grad

@@ -110,15 +110,19 @@ LogicalResult gatherRule(GatherOp op, Math &m, Value dy, ArrayRef<bool> needs,
   if (!needs[0])
     return success();
   // nn.Embedding(padding_idx): that row gets exactly zero gradient, as in
-  // PyTorch: its updates are zeroed (however the index is written).
+  // PyTorch: its updates are zeroed (however the index is written). A
+  // block's indices (offset) count in the whole axis, never from the end.
   if (std::optional<int64_t> pad = op.getPaddingIdx()) {
     RankedTensorType indices = Math::typeOf(op.getIndices());
     int64_t size = Math::typeOf(op.getData()).getDimSize(op.getAxis());
     Value raw = op.getIndices();
-    Value wrapped = SelectOp::create(
-        m.b, m.loc, indices,
-        m.compare(CompareDirection::lt, raw, m.splat(indices, 0)),
-        m.add(raw, m.splat(indices, static_cast<double>(size))), raw);
+    Value wrapped =
+        op.getOffset()
+            ? raw
+            : SelectOp::create(
+                  m.b, m.loc, indices,
+                  m.compare(CompareDirection::lt, raw, m.splat(indices, 0)),
+                  m.add(raw, m.splat(indices, static_cast<double>(size))), raw);
     Value padded = m.compare(CompareDirection::eq, wrapped,
                              m.splat(indices, static_cast<double>(*pad)));
     // The indices' dimensions sit at axis.. in the cotangent.
@@ -131,8 +135,9 @@ LogicalResult gatherRule(GatherOp op, Math &m, Value dy, ArrayRef<bool> needs,
         dims);
     dy = SelectOp::create(m.b, m.loc, dyType, mask, m.splatLike(dy, 0.0), dy);
   }
-  dxs[0] = ScatterAddOp::create(m.b, m.loc, op.getData().getType(), dy,
-                                op.getIndices(), op.getAxisAttr());
+  dxs[0] =
+      ScatterAddOp::create(m.b, m.loc, op.getData().getType(), dy,
+                           op.getIndices(), op.getAxisAttr(), op.getOffset());
   return success();
 }
 
@@ -141,7 +146,8 @@ LogicalResult scatterAddRule(ScatterAddOp op, Math &m, Value dy,
                              ArrayRef<bool> needs, Cotangents dxs) {
   if (needs[0])
     dxs[0] = GatherOp::create(m.b, m.loc, op.getUpdates().getType(), dy,
-                              op.getIndices(), op.getAxisAttr());
+                              op.getIndices(), op.getAxisAttr(),
+                              /*padding_idx=*/IntegerAttr(), op.getOffset());
   return success();
 }
 

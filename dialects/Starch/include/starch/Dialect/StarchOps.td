@@ -531,28 +531,39 @@ def Starch_GatherOp : Starch_Op<"gather", [Pure]> {
     gathered. The importer sets it on a token embedding from model.json's
     `padding_idx` or the model's `pad_token_id` (docs/model-json.md).
 
+    `offset` (optional, one element of the indices' type) makes `data` a
+    block: the slices `[offset, offset + size)` of a longer axis (a rank's
+    share of a vocabulary under tensor parallelism). An index inside the
+    block takes slice `index - offset`; one outside gives a slice of zeros;
+    indices do not count from the end. `padding_idx` counts in the whole
+    axis. starch-tensor-parallel makes this form (vocabulary parallelism).
+
     ```mlir
     %emb = starch.gather %table[%ids] axis = 0 : (tensor<128x64xf32>, tensor<2x16xi64>) -> tensor<2x16x64xf32>
     %tok = starch.gather %table[%ids] axis = 0 {padding_idx = 0 : i64} : (tensor<128x64xf32>, tensor<2x16xi64>) -> tensor<2x16x64xf32>
+    %own = starch.gather %block[%ids] axis = 0 offset = %start : tensor<1xi64> : (tensor<64x64xf32>, tensor<2x16xi64>) -> tensor<2x16x64xf32>
     ```
   }];
   let arguments = (ins Starch_Tensor:$data, Starch_IndexTensor:$indices,
-                       I64Attr:$axis, OptionalAttr<I64Attr>:$padding_idx);
+                       I64Attr:$axis, OptionalAttr<I64Attr>:$padding_idx,
+                       Optional<Starch_IndexTensor>:$offset);
   let results = (outs Starch_Tensor:$result);
   // Most gathers have no padding row.
   let builders = [
     OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$data,
                    "mlir::Value":$indices, "int64_t":$axis), [{
       build($_builder, $_state, result, data, indices,
-            $_builder.getI64IntegerAttr(axis), mlir::IntegerAttr());
+            $_builder.getI64IntegerAttr(axis), mlir::IntegerAttr(),
+            mlir::Value());
     }]>,
     OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$data,
                    "mlir::Value":$indices, "mlir::IntegerAttr":$axis), [{
       build($_builder, $_state, result, data, indices, axis,
-            mlir::IntegerAttr());
+            mlir::IntegerAttr(), mlir::Value());
     }]>];
   let assemblyFormat = [{
-    $data `[` $indices `]` `axis` `=` $axis attr-dict
+    $data `[` $indices `]` `axis` `=` $axis
+    (`offset` `=` $offset^ `:` type($offset))? attr-dict
     `:` `(` type($data) `,` type($indices) `)` `->` type($result)
   }];
   let hasVerifier = 1;
@@ -569,17 +580,25 @@ def Starch_ScatterAddOp : Starch_Op<"scatter_add", [Pure]> {
     result.shape[axis+1:]`. Negative indices count from the end; an index
     outside `[-size, size)` is a run-time error. Float element types. The
     gradient of a gather (an embedding lookup, a context-parallel rank's
-    tokens) is one, instead of a one-hot matrix product.
+    tokens) is one, instead of a one-hot matrix product. With `offset`, as
+    for `starch.gather`: the result is a block, and the updates of indices
+    outside it are dropped.
 
     ```mlir
     %d = starch.scatter_add %dy[%ids] axis = 0 : (tensor<2x16x64xf32>, tensor<2x16xi64>) -> tensor<128x64xf32>
     ```
   }];
   let arguments = (ins Starch_FloatTensor:$updates, Starch_IndexTensor:$indices,
-                       I64Attr:$axis);
+                       I64Attr:$axis, Optional<Starch_IndexTensor>:$offset);
   let results = (outs Starch_FloatTensor:$result);
+  let builders = [
+    OpBuilder<(ins "mlir::Type":$result, "mlir::Value":$updates,
+                   "mlir::Value":$indices, "mlir::IntegerAttr":$axis), [{
+      build($_builder, $_state, result, updates, indices, axis, mlir::Value());
+    }]>];
   let assemblyFormat = [{
-    $updates `[` $indices `]` `axis` `=` $axis attr-dict
+    $updates `[` $indices `]` `axis` `=` $axis
+    (`offset` `=` $offset^ `:` type($offset))? attr-dict
     `:` `(` type($updates) `,` type($indices) `)` `->` type($result)
   }];
   let hasVerifier = 1;

@@ -60,6 +60,71 @@ def Starch_CrossEntropyGradOp : Starch_Op<"cross_entropy_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Starch_CrossEntropyBlockOp : Starch_Op<"cross_entropy_block", [Pure]> {
+  let summary = "one rank's share of a cross-entropy over a vocabulary split";
+  let description = [{
+    The cross-entropy of logits whose class dimension is split over the
+    ranks of a tensor-parallel group (vocabulary parallelism): `logits:
+    N... x Vb` is this rank's block of classes `[start, start + Vb)`,
+    `labels: N...` hold whole-vocabulary classes, `start` (1 element, the
+    labels' type) is the block's first class and `max: N...` (the logits'
+    type) is the largest logit of each position over every block. The
+    result (`N... x 2`, f64) is this rank's share of two sums:
+
+    ```
+    result[n, 0] = sum over v of exp(logits[n, v] - max[n])
+    result[n, 1] = logits[n, labels[n] - start] - max[n]  if labels[n] is in the block,
+                   0                                      otherwise
+    ```
+
+    Summed over the group (`starch.all_reduce`), `log(result[n, 0]) -
+    result[n, 1]` is position n's term of `starch.cross_entropy`, whatever
+    `max` is: the shift cancels, so the gradient rule gives `max` none
+    (only the logits get one, `starch.cross_entropy_block_grad`). Labels
+    outside every block (an ignore index) add nothing to column 1.
+    starch-tensor-parallel makes this op from a `starch.cross_entropy` of
+    vocabulary-split logits.
+
+    ```mlir
+    %s = starch.cross_entropy_block %logits, %labels, %start, %max
+        : (tensor<32x64xf32>, tensor<32xi64>, tensor<1xi64>, tensor<32xf32>) -> tensor<32x2xf64>
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$logits, Starch_IndexTensor:$labels,
+                       Starch_IndexTensor:$start, Starch_FloatTensor:$max);
+  let results = (outs StaticShapeTensorOf<[F64]>:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels `,` $start `,` $max attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Starch_CrossEntropyBlockGradOp : Starch_Op<"cross_entropy_block_grad",
+    [Pure]> {
+  let summary = "gradient of starch.cross_entropy_block with respect to the logits";
+  let description = [{
+    `result[n, v] = cotangent[n, 0] * exp(logits[n, v] - max[n]) +
+    (v == labels[n] - start ? cotangent[n, 1] : 0)`, computed in f64 and
+    rounded to the logits' type. Operands as for `starch.cross_entropy_block`,
+    then the `N... x 2` (f64) cotangent of its result.
+
+    ```mlir
+    %d = starch.cross_entropy_block_grad %logits, %labels, %start, %max, %ds
+        : (tensor<32x64xf32>, tensor<32xi64>, tensor<1xi64>, tensor<32xf32>, tensor<32x2xf64>) -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Starch_FloatTensor:$logits, Starch_IndexTensor:$labels,
+                       Starch_IndexTensor:$start, Starch_FloatTensor:$max,
+                       StaticShapeTensorOf<[F64]>:$cotangent);
+  let results = (outs Starch_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $labels `,` $start `,` $max `,` $cotangent attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Starch_AdamWOp : Starch_Op<"adamw",
     [Pure, AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
                           "new_param", "new_exp_avg", "new_exp_avg_sq"]>]> {
