@@ -18,7 +18,8 @@ so every plan trains on the same sequences). Cases:
                 sharded tensor whole in any file, and all files together
                 exactly as many elements as the one-process checkpoint.
   corrupt       a missing rank file, a flipped byte in one, one from another
-                save and an edited index are refused, naming file and tensor.
+                save and an edited index are refused, naming file and tensor;
+                a save that fails at the index keeps the previous checkpoint.
 """
 import argparse
 import json
@@ -239,8 +240,24 @@ def corrupt(runner, failures):
     broken("edited-index", edit_index,
            r"cannot resume: '[^']*checkpoint.safetensors' was changed after it was saved: "
            r"field 'shards'")
+    # The index's temporary name taken: the save of step 6 fails after every
+    # rank file is written, and step 5's checkpoint stays, resumable.
+    kept = runner.path("kept")
+    shutil.copytree(runner.path("A5"), kept)
+    os.mkdir(os.path.join(kept, "checkpoint.safetensors.tmp"))
+    status, out = runner.fails("A", "--resume", kept, "--steps", "6", "--save", kept)
+    if status == 0 or not re.search(r"error: (rank 0: )?step 6: cannot save checkpoint: .*; the "
+                                    r"checkpoint of step 5 is kept", out):
+        failures.append(f"failed save: exit {status}:\n{out[-1500:]}")
+    if os.path.isdir(os.path.join(kept, "checkpoint.safetensors.tmp")):
+        # (the failed writer removes its temporary path, an empty folder too)
+        os.rmdir(os.path.join(kept, "checkpoint.safetensors.tmp"))
+    out = runner.train("single", "--resume", kept, "--steps", "6")
+    if "resumed from " + kept + " at step 5" not in out:
+        failures.append(f"after a failed save, step 5 does not resume:\n{out[-1500:]}")
     return ("a missing rank file, a flipped byte, a rank file of another save and an edited "
-            "index are refused by one process and by A, naming the file and tensor")
+            "index are refused by one process and by A, naming the file and tensor; a save "
+            "failing at the index keeps the previous checkpoint resumable")
 
 
 def main():
