@@ -11,6 +11,7 @@
 #ifndef STARCH_RUNTIME_TRAIN_CHECKPOINT_H
 #define STARCH_RUNTIME_TRAIN_CHECKPOINT_H
 
+#include "runtime/train/CheckpointFiles.h"
 #include "runtime/train/Program.h"
 
 #include <cstdint>
@@ -35,10 +36,6 @@ inline constexpr const char *kCheckpointFileName = "checkpoint.safetensors";
 inline constexpr const char *kCheckpointFormat = "starch-train-checkpoint";
 /// 2: a checksum per field, metadata included (format 1 is refused).
 inline constexpr int kCheckpointVersion = 2;
-
-/// FNV-1a 64 of `size` bytes, continuing from `hash`.
-uint64_t fnv1a64(const void *data, size_t size,
-                 uint64_t hash = 0xcbf29ce484222325ULL);
 
 /// Writes DIR/<module>.safetensors for every module of a multimodal program
 /// that trains (every module with `includeFrozen`), keyed by the framework's

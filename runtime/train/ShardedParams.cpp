@@ -44,13 +44,16 @@ ParamStore takeRankBlocks(const ProgramSpec &spec, ParamStore whole, int rank) {
   return whole;
 }
 
-ParamStore joinRankBlocks(const ProgramSpec &spec, const ParamStore &blocks) {
+ParamStore
+joinRankBlocks(const ProgramSpec &spec, const ParamStore &blocks,
+               const std::function<bool(const ParamSpec &)> &wanted) {
   Communicator *comm = currentCommunicator();
   ParamStore whole = blocks;
   int self = comm ? comm->rank() : 0;
   for (size_t i = 0; i < spec.params.size(); ++i) {
     const ParamSpec &param = spec.params[i];
-    if (!spec.holds(param, self) || !param.shard.sharded())
+    if (!spec.holds(param, self) || !param.shard.sharded() ||
+        (wanted && !wanted(param)))
       continue;
     RankGroup group;
     int position = 0;
@@ -74,7 +77,7 @@ ParamStore joinRankBlocks(const ProgramSpec &spec, const ParamStore &blocks) {
   // (replica 0, tensor-parallel position 0), which now holds it whole.
   for (size_t i = 0; i < spec.params.size(); ++i) {
     const ParamSpec &param = spec.params[i];
-    if (spec.holds(param, 0))
+    if (spec.holds(param, 0) || (wanted && !wanted(param)))
       continue;
     int owner = 0;
     while (owner < spec.ranksPerReplica() && spec.stageOf(owner) != param.stage)

@@ -8,6 +8,7 @@
 // saving, with --save).
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/comm/CurrentCommunicator.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/train/Checkpoint.h"
 #include "runtime/train/DataSource.h"
@@ -16,11 +17,11 @@
 #include "runtime/train/Program.h"
 #include "runtime/train/ProgramConstants.h"
 #include "runtime/train/Progress.h"
+#include "runtime/train/ShardedCheckpoint.h"
 #include "runtime/train/ShardedParams.h"
 #include "runtime/train/Trace.h"
 #include "runtime/train/WeightLoading.h"
 #include "runtime/train/World.h"
-#include "runtime/comm/CurrentCommunicator.h"
 
 #include <chrono>
 #include <cinttypes>
@@ -28,6 +29,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 
 using namespace starch::rt;
@@ -56,25 +58,66 @@ void installStopHandlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-void save(const std::string &dir, const ProgramSpec &spec,
-          const ParamStore &params, int64_t step, const DataSource &data,
-          bool saveAll) {
-  Clock::time_point start = Clock::now();
+TrainState trainState(int64_t step, const DataSource &data) {
   TrainState state;
   state.step = step;
   state.dataPosition = data.position();
   state.generatorState = data.generatorState();
   state.data = data.identity();
-  // Module files first: checkpoint.safetensors, written last, is what a
-  // resume trusts, and every module file names the step it holds.
-  std::string modules;
-  for (const std::string &module :
-       saveModuleWeights(dir, spec, params, step, saveAll))
-    modules += (modules.empty() ? " and " : ", ") + module + ".safetensors";
-  saveCheckpoint(dir, spec, params, state);
-  std::printf("checkpoint: step %" PRId64 " saved to %s/%s%s (%.2f s)\n", step,
-              dir.c_str(), kCheckpointFileName, modules.c_str(),
-              secondsSince(start));
+  return state;
+}
+
+/// The modules saveModuleWeights writes: those that train, all with
+/// `saveAll`.
+std::set<std::string> modulesToWrite(const ProgramSpec &spec, bool saveAll) {
+  std::set<std::string> modules;
+  for (const ParamSpec &param : spec.params)
+    if (!param.module.empty() && param.kind != ParamKind::optimizerState &&
+        (saveAll || param.kind == ParamKind::trainable))
+      modules.insert(param.module);
+  return modules;
+}
+
+/// Saves step `step`. One process writes the single file; several ranks
+/// each write their own blocks and rank 0 the index (ShardedCheckpoint.h).
+/// Per-module files are written first (the checkpoint, written last, is
+/// what a resume trusts, and every module file names the step it holds);
+/// under several ranks rank 0 writes them from their parameters joined
+/// whole, the only parameters any rank gathers.
+void save(const std::string &dir, const ProgramSpec &spec,
+          const ParamStore &params, int64_t step, const DataSource &data,
+          bool saveAll, const TrainWorld &world) {
+  Clock::time_point start = Clock::now();
+  TrainState state = trainState(step, data);
+  ProgramSpec whole = wholeModelSpec(spec);
+  std::set<std::string> modules = modulesToWrite(spec, saveAll);
+  std::string written;
+  if (world.isDistributed()) {
+    ParamStore joined;
+    if (!modules.empty())
+      joined = joinRankBlocks(spec, params, [&](const ParamSpec &param) {
+        return modules.count(param.module) &&
+               param.kind != ParamKind::optimizerState;
+      });
+    if (world.isRoot())
+      for (const std::string &module :
+           saveModuleWeights(dir, whole, joined, step, saveAll))
+        written += (written.empty() ? " and " : ", ") + module + ".safetensors";
+    saveShardedCheckpoint(dir, spec, params, state);
+  } else {
+    for (const std::string &module :
+         saveModuleWeights(dir, whole, params, step, saveAll))
+      written += (written.empty() ? " and " : ", ") + module + ".safetensors";
+    saveCheckpoint(dir, whole, params, state);
+    // Rank files of an earlier sharded save here are no longer named.
+    removeStaleShardFiles(dir, {});
+  }
+  if (!world.isRoot())
+    return;
+  std::printf("checkpoint: step %" PRId64 " saved to %s/%s%s%s (%.2f s)\n",
+              step, dir.c_str(), kCheckpointFileName,
+              world.isDistributed() ? " (index of the ranks' files)" : "",
+              written.c_str(), secondsSince(start));
   std::fflush(stdout);
 }
 
@@ -169,15 +212,16 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
   // the same data.
   if (world.isDistributed())
     data.setReplica(spec.replicaOf(world.rank()), spec.dataParallel);
-  // Files hold whole parameters; a tensor-parallel rank keeps its blocks.
-  bool sharded = hasShardedParams(spec);
+  // Weights files hold whole parameters, of which a rank keeps its blocks;
+  // a checkpoint is read only where it overlaps them.
   ProgramSpec whole = wholeModelSpec(spec);
   ParamStore params;
   int64_t done = 0;
   std::string origin;
   if (!options.resumeDir.empty()) {
     // No allocateParams here: the checkpoint's tensors move in directly.
-    TrainState state = loadCheckpoint(options.resumeDir, whole, params);
+    TrainState state =
+        resumeCheckpoint(options.resumeDir, spec, world.rank(), params);
     if (state.data != data.identity() && root)
       std::fprintf(stderr,
                    "warning: the checkpoint was trained on '%s', this run "
@@ -192,9 +236,9 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
     params = allocateParams(whole);
     loadWeights(options.weights, whole, params);
     origin = "weights " + describeWeights(options.weights);
+    if (hasShardedParams(spec))
+      params = takeRankBlocks(spec, std::move(params), world.rank());
   }
-  if (sharded)
-    params = takeRankBlocks(spec, std::move(params), world.rank());
   if (done > options.steps)
     throw std::runtime_error("the checkpoint is at step " +
                              std::to_string(done) + ", past --steps " +
@@ -276,16 +320,11 @@ int run(const ProgramSpec &spec, const TrainOptions &options,
     bool periodic = options.saveEvery > 0 && step % options.saveEvery == 0;
     bool stop = stopAgreed(world);
     bool saving = !options.saveDir.empty() && (last || periodic || stop);
-    // Every rank hands its blocks over; rank 0 writes the whole model.
-    ParamStore joined;
-    if (saving && sharded)
-      joined = joinRankBlocks(spec, params);
-    if (saving && root) {
+    if (saving) {
       try {
-        save(options.saveDir, whole, sharded ? joined : params, step, data,
-             options.saveAll);
+        save(options.saveDir, spec, params, step, data, options.saveAll, world);
       } catch (const std::exception &e) {
-        // The save is atomic: a failed one leaves the previous file.
+        // The save is atomic: a failed one leaves the previous checkpoint.
         throw std::runtime_error(
             "step " + std::to_string(step) + ": " + e.what() +
             (lastSaved > 0 ? "; the checkpoint of step " +

@@ -76,6 +76,35 @@ def read_safetensors(path):
     return tensors, metadata
 
 
+def read_checkpoint(folder):
+    """A training checkpoint's whole tensors and its metadata, whichever
+    format: one file (format 2), or an index (format 3) whose rank files
+    hold blocks, joined here along each tensor's dim at the offsets the
+    index gives (docs/train-binary.md)."""
+    tensors, metadata = read_safetensors(os.path.join(folder, "checkpoint.safetensors"))
+    if metadata.get("format_version") != "3":
+        return tensors, metadata
+    index = json.loads(metadata["shards"])
+    files = [read_safetensors(os.path.join(folder, name))[0] for name in index["files"]]
+    for name, entry in index["tensors"].items():
+        shape, dim = entry["shape"], entry["dim"]
+        if dim < 0:
+            (number, _, _), = entry["blocks"]
+            tensors[name] = files[number][name]
+            continue
+        # Row-major: a block is `outer` runs of size * inner elements.
+        outer, inner = count(shape[:dim]), count(shape[dim + 1:])
+        values = [None] * count(shape)
+        for number, offset, size in entry["blocks"]:
+            block = files[number][name][2]
+            for o in range(outer):
+                start = (o * shape[dim] + offset) * inner
+                values[start:start + size * inner] = \
+                    block[o * size * inner:(o + 1) * size * inner]
+        tensors[name] = (shape, files[entry["blocks"][0][0]][name][1], values)
+    return tensors, metadata
+
+
 def write_safetensors(path, tensors):
     index, chunks, offset = {}, [], 0
     for name in sorted(tensors):

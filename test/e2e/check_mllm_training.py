@@ -99,7 +99,7 @@ def main():
                 if err > args.rtol and abs(want) > 1e-12:
                     failures.append(f"step {step} {name}: starch {r[column]} vs torch {want!r} (rel {err:.2e})")
 
-        checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+        checkpoint, _ = tensorio.read_checkpoint(ckpt)
         compared, worst_weight = 0, 0.0
         trainable = train["trainable_param_count"]
         for module in train["module_order"]:

@@ -287,8 +287,8 @@ def compare_runs(log_a, log_b, ckpt_a, ckpt_b, rtol, failures, steps, lr):
             worst = max(worst, error)
             if error > rtol:
                 failures.append(f"step {step} {what}: {x!r} vs {y!r}")
-    one, _ = tensorio.read_safetensors(os.path.join(ckpt_a, "checkpoint.safetensors"))
-    two, _ = tensorio.read_safetensors(os.path.join(ckpt_b, "checkpoint.safetensors"))
+    one, _ = tensorio.read_checkpoint(ckpt_a)
+    two, _ = tensorio.read_checkpoint(ckpt_b)
     if sorted(one) != sorted(two):
         failures.append("the checkpoints hold different tensors")
     worst_weight = 0.0
@@ -440,7 +440,7 @@ def interp(args):
             owner = MODULE.search(attrs or "")
             key = found.group(1) if found else symbol
             sources[symbol] = owner.group(1) + "::" + key if owner else key
-        checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+        checkpoint, _ = tensorio.read_checkpoint(ckpt)
         interpreted, _ = tensorio.read_safetensors(params)
         for symbol, (_, _, have) in checkpoint.items():
             key = sources.get(symbol, symbol)

@@ -122,7 +122,7 @@ def case_parity(args, work):
     names_file = os.path.join(train, "onnx_names.json")
     names = (json.load(open(names_file)) if os.path.exists(names_file) else
              {name: {"hf": name, "transposed": False} for name in final})
-    checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+    checkpoint, _ = tensorio.read_checkpoint(ckpt)
     compared, worst_weight = 0, 0.0
     for symbol, source in sources_of(args, config).items():
         if source not in names or symbol not in checkpoint:
@@ -198,7 +198,7 @@ def case_interp(args, work):
         if not tensorio.close(float(row[column]), want, 1e-6, 1e-9):
             print(f"MISMATCH {name}: program {row[column]} vs starch-run {want!r}")
             failures += 1
-    checkpoint, _ = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+    checkpoint, _ = tensorio.read_checkpoint(ckpt)
     interp, _ = tensorio.read_safetensors(params)
     sources = sources_of(args, config)
     compared = 0
@@ -263,7 +263,7 @@ def case_diverges(args, work):
             r"whose gradient norm is not finite is '[\w.]+' .*; stopping without saving "
             rf"\(the latest checkpoint stays step {step - 1}\)$", errors[0]):
         failures.append(f"error line {errors}")
-    checkpoint, meta = tensorio.read_safetensors(os.path.join(ckpt, "checkpoint.safetensors"))
+    checkpoint, meta = tensorio.read_checkpoint(ckpt)
     if meta.get("step") != str(step - 1):
         failures.append(f"the latest checkpoint is step {meta.get('step')}, not {step - 1}")
     named = re.search(r"is '([\w.]+)'", errors[0]).group(1) if errors else None

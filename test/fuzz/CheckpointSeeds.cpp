@@ -2,11 +2,14 @@
 //
 // starch-fuzz-checkpoint-seeds DIR: writes checkpoints of the target's
 // program (CheckpointProgram.h) into DIR, one per folder, as saveCheckpoint
-// writes them: mutations of a valid file reach the checks past its
-// checksums. Not part of any test; corpus/checkpoint holds its output.
+// writes them, and a sharded checkpoint's index: mutations of a valid file
+// reach the checks past its checksums. Not part of any test; corpus/checkpoint
+// holds its output.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/train/Checkpoint.h"
+#include "runtime/train/CheckpointIndex.h"
+#include "runtime/train/ShardedCheckpoint.h"
 #include "test/fuzz/CheckpointProgram.h"
 
 #include <cmath>
@@ -55,6 +58,43 @@ void write(const std::string &out, const std::string &name,
   std::filesystem::remove(dir);
 }
 
+/// Writes OUT/NAME.safetensors: a sharded checkpoint's index (format 3) as
+/// one rank writes it, after checking that a resume gets past the index to
+/// its (absent) rank file.
+void writeIndex(const std::string &out, const std::string &name,
+                const rt::TrainState &state) {
+  const rt::ProgramSpec &spec = fuzz::checkpointProgram();
+  std::string dir = out + "/" + name;
+  std::map<std::string, std::string> metadata = {
+      {"format", rt::kCheckpointFormat},
+      {"format_version", std::to_string(rt::kShardedCheckpointVersion)},
+      {"model", spec.model},
+      {"step", std::to_string(state.step)},
+      {"data_position", std::to_string(state.dataPosition)},
+      {"rng_state", std::to_string(state.generatorState)},
+      {"data", state.data},
+      {"save_id", "00000000"},
+      {"shards", rt::formatCheckpointIndex(
+                     rt::checkpointLayout(spec),
+                     {rt::shardFileName(state.step, "00000000", 0)})},
+  };
+  rt::addChecksums(metadata, {});
+  rt::makeDirectories(dir);
+  rt::writeAtomically(dir, rt::kCheckpointFileName, {}, metadata);
+  try {
+    rt::ParamStore loaded;
+    rt::resumeCheckpoint(dir, spec, 0, loaded);
+    throw std::runtime_error("an index without its rank file was accepted");
+  } catch (const std::runtime_error &error) {
+    if (std::string(error.what()).find("the rank file holding") ==
+        std::string::npos)
+      throw std::runtime_error(name + ": " + error.what());
+  }
+  std::filesystem::rename(dir + "/" + rt::kCheckpointFileName,
+                          out + "/" + name + ".safetensors");
+  std::filesystem::remove(dir);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -70,6 +110,7 @@ int main(int argc, char **argv) {
     write(out, "step-3-dataset", values(false), dataset);
     // Checksums that match, but a trained tensor holds a NaN.
     write(out, "diverged-bf16", values(true), synthetic);
+    writeIndex(out, "index-step-12", synthetic);
   } catch (const std::exception &error) {
     std::fprintf(stderr, "error: %s\n", error.what());
     return 1;
