@@ -132,6 +132,11 @@ struct StarchLmLossPass
         logits, shiftedLabels, builder.getI64IntegerAttr(ignoreIndex));
     func::ReturnOp::create(builder, loc, value);
     ret.erase();
+    // The labels' classes, for the program's data (CppEmitter), however
+    // later passes split the logits.
+    getOperation()->setAttr(
+        "starch.vocabulary_size",
+        builder.getI64IntegerAttr(logitsType.getShape().back()));
     eraseDeadOps(body);
 
     SmallVector<Type> argTypes(forward.getArgumentTypes());

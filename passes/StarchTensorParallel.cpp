@@ -22,6 +22,7 @@
 //     backward collectives from those two ops' gradient rules.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/Parallel/VocabularyParallel.h"
 #include "passes/Passes.h"
 #include "passes/RankGroups.h"
 
@@ -44,6 +45,7 @@ using namespace starch;
 namespace {
 
 constexpr llvm::StringLiteral kLayerAttr = "starch.layer";
+constexpr llvm::StringLiteral kVocabularyLayer = "(vocabulary)";
 
 StringRef layerOf(Operation *op) {
   if (!op)
@@ -71,9 +73,10 @@ struct ParamPlacement {
 class ShardingWalk {
 public:
   ShardingWalk(ParamPlacement &placement, int64_t parts, bool mayPlace,
-               const std::function<bool(ParamOp)> &splittable)
+               const std::function<bool(ParamOp)> &splittable,
+               const llvm::SmallPtrSetImpl<Operation *> &vocabulary)
       : placement(placement), parts(parts), mayPlace(mayPlace),
-        splittable(splittable) {}
+        splittable(splittable), vocabulary(vocabulary) {}
 
   /// Walks `function`. Failure: `conflictLayer` names the layer to keep
   /// whole (empty when no layer can be blamed; `conflict` says why).
@@ -84,6 +87,8 @@ public:
   SmallVector<OpOperand *> reduceUses;
   /// Uses by computation on shards of a replicated value.
   SmallVector<OpOperand *> enterUses;
+  /// Returned split values, gathered whole.
+  SmallVector<OpOperand *> gatherUses;
   std::string conflictLayer;
   std::string conflict;
 
@@ -99,11 +104,18 @@ private:
   LogicalResult shardOp(Operation &op, SmallVectorImpl<TensorSharding> &out);
   void placePending(Operation &op);
   LogicalResult fail(Operation *op, Value splitOperand, const Twine &why);
+  /// The layer `op` belongs to; the vocabulary ops (embedding, LM head,
+  /// loss) are kept whole or split together, as one pseudo-layer.
+  StringRef layerName(Operation *op) const {
+    return op && vocabulary.contains(op) ? StringRef(kVocabularyLayer)
+                                         : layerOf(op);
+  }
 
   ParamPlacement &placement;
   int64_t parts;
   bool mayPlace;
   const std::function<bool(ParamOp)> &splittable;
+  const llvm::SmallPtrSetImpl<Operation *> &vocabulary;
   DenseMap<Value, PendingWeight> pending;
   DenseMap<Value, bool> gradientCarriers;
 };
@@ -170,8 +182,13 @@ LogicalResult ShardingWalk::shardOp(Operation &op,
 /// Places the parameters `op` reads through pending weights: the split the
 /// op makes best use of (a split result, else a partial one), else none.
 void ShardingWalk::placePending(Operation &op) {
-  bool inSplittableLayer = mayPlace && !layerOf(&op).empty() &&
-                           !placement.replicatedLayers.contains(layerOf(&op));
+  StringRef layer = layerName(&op);
+  bool inSplittableLayer =
+      mayPlace && !layer.empty() && !placement.replicatedLayers.contains(layer);
+  // A token embedding splits along the vocabulary only: its rows, not the
+  // hidden dimension every layer reads whole.
+  auto gather = dyn_cast<GatherOp>(op);
+  bool vocabularyRows = gather && vocabulary.contains(&op);
   for (Value operand : op.getOperands()) {
     auto it = pending.find(operand);
     if (it == pending.end())
@@ -182,7 +199,8 @@ void ShardingWalk::placePending(Operation &op) {
     int bestRank = 0; // 2: split results, 1: partial results
     if (inSplittableLayer && splittable(weight.param)) {
       for (int64_t dim = 0; dim < type.getRank(); ++dim) {
-        if (type.getDimSize(dim) % parts != 0)
+        if (type.getDimSize(dim) % parts != 0 ||
+            (vocabularyRows && dim != gather.getAxis()))
           continue;
         auto candidate = TensorSharding::split(dim);
         std::optional<TensorSharding> seen = chainSharding(weight, candidate);
@@ -211,9 +229,9 @@ void ShardingWalk::placePending(Operation &op) {
 
 LogicalResult ShardingWalk::fail(Operation *op, Value splitOperand,
                                  const Twine &why) {
-  conflictLayer = layerOf(op).str();
+  conflictLayer = layerName(op).str();
   if (conflictLayer.empty() && splitOperand)
-    conflictLayer = layerOf(splitOperand.getDefiningOp()).str();
+    conflictLayer = layerName(splitOperand.getDefiningOp()).str();
   conflict = why.str();
   return failure();
 }
@@ -243,8 +261,12 @@ LogicalResult ShardingWalk::run(func::FuncOp function) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (OpOperand &use : op.getOpOperands()) {
         TensorSharding s = shardingOf(use.get());
-        if (s.isSplit())
+        // Functions other than the planned one (@forward) return a split
+        // value (the logits of a vocabulary-split LM head) gathered whole.
+        if (s.isSplit() && mayPlace)
           return fail(&op, use.get(), "a split value is returned");
+        if (s.isSplit())
+          gatherUses.push_back(&use);
         if (s.isPartial())
           reduceUses.push_back(&use);
       }
@@ -328,9 +350,10 @@ struct StarchTensorParallelPass
   /// whole; fills `placement`.
   LogicalResult plan(func::FuncOp function, ParamPlacement &placement) {
     std::function<bool(ParamOp)> may = [&](ParamOp p) { return splittable(p); };
+    auto vocabulary = vocabularyOps(function);
     while (true) {
       placement.params.clear();
-      ShardingWalk walk(placement, degree, /*mayPlace=*/true, may);
+      ShardingWalk walk(placement, degree, /*mayPlace=*/true, may, vocabulary);
       if (succeeded(walk.run(function)))
         return success();
       if (walk.conflictLayer.empty() ||
@@ -348,7 +371,8 @@ struct StarchTensorParallelPass
   LogicalResult materialize(func::FuncOp function, ParamPlacement &placement,
                             ArrayAttr groups) {
     std::function<bool(ParamOp)> none = [](ParamOp) { return false; };
-    ShardingWalk walk(placement, degree, /*mayPlace=*/false, none);
+    auto vocabulary = vocabularyOps(function);
+    ShardingWalk walk(placement, degree, /*mayPlace=*/false, none, vocabulary);
     if (failed(walk.run(function)))
       return function.emitError()
              << "starch-tensor-parallel: @" << function.getSymName()
@@ -388,6 +412,40 @@ struct StarchTensorParallelPass
       }
       entry->set(shared);
     }
+    for (OpOperand *use : walk.gatherUses) {
+      Value block = use->get();
+      int64_t dim = walk.shardings.lookup(block).dim;
+      auto type = cast<RankedTensorType>(block.getType());
+      SmallVector<int64_t> shape(type.getShape());
+      shape[dim] *= degree;
+      builder.setInsertionPoint(use->getOwner());
+      use->set(AllGatherOp::create(builder, block.getLoc(), type.clone(shape),
+                                   block, dim, groups));
+    }
+    // Vocabulary parallelism: lookups in a table split along their axis,
+    // and the loss of logits split along their classes, take block forms.
+    SmallVector<GatherOp> blockGathers;
+    SmallVector<CrossEntropyOp> blockLosses;
+    auto splitAlong = [&](Value v, int64_t dim) {
+      auto it = walk.shardings.find(v);
+      return it != walk.shardings.end() && it->second.isSplit() &&
+             it->second.dim == dim;
+    };
+    function.walk([&](Operation *op) {
+      if (auto gather = dyn_cast<GatherOp>(op);
+          gather && splitAlong(gather.getData(), gather.getAxis()))
+        blockGathers.push_back(gather);
+      if (auto loss = dyn_cast<CrossEntropyOp>(op);
+          loss &&
+          splitAlong(
+              loss.getLogits(),
+              cast<RankedTensorType>(loss.getLogits().getType()).getRank() - 1))
+        blockLosses.push_back(loss);
+    });
+    for (GatherOp gather : blockGathers)
+      gatherFromBlock(builder, gather, groups, degree);
+    for (CrossEntropyOp loss : blockLosses)
+      crossEntropyFromBlocks(builder, loss, groups);
     return success();
   }
 

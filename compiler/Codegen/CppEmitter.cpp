@@ -98,10 +98,15 @@ double Emitter::flopsOf(func::FuncOp function) {
 LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
   func::FuncOp step = steps.front();
   auto tokens = cast<RankedTensorType>(step.getArgumentTypes()[0]);
+  // starch-lm-loss records the classes (vocabulary parallelism splits the
+  // logits later); a loss written by hand has its cross-entropy's.
   int64_t vocab = 0;
-  module.walk([&](CrossEntropyOp loss) {
-    vocab = loss.getLogits().getType().getShape().back();
-  });
+  if (auto size = module->getAttrOfType<IntegerAttr>("starch.vocabulary_size"))
+    vocab = size.getInt();
+  else
+    module.walk([&](CrossEntropyOp loss) {
+      vocab = loss.getLogits().getType().getShape().back();
+    });
 
   // One replica's step: every stage's.
   double stepFlops = 0;

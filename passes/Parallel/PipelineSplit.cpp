@@ -396,7 +396,8 @@ StarchPipelineSplitPass::placeParams(ModuleOp module,
 
 /// The tensor-parallel groups of `stageFn`'s collectives and shard entries:
 /// its stage's ranks in each replica; and the context-parallel groups of its
-/// gathers and blocks (the replicas are data-parallel x cp).
+/// gathers and blocks under cp (the replicas are data-parallel x cp), else
+/// their tensor-parallel ones.
 LogicalResult regroupTensorParallel(func::FuncOp stageFn, int64_t stage,
                                     const PipelineLayout &layout) {
   Builder builder(stageFn.getContext());
@@ -432,13 +433,16 @@ LogicalResult regroupTensorParallel(func::FuncOp stageFn, int64_t stage,
       old = enter.getGroupsAttr();
     if (old && failed(regroup(op, old)))
       return WalkResult::interrupt();
+    // Gathers and blocks are context parallelism's, or, without it,
+    // tensor parallelism's (vocabulary blocks, the gathered logits of
+    // @forward); starch-tensor-parallel splits no vocabulary under cp.
     if (isa<AllGatherOp, LocalBlockOp>(op)) {
       if (cp == 1) {
-        op->emitOpError() << "starch-pipeline-split: a gather or block "
-                             "outside context parallelism";
-        return WalkResult::interrupt();
+        if (failed(regroup(op, op->getAttrOfType<ArrayAttr>("groups"))))
+          return WalkResult::interrupt();
+      } else {
+        op->setAttr("groups", builder.getArrayAttr(contextGroups));
       }
-      op->setAttr("groups", builder.getArrayAttr(contextGroups));
     }
     return WalkResult::advance();
   });

@@ -116,6 +116,20 @@ LogicalResult reduceRule(ReduceOp op, Shardings operands, int64_t,
   return success();
 }
 
+/// The loss of logits split along their classes is formed from each rank's
+/// block sums (starch.cross_entropy_block, which starch-tensor-parallel
+/// makes from this op), and every rank gets the whole loss.
+LogicalResult crossEntropyRule(CrossEntropyOp op, Shardings operands, int64_t,
+                               ResultShardings &results) {
+  const TensorSharding &logits = operands[0], &labels = operands[1];
+  int64_t classes = static_cast<int64_t>(shapeOf(op.getLogits()).size()) - 1;
+  if (!labels.isReplicated() || logits.isPartial() ||
+      (logits.isSplit() && logits.dim != classes))
+    return failure();
+  results.push_back(TensorSharding::replicated());
+  return success();
+}
+
 /// Softmax-like ops mix only `axis`.
 template <typename OpT>
 LogicalResult alongAxisRule(OpT op, Shardings operands, int64_t,
@@ -205,6 +219,7 @@ void registerComputeSharding(MLIRContext &context) {
       name.attachInterface<ElementwiseModel>();
   attachRule<MatmulOp, matmulRule>(context);
   attachRule<ReduceOp, reduceRule>(context);
+  attachRule<CrossEntropyOp, crossEntropyRule>(context);
   attachRule<SoftmaxOp, alongAxisRule<SoftmaxOp>>(context);
   attachRule<LogSoftmaxOp, alongAxisRule<LogSoftmaxOp>>(context);
   attachRule<RmsNormOp, rmsNormRule>(context);

@@ -3,7 +3,11 @@
 // Data movement keeps a split when the split dimension survives the move
 // whole: a reshape must keep it the outermost factor of its group of
 // dimensions, a transpose moves it, a broadcast keeps it when it is not
-// stretched. Movement is linear, so partial sums stay partial.
+// stretched. Movement is linear, so partial sums stay partial. A gather
+// from a table split along the gathered axis gives partial rows: each rank
+// finds the indices of its block (starch.gather's `offset`, which
+// starch-tensor-parallel sets) and zeros for the others (vocabulary
+// parallelism).
 //
 //===----------------------------------------------------------------------===//
 #include "ShardingRules.h"
@@ -78,12 +82,35 @@ LogicalResult broadcastRule(BroadcastOp op, Shardings operands, int64_t,
   return success();
 }
 
+LogicalResult gatherRule(GatherOp op, Shardings operands, int64_t,
+                         ResultShardings &results) {
+  const TensorSharding &data = operands[0], &indices = operands[1];
+  int64_t axis = op.getAxis();
+  int64_t indexRank = static_cast<int64_t>(shapeOf(op.getIndices()).size());
+  if (data.isPartial() || indices.isPartial() ||
+      (data.isSplit() && indices.isSplit()))
+    return failure();
+  if (indices.isSplit()) {
+    results.push_back(TensorSharding::split(axis + indices.dim));
+    return success();
+  }
+  if (!data.isSplit() || data.dim == axis) {
+    results.push_back(data.isSplit() ? TensorSharding::partial() : data);
+    return success();
+  }
+  // The data's other dimensions keep their split, after the indices'.
+  results.push_back(TensorSharding::split(
+      data.dim < axis ? data.dim : data.dim - 1 + indexRank));
+  return success();
+}
+
 } // namespace
 
 void registerShapeSharding(MLIRContext &context) {
   attachRule<ReshapeOp, reshapeRule>(context);
   attachRule<TransposeOp, transposeRule>(context);
   attachRule<BroadcastOp, broadcastRule>(context);
+  attachRule<GatherOp, gatherRule>(context);
 }
 
 } // namespace starch::sharding
