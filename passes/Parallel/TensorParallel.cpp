@@ -22,8 +22,8 @@
 //     backward collectives from those two ops' gradient rules.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Passes.h"
-#include "passes/RankGroups.h"
+#include "passes/Parallel/Passes.h"
+#include "passes/Parallel/RankGroups.h"
 
 #include "starch/Dialect/StarchInterfaces.h"
 
@@ -35,7 +35,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHTENSORPARALLEL
-#include "passes/Passes.h.inc"
+#include "passes/Parallel/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;
