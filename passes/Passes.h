@@ -1,17 +1,20 @@
-//===- Passes.h - Starch passes ---------------------------------*- C++ -*-===//
+//===- Passes.h - Starch passes, every phase --------------------*- C++ -*-===//
+//
+// The passes by phase (docs/passes.md): Raise/ (fused ops, one forward),
+// Parallel/ (shard, cut, schedule) and Training/ (loss, gradients, step),
+// each with its Passes.td and a registered pipeline.
+//
+//===----------------------------------------------------------------------===//
 #ifndef STARCH_PASSES_PASSES_H
 #define STARCH_PASSES_PASSES_H
 
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/Pass/Pass.h"
-#include "starch/Dialect/StarchOps.h"
+#include "passes/Parallel/Passes.h"
+#include "passes/Raise/Passes.h"
+#include "passes/Training/Passes.h"
 
 namespace starch {
-#define GEN_PASS_DECL
-#include "passes/Passes.h.inc"
-
-#define GEN_PASS_REGISTRATION
-#include "passes/Passes.h.inc"
+/// Registers every Starch pass and the three phase pipelines.
+void registerStarchPasses();
 } // namespace starch
 
 #endif // STARCH_PASSES_PASSES_H

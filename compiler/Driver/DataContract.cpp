@@ -4,13 +4,13 @@
 #include "starch/Dialect/StarchDialect.h"
 
 #include "compiler/Driver/Driver.h"
+#include "compiler/Driver/Pipelines.h"
 #include "compiler/Interpreter/Interpreter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 
 namespace starch::driver {
 
@@ -46,8 +46,8 @@ bool deriveDataContract(MLIRContext &context, const config::ModelConfig &model,
   if (!module)
     return false;
   PassManager pm(&context);
-  if (failed(parsePassPipeline(pipelineText(EmitStage::raised, model), pm)) ||
-      failed(pm.run(*module))) {
+  buildPipeline(pm, EmitStage::raised, model);
+  if (failed(pm.run(*module))) {
     error = model.path + ": the model does not compile: " +
             (diagnostic.empty() ? "(no diagnostic)" : diagnostic);
     return false;

@@ -5,11 +5,11 @@
 #include "compiler/Driver/AssembleModules.h"
 #include "compiler/Driver/HostCompiler.h"
 #include "compiler/Driver/ImportSummary.h"
+#include "compiler/Driver/Pipelines.h"
 #include "compiler/Driver/PlanModel.h"
 #include "compiler/Plan/Placement.h"
 #include "passes/Passes.h"
 #include "runtime/io/Npy.h"
-#include "starch/Dialect/StarchPipeline.h"
 
 #include "mlir/Pass/PassRegistry.h"
 
@@ -38,116 +38,6 @@ std::optional<EmitStage> parseEmitStage(llvm::StringRef name) {
 
 std::string emitStageNames() {
   return "starch, raised, train, cpp, exe, plan";
-}
-
-std::string pipelineText(EmitStage stage, const config::ModelConfig &model) {
-  std::string text;
-  if (stage >= EmitStage::raised) {
-    text = "starch-raise";
-    if (model.isMultimodal())
-      text += ",starch-compose";
-  }
-  if (stage >= EmitStage::train) {
-    // The driver has checked the plan (programPlan) before; without the
-    // composed graph's layers, stages are an even cut.
-    plan::ProgramPlan program;
-    std::string unused;
-    if (plan::isDistributed(model) &&
-        !plan::programPlan(model, model.parallel.ranks, program, unused))
-      program = plan::ProgramPlan();
-    // Encoder stages need the composed graph's layers (the driver's
-    // two-phase pipeline); without them only the LLM's chain is cut.
-    if (program.stages != model.llmParallel.stages)
-      program = plan::ProgramPlan();
-    text += "," + trainingPipelineText(model, program);
-  }
-  return text;
-}
-
-std::string trainingPipelineText(const config::ModelConfig &model,
-                                 const plan::ProgramPlan &program,
-                                 bool verbose) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  const config::TrainingConfig &t = model.training;
-  auto number = [](double v) { return llvm::format("%.17g", v); };
-  os << "starch-lm-loss{logits=" << model.logitsOutput << "}";
-  // Tensor parallelism splits with the LLM's degree; pipeline splitting
-  // then gives each stage's collectives that stage's ranks.
-  if (program.tp > 1) {
-    os << ",starch-tensor-parallel{tp=" << program.tp
-       << " replicas=" << program.dp * program.cp * program.stages;
-    if (model.isMultimodal())
-      os << " modules=" << llvm::join(program.splitModules, ",");
-    os << "}";
-  }
-  // Context parallelism shares the LLM's tokens; its ranks are replicas to
-  // the optimizer (each computes its share of the loss).
-  if (program.cp > 1)
-    os << ",starch-context-parallel{cp=" << program.cp
-       << " replicas=" << program.dp << " tp=" << program.tp << "}";
-  // Pipeline stages: whole-step gradients per stage (1F1B), which the
-  // optimizer completes per stage.
-  int64_t stepMicroBatches = t.microBatches;
-  if (program.stages > 1) {
-    auto numbers = [](const std::vector<int64_t> &values) {
-      std::string text;
-      for (int64_t v : values)
-        text += (text.empty() ? "" : ",") + std::to_string(v);
-      return text;
-    };
-    os << ",starch-pipeline-split{stages=" << program.stages;
-    // The LLM's stages alone (encoders on its first) are a chain cut in
-    // execution order; with encoder stages every stage names its first
-    // layer, so that an encoder without stages stays on the LLM's first.
-    // Without the composed graph's layers (no starts) a chain is cut evenly.
-    bool chain = (program.isChain() &&
-                  program.stages == model.llmParallel.stages) ||
-                 program.stageStarts.empty();
-    if (!program.stageStarts.empty())
-      os << " starts="
-         << llvm::join(chain ? llvm::ArrayRef(program.stageStarts).drop_front()
-                             : llvm::ArrayRef(program.stageStarts),
-                       ",");
-    if (chain)
-      os << " tp=" << program.tp;
-    else
-      os << " next=" << numbers(program.stageNext)
-         << " stage-tp=" << numbers(program.stageTp);
-    os << " replicas=" << program.dp * program.cp << "}";
-    std::vector<std::string> stages;
-    for (int64_t s = 0; s < program.stages; ++s)
-      stages.push_back(stageFunctionName("loss", s));
-    os << ",starch-autodiff{functions=" << llvm::join(stages, ",") << "}"
-       << ",starch-pipeline-schedule{micro-batches=" << t.microBatches
-       << (model.parallel.zeroBubble ? " schedule=zero-bubble" : "")
-       << (verbose ? " verbose=1" : "") << "}";
-  } else {
-    os << ",starch-autodiff{functions=loss}";
-  }
-  os << ",starch-optimizer{micro-batches=" << stepMicroBatches
-     << " lr=" << number(t.learningRate) << " beta1=" << number(t.beta1)
-     << " beta2=" << number(t.beta2) << " epsilon=" << number(t.epsilon)
-     << " weight-decay=" << number(t.weightDecay)
-     << " max-grad-norm=" << number(t.maxGradNorm)
-     << " warmup-steps=" << t.warmupSteps << " total-steps=" << t.steps;
-  int64_t replicas = program.dp * program.cp;
-  if (replicas > 1)
-    os << " data-parallel=" << replicas
-       << " bucket-mb=" << number(model.parallel.bucketMb)
-       << (model.parallel.zero1 ? " zero1=1" : "");
-  int64_t replicaRanks = program.ranksPerReplica();
-  if (replicas > 1 && replicaRanks > 1)
-    os << " replica-ranks=" << replicaRanks;
-  os << "}";
-  return text;
-}
-
-void buildPipeline(mlir::OpPassManager &pm, EmitStage stage,
-                   const config::ModelConfig &model) {
-  std::string text = pipelineText(std::min(stage, EmitStage::train), model);
-  if (!text.empty())
-    (void)mlir::parsePassPipeline(text, pm);
 }
 
 bool parseInputShape(llvm::StringRef spec, import::ImportOptions &options,
@@ -379,22 +269,63 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
   EmitStage passStage = options.emit == EmitStage::plan
                             ? EmitStage::raised
                             : std::min(options.emit, EmitStage::train);
-  // Up to the composed graph, then (whose layers place the pipeline
-  // stages) the training step; --pass-pipeline replaces both.
-  std::vector<std::string> pipelines{
-      pipelineText(std::min(passStage, EmitStage::raised), model)};
-  if (passStage >= EmitStage::train)
-    pipelines.emplace_back();
+  // Code generation emits one function per distinct layer body
+  // (docs/codegen.md); --emit=train shows the step before outlining.
+  bool outline =
+      options.emit == EmitStage::cpp || options.emit == EmitStage::exe;
+  // Runs the passes `build` adds, printing them first with -v.
+  auto runPasses =
+      [&](llvm::function_ref<bool(mlir::OpPassManager &)> build) -> bool {
+    // Anchored on the module, so that -v prints builtin.module(...).
+    mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+    if (mlir::failed(mlir::applyPassManagerCLOptions(pm))) {
+      error = "bad pass manager options";
+      return false;
+    }
+    if (!build(pm))
+      return false;
+    if (pm.size() == 0)
+      return true;
+    if (options.verbose)
+      llvm::errs() << "pipeline: " << pipelineText(pm) << "\n";
+    if (mlir::succeeded(pm.run(*module)))
+      return true;
+    error = onnxPath + ": a pass failed: " +
+            (firstDiagnostic.empty() ? "(no diagnostic)" : firstDiagnostic);
+    return false;
+  };
   if (!options.passPipeline.empty()) {
     // mlir-opt spelling: builtin.module(a,b) or the bare list a,b.
     llvm::StringRef text = llvm::StringRef(options.passPipeline).trim();
     if (text.consume_front("builtin.module(") && !text.consume_back(")"))
       return fail("--pass-pipeline: unbalanced parentheses");
-    pipelines = {text.str()};
-  }
-  for (size_t i = 0; i < pipelines.size(); ++i) {
-    std::string &pipeline = pipelines[i];
-    if (pipeline.empty() && i == 1) {
+    bool ran = runPasses([&](mlir::OpPassManager &pm) {
+      std::string pipelineError;
+      llvm::raw_string_ostream pipelineErrors(pipelineError);
+      if (!text.empty() &&
+          mlir::failed(mlir::parsePassPipeline(text, pm, pipelineErrors))) {
+        error =
+            "--pass-pipeline: " + llvm::StringRef(pipelineError).trim().str();
+        return false;
+      }
+      if (outline)
+        pm.addPass(createStarchOutlineLayers());
+      return true;
+    });
+    if (!ran)
+      return fail(error);
+  } else {
+    // Up to the composed graph, then (whose layers place the pipeline
+    // stages) the training step.
+    if (passStage >= EmitStage::raised &&
+        !runPasses([&](mlir::OpPassManager &pm) {
+          RaisePipelineOptions raise;
+          fillRaiseOptions(model, raise);
+          buildRaisePipeline(pm, raise);
+          return true;
+        }))
+      return fail(error);
+    if (passStage >= EmitStage::train) {
       if (model.parallel.autoPlan) {
         plan::PlanRequest request;
         plan::PlanReport report;
@@ -418,30 +349,15 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
                       "parallel.layers count of 0); a program needs one or "
                       "more per stage");
       }
-      pipeline = trainingPipelineText(model, program, options.verbose);
+      if (!runPasses([&](mlir::OpPassManager &pm) {
+            TrainingPipelineOptions training;
+            fillTrainingOptions(model, program, options.verbose, training);
+            training.outlineLayers = outline;
+            buildTrainingPipeline(pm, training);
+            return true;
+          }))
+        return fail(error);
     }
-    // Code generation emits one function per distinct layer body
-    // (docs/codegen.md); --emit=train shows the step before outlining.
-    if (i + 1 == pipelines.size() &&
-        (options.emit == EmitStage::cpp || options.emit == EmitStage::exe))
-      pipeline += pipeline.empty() ? "starch-outline-layers"
-                                   : ",starch-outline-layers";
-    if (pipeline.empty())
-      continue;
-    mlir::PassManager pm(&context);
-    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-      return fail("bad pass manager options");
-    std::string pipelineError;
-    llvm::raw_string_ostream pipelineErrors(pipelineError);
-    if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, pipelineErrors)))
-      return fail("--pass-pipeline: " +
-                  llvm::StringRef(pipelineError).trim());
-    if (options.verbose)
-      llvm::errs() << "pipeline: builtin.module(" << pipeline << ")\n";
-    if (mlir::failed(pm.run(*module)))
-      return fail(
-          onnxPath + ": a pass failed: " +
-          (firstDiagnostic.empty() ? "(no diagnostic)" : firstDiagnostic));
   }
   if (model.isMultimodal() && passStage >= EmitStage::raised &&
       options.passPipeline.empty() &&

@@ -3,8 +3,8 @@
 // The driver assembles what `starchc` does: read the input (an ONNX file;
 // later a model.json composing several), run the passes up to the requested
 // `--emit=` stage, and write the result atomically. The tool's main() only
-// parses flags into CompileOptions. Later stages (training step, code
-// generation, executables) extend EmitStage and buildPipeline.
+// parses flags into CompileOptions. The passes are the phases' registered
+// pipelines, their options filled from model.json (Pipelines.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef STARCH_COMPILER_DRIVER_DRIVER_H
@@ -42,21 +42,6 @@ enum class Target { cpu, cuda };
 std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
 /// The stage names, for help and error messages ("starch, raised").
 std::string emitStageNames();
-
-/// Adds the passes that take an imported module to `stage` (at most
-/// `train`; later stages emit code from the train module).
-void buildPipeline(mlir::OpPassManager &pm, EmitStage stage,
-                   const config::ModelConfig &model);
-
-/// The same pipeline as text, for `-v` and `--pass-pipeline` users.
-std::string pipelineText(EmitStage stage, const config::ModelConfig &model);
-
-/// The passes from the raised graph to the training step under `program`
-/// (loss, tensor parallelism, pipeline stages, gradients, optimizer);
-/// `verbose` makes the schedule print every stage's order.
-std::string trainingPipelineText(const config::ModelConfig &model,
-                                 const plan::ProgramPlan &program,
-                                 bool verbose = false);
 
 /// Parses "NAME=AxBx..." (a size may be 0; "NAME=" is a scalar) into
 /// options.inputShapes.

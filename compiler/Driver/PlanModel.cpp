@@ -2,6 +2,7 @@
 #include "compiler/Driver/PlanModel.h"
 
 #include "compiler/Driver/AssembleModules.h"
+#include "passes/Training/Passes.h"
 #include "starch/Dialect/StarchDialect.h"
 
 #include "starch/Dialect/StarchInterfaces.h"
@@ -11,7 +12,6 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -339,15 +339,12 @@ bool planAutomatically(ModuleOp module, config::ModelConfig &model,
   // gradient function of one micro-batch.
   OwningOpRef<ModuleOp> copy = module.clone();
   PassManager pm(module.getContext());
-  std::string pipeline =
-      "starch-lm-loss{logits=" + std::to_string(model.logitsOutput) +
-      "},starch-autodiff{functions=loss}";
-  std::string pipelineError;
-  llvm::raw_string_ostream pipelineErrors(pipelineError);
-  if (failed(parsePassPipeline(pipeline, pm, pipelineErrors))) {
-    error = "planner: " + pipelineError;
-    return false;
-  }
+  StarchLmLossOptions loss;
+  loss.logitsResult = model.logitsOutput;
+  pm.addPass(createStarchLmLoss(loss));
+  StarchAutodiffOptions gradients;
+  gradients.functions.push_back("loss");
+  pm.addPass(createStarchAutodiff(gradients));
   {
     // The real pipeline reports any failure later; the report says why the
     // planner fell back to the forward's op-level count.

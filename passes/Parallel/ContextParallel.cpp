@@ -11,7 +11,7 @@
 // contiguous block: any op that treats tokens independently keeps it.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Passes.h"
+#include "passes/Parallel/Passes.h"
 #include "runtime/kernels/TokenDistribution.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,7 +20,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHCONTEXTPARALLEL
-#include "passes/Passes.h.inc"
+#include "passes/Parallel/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

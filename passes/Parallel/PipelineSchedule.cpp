@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Plan/StageOrders.h"
-#include "passes/MicroBatch.h"
-#include "passes/Passes.h"
+#include "passes/Parallel/Passes.h"
+#include "passes/Training/MicroBatch.h"
 
 #include "starch/Dialect/StarchPipeline.h"
 
@@ -19,7 +19,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHPIPELINESCHEDULE
-#include "passes/Passes.h.inc"
+#include "passes/Parallel/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

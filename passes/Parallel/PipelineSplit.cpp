@@ -10,7 +10,7 @@
 // Passes.td gives the contract; docs/parallel.md the plan it serves.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Passes.h"
+#include "passes/Parallel/Passes.h"
 
 #include "starch/Dialect/StarchPipeline.h"
 
@@ -25,7 +25,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHPIPELINESPLIT
-#include "passes/Passes.h.inc"
+#include "passes/Parallel/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

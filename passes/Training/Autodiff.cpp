@@ -1,4 +1,4 @@
-//===- StarchAutodiff.cpp - Reverse-mode differentiation ------------------===//
+//===- Autodiff.cpp - Reverse-mode differentiation ------------------------===//
 //
 // A generic reverse walk: the math of every op's backward lives in its
 // GradientOpInterface rule (dialects/Starch/lib/Gradients); this pass only
@@ -6,7 +6,7 @@
 // assembles the gradient function.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Passes.h"
+#include "passes/Training/Passes.h"
 
 #include "starch/Dialect/StarchInterfaces.h"
 
@@ -17,7 +17,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHAUTODIFF
-#include "passes/Passes.h.inc"
+#include "passes/Training/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

@@ -1,4 +1,4 @@
-//===- StarchOptimizer.cpp - The training step as ops ---------------------===//
+//===- Optimizer.cpp - The training step as ops ---------------------------===//
 //
 // Builds @train_step around a gradient function: micro-batch accumulation,
 // global-norm clipping, the warm-up + cosine learning rate and AdamW, all as
@@ -6,10 +6,10 @@
 // it like any other function. docs/training.md gives the semantics.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Passes.h"
+#include "passes/Training/Passes.h"
 
-#include "passes/MicroBatch.h"
-#include "passes/RankGroups.h"
+#include "passes/Training/MicroBatch.h"
+#include "passes/Parallel/RankGroups.h"
 #include "starch/Dialect/StarchPipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,7 +22,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHOPTIMIZER
-#include "passes/Passes.h.inc"
+#include "passes/Training/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

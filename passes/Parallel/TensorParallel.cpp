@@ -1,4 +1,4 @@
-//===- StarchTensorParallel.cpp - Megatron tensor parallelism -------------===//
+//===- TensorParallel.cpp - Megatron tensor parallelism -------------------===//
 //
 // Splits the transformer layers of a forward (and loss) graph over the ranks
 // of a tensor-parallel group, before autodiff derives the backward pass:
@@ -22,9 +22,9 @@
 //     backward collectives from those two ops' gradient rules.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/Parallel/Passes.h"
+#include "passes/Parallel/RankGroups.h"
 #include "passes/Parallel/VocabularyParallel.h"
-#include "passes/Passes.h"
-#include "passes/RankGroups.h"
 
 #include "starch/Dialect/StarchInterfaces.h"
 
@@ -36,7 +36,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHTENSORPARALLEL
-#include "passes/Passes.h.inc"
+#include "passes/Parallel/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;
@@ -350,7 +350,9 @@ struct StarchTensorParallelPass
   /// whole; fills `placement`.
   LogicalResult plan(func::FuncOp function, ParamPlacement &placement) {
     std::function<bool(ParamOp)> may = [&](ParamOp p) { return splittable(p); };
-    auto vocabulary = vocabularyOps(function);
+    llvm::SmallPtrSet<Operation *, 8> vocabulary;
+    if (this->vocabulary)
+      vocabulary = vocabularyOps(function);
     while (true) {
       placement.params.clear();
       ShardingWalk walk(placement, degree, /*mayPlace=*/true, may, vocabulary);
@@ -371,7 +373,9 @@ struct StarchTensorParallelPass
   LogicalResult materialize(func::FuncOp function, ParamPlacement &placement,
                             ArrayAttr groups) {
     std::function<bool(ParamOp)> none = [](ParamOp) { return false; };
-    auto vocabulary = vocabularyOps(function);
+    llvm::SmallPtrSet<Operation *, 8> vocabulary;
+    if (this->vocabulary)
+      vocabulary = vocabularyOps(function);
     ShardingWalk walk(placement, degree, /*mayPlace=*/false, none, vocabulary);
     if (failed(walk.run(function)))
       return function.emitError()

@@ -1,5 +1,5 @@
-//===- StarchPrintLayers.cpp - Per-layer op summary -----------------------===//
-#include "passes/Passes.h"
+//===- PrintLayers.cpp - Per-layer op summary -----------------------------===//
+#include "passes/Training/Passes.h"
 
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/raw_ostream.h"
@@ -8,7 +8,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHPRINTLAYERS
-#include "passes/Passes.h.inc"
+#include "passes/Training/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

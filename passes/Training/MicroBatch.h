@@ -5,8 +5,8 @@
 // m of it the same way.
 //
 //===----------------------------------------------------------------------===//
-#ifndef STARCH_PASSES_MICROBATCH_H
-#define STARCH_PASSES_MICROBATCH_H
+#ifndef STARCH_PASSES_TRAINING_MICROBATCH_H
+#define STARCH_PASSES_TRAINING_MICROBATCH_H
 
 #include "starch/Dialect/StarchOps.h"
 
@@ -46,4 +46,4 @@ inline mlir::RankedTensorType stackedType(mlir::RankedTensorType type,
 
 } // namespace starch
 
-#endif // STARCH_PASSES_MICROBATCH_H
+#endif // STARCH_PASSES_TRAINING_MICROBATCH_H

@@ -1,4 +1,4 @@
-//===- StarchLmLoss.cpp - Causal-LM loss on a forward function ------------===//
+//===- LmLoss.cpp - Causal-LM loss on a forward function ------------------===//
 //
 // The training objective of a decoder LLM: the logits at each position
 // predict the next label. The shift moves the labels, not the logits: the
@@ -9,7 +9,7 @@
 // differentiates.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Passes.h"
+#include "passes/Training/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -17,7 +17,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHLMLOSS
-#include "passes/Passes.h.inc"
+#include "passes/Training/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

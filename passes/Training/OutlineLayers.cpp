@@ -1,4 +1,4 @@
-//===- StarchOutlineLayers.cpp - One function per distinct layer body -----===//
+//===- OutlineLayers.cpp - One function per distinct layer body -----------===//
 //
 // A run is a contiguous range of ops of one block from the first to the last
 // op tagged with one layer. Outlining a contiguous range of a single block is
@@ -10,7 +10,7 @@
 // the pass cut what is left of a long function into parts.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Passes.h"
+#include "passes/Training/Passes.h"
 
 #include "compiler/Codegen/Repeats.h"
 
@@ -27,7 +27,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHOUTLINELAYERS
-#include "passes/Passes.h.inc"
+#include "passes/Training/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

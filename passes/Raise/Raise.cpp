@@ -1,5 +1,5 @@
-//===- StarchRaise.cpp - Fuse ONNX-level op chains ------------------------===//
-#include "passes/Passes.h"
+//===- Raise.cpp - Fuse ONNX-level op chains ------------------------------===//
+#include "passes/Raise/Passes.h"
 #include "passes/Raise/RaisePatterns.h"
 #include "starch/Dialect/StarchOps.h"
 
@@ -8,7 +8,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHRAISE
-#include "passes/Passes.h.inc"
+#include "passes/Raise/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;

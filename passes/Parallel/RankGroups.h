@@ -5,8 +5,8 @@
 // for every pass that makes them.
 //
 //===----------------------------------------------------------------------===//
-#ifndef STARCH_PASSES_RANKGROUPS_H
-#define STARCH_PASSES_RANKGROUPS_H
+#ifndef STARCH_PASSES_PARALLEL_RANKGROUPS_H
+#define STARCH_PASSES_PARALLEL_RANKGROUPS_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -31,4 +31,4 @@ inline mlir::ArrayAttr rankGroups(mlir::Builder &builder, int64_t count,
 
 } // namespace starch
 
-#endif // STARCH_PASSES_RANKGROUPS_H
+#endif // STARCH_PASSES_PARALLEL_RANKGROUPS_H

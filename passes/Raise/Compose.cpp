@@ -1,4 +1,4 @@
-//===- StarchCompose.cpp - Encoders, projectors and the LLM as one model --===//
+//===- Compose.cpp - Encoders, projectors and the LLM as one model --------===//
 //
 // Builds a multimodal model's @forward from one function per module (made by
 // starchc from model.json, see compiler/Driver/AssembleModules.h): each
@@ -9,7 +9,7 @@
 // every op keeps the module it came from in `starch.module`.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/Passes.h"
+#include "passes/Raise/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -18,7 +18,7 @@
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHCOMPOSE
-#include "passes/Passes.h.inc"
+#include "passes/Raise/Passes.h.inc"
 } // namespace starch
 
 using namespace mlir;
