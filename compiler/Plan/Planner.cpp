@@ -97,9 +97,17 @@ struct StageBuild {
 };
 
 // A module's ops before its first layer (an embedding) and after its last
-// (a head, a projector) are not split by tensor parallelism; context
-// parallelism shares the tokens from the first layer on, so the LLM's tail
-// too. The callers pass tp = 1 (and cp = 1 for heads) for them.
+// (a head, a projector) are not split by tensor parallelism, except the
+// LLM's without context parallelism: its embedding, LM head and loss split
+// along the vocabulary (starch-tensor-parallel). Context parallelism shares
+// the tokens from the first layer on, so the LLM's tail too. The callers
+// pass tp = 1 (and cp = 1 for heads) for the others.
+
+/// The tensor-parallel degree of module `m`'s head and tail: the LLM's is
+/// its tp without context parallelism (vocabulary parallelism), else 1.
+int64_t edgeTp(bool isLlm, int64_t tp, int64_t cp) {
+  return isLlm && cp == 1 ? tp : 1;
+}
 
 class Planner {
 public:
@@ -165,9 +173,10 @@ std::vector<int64_t> Planner::split(size_t m, int64_t tp, int64_t cp,
                             : costs.back());
   }
   // The first stage also carries the encoders placed on it.
-  double tail = busySeconds(module.tail, 1, cp, false, lastIsPipelineLast);
+  int64_t edge = edgeTp(m == llm(), tp, cp);
+  double tail = busySeconds(module.tail, edge, cp, false, lastIsPipelineLast);
   std::vector<int64_t> counts = balancedSplit(
-      costs, busySeconds(module.head, 1, 1, false) + firstStageExtra, tail,
+      costs, busySeconds(module.head, edge, 1, false) + firstStageExtra, tail,
       stages, lastCosts);
   balancedCache_[key] = counts;
   return counts;
@@ -216,14 +225,15 @@ CandidatePlan Planner::evaluate(const Structure &s, bool balanced,
     parallel.layers =
         split(m, s.tp[m], parallel.cp, s.stages[m], balanced, riding);
     size_t layer = 0;
+    int64_t edge = edgeTp(m == llm(), s.tp[m], parallel.cp);
     for (int64_t k = 0; k < s.stages[m]; ++k) {
       StageBuild stage;
       if (k == 0)
-        stage.add(module.head, 1, 1, false, c);
+        stage.add(module.head, edge, 1, false, c);
       for (int64_t i = 0; i < parallel.layers[k]; ++i)
         stage.add(module.work[layer++], s.tp[m], parallel.cp, true, c);
       if (k + 1 == s.stages[m])
-        stage.add(module.tail, 1, parallel.cp, false, c);
+        stage.add(module.tail, edge, parallel.cp, false, c);
       stages.push_back(stage);
       stageTp.push_back(s.tp[m]);
       next.push_back(k + 1 < s.stages[m] ? static_cast<int64_t>(stages.size())
