@@ -14,6 +14,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace starch::codegen {
 
@@ -33,6 +35,9 @@ struct EmitOptions {
   /// Compiled from a weightless export (`starchc --shape-only`): the program
   /// refuses to train (its folded constants are zeros).
   bool shapeOnly = false;
+  /// When set, gets each emitted function's arena: the bytes of the
+  /// activations and temporaries it holds at its peak (starchc -v).
+  std::vector<std::pair<std::string, int64_t>> *arenas = nullptr;
 };
 
 /// Writes the program to `os` and the contents of its constants file

@@ -642,6 +642,9 @@ LogicalResult FunctionEmitter::emit() {
     os << "/// A part of @" << whole.getValue()
        << ", which is cut into parts called in order: the host compiler's "
           "time grows faster than a function's length.\n";
+  if (program.options.arenas)
+    program.options.arenas->emplace_back(function.getSymName().str(),
+                                         plan.arenaBytes);
   os << "/// @" << function.getSymName() << ": " << body.getOperations().size()
      << " ops; arena " << plan.arenaBytes << " bytes (" << plan.totalBytes
      << " without reuse).\n";

@@ -134,12 +134,35 @@ void parseNoWeightDecay(const json &value, const std::string &field,
   }
 }
 
+/// "recompute": "layers" (every layer), "none", or a list of layer names
+/// (`starch.layer` tags, e.g. "model.layers.3").
+void parseRecompute(const json &value, const std::string &field,
+                    TrainingConfig &training) {
+  if (value.is_string()) {
+    std::string mode = value.get<std::string>();
+    if (mode == "layers")
+      training.recompute = {"all"};
+    else if (mode != "none")
+      fail(field, "must be \"layers\", \"none\" or a list of layer names");
+    return;
+  }
+  if (!value.is_array())
+    fail(field, "must be \"layers\", \"none\" or a list of layer names");
+  for (const json &name : value) {
+    if (!name.is_string() || name.get<std::string>().empty())
+      fail(field, "must list layer names (strings)");
+    training.recompute.push_back(name.get<std::string>());
+  }
+}
+
 void parseTraining(const json &object, TrainingConfig &training) {
   const std::string at = "training.";
   rejectUnknown(object, at,
-                {"steps", "micro_batches", "lr", "betas", "eps",
-                 "weight_decay", "no_weight_decay", "max_grad_norm",
-                 "warmup_steps"});
+                {"steps", "micro_batches", "lr", "betas", "eps", "weight_decay",
+                 "no_weight_decay", "max_grad_norm", "warmup_steps",
+                 "recompute"});
+  if (object.contains("recompute"))
+    parseRecompute(object["recompute"], at + "recompute", training);
   if (object.contains("no_weight_decay"))
     parseNoWeightDecay(object["no_weight_decay"], at + "no_weight_decay",
                        training);

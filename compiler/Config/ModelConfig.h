@@ -35,6 +35,9 @@ struct TrainingConfig {
   std::vector<std::string> noWeightDecay;
   /// "huggingface" in no_weight_decay: also huggingFaceNoDecayGlobs().
   bool huggingFaceNoDecay = false;
+  /// Layers whose backward recomputes their forward ("all": every layer;
+  /// model.json's "recompute": "layers" or a list of layer names).
+  std::vector<std::string> recompute;
 };
 
 /// The Hugging Face Trainer's parameters without weight decay, by name

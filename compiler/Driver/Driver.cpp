@@ -5,6 +5,7 @@
 #include "compiler/Driver/AssembleModules.h"
 #include "compiler/Driver/HostCompiler.h"
 #include "compiler/Driver/ImportSummary.h"
+#include "compiler/Driver/MemoryReport.h"
 #include "compiler/Driver/Pipelines.h"
 #include "compiler/Driver/PlanModel.h"
 #include "compiler/Plan/Placement.h"
@@ -402,6 +403,9 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
     std::string source, constants;
     llvm::raw_string_ostream sourceStream(source);
     codegen::EmitOptions emitOptions;
+    std::vector<std::pair<std::string, int64_t>> arenas;
+    if (options.verbose)
+      emitOptions.arenas = &arenas;
     emitOptions.modelName = model.name;
     emitOptions.scheduleSteps = model.training.steps;
     emitOptions.shapeOnly = options.shapeOnly;
@@ -418,6 +422,8 @@ int compile(const CompileOptions &options, mlir::MLIRContext &context) {
       return fail(onnxPath + ": code generation failed: " +
                   (firstDiagnostic.empty() ? "(no diagnostic)"
                                            : firstDiagnostic));
+    if (options.verbose)
+      printMemoryReport(*module, arenas, llvm::errs());
     if (options.emit == EmitStage::cpp) {
       if (options.outputPath != "-" && !constants.empty() &&
           !writeTextAtomically(constants, constantsPathFor(options.outputPath),

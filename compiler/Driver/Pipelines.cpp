@@ -52,6 +52,7 @@ void fillTrainingOptions(const config::ModelConfig &model,
   options.totalSteps = t.steps;
   options.bucketMb = model.parallel.bucketMb;
   options.zero1 = model.parallel.zero1;
+  options.recompute = t.recompute;
 }
 
 void buildPipeline(mlir::OpPassManager &pm, EmitStage stage,

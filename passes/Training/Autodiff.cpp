@@ -12,8 +12,10 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace starch {
 #define GEN_PASS_DEF_STARCHAUTODIFF
@@ -45,8 +47,10 @@ struct LayerTagger : public OpBuilder::Listener {
 /// Builds the backward of one function body in place, before its return.
 class GradientBuilder {
 public:
-  GradientBuilder(func::FuncOp function, ModuleOp module, bool wrtArguments)
-      : function(function), module(module), wrtArguments(wrtArguments) {}
+  GradientBuilder(func::FuncOp function, ModuleOp module, bool wrtArguments,
+                  ArrayRef<std::string> recompute)
+      : function(function), module(module), wrtArguments(wrtArguments),
+        recompute(recompute) {}
 
   LogicalResult build(unsigned resultIndex, StringRef gradientName);
 
@@ -71,9 +75,23 @@ private:
   Value sumOrZeros(OpBuilder &builder, Location loc, ArrayRef<Value> values,
                    Type type);
 
+  /// Whether the backward of `layer` reads a recomputed forward.
+  bool recomputes(StringRef layer) const {
+    return !layer.empty() && (llvm::is_contained(recompute, "all") ||
+                              llvm::is_contained(recompute, layer.str()));
+  }
+  /// Copies the forward ops of `layer` (in order) at the builder's point;
+  /// `copies` maps each copied op's values to the copy's.
+  void copyLayerForward(OpBuilder &builder, StringRef layer,
+                        ArrayRef<Operation *> forward);
+
   func::FuncOp function;
   ModuleOp module;
   bool wrtArguments;
+  ArrayRef<std::string> recompute;
+  /// Recomputed forward: original op -> its copy, and the copies.
+  llvm::DenseMap<Operation *, Operation *> copyOf;
+  SmallVector<Operation *> copies;
   /// Values that depend on a differentiated parameter or argument.
   llvm::DenseSet<Value> varied;
   /// Values the differentiated output depends on.
@@ -112,6 +130,20 @@ void GradientBuilder::accumulate(OpBuilder &builder, Value value,
   if (!inserted)
     it->second = AddOp::create(builder, cotangent.getLoc(), value.getType(),
                                it->second, cotangent);
+}
+
+void GradientBuilder::copyLayerForward(OpBuilder &builder, StringRef layer,
+                                       ArrayRef<Operation *> forward) {
+  IRMapping mapping;
+  for (Operation *op : forward) {
+    auto tag = op->getAttrOfType<StringAttr>(kLayerAttrName);
+    // Parameters and constants live outside the activations: read them.
+    if (!tag || tag.getValue() != layer || isa<ReadParamOp, ConstantOp>(op))
+      continue;
+    Operation *copy = builder.clone(*op, mapping);
+    copyOf[op] = copy;
+    copies.push_back(copy);
+  }
 }
 
 Value GradientBuilder::sumOrZeros(OpBuilder &builder, Location loc,
@@ -188,6 +220,7 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
 
   SmallVector<Operation *> forward = llvm::map_to_vector(
       body.without_terminator(), [](Operation &op) { return &op; });
+  llvm::StringSet<> copiedLayers;
   for (Operation *op : llvm::reverse(forward)) {
     SmallVector<Value> resultCotangents;
     bool anyCotangent = false;
@@ -199,7 +232,15 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
         op->getOperands(), [&](Value v) { return needsGradient(v); });
     if (!anyCotangent || llvm::none_of(needs, [](bool b) { return b; }))
       continue;
-    auto rule = dyn_cast<GradientOpInterface>(op);
+    // A recomputed layer's backward reads the copy of its forward, made
+    // when the walk first reaches the layer. The copy's operands line up
+    // with the original's, whose values the cotangents belong to.
+    auto layer = op->getAttrOfType<StringAttr>(kLayerAttrName);
+    if (layer && recomputes(layer.getValue()) &&
+        copiedLayers.insert(layer.getValue()).second)
+      copyLayerForward(builder, layer.getValue(), forward);
+    Operation *differentiated = copyOf.lookup(op) ? copyOf.lookup(op) : op;
+    auto rule = dyn_cast<GradientOpInterface>(differentiated);
     if (!rule)
       return op->emitOpError() << "has no gradient rule (GradientOpInterface)";
     tagger.layer = op->getAttr(kLayerAttrName);
@@ -214,6 +255,12 @@ LogicalResult GradientBuilder::build(unsigned resultIndex,
       if (cotangent && need)
         accumulate(builder, operand, cotangent);
   }
+
+  // Copies no rule read (an op's result its own rule does not need) go,
+  // last first; every rank drops the same ones, so collectives still match.
+  for (Operation *copy : llvm::reverse(copies))
+    if (copy->use_empty())
+      copy->erase();
 
   // Gradients per trainable parameter (module order), summed over reads.
   llvm::MapVector<StringRef, SmallVector<Value>> readsOfParam;
@@ -295,6 +342,19 @@ struct StarchAutodiffPass
         module.emitError() << "starch-autodiff: no function @" << name;
         return signalPassFailure();
       }
+    // Every layer named for recompute must be one some function has.
+    llvm::StringSet<> layers;
+    for (func::FuncOp function : selected)
+      function.walk([&](Operation *op) {
+        if (auto tag = op->getAttrOfType<StringAttr>(kLayerAttrName))
+          layers.insert(tag.getValue());
+      });
+    for (const std::string &name : recompute)
+      if (name != "all" && !layers.contains(name)) {
+        module.emitError() << "starch-autodiff: recompute names layer '" << name
+                           << "', which no differentiated function has";
+        return signalPassFailure();
+      }
     for (func::FuncOp function : selected) {
       std::string gradientName = (function.getSymName() + suffix).str();
       if (symbols.lookup(gradientName)) {
@@ -312,7 +372,7 @@ struct StarchAutodiffPass
                         FlatSymbolRefAttr::get(function.getSymNameAttr()));
       module.getBody()->getOperations().insertAfter(function->getIterator(),
                                                     gradient);
-      GradientBuilder builder(gradient, module, wrtArguments);
+      GradientBuilder builder(gradient, module, wrtArguments, recompute);
       if (failed(builder.build(resultIndex, gradientName)))
         return signalPassFailure();
       symbols.insert(gradient);

@@ -80,6 +80,10 @@ struct TrainingPipelineOptions : public ParallelPipelineOptions {
       llvm::cl::desc("end with starch-outline-layers, the step as code "
                      "generation emits it"),
       llvm::cl::init(false)};
+  ListOption<std::string> recompute{
+      *this, "recompute",
+      llvm::cl::desc("layers whose backward recomputes their forward "
+                     "(`all`: every layer)")};
 };
 
 /// From @forward to @train_step: starch-lm-loss, the parallel pipeline,

@@ -53,10 +53,22 @@ def StarchAutodiff : Pass<"starch-autodiff", "mlir::ModuleOp"> {
     a pipeline stage, starch-pipeline-split) is differentiated from given
     cotangents instead: `@f<suffix>` takes one more argument per marked
     result, its cotangent (named `grad.<result>`), and `result` is ignored.
+
+    Activation recompute (`recompute`: layer names, or `all`): the backward
+    of such a layer does not read its forward's values but a copy of the
+    layer's forward, made where the reverse walk reaches the layer (just
+    before its backward), from the layer's inputs. The forward's
+    intermediates then die within the forward, and the copies within the
+    layer's backward; the gradients are the same ops on the same values,
+    bit for bit. Parameters and constants are read, not copied; copies no
+    rule reads are dropped.
   }];
   let options = [
     ListOption<"functions", "functions", "std::string",
                "functions to differentiate (default: all)">,
+    ListOption<"recompute", "recompute", "std::string",
+               "layers whose forward the backward recomputes (`all`: every "
+               "layer)">,
     Option<"suffix", "suffix", "std::string", "\"_grad\"",
            "name suffix of the gradient functions">,
     Option<"resultIndex", "result", "unsigned", "0",

@@ -17,6 +17,8 @@ void buildTrainingPipeline(mlir::OpPassManager &pm,
   // derives the backward collectives and each stage's backward.
   buildParallelPipeline(pm, options);
   StarchAutodiffOptions gradients;
+  gradients.recompute.assign(options.recompute.begin(),
+                             options.recompute.end());
   if (options.stages > 1) {
     for (int64_t s = 0; s < options.stages; ++s)
       gradients.functions.push_back(stageFunctionName("loss", s));

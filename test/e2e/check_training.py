@@ -12,6 +12,8 @@ interp  one optimizer step of the generated program against starch-run
         and moment afterwards).
 resume  20 steps in one run versus 10 + 10 through a checkpoint: the loss
         logs must be identical strings.
+recompute  the parity run with and without training.recompute = "layers":
+        identical loss logs and checkpoints, bit for bit.
 learns  a shipped example (docs/examples/tiny-llama, or --example) on its
         dataset (its train.jsonl packed by starch-data, as the README's run
         command does) or, without one, on synthetic sequences: the mean loss
@@ -150,6 +152,46 @@ def case_parity(args, work):
           f"{worst['grad_norms']:.2e}, lr {worst['lrs']:.2e}; {want_count} trainable values as in "
           f"PyTorch; {compared} final weights within "
           f"{worst_weight:.2e} of their largest element (tolerance {args.rtol:g})")
+
+
+def case_recompute(args, work):
+    """training.recompute = "layers" trains bit for bit as without it: the
+    backward reads a copy of each layer's forward, the same ops on the
+    same values (the memory it saves is in starchc -v's report)."""
+    train = os.path.join(args.fixture, "train")
+    logs, checkpoints, arenas = [], [], []
+    for mode in ("none", "layers"):
+        run = os.path.join(work, mode)
+        os.makedirs(run)
+        training = dict(reference_training(args.fixture), recompute=mode)
+        config, exe = compile_program(args, run, training)
+        # The gradient function's arena (starchc -v): the activations its
+        # backward reads, which recompute must shrink.
+        report = tensorio.run([os.path.join(args.bin, "starchc"), config, "--emit=cpp",
+                               "-o", os.path.join(run, "train.cpp"), "-v"]).stdout
+        found = re.search(r"arena @loss_grad: ([0-9.]+) MB", report)
+        if not found:
+            sys.exit("FAILED: starchc -v reports no arena of @loss_grad")
+        arenas.append(float(found.group(1)))
+        log, ckpt = os.path.join(run, "loss.log"), os.path.join(run, "ckpt")
+        tensorio.run([exe, "--data", os.path.join(train, "tokens.npy"),
+                      "--labels", os.path.join(train, "labels.npy"),
+                      "--loss-log", log, "--save", ckpt])
+        logs.append(open(log).read())
+        checkpoints.append(tensorio.read_checkpoint(ckpt)[0])
+    if not arenas[1] < arenas[0]:
+        sys.exit(f"FAILED: recompute leaves @loss_grad's arena at {arenas[1]} MB "
+                 f"(without: {arenas[0]} MB)")
+    if logs[0] != logs[1]:
+        sys.exit("FAILED: the loss logs differ with recompute")
+    if checkpoints[0].keys() != checkpoints[1].keys():
+        sys.exit("FAILED: the checkpoints hold different tensors")
+    for name, (shape, dtype, values) in checkpoints[0].items():
+        if checkpoints[1][name] != (shape, dtype, values):
+            sys.exit(f"FAILED: {name} differs with recompute")
+    print(f"recompute: @loss_grad's arena {arenas[0]} -> {arenas[1]} MB; "
+          f"{len(logs[0].splitlines())} identical loss-log lines, "
+          f"{len(checkpoints[0])} identical checkpoint tensors")
 
 
 def case_padding_matters(args, work):
@@ -345,6 +387,7 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--fixture", required=True)
     parser.add_argument("--case", choices=["parity", "interp", "resume", "learns", "resume-dataset",
+                                           "recompute",
                                            "diverges", "padding-matters"], required=True)
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--example", default="tiny-llama",
@@ -354,6 +397,7 @@ def main():
     args.llm_fields = None
     with tempfile.TemporaryDirectory() as work:
         cases = {"parity": case_parity, "interp": case_interp, "resume": case_resume,
+                 "recompute": case_recompute,
                  "learns": case_learns, "resume-dataset": case_resume_dataset,
                  "diverges": case_diverges, "padding-matters": case_padding_matters}
         cases[args.case](args, work)
