@@ -5,6 +5,7 @@
 #include "runtime/kernels/Parallel.h"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace starch::rt {
 
@@ -64,26 +65,40 @@ Status checkCrossEntropyBlockGrad(const Tensor &logits, const Tensor &labels,
   return Status::success();
 }
 
-Status crossEntropyBlock(const Tensor &logits, const Tensor &labels,
-                         const Tensor &start, const Tensor &max, Tensor &out) {
-  if (Status s = checkCrossEntropyBlock(logits, labels, start, max, out); !s)
-    return s;
+namespace {
+
+/// Calls `row(x, r, local, max)` for every position r in parallel: its
+/// logits `x` (type T), its label's class in the block and its max.
+template <typename Row>
+void forEachRow(const Tensor &logits, const Tensor &labels, const Tensor &start,
+                const Tensor &max, Row &&row) {
   int64_t classes = logits.shape().back();
-  int64_t rows = labels.numElements();
   int64_t first = integerAt(start, 0);
   dispatchFloat(logits.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *x = logits.data<T>();
     const T *peak = max.data<T>();
-    double *sums = out.data<double>();
-    parallelFor(rows, std::max<int64_t>(1, 16384 / classes),
+    parallelFor(labels.numElements(), std::max<int64_t>(1, 16384 / classes),
                 [&](int64_t begin, int64_t end) {
                   for (int64_t r = begin; r < end; ++r)
-                    crossEntropyBlockRow(
-                        x + r * classes, classes, integerAt(labels, r) - first,
-                        static_cast<double>(peak[r]), sums + 2 * r);
+                    row(x + r * classes, r, integerAt(labels, r) - first,
+                        static_cast<double>(peak[r]));
                 });
   });
+}
+
+} // namespace
+
+Status crossEntropyBlock(const Tensor &logits, const Tensor &labels,
+                         const Tensor &start, const Tensor &max, Tensor &out) {
+  if (Status s = checkCrossEntropyBlock(logits, labels, start, max, out); !s)
+    return s;
+  int64_t classes = logits.shape().back();
+  double *sums = out.data<double>();
+  forEachRow(logits, labels, start, max,
+             [&](const auto *x, int64_t r, int64_t local, double peak) {
+               crossEntropyBlockRow(x, classes, local, peak, sums + 2 * r);
+             });
   return Status::success();
 }
 
@@ -95,23 +110,14 @@ Status crossEntropyBlockGrad(const Tensor &logits, const Tensor &labels,
       !s)
     return s;
   int64_t classes = logits.shape().back();
-  int64_t rows = labels.numElements();
-  int64_t first = integerAt(start, 0);
-  dispatchFloat(logits.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T *x = logits.data<T>();
-    const T *peak = max.data<T>();
-    const double *d = cotangent.data<double>();
-    T *o = out.data<T>();
-    parallelFor(rows, std::max<int64_t>(1, 16384 / classes),
-                [&](int64_t begin, int64_t end) {
-                  for (int64_t r = begin; r < end; ++r)
-                    crossEntropyBlockGradRow(
-                        x + r * classes, o + r * classes, classes,
-                        integerAt(labels, r) - first,
-                        static_cast<double>(peak[r]), d + 2 * r);
-                });
-  });
+  const double *d = cotangent.data<double>();
+  forEachRow(logits, labels, start, max,
+             [&](const auto *x, int64_t r, int64_t local, double peak) {
+               using T =
+                   std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+               crossEntropyBlockGradRow(x, out.data<T>() + r * classes, classes,
+                                        local, peak, d + 2 * r);
+             });
   return Status::success();
 }
 
