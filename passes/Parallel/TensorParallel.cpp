@@ -232,6 +232,12 @@ LogicalResult ShardingWalk::fail(Operation *op, Value splitOperand,
   conflictLayer = layerName(op).str();
   if (conflictLayer.empty() && splitOperand)
     conflictLayer = layerName(splitOperand.getDefiningOp()).str();
+  // Outside the layers only the vocabulary splits: a split reaching an op
+  // there that cannot take it (a logit softcap between a tied head and the
+  // loss) keeps the vocabulary whole.
+  if (conflictLayer.empty() && !vocabulary.empty() &&
+      !placement.replicatedLayers.contains(kVocabularyLayer))
+    conflictLayer = kVocabularyLayer.str();
   conflict = why.str();
   return failure();
 }
