@@ -16,6 +16,11 @@ covers the same sequences as a step of the single process (replica r takes
 micro-batches r*M .. (r+1)*M - 1). Every step's loss, gradient norm and
 learning rate must agree to rtol 1e-5, and the final checkpoints' (whole)
 parameters and moments too, so tensor-parallel blocks are checked joined.
+A final tensor beyond 1e-5 of its largest element passes only if each such
+element lies within twice the one-process program's own spread: it is rerun
+on 2 and 3 threads, and the largest distance of those runs from the 1-thread
+run bounds what summation order alone does there (near-cancelled gradients,
+which AdamW scales to lr-sized steps; the summary line then says so).
 """
 import argparse
 import json
@@ -207,6 +212,10 @@ def main():
         worst, worst_weight = compare_runs(logs["single"], logs["parallel"], ckpts["single"],
                                            ckpts["parallel"], args.rtol, failures,
                                            range(1, 11), lr)
+        noise = within_reference_spread(args, work, data, ckpts["parallel"], failures)
+        if noise:
+            print(f"noise: {noise}")
+            failures = []
     if failures:
         print("\n".join(failures[:20]))
         sys.exit(f"FAILED: {len(failures)} mismatches")
@@ -269,6 +278,51 @@ def same_as_1f1b(args):
 # move by rounding noise that AdamW normalises to lr-sized steps: no two
 # summation orders agree on them.
 ZERO_GRADIENT = re.compile(r"k_proj\.bias$")
+
+
+FINAL_MISS = re.compile(r"^final (\S+): max \|diff\|")
+REFERENCE_THREADS = (2, 3)
+
+
+def within_reference_spread(args, work, data, parallel_ckpt, failures):
+    """The final tensors that missed rtol, judged against the one-process
+    program's own reproducibility: it reruns with 2 and 3 threads (other
+    GEMM summation orders), and a parallel value passes if it lies within
+    twice the largest distance of those reruns from the 1-thread run, per
+    element. AdamW gives near-cancelled gradients (rounding noise at the
+    floor, or under eps) full lr-sized steps, so such elements disagree
+    between any two summation orders, the one-process run's included.
+    Returns a sentence for the summary, or None when some miss stays."""
+    names = [FINAL_MISS.match(f).group(1) for f in failures if FINAL_MISS.match(f)]
+    if not names or len(names) != len(failures):
+        return None
+    reference, _ = tensorio.read_checkpoint(os.path.join(work, "single-ckpt"))
+    parallel, _ = tensorio.read_checkpoint(parallel_ckpt)
+    reruns = []
+    for threads in REFERENCE_THREADS:
+        ckpt = os.path.join(work, f"single-{threads}-ckpt")
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+                   OPENBLAS_NUM_THREADS=str(threads))
+        run_checked([os.path.join(work, "single"), *data, "--num-threads", str(threads),
+                     "--save", ckpt, "--log-every", "10"], env=env)
+        reruns.append(tensorio.read_checkpoint(ckpt)[0])
+    worst_ratio, worst_spread = 0.0, 0.0
+    for name in names:
+        want, have = reference[name][2], parallel[name][2]
+        scale = max(max((abs(v) for v in want), default=0.0), 1e-12)
+        for i, (w, h) in enumerate(zip(want, have)):
+            miss = abs(h - w)
+            if miss <= args.rtol * scale:
+                continue
+            spread = max(abs(run[name][2][i] - w) for run in reruns)
+            worst_spread = max(worst_spread, spread / scale)
+            if miss > 2 * spread:
+                return None
+            worst_ratio = max(worst_ratio, miss / spread)
+    return (f"{len(names)} final tensors beyond {args.rtol:g} of their largest element, every "
+            f"such element within {worst_ratio:.2f}x of the one-process program's own spread "
+            f"under {' and '.join(map(str, REFERENCE_THREADS))} threads (up to "
+            f"{worst_spread:.2e})")
 
 
 def compare_runs(log_a, log_b, ckpt_a, ckpt_b, rtol, failures, steps, lr):

@@ -17,7 +17,10 @@ that fits in `--max-ranks` ranks (and needs more than one), runs
 check_parallel.py: 10 steps under mpirun against one process accumulating
 the same micro-batches; losses, gradient norms and learning rates within
 rtol 1e-5, and the final parameters and moments within 1e-5 of each
-tensor's largest element. ctest runs a subset (train.dp/tp/pp/mp/colocated);
+tensor's largest element, or, element by element, within twice what the
+one-process program itself moves when rerun on 2 and 3 threads (AdamW
+turns near-cancelled gradients into lr-sized steps whose rounding no two
+summation orders share; such runs are counted and marked). ctest runs a subset (train.dp/tp/pp/mp/colocated);
 this is the full matrix, printed as one line per run and a summary.
 """
 import argparse
@@ -69,11 +72,14 @@ def run_one(args, name, ranks, flags):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines = [l for l in result.stdout.splitlines() if l.strip()]
     detail = lines[-1] if lines else ""
+    noise = any(l.startswith("noise: ") for l in lines)
     if result.returncode == 0 and "max relative error" in detail:
         # "... max relative error 9.1e-08 (...), checkpoint tensors within 2.1e-06"
         words = detail.split()
         detail = (f"loss/norm/lr {words[words.index('error') + 1]}, "
-                  f"checkpoint {words[-1]}")
+                  f"checkpoint {words[-1]}"
+                  + (" (beyond 1e-5 only within the one-process run's own spread)"
+                     if noise else ""))
     else:
         mismatches = [l for l in lines if l.startswith(("step ", "final ", "FAILED"))
                       and " | " not in l]  # not the programs' progress lines
@@ -99,19 +105,21 @@ def main():
         print(f"{len(todo)} runs")
         return
     out = open(args.summary, "w") if args.summary else None
-    passed = 0
+    passed = noisy = 0
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run_one, args, *r) for r in todo]
         for n, future in enumerate(concurrent.futures.as_completed(futures), 1):
             name, ranks, ok, seconds, detail = future.result()
             passed += ok
+            noisy += ok and "own spread" in detail
             line = (f"[{n}/{len(todo)}] {'ok  ' if ok else 'FAIL'} {name} ({ranks} ranks, "
                     f"{seconds:.0f} s): {detail}")
             print(line, flush=True)
             if out:
                 out.write(line + "\n")
                 out.flush()
-    summary = f"{passed} of {len(todo)} plans equal one process"
+    summary = (f"{passed} of {len(todo)} plans equal one process ({noisy} of them "
+               f"only within the one-process run's own spread under other thread counts)")
     print(summary)
     if out:
         out.write(summary + "\n")
