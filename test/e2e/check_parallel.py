@@ -16,6 +16,8 @@ covers the same sequences as a step of the single process (replica r takes
 micro-batches r*M .. (r+1)*M - 1). Every step's loss, gradient norm and
 learning rate must agree to rtol 1e-5, and the final checkpoints' (whole)
 parameters and moments too, so tensor-parallel blocks are checked joined.
+A multimodal program's per-module files (DIR/<module>.safetensors, which
+rank 0 gathers) must agree with one process's the same way.
 A final tensor beyond 1e-5 of its largest element passes only if each such
 element lies within twice the one-process program's own spread: it is rerun
 on 2 and 3 threads, and the largest distance of those runs from the 1-thread
@@ -360,6 +362,32 @@ def compare_runs(log_a, log_b, ckpt_a, ckpt_b, rtol, failures, steps, lr):
         worst_weight = max(worst_weight, diff)
         if diff > rtol:
             failures.append(f"final {name}: max |diff| {diff:.2e} of its largest element")
+    # Per-module files (a multimodal program's DIR/<module>.safetensors, by
+    # the framework's names): the same tensors as one process writes, whole
+    # (rank 0 gathers them), to the same tolerance.
+    modules = sorted(f for f in os.listdir(ckpt_a)
+                     if f.endswith(".safetensors") and not f.startswith("checkpoint"))
+    theirs = sorted(f for f in os.listdir(ckpt_b)
+                    if f.endswith(".safetensors") and not f.startswith("checkpoint"))
+    if modules != theirs:
+        failures.append(f"module files differ: {modules} vs {theirs}")
+    for module in set(modules) & set(theirs):
+        one, _ = tensorio.read_safetensors(os.path.join(ckpt_a, module))
+        two, _ = tensorio.read_safetensors(os.path.join(ckpt_b, module))
+        if sorted(one) != sorted(two):
+            failures.append(f"{module} holds different tensors")
+            continue
+        for name in one:
+            if one[name][0] != two[name][0]:
+                failures.append(f"{module}: {name} has shape {two[name][0]}, "
+                                f"one process {one[name][0]}")
+                continue
+            a, b = one[name][2], two[name][2]
+            scale = max(max((abs(v) for v in a), default=0.0), 1e-12)
+            diff = max((abs(x - y) for x, y in zip(a, b)), default=0.0) / scale
+            if diff > rtol and not ZERO_GRADIENT.search(name):
+                failures.append(f"final {module[:-12]}.{name}: max |diff| {diff:.2e} "
+                                f"of its largest element (module file)")
     return worst, worst_weight
 
 
