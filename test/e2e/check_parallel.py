@@ -295,8 +295,9 @@ def within_reference_spread(args, work, data, parallel_ckpt, failures):
     floor, or under eps) full lr-sized steps, so such elements disagree
     between any two summation orders, the one-process run's included.
     Returns a sentence for the summary, or None when some miss stays."""
-    names = [FINAL_MISS.match(f).group(1) for f in failures if FINAL_MISS.match(f)]
-    if not names or len(names) != len(failures):
+    # A module file's tensor is named as in the checkpoint (module.name).
+    names = sorted({FINAL_MISS.match(f).group(1) for f in failures if FINAL_MISS.match(f)})
+    if not names or len([f for f in failures if FINAL_MISS.match(f)]) != len(failures):
         return None
     reference, _ = tensorio.read_checkpoint(os.path.join(work, "single-ckpt"))
     parallel, _ = tensorio.read_checkpoint(parallel_ckpt)
@@ -310,6 +311,8 @@ def within_reference_spread(args, work, data, parallel_ckpt, failures):
         reruns.append(tensorio.read_checkpoint(ckpt)[0])
     worst_ratio, worst_spread = 0.0, 0.0
     for name in names:
+        if name not in reference or name not in parallel:
+            return None
         want, have = reference[name][2], parallel[name][2]
         scale = max(max((abs(v) for v in want), default=0.0), 1e-12)
         for i, (w, h) in enumerate(zip(want, have)):
