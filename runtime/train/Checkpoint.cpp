@@ -19,6 +19,18 @@
 
 namespace starch::rt {
 
+TrainState trainStateFrom(const std::map<std::string, std::string> &metadata,
+                          const std::string &path) {
+  TrainState state;
+  const uint64_t maxInt64 = uint64_t(INT64_MAX);
+  state.step = int64_t(parseNumber(metadata, "step", path, maxInt64));
+  state.dataPosition =
+      int64_t(parseNumber(metadata, "data_position", path, maxInt64));
+  state.generatorState = parseNumber(metadata, "rng_state", path, UINT64_MAX);
+  state.data = metadataValue(metadata, "data");
+  return state;
+}
+
 namespace {
 
 std::string systemError(const std::string &what, const std::string &path) {
@@ -99,8 +111,7 @@ TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,
     throw std::runtime_error("cannot resume: " + error);
   const std::map<std::string, std::string> &metadata = file.metadata();
   auto meta = [&](const std::string &key) {
-    auto it = metadata.find(key);
-    return it == metadata.end() ? std::string() : it->second;
+    return metadataValue(metadata, key);
   };
   if (meta("format") != kCheckpointFormat)
     throw std::runtime_error("cannot resume: '" + path +
@@ -157,13 +168,7 @@ TrainState loadCheckpoint(const std::string &dir, const ProgramSpec &spec,
                                "); it was saved from a diverged run");
   }
 
-  TrainState state;
-  const uint64_t maxInt64 = uint64_t(INT64_MAX);
-  state.step = int64_t(parseNumber(metadata, "step", path, maxInt64));
-  state.dataPosition =
-      int64_t(parseNumber(metadata, "data_position", path, maxInt64));
-  state.generatorState = parseNumber(metadata, "rng_state", path, UINT64_MAX);
-  state.data = meta("data");
+  TrainState state = trainStateFrom(metadata, path);
   params.resize(spec.params.size());
   for (size_t i = 0; i < spec.params.size(); ++i)
     params[i] = std::move(tensors[spec.params[i].name]);

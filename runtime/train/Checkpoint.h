@@ -15,6 +15,7 @@
 #include "runtime/train/Program.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct TrainState {
   /// "synthetic" or the data file (DataSource::identity); informational.
   std::string data;
 };
+
+/// The training state a checkpoint's metadata records (format 2's file and
+/// format 3's index alike); `path` names the file in errors.
+TrainState trainStateFrom(const std::map<std::string, std::string> &metadata,
+                          const std::string &path);
 
 inline constexpr const char *kCheckpointFileName = "checkpoint.safetensors";
 inline constexpr const char *kCheckpointFormat = "starch-train-checkpoint";

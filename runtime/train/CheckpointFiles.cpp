@@ -128,6 +128,12 @@ void verifyFields(const std::string &path,
   }
 }
 
+std::string metadataValue(const std::map<std::string, std::string> &metadata,
+                          const std::string &key) {
+  auto it = metadata.find(key);
+  return it == metadata.end() ? std::string() : it->second;
+}
+
 uint64_t parseNumber(const std::map<std::string, std::string> &metadata,
                      const std::string &key, const std::string &path,
                      uint64_t limit) {

@@ -46,6 +46,10 @@ void verifyFields(const std::string &path,
                   const std::map<std::string, std::string> &metadata,
                   const std::vector<std::string> &tensorNames);
 
+/// The metadata value of `key`, empty when absent.
+std::string metadataValue(const std::map<std::string, std::string> &metadata,
+                          const std::string &key);
+
 /// A decimal metadata value no larger than `limit`, or a sentence naming
 /// `path` and `key`.
 uint64_t parseNumber(const std::map<std::string, std::string> &metadata,

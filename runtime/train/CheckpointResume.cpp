@@ -15,12 +15,6 @@ namespace starch::rt {
 
 namespace {
 
-std::string metaValue(const std::map<std::string, std::string> &metadata,
-                      const std::string &key) {
-  auto it = metadata.find(key);
-  return it == metadata.end() ? std::string() : it->second;
-}
-
 [[noreturn]] void refuse(const std::string &message) {
   throw std::runtime_error("cannot resume: " + message);
 }
@@ -52,7 +46,7 @@ public:
       refuse("'" + path + "' holds tensor '" + stored.name + "' as " +
              describeTensorType(block.dtype(), block.shape()) +
              ", the index says " + describeTensorType(stored.dtype, expected));
-    if (metaValue(file.metadata(), kTensorChecksum + stored.name) !=
+    if (metadataValue(file.metadata(), kTensorChecksum + stored.name) !=
         tensorChecksum(stored.name, block))
       refuse("'" + path + "' is corrupt: tensor '" + stored.name +
              "' does not match its checksum");
@@ -73,14 +67,14 @@ private:
     if (!file->open(path, error))
       refuse("the rank file holding tensor '" + tensor + "': " + error);
     const std::map<std::string, std::string> &metadata = file->metadata();
-    if (metaValue(metadata, "format") != kShardFileFormat)
+    if (metadataValue(metadata, "format") != kShardFileFormat)
       refuse("'" + path + "' is not a Starch checkpoint rank file");
     verifyFields(path, metadata, file->names());
     for (const char *key : {"model", "step", "save_id"})
-      if (metaValue(metadata, key) != metaValue(indexMetadata_, key))
+      if (metadataValue(metadata, key) != metadataValue(indexMetadata_, key))
         refuse("'" + path + "' belongs to another save (its " + key + " is '" +
-               metaValue(metadata, key) + "', the index's '" +
-               metaValue(indexMetadata_, key) + "')");
+               metadataValue(metadata, key) + "', the index's '" +
+               metadataValue(indexMetadata_, key) + "')");
     slot = std::move(file);
     return *slot;
   }
@@ -115,13 +109,13 @@ TrainState resumeSharded(const std::string &dir, const SafetensorsFile &file,
   if (!file.names().empty())
     refuse("'" + path + "' is an index (format 3) but holds tensor '" +
            file.names().front() + "'");
-  if (metaValue(metadata, "model") != spec.model)
+  if (metadataValue(metadata, "model") != spec.model)
     refuse("'" + path + "' is a checkpoint of model '" +
-           metaValue(metadata, "model") + "', this program trains '" +
+           metadataValue(metadata, "model") + "', this program trains '" +
            spec.model + "'");
   CheckpointIndex index;
   std::string error;
-  if (!parseCheckpointIndex(metaValue(metadata, "shards"), index, error))
+  if (!parseCheckpointIndex(metadataValue(metadata, "shards"), index, error))
     refuse("'" + path + "': " + error);
   for (const auto &[name, stored] : index.tensors) {
     bool known = false;
@@ -173,13 +167,7 @@ TrainState resumeSharded(const std::string &dir, const SafetensorsFile &file,
     loaded[i] = std::move(target);
   }
 
-  TrainState state;
-  const uint64_t maxInt64 = uint64_t(INT64_MAX);
-  state.step = int64_t(parseNumber(metadata, "step", path, maxInt64));
-  state.dataPosition =
-      int64_t(parseNumber(metadata, "data_position", path, maxInt64));
-  state.generatorState = parseNumber(metadata, "rng_state", path, UINT64_MAX);
-  state.data = metaValue(metadata, "data");
+  TrainState state = trainStateFrom(metadata, path);
   params = std::move(loaded);
   return state;
 }
@@ -194,8 +182,8 @@ TrainState resumeCheckpoint(const std::string &dir, const ProgramSpec &spec,
   if (!file.open(path, error))
     refuse(error);
   const std::map<std::string, std::string> &metadata = file.metadata();
-  if (metaValue(metadata, "format") == kCheckpointFormat &&
-      metaValue(metadata, "format_version") ==
+  if (metadataValue(metadata, "format") == kCheckpointFormat &&
+      metadataValue(metadata, "format_version") ==
           std::to_string(kShardedCheckpointVersion))
     return resumeSharded(dir, file, spec, rank, params);
   // A single file (or something loadCheckpoint refuses with its reason):
