@@ -18,14 +18,10 @@ using namespace starch::rt;
 using starch::rt::cuda::HostExec;
 using starch::rt::test::make;
 using starch::rt::test::random;
+using starch::rt::test::sameBits;
 namespace drivers = starch::rt::cuda::drivers;
 
 namespace {
-
-bool sameBits(const Tensor &a, const Tensor &b) {
-  return a.shape() == b.shape() &&
-         std::memcmp(a.bytes(), b.bytes(), a.byteSize()) == 0;
-}
 
 TEST(CudaHostExec, BlockGatherAndScatterAddMatchTheCpu) {
   HostExec exec;

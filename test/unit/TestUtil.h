@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -35,6 +36,13 @@ inline std::vector<double> values(const Tensor &t) {
   for (int64_t i = 0; i < t.numElements(); ++i)
     out[i] = elementAsDouble(t, i);
   return out;
+}
+
+/// Same type, shape and bytes.
+inline bool sameBits(const Tensor &a, const Tensor &b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() &&
+         (a.byteSize() == 0 ||
+          std::memcmp(a.bytes(), b.bytes(), a.byteSize()) == 0);
 }
 
 inline void expectNear(const Tensor &got, const std::vector<double> &expected,
