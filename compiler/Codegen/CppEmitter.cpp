@@ -101,7 +101,7 @@ LogicalResult Emitter::emitProgramSpec(ArrayRef<func::FuncOp> steps) {
   // starch-lm-loss records the classes (vocabulary parallelism splits the
   // logits later); a loss written by hand has its cross-entropy's.
   int64_t vocab = 0;
-  if (auto size = module->getAttrOfType<IntegerAttr>("starch.vocabulary_size"))
+  if (auto size = module->getAttrOfType<IntegerAttr>(kVocabularySizeAttrName))
     vocab = size.getInt();
   else
     module.walk([&](CrossEntropyOp loss) {

@@ -45,13 +45,6 @@ namespace {
 using exec::doubleLiteral;
 using exec::listLiteral;
 
-/// On a layer function (starch-outline-layers): its family ("model.layers.*")
-/// and the tags of the layers that call it.
-constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
-constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
-/// On a part of a long function (starch-outline-layers): that function.
-constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
-
 /// The op and its layer, for a kernel's error message.
 std::string opName(Operation *op) { return op->getName().getStringRef().str(); }
 StringRef layerOf(Operation *op) {

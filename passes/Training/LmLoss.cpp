@@ -135,7 +135,7 @@ struct StarchLmLossPass
     // The labels' classes, for the program's data (CppEmitter), however
     // later passes split the logits.
     getOperation()->setAttr(
-        "starch.vocabulary_size",
+        kVocabularySizeAttrName,
         builder.getI64IntegerAttr(logitsType.getShape().back()));
     eraseDeadOps(body);
 

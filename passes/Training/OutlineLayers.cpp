@@ -35,9 +35,6 @@ using namespace starch;
 
 namespace {
 
-constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
-constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
-constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
 
 struct LayerRun {
   StringAttr layer;

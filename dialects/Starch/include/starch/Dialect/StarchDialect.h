@@ -32,6 +32,16 @@ inline constexpr llvm::StringLiteral kParamsAttrName = "starch.params";
 /// Discardable attribute naming the span an op runs in on a training
 /// program's --trace timeline (a pipeline stage's "F3", "B3", "send F3").
 inline constexpr llvm::StringLiteral kTraceAttrName = "starch.trace";
+/// On a layer function (starch-outline-layers): its family
+/// ("model.layers.*") and the tags of the layers that call it.
+inline constexpr llvm::StringLiteral kFamilyAttrName = "starch.layer_family";
+inline constexpr llvm::StringLiteral kCallersAttrName = "starch.layers";
+/// On a part of a long function (starch-outline-layers): that function.
+inline constexpr llvm::StringLiteral kSegmentOfAttrName = "starch.segment_of";
+/// Module attribute (starch-lm-loss): the classes of the labels, the
+/// vocabulary, which the program's data needed however the logits are split.
+inline constexpr llvm::StringLiteral kVocabularySizeAttrName =
+    "starch.vocabulary_size";
 /// Module attribute naming the file that holds the parameters' data.
 inline constexpr llvm::StringLiteral kWeightsAttrName = "starch.weights";
 /// Module attribute: globs over parameters' framework names (`source`, else
