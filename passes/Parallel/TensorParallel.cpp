@@ -44,13 +44,12 @@ using namespace starch;
 
 namespace {
 
-constexpr llvm::StringLiteral kLayerAttr = "starch.layer";
 constexpr llvm::StringLiteral kVocabularyLayer = "(vocabulary)";
 
 StringRef layerOf(Operation *op) {
   if (!op)
     return "";
-  auto layer = op->getAttrOfType<StringAttr>(kLayerAttr);
+  auto layer = op->getAttrOfType<StringAttr>(kLayerAttrName);
   return layer ? layer.getValue() : "";
 }
 
@@ -452,10 +451,11 @@ struct StarchTensorParallelPass
               cast<RankedTensorType>(loss.getLogits().getType()).getRank() - 1))
         blockLosses.push_back(loss);
     });
+    BlockStarts starts(function, groups);
     for (GatherOp gather : blockGathers)
-      gatherFromBlock(builder, gather, groups, degree);
+      gatherFromBlock(builder, gather, starts);
     for (CrossEntropyOp loss : blockLosses)
-      crossEntropyFromBlocks(builder, loss, groups);
+      crossEntropyFromBlocks(builder, loss, starts);
     return success();
   }
 
@@ -463,7 +463,7 @@ struct StarchTensorParallelPass
     Operation *def = from.getDefiningOp();
     if (!def)
       return;
-    for (StringRef name : {kLayerAttr.data(), kModuleAttrName.data()})
+    for (StringRef name : {kLayerAttrName.data(), kModuleAttrName.data()})
       if (Attribute tag = def->getAttr(name))
         to.getDefiningOp()->setAttr(name, tag);
   }

@@ -13,19 +13,6 @@ bool inLayer(Operation *op) { return op->hasAttr(kLayerAttrName); }
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
-/// The first index of this rank's block, a 1-element tensor of `type`:
-/// this rank's element of [0, size, 2 * size, ...] over `groups`.
-Value blockStart(OpBuilder &b, Location loc, Type type, int64_t parts,
-                 int64_t size, ArrayAttr groups) {
-  SmallVector<APInt> starts;
-  for (int64_t i = 0; i < parts; ++i)
-    starts.push_back(APInt(type.getIntOrFloatBitWidth(), i * size));
-  auto all = RankedTensorType::get({parts}, type);
-  Value table = ConstantOp::create(b, loc, DenseElementsAttr::get(all, starts));
-  return LocalBlockOp::create(b, loc, RankedTensorType::get({1}, type), table,
-                              /*dim=*/0, groups);
-}
-
 Value splat(OpBuilder &b, Location loc, RankedTensorType type, double value) {
   return ConstantOp::create(
       b, loc,
@@ -34,6 +21,30 @@ Value splat(OpBuilder &b, Location loc, RankedTensorType type, double value) {
 }
 
 } // namespace
+
+BlockStarts::BlockStarts(func::FuncOp function, ArrayAttr groups)
+    : function_(function), groups_(groups) {}
+
+int64_t BlockStarts::parts() const {
+  return cast<DenseI64ArrayAttr>(groups_[0]).size();
+}
+
+Value BlockStarts::get(OpBuilder &b, Type type, int64_t size) {
+  Value &start = starts_[{type, size}];
+  if (start)
+    return start;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&function_.getBody().front());
+  Location loc = function_.getLoc();
+  SmallVector<APInt> firsts;
+  for (int64_t i = 0; i < parts(); ++i)
+    firsts.push_back(APInt(type.getIntOrFloatBitWidth(), i * size));
+  auto all = RankedTensorType::get({parts()}, type);
+  Value table = ConstantOp::create(b, loc, DenseElementsAttr::get(all, firsts));
+  start = LocalBlockOp::create(b, loc, RankedTensorType::get({1}, type), table,
+                               /*dim=*/0, groups_);
+  return start;
+}
 
 llvm::SmallPtrSet<Operation *, 8> vocabularyOps(func::FuncOp function) {
   llvm::SmallPtrSet<Operation *, 8> ops;
@@ -66,24 +77,21 @@ llvm::SmallPtrSet<Operation *, 8> vocabularyOps(func::FuncOp function) {
   return ops;
 }
 
-void gatherFromBlock(OpBuilder &builder, GatherOp gather, ArrayAttr groups,
-                     int64_t parts) {
-  builder.setInsertionPoint(gather);
+void gatherFromBlock(OpBuilder &builder, GatherOp gather,
+                     BlockStarts &starts) {
   int64_t size = typeOf(gather.getData()).getDimSize(gather.getAxis());
-  Value start = blockStart(builder, gather.getLoc(),
-                           typeOf(gather.getIndices()).getElementType(), parts,
-                           size, groups);
-  gather.getOffsetMutable().assign(start);
+  gather.getOffsetMutable().assign(starts.get(
+      builder, typeOf(gather.getIndices()).getElementType(), size));
 }
 
 void crossEntropyFromBlocks(OpBuilder &b, CrossEntropyOp loss,
-                            ArrayAttr groups) {
+                            BlockStarts &starts) {
   b.setInsertionPoint(loss);
   Location loc = loss.getLoc();
   Value logits = loss.getLogits(), labels = loss.getLabels();
   RankedTensorType logitsType = typeOf(logits), labelsType = typeOf(labels);
   int64_t classes = logitsType.getRank() - 1;
-  int64_t parts = cast<DenseI64ArrayAttr>(groups[0]).size();
+  ArrayAttr groups = starts.groups();
   ArrayRef<int64_t> positions = labelsType.getShape();
   auto rowsOf = [&](Type element) {
     return RankedTensorType::get(positions, element);
@@ -97,8 +105,8 @@ void crossEntropyFromBlocks(OpBuilder &b, CrossEntropyOp loss,
                                   b.getDenseI64ArrayAttr({classes}));
   Value max = AllReduceOp::create(b, loc, ownMax.getType(), ownMax,
                                   CollectiveKind::max, groups);
-  Value start = blockStart(b, loc, labelsType.getElementType(), parts,
-                           logitsType.getDimSize(classes), groups);
+  Value start = starts.get(b, labelsType.getElementType(),
+                           logitsType.getDimSize(classes));
   SmallVector<int64_t> pairShape(positions);
   pairShape.push_back(2);
   auto pairsType = RankedTensorType::get(pairShape, f64);

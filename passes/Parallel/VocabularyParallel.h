@@ -16,6 +16,7 @@
 #include "starch/Dialect/StarchOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 namespace starch {
@@ -27,19 +28,37 @@ namespace starch {
 llvm::SmallPtrSet<mlir::Operation *, 8>
 vocabularyOps(mlir::func::FuncOp function);
 
-/// `gather` reads a table split along its axis into `parts` blocks over
-/// `groups`: each rank looks up its block's indices (starch.gather's
-/// `offset`, from starch.local_block) and gets zeros for the rest, a
-/// partial sum.
+/// The first index of this rank's block of a vocabulary split over the
+/// ranks of `groups`, as a 1-element tensor of an index type: this rank's
+/// element of [0, size, 2 * size, ...] (starch.local_block of a constant).
+/// Made once per index type and block size, at the function's entry, for
+/// the embedding's lookup and the loss alike.
+class BlockStarts {
+public:
+  BlockStarts(mlir::func::FuncOp function, mlir::ArrayAttr groups);
+  mlir::Value get(mlir::OpBuilder &builder, mlir::Type indexType,
+                  int64_t size);
+  mlir::ArrayAttr groups() const { return groups_; }
+  int64_t parts() const;
+
+private:
+  mlir::func::FuncOp function_;
+  mlir::ArrayAttr groups_;
+  llvm::DenseMap<std::pair<mlir::Type, int64_t>, mlir::Value> starts_;
+};
+
+/// `gather` reads a table split along its axis: each rank looks up its
+/// block's indices (starch.gather's `offset`) and gets zeros for the rest,
+/// a partial sum.
 void gatherFromBlock(mlir::OpBuilder &builder, GatherOp gather,
-                     mlir::ArrayAttr groups, int64_t parts);
+                     BlockStarts &starts);
 
 /// `loss` reads logits split along their classes: it becomes the row
 /// maxima's all-reduce (max), each rank's starch.cross_entropy_block, the
 /// sums' all-reduce and the mean over the scored positions of
 /// `log(sum exp) - label term`, which every rank computes whole.
 void crossEntropyFromBlocks(mlir::OpBuilder &builder, CrossEntropyOp loss,
-                            mlir::ArrayAttr groups);
+                            BlockStarts &starts);
 
 } // namespace starch
 
