@@ -282,6 +282,17 @@ def same_as_1f1b(args):
 ZERO_GRADIENT = re.compile(r"k_proj\.bias$")
 
 
+def largest(values):
+    """The largest magnitude of a tensor's values (at least 1e-12): the
+    scale its differences are measured against."""
+    return max(max((abs(v) for v in values), default=0.0), 1e-12)
+
+
+def relative_miss(a, b):
+    """The largest |a - b| over the elements, relative to largest(a)."""
+    return max((abs(x - y) for x, y in zip(a, b)), default=0.0) / largest(a)
+
+
 FINAL_MISS = re.compile(r"^final (\S+): max \|diff\|")
 REFERENCE_THREADS = (2, 3)
 
@@ -314,7 +325,7 @@ def within_reference_spread(args, work, data, parallel_ckpt, failures):
         if name not in reference or name not in parallel:
             return None
         want, have = reference[name][2], parallel[name][2]
-        scale = max(max((abs(v) for v in want), default=0.0), 1e-12)
+        scale = largest(want)
         for i, (w, h) in enumerate(zip(want, have)):
             miss = abs(h - w)
             if miss <= args.rtol * scale:
@@ -360,8 +371,7 @@ def compare_runs(log_a, log_b, ckpt_a, ckpt_b, rtol, failures, steps, lr):
                     abs(x - y) > 2 * max(steps) * lr for x, y in zip(a, b)):
                 failures.append(f"final {name}: moved more than AdamW can move noise")
             continue
-        scale = max(max((abs(v) for v in a), default=0.0), 1e-12)
-        diff = max((abs(x - y) for x, y in zip(a, b)), default=0.0) / scale
+        diff = relative_miss(a, b)
         worst_weight = max(worst_weight, diff)
         if diff > rtol:
             failures.append(f"final {name}: max |diff| {diff:.2e} of its largest element")
@@ -386,8 +396,7 @@ def compare_runs(log_a, log_b, ckpt_a, ckpt_b, rtol, failures, steps, lr):
                                 f"one process {one[name][0]}")
                 continue
             a, b = one[name][2], two[name][2]
-            scale = max(max((abs(v) for v in a), default=0.0), 1e-12)
-            diff = max((abs(x - y) for x, y in zip(a, b)), default=0.0) / scale
+            diff = relative_miss(a, b)
             if diff > rtol and not ZERO_GRADIENT.search(name):
                 failures.append(f"final {module[:-12]}.{name}: max |diff| {diff:.2e} "
                                 f"of its largest element (module file)")
