@@ -160,7 +160,7 @@ void parseTraining(const json &object, TrainingConfig &training) {
   rejectUnknown(object, at,
                 {"steps", "micro_batches", "lr", "betas", "eps", "weight_decay",
                  "no_weight_decay", "max_grad_norm", "warmup_steps",
-                 "recompute"});
+                 "recompute", "precision"});
   if (object.contains("recompute"))
     parseRecompute(object["recompute"], at + "recompute", training);
   if (object.contains("no_weight_decay"))
@@ -183,6 +183,12 @@ void parseTraining(const json &object, TrainingConfig &training) {
     if (!(training.beta1 >= 0 && training.beta1 < 1 && training.beta2 >= 0 &&
           training.beta2 < 1))
       fail(at + "betas", "each must lie in [0, 1)");
+  }
+  if (object.contains("precision")) {
+    const json &precision = object["precision"];
+    if (!precision.is_string() || (precision != "f32" && precision != "bf16"))
+      fail(at + "precision", "must be \"f32\" or \"bf16\"");
+    training.precision = precision.get<std::string>();
   }
   training.epsilon = numberAt(object, "eps", at + "eps", 1e-8, 1e-30, 1);
   training.weightDecay =

@@ -38,6 +38,10 @@ struct TrainingConfig {
   /// Layers whose backward recomputes their forward ("all": every layer;
   /// model.json's "recompute": "layers" or a list of layer names).
   std::vector<std::string> recompute;
+  /// Compute type of matrix products (model.json's "precision"): "f32", or
+  /// "bf16" for mixed precision (starch-autocast); weights, optimizer state
+  /// and every other op stay f32.
+  std::string precision = "f32";
 };
 
 /// The Hugging Face Trainer's parameters without weight decay, by name

@@ -53,6 +53,7 @@ void fillTrainingOptions(const config::ModelConfig &model,
   options.bucketMb = model.parallel.bucketMb;
   options.zero1 = model.parallel.zero1;
   options.recompute = t.recompute;
+  options.precision = t.precision;
 }
 
 void buildPipeline(mlir::OpPassManager &pm, EmitStage stage,

@@ -84,11 +84,16 @@ struct TrainingPipelineOptions : public ParallelPipelineOptions {
       *this, "recompute",
       llvm::cl::desc("layers whose backward recomputes their forward "
                      "(`all`: every layer)")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("compute type of matrix products: f32 or bf16 "
+                     "(starch-autocast)"),
+      llvm::cl::init("f32")};
 };
 
 /// From @forward to @train_step: starch-lm-loss, the parallel pipeline,
-/// starch-autodiff (of the loss, or of every stage), with stages
-/// starch-pipeline-schedule, then starch-optimizer and, when asked,
+/// starch-autocast, starch-autodiff (of the loss, or of every stage), with
+/// stages starch-pipeline-schedule, then starch-optimizer and, when asked,
 /// starch-outline-layers.
 void buildTrainingPipeline(mlir::OpPassManager &pm,
                            const TrainingPipelineOptions &options);

@@ -30,6 +30,32 @@ def StarchLmLoss : Pass<"starch-lm-loss", "mlir::ModuleOp"> {
   let dependentDialects = ["::starch::StarchDialect", "::mlir::func::FuncDialect"];
 }
 
+def StarchAutocast : Pass<"starch-autocast", "mlir::ModuleOp"> {
+  let summary = "Run matrix products in bf16 (mixed precision)";
+  let description = [{
+    With `precision=bf16`, every f32 `starch.matmul` of every function
+    reads its operands converted to bf16 and its bf16 result converted back
+    to f32: the products are exact and summed in f32 (the kernels'
+    contract), the result is rounded to bf16, as under PyTorch's
+    `torch.autocast(dtype=torch.bfloat16)`. Everything else stays f32:
+    the parameters (master weights), the optimizer state, norms, softmax,
+    rope, attention, the loss, reductions and collectives.
+
+    It runs before starch-autodiff, so the gradient products are bf16 too,
+    from bf16-rounded cotangents, as PyTorch's are. Each product gets its
+    own converts: a value several products read (the normed input of the
+    q, k and v projections) then has its cotangent summed in f32, as
+    autocast's per-op casts have it. The converts carry the product's
+    `starch.layer` tag, so layers stay whole for outlining and recompute.
+    `precision=f32` (the default) changes nothing. See docs/training.md.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"f32\"",
+           "compute type of matrix products: f32 or bf16">,
+  ];
+  let dependentDialects = ["::starch::StarchDialect"];
+}
+
 def StarchAutodiff : Pass<"starch-autodiff", "mlir::ModuleOp"> {
   let summary = "Reverse-mode gradients of a function w.r.t. its trainable parameters";
   let description = [{

@@ -16,6 +16,12 @@ void buildTrainingPipeline(mlir::OpPassManager &pm,
   // Sharding and stages are planned on the forward loss, so that autodiff
   // derives the backward collectives and each stage's backward.
   buildParallelPipeline(pm, options);
+  // Before autodiff, so that the gradient products are bf16 as well.
+  if (options.precision != "f32") {
+    StarchAutocastOptions autocast;
+    autocast.precision = options.precision;
+    pm.addPass(createStarchAutocast(autocast));
+  }
   StarchAutodiffOptions gradients;
   gradients.recompute.assign(options.recompute.begin(),
                              options.recompute.end());

@@ -12,6 +12,11 @@ interp  one optimizer step of the generated program against starch-run
         and moment afterwards).
 resume  20 steps in one run versus 10 + 10 through a checkpoint: the loss
         logs must be identical strings.
+        With --precision bf16: training.precision "bf16" against the
+        fixture's train_bf16/ run under CPU autocast, with the tolerances of
+        docs/training.md, and first the logits of @forward (starch-run) on
+        step 1's first micro-batch: every one a bf16 number, within two bf16
+        steps (at the largest logit) of PyTorch's.
 recompute  the parity run with and without training.recompute = "layers":
         identical loss logs and checkpoints, bit for bit.
 learns  a shipped example (docs/examples/tiny-llama, or --example) on its
@@ -31,8 +36,10 @@ resume-dataset  the same for a shipped multimodal example streaming its
 """
 import argparse
 import json
+import math
 import os
 import re
+import struct
 import sys
 import tempfile
 
@@ -78,20 +85,29 @@ def read_log(path):
     return [line.split() for line in open(path).read().splitlines() if line.strip()]
 
 
-def reference_training(fixture):
-    ref = json.load(open(os.path.join(fixture, "train", "train.json")))
+def reference_folder(args):
+    """The PyTorch run a parity case compares with: float32, or the forward
+    under CPU autocast bf16 (train_reference.py --precision bf16)."""
+    return os.path.join(args.fixture, "train_bf16" if args.precision == "bf16" else "train")
+
+
+def reference_training(fixture, precision="f32"):
+    folder = "train_bf16" if precision == "bf16" else "train"
+    ref = json.load(open(os.path.join(fixture, folder, "train.json")))
     training = {"steps": ref["steps"], "micro_batches": ref["micro_batches"], "lr": ref["lr"],
                 "betas": ref["betas"], "eps": ref["eps"], "weight_decay": ref["weight_decay"],
                 "max_grad_norm": ref["max_grad_norm"], "warmup_steps": ref["warmup_steps"]}
     # PyTorch's parameter groups without weight decay, as model.json says them.
     if "no_weight_decay" in ref:
         training["no_weight_decay"] = ref["no_weight_decay"]
+    if precision != "f32":
+        training["precision"] = precision
     return training
 
 
 def case_parity(args, work):
-    train = os.path.join(args.fixture, "train")
-    training = reference_training(args.fixture)
+    train = reference_folder(args)
+    training = reference_training(args.fixture, args.precision)
     config, exe = compile_program(args, work, training)
     log, ckpt = os.path.join(work, "loss.log"), os.path.join(work, "ckpt")
     output = tensorio.run([exe, "--data", os.path.join(train, "tokens.npy"),
@@ -121,7 +137,7 @@ def case_parity(args, work):
     # Final weights: checkpoint (by symbol) -> initializer -> Hugging Face
     # name; under framework weights the source is the Hugging Face name.
     final, _ = tensorio.read_safetensors(os.path.join(train, "final_weights.safetensors"))
-    names_file = os.path.join(train, "onnx_names.json")
+    names_file = os.path.join(args.fixture, "train", "onnx_names.json")
     names = (json.load(open(names_file)) if os.path.exists(names_file) else
              {name: {"hf": name, "transposed": False} for name in final})
     checkpoint, _ = tensorio.read_checkpoint(ckpt)
@@ -135,23 +151,83 @@ def case_parity(args, work):
         if entry["transposed"]:
             rows_, cols = ref_shape
             want = [want[i * cols + j] for j in range(cols) for i in range(rows_)]
-        diffs = [abs(a - b) for a, b in zip(have, want)]
-        scale = max(abs(b) for b in want)
-        worst_weight = max(worst_weight, max(diffs) / scale)
-        if max(diffs) > args.rtol * scale:
-            print(f"MISMATCH final {symbol} ({entry['hf']}): max |diff| {max(diffs):.3e} vs max |w| {scale:.3e}")
+        miss, what = weight_miss(args.precision, have, want)
+        worst_weight = max(worst_weight, miss)
+        if miss > (args.weights_rtol or args.rtol):
+            print(f"MISMATCH final {symbol} ({entry['hf']}): {what}")
             failures += 1
         compared += 1
     hf_count = len(set(m["hf"] for m in names.values()))
     if compared < len(names) - (len(names) - hf_count):
         print(f"MISMATCH only {compared} of {hf_count} weights found in the checkpoint")
         failures += 1
+    if args.precision == "bf16":
+        failures += check_bf16_logits(args, config, work)
     if failures:
         sys.exit(f"FAILED: {failures} mismatches")
-    print(f"parity: 20 steps, max relative error loss {worst['losses']:.2e}, grad norm "
+    print(f"parity ({args.precision}): 20 steps, max relative error loss {worst['losses']:.2e}, grad norm "
           f"{worst['grad_norms']:.2e}, lr {worst['lrs']:.2e}; {want_count} trainable values as in "
-          f"PyTorch; {compared} final weights within "
-          f"{worst_weight:.2e} of their largest element (tolerance {args.rtol:g})")
+          f"PyTorch; {compared} final weights within {worst_weight:.2e} "
+          + ("(relative L2)" if args.precision == "bf16" else "of their largest element")
+          + f" (tolerance {args.rtol:g}, weights {args.weights_rtol or args.rtol:g})")
+
+
+def weight_miss(precision, have, want):
+    """How far a final weight is from PyTorch's. In f32, the largest
+    difference over the largest element. In bf16 the L2 distance over the
+    L2 norm: both runs round every product to 8 bits, rounding some
+    elements differently, and AdamW turns those into full-size updates of
+    elements whose gradients are near zero; the norm weighs them by size
+    (docs/training.md)."""
+    diffs = [abs(a - b) for a, b in zip(have, want)]
+    if precision == "bf16":
+        norm = sum(b * b for b in want) ** 0.5
+        miss = sum(d * d for d in diffs) ** 0.5 / max(norm, 1e-30)
+        return miss, f"L2 distance {miss:.3e} of the L2 norm"
+    scale = max(abs(b) for b in want)
+    return max(diffs) / scale, f"max |diff| {max(diffs):.3e} vs max |w| {scale:.3e}"
+
+
+def bf16_step(value):
+    """The spacing of bf16 numbers at `value` (8 significant bits)."""
+    exponent = math.frexp(abs(value))[1] if value else -126
+    return 2.0 ** (exponent - 8)
+
+
+def is_bf16(value):
+    bits = struct.unpack("<I", struct.pack("<f", value))[0]
+    return bits & 0xFFFF == 0
+
+
+def check_bf16_logits(args, config, work):
+    """@forward's logits on step 1's first micro-batch against PyTorch's
+    under autocast: a product rounded to bf16 is the strongest sign that
+    mixed precision is on, and the step-1 logits share PyTorch's weights
+    exactly, before any difference accumulates."""
+    train = reference_folder(args)
+    ir = os.path.join(work, "train.mlir")
+    tensorio.run([os.path.join(args.bin, "starchc"), config, "--emit=train", "-o", ir])
+    shape, _, tokens = tensorio.read_npy(os.path.join(train, "tokens.npy"))
+    batch = json.load(open(os.path.join(train, "train.json")))["batch"]
+    first = os.path.join(work, "tokens.first.npy")
+    tensorio.write_npy(first, [batch, shape[1]], "i64", tokens[:batch * shape[1]])
+    out = os.path.join(work, "forward")
+    tensorio.run([os.path.join(args.bin, "starch-run"), ir, "--function", "forward",
+                  "--input", first, "--output-dir", out])
+    _, _, have = tensorio.read_npy(os.path.join(out, "logits.npy"))
+    _, _, want = tensorio.read_npy(os.path.join(train, "logits_step1.npy"))
+    not_bf16 = sum(1 for h in have if not is_bf16(h))
+    # Rounding apart by a step near the largest logit moves a small one by
+    # as much: the bound is two bf16 steps at the largest |logit|.
+    bound = 2 * bf16_step(max(abs(w) for w in want))
+    far = sum(1 for h, w in zip(have, want) if abs(h - w) > bound)
+    same = sum(1 for h, w in zip(have, want) if h == w)
+    print(f"bf16 logits: {same} of {len(want)} equal to PyTorch's, {far} beyond two bf16 steps, "
+          f"{not_bf16} not bf16 numbers")
+    if len(have) != len(want) or not_bf16 or far:
+        print("MISMATCH bf16 logits")
+        return 1
+    return 0
 
 
 def case_recompute(args, work):
@@ -390,6 +466,11 @@ def main():
                                            "recompute",
                                            "diverges", "padding-matters"], required=True)
     parser.add_argument("--rtol", type=float, default=1e-4)
+    parser.add_argument("--weights-rtol", type=float,
+                        help="parity: tolerance of the final weights (default --rtol)")
+    parser.add_argument("--precision", choices=["f32", "bf16"], default="f32",
+                        help="parity: train with model.json training.precision and compare "
+                             "with the fixture's train_bf16/ reference")
     parser.add_argument("--example", default="tiny-llama",
                         help="docs/examples folder of the learns case")
     args = parser.parse_args()

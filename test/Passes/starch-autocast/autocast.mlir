@@ -1,0 +1,115 @@
+// RUN: starch-opt %s --starch-autocast=precision=bf16 | FileCheck %s
+// RUN: starch-opt %s --starch-autocast | FileCheck %s --check-prefix=F32
+// RUN: not starch-opt %s --starch-autocast=precision=f16 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: starch-opt %s --starch-autocast=precision=bf16 --starch-autodiff=functions=product | FileCheck %s --check-prefix=GRAD
+// RUN: starch-opt %s --starch-autocast=precision=bf16 --starch-autodiff=functions=product -o %t.mlir
+// RUN: %python -c "import sys; sys.path.insert(0, '%S/../../Inputs'); import tensorio; tensorio.write_npy('%t.w.npy', [2, 2], 'f32', [1, 1, 1, 0])"
+// RUN: starch-run %t.mlir --function product --input %t.w.npy --print | FileCheck %s --check-prefix=NUM
+// RUN: starch-run %t.mlir --function product_grad --input %t.w.npy --print | FileCheck %s --check-prefix=NUMGRAD
+// RUN: starch-run %t.mlir --function rounding --print | FileCheck %s --check-prefix=NUMROUND
+
+// A product reads its operands rounded to bf16 and its bf16 result
+// widened; the converts keep the product's layer.
+// CHECK-LABEL: func.func @product
+// CHECK-SAME: (%[[W:.*]]: tensor<2x2xf32>
+// CHECK: %[[X:.*]] = starch.constant
+// CHECK: %[[XB:.*]] = starch.convert %[[X]] {starch.layer = "layers.0"} : tensor<1x2xf32> -> tensor<1x2xbf16>
+// CHECK: %[[WB:.*]] = starch.convert %[[W]] {starch.layer = "layers.0"} : tensor<2x2xf32> -> tensor<2x2xbf16>
+// CHECK: %[[Y:.*]] = starch.matmul %[[XB]], %[[WB]] {starch.layer = "layers.0"} : (tensor<1x2xbf16>, tensor<2x2xbf16>) -> tensor<1x2xbf16>
+// CHECK: %[[YF:.*]] = starch.convert %[[Y]] {starch.layer = "layers.0"} : tensor<1x2xbf16> -> tensor<1x2xf32>
+// CHECK: starch.reduce sum %[[YF]]
+
+// An activation of bf16 numbers, and a product of two, is rounded to
+// bf16 (a convert there and back); a splat constant does not widen it,
+// an f32 value does (the residual add is not rounded); data movement
+// keeps bf16 numbers without rounding.
+// CHECK-LABEL: func.func @flow
+// CHECK: %[[A:.*]] = starch.convert %{{.*}} : tensor<4x2xbf16> -> tensor<4x2xf32>
+// CHECK: %[[S:.*]] = starch.silu %[[A]]
+// CHECK: %[[SB:.*]] = starch.convert %[[S]] : tensor<4x2xf32> -> tensor<4x2xbf16>
+// CHECK: %[[SR:.*]] = starch.convert %[[SB]] : tensor<4x2xbf16> -> tensor<4x2xf32>
+// CHECK: %[[P:.*]] = starch.mul %[[SR]], %[[A]]
+// CHECK: %[[PB:.*]] = starch.convert %[[P]] : tensor<4x2xf32> -> tensor<4x2xbf16>
+// CHECK: %[[PR:.*]] = starch.convert %[[PB]] : tensor<4x2xbf16> -> tensor<4x2xf32>
+// CHECK: %[[H:.*]] = starch.mul %[[PR]], %{{.*}} : tensor<4x2xf32>
+// CHECK: %[[HB:.*]] = starch.convert %[[H]]
+// CHECK: %[[HR:.*]] = starch.convert %[[HB]]
+// CHECK: %[[R:.*]] = starch.reshape %[[HR]]
+// CHECK-NOT: starch.convert %[[R]]
+// CHECK: %[[SUM:.*]] = starch.add %[[R]], %{{.*}} : tensor<8xf32>
+// CHECK-NOT: starch.convert %[[SUM]]
+// CHECK: return %[[SUM]]
+
+// Attention runs its f32 kernel on rounded operands: the query and key
+// (from rope, f32) are rounded, the value (a product) already holds bf16
+// numbers; the result is rounded.
+// CHECK-LABEL: func.func @attention
+// CHECK: %[[VF:.*]] = starch.convert %{{.*}} : tensor<2x2xbf16> -> tensor<2x2xf32>
+// CHECK: %[[V:.*]] = starch.reshape %[[VF]]
+// CHECK: %[[QB:.*]] = starch.convert %[[Q:.*]] : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xbf16>
+// CHECK: %[[QR:.*]] = starch.convert %[[QB]] : tensor<1x1x2x2xbf16> -> tensor<1x1x2x2xf32>
+// CHECK: %[[KB:.*]] = starch.convert %[[K:.*]] : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xbf16>
+// CHECK: %[[KR:.*]] = starch.convert %[[KB]] : tensor<1x1x2x2xbf16> -> tensor<1x1x2x2xf32>
+// CHECK: %[[O:.*]] = starch.attention %[[QR]], %[[KR]], %[[V]]
+// CHECK: %[[OB:.*]] = starch.convert %[[O]] : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xbf16>
+// CHECK: %[[OR:.*]] = starch.convert %[[OB]] : tensor<1x1x2x2xbf16> -> tensor<1x1x2x2xf32>
+// CHECK: return %[[OR]]
+
+// F32-NOT: bf16
+// BAD: starch-autocast: precision 'f16' is not one of f32, bf16
+
+// The gradient products are bf16 too, from the cotangent rounded to bf16,
+// and the weight's gradient is widened to f32 (the master weight's type).
+// GRAD-LABEL: func.func @product_grad
+// GRAD: starch.matmul %{{.*}} transposed, %{{.*}} : (tensor<1x2xbf16>, tensor<1x2xbf16>) -> tensor<2x2xbf16>
+// GRAD: starch.convert %{{.*}} : tensor<2x2xbf16> -> tensor<2x2xf32>
+// GRAD: return {{.*}} : tensor<f32>, tensor<2x2xf32>
+
+// Hand-derived: x = [1 + 2^-9, 3] rounds to [1, 3] in bf16 (8 significant
+// bits), so x W = [1 + 3, 1] and the sum is 5 (f32 would give 5.00195).
+// NUM: result0: scalar f32 mean 5 [5]{{$}}
+// d sum(x W) / dW = x^T [1, 1] with the rounded x: rows [1, 1] and [3, 3].
+// NUMGRAD: result0: scalar f32 mean 5 [5]{{$}}
+// NUMGRAD: grad.arg0: 2x2 f32 mean 2 [1, 1, 3, 3]{{$}}
+// 1 + 2^-8 (the f32 sum of 1 and 2^-8) lies halfway between the bf16
+// numbers 1 and 1 + 2^-7 and rounds to the even one, 1; then silu(1) =
+// 0.7310586 rounds to 0.73046875.
+// NUMROUND: result0: 1x2 f32 mean 0.865234 [1, 0.730469]
+
+func.func @product(%w: tensor<2x2xf32> {starch.differentiable}) -> tensor<f32> {
+  %x = starch.constant dense<[[1.001953125, 3.0]]> : tensor<1x2xf32>
+  %y = starch.matmul %x, %w {starch.layer = "layers.0"} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %s = starch.reduce sum %y dims = [0, 1] : tensor<1x2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+
+func.func @flow(%x: tensor<4x3xf32>, %w: tensor<3x2xf32>, %residual: tensor<8xf32>) -> tensor<8xf32> {
+  %a = starch.matmul %x, %w : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %s = starch.silu %a : tensor<4x2xf32>
+  %p = starch.mul %s, %a : tensor<4x2xf32>
+  %half = starch.constant dense<0.5> : tensor<4x2xf32>
+  %h = starch.mul %p, %half : tensor<4x2xf32>
+  %r = starch.reshape %h : tensor<4x2xf32> -> tensor<8xf32>
+  %sum = starch.add %r, %residual : tensor<8xf32>
+  return %sum : tensor<8xf32>
+}
+
+func.func @attention(%q: tensor<1x1x2x2xf32>, %k: tensor<1x1x2x2xf32>, %x: tensor<2x2xf32>, %wv: tensor<2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %v2 = starch.matmul %x, %wv : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  %v = starch.reshape %v2 : tensor<2x2xf32> -> tensor<1x1x2x2xf32>
+  %o = starch.attention %q, %k, %v mask = causal scale = 1.0 : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  return %o : tensor<1x1x2x2xf32>
+}
+
+func.func @rounding() -> tensor<1x2xf32> {
+  %x = starch.constant dense<[[1.0, 0.00390625]]> : tensor<1x2xf32>
+  %w = starch.constant dense<[[1.0, 1.0], [1.0, 0.0]]> : tensor<2x2xf32>
+  %y = starch.matmul %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %s = starch.silu %y : tensor<1x2xf32>
+  %one = starch.constant dense<[[1.0, 0.0]]> : tensor<1x2xf32>
+  %two = starch.constant dense<[[0.0, 1.0]]> : tensor<1x2xf32>
+  %a = starch.mul %y, %one : tensor<1x2xf32>
+  %b = starch.mul %s, %two : tensor<1x2xf32>
+  %o = starch.add %a, %b : tensor<1x2xf32>
+  return %o : tensor<1x2xf32>
+}
