@@ -1,6 +1,8 @@
 //===- Tensor.cpp - Dense host tensors of the Starch runtime --------------===//
 #include "runtime/Tensor.h"
 
+#include "runtime/kernels/Bf16.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -180,21 +182,9 @@ uint16_t floatToHalf(float value) {
   return half;
 }
 
-float bfloat16ToFloat(uint16_t bits) {
-  uint32_t out = static_cast<uint32_t>(bits) << 16;
-  float value;
-  std::memcpy(&value, &out, 4);
-  return value;
-}
+float bfloat16ToFloat(uint16_t bits) { return bf16Value(bits); }
 
-uint16_t floatToBfloat16(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, 4);
-  if (std::isnan(value))
-    return static_cast<uint16_t>((bits >> 16) | 0x40);
-  uint32_t rounding = 0x7fff + ((bits >> 16) & 1);
-  return static_cast<uint16_t>((bits + rounding) >> 16);
-}
+uint16_t floatToBfloat16(float value) { return bf16Bits(value); }
 
 double elementAsDouble(const Tensor &tensor, int64_t i) {
   switch (tensor.dtype()) {

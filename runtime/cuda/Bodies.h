@@ -16,6 +16,7 @@
 
 #include "runtime/cuda/KernelError.h"
 #include "runtime/kernels/AttentionGrad.h"
+#include "runtime/kernels/Bf16.h"
 #include "runtime/kernels/Compat.h"
 #include "runtime/kernels/DataMovement.h"
 #include "runtime/kernels/ElementwiseOps.h"
@@ -96,6 +97,22 @@ template <typename D, typename S, bool ToBool> struct ConvertBody {
   D *out;
   STARCH_HOST_DEVICE void operator()(int64_t i) const {
     out[i] = convertElement<D, S, ToBool>(in[i]);
+  }
+};
+
+/// f32 to bf16 bit patterns (round to nearest even), and back.
+struct NarrowBf16Body {
+  const float *in;
+  uint16_t *out;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    out[i] = bf16Bits(in[i]);
+  }
+};
+struct WidenBf16Body {
+  const uint16_t *in;
+  float *out;
+  STARCH_HOST_DEVICE void operator()(int64_t i) const {
+    out[i] = bf16Value(in[i]);
   }
 };
 

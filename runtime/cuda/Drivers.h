@@ -12,6 +12,7 @@
 //   Status scratch(size_t bytes, void *&data); // per-call temporary
 //   Status zero(void *data, size_t bytes);
 //   Status gemmStridedBatched(...);   // column-major, as cuBLAS (f32, f64)
+//   Status gemmStridedBatchedBf16(...); // bf16 in and out, f32 sums
 // DeviceExec (Launch.cuh) launches CUDA kernels and calls cuBLAS; HostExec
 // (HostExec.h) runs the same bodies in a loop on host memory, which is how
 // the kernels are tested without a GPU.

@@ -79,6 +79,27 @@ public:
     return Status::success();
   }
 
+  /// The bf16 product (bf16 bit patterns in and out): exact products
+  /// summed in f32, rounded once, as cuBLAS's bf16 GEMM with f32 compute.
+  Status gemmStridedBatchedBf16(bool transA, bool transB, int64_t m, int64_t n,
+                                int64_t k, const uint16_t *a, int64_t lda,
+                                int64_t strideA, const uint16_t *b, int64_t ldb,
+                                int64_t strideB, uint16_t *c, int64_t ldc,
+                                int64_t strideC, int64_t batch) {
+    for (int64_t p = 0; p < batch; ++p) {
+      const uint16_t *ap = a + p * strideA, *bp = b + p * strideB;
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t i = 0; i < m; ++i) {
+          float sum = 0;
+          for (int64_t l = 0; l < k; ++l)
+            sum += bf16Value(transA ? ap[l + i * lda] : ap[i + l * lda]) *
+                   bf16Value(transB ? bp[j + l * ldb] : bp[l + j * ldb]);
+          c[p * strideC + i + j * ldc] = bf16Bits(sum);
+        }
+    }
+    return Status::success();
+  }
+
 private:
   int errorWord_ = 0;
   std::vector<double> scratch_; // double: aligned for every element type

@@ -81,6 +81,23 @@ public:
                  "cublasDgemmStridedBatched");
   }
 
+  /// bf16 operands and result, f32 accumulation (bf16 mixed precision).
+  Status gemmStridedBatchedBf16(bool transA, bool transB, int64_t m, int64_t n,
+                                int64_t k, const uint16_t *a, int64_t lda,
+                                int64_t strideA, const uint16_t *b, int64_t ldb,
+                                int64_t strideB, uint16_t *c, int64_t ldc,
+                                int64_t strideC, int64_t batch) {
+    float alpha = 1, beta = 0;
+    return check(cublasGemmStridedBatchedEx(
+                     context_->cublas(), op(transA), op(transB), int(m), int(n),
+                     int(k), &alpha, a, CUDA_R_16BF,
+                     int(std::max<int64_t>(lda, 1)), strideA, b, CUDA_R_16BF,
+                     int(std::max<int64_t>(ldb, 1)), strideB, &beta, c,
+                     CUDA_R_16BF, int(std::max<int64_t>(ldc, 1)), strideC,
+                     int(batch), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                 "cublasGemmStridedBatchedEx");
+  }
+
 private:
   static cublasOperation_t op(bool trans) {
     return trans ? CUBLAS_OP_T : CUBLAS_OP_N;

@@ -1,6 +1,7 @@
 //===- Elementwise.cpp - Elementwise kernels on host tensors --------------===//
 #include "runtime/kernels/Elementwise.h"
 
+#include "runtime/kernels/Bf16.h"
 #include "runtime/kernels/Checks.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Parallel.h"
@@ -108,7 +109,7 @@ Tensor widenHalf(const Tensor &t) {
   bool brain = t.dtype() == DType::bf16;
   parallelFor(t.numElements(), kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i)
-      out[i] = brain ? bfloat16ToFloat(in[i]) : halfToFloat(in[i]);
+      out[i] = brain ? bf16Value(in[i]) : halfToFloat(in[i]);
   });
   return wide;
 }
@@ -119,7 +120,7 @@ void narrowHalf(const Tensor &wide, Tensor &out) {
   bool brain = out.dtype() == DType::bf16;
   parallelFor(out.numElements(), kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i)
-      bits[i] = brain ? floatToBfloat16(in[i]) : floatToHalf(in[i]);
+      bits[i] = brain ? bf16Bits(in[i]) : floatToHalf(in[i]);
   });
 }
 
@@ -206,6 +207,21 @@ Status select(const Tensor &condition, const Tensor &onTrue,
 Status convert(const Tensor &input, Tensor &out) {
   if (Status s = checkConvert(input, out); !s)
     return s;
+  // bf16 mixed precision converts every product's operands and result:
+  // one pass each, without the f32 copy of the general path.
+  if (input.dtype() == DType::f32 && out.dtype() == DType::bf16) {
+    narrowHalf(input, out);
+    return Status::success();
+  }
+  if (input.dtype() == DType::bf16 && out.dtype() == DType::f32) {
+    const uint16_t *in = input.data<uint16_t>();
+    float *o = out.data<float>();
+    parallelFor(input.numElements(), kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        o[i] = bf16Value(in[i]);
+    });
+    return Status::success();
+  }
   if (isHalf(input.dtype()))
     return convert(widenHalf(input), out);
   if (isHalf(out.dtype())) {

@@ -233,9 +233,9 @@ TEST(CudaHostExec, HalfTypesAreUnsupportedWhereTheyCompute) {
                "f16 tensors are not supported on CUDA yet");
   EXPECT_ERROR(drivers::binary(exec, BinaryKind::add, half, half, out),
                "not supported on CUDA yet");
-  Tensor matrix(DType::bf16, {2, 2});
+  Tensor matrix(DType::f16, {2, 2});
   EXPECT_ERROR(drivers::matmul(exec, matrix, matrix, false, false, matrix),
-               "bf16 tensors are not supported on CUDA yet");
+               "f16 tensors are not supported on CUDA yet");
   Tensor f32(DType::f32, {4});
   EXPECT_ERROR(drivers::convert(exec, f32, out), "not supported on CUDA yet");
 }
@@ -452,6 +452,45 @@ TEST(CudaHostExec, BatchedMatmulThroughTheColumnMajorSwap) {
   Tensor c(DType::f32, {3, 4}), d(DType::f32, {5, 2}), e(DType::f32, {3, 2});
   EXPECT_ERROR(drivers::matmul(exec, c, d, false, false, e),
                "contraction sizes differ");
+}
+
+// bf16 mixed precision on CUDA: the converts round as the CPU's, bit for
+// bit, and the bf16 product (every flag) matches the CPU's up to the one
+// rounding of an f32 sum taken in another order.
+TEST(CudaHostExec, Bf16ConvertsAndProductsAsTheCpu) {
+  HostExec exec;
+  Tensor wide = randomOf(DType::f32, {3, 37}, 70, /*special=*/true);
+  Tensor want(DType::bf16, wide.shape()), got(DType::bf16, wide.shape());
+  EXPECT_OK(convert(wide, want));
+  EXPECT_OK(drivers::convert(exec, wide, got));
+  expectSame(got, want, "convert f32 -> bf16");
+  Tensor back(DType::f32, wide.shape()), backWant(DType::f32, wide.shape());
+  EXPECT_OK(convert(want, backWant));
+  EXPECT_OK(drivers::convert(exec, want, back));
+  expectSame(back, backWant, "convert bf16 -> f32");
+
+  auto bf16Of = [](Tensor f32) {
+    Tensor out(DType::bf16, f32.shape());
+    EXPECT_TRUE(convert(f32, out).ok());
+    return out;
+  };
+  Tensor a = bf16Of(randomOf(DType::f32, {2, 5, 7}, 71));
+  Tensor b = bf16Of(randomOf(DType::f32, {2, 7, 4}, 72));
+  Tensor at(DType::bf16, {2, 7, 5}), bt(DType::bf16, {2, 4, 7});
+  EXPECT_OK(transpose(a, {0, 2, 1}, at));
+  EXPECT_OK(transpose(b, {0, 2, 1}, bt));
+  Tensor product(DType::bf16, {2, 5, 4});
+  EXPECT_OK(matmul(a, b, false, false, product));
+  for (bool tl : {false, true})
+    for (bool tr : {false, true}) {
+      Tensor flagged(DType::bf16, {2, 5, 4});
+      EXPECT_OK(
+          drivers::matmul(exec, tl ? at : a, tr ? bt : b, tl, tr, flagged));
+      // One bf16 step (2^-8 relative) at most.
+      expectClose(flagged, product, 1.0 / 128,
+                  "bf16 matmul flags " + std::to_string(tl) +
+                      std::to_string(tr));
+    }
 }
 
 TEST(CudaHostExec, GemmTransposesAsTheCpu) {

@@ -127,6 +127,15 @@ template <typename Exec>
 Status convert(Exec &exec, const Tensor &input, Tensor &out) {
   if (Status s = checkConvert(input, out); !s)
     return s;
+  // bf16 mixed precision's converts (starch-autocast).
+  if (input.dtype() == DType::f32 && out.dtype() == DType::bf16)
+    return exec.launch(
+        input.numElements(),
+        NarrowBf16Body{input.data<float>(), out.data<uint16_t>()});
+  if (input.dtype() == DType::bf16 && out.dtype() == DType::f32)
+    return exec.launch(
+        input.numElements(),
+        WidenBf16Body{input.data<uint16_t>(), out.data<float>()});
   if (isHalf(input.dtype()))
     return unsupportedDtype("convert", input.dtype());
   if (isHalf(out.dtype()))

@@ -34,7 +34,7 @@ Status matmul(Exec &exec, const Tensor &lhs, const Tensor &rhs,
   if (Status s = checkMatmul(lhs, rhs, transposeLhs, transposeRhs, out, shape);
       !s)
     return s;
-  if (isHalf(lhs.dtype()))
+  if (lhs.dtype() == DType::f16)
     return unsupportedDtype("matmul", lhs.dtype());
   int64_t batch = shape.batch, m = shape.m, k = shape.k, n = shape.n;
   if (batch == 0)
@@ -43,6 +43,11 @@ Status matmul(Exec &exec, const Tensor &lhs, const Tensor &rhs,
     return exec.zero(out.bytes(), out.byteSize());
   if (!fitsInt(m) || !fitsInt(n) || !fitsInt(k) || !fitsInt(batch))
     return Status::error("cuda matmul: sizes exceed cuBLAS's int range");
+  if (lhs.dtype() == DType::bf16) // the same swap as below
+    return exec.gemmStridedBatchedBf16(
+        transposeRhs, transposeLhs, n, m, k, rhs.data<uint16_t>(),
+        transposeRhs ? k : n, k * n, lhs.data<uint16_t>(), transposeLhs ? m : k,
+        m * k, out.data<uint16_t>(), n, m * n, batch);
   Status status;
   bool ok = dispatchFloat(lhs.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
