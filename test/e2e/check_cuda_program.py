@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs a CUDA training program built by `starchc --target=cuda` for a few
 steps on the fixture's training data and compares its losses with the CPU
-program's (rtol 1e-4). Without a GPU the program must say so in one line and
+program's (rtol 1e-4, or --rtol). Without a GPU the program must say so in one line and
 exit 1; this script then exits 77, which ctest reports as skipped.
 
   check_cuda_program.py --cuda PROGRAM --cpu PROGRAM --fixture DIR
@@ -22,6 +22,7 @@ def main():
     parser.add_argument("--cuda", required=True)
     parser.add_argument("--cpu", required=True)
     parser.add_argument("--fixture", required=True)
+    parser.add_argument("--rtol", type=float, default=1e-4)
     args = parser.parse_args()
     train = os.path.join(args.fixture, "train")
     data = ["--data", os.path.join(train, "tokens.npy"), "--labels", os.path.join(train, "labels.npy"),
@@ -43,7 +44,7 @@ def main():
         a = [float(line.split()[1]) for line in open(gpu_log)]
         b = [float(line.split()[1]) for line in open(cpu_log)]
         worst = max(abs(x - y) / abs(y) for x, y in zip(a, b))
-        if len(a) != 5 or worst > 1e-4:
+        if len(a) != 5 or worst > args.rtol:
             sys.exit(f"FAILED: GPU losses {a} vs CPU {b}")
         print(f"CUDA program: 5 losses within {worst:.2e} of the CPU program's")
 
