@@ -25,10 +25,11 @@ STARCH_HOST_DEVICE inline float bf16Value(uint16_t bits) {
 STARCH_HOST_DEVICE inline uint16_t bf16Bits(float value) {
   uint32_t bits;
   std::memcpy(&bits, &value, 4);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) // NaN: keep it quiet
-    return static_cast<uint16_t>((bits >> 16) | 0x40);
-  uint32_t rounding = 0x7fffu + ((bits >> 16) & 1);
-  return static_cast<uint16_t>((bits + rounding) >> 16);
+  // A select, not a branch, so that loops over it vectorise.
+  uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1)) >> 16;
+  uint32_t quietNan = (bits >> 16) | 0x40;
+  bool isNan = (bits & 0x7fffffffu) > 0x7f800000u;
+  return static_cast<uint16_t>(isNan ? quietNan : rounded);
 }
 
 } // namespace starch::rt
