@@ -354,16 +354,17 @@ def model_flops_per_step(cfg, nonembed_params, tokens):
 
 # ------------------------------------------------------------- starch ------
 
-def write_model_json(work, name, cfg, total_steps):
+def write_model_json(work, name, cfg, total_steps, precision="f32"):
     spec = {
         "name": f"bench-{name}",
         "llm": {"onnx": "llm.onnx",
                 "input_shapes": {"input_ids": [cfg["batch"], cfg["seq"]]}},
         "training": dict(TRAINING, steps=total_steps,
                          micro_batches=cfg["micro"],
-                         warmup_steps=min(SCHEDULE_WARMUP, total_steps)),
+                         warmup_steps=min(SCHEDULE_WARMUP, total_steps),
+                         precision=precision),
     }
-    path = os.path.join(work, "model.json")
+    path = os.path.join(work, f"model-{precision}.json")
     with open(path, "w") as f:
         json.dump(spec, f, indent=2)
     return path
@@ -413,9 +414,10 @@ def run_starch(exe, data, steps, threads, tokens_per_step, work):
 
 # ------------------------------------------------------------- pytorch -----
 
-def run_pytorch(model, tokens, cfg, total_steps, compiled=False):
+def run_pytorch(model, tokens, cfg, total_steps, compiled=False, bf16=False):
     """docs/training.md in PyTorch, eager or with the model under
-    torch.compile; returns per-step seconds and step losses."""
+    torch.compile, the forward under CPU autocast bf16 with `bf16`;
+    returns per-step seconds and step losses."""
     import torch
     import transformers
 
@@ -440,7 +442,8 @@ def run_pytorch(model, tokens, cfg, total_steps, compiled=False):
         for m in range(m_count):
             lo = ((t - 1) * m_count * b + m * b) % len(data)
             x = data[lo:lo + b]
-            out = forward(input_ids=x, labels=x)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                out = forward(input_ids=x, labels=x)
             (out.loss / m_count).backward()
             micro.append(out.loss.item())
         torch.nn.utils.clip_grad_norm_(params, TRAINING["max_grad_norm"])
