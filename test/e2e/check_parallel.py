@@ -64,7 +64,7 @@ def encoder_count(example):
 
 def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
             train_encoders=False, stages=1, encoder_stages=0, layout=None, zero1=False,
-            cp=1, auto_memory_gb=None, schedule=None):
+            cp=1, auto_memory_gb=None, schedule=None, precision="f32"):
     """The example's model.json with absolute paths, 10 steps, and the given
     accumulation, data and tensor parallelism and pipeline stages (`ranks` =
     dp x the stages' ranks)."""
@@ -88,6 +88,8 @@ def variant(example, work, name, micro_batches, ranks, tp=1, encoder_tp=False,
     if "data" in config:
         config["data"]["manifest"] = absolute(config["data"]["manifest"])
     config["training"].update(steps=10, micro_batches=micro_batches, warmup_steps=2)
+    if precision != "f32":
+        config["training"]["precision"] = precision
     if ranks > 1:
         config["parallel"] = {"ranks": ranks}
         if layout:
@@ -109,18 +111,18 @@ def build_pair(args, work):
     `work`/parallel (dp x tp ranks, M each), and packs the example's dataset
     when it has one: the single model.json and the programs' data flags."""
     single, has_data = variant(args.example, work, "single", args.dp * args.micro_batches, 1,
-                               train_encoders=args.train_encoders)
+                               train_encoders=args.train_encoders, precision=args.precision)
     if args.auto:
         # The planner shares the step's micro-batches among the replicas it
         # chooses; its report goes to the log.
         parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
                               train_encoders=args.train_encoders,
-                              auto_memory_gb=args.memory_gb)
+                              auto_memory_gb=args.memory_gb, precision=args.precision)
     else:
         parallel, _ = variant(args.example, work, "parallel", args.micro_batches, args.ranks,
                               args.tp, args.encoder_tp, args.train_encoders, args.stages,
                               args.encoder_stages, args.layout, args.zero1, args.cp,
-                              schedule=args.schedule)
+                              schedule=args.schedule, precision=args.precision)
     for name, config in (("single", single), ("parallel", parallel)):
         print(run_checked([os.path.join(args.bin, "starchc"), config, "-o",
                            os.path.join(work, name)]), end="")
@@ -172,6 +174,8 @@ def main():
     ap.add_argument("--memory-gb", type=float, default=80,
                     help="with --auto: parallel.memory_gb")
     ap.add_argument("--rtol", type=float, default=1e-5)
+    ap.add_argument("--precision", choices=["f32", "bf16"], default="f32",
+                    help="model.json training.precision of both programs")
     ap.add_argument("--interp", action="store_true",
                     help="instead: one step of the program under mpirun against "
                          "starch-run --ranks N --per-rank-inputs on its @train_step")
