@@ -67,12 +67,14 @@ bool matchFrameworkWeights(
   // an initializer is decoded only when its bucket is not empty.
   std::map<std::pair<rt::DType, int64_t>, std::vector<std::string>> buckets;
   std::map<std::string, rt::Tensor> framework;
+  std::map<std::string, uint64_t> digests;
   for (const std::string &name : file.names()) {
     rt::Tensor tensor;
     if (!file.load(name, tensor, error))
       return false;
     if (tensor.numElements() > 1)
       buckets[{tensor.dtype(), tensor.numElements()}].push_back(name);
+    digests[name] = elementsDigest(tensor);
     framework.emplace(name, std::move(tensor));
   }
   for (auto &[name, proto] : initializers) {
@@ -99,9 +101,12 @@ bool matchFrameworkWeights(
     if (allEqual(data) && !weights.count(name))
       continue;
     std::vector<std::pair<std::string, FrameworkMatch::Layout>> found;
+    uint64_t digest = elementsDigest(data);
     for (const std::string &candidate : bucket == buckets.end()
                                             ? std::vector<std::string>{}
                                             : bucket->second) {
+      if (digests.at(candidate) != digest)
+        continue; // neither the same elements nor their transpose
       const rt::Tensor &reference = framework.at(candidate);
       if (std::memcmp(reference.bytes(), data.bytes(), data.byteSize()) == 0)
         found.push_back({candidate, FrameworkMatch::Layout::sameOrder});

@@ -22,6 +22,13 @@ namespace starch::import {
 /// True when `b` (n x m) is the transpose of `a` (m x n), bit for bit.
 bool isTransposeOf(const rt::Tensor &a, const rt::Tensor &b);
 
+/// A digest of a tensor's element bit patterns that a matrix and its
+/// transpose share (of a matrix: its first row and column and its
+/// diagonal; of other ranks: all elements, in any order). Tensors with
+/// different digests are neither equal nor transposes, so matching n
+/// weights against n compares digests first instead of n^2 element walks.
+uint64_t elementsDigest(const rt::Tensor &tensor);
+
 /// Among the 2-D `candidates`, those whose data is bit for bit the transpose
 /// of another candidate, mapped to that original. The original is the one
 /// named by a module path (`model.embed_tokens.weight`) rather than by the

@@ -153,7 +153,8 @@ bool SafetensorsFile::load(const std::string &name, Tensor &out,
     return false;
   }
   const Entry &entry = it->second;
-  Tensor tensor(entry.dtype, entry.shape);
+  // Every byte is read below: no zero fill first.
+  Tensor tensor = Tensor::uninitialized(entry.dtype, entry.shape);
   std::ifstream file(path_, std::ios::binary);
   file.seekg(static_cast<std::streamoff>(dataStart_ + entry.begin));
   if (!file || !file.read(reinterpret_cast<char *>(tensor.bytes()),
