@@ -53,6 +53,17 @@ int64_t repeatedSlice(const rt::Tensor &tensor) {
   return slice;
 }
 
+/// Whether `a` and `b` are matrices of the same or the transposed shape,
+/// the pairs whose digests (elementsDigest) tell equal and transposed
+/// data apart from different data. Same bytes in another shape are still
+/// compared byte for byte.
+bool sameOrTransposedMatrix(const rt::Tensor &a, const rt::Tensor &b) {
+  if (a.rank() != 2 || b.rank() != 2)
+    return false;
+  return a.shape() == b.shape() ||
+         (a.shape()[0] == b.shape()[1] && a.shape()[1] == b.shape()[0]);
+}
+
 } // namespace
 
 bool matchFrameworkWeights(
@@ -74,7 +85,8 @@ bool matchFrameworkWeights(
       return false;
     if (tensor.numElements() > 1)
       buckets[{tensor.dtype(), tensor.numElements()}].push_back(name);
-    digests[name] = elementsDigest(tensor);
+    if (tensor.rank() == 2)
+      digests[name] = elementsDigest(tensor);
     framework.emplace(name, std::move(tensor));
   }
   for (auto &[name, proto] : initializers) {
@@ -101,13 +113,14 @@ bool matchFrameworkWeights(
     if (allEqual(data) && !weights.count(name))
       continue;
     std::vector<std::pair<std::string, FrameworkMatch::Layout>> found;
-    uint64_t digest = elementsDigest(data);
+    uint64_t digest = data.rank() == 2 ? elementsDigest(data) : 0;
     for (const std::string &candidate : bucket == buckets.end()
                                             ? std::vector<std::string>{}
                                             : bucket->second) {
-      if (digests.at(candidate) != digest)
-        continue; // neither the same elements nor their transpose
       const rt::Tensor &reference = framework.at(candidate);
+      if (sameOrTransposedMatrix(reference, data) &&
+          digests.at(candidate) != digest)
+        continue; // neither the same elements nor their transpose
       if (std::memcmp(reference.bytes(), data.bytes(), data.byteSize()) == 0)
         found.push_back({candidate, FrameworkMatch::Layout::sameOrder});
       else if (isTransposeOf(reference, data))
