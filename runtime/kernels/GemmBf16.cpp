@@ -1,0 +1,335 @@
+//===- GemmBf16.cpp - Matrix products of bf16 operands --------------------===//
+//
+// The AVX512-BF16 path is a cache-blocked GEMM in the Goto/BLIS shape: a
+// block of B (kDepth x kColBlock) and of A (kRowBlock x kDepth) are packed
+// into panels whose k-pairs are interleaved, the 32-bit unit vdpbf16ps
+// multiplies, and a kRows x kCols register-blocked micro-kernel sums each
+// C tile over the block's depth. Only these functions are compiled for
+// AVX-512; the choice between the paths is made at run time.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/GemmBf16.h"
+
+#include "runtime/Tensor.h"
+#include "runtime/kernels/Matmul.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#define STARCH_AVX512_BF16                                                     \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+namespace starch::rt {
+
+namespace {
+
+// Micro-kernel: kRows x kCols of C in 24 zmm accumulators; per k-pair it
+// loads kCols / 16 vectors of B and broadcasts kRows pairs of A from memory.
+constexpr int kRows = 12;
+constexpr int kVectors = 2;
+constexpr int kCols = 16 * kVectors;
+// The packed B block (kDepth x kColBlock bf16) stays in L2 and each B
+// micro-panel (kDepth x kCols) in L1 while the A panels stream past it.
+constexpr int64_t kDepth = 384;
+constexpr int64_t kColBlock = 1536;
+constexpr int64_t kRowBlock = 120;
+static_assert(kDepth % 2 == 0 && kColBlock % kCols == 0 &&
+                  kRowBlock % kRows == 0,
+              "blocks hold whole pairs and panels");
+
+/// A 64-byte aligned buffer that grows and is reused by its thread.
+class PackBuffer {
+public:
+  uint32_t *reserve(int64_t words) {
+    if (words > capacity_) {
+      // Slack at the end lets packing store whole vectors past a panel.
+      int64_t bytes = ((words + 32) * 4 + 63) / 64 * 64;
+      storage_.reset(static_cast<uint32_t *>(std::aligned_alloc(64, bytes)));
+      capacity_ = words;
+    }
+    return storage_.get();
+  }
+
+private:
+  struct Free {
+    void operator()(void *p) const { std::free(p); }
+  };
+  std::unique_ptr<uint32_t, Free> storage_;
+  int64_t capacity_ = 0;
+};
+
+int64_t pairsOf(int64_t depth) { return (depth + 1) / 2; }
+
+/// Packs a panel whose k-pairs are consecutive rows of `src` (`width` <= 32
+/// columns wide, the first `valid` of them read): word p * width + j holds
+/// src[2p][j] in its low half and src[2p + 1][j] in its high half.
+STARCH_AVX512_BF16 void packInterleavedRows(const uint16_t *src, int64_t ld,
+                                            int64_t depth, int width, int valid,
+                                            uint32_t *out) {
+  // Indices into (r0, r1): lanes 2j and 2j + 1 take column j of each row.
+  alignas(64) static const uint16_t lowOrder[32] = {
+      0, 32, 1, 33, 2,  34, 3,  35, 4,  36, 5,  37, 6,  38, 7,  39,
+      8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+  __m512i low = _mm512_load_si512(lowOrder);
+  __m512i high = _mm512_add_epi16(low, _mm512_set1_epi16(16));
+  __mmask32 columns = valid >= 32 ? ~0u : (1u << valid) - 1;
+  __mmask16 firstWords = width >= 16 ? 0xffff : (1u << width) - 1;
+  __mmask16 secondWords = width <= 16 ? 0 : (1u << (width - 16)) - 1;
+  for (int64_t p = 0; p < pairsOf(depth); ++p) {
+    const uint16_t *row = src + 2 * p * ld;
+    __m512i r0 = _mm512_maskz_loadu_epi16(columns, row);
+    __m512i r1 = 2 * p + 1 < depth ? _mm512_maskz_loadu_epi16(columns, row + ld)
+                                   : _mm512_setzero_si512();
+    uint32_t *dst = out + p * width;
+    _mm512_mask_storeu_epi32(dst, firstWords,
+                             _mm512_permutex2var_epi16(r0, low, r1));
+    if (secondWords)
+      _mm512_mask_storeu_epi32(dst + 16, secondWords,
+                               _mm512_permutex2var_epi16(r0, high, r1));
+  }
+}
+
+/// Packs a panel whose k-pairs are adjacent in each row of `src` (row j is
+/// column j of the panel): word p * width + j is the 32 bits at
+/// src[j][2p], with a zero high half past an odd depth.
+STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
+                                            int64_t depth, int width, int valid,
+                                            uint32_t *out) {
+  int64_t fullPairs = depth / 2;
+  bool gatherable = ld <= INT_MAX / 64;
+  for (int group = 0; group < width; group += 16) {
+    int lanes = std::min(16, width - group);
+    int read = std::clamp(valid - group, 0, lanes);
+    __mmask16 store = (1u << lanes) - 1, load = (1u << read) - 1;
+    const uint16_t *rows = src + group * ld;
+    uint32_t *dst = out + group;
+    if (gatherable) {
+      __m512i offsets =
+          _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7,
+                                              6, 5, 4, 3, 2, 1, 0),
+                             _mm512_set1_epi32(static_cast<int>(ld)));
+      for (int64_t p = 0; p < fullPairs; ++p)
+        _mm512_mask_storeu_epi32(
+            dst + p * width, store,
+            _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), load, offsets,
+                                        rows + 2 * p, 2));
+    } else {
+      for (int64_t p = 0; p < fullPairs; ++p)
+        for (int j = 0; j < lanes; ++j)
+          dst[p * width + j] =
+              j < read
+                  ? rows[j * ld + 2 * p] |
+                        static_cast<uint32_t>(rows[j * ld + 2 * p + 1]) << 16
+                  : 0;
+    }
+    if (depth % 2)
+      for (int j = 0; j < lanes; ++j)
+        dst[fullPairs * width + j] = j < read ? rows[j * ld + depth - 1] : 0;
+  }
+}
+
+/// C[rows x cols] (+)= the kRows x kCols product of one A and one B panel
+/// over `pairs` k-pairs; rows and columns past the edge of C are computed
+/// from the zero padding and not stored.
+STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
+                                       const uint32_t *b, float *c, int64_t ldc,
+                                       int rows, int cols, bool accumulate) {
+  __m512 sum[kRows][kVectors];
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v)
+      sum[i][v] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < pairs; ++p) {
+    __m512bh column[kVectors];
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v)
+      column[v] = (__m512bh)_mm512_load_si512(b + p * kCols + 16 * v);
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+      __m512bh row = (__m512bh)_mm512_set1_epi32(a[p * kRows + i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kVectors; ++v)
+        sum[i][v] = _mm512_dpbf16_ps(sum[i][v], row, column[v]);
+    }
+  }
+  __mmask16 mask[kVectors];
+  for (int v = 0; v < kVectors; ++v) {
+    int left = std::clamp(cols - 16 * v, 0, 16);
+    mask[v] = left == 16 ? 0xffff : (1u << left) - 1;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i) {
+    if (i >= rows)
+      break;
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v) {
+      float *to = c + i * ldc + 16 * v;
+      __m512 value = sum[i][v];
+      if (accumulate)
+        value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask[v], to));
+      _mm512_mask_storeu_ps(to, mask[v], value);
+    }
+  }
+}
+
+/// A panel of op(A): `rows` (<= kRows) rows from `row`, depth [k0, k0+depth).
+STARCH_AVX512_BF16 void packA(bool transA, const uint16_t *a, int64_t lda,
+                              int64_t row, int rows, int64_t k0, int64_t depth,
+                              uint32_t *out) {
+  if (transA)
+    packInterleavedRows(a + k0 * lda + row, lda, depth, kRows, rows, out);
+  else
+    packTransposedPairs(a + row * lda + k0, lda, depth, kRows, rows, out);
+}
+
+/// A panel of op(B): `cols` (<= kCols) columns from `col`.
+STARCH_AVX512_BF16 void packB(bool transB, const uint16_t *b, int64_t ldb,
+                              int64_t col, int cols, int64_t k0, int64_t depth,
+                              uint32_t *out) {
+  if (transB)
+    packTransposedPairs(b + col * ldb + k0, ldb, depth, kCols, cols, out);
+  else
+    packInterleavedRows(b + k0 * ldb + col, ldb, depth, kCols, cols, out);
+}
+
+int64_t panelsOf(int64_t size, int64_t panel) {
+  return (size + panel - 1) / panel;
+}
+
+} // namespace
+
+namespace detail {
+
+STARCH_AVX512_BF16 void gemmBf16Packed(bool transA, bool transB, int64_t m,
+                                       int64_t n, int64_t k, const uint16_t *a,
+                                       int64_t lda, const uint16_t *b,
+                                       int64_t ldb, float *c, int64_t ldc) {
+  thread_local PackBuffer packedA, packedB;
+  int64_t maxPairs = pairsOf(std::min(k, kDepth));
+  uint32_t *bPanels = packedB.reserve(panelsOf(std::min(n, kColBlock), kCols) *
+                                      kCols * maxPairs);
+  uint32_t *aPanels = packedA.reserve(panelsOf(std::min(m, kRowBlock), kRows) *
+                                      kRows * maxPairs);
+  for (int64_t col0 = 0; col0 < n; col0 += kColBlock) {
+    int64_t cols = std::min(kColBlock, n - col0);
+    for (int64_t k0 = 0; k0 < k; k0 += kDepth) {
+      int64_t depth = std::min(kDepth, k - k0), pairs = pairsOf(depth);
+      for (int64_t j = 0; j < cols; j += kCols)
+        packB(transB, b, ldb, col0 + j, std::min<int64_t>(kCols, cols - j), k0,
+              depth, bPanels + j * pairs);
+      for (int64_t row0 = 0; row0 < m; row0 += kRowBlock) {
+        int64_t rows = std::min(kRowBlock, m - row0);
+        for (int64_t i = 0; i < rows; i += kRows)
+          packA(transA, a, lda, row0 + i, std::min<int64_t>(kRows, rows - i),
+                k0, depth, aPanels + i * pairs);
+        for (int64_t j = 0; j < cols; j += kCols)
+          for (int64_t i = 0; i < rows; i += kRows)
+            multiplyPanels(pairs, aPanels + i * pairs, bPanels + j * pairs,
+                           c + (row0 + i) * ldc + col0 + j, ldc,
+                           std::min<int64_t>(kRows, rows - i),
+                           std::min<int64_t>(kCols, cols - j), k0 > 0);
+      }
+    }
+  }
+}
+
+void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                      const uint16_t *a, int64_t lda, const uint16_t *b,
+                      int64_t ldb, float *c, int64_t ldc) {
+  // Widened copies, packed to their used extent (lda may be wider).
+  auto widen = [](const uint16_t *src, int64_t ld, int64_t rows, int64_t cols) {
+    std::vector<float> wide(rows * cols);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        wide[i * cols + j] = bfloat16ToFloat(src[i * ld + j]);
+    return wide;
+  };
+  std::vector<float> wideA = transA ? widen(a, lda, k, m) : widen(a, lda, m, k);
+  std::vector<float> wideB = transB ? widen(b, ldb, n, k) : widen(b, ldb, k, n);
+  gemm(transA, transB, m, n, k, 1.0f, wideA.data(), transA ? m : k,
+       wideB.data(), transB ? k : n, 0.0f, c, ldc);
+}
+
+} // namespace detail
+
+bool hasBf16DotProduct() {
+  static const bool has = __builtin_cpu_supports("avx512bf16");
+  return has;
+}
+
+namespace {
+
+/// bits >> 16 per lane (the zero-masked form: GCC 12's unmasked one warns
+/// about its undefined pass-through operand).
+STARCH_AVX512_BF16 __m512i highHalves(__m512i bits) {
+  return _mm512_maskz_srli_epi32(0xffff, bits, 16);
+}
+
+/// `count` floats rounded to bf16 as floatToBfloat16 does (nearest even,
+/// NaN quieted), 16 at a time.
+STARCH_AVX512_BF16 void roundToBf16Vectors(const float *in, int64_t count,
+                                           uint16_t *out) {
+  __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff),
+          quiet = _mm512_set1_epi32(0x40);
+  for (int64_t i = 0; i < count; i += 16) {
+    __mmask16 lanes =
+        count - i >= 16 ? 0xffff : (1u << static_cast<int>(count - i)) - 1;
+    __m512 value = _mm512_maskz_loadu_ps(lanes, in + i);
+    __m512i bits = _mm512_castps_si512(value);
+    __m512i odd = _mm512_and_si512(highHalves(bits), one);
+    __m512i rounded =
+        highHalves(_mm512_add_epi32(bits, _mm512_add_epi32(bias, odd)));
+    __mmask16 nan = _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
+    rounded = _mm512_mask_or_epi32(rounded, nan, highHalves(bits), quiet);
+    _mm512_mask_cvtepi32_storeu_epi16(out + i, lanes, rounded);
+  }
+}
+
+void roundToBf16(const float *in, int64_t count, uint16_t *out) {
+  if (hasBf16DotProduct())
+    return roundToBf16Vectors(in, count, out);
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = floatToBfloat16(in[i]);
+}
+
+} // namespace
+
+void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
+              float *c, int64_t ldc) {
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i)
+      std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  if (hasBf16DotProduct())
+    detail::gemmBf16Packed(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+  else
+    detail::gemmBf16Portable(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+}
+
+void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
+              uint16_t *c, int64_t ldc) {
+  // f32 sums of a block of columns at a time, then rounded: the scratch
+  // stays small and in cache.
+  thread_local std::vector<float> sums;
+  for (int64_t col0 = 0; col0 < n; col0 += kColBlock) {
+    int64_t cols = std::min(kColBlock, n - col0);
+    sums.resize(m * cols);
+    gemmBf16(transA, transB, m, cols, k, a, lda,
+             transB ? b + col0 * ldb : b + col0, ldb, sums.data(), cols);
+    for (int64_t i = 0; i < m; ++i)
+      roundToBf16(sums.data() + i * cols, cols, c + i * ldc + col0);
+  }
+}
+
+} // namespace starch::rt
