@@ -12,7 +12,7 @@
 // Each figure is the best of several timed repetitions (the machine may be
 // shared).
 //
-//   starch-bench-gemm-bf16 [--threads T] [--quick]
+//   starch-bench-gemm-bf16 [--threads T] [--quick] [--only SUBSTRING]
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/GemmBf16.h"
@@ -175,9 +175,12 @@ void runtimeThreads(const Product &p, int repeats) {
 
 int main(int argc, char **argv) {
   int threads = numThreads(), repeats = 3;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
       threads = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc)
+      only = argv[++i];
     else if (!std::strcmp(argv[i], "--quick"))
       repeats = 1;
   }
@@ -187,12 +190,14 @@ int main(int argc, char **argv) {
   setNumThreads(1);
   for (int64_t tokens : {512, 256})
     for (const Product &p : layerProducts(tokens))
-      singleThread(p, repeats);
+      if (p.name.find(only) != std::string::npos)
+        singleThread(p, repeats);
   setNumThreads(threads);
   std::printf("\n%d threads, rt::matmul GFLOP/s %6s %8s %8s %7s %6s\n", threads,
               "f32", "bf16", "widen", "speedup", "conv");
   for (const Product &p : layerProducts(512))
-    runtimeThreads(p, repeats);
+    if (p.name.find(only) != std::string::npos)
+      runtimeThreads(p, repeats);
   std::printf("\nspeedup: sgemm (f32) time over bf16 time; round: share of "
               "bf16>bf16 spent rounding to bf16; widen: the former bf16 path "
               "(widen, f32 matmul, narrow), conv its share converting.\n");

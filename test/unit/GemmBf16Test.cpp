@@ -114,7 +114,7 @@ void fastGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 }
 
 /// Every flag combination over sizes at the edges of the micro-kernel
-/// (12 x 32), the blocks (120 rows, 384 deep, 1536 columns), odd depths and
+/// (12 x 32), the blocks (120 rows, 768 deep, 1536 columns), odd depths and
 /// single elements; each with dense and padded leading dimensions.
 std::vector<Case> cases() {
   struct Size {
@@ -123,7 +123,7 @@ std::vector<Case> cases() {
   std::vector<Size> sizes = {{1, 1, 1},     {1, 1, 2},      {2, 3, 5},
                              {12, 32, 16},  {13, 33, 17},   {11, 31, 1},
                              {25, 70, 385}, {130, 40, 800}, {121, 97, 768},
-                             {7, 1600, 9},  {37, 65, 3}};
+                             {7, 1600, 9},  {37, 65, 3},    {5, 40, 1537}};
   std::vector<Case> all;
   for (const Size &s : sizes)
     for (int flags = 0; flags < 4; ++flags)
