@@ -161,12 +161,38 @@ STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
   }
 }
 
+/// Lanes of f32 `value` rounded to bf16 as floatToBfloat16 does (nearest
+/// even, NaN quieted), each in the low half of its 32 bits.
+STARCH_AVX512_BF16 __m512i roundedToBf16(__m512 value) {
+  __m512i bits = _mm512_castps_si512(value);
+  __m512i odd =
+      _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd)),
+      16);
+  __mmask16 nan = _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
+  return _mm512_mask_or_epi32(rounded, nan, _mm512_srli_epi32(bits, 16),
+                              _mm512_set1_epi32(0x40));
+}
+
+/// Where the tiles of C go: f32 sums (the result, or kept between depth
+/// blocks) and, after the last depth block, optionally bf16.
+struct Destination {
+  float *sums; // null when the bf16 result is written in one block
+  int64_t ldSums;
+  uint16_t *narrow; // null for an f32 result
+  int64_t ldNarrow;
+};
+
 /// C[rows x cols] (+)= the kRows x kCols product of one A and one B panel
-/// over `pairs` k-pairs; rows and columns past the edge of C are computed
-/// from the zero padding and not stored.
+/// over `pairs` k-pairs, added to the f32 sums in `sums` when `accumulate`,
+/// and stored to `narrow` as bf16 if given, else to `sums`. Rows and columns
+/// past the edge of C are computed from the zero padding and not stored.
 STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
-                                       const uint32_t *b, float *c, int64_t ldc,
-                                       int rows, int cols, bool accumulate) {
+                                       const uint32_t *b, float *sums,
+                                       int64_t ldSums, uint16_t *narrow,
+                                       int64_t ldNarrow, int rows, int cols,
+                                       bool accumulate) {
   __m512 sum[kRows][kVectors];
 #pragma GCC unroll 16
   for (int i = 0; i < kRows; ++i)
@@ -197,11 +223,15 @@ STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
       break;
 #pragma GCC unroll 4
     for (int v = 0; v < kVectors; ++v) {
-      float *to = c + i * ldc + 16 * v;
       __m512 value = sum[i][v];
       if (accumulate)
-        value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(mask[v], to));
-      _mm512_mask_storeu_ps(to, mask[v], value);
+        value = _mm512_add_ps(
+            value, _mm512_maskz_loadu_ps(mask[v], sums + i * ldSums + 16 * v));
+      if (narrow)
+        _mm512_mask_cvtepi32_storeu_epi16(narrow + i * ldNarrow + 16 * v,
+                                          mask[v], roundedToBf16(value));
+      else
+        _mm512_mask_storeu_ps(sums + i * ldSums + 16 * v, mask[v], value);
     }
   }
 }
@@ -230,14 +260,11 @@ int64_t panelsOf(int64_t size, int64_t panel) {
   return (size + panel - 1) / panel;
 }
 
-} // namespace
-
-namespace detail {
-
-STARCH_AVX512_BF16 void gemmBf16Packed(bool transA, bool transB, int64_t m,
-                                       int64_t n, int64_t k, const uint16_t *a,
-                                       int64_t lda, const uint16_t *b,
-                                       int64_t ldb, float *c, int64_t ldc) {
+/// The packed, blocked product into `out` (AVX512-BF16 only).
+STARCH_AVX512_BF16 void multiplyBlocked(bool transA, bool transB, int64_t m,
+                                        int64_t n, int64_t k, const uint16_t *a,
+                                        int64_t lda, const uint16_t *b,
+                                        int64_t ldb, const Destination &out) {
   thread_local PackBuffer packedA, packedB;
   int64_t maxPairs = pairsOf(std::min(k, kDepth));
   uint32_t *bPanels = packedB.reserve(panelsOf(std::min(n, kColBlock), kCols) *
@@ -248,6 +275,7 @@ STARCH_AVX512_BF16 void gemmBf16Packed(bool transA, bool transB, int64_t m,
     int64_t cols = std::min(kColBlock, n - col0);
     for (int64_t k0 = 0; k0 < k; k0 += kDepth) {
       int64_t depth = std::min(kDepth, k - k0), pairs = pairsOf(depth);
+      bool last = k0 + depth == k;
       for (int64_t j = 0; j < cols; j += kCols)
         packB(transB, b, ldb, col0 + j, std::min<int64_t>(kCols, cols - j), k0,
               depth, bPanels + j * pairs);
@@ -257,14 +285,31 @@ STARCH_AVX512_BF16 void gemmBf16Packed(bool transA, bool transB, int64_t m,
           packA(transA, a, lda, row0 + i, std::min<int64_t>(kRows, rows - i),
                 k0, depth, aPanels + i * pairs);
         for (int64_t j = 0; j < cols; j += kCols)
-          for (int64_t i = 0; i < rows; i += kRows)
-            multiplyPanels(pairs, aPanels + i * pairs, bPanels + j * pairs,
-                           c + (row0 + i) * ldc + col0 + j, ldc,
-                           std::min<int64_t>(kRows, rows - i),
-                           std::min<int64_t>(kCols, cols - j), k0 > 0);
+          for (int64_t i = 0; i < rows; i += kRows) {
+            int64_t row = row0 + i, col = col0 + j;
+            multiplyPanels(
+                pairs, aPanels + i * pairs, bPanels + j * pairs,
+                out.sums ? out.sums + row * out.ldSums + col : nullptr,
+                out.ldSums,
+                out.narrow && last ? out.narrow + row * out.ldNarrow + col
+                                   : nullptr,
+                out.ldNarrow, std::min<int64_t>(kRows, rows - i),
+                std::min<int64_t>(kCols, cols - j), k0 > 0);
+          }
       }
     }
   }
+}
+
+} // namespace
+
+namespace detail {
+
+void gemmBf16Packed(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                    const uint16_t *a, int64_t lda, const uint16_t *b,
+                    int64_t ldb, float *c, int64_t ldc) {
+  multiplyBlocked(transA, transB, m, n, k, a, lda, b, ldb,
+                  {c, ldc, nullptr, 0});
 }
 
 void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
@@ -287,41 +332,14 @@ void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 } // namespace detail
 
 bool hasBf16DotProduct() {
-  static const bool has = __builtin_cpu_supports("avx512bf16");
+  // Every CPU with AVX512-BF16 has the others so far; the kernels use all.
+  static const bool has = (__builtin_cpu_init(), true) &&
+                          __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512bf16");
   return has;
 }
-
-namespace {
-
-/// `count` floats rounded to bf16 as floatToBfloat16 does (nearest even,
-/// NaN quieted), 16 at a time.
-STARCH_AVX512_BF16 void roundToBf16Vectors(const float *in, int64_t count,
-                                           uint16_t *out) {
-  __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7fff),
-          quiet = _mm512_set1_epi32(0x40);
-  for (int64_t i = 0; i < count; i += 16) {
-    __mmask16 lanes =
-        count - i >= 16 ? 0xffff : (1u << static_cast<int>(count - i)) - 1;
-    __m512 value = _mm512_maskz_loadu_ps(lanes, in + i);
-    __m512i bits = _mm512_castps_si512(value);
-    __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), one);
-    __m512i rounded = _mm512_srli_epi32(
-        _mm512_add_epi32(bits, _mm512_add_epi32(bias, odd)), 16);
-    __mmask16 nan = _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
-    rounded =
-        _mm512_mask_or_epi32(rounded, nan, _mm512_srli_epi32(bits, 16), quiet);
-    _mm512_mask_cvtepi32_storeu_epi16(out + i, lanes, rounded);
-  }
-}
-
-void roundToBf16(const float *in, int64_t count, uint16_t *out) {
-  if (hasBf16DotProduct())
-    return roundToBf16Vectors(in, count, out);
-  for (int64_t i = 0; i < count; ++i)
-    out[i] = floatToBfloat16(in[i]);
-}
-
-} // namespace
 
 void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
@@ -342,16 +360,33 @@ void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
               uint16_t *c, int64_t ldc) {
-  // f32 sums of a block of columns at a time, then rounded: the scratch
-  // stays small and in cache.
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i)
+      std::fill(c + i * ldc, c + i * ldc + n, uint16_t(0));
+    return;
+  }
+  bool packed = hasBf16DotProduct();
+  if (packed && k <= kDepth) // one depth block: the kernel rounds its tiles
+    return multiplyBlocked(transA, transB, m, n, k, a, lda, b, ldb,
+                           {nullptr, 0, c, ldc});
+  // Otherwise f32 sums of a block of columns at a time, kept small.
   thread_local std::vector<float> sums;
   for (int64_t col0 = 0; col0 < n; col0 += kColBlock) {
     int64_t cols = std::min(kColBlock, n - col0);
     sums.resize(m * cols);
-    gemmBf16(transA, transB, m, cols, k, a, lda,
-             transB ? b + col0 * ldb : b + col0, ldb, sums.data(), cols);
+    const uint16_t *bColumns = transB ? b + col0 * ldb : b + col0;
+    if (packed) {
+      multiplyBlocked(transA, transB, m, cols, k, a, lda, bColumns, ldb,
+                      {sums.data(), cols, c + col0, ldc});
+      continue;
+    }
+    detail::gemmBf16Portable(transA, transB, m, cols, k, a, lda, bColumns, ldb,
+                             sums.data(), cols);
     for (int64_t i = 0; i < m; ++i)
-      roundToBf16(sums.data() + i * cols, cols, c + i * ldc + col0);
+      for (int64_t j = 0; j < cols; ++j)
+        c[i * ldc + col0 + j] = floatToBfloat16(sums[i * cols + j]);
   }
 }
 

@@ -198,7 +198,9 @@ int main(int argc, char **argv) {
   for (const Product &p : layerProducts(512))
     if (p.name.find(only) != std::string::npos)
       runtimeThreads(p, repeats);
-  std::printf("\nspeedup: sgemm (f32) time over bf16 time; round: share of "
-              "bf16>bf16 spent rounding to bf16; widen: the former bf16 path "
-              "(widen, f32 matmul, narrow), conv its share converting.\n");
+  std::printf("\nspeedup: f32 time over bf16 (bf16 output) time. round: "
+              "the extra time of bf16 over f32 output, as a share (a "
+              "difference of two timings: noise when near 0). widen: the "
+              "former bf16 path (widen, f32 matmul, narrow); conv: its share "
+              "spent converting.\n");
 }
