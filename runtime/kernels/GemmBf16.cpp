@@ -73,32 +73,39 @@ private:
 
 int64_t pairsOf(int64_t depth) { return (depth + 1) / 2; }
 
-/// Packs a panel whose k-pairs are consecutive rows of `src` (`width` <= 32
-/// columns wide, the first `valid` of them read): word p * width + j holds
-/// src[2p][j] in its low half and src[2p + 1][j] in its high half.
+/// Packs `width` columns of `src` whose k-pairs are consecutive rows into
+/// panels `panel` (<= 32) columns wide, the last padded with zeros: word
+/// p * panel + j of panel q holds src[2p][q * panel + j] in its low half and
+/// src[2p + 1][...] in its high half. Each pair of rows is read once for all
+/// the panels, along its cache lines.
 STARCH_AVX512_BF16 void packInterleavedRows(const uint16_t *src, int64_t ld,
-                                            int64_t depth, int width, int valid,
-                                            uint32_t *out) {
+                                            int64_t depth, int64_t width,
+                                            int panel, uint32_t *out) {
   // Indices into (r0, r1): lanes 2j and 2j + 1 take column j of each row.
   alignas(64) static const uint16_t lowOrder[32] = {
       0, 32, 1, 33, 2,  34, 3,  35, 4,  36, 5,  37, 6,  38, 7,  39,
       8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
   __m512i low = _mm512_load_si512(lowOrder);
   __m512i high = _mm512_add_epi16(low, _mm512_set1_epi16(16));
-  __mmask32 columns = valid >= 32 ? ~0u : (1u << valid) - 1;
-  __mmask16 firstWords = width >= 16 ? 0xffff : (1u << width) - 1;
-  __mmask16 secondWords = width <= 16 ? 0 : (1u << (width - 16)) - 1;
-  for (int64_t p = 0; p < pairsOf(depth); ++p) {
+  __mmask16 firstWords = panel >= 16 ? 0xffff : (1u << panel) - 1;
+  __mmask16 secondWords = panel <= 16 ? 0 : (1u << (panel - 16)) - 1;
+  int64_t pairs = pairsOf(depth);
+  for (int64_t p = 0; p < pairs; ++p) {
     const uint16_t *row = src + 2 * p * ld;
-    __m512i r0 = _mm512_maskz_loadu_epi16(columns, row);
-    __m512i r1 = 2 * p + 1 < depth ? _mm512_maskz_loadu_epi16(columns, row + ld)
-                                   : _mm512_setzero_si512();
-    uint32_t *dst = out + p * width;
-    _mm512_mask_storeu_epi32(dst, firstWords,
-                             _mm512_permutex2var_epi16(r0, low, r1));
-    if (secondWords)
-      _mm512_mask_storeu_epi32(dst + 16, secondWords,
-                               _mm512_permutex2var_epi16(r0, high, r1));
+    bool second = 2 * p + 1 < depth;
+    for (int64_t col = 0; col < width; col += panel) {
+      int valid = static_cast<int>(std::min<int64_t>(panel, width - col));
+      __mmask32 columns = valid >= 32 ? ~0u : (1u << valid) - 1;
+      __m512i r0 = _mm512_maskz_loadu_epi16(columns, row + col);
+      __m512i r1 = second ? _mm512_maskz_loadu_epi16(columns, row + ld + col)
+                          : _mm512_setzero_si512();
+      uint32_t *dst = out + col * pairs + p * panel;
+      _mm512_mask_storeu_epi32(dst, firstWords,
+                               _mm512_permutex2var_epi16(r0, low, r1));
+      if (secondWords)
+        _mm512_mask_storeu_epi32(dst + 16, secondWords,
+                                 _mm512_permutex2var_epi16(r0, high, r1));
+    }
   }
 }
 
@@ -133,7 +140,7 @@ STARCH_AVX512_BF16 void transpose16x16(__m512i r[16]) {
 /// column j of the panel): word p * width + j is the 32 bits at
 /// src[j][2p], with a zero high half past an odd depth. Blocks of 16 rows
 /// by 16 pairs are loaded whole and transposed in registers.
-STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
+STARCH_AVX512_BF16 void packTransposedPanel(const uint16_t *src, int64_t ld,
                                             int64_t depth, int width, int valid,
                                             uint32_t *out) {
   int64_t fullPairs = depth / 2;
@@ -159,6 +166,18 @@ STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
       for (int j = 0; j < lanes; ++j)
         dst[fullPairs * width + j] = j < read ? rows[j * ld + depth - 1] : 0;
   }
+}
+
+/// Packs rows [0, width) of `src`, whose k-pairs are adjacent in each row,
+/// into panels of `panel` columns (the last padded), as packTransposedPanel.
+STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
+                                            int64_t depth, int64_t width,
+                                            int panel, uint32_t *out) {
+  int64_t pairs = pairsOf(depth);
+  for (int64_t col = 0; col < width; col += panel)
+    packTransposedPanel(src + col * ld, ld, depth, panel,
+                        static_cast<int>(std::min<int64_t>(panel, width - col)),
+                        out + col * pairs);
 }
 
 /// Lanes of f32 `value` rounded to bf16 as floatToBfloat16 does (nearest
@@ -236,24 +255,25 @@ STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
   }
 }
 
-/// A panel of op(A): `rows` (<= kRows) rows from `row`, depth [k0, k0+depth).
+/// Rows [row, row + rows) of op(A) over depth [k0, k0 + depth), as panels
+/// of kRows.
 STARCH_AVX512_BF16 void packA(bool transA, const uint16_t *a, int64_t lda,
-                              int64_t row, int rows, int64_t k0, int64_t depth,
-                              uint32_t *out) {
+                              int64_t row, int64_t rows, int64_t k0,
+                              int64_t depth, uint32_t *out) {
   if (transA)
-    packInterleavedRows(a + k0 * lda + row, lda, depth, kRows, rows, out);
+    packInterleavedRows(a + k0 * lda + row, lda, depth, rows, kRows, out);
   else
-    packTransposedPairs(a + row * lda + k0, lda, depth, kRows, rows, out);
+    packTransposedPairs(a + row * lda + k0, lda, depth, rows, kRows, out);
 }
 
-/// A panel of op(B): `cols` (<= kCols) columns from `col`.
+/// Columns [col, col + cols) of op(B), as panels of kCols.
 STARCH_AVX512_BF16 void packB(bool transB, const uint16_t *b, int64_t ldb,
-                              int64_t col, int cols, int64_t k0, int64_t depth,
-                              uint32_t *out) {
+                              int64_t col, int64_t cols, int64_t k0,
+                              int64_t depth, uint32_t *out) {
   if (transB)
-    packTransposedPairs(b + col * ldb + k0, ldb, depth, kCols, cols, out);
+    packTransposedPairs(b + col * ldb + k0, ldb, depth, cols, kCols, out);
   else
-    packInterleavedRows(b + k0 * ldb + col, ldb, depth, kCols, cols, out);
+    packInterleavedRows(b + k0 * ldb + col, ldb, depth, cols, kCols, out);
 }
 
 int64_t panelsOf(int64_t size, int64_t panel) {
@@ -276,14 +296,10 @@ STARCH_AVX512_BF16 void multiplyBlocked(bool transA, bool transB, int64_t m,
     for (int64_t k0 = 0; k0 < k; k0 += kDepth) {
       int64_t depth = std::min(kDepth, k - k0), pairs = pairsOf(depth);
       bool last = k0 + depth == k;
-      for (int64_t j = 0; j < cols; j += kCols)
-        packB(transB, b, ldb, col0 + j, std::min<int64_t>(kCols, cols - j), k0,
-              depth, bPanels + j * pairs);
+      packB(transB, b, ldb, col0, cols, k0, depth, bPanels);
       for (int64_t row0 = 0; row0 < m; row0 += kRowBlock) {
         int64_t rows = std::min(kRowBlock, m - row0);
-        for (int64_t i = 0; i < rows; i += kRows)
-          packA(transA, a, lda, row0 + i, std::min<int64_t>(kRows, rows - i),
-                k0, depth, aPanels + i * pairs);
+        packA(transA, a, lda, row0, rows, k0, depth, aPanels);
         for (int64_t j = 0; j < cols; j += kCols)
           for (int64_t i = 0; i < rows; i += kRows) {
             int64_t row = row0 + i, col = col0 + j;

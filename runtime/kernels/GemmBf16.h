@@ -18,7 +18,8 @@ namespace starch::rt {
 /// patterns, C written as f32 (overwritten, not accumulated); op transposes
 /// when the flag is set (BLAS semantics: A is M x K, or K x M stored when
 /// `transA`; B is K x N, or N x K stored when `transB`). The AVX512-BF16
-/// path treats subnormal bf16 operands as zero, as the instruction does.
+/// path, as the instruction does, treats subnormal bf16 operands as zero and
+/// flushes subnormal sums to zero (magnitudes below 2^-126).
 void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
               float *c, int64_t ldc);
