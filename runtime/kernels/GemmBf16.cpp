@@ -13,22 +13,29 @@
 #include "runtime/Tensor.h"
 #include "runtime/kernels/Matmul.h"
 
+// The packed path is x86 code; elsewhere only the portable path is built.
+#if defined(__x86_64__) || defined(__i386__)
+#define STARCH_GEMM_BF16_PACKED 1
 // GCC 12's unmasked AVX-512 intrinsics pass a deliberately uninitialised
 // vector as their unused operand, which -Wuninitialized reports (at the
 // header's lines) once they are inlined into the kernels below.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
+#else
+#define STARCH_GEMM_BF16_PACKED 0
+#endif
 
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <vector>
-
-#define STARCH_AVX512_BF16                                                     \
-  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 namespace starch::rt {
 
@@ -50,13 +57,26 @@ static_assert(kDepth % 2 == 0 && kColBlock % kCols == 0 &&
                   kRowBlock % kRows == 0,
               "blocks hold whole pairs and panels");
 
+/// Where the tiles of C go: f32 sums (the result, or kept between depth
+/// blocks) and, after the last depth block, optionally bf16.
+struct Destination {
+  float *sums; // null when the bf16 result is written in one block
+  int64_t ldSums;
+  uint16_t *narrow; // null for an f32 result
+  int64_t ldNarrow;
+};
+
+#if STARCH_GEMM_BF16_PACKED
+
+#define STARCH_AVX512_BF16                                                     \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
 /// A 64-byte aligned buffer that grows and is reused by its thread.
 class PackBuffer {
 public:
   uint32_t *reserve(int64_t words) {
     if (words > capacity_) {
-      // Slack at the end lets packing store whole vectors past a panel.
-      int64_t bytes = ((words + 32) * 4 + 63) / 64 * 64;
+      int64_t bytes = (words * 4 + 63) / 64 * 64;
       storage_.reset(static_cast<uint32_t *>(std::aligned_alloc(64, bytes)));
       capacity_ = words;
     }
@@ -194,15 +214,6 @@ STARCH_AVX512_BF16 __m512i roundedToBf16(__m512 value) {
                               _mm512_set1_epi32(0x40));
 }
 
-/// Where the tiles of C go: f32 sums (the result, or kept between depth
-/// blocks) and, after the last depth block, optionally bf16.
-struct Destination {
-  float *sums; // null when the bf16 result is written in one block
-  int64_t ldSums;
-  uint16_t *narrow; // null for an f32 result
-  int64_t ldNarrow;
-};
-
 /// C[rows x cols] (+)= the kRows x kCols product of one A and one B panel
 /// over `pairs` k-pairs, added to the f32 sums in `sums` when `accumulate`,
 /// and stored to `narrow` as bf16 if given, else to `sums`. Rows and columns
@@ -317,6 +328,15 @@ STARCH_AVX512_BF16 void multiplyBlocked(bool transA, bool transB, int64_t m,
   }
 }
 
+#else
+
+void multiplyBlocked(bool, bool, int64_t, int64_t, int64_t, const uint16_t *,
+                     int64_t, const uint16_t *, int64_t, const Destination &) {
+  std::abort(); // unreachable: hasBf16DotProduct() is false
+}
+
+#endif // STARCH_GEMM_BF16_PACKED
+
 } // namespace
 
 namespace detail {
@@ -348,6 +368,7 @@ void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 } // namespace detail
 
 bool hasBf16DotProduct() {
+#if STARCH_GEMM_BF16_PACKED
   // Every CPU with AVX512-BF16 has the others so far; the kernels use all.
   static const bool has = (__builtin_cpu_init(), true) &&
                           __builtin_cpu_supports("avx512f") &&
@@ -355,6 +376,9 @@ bool hasBf16DotProduct() {
                           __builtin_cpu_supports("avx512vl") &&
                           __builtin_cpu_supports("avx512bf16");
   return has;
+#else
+  return false;
+#endif
 }
 
 void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
