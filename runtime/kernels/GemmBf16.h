@@ -38,7 +38,8 @@ namespace detail {
 void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                       const uint16_t *a, int64_t lda, const uint16_t *b,
                       int64_t ldb, float *c, int64_t ldc);
-/// gemmBf16's AVX512-BF16 path; only call it when hasBf16DotProduct().
+/// gemmBf16's AVX512-BF16 path; only call it when hasBf16DotProduct(),
+/// with m, n and k at least 1.
 void gemmBf16Packed(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                     const uint16_t *a, int64_t lda, const uint16_t *b,
                     int64_t ldb, float *c, int64_t ldc);
