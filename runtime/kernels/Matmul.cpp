@@ -2,6 +2,7 @@
 #include "runtime/kernels/Matmul.h"
 
 #include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/GemmBf16.h"
 #include "runtime/kernels/Parallel.h"
 
 #include <cblas.h>
@@ -87,13 +88,38 @@ Status checkMatmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
   return Status::success();
 }
 
+namespace {
+/// Calls `product(matrix, row, rows)` for blocks of rows of each matrix of
+/// the batch, on the pool; each call is one single-threaded task. Rows are
+/// split so that every thread gets work even for a single matrix.
+template <typename Product>
+void forEachRowBlock(const MatmulShape &shape, Product product) {
+  int64_t m = shape.m, n = shape.n, k = shape.k, batch = shape.batch;
+  int64_t threads = numThreads();
+  int64_t blocksPerMatrix =
+      std::max<int64_t>(1, (threads + batch - 1) / std::max<int64_t>(batch, 1));
+  int64_t blockRows =
+      std::max<int64_t>(16, (m + blocksPerMatrix - 1) / blocksPerMatrix);
+  int64_t blocks = (m + blockRows - 1) / std::max<int64_t>(blockRows, 1);
+  int64_t tasks = batch * blocks;
+  double flops = 2.0 * batch * m * n * std::max<int64_t>(k, 1);
+  int64_t grain = flops < 1e6 ? std::max<int64_t>(tasks, 1) : 1;
+  parallelFor(tasks, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t matrix = task / blocks, row = (task % blocks) * blockRows;
+      product(matrix, row, std::min(blockRows, m - row));
+    }
+  });
+}
+} // namespace
+
 Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
               bool transposeRhs, Tensor &out) {
   MatmulShape shape;
   if (Status s = checkMatmul(lhs, rhs, transposeLhs, transposeRhs, out, shape);
       !s)
     return s;
-  if (isHalf(lhs.dtype())) {
+  if (lhs.dtype() == DType::f16) {
     Tensor wide(DType::f32, out.shape());
     if (Status s = matmul(widenHalf(lhs), widenHalf(rhs), transposeLhs,
                           transposeRhs, wide);
@@ -107,32 +133,28 @@ Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
     std::fill(out.bytes(), out.bytes() + out.byteSize(), 0);
     return Status::success();
   }
-  // Split rows so that every thread gets work even for a single matrix.
-  int64_t threads = numThreads();
-  int64_t blocksPerMatrix =
-      std::max<int64_t>(1, (threads + batch - 1) / std::max<int64_t>(batch, 1));
-  int64_t blockRows =
-      std::max<int64_t>(16, (m + blocksPerMatrix - 1) / blocksPerMatrix);
-  int64_t blocks = (m + blockRows - 1) / std::max<int64_t>(blockRows, 1);
-  int64_t tasks = batch * blocks;
-  double flops = 2.0 * batch * m * n * std::max<int64_t>(k, 1);
-  int64_t grain = flops < 1e6 ? std::max<int64_t>(tasks, 1) : 1;
   // Row `row` of op(lhs) starts at element row * k, or at column `row`
   // (leading dimension m) of a transposed lhs.
   int64_t lda = transposeLhs ? m : k, ldb = transposeRhs ? k : n;
   int64_t rowStride = transposeLhs ? 1 : k;
+  if (lhs.dtype() == DType::bf16) { // exact products, f32 sums, rounded
+    const uint16_t *a = lhs.data<uint16_t>(), *b = rhs.data<uint16_t>();
+    uint16_t *c = out.data<uint16_t>();
+    forEachRowBlock(shape, [&](int64_t matrix, int64_t row, int64_t rows) {
+      gemmBf16(transposeLhs, transposeRhs, rows, n, k,
+               a + matrix * m * k + row * rowStride, lda, b + matrix * k * n,
+               ldb, c + (matrix * m + row) * n, n);
+    });
+    return Status::success();
+  }
   bool ok = dispatchFloat(lhs.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T *a = lhs.data<T>(), *b = rhs.data<T>();
     T *c = out.data<T>();
-    parallelFor(tasks, grain, [&](int64_t begin, int64_t end) {
-      for (int64_t task = begin; task < end; ++task) {
-        int64_t matrix = task / blocks, row = (task % blocks) * blockRows;
-        int64_t rows = std::min(blockRows, m - row);
-        gemm(transposeLhs, transposeRhs, rows, n, k, T(1),
-             a + matrix * m * k + row * rowStride, lda, b + matrix * k * n, ldb,
-             T(0), c + (matrix * m + row) * n, n);
-      }
+    forEachRowBlock(shape, [&](int64_t matrix, int64_t row, int64_t rows) {
+      gemm(transposeLhs, transposeRhs, rows, n, k, T(1),
+           a + matrix * m * k + row * rowStride, lda, b + matrix * k * n, ldb,
+           T(0), c + (matrix * m + row) * n, n);
     });
   });
   return ok ? Status::success() : Status::error("matmul needs float tensors");

@@ -9,7 +9,8 @@ namespace starch::rt {
 
 /// `lhs: B... x M x K`, `rhs: B... x K x N` -> `out: B... x M x N`; a set
 /// flag reads that operand with its last two dimensions swapped
-/// (`B... x K x M`, `B... x N x K`), as BLAS's transpose flags do.
+/// (`B... x K x M`, `B... x N x K`), as BLAS's transpose flags do. bf16
+/// operands are multiplied exactly and summed in f32 (gemmBf16), then rounded.
 Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
               bool transposeRhs, Tensor &out);
 

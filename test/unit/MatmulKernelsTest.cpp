@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace starch::rt;
 using namespace starch::rt::test;
 
@@ -55,15 +57,15 @@ TEST(Matmul, LargeSingleMatrixSplitsRows) {
   expectNear(out, expected, 1e-4);
 }
 
-/// `t` (batch x rows x cols, f32) with its last two dimensions swapped.
+/// `t` (batch x rows x cols) with its last two dimensions swapped.
 Tensor swapLastTwo(const Tensor &t) {
   int64_t rows = t.shape()[1], cols = t.shape()[2];
-  Tensor swapped(DType::f32, {t.shape()[0], cols, rows});
+  Tensor swapped(t.dtype(), {t.shape()[0], cols, rows});
   for (int64_t p = 0; p < t.shape()[0]; ++p)
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
-        swapped.data<float>()[(p * cols + j) * rows + i] =
-            t.data<float>()[(p * rows + i) * cols + j];
+        storeFromDouble(swapped, (p * cols + j) * rows + i,
+                        elementAsDouble(t, (p * rows + i) * cols + j));
   return swapped;
 }
 
@@ -100,6 +102,51 @@ TEST(Matmul, HalfInputs) {
   Tensor out(DType::bf16, {1, 1});
   ASSERT_TRUE(matmul(a, b, false, false, out).ok());
   expectNear(out, {11}, 0);
+}
+
+/// bf16 products are exact and summed in f32 (gemmBf16), then rounded: each
+/// element is within the f32 summation bound (k * 2^-24 * sum |a b|) and half
+/// a bf16 ulp (2^-8 relative) of the sum in double, for every flag
+/// combination; splitting rows over threads changes no bit.
+TEST(Matmul, Bf16SumsInF32AndRoundsOnce) {
+  const int64_t m = 200, k = 45, n = 70; // 3 threads: blocks of 67 rows
+  for (int64_t batch : {1, 3}) {
+    Tensor a = random(DType::bf16, {batch, m, k}, 8),
+           b = random(DType::bf16, {batch, k, n}, 9);
+    std::vector<double> expected(batch * m * n), magnitude(batch * m * n);
+    for (int64_t p = 0; p < batch; ++p)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          for (int64_t l = 0; l < k; ++l) {
+            double term = elementAsDouble(a, (p * m + i) * k + l) *
+                          elementAsDouble(b, (p * k + l) * n + j);
+            expected[(p * m + i) * n + j] += term;
+            magnitude[(p * m + i) * n + j] += std::fabs(term);
+          }
+    Tensor at = swapLastTwo(a), bt = swapLastTwo(b);
+    for (bool tl : {false, true})
+      for (bool tr : {false, true}) {
+        Tensor first;
+        for (int64_t threads : {1, 2, 3}) {
+          SCOPED_TRACE(testing::Message() << "threads " << threads << " batch "
+                                          << batch << " flags " << tl << tr);
+          setNumThreads(threads);
+          Tensor out(DType::bf16, {batch, m, n});
+          ASSERT_TRUE(matmul(tl ? at : a, tr ? bt : b, tl, tr, out).ok());
+          for (int64_t i = 0; i < out.numElements(); ++i) {
+            double sumError = (k + 2) * std::ldexp(magnitude[i], -24);
+            ASSERT_NEAR(elementAsDouble(out, i), expected[i],
+                        std::ldexp(std::fabs(expected[i]), -8) + 2 * sumError)
+                << "at flat index " << i;
+          }
+          if (threads == 1)
+            first = out;
+          else
+            EXPECT_TRUE(sameBits(out, first));
+        }
+      }
+  }
+  setNumThreads(0);
 }
 
 } // namespace

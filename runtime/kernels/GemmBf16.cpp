@@ -1,0 +1,433 @@
+//===- GemmBf16.cpp - Matrix products of bf16 operands --------------------===//
+//
+// The AVX512-BF16 path is a cache-blocked GEMM in the Goto/BLIS shape: a
+// block of B (kDepth x kColBlock) and of A (kRowBlock x kDepth) are packed
+// into panels whose k-pairs are interleaved, the 32-bit unit vdpbf16ps
+// multiplies, and a kRows x kCols register-blocked micro-kernel sums each
+// C tile over the block's depth. Only these functions are compiled for
+// AVX-512; the choice between the paths is made at run time.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/GemmBf16.h"
+
+#include "runtime/Tensor.h"
+#include "runtime/kernels/Matmul.h"
+
+// The packed path is x86 code; elsewhere only the portable path is built.
+#if defined(__x86_64__) || defined(__i386__)
+#define STARCH_GEMM_BF16_PACKED 1
+// GCC 12's unmasked AVX-512 intrinsics pass a deliberately uninitialised
+// vector as their unused operand, which -Wuninitialized reports (at the
+// header's lines) once they are inlined into the kernels below.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#else
+#define STARCH_GEMM_BF16_PACKED 0
+#endif
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+namespace starch::rt {
+
+namespace {
+
+// Micro-kernel: kRows x kCols of C in 24 zmm accumulators; per k-pair it
+// loads kCols / 16 vectors of B and broadcasts kRows pairs of A from memory.
+constexpr int kRows = 12;
+constexpr int kVectors = 2;
+constexpr int kCols = 16 * kVectors;
+// Block sizes measured best on Zen 4 (starch-bench-gemm-bf16): a depth of
+// 768 sums the hidden-768 products in one pass over C; its B micro-panel
+// (48 KB) then streams from L2, which the 176 bytes read per 24 dot
+// products allow. The A block (120 x 768) stays in L2.
+constexpr int64_t kDepth = 768;
+constexpr int64_t kColBlock = 1536;
+constexpr int64_t kRowBlock = 120;
+static_assert(kDepth % 2 == 0 && kColBlock % kCols == 0 &&
+                  kRowBlock % kRows == 0,
+              "blocks hold whole pairs and panels");
+
+/// Where the tiles of C go: f32 sums (the result, or kept between depth
+/// blocks) and, after the last depth block, optionally bf16.
+struct Destination {
+  float *sums; // null when the bf16 result is written in one block
+  int64_t ldSums;
+  uint16_t *narrow; // null for an f32 result
+  int64_t ldNarrow;
+};
+
+#if STARCH_GEMM_BF16_PACKED
+
+#define STARCH_AVX512_BF16                                                     \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+/// A 64-byte aligned buffer that grows and is reused by its thread.
+class PackBuffer {
+public:
+  uint32_t *reserve(int64_t words) {
+    if (words > capacity_) {
+      int64_t bytes = (words * 4 + 63) / 64 * 64;
+      storage_.reset(static_cast<uint32_t *>(std::aligned_alloc(64, bytes)));
+      capacity_ = words;
+    }
+    return storage_.get();
+  }
+
+private:
+  struct Free {
+    void operator()(void *p) const { std::free(p); }
+  };
+  std::unique_ptr<uint32_t, Free> storage_;
+  int64_t capacity_ = 0;
+};
+
+int64_t pairsOf(int64_t depth) { return (depth + 1) / 2; }
+
+/// Packs `width` columns of `src` whose k-pairs are consecutive rows into
+/// panels `panel` (<= 32) columns wide, the last padded with zeros: word
+/// p * panel + j of panel q holds src[2p][q * panel + j] in its low half and
+/// src[2p + 1][...] in its high half. Each pair of rows is read once for all
+/// the panels, along its cache lines.
+STARCH_AVX512_BF16 void packInterleavedRows(const uint16_t *src, int64_t ld,
+                                            int64_t depth, int64_t width,
+                                            int panel, uint32_t *out) {
+  // Indices into (r0, r1): lanes 2j and 2j + 1 take column j of each row.
+  alignas(64) static const uint16_t lowOrder[32] = {
+      0, 32, 1, 33, 2,  34, 3,  35, 4,  36, 5,  37, 6,  38, 7,  39,
+      8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+  __m512i low = _mm512_load_si512(lowOrder);
+  __m512i high = _mm512_add_epi16(low, _mm512_set1_epi16(16));
+  __mmask16 firstWords = panel >= 16 ? 0xffff : (1u << panel) - 1;
+  __mmask16 secondWords = panel <= 16 ? 0 : (1u << (panel - 16)) - 1;
+  int64_t pairs = pairsOf(depth);
+  for (int64_t p = 0; p < pairs; ++p) {
+    const uint16_t *row = src + 2 * p * ld;
+    bool second = 2 * p + 1 < depth;
+    for (int64_t col = 0; col < width; col += panel) {
+      int valid = static_cast<int>(std::min<int64_t>(panel, width - col));
+      __mmask32 columns = valid >= 32 ? ~0u : (1u << valid) - 1;
+      __m512i r0 = _mm512_maskz_loadu_epi16(columns, row + col);
+      __m512i r1 = second ? _mm512_maskz_loadu_epi16(columns, row + ld + col)
+                          : _mm512_setzero_si512();
+      uint32_t *dst = out + col * pairs + p * panel;
+      _mm512_mask_storeu_epi32(dst, firstWords,
+                               _mm512_permutex2var_epi16(r0, low, r1));
+      if (secondWords)
+        _mm512_mask_storeu_epi32(dst + 16, secondWords,
+                                 _mm512_permutex2var_epi16(r0, high, r1));
+    }
+  }
+}
+
+/// Transposes the 16 x 16 32-bit matrix `r` (row i in r[i]) in place.
+STARCH_AVX512_BF16 void transpose16x16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 16; i += 2) { // pairs of rows interleaved
+    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  // u[4g + c] holds, in 128-bit lane l, column 4l + c of rows 4g .. 4g + 3.
+  __m512i u[16];
+  for (int g = 0; g < 16; g += 4) {
+    u[g] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+    u[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+    u[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+    u[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+  }
+  for (int c = 0; c < 4; ++c) { // gather lane l of the four row groups
+    __m512i low01 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0x44),
+            low23 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0x44),
+            high01 = _mm512_shuffle_i32x4(u[c], u[4 + c], 0xee),
+            high23 = _mm512_shuffle_i32x4(u[8 + c], u[12 + c], 0xee);
+    r[c] = _mm512_shuffle_i32x4(low01, low23, 0x88);
+    r[4 + c] = _mm512_shuffle_i32x4(low01, low23, 0xdd);
+    r[8 + c] = _mm512_shuffle_i32x4(high01, high23, 0x88);
+    r[12 + c] = _mm512_shuffle_i32x4(high01, high23, 0xdd);
+  }
+}
+
+/// Packs a panel whose k-pairs are adjacent in each row of `src` (row j is
+/// column j of the panel): word p * width + j is the 32 bits at
+/// src[j][2p], with a zero high half past an odd depth. Blocks of 16 rows
+/// by 16 pairs are loaded whole and transposed in registers.
+STARCH_AVX512_BF16 void packTransposedPanel(const uint16_t *src, int64_t ld,
+                                            int64_t depth, int width, int valid,
+                                            uint32_t *out) {
+  int64_t fullPairs = depth / 2;
+  for (int group = 0; group < width; group += 16) {
+    int lanes = std::min(16, width - group);
+    int read = std::clamp(valid - group, 0, lanes);
+    __mmask16 store = (1u << lanes) - 1;
+    const uint16_t *rows = src + group * ld;
+    uint32_t *dst = out + group;
+    for (int64_t p = 0; p < fullPairs; p += 16) {
+      int count = static_cast<int>(std::min<int64_t>(16, fullPairs - p));
+      __mmask16 pairs = (1u << count) - 1;
+      __m512i block[16];
+      for (int j = 0; j < 16; ++j)
+        block[j] = j < read
+                       ? _mm512_maskz_loadu_epi32(pairs, rows + j * ld + 2 * p)
+                       : _mm512_setzero_si512();
+      transpose16x16(block);
+      for (int q = 0; q < count; ++q)
+        _mm512_mask_storeu_epi32(dst + (p + q) * width, store, block[q]);
+    }
+    if (depth % 2)
+      for (int j = 0; j < lanes; ++j)
+        dst[fullPairs * width + j] = j < read ? rows[j * ld + depth - 1] : 0;
+  }
+}
+
+/// Packs rows [0, width) of `src`, whose k-pairs are adjacent in each row,
+/// into panels of `panel` columns (the last padded), as packTransposedPanel.
+STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
+                                            int64_t depth, int64_t width,
+                                            int panel, uint32_t *out) {
+  int64_t pairs = pairsOf(depth);
+  for (int64_t col = 0; col < width; col += panel)
+    packTransposedPanel(src + col * ld, ld, depth, panel,
+                        static_cast<int>(std::min<int64_t>(panel, width - col)),
+                        out + col * pairs);
+}
+
+/// Lanes of f32 `value` rounded to bf16 as floatToBfloat16 does (nearest
+/// even, NaN quieted), each in the low half of its 32 bits.
+STARCH_AVX512_BF16 __m512i roundedToBf16(__m512 value) {
+  __m512i bits = _mm512_castps_si512(value);
+  __m512i odd =
+      _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd)),
+      16);
+  __mmask16 nan = _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
+  return _mm512_mask_or_epi32(rounded, nan, _mm512_srli_epi32(bits, 16),
+                              _mm512_set1_epi32(0x40));
+}
+
+/// C[rows x cols] (+)= the kRows x kCols product of one A and one B panel
+/// over `pairs` k-pairs, added to the f32 sums in `sums` when `accumulate`,
+/// and stored to `narrow` as bf16 if given, else to `sums`. Rows and columns
+/// past the edge of C are computed from the zero padding and not stored.
+STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
+                                       const uint32_t *b, float *sums,
+                                       int64_t ldSums, uint16_t *narrow,
+                                       int64_t ldNarrow, int rows, int cols,
+                                       bool accumulate) {
+  __m512 sum[kRows][kVectors];
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v)
+      sum[i][v] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < pairs; ++p) {
+    __m512bh column[kVectors];
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v)
+      column[v] = (__m512bh)_mm512_load_si512(b + p * kCols + 16 * v);
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+      __m512bh row = (__m512bh)_mm512_set1_epi32(a[p * kRows + i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kVectors; ++v)
+        sum[i][v] = _mm512_dpbf16_ps(sum[i][v], row, column[v]);
+    }
+  }
+  __mmask16 mask[kVectors];
+  for (int v = 0; v < kVectors; ++v) {
+    int left = std::clamp(cols - 16 * v, 0, 16);
+    mask[v] = left == 16 ? 0xffff : (1u << left) - 1;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i) {
+    if (i >= rows)
+      break;
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v) {
+      __m512 value = sum[i][v];
+      if (accumulate)
+        value = _mm512_add_ps(
+            value, _mm512_maskz_loadu_ps(mask[v], sums + i * ldSums + 16 * v));
+      if (narrow)
+        _mm512_mask_cvtepi32_storeu_epi16(narrow + i * ldNarrow + 16 * v,
+                                          mask[v], roundedToBf16(value));
+      else
+        _mm512_mask_storeu_ps(sums + i * ldSums + 16 * v, mask[v], value);
+    }
+  }
+}
+
+/// Rows [row, row + rows) of op(A) over depth [k0, k0 + depth), as panels
+/// of kRows.
+STARCH_AVX512_BF16 void packA(bool transA, const uint16_t *a, int64_t lda,
+                              int64_t row, int64_t rows, int64_t k0,
+                              int64_t depth, uint32_t *out) {
+  if (transA)
+    packInterleavedRows(a + k0 * lda + row, lda, depth, rows, kRows, out);
+  else
+    packTransposedPairs(a + row * lda + k0, lda, depth, rows, kRows, out);
+}
+
+/// Columns [col, col + cols) of op(B), as panels of kCols.
+STARCH_AVX512_BF16 void packB(bool transB, const uint16_t *b, int64_t ldb,
+                              int64_t col, int64_t cols, int64_t k0,
+                              int64_t depth, uint32_t *out) {
+  if (transB)
+    packTransposedPairs(b + col * ldb + k0, ldb, depth, cols, kCols, out);
+  else
+    packInterleavedRows(b + k0 * ldb + col, ldb, depth, cols, kCols, out);
+}
+
+int64_t panelsOf(int64_t size, int64_t panel) {
+  return (size + panel - 1) / panel;
+}
+
+/// The packed, blocked product into `out` (AVX512-BF16 only).
+STARCH_AVX512_BF16 void multiplyBlocked(bool transA, bool transB, int64_t m,
+                                        int64_t n, int64_t k, const uint16_t *a,
+                                        int64_t lda, const uint16_t *b,
+                                        int64_t ldb, const Destination &out) {
+  thread_local PackBuffer packedA, packedB;
+  int64_t maxPairs = pairsOf(std::min(k, kDepth));
+  uint32_t *bPanels = packedB.reserve(panelsOf(std::min(n, kColBlock), kCols) *
+                                      kCols * maxPairs);
+  uint32_t *aPanels = packedA.reserve(panelsOf(std::min(m, kRowBlock), kRows) *
+                                      kRows * maxPairs);
+  for (int64_t col0 = 0; col0 < n; col0 += kColBlock) {
+    int64_t cols = std::min(kColBlock, n - col0);
+    for (int64_t k0 = 0; k0 < k; k0 += kDepth) {
+      int64_t depth = std::min(kDepth, k - k0), pairs = pairsOf(depth);
+      bool last = k0 + depth == k;
+      packB(transB, b, ldb, col0, cols, k0, depth, bPanels);
+      for (int64_t row0 = 0; row0 < m; row0 += kRowBlock) {
+        int64_t rows = std::min(kRowBlock, m - row0);
+        packA(transA, a, lda, row0, rows, k0, depth, aPanels);
+        for (int64_t j = 0; j < cols; j += kCols)
+          for (int64_t i = 0; i < rows; i += kRows) {
+            int64_t row = row0 + i, col = col0 + j;
+            multiplyPanels(
+                pairs, aPanels + i * pairs, bPanels + j * pairs,
+                out.sums ? out.sums + row * out.ldSums + col : nullptr,
+                out.ldSums,
+                out.narrow && last ? out.narrow + row * out.ldNarrow + col
+                                   : nullptr,
+                out.ldNarrow, std::min<int64_t>(kRows, rows - i),
+                std::min<int64_t>(kCols, cols - j), k0 > 0);
+          }
+      }
+    }
+  }
+}
+
+#else
+
+void multiplyBlocked(bool, bool, int64_t, int64_t, int64_t, const uint16_t *,
+                     int64_t, const uint16_t *, int64_t, const Destination &) {
+  std::abort(); // unreachable: hasBf16DotProduct() is false
+}
+
+#endif // STARCH_GEMM_BF16_PACKED
+
+} // namespace
+
+namespace detail {
+
+void gemmBf16Packed(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                    const uint16_t *a, int64_t lda, const uint16_t *b,
+                    int64_t ldb, float *c, int64_t ldc) {
+  multiplyBlocked(transA, transB, m, n, k, a, lda, b, ldb,
+                  {c, ldc, nullptr, 0});
+}
+
+void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                      const uint16_t *a, int64_t lda, const uint16_t *b,
+                      int64_t ldb, float *c, int64_t ldc) {
+  // Widened copies, packed to their used extent (lda may be wider).
+  auto widen = [](const uint16_t *src, int64_t ld, int64_t rows, int64_t cols) {
+    std::vector<float> wide(rows * cols);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        wide[i * cols + j] = bfloat16ToFloat(src[i * ld + j]);
+    return wide;
+  };
+  std::vector<float> wideA = transA ? widen(a, lda, k, m) : widen(a, lda, m, k);
+  std::vector<float> wideB = transB ? widen(b, ldb, n, k) : widen(b, ldb, k, n);
+  gemm(transA, transB, m, n, k, 1.0f, wideA.data(), transA ? m : k,
+       wideB.data(), transB ? k : n, 0.0f, c, ldc);
+}
+
+} // namespace detail
+
+bool hasBf16DotProduct() {
+#if STARCH_GEMM_BF16_PACKED
+  // Every CPU with AVX512-BF16 has the others so far; the kernels use all.
+  static const bool has = (__builtin_cpu_init(), true) &&
+                          __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512bf16");
+  return has;
+#else
+  return false;
+#endif
+}
+
+void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
+              float *c, int64_t ldc) {
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i)
+      std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  if (hasBf16DotProduct())
+    detail::gemmBf16Packed(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+  else
+    detail::gemmBf16Portable(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+}
+
+void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
+              uint16_t *c, int64_t ldc) {
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i)
+      std::fill(c + i * ldc, c + i * ldc + n, uint16_t(0));
+    return;
+  }
+  bool packed = hasBf16DotProduct();
+  if (packed && k <= kDepth) // one depth block: the kernel rounds its tiles
+    return multiplyBlocked(transA, transB, m, n, k, a, lda, b, ldb,
+                           {nullptr, 0, c, ldc});
+  // Otherwise f32 sums of a block of columns at a time, kept small.
+  thread_local std::vector<float> sums;
+  for (int64_t col0 = 0; col0 < n; col0 += kColBlock) {
+    int64_t cols = std::min(kColBlock, n - col0);
+    sums.resize(m * cols);
+    const uint16_t *bColumns = transB ? b + col0 * ldb : b + col0;
+    if (packed) {
+      multiplyBlocked(transA, transB, m, cols, k, a, lda, bColumns, ldb,
+                      {sums.data(), cols, c + col0, ldc});
+      continue;
+    }
+    detail::gemmBf16Portable(transA, transB, m, cols, k, a, lda, bColumns, ldb,
+                             sums.data(), cols);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        c[i * ldc + col0 + j] = floatToBfloat16(sums[i * cols + j]);
+  }
+}
+
+} // namespace starch::rt
