@@ -11,6 +11,7 @@
 #include "runtime/kernels/GemmBf16.h"
 
 #include "runtime/Tensor.h"
+#include "runtime/kernels/Bf16.h"
 #include "runtime/kernels/Matmul.h"
 
 // The packed path is x86 code; elsewhere only the portable path is built.
@@ -200,7 +201,7 @@ STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
                         out + col * pairs);
 }
 
-/// Lanes of f32 `value` rounded to bf16 as floatToBfloat16 does (nearest
+/// Lanes of f32 `value` rounded to bf16 as bf16Bits (Bf16.h) does (nearest
 /// even, NaN quieted), each in the low half of its 32 bits.
 STARCH_AVX512_BF16 __m512i roundedToBf16(__m512 value) {
   __m512i bits = _mm512_castps_si512(value);
@@ -426,7 +427,7 @@ void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                              sums.data(), cols);
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < cols; ++j)
-        c[i * ldc + col0 + j] = floatToBfloat16(sums[i * cols + j]);
+        c[i * ldc + col0 + j] = bf16Bits(sums[i * cols + j]);
   }
 }
 
