@@ -290,7 +290,8 @@ void attachContractions(MLIRContext &c) {
   attach<MatmulOp>(c, [](MatmulOp op) {
     return STARCH_KERNEL(matmul, in(0), in(1),
                          flag("transposeLhs", op.getTransposeLhs()),
-                         flag("transposeRhs", op.getTransposeRhs()), out());
+                         flag("transposeRhs", op.getTransposeRhs()), out(),
+                         flag("bf16", op.getBf16()));
   });
   attach<ReduceOp>(c, [](ReduceOp op) {
     return STARCH_KERNEL(reduce, reduceKind(op.getKind()), in(0),

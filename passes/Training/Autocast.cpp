@@ -6,16 +6,16 @@
 // two bf16 values is bf16 again, rounded, while one f32 input makes it f32.
 //
 // This pass writes that flow as plain ops, before autodiff:
-// - a product converts its operands to bf16 and runs in bf16 (exact
-//   products, f32 sums), its result widened back for the f32 ops around it;
+// - a product gets `bf16`: operands rounded to bf16, exact products summed
+//   in f32, the result rounded to bf16 (and kept in an f32 tensor);
 // - attention and convolution keep their f32 kernels on operands and a
 //   result rounded to bf16 (a convert there and back): the same numbers as
 //   PyTorch's bf16 kernels, which compute in f32 inside, with no bf16 kernel;
 // - an elementwise op whose float operands all hold bf16 numbers (or are
 //   splat constants, PyTorch's scalars) has its result rounded to bf16;
 // - data movement keeps bf16 numbers bf16 without rounding.
-// The backward then follows from the convert rule: bf16 gradient products
-// from rounded cotangents, widened into f32 gradients, as PyTorch records.
+// The backward then follows from the matmul and convert rules: bf16
+// gradient products of rounded cotangents, as PyTorch records them.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Training/Passes.h"
@@ -140,21 +140,14 @@ private:
     roundResult(op);
   }
 
-  /// A product in bf16 between converts.
+  /// A product in bf16: its `bf16` rounds the operands and the result, the
+  /// converts PyTorch records, without bf16 copies kept for the backward.
   void castProduct(MatmulOp matmul) {
     if (!isF32Tensor(matmul.getLhs().getType()) ||
         !isF32Tensor(matmul.getRhs().getType()))
       return;
-    OpBuilder builder(matmul);
-    Type bf16 = builder.getBF16Type();
-    for (OpOperand &operand : matmul->getOpOperands())
-      operand.set(convert(builder, matmul, operand.get(), bf16));
-    Value result = matmul.getResult();
-    result.setType(cast<RankedTensorType>(result.getType()).clone(bf16));
-    builder.setInsertionPointAfter(matmul);
-    Value widened = convert(builder, matmul, result, builder.getF32Type());
-    result.replaceAllUsesExcept(widened, widened.getDefiningOp());
-    holdsBf16.insert(widened);
+    matmul.setBf16(true);
+    holdsBf16.insert(matmul.getResult());
   }
 
   llvm::DenseSet<Value> holdsBf16;

@@ -33,21 +33,22 @@ def StarchLmLoss : Pass<"starch-lm-loss", "mlir::ModuleOp"> {
 def StarchAutocast : Pass<"starch-autocast", "mlir::ModuleOp"> {
   let summary = "Run matrix products in bf16 (mixed precision)";
   let description = [{
-    With `precision=bf16`, every f32 `starch.matmul` of every function
-    reads its operands converted to bf16 and its bf16 result converted back
-    to f32: the products are exact and summed in f32 (the kernels'
-    contract), the result is rounded to bf16, as under PyTorch's
-    `torch.autocast(dtype=torch.bfloat16)`. Everything else stays f32:
-    the parameters (master weights), the optimizer state, norms, softmax,
-    rope, attention, the loss, reductions and collectives.
+    With `precision=bf16`, the functions compute as under PyTorch's
+    `torch.autocast(dtype=torch.bfloat16)`: every f32 `starch.matmul` gets
+    `bf16` (operands rounded to bf16, exact products summed in f32, the
+    result rounded to bf16, all on the f32 tensors); attention and
+    convolution run on operands and a result rounded to bf16 (a convert
+    there and back); an elementwise op whose float operands all hold bf16
+    numbers (or are splat constants) has its result rounded; data
+    movement keeps bf16 numbers. Everything else stays f32: the parameters
+    (master weights), the optimizer state, norms, softmax, rope, the loss,
+    reductions and collectives.
 
-    It runs before starch-autodiff, so the gradient products are bf16 too,
-    from bf16-rounded cotangents, as PyTorch's are. Each product gets its
-    own converts: a value several products read (the normed input of the
-    q, k and v projections) then has its cotangent summed in f32, as
-    autocast's per-op casts have it. The converts carry the product's
-    `starch.layer` tag, so layers stay whole for outlining and recompute.
-    `precision=f32` (the default) changes nothing. See docs/training.md.
+    It runs before starch-autodiff, so the gradient products are `bf16`
+    too, rounding the cotangents as PyTorch's bf16 products read them. The
+    converts carry the op's `starch.layer` tag, so layers stay whole for
+    outlining and recompute. `precision=f32` (the default) changes
+    nothing. See docs/training.md.
   }];
   let options = [
     Option<"precision", "precision", "std::string", "\"f32\"",

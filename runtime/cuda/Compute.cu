@@ -5,9 +5,10 @@
 namespace starch::rt::cuda {
 
 Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
-              bool transposeRhs, Tensor &out) {
+              bool transposeRhs, Tensor &out, bool bf16) {
   return onDevice([&](DeviceExec &exec) {
-    return drivers::matmul(exec, lhs, rhs, transposeLhs, transposeRhs, out);
+    return drivers::matmul(exec, lhs, rhs, transposeLhs, transposeRhs, out,
+                           bf16);
   });
 }
 

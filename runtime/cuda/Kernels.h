@@ -82,7 +82,7 @@ Status scatterAdd(const Tensor &updates, const Tensor &indices, int64_t axis,
 // Matmul (Matmul.h), through cuBLAS. gemm takes device pointers and returns
 // a Status where the CPU's returns nothing.
 Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
-              bool transposeRhs, Tensor &out);
+              bool transposeRhs, Tensor &out, bool bf16 = false);
 Status gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
             float alpha, const float *a, int64_t lda, const float *b,
             int64_t ldb, float beta, float *c, int64_t ldc);

@@ -1,6 +1,7 @@
 //===- Matmul.cpp - Batched matrix products through BLAS ------------------===//
 #include "runtime/kernels/Matmul.h"
 
+#include "runtime/kernels/Bf16.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/GemmBf16.h"
 #include "runtime/kernels/Parallel.h"
@@ -9,6 +10,8 @@
 
 #include <algorithm>
 #include <mutex>
+#include <type_traits>
+#include <vector>
 
 namespace starch::rt {
 
@@ -111,10 +114,18 @@ void forEachRowBlock(const MatmulShape &shape, Product product) {
     }
   });
 }
+
+/// `t` (f32) rounded to bf16 in `bits`, as a tensor viewing them.
+Tensor roundedToBf16(const Tensor &t, std::vector<uint16_t> &bits) {
+  bits.resize(t.numElements());
+  Tensor view = Tensor::view(DType::bf16, t.shape(), bits.data());
+  narrowHalf(t, view);
+  return view;
+}
 } // namespace
 
 Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
-              bool transposeRhs, Tensor &out) {
+              bool transposeRhs, Tensor &out, bool bf16) {
   MatmulShape shape;
   if (Status s = checkMatmul(lhs, rhs, transposeLhs, transposeRhs, out, shape);
       !s)
@@ -137,14 +148,30 @@ Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
   // (leading dimension m) of a transposed lhs.
   int64_t lda = transposeLhs ? m : k, ldb = transposeRhs ? k : n;
   int64_t rowStride = transposeLhs ? 1 : k;
-  if (lhs.dtype() == DType::bf16) { // exact products, f32 sums, rounded
-    const uint16_t *a = lhs.data<uint16_t>(), *b = rhs.data<uint16_t>();
-    uint16_t *c = out.data<uint16_t>();
+  auto bf16Product = [&](const Tensor &l, const Tensor &r, auto *c) {
+    const uint16_t *a = l.data<uint16_t>(), *b = r.data<uint16_t>();
     forEachRowBlock(shape, [&](int64_t matrix, int64_t row, int64_t rows) {
+      auto *block = c + (matrix * m + row) * n;
       gemmBf16(transposeLhs, transposeRhs, rows, n, k,
                a + matrix * m * k + row * rowStride, lda, b + matrix * k * n,
-               ldb, c + (matrix * m + row) * n, n);
+               ldb, block, n);
+      if constexpr (std::is_same_v<decltype(block), float *>)
+        for (int64_t i = 0; i < rows * n; ++i) // bf16 values, kept in f32
+          block[i] = bf16Value(bf16Bits(block[i]));
     });
+  };
+  if (lhs.dtype() == DType::bf16) { // exact products, f32 sums, rounded
+    bf16Product(lhs, rhs, out.data<uint16_t>());
+    return Status::success();
+  }
+  if (bf16) {
+    if (lhs.dtype() != DType::f32)
+      return Status::error("matmul: bf16 rounds f32 tensors");
+    // Reused across calls: a step's operands would otherwise be fresh
+    // pages at every product.
+    thread_local std::vector<uint16_t> lhsBits, rhsBits;
+    bf16Product(roundedToBf16(lhs, lhsBits), roundedToBf16(rhs, rhsBits),
+                out.data<float>());
     return Status::success();
   }
   bool ok = dispatchFloat(lhs.dtype(), [&](auto tag) {

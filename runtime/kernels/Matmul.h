@@ -11,8 +11,11 @@ namespace starch::rt {
 /// flag reads that operand with its last two dimensions swapped
 /// (`B... x K x M`, `B... x N x K`), as BLAS's transpose flags do. bf16
 /// operands are multiplied exactly and summed in f32 (gemmBf16), then rounded.
+/// With `bf16` (f32 tensors) the operands are rounded to bf16 and the
+/// result to bf16 values (starch.matmul's `bf16`): bit for bit the bf16
+/// product between converts, without the bf16 tensors.
 Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
-              bool transposeRhs, Tensor &out);
+              bool transposeRhs, Tensor &out, bool bf16 = false);
 
 /// The sizes of a matmul: `batch` matrix products of M x K by K x N
 /// (`batch` is 0 when the result is empty).

@@ -10,6 +10,14 @@ func.func @matmul_vector(%a: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<f32> {
 
 // -----
 
+func.func @matmul_bf16_of_f64(%a: tensor<4x8xf64>, %b: tensor<8x16xf64>) -> tensor<4x16xf64> {
+  // expected-error @below {{'starch.matmul' op bf16 rounds f32 tensors; the operands are 'f64'}}
+  %0 = starch.matmul %a, %b bf16 : (tensor<4x8xf64>, tensor<8x16xf64>) -> tensor<4x16xf64>
+  return %0 : tensor<4x16xf64>
+}
+
+// -----
+
 func.func @matmul_ranks_differ(%a: tensor<2x4x8xf32>, %b: tensor<8x16xf32>) -> tensor<2x4x16xf32> {
   // expected-error @below {{'starch.matmul' op operands have shapes 2x4x8 and 8x16; both need the same rank >= 2}}
   %0 = starch.matmul %a, %b : (tensor<2x4x8xf32>, tensor<8x16xf32>) -> tensor<2x4x16xf32>

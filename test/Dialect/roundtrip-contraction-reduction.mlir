@@ -12,14 +12,16 @@
 // CHECK: %[[EMPTYK:.*]] = starch.matmul %[[E]], %[[F]] : (tensor<3x0xf32>, tensor<0x5xf32>) -> tensor<3x5xf32>
 // CHECK: %[[EMPTYM:.*]] = starch.matmul %[[F]], %[[W]] {starch.layer = "model.layers.0"} : (tensor<0x5xf32>, tensor<5x16xf32>) -> tensor<0x16xf32>
 // CHECK: %[[LOW:.*]] = starch.matmul %[[H]], %[[G]] : (tensor<2x3xbf16>, tensor<3x2xbf16>) -> tensor<2x2xbf16>
-// CHECK: return %[[PLAIN]], %[[SCORES]], %[[EMPTYK]], %[[EMPTYM]], %[[LOW]]
-func.func @matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>, %e: tensor<3x0xf32>, %f: tensor<0x5xf32>, %h: tensor<2x3xbf16>, %g: tensor<3x2xbf16>, %w: tensor<5x16xf32>) -> (tensor<4x16xf32>, tensor<2x4x8x8xf32>, tensor<3x5xf32>, tensor<0x16xf32>, tensor<2x2xbf16>) {
+// CHECK: %[[ROUNDED:.*]] = starch.matmul %[[A]], %[[B]] bf16 : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+// CHECK: return %[[PLAIN]], %[[SCORES]], %[[EMPTYK]], %[[EMPTYM]], %[[LOW]], %[[ROUNDED]]
+func.func @matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %q: tensor<2x4x8x16xf32>, %kt: tensor<2x4x16x8xf32>, %e: tensor<3x0xf32>, %f: tensor<0x5xf32>, %h: tensor<2x3xbf16>, %g: tensor<3x2xbf16>, %w: tensor<5x16xf32>) -> (tensor<4x16xf32>, tensor<2x4x8x8xf32>, tensor<3x5xf32>, tensor<0x16xf32>, tensor<2x2xbf16>, tensor<4x16xf32>) {
   %plain = starch.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
   %scores = starch.matmul %q, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
   %emptyk = starch.matmul %e, %f : (tensor<3x0xf32>, tensor<0x5xf32>) -> tensor<3x5xf32>
   %emptym = starch.matmul %f, %w {starch.layer = "model.layers.0"} : (tensor<0x5xf32>, tensor<5x16xf32>) -> tensor<0x16xf32>
   %low = starch.matmul %h, %g : (tensor<2x3xbf16>, tensor<3x2xbf16>) -> tensor<2x2xbf16>
-  return %plain, %scores, %emptyk, %emptym, %low : tensor<4x16xf32>, tensor<2x4x8x8xf32>, tensor<3x5xf32>, tensor<0x16xf32>, tensor<2x2xbf16>
+  %rounded = starch.matmul %a, %b bf16 : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  return %plain, %scores, %emptyk, %emptym, %low, %rounded : tensor<4x16xf32>, tensor<2x4x8x8xf32>, tensor<3x5xf32>, tensor<0x16xf32>, tensor<2x2xbf16>, tensor<4x16xf32>
 }
 
 // -----

@@ -491,6 +491,14 @@ TEST(CudaHostExec, Bf16ConvertsAndProductsAsTheCpu) {
                   "bf16 matmul flags " + std::to_string(tl) +
                       std::to_string(tr));
     }
+  // starch.matmul's `bf16` on f32 tensors: converts around the same product.
+  Tensor a32(DType::f32, a.shape()), b32(DType::f32, b.shape());
+  EXPECT_OK(convert(a, a32));
+  EXPECT_OK(convert(b, b32));
+  Tensor rounded(DType::f32, {2, 5, 4}), roundedWant(DType::f32, {2, 5, 4});
+  EXPECT_OK(drivers::matmul(exec, a32, b32, false, false, rounded, true));
+  EXPECT_OK(matmul(a32, b32, false, false, roundedWant, true));
+  expectClose(rounded, roundedWant, 1.0 / 128, "bf16-rounded f32 matmul");
 }
 
 TEST(CudaHostExec, GemmTransposesAsTheCpu) {

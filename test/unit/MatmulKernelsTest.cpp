@@ -149,4 +149,34 @@ TEST(Matmul, Bf16SumsInF32AndRoundsOnce) {
   setNumThreads(0);
 }
 
+// starch.matmul's `bf16` on f32 tensors is the bf16 product between
+// converts (what starch-autocast wrote before it), bit for bit: operands
+// rounded, the same f32 sums, the result rounded and kept in f32.
+TEST(Matmul, Bf16FlagIsTheBf16ProductBetweenConverts) {
+  const int64_t m = 150, k = 70, n = 40;
+  Tensor a = random(DType::f32, {2, m, k}, 10),
+         b = random(DType::f32, {2, k, n}, 11);
+  Tensor at = swapLastTwo(a), bt = swapLastTwo(b);
+  for (bool tl : {false, true})
+    for (bool tr : {false, true})
+      for (int64_t threads : {1, 3}) {
+        SCOPED_TRACE(testing::Message()
+                     << "threads " << threads << " flags " << tl << tr);
+        setNumThreads(threads);
+        const Tensor &l = tl ? at : a, &r = tr ? bt : b;
+        Tensor l16(DType::bf16, l.shape()), r16(DType::bf16, r.shape());
+        ASSERT_TRUE(convert(l, l16).ok());
+        ASSERT_TRUE(convert(r, r16).ok());
+        Tensor product16(DType::bf16, {2, m, n}), want(DType::f32, {2, m, n});
+        ASSERT_TRUE(matmul(l16, r16, tl, tr, product16).ok());
+        ASSERT_TRUE(convert(product16, want).ok());
+        Tensor got(DType::f32, {2, m, n});
+        ASSERT_TRUE(matmul(l, r, tl, tr, got, /*bf16=*/true).ok());
+        EXPECT_TRUE(sameBits(got, want));
+      }
+  setNumThreads(0);
+  Tensor d(DType::f64, {2, 2});
+  EXPECT_FALSE(matmul(d, d, false, false, d, /*bf16=*/true).ok());
+}
+
 } // namespace

@@ -462,6 +462,9 @@ LogicalResult MatmulOp::verify() {
       failed(verifyElementType(*this, "result", getResult(), "operand #0",
                                getLhs())))
     return failure();
+  if (getBf16() && !lhs.getElementType().isF32())
+    return emitOpError() << "bf16 rounds f32 tensors; the operands are "
+                         << lhs.getElementType();
   SmallVector<int64_t> expected(lhs.getShape().drop_back(2));
   expected.push_back(lhs.getDimSize(lhsRowDim()));
   expected.push_back(rhs.getDimSize(rhsColumnDim()));

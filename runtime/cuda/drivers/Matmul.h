@@ -29,7 +29,8 @@ Status gemm(Exec &exec, bool transA, bool transB, int64_t m, int64_t n,
 
 template <typename Exec>
 Status matmul(Exec &exec, const Tensor &lhs, const Tensor &rhs,
-              bool transposeLhs, bool transposeRhs, Tensor &out) {
+              bool transposeLhs, bool transposeRhs, Tensor &out,
+              bool bf16 = false) {
   MatmulShape shape;
   if (Status s = checkMatmul(lhs, rhs, transposeLhs, transposeRhs, out, shape);
       !s)
@@ -43,11 +44,37 @@ Status matmul(Exec &exec, const Tensor &lhs, const Tensor &rhs,
     return exec.zero(out.bytes(), out.byteSize());
   if (!fitsInt(m) || !fitsInt(n) || !fitsInt(k) || !fitsInt(batch))
     return Status::error("cuda matmul: sizes exceed cuBLAS's int range");
-  if (lhs.dtype() == DType::bf16) // the same swap as below
+  // bf16 products take the same swap as below.
+  auto bf16Product = [&](const uint16_t *l, const uint16_t *r, uint16_t *o) {
     return exec.gemmStridedBatchedBf16(
-        transposeRhs, transposeLhs, n, m, k, rhs.data<uint16_t>(),
-        transposeRhs ? k : n, k * n, lhs.data<uint16_t>(), transposeLhs ? m : k,
-        m * k, out.data<uint16_t>(), n, m * n, batch);
+        transposeRhs, transposeLhs, n, m, k, r, transposeRhs ? k : n, k * n, l,
+        transposeLhs ? m : k, m * k, o, n, m * n, batch);
+  };
+  if (lhs.dtype() == DType::bf16)
+    return bf16Product(lhs.data<uint16_t>(), rhs.data<uint16_t>(),
+                       out.data<uint16_t>());
+  if (bf16) { // the converts around a bf16 product, through one scratch
+    if (lhs.dtype() != DType::f32)
+      return Status::error("cuda matmul: bf16 rounds f32 tensors");
+    auto bytes = [](int64_t count) { return (count * 2 + 255) / 256 * 256; };
+    int64_t nl = lhs.numElements(), nr = rhs.numElements(),
+            no = out.numElements();
+    void *base = nullptr;
+    if (Status s = exec.scratch(bytes(nl) + bytes(nr) + bytes(no), base); !s)
+      return s;
+    auto *l16 = static_cast<uint16_t *>(base);
+    auto *r16 =
+        reinterpret_cast<uint16_t *>(static_cast<char *>(base) + bytes(nl));
+    auto *o16 = reinterpret_cast<uint16_t *>(static_cast<char *>(base) +
+                                             bytes(nl) + bytes(nr));
+    if (Status s = exec.launch(nl, NarrowBf16Body{lhs.data<float>(), l16}); !s)
+      return s;
+    if (Status s = exec.launch(nr, NarrowBf16Body{rhs.data<float>(), r16}); !s)
+      return s;
+    if (Status s = bf16Product(l16, r16, o16); !s)
+      return s;
+    return exec.launch(no, WidenBf16Body{o16, out.data<float>()});
+  }
   Status status;
   bool ok = dispatchFloat(lhs.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -8,23 +8,22 @@
 // RUN: starch-run %t.mlir --function product_grad --input %t.w.npy --print | FileCheck %s --check-prefix=NUMGRAD
 // RUN: starch-run %t.mlir --function rounding --print | FileCheck %s --check-prefix=NUMROUND
 
-// A product reads its operands rounded to bf16 and its bf16 result
-// widened; the converts keep the product's layer.
+// A product rounds its operands and its result through bf16 (`bf16`),
+// on its f32 tensors: no convert, no bf16 copy.
 // CHECK-LABEL: func.func @product
 // CHECK-SAME: (%[[W:.*]]: tensor<2x2xf32>
 // CHECK: %[[X:.*]] = starch.constant
-// CHECK: %[[XB:.*]] = starch.convert %[[X]] {starch.layer = "layers.0"} : tensor<1x2xf32> -> tensor<1x2xbf16>
-// CHECK: %[[WB:.*]] = starch.convert %[[W]] {starch.layer = "layers.0"} : tensor<2x2xf32> -> tensor<2x2xbf16>
-// CHECK: %[[Y:.*]] = starch.matmul %[[XB]], %[[WB]] {starch.layer = "layers.0"} : (tensor<1x2xbf16>, tensor<2x2xbf16>) -> tensor<1x2xbf16>
-// CHECK: %[[YF:.*]] = starch.convert %[[Y]] {starch.layer = "layers.0"} : tensor<1x2xbf16> -> tensor<1x2xf32>
-// CHECK: starch.reduce sum %[[YF]]
+// CHECK-NOT: starch.convert
+// CHECK: %[[Y:.*]] = starch.matmul %[[X]], %[[W]] bf16 {starch.layer = "layers.0"} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+// CHECK-NOT: starch.convert
+// CHECK: starch.reduce sum %[[Y]]
 
 // An activation of bf16 numbers, and a product of two, is rounded to
 // bf16 (a convert there and back); a splat constant does not widen it,
 // an f32 value does (the residual add is not rounded); data movement
 // keeps bf16 numbers without rounding.
 // CHECK-LABEL: func.func @flow
-// CHECK: %[[A:.*]] = starch.convert %{{.*}} : tensor<4x2xbf16> -> tensor<4x2xf32>
+// CHECK: %[[A:.*]] = starch.matmul %{{.*}}, %{{.*}} bf16
 // CHECK: %[[S:.*]] = starch.silu %[[A]]
 // CHECK: %[[SB:.*]] = starch.convert %[[S]] : tensor<4x2xf32> -> tensor<4x2xbf16>
 // CHECK: %[[SR:.*]] = starch.convert %[[SB]] : tensor<4x2xbf16> -> tensor<4x2xf32>
@@ -44,7 +43,7 @@
 // (from rope, f32) are rounded, the value (a product) already holds bf16
 // numbers; the result is rounded.
 // CHECK-LABEL: func.func @attention
-// CHECK: %[[VF:.*]] = starch.convert %{{.*}} : tensor<2x2xbf16> -> tensor<2x2xf32>
+// CHECK: %[[VF:.*]] = starch.matmul %{{.*}}, %{{.*}} bf16
 // CHECK: %[[V:.*]] = starch.reshape %[[VF]]
 // CHECK: %[[QB:.*]] = starch.convert %[[Q:.*]] : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xbf16>
 // CHECK: %[[QR:.*]] = starch.convert %[[QB]] : tensor<1x1x2x2xbf16> -> tensor<1x1x2x2xf32>
@@ -58,12 +57,11 @@
 // F32-NOT: bf16
 // BAD: starch-autocast: precision 'f16' is not one of f32, bf16
 
-// The gradient products are bf16 too, from the cotangent rounded to bf16,
-// and the weight's gradient is widened to f32 (the master weight's type).
+// The gradient products are `bf16` too: they round the cotangent and the
+// gradient, as PyTorch's bf16 product of a bf16 cotangent does.
 // GRAD-LABEL: func.func @product_grad
-// GRAD: starch.matmul %{{.*}} transposed, %{{.*}} : (tensor<1x2xbf16>, tensor<1x2xbf16>) -> tensor<2x2xbf16>
-// GRAD: starch.convert %{{.*}} : tensor<2x2xbf16> -> tensor<2x2xf32>
-// GRAD: return {{.*}} : tensor<f32>, tensor<2x2xf32>
+// GRAD: %[[DW:.*]] = starch.matmul %{{.*}} transposed, %{{.*}} bf16 {starch.layer = "layers.0"} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<2x2xf32>
+// GRAD: return {{.*}}, %[[DW]] : tensor<f32>, tensor<2x2xf32>
 
 // Hand-derived: x = [1 + 2^-9, 3] rounds to [1, 3] in bf16 (8 significant
 // bits), so x W = [1 + 3, 1] and the sum is 5 (f32 would give 5.00195).

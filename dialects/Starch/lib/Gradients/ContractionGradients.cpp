@@ -14,14 +14,17 @@ LogicalResult matmulRule(MatmulOp op, Math &m, Value dy, ArrayRef<bool> needs,
   // dR = L^T dy (batch dimensions ride along). A flagged operand's
   // cotangent is the transpose, (dy R^T)^T = R dy^T and (L^T dy)^T = dy^T L;
   // every product reads its transposes as flags, so none is copied.
-  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+  // Under `bf16` the gradient products round as well: PyTorch's bf16
+  // product reads a bf16 cotangent and writes bf16 gradients.
+  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs(),
+       bf16 = op.getBf16();
   Value l = op.getLhs(), r = op.getRhs();
   if (needs[0])
-    dxs[0] = tl ? m.matmul(r, dy, tr, /*transposeRhs=*/true)
-                : m.matmul(dy, r, /*transposeLhs=*/false, !tr);
+    dxs[0] = tl ? m.matmul(r, dy, tr, /*transposeRhs=*/true, bf16)
+                : m.matmul(dy, r, /*transposeLhs=*/false, !tr, bf16);
   if (needs[1])
-    dxs[1] = tr ? m.matmul(dy, l, /*transposeLhs=*/true, tl)
-                : m.matmul(l, dy, !tl, /*transposeRhs=*/false);
+    dxs[1] = tr ? m.matmul(dy, l, /*transposeLhs=*/true, tl, bf16)
+                : m.matmul(l, dy, !tl, /*transposeRhs=*/false, bf16);
   return success();
 }
 

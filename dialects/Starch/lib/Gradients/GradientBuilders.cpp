@@ -82,7 +82,8 @@ Value Math::transpose(Value v, ArrayRef<int64_t> perm) {
       b, loc, RankedTensorType::get(shape, type.getElementType()), v, perm);
 }
 
-Value Math::matmul(Value l, Value r, bool transposeLhs, bool transposeRhs) {
+Value Math::matmul(Value l, Value r, bool transposeLhs, bool transposeRhs,
+                   bool bf16) {
   RankedTensorType lt = typeOf(l), rt = typeOf(r);
   int64_t rank = lt.getRank();
   SmallVector<int64_t> shape(lt.getShape());
@@ -90,7 +91,7 @@ Value Math::matmul(Value l, Value r, bool transposeLhs, bool transposeRhs) {
   shape[rank - 1] = rt.getDimSize(rank - (transposeRhs ? 2 : 1));
   return MatmulOp::create(b, loc,
                           RankedTensorType::get(shape, lt.getElementType()), l,
-                          r, transposeLhs, transposeRhs);
+                          r, transposeLhs, transposeRhs, bf16);
 }
 
 Value Math::slice(Value v, ArrayRef<int64_t> start, ArrayRef<int64_t> limit) {

@@ -76,9 +76,9 @@ struct Math {
   }
   mlir::Value transpose(mlir::Value v, llvm::ArrayRef<int64_t> perm);
   /// `l r`, each operand read transposed (its last two dimensions
-  /// swapped) where its flag says so.
+  /// swapped) where its flag says so, rounded through bf16 with `bf16`.
   mlir::Value matmul(mlir::Value l, mlir::Value r, bool transposeLhs = false,
-                     bool transposeRhs = false);
+                     bool transposeRhs = false, bool bf16 = false);
   mlir::Value slice(mlir::Value v, llvm::ArrayRef<int64_t> start,
                     llvm::ArrayRef<int64_t> limit);
   mlir::Value pad(mlir::Value v, llvm::ArrayRef<int64_t> low,

@@ -628,13 +628,24 @@ def Starch_MatmulOp : Starch_Op<"matmul", [Pure]> {
 
     Canonicalization reads an operand that is a `starch.transpose` swapping
     only the last two dimensions through the flag instead (toggling it).
+
+    `bf16` (f32 tensors only) computes as bf16 mixed precision does: each
+    operand element rounded to bf16 (nearest even), the exact products
+    summed in f32, the result rounded to bf16 and stored as f32 (PyTorch
+    autocast's casts around a bf16 product, without the bf16 copies;
+    starch-autocast writes it):
+
+    ```mlir
+    %y = starch.matmul %x, %w transposed bf16 : (tensor<512x768xf32>, tensor<2048x768xf32>) -> tensor<512x2048xf32>
+    ```
   }];
   let arguments = (ins Starch_FloatTensor:$lhs, Starch_FloatTensor:$rhs,
-                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs,
+                       UnitAttr:$bf16);
   let results = (outs Starch_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs (`transposed` $transpose_lhs^)? `,` $rhs (`transposed` $transpose_rhs^)?
-    attr-dict `:` functional-type(operands, results)
+    (`bf16` $bf16^)? attr-dict `:` functional-type(operands, results)
   }];
   let extraClassDeclaration = [{
     /// The dimensions of the operands' matrices that are M, K (lhs) and
