@@ -14,6 +14,7 @@
 #include "runtime/train/Program.h"
 #include "runtime/train/ProgramConstants.h"
 #include "runtime/train/ProgramTables.h"
+#include "runtime/train/SharedSplats.h"
 #include "runtime/train/Trace.h"
 
 #include <cstdio>
@@ -81,9 +82,11 @@ inline Tensor storedConstant(size_t offset, DType dtype, Shape shape) {
 }
 
 inline Tensor splat(DType dtype, Shape shape, double value) {
-  Tensor device = deviceTensor(dtype, std::move(shape));
-  check(cuda::fill(value, device), "constant");
-  return device;
+  return sharedSplat(dtype, shape, value, [&](int64_t count) {
+    Tensor device = deviceTensor(dtype, {count});
+    check(cuda::fill(value, device), "constant");
+    return device;
+  });
 }
 
 inline void copyInto(Tensor &dst, const Tensor &src) {

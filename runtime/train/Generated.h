@@ -12,6 +12,7 @@
 #include "runtime/train/Program.h"
 #include "runtime/train/ProgramConstants.h"
 #include "runtime/train/ProgramTables.h"
+#include "runtime/train/SharedSplats.h"
 #include "runtime/train/Trace.h"
 
 #include <cstdio>
@@ -72,9 +73,11 @@ inline Tensor storedConstant(size_t offset, DType dtype, Shape shape) {
 
 /// A tensor with every element `value`.
 inline Tensor splat(DType dtype, Shape shape, double value) {
-  Tensor tensor = Tensor::uninitialized(dtype, std::move(shape));
-  check(fill(value, tensor), "constant");
-  return tensor;
+  return sharedSplat(dtype, shape, value, [&](int64_t count) {
+    Tensor tensor = Tensor::uninitialized(dtype, {count});
+    check(fill(value, tensor), "constant");
+    return tensor;
+  });
 }
 
 /// A 0-d tensor's value (the optimizer's lr and step).
