@@ -278,6 +278,16 @@ STARCH_AVX512_BF16 void packTransposedPairs(const Src *src, int64_t ld,
                         out + col * pairs);
 }
 
+/// `sum` + `prior`, with `sum`'s NaN when both are NaN. vaddps returns its
+/// first source's NaN and compilers order the commutative add freely, per
+/// store variant: pinning it keeps the f32-operand and bf16-operand
+/// products bit for bit the same, NaN signs and payloads included.
+STARCH_AVX512_BF16 __m512 addInOrder(__m512 sum, __m512 prior) {
+  __m512 result;
+  asm("vaddps %2, %1, %0" : "=v"(result) : "v"(sum), "v"(prior));
+  return result;
+}
+
 /// C[rows x cols] (+)= the kRows x kCols product of one A and one B panel
 /// over `pairs` k-pairs, added to the f32 sums in `sums` when `accumulate`,
 /// and stored to `narrow` as bf16 if given, else to `sums` (as bf16 values
@@ -320,7 +330,7 @@ STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
     for (int v = 0; v < kVectors; ++v) {
       __m512 value = sum[i][v];
       if (accumulate)
-        value = _mm512_add_ps(
+        value = addInOrder(
             value, _mm512_maskz_loadu_ps(mask[v], sums + i * ldSums + 16 * v));
       if (narrow)
         _mm512_mask_cvtepi32_storeu_epi16(narrow + i * ldNarrow + 16 * v,
