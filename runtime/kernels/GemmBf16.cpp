@@ -113,11 +113,10 @@ STARCH_AVX512_BF16 __m512i roundedToBf16(__m512 value) {
 uint16_t bf16BitsOf(uint16_t bits) { return bits; }
 uint16_t bf16BitsOf(float value) { return bf16Bits(value); }
 
-/// Columns [0, 32) of two rows of bf16 operands (`second` null past an odd
+/// Columns [0, 32) of two rows of bf16 operands (`row1` null past an odd
 /// depth: zeros), interleaved: word j of the result (j < 16 in `first`, the
-/// rest in `second`) holds column j of `first`'s row in its low half and of
-/// `second`'s in its high half. Columns outside `columns` are not read and
-/// give zeros.
+/// rest in `second`) holds column j of `row0` in its low half and of `row1`
+/// in its high half. Columns outside `columns` are not read and give zeros.
 struct InterleavedWords {
   __m512i first, second;
 };
