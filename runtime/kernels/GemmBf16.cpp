@@ -65,6 +65,7 @@ struct Destination {
   int64_t ldSums;
   uint16_t *narrow; // null for an f32 result
   int64_t ldNarrow;
+  bool roundSums = false; // an f32 result rounded to bf16 values
 };
 
 #if STARCH_GEMM_BF16_PACKED
@@ -94,38 +95,112 @@ private:
 
 int64_t pairsOf(int64_t depth) { return (depth + 1) / 2; }
 
-/// Packs `width` columns of `src` whose k-pairs are consecutive rows into
-/// panels `panel` (<= 32) columns wide, the last padded with zeros: word
-/// p * panel + j of panel q holds src[2p][q * panel + j] in its low half and
-/// src[2p + 1][...] in its high half. Each pair of rows is read once for all
-/// the panels, along its cache lines.
-STARCH_AVX512_BF16 void packInterleavedRows(const uint16_t *src, int64_t ld,
-                                            int64_t depth, int64_t width,
-                                            int panel, uint32_t *out) {
+/// Lanes of f32 `value` rounded to bf16 as bf16Bits (Bf16.h) does (nearest
+/// even, NaN quieted), each in the low half of its 32 bits.
+STARCH_AVX512_BF16 __m512i roundedToBf16(__m512 value) {
+  __m512i bits = _mm512_castps_si512(value);
+  __m512i odd =
+      _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd)),
+      16);
+  __mmask16 nan = _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
+  return _mm512_mask_or_epi32(rounded, nan, _mm512_srli_epi32(bits, 16),
+                              _mm512_set1_epi32(0x40));
+}
+
+/// The bf16 bits of one operand: as stored, or rounded from f32.
+uint16_t bf16BitsOf(uint16_t bits) { return bits; }
+uint16_t bf16BitsOf(float value) { return bf16Bits(value); }
+
+/// Columns [0, 32) of two rows of bf16 operands (`row1` null past an odd
+/// depth: zeros), interleaved: word j of the result (j < 16 in `first`, the
+/// rest in `second`) holds column j of `row0` in its low half and of `row1`
+/// in its high half. Columns outside `columns` are not read and give zeros.
+struct InterleavedWords {
+  __m512i first, second;
+};
+STARCH_AVX512_BF16 InterleavedWords interleaveRows(const uint16_t *row0,
+                                                   const uint16_t *row1,
+                                                   __mmask32 columns) {
   // Indices into (r0, r1): lanes 2j and 2j + 1 take column j of each row.
   alignas(64) static const uint16_t lowOrder[32] = {
       0, 32, 1, 33, 2,  34, 3,  35, 4,  36, 5,  37, 6,  38, 7,  39,
       8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
   __m512i low = _mm512_load_si512(lowOrder);
   __m512i high = _mm512_add_epi16(low, _mm512_set1_epi16(16));
+  __m512i r0 = _mm512_maskz_loadu_epi16(columns, row0);
+  __m512i r1 =
+      row1 ? _mm512_maskz_loadu_epi16(columns, row1) : _mm512_setzero_si512();
+  return {_mm512_permutex2var_epi16(r0, low, r1),
+          _mm512_permutex2var_epi16(r0, high, r1)};
+}
+/// Words [16 * half, 16 * half + 16) of interleaveRows of f32 rows: a lane
+/// rounded as bf16Bits is already its column's low half, so the words need
+/// no permutation.
+STARCH_AVX512_BF16 __m512i interleavedHalf(const float *row0, const float *row1,
+                                           __mmask32 columns, int half) {
+  __mmask16 lanes = static_cast<__mmask16>(columns >> (16 * half));
+  if (!lanes) // a panel of kRows <= 16 columns: skip the empty loads
+    return _mm512_setzero_si512();
+  __m512i low = roundedToBf16(_mm512_maskz_loadu_ps(lanes, row0 + 16 * half));
+  if (!row1)
+    return low;
+  __m512i high = roundedToBf16(_mm512_maskz_loadu_ps(lanes, row1 + 16 * half));
+  return _mm512_or_si512(low, _mm512_slli_epi32(high, 16));
+}
+/// The same of f32 rows, each element rounded as bf16Bits.
+STARCH_AVX512_BF16 InterleavedWords interleaveRows(const float *row0,
+                                                   const float *row1,
+                                                   __mmask32 columns) {
+  return {interleavedHalf(row0, row1, columns, 0),
+          interleavedHalf(row0, row1, columns, 1)};
+}
+
+/// The first `count` (<= 16) k-pairs adjacent in a row of bf16 operands,
+/// one pair a 32-bit word as packTransposedPanel stores it, then zeros.
+STARCH_AVX512_BF16 __m512i loadPairs(const uint16_t *row, int count) {
+  return _mm512_maskz_loadu_epi32(count >= 16 ? 0xffff : (1u << count) - 1,
+                                  row);
+}
+/// The same of an f32 row, each element rounded as bf16Bits.
+STARCH_AVX512_BF16 __m512i loadPairs(const float *row, int count) {
+  uint32_t lanes = count >= 16 ? ~0u : (1u << (2 * count)) - 1;
+  __m512i low =
+      roundedToBf16(_mm512_maskz_loadu_ps(static_cast<__mmask16>(lanes), row));
+  __m512i high = roundedToBf16(
+      _mm512_maskz_loadu_ps(static_cast<__mmask16>(lanes >> 16), row + 16));
+  // The low halves of the 32 lanes, in order: element i is halfword 2i.
+  alignas(64) static const uint16_t evenHalves[32] = {
+      0,  2,  4,  6,  8,  10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30,
+      32, 34, 36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, 62};
+  return _mm512_permutex2var_epi16(low, _mm512_load_si512(evenHalves), high);
+}
+
+/// Packs `width` columns of `src` whose k-pairs are consecutive rows into
+/// panels `panel` (<= 32) columns wide, the last padded with zeros: word
+/// p * panel + j of panel q holds src[2p][q * panel + j] in its low half and
+/// src[2p + 1][...] in its high half (bf16, rounded from f32 sources). Each
+/// pair of rows is read once for all the panels, along its cache lines.
+template <typename Src>
+STARCH_AVX512_BF16 void packInterleavedRows(const Src *src, int64_t ld,
+                                            int64_t depth, int64_t width,
+                                            int panel, uint32_t *out) {
   __mmask16 firstWords = panel >= 16 ? 0xffff : (1u << panel) - 1;
   __mmask16 secondWords = panel <= 16 ? 0 : (1u << (panel - 16)) - 1;
   int64_t pairs = pairsOf(depth);
   for (int64_t p = 0; p < pairs; ++p) {
-    const uint16_t *row = src + 2 * p * ld;
+    const Src *row = src + 2 * p * ld;
     bool second = 2 * p + 1 < depth;
     for (int64_t col = 0; col < width; col += panel) {
       int valid = static_cast<int>(std::min<int64_t>(panel, width - col));
       __mmask32 columns = valid >= 32 ? ~0u : (1u << valid) - 1;
-      __m512i r0 = _mm512_maskz_loadu_epi16(columns, row + col);
-      __m512i r1 = second ? _mm512_maskz_loadu_epi16(columns, row + ld + col)
-                          : _mm512_setzero_si512();
+      InterleavedWords words =
+          interleaveRows(row + col, second ? row + ld + col : nullptr, columns);
       uint32_t *dst = out + col * pairs + p * panel;
-      _mm512_mask_storeu_epi32(dst, firstWords,
-                               _mm512_permutex2var_epi16(r0, low, r1));
+      _mm512_mask_storeu_epi32(dst, firstWords, words.first);
       if (secondWords)
-        _mm512_mask_storeu_epi32(dst + 16, secondWords,
-                                 _mm512_permutex2var_epi16(r0, high, r1));
+        _mm512_mask_storeu_epi32(dst + 16, secondWords, words.second);
     }
   }
 }
@@ -161,7 +236,8 @@ STARCH_AVX512_BF16 void transpose16x16(__m512i r[16]) {
 /// column j of the panel): word p * width + j is the 32 bits at
 /// src[j][2p], with a zero high half past an odd depth. Blocks of 16 rows
 /// by 16 pairs are loaded whole and transposed in registers.
-STARCH_AVX512_BF16 void packTransposedPanel(const uint16_t *src, int64_t ld,
+template <typename Src>
+STARCH_AVX512_BF16 void packTransposedPanel(const Src *src, int64_t ld,
                                             int64_t depth, int width, int valid,
                                             uint32_t *out) {
   int64_t fullPairs = depth / 2;
@@ -169,29 +245,29 @@ STARCH_AVX512_BF16 void packTransposedPanel(const uint16_t *src, int64_t ld,
     int lanes = std::min(16, width - group);
     int read = std::clamp(valid - group, 0, lanes);
     __mmask16 store = (1u << lanes) - 1;
-    const uint16_t *rows = src + group * ld;
+    const Src *rows = src + group * ld;
     uint32_t *dst = out + group;
     for (int64_t p = 0; p < fullPairs; p += 16) {
       int count = static_cast<int>(std::min<int64_t>(16, fullPairs - p));
-      __mmask16 pairs = (1u << count) - 1;
       __m512i block[16];
       for (int j = 0; j < 16; ++j)
-        block[j] = j < read
-                       ? _mm512_maskz_loadu_epi32(pairs, rows + j * ld + 2 * p)
-                       : _mm512_setzero_si512();
+        block[j] = j < read ? loadPairs(rows + j * ld + 2 * p, count)
+                            : _mm512_setzero_si512();
       transpose16x16(block);
       for (int q = 0; q < count; ++q)
         _mm512_mask_storeu_epi32(dst + (p + q) * width, store, block[q]);
     }
     if (depth % 2)
       for (int j = 0; j < lanes; ++j)
-        dst[fullPairs * width + j] = j < read ? rows[j * ld + depth - 1] : 0;
+        dst[fullPairs * width + j] =
+            j < read ? bf16BitsOf(rows[j * ld + depth - 1]) : 0;
   }
 }
 
 /// Packs rows [0, width) of `src`, whose k-pairs are adjacent in each row,
 /// into panels of `panel` columns (the last padded), as packTransposedPanel.
-STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
+template <typename Src>
+STARCH_AVX512_BF16 void packTransposedPairs(const Src *src, int64_t ld,
                                             int64_t depth, int64_t width,
                                             int panel, uint32_t *out) {
   int64_t pairs = pairsOf(depth);
@@ -201,29 +277,26 @@ STARCH_AVX512_BF16 void packTransposedPairs(const uint16_t *src, int64_t ld,
                         out + col * pairs);
 }
 
-/// Lanes of f32 `value` rounded to bf16 as bf16Bits (Bf16.h) does (nearest
-/// even, NaN quieted), each in the low half of its 32 bits.
-STARCH_AVX512_BF16 __m512i roundedToBf16(__m512 value) {
-  __m512i bits = _mm512_castps_si512(value);
-  __m512i odd =
-      _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-  __m512i rounded = _mm512_srli_epi32(
-      _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd)),
-      16);
-  __mmask16 nan = _mm512_cmp_ps_mask(value, value, _CMP_UNORD_Q);
-  return _mm512_mask_or_epi32(rounded, nan, _mm512_srli_epi32(bits, 16),
-                              _mm512_set1_epi32(0x40));
+/// `sum` + `prior`, with `sum`'s NaN when both are NaN. vaddps returns its
+/// first source's NaN and compilers order the commutative add freely, per
+/// store variant: pinning it keeps the f32-operand and bf16-operand
+/// products bit for bit the same, NaN signs and payloads included.
+STARCH_AVX512_BF16 __m512 addInOrder(__m512 sum, __m512 prior) {
+  __m512 result;
+  asm("vaddps %2, %1, %0" : "=v"(result) : "v"(sum), "v"(prior));
+  return result;
 }
 
 /// C[rows x cols] (+)= the kRows x kCols product of one A and one B panel
 /// over `pairs` k-pairs, added to the f32 sums in `sums` when `accumulate`,
-/// and stored to `narrow` as bf16 if given, else to `sums`. Rows and columns
-/// past the edge of C are computed from the zero padding and not stored.
+/// and stored to `narrow` as bf16 if given, else to `sums` (as bf16 values
+/// when `roundSums`). Rows and columns past the edge of C are computed from
+/// the zero padding and not stored.
 STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
                                        const uint32_t *b, float *sums,
                                        int64_t ldSums, uint16_t *narrow,
                                        int64_t ldNarrow, int rows, int cols,
-                                       bool accumulate) {
+                                       bool accumulate, bool roundSums) {
   __m512 sum[kRows][kVectors];
 #pragma GCC unroll 16
   for (int i = 0; i < kRows; ++i)
@@ -256,20 +329,24 @@ STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
     for (int v = 0; v < kVectors; ++v) {
       __m512 value = sum[i][v];
       if (accumulate)
-        value = _mm512_add_ps(
+        value = addInOrder(
             value, _mm512_maskz_loadu_ps(mask[v], sums + i * ldSums + 16 * v));
       if (narrow)
         _mm512_mask_cvtepi32_storeu_epi16(narrow + i * ldNarrow + 16 * v,
                                           mask[v], roundedToBf16(value));
       else
-        _mm512_mask_storeu_ps(sums + i * ldSums + 16 * v, mask[v], value);
+        _mm512_mask_storeu_ps(sums + i * ldSums + 16 * v, mask[v],
+                              roundSums ? _mm512_castsi512_ps(_mm512_slli_epi32(
+                                              roundedToBf16(value), 16))
+                                        : value);
     }
   }
 }
 
 /// Rows [row, row + rows) of op(A) over depth [k0, k0 + depth), as panels
 /// of kRows.
-STARCH_AVX512_BF16 void packA(bool transA, const uint16_t *a, int64_t lda,
+template <typename Src>
+STARCH_AVX512_BF16 void packA(bool transA, const Src *a, int64_t lda,
                               int64_t row, int64_t rows, int64_t k0,
                               int64_t depth, uint32_t *out) {
   if (transA)
@@ -279,7 +356,8 @@ STARCH_AVX512_BF16 void packA(bool transA, const uint16_t *a, int64_t lda,
 }
 
 /// Columns [col, col + cols) of op(B), as panels of kCols.
-STARCH_AVX512_BF16 void packB(bool transB, const uint16_t *b, int64_t ldb,
+template <typename Src>
+STARCH_AVX512_BF16 void packB(bool transB, const Src *b, int64_t ldb,
                               int64_t col, int64_t cols, int64_t k0,
                               int64_t depth, uint32_t *out) {
   if (transB)
@@ -292,11 +370,13 @@ int64_t panelsOf(int64_t size, int64_t panel) {
   return (size + panel - 1) / panel;
 }
 
-/// The packed, blocked product into `out` (AVX512-BF16 only).
+/// The packed, blocked product into `out` (AVX512-BF16 only) of bf16
+/// operands, or of f32 ones rounded to bf16 as they are packed.
+template <typename Src>
 STARCH_AVX512_BF16 void multiplyBlocked(bool transA, bool transB, int64_t m,
-                                        int64_t n, int64_t k, const uint16_t *a,
-                                        int64_t lda, const uint16_t *b,
-                                        int64_t ldb, const Destination &out) {
+                                        int64_t n, int64_t k, const Src *a,
+                                        int64_t lda, const Src *b, int64_t ldb,
+                                        const Destination &out) {
   thread_local PackBuffer packedA, packedB;
   int64_t maxPairs = pairsOf(std::min(k, kDepth));
   uint32_t *bPanels = packedB.reserve(panelsOf(std::min(n, kColBlock), kCols) *
@@ -322,7 +402,8 @@ STARCH_AVX512_BF16 void multiplyBlocked(bool transA, bool transB, int64_t m,
                 out.narrow && last ? out.narrow + row * out.ldNarrow + col
                                    : nullptr,
                 out.ldNarrow, std::min<int64_t>(kRows, rows - i),
-                std::min<int64_t>(kCols, cols - j), k0 > 0);
+                std::min<int64_t>(kCols, cols - j), k0 > 0,
+                out.roundSums && last);
           }
       }
     }
@@ -331,8 +412,9 @@ STARCH_AVX512_BF16 void multiplyBlocked(bool transA, bool transB, int64_t m,
 
 #else
 
-void multiplyBlocked(bool, bool, int64_t, int64_t, int64_t, const uint16_t *,
-                     int64_t, const uint16_t *, int64_t, const Destination &) {
+template <typename Src>
+void multiplyBlocked(bool, bool, int64_t, int64_t, int64_t, const Src *,
+                     int64_t, const Src *, int64_t, const Destination &) {
   std::abort(); // unreachable: hasBf16DotProduct() is false
 }
 
@@ -364,6 +446,36 @@ void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   std::vector<float> wideB = transB ? widen(b, ldb, n, k) : widen(b, ldb, k, n);
   gemm(transA, transB, m, n, k, 1.0f, wideA.data(), transA ? m : k,
        wideB.data(), transB ? k : n, 0.0f, c, ldc);
+}
+
+void gemmBf16PackedF32(bool transA, bool transB, int64_t m, int64_t n,
+                       int64_t k, const float *a, int64_t lda, const float *b,
+                       int64_t ldb, float *c, int64_t ldc, bool roundResult) {
+  multiplyBlocked(transA, transB, m, n, k, a, lda, b, ldb,
+                  {c, ldc, nullptr, 0, roundResult});
+}
+
+void gemmBf16PortableF32(bool transA, bool transB, int64_t m, int64_t n,
+                         int64_t k, const float *a, int64_t lda, const float *b,
+                         int64_t ldb, float *c, int64_t ldc, bool roundResult) {
+  // Rounded copies, packed to their used extent (lda may be wider).
+  auto round = [](const float *src, int64_t ld, int64_t rows, int64_t cols) {
+    std::vector<uint16_t> bits(rows * cols);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        bits[i * cols + j] = bf16Bits(src[i * ld + j]);
+    return bits;
+  };
+  std::vector<uint16_t> bitsA =
+      transA ? round(a, lda, k, m) : round(a, lda, m, k);
+  std::vector<uint16_t> bitsB =
+      transB ? round(b, ldb, n, k) : round(b, ldb, k, n);
+  gemmBf16Portable(transA, transB, m, n, k, bitsA.data(), transA ? m : k,
+                   bitsB.data(), transB ? k : n, c, ldc);
+  if (roundResult)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        c[i * ldc + j] = bf16Value(bf16Bits(c[i * ldc + j]));
 }
 
 } // namespace detail
@@ -429,6 +541,24 @@ void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
       for (int64_t j = 0; j < cols; ++j)
         c[i * ldc + col0 + j] = bf16Bits(sums[i * cols + j]);
   }
+}
+
+void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb,
+              float *c, int64_t ldc, bool roundResult) {
+  if (m == 0 || n == 0)
+    return;
+  if (k == 0) {
+    for (int64_t i = 0; i < m; ++i)
+      std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  if (hasBf16DotProduct())
+    detail::gemmBf16PackedF32(transA, transB, m, n, k, a, lda, b, ldb, c, ldc,
+                              roundResult);
+  else
+    detail::gemmBf16PortableF32(transA, transB, m, n, k, a, lda, b, ldb, c, ldc,
+                                roundResult);
 }
 
 } // namespace starch::rt

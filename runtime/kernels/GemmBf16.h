@@ -28,6 +28,13 @@ void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
               uint16_t *c, int64_t ldc);
+/// The product of f32 operands rounded to bf16 (bf16Bits: nearest even, NaN
+/// quieted) as they are packed, so that no rounded copy is made: bit for bit
+/// the f32-output product of the rounded operands, with C then rounded to
+/// bf16 values (kept in f32) when `roundResult`.
+void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb,
+              float *c, int64_t ldc, bool roundResult);
 
 /// Whether gemmBf16 takes the AVX512-BF16 path on this CPU.
 bool hasBf16DotProduct();
@@ -43,6 +50,13 @@ void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 void gemmBf16Packed(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                     const uint16_t *a, int64_t lda, const uint16_t *b,
                     int64_t ldb, float *c, int64_t ldc);
+/// The f32-operand gemmBf16 on each path (the portable one rounds copies).
+void gemmBf16PortableF32(bool transA, bool transB, int64_t m, int64_t n,
+                         int64_t k, const float *a, int64_t lda, const float *b,
+                         int64_t ldb, float *c, int64_t ldc, bool roundResult);
+void gemmBf16PackedF32(bool transA, bool transB, int64_t m, int64_t n,
+                       int64_t k, const float *a, int64_t lda, const float *b,
+                       int64_t ldb, float *c, int64_t ldc, bool roundResult);
 } // namespace detail
 
 } // namespace starch::rt

@@ -1,7 +1,6 @@
 //===- Matmul.cpp - Batched matrix products through BLAS ------------------===//
 #include "runtime/kernels/Matmul.h"
 
-#include "runtime/kernels/Bf16.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/GemmBf16.h"
 #include "runtime/kernels/Parallel.h"
@@ -11,7 +10,6 @@
 #include <algorithm>
 #include <mutex>
 #include <type_traits>
-#include <vector>
 
 namespace starch::rt {
 
@@ -114,14 +112,6 @@ void forEachRowBlock(const MatmulShape &shape, Product product) {
     }
   });
 }
-
-/// `t` (f32) rounded to bf16 in `bits`, as a tensor viewing them.
-Tensor roundedToBf16(const Tensor &t, std::vector<uint16_t> &bits) {
-  bits.resize(t.numElements());
-  Tensor view = Tensor::view(DType::bf16, t.shape(), bits.data());
-  narrowHalf(t, view);
-  return view;
-}
 } // namespace
 
 Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
@@ -148,30 +138,31 @@ Status matmul(const Tensor &lhs, const Tensor &rhs, bool transposeLhs,
   // (leading dimension m) of a transposed lhs.
   int64_t lda = transposeLhs ? m : k, ldb = transposeRhs ? k : n;
   int64_t rowStride = transposeLhs ? 1 : k;
-  auto bf16Product = [&](const Tensor &l, const Tensor &r, auto *c) {
-    const uint16_t *a = l.data<uint16_t>(), *b = r.data<uint16_t>();
+  // Exact products of bf16 values, f32 sums, rounded.
+  auto bf16Product = [&](const auto *a, const auto *b, auto *c) {
     forEachRowBlock(shape, [&](int64_t matrix, int64_t row, int64_t rows) {
       auto *block = c + (matrix * m + row) * n;
-      gemmBf16(transposeLhs, transposeRhs, rows, n, k,
-               a + matrix * m * k + row * rowStride, lda, b + matrix * k * n,
-               ldb, block, n);
       if constexpr (std::is_same_v<decltype(block), float *>)
-        for (int64_t i = 0; i < rows * n; ++i) // bf16 values, kept in f32
-          block[i] = bf16Value(bf16Bits(block[i]));
+        // f32 operands rounded as the kernel packs them, the result to
+        // bf16 values kept in f32: no rounded copies of the operands.
+        gemmBf16(transposeLhs, transposeRhs, rows, n, k,
+                 a + matrix * m * k + row * rowStride, lda, b + matrix * k * n,
+                 ldb, block, n, /*roundResult=*/true);
+      else
+        gemmBf16(transposeLhs, transposeRhs, rows, n, k,
+                 a + matrix * m * k + row * rowStride, lda, b + matrix * k * n,
+                 ldb, block, n);
     });
   };
-  if (lhs.dtype() == DType::bf16) { // exact products, f32 sums, rounded
-    bf16Product(lhs, rhs, out.data<uint16_t>());
+  if (lhs.dtype() == DType::bf16) {
+    bf16Product(lhs.data<uint16_t>(), rhs.data<uint16_t>(),
+                out.data<uint16_t>());
     return Status::success();
   }
   if (bf16) {
     if (lhs.dtype() != DType::f32)
       return Status::error("matmul: bf16 rounds f32 tensors");
-    // Reused across calls: a step's operands would otherwise be fresh
-    // pages at every product.
-    thread_local std::vector<uint16_t> lhsBits, rhsBits;
-    bf16Product(roundedToBf16(lhs, lhsBits), roundedToBf16(rhs, rhsBits),
-                out.data<float>());
+    bf16Product(lhs.data<float>(), rhs.data<float>(), out.data<float>());
     return Status::success();
   }
   bool ok = dispatchFloat(lhs.dtype(), [&](auto tag) {

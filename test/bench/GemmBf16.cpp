@@ -8,7 +8,11 @@
 //     gemmBf16 with f32 and with bf16 output;
 //   - the runtime's threads: rt::matmul on f32 tensors, on bf16 tensors (the
 //     bf16 kernel), and the former bf16 path (widen, f32 matmul, narrow),
-//     with the share of that path spent converting.
+//     with the share of that path spent converting;
+//   - bf16 products of f32 operands (matmul's bf16 flag): operands rounded
+//     as gemmBf16 packs them, against rounding copies first (one thread:
+//     bf16Bits loops, gemmBf16, rounding the result; the runtime's threads:
+//     narrowHalf of both, then the bf16 matmul).
 // Each figure is the best of several timed repetitions (the machine may be
 // shared).
 //
@@ -17,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/GemmBf16.h"
 #include "runtime/Tensor.h"
+#include "runtime/kernels/Bf16.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Matmul.h"
 #include "runtime/kernels/Parallel.h"
@@ -171,6 +176,59 @@ void runtimeThreads(const Product &p, int repeats) {
               100 * (widen + narrowing) / former);
 }
 
+/// One thread: gemmBf16 of f32 operands rounded while packing, against
+/// rounding copies of the operands first and the result after.
+void f32OperandsSingleThread(const Product &p, int repeats) {
+  Operands wide(p, DType::f32);
+  const float *a = wide.a.data<float>(), *b = wide.b.data<float>();
+  int64_t sizeA = wide.a.numElements(), sizeB = wide.b.numElements();
+  std::vector<uint16_t> aBits(sizeA), bBits(sizeB);
+  std::vector<float> c(p.m * p.n);
+  double fused = bestSeconds(
+      [&] {
+        gemmBf16(p.transA, p.transB, p.m, p.n, p.k, a, wide.lda(), b,
+                 wide.ldb(), c.data(), p.n, /*roundResult=*/true);
+      },
+      repeats);
+  double roundFirst = bestSeconds(
+      [&] {
+        for (int64_t i = 0; i < sizeA; ++i)
+          aBits[i] = bf16Bits(a[i]);
+        for (int64_t i = 0; i < sizeB; ++i)
+          bBits[i] = bf16Bits(b[i]);
+        gemmBf16(p.transA, p.transB, p.m, p.n, p.k, aBits.data(), wide.lda(),
+                 bBits.data(), wide.ldb(), c.data(), p.n);
+        for (float &x : c)
+          x = bf16Value(bf16Bits(x));
+      },
+      repeats);
+  std::printf("%-28s %8.1f %8.1f %6.2fx\n", p.name.c_str(), gflops(p, fused),
+              gflops(p, roundFirst), roundFirst / fused);
+}
+
+/// The runtime's threads: matmul's bf16 flag on f32 tensors, against
+/// narrowing both operands first and the bf16 matmul.
+void f32OperandsRuntimeThreads(const Product &p, int repeats) {
+  Operands wide(p, DType::f32), narrow(p, DType::bf16);
+  Tensor out(DType::f32, {p.m, p.n}), outNarrow(DType::bf16, {p.m, p.n});
+  double fused = bestSeconds(
+      [&] {
+        if (!matmul(wide.a, wide.b, p.transA, p.transB, out, true).ok())
+          std::fprintf(stderr, "matmul failed\n");
+      },
+      repeats);
+  double roundFirst = bestSeconds(
+      [&] {
+        narrowHalf(wide.a, narrow.a);
+        narrowHalf(wide.b, narrow.b);
+        if (!matmul(narrow.a, narrow.b, p.transA, p.transB, outNarrow).ok())
+          std::fprintf(stderr, "matmul failed\n");
+      },
+      repeats);
+  std::printf("%-28s %8.1f %8.1f %6.2fx\n", p.name.c_str(), gflops(p, fused),
+              gflops(p, roundFirst), roundFirst / fused);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -198,9 +256,24 @@ int main(int argc, char **argv) {
   for (const Product &p : layerProducts(512))
     if (p.name.find(only) != std::string::npos)
       runtimeThreads(p, repeats);
-  std::printf("\nspeedup: f32 time over bf16 (bf16 output) time. round: "
-              "the extra time of bf16 over f32 output, as a share (a "
-              "difference of two timings: noise when near 0). widen: the "
-              "former bf16 path (widen, f32 matmul, narrow); conv: its share "
-              "spent converting.\n");
+  std::printf("\nf32 operands, 1 thread      %8s %8s %7s\n", "fused", "rnd 1st",
+              "gain");
+  setNumThreads(1);
+  for (const Product &p : layerProducts(512))
+    if (p.name.find(only) != std::string::npos)
+      f32OperandsSingleThread(p, repeats);
+  setNumThreads(threads);
+  std::printf("\nf32 operands, %d threads     %8s %8s %7s\n", threads, "fused",
+              "rnd 1st", "gain");
+  for (const Product &p : layerProducts(512))
+    if (p.name.find(only) != std::string::npos)
+      f32OperandsRuntimeThreads(p, repeats);
+  std::printf(
+      "\nspeedup: f32 time over bf16 (bf16 output) time. round: "
+      "the extra time of bf16 over f32 output, as a share (a "
+      "difference of two timings: noise when near 0). widen: the "
+      "former bf16 path (widen, f32 matmul, narrow); conv: its share "
+      "spent converting. fused: gemmBf16 / matmul's bf16 flag on f32 operands, "
+      "rounded while packed; rnd 1st: rounded copies first; gain: rnd "
+      "1st time over fused.\n");
 }
