@@ -5,6 +5,7 @@
 #include "starch/Dialect/StarchOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Format.h"
 
 namespace starch::driver {
@@ -21,6 +22,24 @@ std::string megabytes(int64_t bytes) {
   llvm::raw_string_ostream(text)
       << llvm::format("%.2f MB", static_cast<double>(bytes) / (1 << 20));
   return text;
+}
+
+/// The bytes the program's splat constants hold: they share one buffer per
+/// element type and value (runtime/train/SharedSplats.h), the largest one.
+int64_t sharedSplatBytes(mlir::ModuleOp module) {
+  llvm::DenseMap<std::pair<mlir::Type, mlir::Attribute>, int64_t> largest;
+  module.walk([&](ConstantOp constant) {
+    auto dense = mlir::dyn_cast<mlir::DenseElementsAttr>(constant.getValue());
+    if (!dense || !dense.isSplat())
+      return;
+    int64_t &bytes = largest[{dense.getElementType(),
+                              dense.getSplatValue<mlir::Attribute>()}];
+    bytes = std::max(bytes, bytesOf(constant.getType()));
+  });
+  int64_t total = 0;
+  for (const auto &entry : largest)
+    total += entry.second;
+  return total;
 }
 
 } // namespace
@@ -46,11 +65,13 @@ void printMemoryReport(
   }
   for (const auto &arena : arenas)
     activations += arena.second;
+  int64_t splats = sharedSplatBytes(module);
   os << "memory per rank: parameters " << megabytes(parameters)
      << ", optimizer state " << megabytes(state) << ", gradients "
      << megabytes(gradients) << " (in the step's arena), arenas "
-     << megabytes(activations) << "; "
-     << megabytes(parameters + state + activations) << " in all\n";
+     << megabytes(activations) << ", splat constants " << megabytes(splats)
+     << "; " << megabytes(parameters + state + activations + splats)
+     << " in all\n";
   for (const auto &[function, bytes] : arenas)
     os << "  arena @" << function << ": " << megabytes(bytes) << "\n";
 }
