@@ -18,7 +18,8 @@ resume  20 steps in one run versus 10 + 10 through a checkpoint: the loss
         step 1's first micro-batch: every one a bf16 number, within two bf16
         steps (at the largest logit) of PyTorch's.
 recompute  the parity run with and without training.recompute = "layers":
-        identical loss logs and checkpoints, bit for bit.
+        identical loss logs and checkpoints, bit for bit (with --precision
+        bf16, both under bf16 mixed precision).
 learns  a shipped example (docs/examples/tiny-llama, or --example) on its
         dataset (its train.jsonl packed by starch-data, as the README's run
         command does) or, without one, on synthetic sequences: the mean loss
@@ -239,7 +240,7 @@ def case_recompute(args, work):
     for mode in ("none", "layers"):
         run = os.path.join(work, mode)
         os.makedirs(run)
-        training = dict(reference_training(args.fixture), recompute=mode)
+        training = dict(reference_training(args.fixture, args.precision), recompute=mode)
         config, exe = compile_program(args, run, training)
         # The gradient function's arena (starchc -v): the activations its
         # backward reads, which recompute must shrink.
