@@ -53,15 +53,11 @@ int64_t repeatedSlice(const rt::Tensor &tensor) {
   return slice;
 }
 
-/// Whether `a` and `b` are matrices of the same or the transposed shape,
-/// the pairs whose digests (elementsDigest) tell equal and transposed
-/// data apart from different data. Same bytes in another shape are still
-/// compared byte for byte.
-bool sameOrTransposedMatrix(const rt::Tensor &a, const rt::Tensor &b) {
-  if (a.rank() != 2 || b.rank() != 2)
-    return false;
-  return a.shape() == b.shape() ||
-         (a.shape()[0] == b.shape()[1] && a.shape()[1] == b.shape()[0]);
+/// Whether `b` has the transposed shape of `a`, both matrices: the pairs
+/// isTransposeOf can match, with elementsDigest computed for both.
+bool transposedShapes(const rt::Tensor &a, const rt::Tensor &b) {
+  return a.rank() == 2 && b.rank() == 2 && a.shape()[0] == b.shape()[1] &&
+         a.shape()[1] == b.shape()[0];
 }
 
 } // namespace
@@ -118,12 +114,13 @@ bool matchFrameworkWeights(
                                             ? std::vector<std::string>{}
                                             : bucket->second) {
       const rt::Tensor &reference = framework.at(candidate);
-      if (sameOrTransposedMatrix(reference, data) &&
-          digests.at(candidate) != digest)
-        continue; // neither the same elements nor their transpose
+      // Same bytes in any shape (memcmp stops at the first difference); a
+      // transpose only where the digests, which a transpose keeps, agree.
       if (std::memcmp(reference.bytes(), data.bytes(), data.byteSize()) == 0)
         found.push_back({candidate, FrameworkMatch::Layout::sameOrder});
-      else if (isTransposeOf(reference, data))
+      else if (transposedShapes(reference, data) &&
+               digests.at(candidate) == digest &&
+               isTransposeOf(reference, data))
         found.push_back({candidate, FrameworkMatch::Layout::transposed});
     }
     if (found.empty() && folded.count(name) && bucket != buckets.end())

@@ -9,8 +9,11 @@
 // - a product gets `bf16`: operands rounded to bf16, exact products summed
 //   in f32, the result rounded to bf16 (and kept in an f32 tensor);
 // - attention and convolution keep their f32 kernels on operands and a
-//   result rounded to bf16 (a convert there and back): the same numbers as
-//   PyTorch's bf16 kernels, which compute in f32 inside, with no bf16 kernel;
+//   result rounded to bf16 (a convert there and back), as PyTorch's bf16
+//   kernels compute in f32 inside (its attention also rounds the softmax
+//   probabilities, which this does not: docs/training.md);
+// - a layer's bias added to a product is rounded, and the sum, as
+//   PyTorch's linear takes the bias in;
 // - an elementwise op whose float operands all hold bf16 numbers (or are
 //   splat constants, PyTorch's scalars) has its result rounded to bf16;
 // - data movement keeps bf16 numbers bf16 without rounding.
@@ -68,11 +71,18 @@ public:
         roundAround(op,
                     {&attention.getQueryMutable(), &attention.getKeyMutable(),
                      &attention.getValueMutable()});
-      else if (auto conv = dyn_cast<ConvOp>(op))
-        roundAround(op, {&conv.getInputMutable(), &conv.getFilterMutable()});
+      else if (auto conv = dyn_cast<ConvOp>(op)) {
+        if (Value out = roundAround(
+                op, {&conv.getInputMutable(), &conv.getFilterMutable()}))
+          products.insert(out);
+      } else if (auto add = dyn_cast<AddOp>(op); add && addsBias(add))
+        roundAround(op, {&add.getLhsMutable(), &add.getRhsMutable()});
       else if (movesData(op) && floatOperandsHoldBf16(op, /*splats=*/false))
-        for (Value result : op->getResults())
+        for (Value result : op->getResults()) {
           holdsBf16.insert(result);
+          if (isa<ReshapeOp>(op) && products.contains(op->getOperand(0)))
+            products.insert(result);
+        }
       else if (op->hasTrait<OpTrait::Elementwise>() && !isa<ConvertOp>(op) &&
                op->getNumResults() == 1 &&
                isF32Tensor(op->getResult(0).getType()) &&
@@ -82,6 +92,22 @@ public:
   }
 
 private:
+  /// A layer's bias added to its product: `product + broadcast(b)` with a
+  /// vector `b`, the import of a Gemm or a Linear with bias. PyTorch's
+  /// linear and conv take the bias in, in bf16, so it is rounded as well
+  /// (and its gradient). A broadcast table (a position embedding) is not a
+  /// bias: PyTorch adds it in f32.
+  bool addsBias(AddOp add) const {
+    auto isBias = [](Value value) {
+      auto broadcast = value.getDefiningOp<BroadcastOp>();
+      return broadcast && isF32Tensor(value.getType()) &&
+             cast<RankedTensorType>(broadcast.getInput().getType()).getRank() ==
+                 1;
+    };
+    return (products.contains(add.getLhs()) && isBias(add.getRhs())) ||
+           (products.contains(add.getRhs()) && isBias(add.getLhs()));
+  }
+
   /// Whether every float operand holds bf16 numbers (or, with `splats`, is
   /// a splat constant), at least one of them a computed value.
   bool floatOperandsHoldBf16(Operation *op, bool splats) const {
@@ -118,26 +144,29 @@ private:
     return result;
   }
 
-  /// Rounds `op`'s only result to bf16 for all its users.
-  void roundResult(Operation *op) {
+  /// Rounds `op`'s only result to bf16 for all its users; the rounded
+  /// value.
+  Value roundResult(Operation *op) {
     OpBuilder builder(op->getContext());
     builder.setInsertionPointAfter(op);
     Value result = op->getResult(0);
     Value round = rounded(builder, op, result);
     Operation *narrow = round.getDefiningOp()->getOperand(0).getDefiningOp();
     result.replaceAllUsesExcept(round, narrow);
+    return round;
   }
 
-  /// An f32 kernel on bf16 numbers: operands and result rounded.
-  void roundAround(Operation *op, ArrayRef<OpOperand *> operands) {
+  /// An f32 kernel on bf16 numbers: operands and result rounded; the
+  /// rounded result, or null when an operand is not f32.
+  Value roundAround(Operation *op, ArrayRef<OpOperand *> operands) {
     if (!llvm::all_of(operands, [](OpOperand *operand) {
           return isF32Tensor(operand->get().getType());
         }))
-      return;
+      return {};
     OpBuilder builder(op);
     for (OpOperand *operand : operands)
       operand->set(rounded(builder, op, operand->get()));
-    roundResult(op);
+    return roundResult(op);
   }
 
   /// A product in bf16: its `bf16` rounds the operands and the result, the
@@ -146,11 +175,20 @@ private:
     if (!isF32Tensor(matmul.getLhs().getType()) ||
         !isF32Tensor(matmul.getRhs().getType()))
       return;
+    // An outer product (contraction 1) stays f32: Hugging Face computes
+    // rotary angles as `inv_freq @ positions` outside autocast, and bf16
+    // holds integers exactly only up to 256.
+    if (matmul.getLhs().getType().getDimSize(matmul.lhsContractedDim()) == 1)
+      return;
     matmul.setBf16(true);
     holdsBf16.insert(matmul.getResult());
+    products.insert(matmul.getResult());
   }
 
   llvm::DenseSet<Value> holdsBf16;
+  /// Results of products and convolutions (and their reshapes), which a
+  /// layer's bias may be added to.
+  llvm::DenseSet<Value> products;
 };
 
 struct StarchAutocastPass

@@ -20,7 +20,9 @@
 
 namespace starch::rt {
 
-/// A `shape` view of a buffer whose elements are all `value`. `make(n)`
+/// A `shape` view of a buffer whose elements are all `value`. Called as
+/// generated functions initialise their constants, on the program's one
+/// host thread (no lock). `make(n)`
 /// makes and fills a buffer of n elements (host or device memory); a
 /// larger request makes a new one, and the earlier ones stay alive for the
 /// views already handed out.

@@ -12,9 +12,11 @@ For each configuration (default h768, issue 11's realistic shape):
      and the same with the model under torch.compile (W warm-up + K timed
      steps each; the CPU time of other processes is printed per run);
   3. the GEMM rates of the same machine in the same run: OpenBLAS sgemm
-     (what Starch's f32 products call), Starch's own bf16 product (two
-     bf16 `starch.matmul`s through `starch-run --time`: the kernel the
-     generated programs call) and PyTorch's bf16 matmul (oneDNN);
+     (what Starch's f32 products call), Starch's own bf16 GEMM (two
+     `starch.matmul`s of bf16 tensors through `starch-run --time`; the
+     programs' `bf16` products on f32 tensors call the same kernel, which
+     also rounds their operands as it packs them) and PyTorch's bf16 matmul
+     (oneDNN);
   4. a table: step times, tokens/s, Starch bf16 over Starch f32 and over
      both PyTorch runs, and GFLOP/s against the GEMM rates.
 
@@ -84,6 +86,8 @@ def starch_bf16_gemm(starchc, work, n, threads):
         for line in out.splitlines():
             if line.strip().startswith("starch.matmul"):
                 best = min(best, float(line.split()[3]) / 1e3 / 2)
+    if best == 1e30:
+        sys.exit(f"FAILED: starch-run --time printed no starch.matmul line:\n{out}")
     return 2.0 * n ** 3 / best / 1e9
 
 

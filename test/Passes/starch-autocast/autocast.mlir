@@ -54,6 +54,24 @@
 // CHECK: %[[OR:.*]] = starch.convert %[[OB]] : tensor<1x1x2x2xbf16> -> tensor<1x1x2x2xf32>
 // CHECK: return %[[OR]]
 
+// A layer's bias (a vector broadcast onto a product) is rounded, and the
+// sum, as PyTorch's linear takes the bias in; a broadcast table (a
+// position embedding) is added in f32; an outer product stays f32.
+// CHECK-LABEL: func.func @bias
+// CHECK: %[[Y:.*]] = starch.matmul %{{.*}}, %{{.*}} bf16
+// CHECK: %[[R:.*]] = starch.reshape %[[Y]]
+// CHECK: %[[B:.*]] = starch.broadcast %{{.*}} dims = [2]
+// CHECK: %[[BB:.*]] = starch.convert %[[B]] : tensor<1x4x2xf32> -> tensor<1x4x2xbf16>
+// CHECK: %[[BR:.*]] = starch.convert %[[BB]] : tensor<1x4x2xbf16> -> tensor<1x4x2xf32>
+// CHECK: %[[S:.*]] = starch.add %[[R]], %[[BR]]
+// CHECK: %[[SB:.*]] = starch.convert %[[S]]
+// CHECK: %[[SR:.*]] = starch.convert %[[SB]]
+// CHECK: %[[T:.*]] = starch.broadcast %{{.*}} dims = [1, 2]
+// CHECK-NOT: starch.convert %[[T]]
+// CHECK: %[[P:.*]] = starch.add %[[SR]], %[[T]]
+// CHECK-NOT: starch.convert %[[P]]
+// CHECK: starch.matmul %{{.*}}, %{{.*}} : (tensor<3x1xf32>, tensor<1x5xf32>) -> tensor<3x5xf32>
+
 // F32-NOT: bf16
 // BAD: starch-autocast: precision 'f16' is not one of f32, bf16
 
@@ -110,4 +128,15 @@ func.func @rounding() -> tensor<1x2xf32> {
   %b = starch.mul %s, %two : tensor<1x2xf32>
   %o = starch.add %a, %b : tensor<1x2xf32>
   return %o : tensor<1x2xf32>
+}
+
+func.func @bias(%x: tensor<4x3xf32>, %w: tensor<3x2xf32>, %b: tensor<2xf32>, %table: tensor<4x2xf32>, %f: tensor<3x1xf32>, %p: tensor<1x5xf32>) -> (tensor<1x4x2xf32>, tensor<3x5xf32>) {
+  %y = starch.matmul %x, %w : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x2xf32>
+  %r = starch.reshape %y : tensor<4x2xf32> -> tensor<1x4x2xf32>
+  %bb = starch.broadcast %b dims = [2] : tensor<2xf32> -> tensor<1x4x2xf32>
+  %s = starch.add %r, %bb : tensor<1x4x2xf32>
+  %tb = starch.broadcast %table dims = [1, 2] : tensor<4x2xf32> -> tensor<1x4x2xf32>
+  %pos = starch.add %s, %tb : tensor<1x4x2xf32>
+  %angles = starch.matmul %f, %p : (tensor<3x1xf32>, tensor<1x5xf32>) -> tensor<3x5xf32>
+  return %pos, %angles : tensor<1x4x2xf32>, tensor<3x5xf32>
 }
