@@ -179,6 +179,9 @@ inline bool isHalf(DType dtype) {
 
 /// `t` widened to f32 when it is f16/bf16, else `t` itself.
 Tensor widenHalf(const Tensor &t);
+/// Widens the f16/bf16 tensor `half` into the f32 tensor `wide` (same
+/// shape).
+void widenInto(const Tensor &half, Tensor &wide);
 /// Rounds the f32 tensor `wide` into `out` (f16/bf16, same shape).
 void narrowHalf(const Tensor &wide, Tensor &out);
 

@@ -100,23 +100,27 @@ Status checkIota(int64_t dim, const Tensor &out) {
   return Status::success();
 }
 
-Tensor widenHalf(const Tensor &t) {
-  if (!isHalf(t.dtype()))
-    return t;
-  Tensor wide(DType::f32, t.shape());
-  const uint16_t *in = t.data<uint16_t>();
+// One loop per type, so that the bf16 one vectorises.
+void widenInto(const Tensor &half, Tensor &wide) {
+  const uint16_t *in = half.data<uint16_t>();
   float *out = wide.data<float>();
-  // One loop per type, so that the bf16 one vectorises.
-  if (t.dtype() == DType::bf16)
-    parallelFor(t.numElements(), kGrain, [&](int64_t begin, int64_t end) {
+  if (half.dtype() == DType::bf16)
+    parallelFor(half.numElements(), kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i)
         out[i] = bf16Value(in[i]);
     });
   else
-    parallelFor(t.numElements(), kGrain, [&](int64_t begin, int64_t end) {
+    parallelFor(half.numElements(), kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i)
         out[i] = halfToFloat(in[i]);
     });
+}
+
+Tensor widenHalf(const Tensor &t) {
+  if (!isHalf(t.dtype()))
+    return t;
+  Tensor wide = Tensor::uninitialized(DType::f32, t.shape());
+  widenInto(t, wide);
   return wide;
 }
 
@@ -218,19 +222,14 @@ Status select(const Tensor &condition, const Tensor &onTrue,
 Status convert(const Tensor &input, Tensor &out) {
   if (Status s = checkConvert(input, out); !s)
     return s;
-  // bf16 mixed precision converts every product's operands and result:
-  // one pass each, without the f32 copy of the general path.
-  if (input.dtype() == DType::f32 && out.dtype() == DType::bf16) {
+  // Between f32 and a half type (bf16 mixed precision's converts): one
+  // pass, without the f32 copy of the general path.
+  if (input.dtype() == DType::f32 && isHalf(out.dtype())) {
     narrowHalf(input, out);
     return Status::success();
   }
-  if (input.dtype() == DType::bf16 && out.dtype() == DType::f32) {
-    const uint16_t *in = input.data<uint16_t>();
-    float *o = out.data<float>();
-    parallelFor(input.numElements(), kGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i)
-        o[i] = bf16Value(in[i]);
-    });
+  if (isHalf(input.dtype()) && out.dtype() == DType::f32) {
+    widenInto(input, out);
     return Status::success();
   }
   if (isHalf(input.dtype()))
