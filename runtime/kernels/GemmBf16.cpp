@@ -343,27 +343,19 @@ STARCH_AVX512_BF16 void multiplyPanels(int64_t pairs, const uint32_t *a,
   }
 }
 
-/// Rows [row, row + rows) of op(A) over depth [k0, k0 + depth), as panels
-/// of kRows.
+/// Lines [first, first + count) of an operand over depth [k0, k0 + depth),
+/// as panels `panel` wide: the rows of op(A) (panels of kRows) or the
+/// columns of op(B) (kCols). `depthMajor`: the operand is stored with the
+/// depth along its rows (A transposed, B as is), so k-pairs are
+/// consecutive rows; else they are adjacent elements of one row.
 template <typename Src>
-STARCH_AVX512_BF16 void packA(bool transA, const Src *a, int64_t lda,
-                              int64_t row, int64_t rows, int64_t k0,
-                              int64_t depth, uint32_t *out) {
-  if (transA)
-    packInterleavedRows(a + k0 * lda + row, lda, depth, rows, kRows, out);
+STARCH_AVX512_BF16 void packLines(bool depthMajor, const Src *src, int64_t ld,
+                                  int64_t first, int64_t count, int64_t k0,
+                                  int64_t depth, int panel, uint32_t *out) {
+  if (depthMajor)
+    packInterleavedRows(src + k0 * ld + first, ld, depth, count, panel, out);
   else
-    packTransposedPairs(a + row * lda + k0, lda, depth, rows, kRows, out);
-}
-
-/// Columns [col, col + cols) of op(B), as panels of kCols.
-template <typename Src>
-STARCH_AVX512_BF16 void packB(bool transB, const Src *b, int64_t ldb,
-                              int64_t col, int64_t cols, int64_t k0,
-                              int64_t depth, uint32_t *out) {
-  if (transB)
-    packTransposedPairs(b + col * ldb + k0, ldb, depth, cols, kCols, out);
-  else
-    packInterleavedRows(b + k0 * ldb + col, ldb, depth, cols, kCols, out);
+    packTransposedPairs(src + first * ld + k0, ld, depth, count, panel, out);
 }
 
 int64_t panelsOf(int64_t size, int64_t panel) {
@@ -388,10 +380,10 @@ STARCH_AVX512_BF16 void multiplyBlocked(bool transA, bool transB, int64_t m,
     for (int64_t k0 = 0; k0 < k; k0 += kDepth) {
       int64_t depth = std::min(kDepth, k - k0), pairs = pairsOf(depth);
       bool last = k0 + depth == k;
-      packB(transB, b, ldb, col0, cols, k0, depth, bPanels);
+      packLines(!transB, b, ldb, col0, cols, k0, depth, kCols, bPanels);
       for (int64_t row0 = 0; row0 < m; row0 += kRowBlock) {
         int64_t rows = std::min(kRowBlock, m - row0);
-        packA(transA, a, lda, row0, rows, k0, depth, aPanels);
+        packLines(transA, a, lda, row0, rows, k0, depth, kRows, aPanels);
         for (int64_t j = 0; j < cols; j += kCols)
           for (int64_t i = 0; i < rows; i += kRows) {
             int64_t row = row0 + i, col = col0 + j;
@@ -420,6 +412,31 @@ void multiplyBlocked(bool, bool, int64_t, int64_t, int64_t, const Src *,
 
 #endif // STARCH_GEMM_BF16_PACKED
 
+/// The rows x cols of `src` (leading dimension `ld`, maybe wider), each
+/// element through `convert`, packed into a dense vector.
+template <typename To, typename From, typename Convert>
+std::vector<To> compactCopy(const From *src, int64_t ld, int64_t rows,
+                            int64_t cols, Convert convert) {
+  std::vector<To> dense(rows * cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      dense[i * cols + j] = convert(src[i * ld + j]);
+  return dense;
+}
+
+/// An empty product: nothing to write (m or n is 0) or zeros (k is 0).
+/// Returns whether it was one.
+template <typename T>
+bool emptyProduct(int64_t m, int64_t n, int64_t k, T *c, int64_t ldc) {
+  if (m == 0 || n == 0)
+    return true;
+  if (k != 0)
+    return false;
+  for (int64_t i = 0; i < m; ++i)
+    std::fill(c + i * ldc, c + i * ldc + n, T(0));
+  return true;
+}
+
 } // namespace
 
 namespace detail {
@@ -436,11 +453,7 @@ void gemmBf16Portable(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                       int64_t ldb, float *c, int64_t ldc) {
   // Widened copies, packed to their used extent (lda may be wider).
   auto widen = [](const uint16_t *src, int64_t ld, int64_t rows, int64_t cols) {
-    std::vector<float> wide(rows * cols);
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j)
-        wide[i * cols + j] = bfloat16ToFloat(src[i * ld + j]);
-    return wide;
+    return compactCopy<float>(src, ld, rows, cols, bf16Value);
   };
   std::vector<float> wideA = transA ? widen(a, lda, k, m) : widen(a, lda, m, k);
   std::vector<float> wideB = transB ? widen(b, ldb, n, k) : widen(b, ldb, k, n);
@@ -460,11 +473,7 @@ void gemmBf16PortableF32(bool transA, bool transB, int64_t m, int64_t n,
                          int64_t ldb, float *c, int64_t ldc, bool roundResult) {
   // Rounded copies, packed to their used extent (lda may be wider).
   auto round = [](const float *src, int64_t ld, int64_t rows, int64_t cols) {
-    std::vector<uint16_t> bits(rows * cols);
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j)
-        bits[i * cols + j] = bf16Bits(src[i * ld + j]);
-    return bits;
+    return compactCopy<uint16_t>(src, ld, rows, cols, bf16Bits);
   };
   std::vector<uint16_t> bitsA =
       transA ? round(a, lda, k, m) : round(a, lda, m, k);
@@ -497,13 +506,8 @@ bool hasBf16DotProduct() {
 void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
               float *c, int64_t ldc) {
-  if (m == 0 || n == 0)
+  if (emptyProduct(m, n, k, c, ldc))
     return;
-  if (k == 0) {
-    for (int64_t i = 0; i < m; ++i)
-      std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
-    return;
-  }
   if (hasBf16DotProduct())
     detail::gemmBf16Packed(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
   else
@@ -513,13 +517,8 @@ void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
               uint16_t *c, int64_t ldc) {
-  if (m == 0 || n == 0)
+  if (emptyProduct(m, n, k, c, ldc))
     return;
-  if (k == 0) {
-    for (int64_t i = 0; i < m; ++i)
-      std::fill(c + i * ldc, c + i * ldc + n, uint16_t(0));
-    return;
-  }
   bool packed = hasBf16DotProduct();
   if (packed && k <= kDepth) // one depth block: the kernel rounds its tiles
     return multiplyBlocked(transA, transB, m, n, k, a, lda, b, ldb,
@@ -546,13 +545,8 @@ void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 void gemmBf16(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const float *a, int64_t lda, const float *b, int64_t ldb,
               float *c, int64_t ldc, bool roundResult) {
-  if (m == 0 || n == 0)
+  if (emptyProduct(m, n, k, c, ldc))
     return;
-  if (k == 0) {
-    for (int64_t i = 0; i < m; ++i)
-      std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
-    return;
-  }
   if (hasBf16DotProduct())
     detail::gemmBf16PackedF32(transA, transB, m, n, k, a, lda, b, ldb, c, ldc,
                               roundResult);
