@@ -7,106 +7,16 @@
 // launches and cuBLAS are left to the GPU run (starch-cuda-smoke).
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/cuda/HostExec.h"
-#include "runtime/kernels/Kernels.h"
-
-#include <gtest/gtest.h>
+#include "test/cuda/HostExecTestUtil.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <limits>
-#include <random>
 
 using namespace starch::rt;
 using starch::rt::cuda::HostExec;
 namespace drivers = starch::rt::cuda::drivers;
+using namespace starch::rt::cuda::test;
 
 namespace {
-
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
-const double kInf = std::numeric_limits<double>::infinity();
-
-const DType kNativeTypes[] = {DType::f32, DType::f64, DType::i64, DType::i32,
-                              DType::i16, DType::i8,  DType::u8,  DType::i1};
-const DType kFloatTypes[] = {DType::f32, DType::f64};
-
-/// Random values a dtype holds: floats in [-3, 3] with a few special values
-/// mixed in when `special`, integers in a small signed range (u8 and i1
-/// wrap as storeFromDouble converts them).
-Tensor randomOf(DType dtype, Shape shape, unsigned seed, bool special = false) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> real(-3.0, 3.0);
-  std::uniform_int_distribution<int> integer(-6, 6), pick(0, 15);
-  Tensor t(dtype, std::move(shape));
-  const double specials[] = {kNaN, kInf, -kInf, 0.0, -0.0, 1e30, -1e30};
-  for (int64_t i = 0; i < t.numElements(); ++i) {
-    double value;
-    if (isFloat(dtype)) {
-      value = real(gen);
-      if (special && pick(gen) == 0)
-        value = specials[i % 7];
-    } else if (dtype == DType::i1) {
-      value = integer(gen) > 0;
-    } else if (dtype == DType::u8) {
-      value = integer(gen) + 6;
-    } else {
-      value = integer(gen);
-    }
-    storeFromDouble(t, i, value);
-  }
-  return t;
-}
-
-Tensor like(const Tensor &t) { return Tensor(t.dtype(), t.shape()); }
-
-/// Same dtype, shape and bytes (any NaN matches any NaN).
-void expectSame(const Tensor &got, const Tensor &want,
-                const std::string &what) {
-  ASSERT_EQ(got.dtype(), want.dtype()) << what;
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  if (std::memcmp(got.bytes(), want.bytes(), got.byteSize()) == 0)
-    return;
-  for (int64_t i = 0; i < got.numElements(); ++i) {
-    double g = elementAsDouble(got, i), w = elementAsDouble(want, i);
-    if (std::isnan(g) && std::isnan(w))
-      continue;
-    ASSERT_EQ(g, w) << what << " at flat index " << i;
-    if (g == 0 && w == 0) {
-      ASSERT_EQ(std::signbit(g), std::signbit(w))
-          << what << " sign of zero at flat index " << i;
-    }
-  }
-}
-
-void expectClose(const Tensor &got, const Tensor &want, double tolerance,
-                 const std::string &what) {
-  ASSERT_EQ(got.dtype(), want.dtype()) << what;
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  for (int64_t i = 0; i < got.numElements(); ++i) {
-    double g = elementAsDouble(got, i), w = elementAsDouble(want, i);
-    if (std::isnan(g) && std::isnan(w))
-      continue;
-    ASSERT_NEAR(g, w, tolerance * (1 + std::fabs(w)))
-        << what << " at flat index " << i;
-  }
-}
-
-#define EXPECT_OK(expr)                                                        \
-  do {                                                                         \
-    Status status_ = (expr);                                                   \
-    ASSERT_TRUE(status_.ok()) << status_.message();                            \
-  } while (0)
-
-#define EXPECT_ERROR(expr, fragment)                                           \
-  do {                                                                         \
-    Status status_ = (expr);                                                   \
-    ASSERT_FALSE(status_.ok());                                                \
-    EXPECT_NE(status_.message().find(fragment), std::string::npos)             \
-        << status_.message();                                                  \
-  } while (0)
-
-std::string name(DType dtype) { return dtypeName(dtype); }
 
 const UnaryKind kUnaryKinds[] = {
     UnaryKind::neg,        UnaryKind::abs,        UnaryKind::exp,
@@ -414,109 +324,6 @@ TEST(CudaHostExec, RankAboveTheKernelLimitIsAnError) {
   std::vector<int64_t> perm = {0, 1, 2, 3, 4, 5, 6, 7, 8};
   EXPECT_ERROR(drivers::transpose(exec, in, perm, out),
                "cuda transpose: rank 9 exceeds 8");
-}
-
-//===--- Matmul -----------------------------------------------------------===//
-
-TEST(CudaHostExec, BatchedMatmulThroughTheColumnMajorSwap) {
-  HostExec exec;
-  for (DType dtype : kFloatTypes) {
-    Tensor a = randomOf(dtype, {2, 3, 5, 7}, 60);
-    Tensor b = randomOf(dtype, {2, 3, 7, 4}, 61);
-    Tensor want(dtype, {2, 3, 5, 4}), got(dtype, {2, 3, 5, 4});
-    EXPECT_OK(matmul(a, b, false, false, want));
-    EXPECT_OK(drivers::matmul(exec, a, b, false, false, got));
-    expectClose(got, want, dtype == DType::f32 ? 1e-5 : 1e-12,
-                "matmul " + name(dtype));
-  }
-  // Transpose flags: the same products from operands stored transposed.
-  Tensor a0 = randomOf(DType::f32, {2, 5, 7}, 63);
-  Tensor b0 = randomOf(DType::f32, {2, 7, 4}, 64);
-  Tensor a0t(DType::f32, {2, 7, 5}), b0t(DType::f32, {2, 4, 7});
-  EXPECT_OK(transpose(a0, {0, 2, 1}, a0t));
-  EXPECT_OK(transpose(b0, {0, 2, 1}, b0t));
-  Tensor want(DType::f32, {2, 5, 4});
-  EXPECT_OK(matmul(a0, b0, false, false, want));
-  for (bool tl : {false, true})
-    for (bool tr : {false, true}) {
-      Tensor flagged(DType::f32, {2, 5, 4});
-      EXPECT_OK(
-          drivers::matmul(exec, tl ? a0t : a0, tr ? b0t : b0, tl, tr, flagged));
-      expectClose(flagged, want, 1e-5,
-                  "matmul flags " + std::to_string(tl) + std::to_string(tr));
-    }
-  Tensor a(DType::f32, {3, 0}), b(DType::f32, {0, 2});
-  Tensor got = randomOf(DType::f32, {3, 2}, 62);
-  EXPECT_OK(drivers::matmul(exec, a, b, false, false, got));
-  expectSame(got, Tensor(DType::f32, {3, 2}), "empty contraction");
-  Tensor c(DType::f32, {3, 4}), d(DType::f32, {5, 2}), e(DType::f32, {3, 2});
-  EXPECT_ERROR(drivers::matmul(exec, c, d, false, false, e),
-               "contraction sizes differ");
-}
-
-// bf16 mixed precision on CUDA: the converts round as the CPU's, bit for
-// bit, and the bf16 product (every flag) matches the CPU's up to the one
-// rounding of an f32 sum taken in another order.
-TEST(CudaHostExec, Bf16ConvertsAndProductsAsTheCpu) {
-  HostExec exec;
-  Tensor wide = randomOf(DType::f32, {3, 37}, 70, /*special=*/true);
-  Tensor want(DType::bf16, wide.shape()), got(DType::bf16, wide.shape());
-  EXPECT_OK(convert(wide, want));
-  EXPECT_OK(drivers::convert(exec, wide, got));
-  expectSame(got, want, "convert f32 -> bf16");
-  Tensor back(DType::f32, wide.shape()), backWant(DType::f32, wide.shape());
-  EXPECT_OK(convert(want, backWant));
-  EXPECT_OK(drivers::convert(exec, want, back));
-  expectSame(back, backWant, "convert bf16 -> f32");
-
-  auto bf16Of = [](Tensor f32) {
-    Tensor out(DType::bf16, f32.shape());
-    EXPECT_TRUE(convert(f32, out).ok());
-    return out;
-  };
-  Tensor a = bf16Of(randomOf(DType::f32, {2, 5, 7}, 71));
-  Tensor b = bf16Of(randomOf(DType::f32, {2, 7, 4}, 72));
-  Tensor at(DType::bf16, {2, 7, 5}), bt(DType::bf16, {2, 4, 7});
-  EXPECT_OK(transpose(a, {0, 2, 1}, at));
-  EXPECT_OK(transpose(b, {0, 2, 1}, bt));
-  Tensor product(DType::bf16, {2, 5, 4});
-  EXPECT_OK(matmul(a, b, false, false, product));
-  for (bool tl : {false, true})
-    for (bool tr : {false, true}) {
-      Tensor flagged(DType::bf16, {2, 5, 4});
-      EXPECT_OK(
-          drivers::matmul(exec, tl ? at : a, tr ? bt : b, tl, tr, flagged));
-      // One bf16 step (2^-8 relative) at most.
-      expectClose(flagged, product, 1.0 / 128,
-                  "bf16 matmul flags " + std::to_string(tl) +
-                      std::to_string(tr));
-    }
-  // starch.matmul's `bf16` on f32 tensors: converts around the same product.
-  Tensor a32(DType::f32, a.shape()), b32(DType::f32, b.shape());
-  EXPECT_OK(convert(a, a32));
-  EXPECT_OK(convert(b, b32));
-  Tensor rounded(DType::f32, {2, 5, 4}), roundedWant(DType::f32, {2, 5, 4});
-  EXPECT_OK(drivers::matmul(exec, a32, b32, false, false, rounded, true));
-  EXPECT_OK(matmul(a32, b32, false, false, roundedWant, true));
-  expectClose(rounded, roundedWant, 1.0 / 128, "bf16-rounded f32 matmul");
-}
-
-TEST(CudaHostExec, GemmTransposesAsTheCpu) {
-  HostExec exec;
-  int64_t m = 4, n = 3, k = 5;
-  for (bool transA : {false, true})
-    for (bool transB : {false, true}) {
-      Tensor a = randomOf(DType::f64, transA ? Shape{k, m} : Shape{m, k}, 70);
-      Tensor b = randomOf(DType::f64, transB ? Shape{n, k} : Shape{k, n}, 71);
-      Tensor want = randomOf(DType::f64, {m, n}, 72), got = want.clone();
-      int64_t lda = transA ? m : k, ldb = transB ? k : n;
-      gemm(transA, transB, m, n, k, 0.5, a.data<double>(), lda,
-           b.data<double>(), ldb, 2.0, want.data<double>(), n);
-      EXPECT_OK(drivers::gemm(exec, transA, transB, m, n, k, 0.5,
-                              a.data<double>(), lda, b.data<double>(), ldb, 2.0,
-                              got.data<double>(), n));
-      expectClose(got, want, 1e-12, "gemm");
-    }
 }
 
 //===--- Reductions and rows ----------------------------------------------===//
