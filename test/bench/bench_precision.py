@@ -104,16 +104,10 @@ def torch_bf16_gemm(n):
 
 
 def bench(name, a, work_root):
-    import numpy as np
     import torch
 
-    cfg = bt.CONFIGS[name]
-    warm = a.warmup if a.warmup is not None else cfg["warmup"]
-    timed = a.steps if a.steps is not None else cfg["steps"]
+    cfg, warm, timed, work, tokens_per_step = bt.config_run(name, a, work_root)
     total = warm + timed
-    work = os.path.join(work_root, name)
-    os.makedirs(work, exist_ok=True)
-    tokens_per_step = cfg["micro"] * cfg["batch"] * cfg["seq"]
     bt.log(f"\n== {name}: hidden {cfg['hidden']}, {cfg['layers']} layers, "
            f"vocab {cfg['vocab']}, {tokens_per_step} tokens/step; {warm} "
            f"warm-up + {timed} timed steps")
@@ -129,11 +123,7 @@ def bench(name, a, work_root):
             exe)
         programs[precision] = exe
         bt.log(f"  starchc ({precision}): {wall:.2f} s")
-    tokens = np.random.default_rng(bt.DATA_SEED).integers(
-        0, cfg["vocab"], size=(total * cfg["micro"] * cfg["batch"],
-                               cfg["seq"]), dtype=np.int64)
-    data = os.path.join(work, "tokens.npy")
-    np.save(data, tokens)
+    tokens, data = bt.write_tokens(cfg, total, work)
     torch.set_num_threads(a.threads)
 
     sides = ["Starch f32", "Starch bf16", "PyTorch eager bf16"]

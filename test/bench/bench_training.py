@@ -558,17 +558,35 @@ def fmt_rate(x):
     return f"{x / 1e3:.1f}k" if x >= 1e4 else f"{x:.0f}"
 
 
-def bench_config(name, a, work_root, threads):
-    import numpy as np
-    import torch
-
+def config_run(name, a, work_root):
+    """A configuration's geometry and step counts (--warmup/--steps or its
+    defaults) and its work folder: (cfg, warm-up steps, timed steps, work,
+    tokens per step)."""
     cfg = CONFIGS[name]
     warm = a.warmup if a.warmup is not None else cfg["warmup"]
     timed = a.steps if a.steps is not None else cfg["steps"]
-    total = warm + timed
     work = os.path.join(work_root, name)
     os.makedirs(work, exist_ok=True)
-    tokens_per_step = cfg["micro"] * cfg["batch"] * cfg["seq"]
+    return cfg, warm, timed, work, cfg["micro"] * cfg["batch"] * cfg["seq"]
+
+
+def write_tokens(cfg, total, work):
+    """The random token sequences of `total` steps, and tokens.npy of them
+    in `work`: (tokens, path)."""
+    import numpy as np
+    tokens = np.random.default_rng(DATA_SEED).integers(
+        0, cfg["vocab"], size=(total * cfg["micro"] * cfg["batch"], cfg["seq"]),
+        dtype=np.int64)
+    data = os.path.join(work, "tokens.npy")
+    np.save(data, tokens)
+    return tokens, data
+
+
+def bench_config(name, a, work_root, threads):
+    import torch
+
+    cfg, warm, timed, work, tokens_per_step = config_run(name, a, work_root)
+    total = warm + timed
     log(f"\n== {name}: hidden {cfg['hidden']}, {cfg['layers']} layers, heads "
         f"{cfg['heads']}/{cfg['kv_heads']}, vocab {cfg['vocab']}, "
         f"B={cfg['batch']} S={cfg['seq']} M={cfg['micro']}; "
@@ -592,11 +610,7 @@ def bench_config(name, a, work_root, threads):
         f"{stages[1]} s, emit incl. host C++ compile {stages[2]} s)")
     own_flops = starch_flops(a.starchc, model_json, work)
 
-    n_seq = total * cfg["micro"] * cfg["batch"]
-    tokens = np.random.default_rng(DATA_SEED).integers(
-        0, cfg["vocab"], size=(n_seq, cfg["seq"]), dtype=np.int64)
-    data = os.path.join(work, "tokens.npy")
-    np.save(data, tokens)
+    tokens, data = write_tokens(cfg, total, work)
 
     torch.set_num_threads(threads)
     reps = []   # per repeat: (Starch times, other cores, PyTorch times, other)
