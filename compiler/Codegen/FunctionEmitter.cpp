@@ -70,6 +70,10 @@ struct Spelling {
   std::function<std::string(Value result)> result;
   /// check()'s trailing arguments: the quoted op and layer.
   std::function<std::string()> where;
+  /// The results of a call of a function that takes them by row: the view
+  /// table and its rows (after `result` named each). Only the top level
+  /// has such calls (loopCanAddress).
+  std::function<std::string(Operation *call)> resultRows;
   /// A parameter read's or write's comment: its symbol.
   bool commentParam = true;
   /// The function's top level (not a loop body): a reshape of an arena
@@ -81,7 +85,8 @@ struct Spelling {
 class FunctionEmitter {
 public:
   FunctionEmitter(func::FuncOp function, ProgramState &program, raw_ostream &os)
-      : function(function), program(program), os(os) {}
+      : function(function), program(program), os(os),
+        byRow(program.resultsByRow.contains(function.getSymName())) {}
 
   LogicalResult emit();
 
@@ -124,6 +129,17 @@ private:
   /// A C++ expression for the address of `value` from inside a loop of the
   /// function: a view, a parameter or a named tensor; empty if it has none.
   std::string addressOf(Value value);
+  /// Result `slot` of this function: a reference argument, or a row of the
+  /// caller's view table.
+  std::string slotName(unsigned slot) const {
+    return byRow ? "out[outRows[" + std::to_string(slot) + "]]"
+                 : "r" + std::to_string(slot);
+  }
+  /// Whether `op` calls a function that takes its results by row.
+  bool callsByRow(Operation *op) const {
+    auto call = dyn_cast<func::CallOp>(op);
+    return call && program.resultsByRow.contains(call.getCallee());
+  }
   int paramIndexOf(Operation *op) {
     StringRef name = isa<ReadParamOp>(op) ? cast<ReadParamOp>(op).getName()
                                           : cast<WriteParamOp>(op).getName();
@@ -133,6 +149,8 @@ private:
   func::FuncOp function;
   ProgramState &program;
   raw_ostream &os;
+  /// This function takes its results by row (ProgramState::resultsByRow).
+  bool byRow;
   std::string code;
   llvm::raw_string_ostream out{code};
   MemoryPlan plan;
@@ -184,7 +202,7 @@ unsigned FunctionEmitter::viewIndex(Value value) {
 std::string FunctionEmitter::declareResult(Value result) {
   auto slot = resultSlot.find(result);
   if (slot != resultSlot.end())
-    return names[result] = "r" + std::to_string(slot->second);
+    return names[result] = slotName(slot->second);
   auto param = paramResult.find(result);
   if (param != paramResult.end())
     return names[result] = "params[" + std::to_string(param->second) + "]";
@@ -227,7 +245,7 @@ std::string FunctionEmitter::addressOf(Value value) {
     return "&params[" + std::to_string(paramIndexOf(read)) + "]";
   auto slot = resultSlot.find(value);
   if (slot != resultSlot.end())
-    return "&r" + std::to_string(slot->second);
+    return "&" + slotName(slot->second);
   auto param = paramResult.find(value);
   if (param != paramResult.end())
     return "&params[" + std::to_string(param->second) + "]";
@@ -354,8 +372,12 @@ LogicalResult FunctionEmitter::emitOp(Operation &op, const Spelling &spelling) {
     out << indent << identifier(call.getCallee()) << "(params";
     for (const std::string &operand : operands)
       out << ", " << operand;
-    for (const std::string &result : results)
-      out << ", " << result;
+    if (callsByRow(call)) {
+      out << ", " << spelling.resultRows(call);
+    } else {
+      for (const std::string &result : results)
+        out << ", " << result;
+    }
     out << ");\n";
   } else {
     auto executable = dyn_cast<exec::ExecutableOpInterface>(&op);
@@ -377,6 +399,10 @@ LogicalResult FunctionEmitter::emitOp(Operation &op, const Spelling &spelling) {
 bool FunctionEmitter::loopCanAddress(ArrayRef<Operation *> ops,
                                      const Repeat &repeat) {
   for (size_t i = repeat.begin; i < repeat.end(); ++i) {
+    // A call by row is one short line at the top level (its rows are a
+    // table of their own): no loop needed.
+    if (callsByRow(ops[i]))
+      return false;
     for (Value result : ops[i]->getResults())
       if (!tableView(result) && !isLoopLocal(ops[i]) && !outsideArena(result))
         return false;
@@ -430,13 +456,20 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
         continue;
       }
       auto operandAt = [&](size_t t) { return opAt(t, j)->getOperand(q); };
-      bool allViews = true, allParams = true;
+      bool allViews = true, allParams = true, allSlots = byRow;
       for (size_t t = 0; t < count; ++t) {
         Value v = operandAt(t);
         allParams &= bool(v.getDefiningOp<ReadParamOp>());
         allViews &= ownsArenaBuffer(v) && tableView(v) && !resultSlot.count(v);
+        allSlots &= resultSlot.count(v) != 0;
       }
-      if (allParams) {
+      if (allSlots) {
+        size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+          return resultSlot.lookup(operandAt(t));
+        });
+        opPlan.operands.push_back("out[outRows[row[" + std::to_string(c) +
+                                  "]]]");
+      } else if (allParams) {
         size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
           return paramIndexOf(operandAt(t).getDefiningOp<ReadParamOp>());
         });
@@ -462,12 +495,19 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
     if (!isLoopLocal(first) && !isa<ReadParamOp>(first))
       for (unsigned r = 0; r < first->getNumResults(); ++r) {
         auto resultAt = [&](size_t t) { return opAt(t, j)->getResult(r); };
-        bool allViews = true, allParams = true;
+        bool allViews = true, allParams = true, allSlots = byRow;
         for (size_t t = 0; t < count; ++t) {
           allViews &= !outsideArena(resultAt(t));
           allParams &= paramResult.count(resultAt(t)) != 0;
+          allSlots &= resultSlot.count(resultAt(t)) != 0;
         }
-        if (allParams) {
+        if (allSlots) {
+          size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+            return resultSlot.lookup(resultAt(t));
+          });
+          opPlan.results.push_back("out[outRows[row[" + std::to_string(c) +
+                                   "]]]");
+        } else if (allParams) {
           size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
             return paramResult.lookup(resultAt(t));
           });
@@ -610,9 +650,12 @@ LogicalResult FunctionEmitter::emit() {
   // caller's result buffer instead: no copy at the return (a layer function
   // returns most of the activations its backward keeps).
   auto returned = cast<func::ReturnOp>(body.getTerminator()).getOperands();
+  // (A call by row writes its results into this function's view table:
+  // one it returns is copied at the return.)
   llvm::DenseSet<Value> notInArena;
   for (auto [i, value] : llvm::enumerate(returned))
-    if (ownsArenaBuffer(value) && llvm::count(returned, value) == 1) {
+    if (ownsArenaBuffer(value) && llvm::count(returned, value) == 1 &&
+        !callsByRow(value.getDefiningOp())) {
       resultSlot[value] = i;
       notInArena.insert(value);
     }
@@ -656,8 +699,11 @@ LogicalResult FunctionEmitter::emit() {
       names[arg] = "p_" + identifier(role.getValue());
     os << ", const Tensor &" << names[arg];
   }
-  for (unsigned i = 0; i < function.getNumResults(); ++i)
-    os << ", Tensor &r" << i;
+  if (byRow)
+    os << ", Tensor *out, const int64_t *outRows";
+  else
+    for (unsigned i = 0; i < function.getNumResults(); ++i)
+      os << ", Tensor &r" << i;
   os << ") {\n";
   if (plan.arenaBytes)
     os << "  static Arena arena(" << plan.arenaBytes << ");\n";
@@ -705,6 +751,14 @@ LogicalResult FunctionEmitter::emit() {
     return declareResult(result);
   };
   topLevel.where = [&] { return quoted(where(current)); };
+  topLevel.resultRows = [&](Operation *call) {
+    SmallVector<int64_t> rows;
+    for (Value result : call->getResults())
+      rows.push_back(viewIndex(result));
+    return "view, storedRows<int64_t>(" +
+           std::to_string(program.appendTable(rows)) + ", " +
+           std::to_string(rows.size()) + ")";
+  };
 
   StringRef currentLayer;
   for (size_t i = 0; i < ops.size();) {
@@ -732,8 +786,8 @@ LogicalResult FunctionEmitter::emit() {
   for (auto [i, operand] :
        llvm::enumerate(body.getTerminator()->getOperands())) {
     std::string name = nameOf(operand);
-    if (name != "r" + std::to_string(i))
-      out << "  copyInto(r" << i << ", " << name << ");\n";
+    if (name != slotName(i))
+      out << "  copyInto(" << slotName(i) << ", " << name << ");\n";
   }
   if (untypedView)
     return function.emitError() << "codegen: the runtime has no element type "
@@ -765,6 +819,15 @@ size_t ProgramState::appendTable(ArrayRef<int64_t> values) {
   constantPayload.resize((constantPayload.size() + rt::kConstantAlignment - 1) /
                          rt::kConstantAlignment * rt::kConstantAlignment);
   return offset;
+}
+
+bool takesResultsByRow(func::FuncOp callee) {
+  return callee.getNumResults() >= kResultsByRowMin &&
+         llvm::all_of(callee.getResultTypes(), [](Type type) {
+           auto tensor = dyn_cast<RankedTensorType>(type);
+           return tensor && tensor.getRank() <= rt::kTableMaxRank &&
+                  exec::dtypeOf(tensor.getElementType());
+         });
 }
 
 LogicalResult emitFunction(func::FuncOp function, ProgramState &program,

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <string>
 
@@ -25,11 +26,27 @@ struct ProgramState {
   /// constants are stored once).
   std::string constantPayload;
   llvm::DenseMap<mlir::Attribute, size_t> constantOffsets;
+  /// Functions that take their results as rows of the caller's view table
+  /// (`Tensor *out, const int64_t *outRows`) instead of one reference each:
+  /// those of many results (a step's gradients), see takesResultsByRow().
+  /// By symbol name: a call looks its callee up here, not in the module.
+  llvm::StringSet<> resultsByRow;
 
   /// Appends `values` (little-endian int64: a view or loop table,
   /// runtime/train/ProgramTables.h) to the constants file; their offset.
   size_t appendTable(llvm::ArrayRef<int64_t> values);
 };
+
+/// The fewest results for which a called function takes them by row: a call
+/// of a thousand reference arguments cost gcc 0.69 s at 128 layers, more
+/// than the rest of the caller (docs/codegen.md). A layer function (tens of
+/// results) keeps its named references.
+constexpr unsigned kResultsByRowMin = 32;
+
+/// Whether `callee`, which a call of the program reads, takes its results by
+/// row: it has at least kResultsByRowMin, each a tensor a view table row can
+/// hold.
+bool takesResultsByRow(mlir::func::FuncOp callee);
 
 /// Writes `function` as a C++ function to `os` (CppEmitter.cpp's file
 /// comment says how); runs of repeated ops become loops over tables
