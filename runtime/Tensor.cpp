@@ -109,6 +109,17 @@ Tensor Tensor::view(DType dtype, Shape shape, void *data) {
   return tensor;
 }
 
+Tensor Tensor::inside(DType dtype, Shape shape,
+                      std::shared_ptr<const void> owner, void *data) {
+  Tensor tensor;
+  tensor.dtype_ = dtype;
+  tensor.shape_ = std::move(shape);
+  // The aliasing constructor: `data`, owned by `owner`'s count.
+  tensor.storage_ =
+      std::shared_ptr<uint8_t>(std::move(owner), static_cast<uint8_t *>(data));
+  return tensor;
+}
+
 Tensor::Tensor(DType dtype, Shape shape)
     : dtype_(dtype), shape_(std::move(shape)),
       storage_(allocateBytes(rt::numElements(shape_) * dtypeSize(dtype))) {

@@ -40,6 +40,11 @@ public:
   /// A tensor over memory it does not own (an arena slice, a device buffer):
   /// the caller keeps `data` alive and aligned for `dtype`.
   static Tensor view(DType dtype, Shape shape, void *data);
+  /// A tensor over `data`, inside a buffer that `owner` keeps alive for as
+  /// long as the tensor or a copy of it lives (a mapped file: MappedFile.h).
+  /// `data` is aligned for `dtype`, not necessarily to 64 bytes.
+  static Tensor inside(DType dtype, Shape shape,
+                       std::shared_ptr<const void> owner, void *data);
 
   DType dtype() const { return dtype_; }
   const Shape &shape() const { return shape_; }
@@ -63,7 +68,8 @@ public:
 private:
   DType dtype_ = DType::f32;
   Shape shape_;
-  /// 64-byte aligned, shared by reshaped views and copies of this tensor.
+  /// 64-byte aligned (unless made by `inside`), shared by reshaped views and
+  /// copies of this tensor.
   std::shared_ptr<uint8_t> storage_;
 };
 

@@ -70,6 +70,11 @@ bool matchFrameworkWeights(
   rt::SafetensorsFile file;
   if (!file.open(frameworkPath, error))
     return false;
+  // Both files are read in place (MappedFile.h), not copied: every tensor
+  // of both is read once, some twice. A file that cannot be mapped is read.
+  std::string unmapped;
+  file.map(unmapped);
+  rt::ExternalMappings mappings;
   // Framework tensors by (dtype, element count): only those can match, so
   // an initializer is decoded only when its bucket is not empty.
   std::map<std::pair<rt::DType, int64_t>, std::vector<std::string>> buckets;
@@ -104,7 +109,7 @@ bool matchFrameworkWeights(
       continue;
     rt::Tensor data;
     std::string ignored;
-    if (!rt::decodeOnnxTensor(*proto, baseDir, data, ignored))
+    if (!rt::mapOnnxTensor(*proto, baseDir, mappings, data, ignored))
       continue; // the importer reports unreadable data where it is used
     if (allEqual(data) && !weights.count(name))
       continue;

@@ -12,7 +12,10 @@
 #ifndef STARCH_RUNTIME_IO_CONFINEDFILE_H
 #define STARCH_RUNTIME_IO_CONFINEDFILE_H
 
+#include "runtime/io/MappedFile.h"
+
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace starch::rt {
@@ -41,6 +44,12 @@ public:
 
   /// Reads `length` bytes from `offset` into `dest` after checkRange.
   bool read(int64_t offset, int64_t length, void *dest, std::string &why) const;
+
+  /// The whole file (its size when opened) mapped; null with `why` set on
+  /// failure.
+  std::shared_ptr<const MappedFile> map(std::string &why) const {
+    return MappedFile::map(fd_, size_, why);
+  }
 
 private:
   int fd_ = -1;

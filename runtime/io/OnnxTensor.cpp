@@ -4,6 +4,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -257,6 +258,31 @@ bool decodeOnnxTensor(const onnx::TensorProto &proto,
     return copyTypedField(proto, proto.int32_data(), out, error,
                           [&](int64_t i, int32_t v) { storeFromDouble(out, i, v); });
   }
+}
+
+bool mapOnnxTensor(const onnx::TensorProto &proto, const std::string &baseDir,
+                   ExternalMappings &mappings, Tensor &out,
+                   std::string &error) {
+  std::optional<DType> dtype = dtypeFromOnnx(proto.data_type());
+  Shape shape(proto.dims().begin(), proto.dims().end());
+  if (proto.data_location() != onnx::TensorProto::EXTERNAL || !dtype ||
+      std::any_of(shape.begin(), shape.end(),
+                  [](int64_t size) { return size < 0; }))
+    return decodeOnnxTensor(proto, baseDir, out, error); // or its error
+  ExternalRange range;
+  if (!openExternalData(proto, *dtype, baseDir, range, error))
+    return false;
+  std::shared_ptr<const MappedFile> &mapping =
+      mappings[externalDataOf(proto).location];
+  std::string why;
+  if (!mapping)
+    mapping = range.file.map(why); // on failure, read below
+  Tensor tensor =
+      MappedFile::tensorAt(mapping, range.offset, *dtype, std::move(shape));
+  if (tensor.empty())
+    return readExternalData(proto, *dtype, baseDir, out, error);
+  out = std::move(tensor);
+  return true;
 }
 
 bool readOnnxTensorFile(const std::string &path, Tensor &out, std::string &name,

@@ -9,8 +9,10 @@
 #define STARCH_RUNTIME_IO_ONNXTENSOR_H
 
 #include "runtime/Tensor.h"
+#include "runtime/io/MappedFile.h"
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -50,6 +52,16 @@ bool checkExternalData(const onnx::TensorProto &proto,
 bool decodeOnnxTensor(const onnx::TensorProto &proto,
                       const std::string &baseDir, Tensor &out,
                       std::string &error);
+
+/// External data files mapped so far, by location (MappedFile.h).
+using ExternalMappings =
+    std::map<std::string, std::shared_ptr<const MappedFile>>;
+
+/// decodeOnnxTensor, except that external data aligned for its type is a
+/// tensor inside its file's mapping (made once per file in `mappings`), not
+/// a copy: for reading many initializers once, to compare them.
+bool mapOnnxTensor(const onnx::TensorProto &proto, const std::string &baseDir,
+                   ExternalMappings &mappings, Tensor &out, std::string &error);
 
 /// Reads one serialized TensorProto file (the ONNX node tests' input_N.pb
 /// and output_N.pb); `name` receives the tensor's name, empty if it has none.

@@ -63,6 +63,8 @@ bool SafetensorsFile::open(const std::string &path, std::string &error) {
     return false;
   }
   uint64_t fileSize = static_cast<uint64_t>(file.tellg());
+  fileSize_ = fileSize;
+  mapping_.reset();
   file.seekg(0);
   unsigned char lengthBytes[8];
   if (fileSize < 8 || !file.read(reinterpret_cast<char *>(lengthBytes), 8)) {
@@ -145,6 +147,25 @@ SafetensorsFile::entry(const std::string &name) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+bool SafetensorsFile::map(std::string &error) {
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot open '" + path_ + "' (" + std::strerror(errno) + ")";
+    return false;
+  }
+  // The index was checked against the length it had then.
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  std::string why = "changed length since its index was read";
+  if (size >= 0 && static_cast<uint64_t>(size) == fileSize_)
+    mapping_ = MappedFile::map(fd, size, why);
+  ::close(fd);
+  if (!mapping_) {
+    error = "'" + path_ + "' " + why;
+    return false;
+  }
+  return true;
+}
+
 bool SafetensorsFile::load(const std::string &name, Tensor &out,
                            std::string &error) const {
   auto it = entries_.find(name);
@@ -153,6 +174,19 @@ bool SafetensorsFile::load(const std::string &name, Tensor &out,
     return false;
   }
   const Entry &entry = it->second;
+  if (mapping_) {
+    Tensor tensor = MappedFile::tensorAt(
+        mapping_, static_cast<int64_t>(dataStart_ + entry.begin), entry.dtype,
+        entry.shape);
+    if (tensor.empty()) { // unaligned for its type (or empty): a copy
+      tensor = Tensor::uninitialized(entry.dtype, entry.shape);
+      if (tensor.byteSize())
+        std::memcpy(tensor.bytes(), mapping_->data() + dataStart_ + entry.begin,
+                    tensor.byteSize());
+    }
+    out = std::move(tensor);
+    return true;
+  }
   // Every byte is read below: no zero fill first.
   Tensor tensor = Tensor::uninitialized(entry.dtype, entry.shape);
   std::ifstream file(path_, std::ios::binary);

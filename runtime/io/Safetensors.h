@@ -9,6 +9,7 @@
 #define STARCH_RUNTIME_IO_SAFETENSORS_H
 
 #include "runtime/Tensor.h"
+#include "runtime/io/MappedFile.h"
 
 #include <cstdint>
 #include <map>
@@ -30,7 +31,12 @@ public:
   const std::map<std::string, std::string> &metadata() const {
     return metadata_;
   }
-  /// Reads tensor `name` into `out`.
+  /// Maps the file (MappedFile.h): from now on load() gives tensors that
+  /// share the mapping instead of reading copies. For reading many tensors
+  /// once (comparing them); the file must keep its length while they live.
+  bool map(std::string &error);
+  /// Reads tensor `name` into `out` (after map(), its bytes in the mapping
+  /// where they are aligned for its type).
   bool load(const std::string &name, Tensor &out, std::string &error) const;
 
   struct Entry {
@@ -48,6 +54,9 @@ public:
 private:
   std::string path_;
   uint64_t dataStart_ = 0;
+  /// The file's length when its index was read.
+  uint64_t fileSize_ = 0;
+  std::shared_ptr<const MappedFile> mapping_;
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> metadata_;
 };
