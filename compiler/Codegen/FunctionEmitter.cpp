@@ -74,6 +74,11 @@ struct Spelling {
   /// table and its rows (after `result` named each). Only the top level
   /// has such calls (loopCanAddress).
   std::function<std::string(Operation *call)> resultRows;
+  /// An expression for all of a variadic op's operands as rows of the view
+  /// table, or empty (then they are listed).
+  std::function<std::string(Operation *op)> operandRows = [](Operation *) {
+    return std::string();
+  };
   /// A parameter read's or write's comment: its symbol.
   bool commentParam = true;
   /// The function's top level (not a loop body): a reshape of an arena
@@ -386,8 +391,9 @@ LogicalResult FunctionEmitter::emitOp(Operation &op, const Spelling &spelling) {
     // The CUDA kernels have the CPU kernels' names and signatures, in
     // namespace cuda.
     out << indent << "check(";
+    std::string operandList = spelling.operandRows(&op);
     executable.getKernelCall().print(
-        out, {operands, results},
+        out, {operands, results, operandList},
         program.options.target == CodegenTarget::cuda ? "cuda::" : "");
     out << ", " << spelling.where() << ");\n";
   }
@@ -751,6 +757,21 @@ LogicalResult FunctionEmitter::emit() {
     return declareResult(result);
   };
   topLevel.where = [&] { return quoted(where(current)); };
+  // (A call by row lists nothing, and its callee's operands are few.)
+  topLevel.operandRows = [&](Operation *op) {
+    if (op->getNumOperands() < kManyTensors || isa<func::CallOp>(op) ||
+        !llvm::all_of(op->getOperands(), [&](Value operand) {
+          return arenaRoot(operand) && tableView(operand);
+        }))
+      return std::string();
+    SmallVector<int64_t> rows;
+    for (Value operand : op->getOperands())
+      rows.push_back(viewIndex(operand));
+    return "tableTensors(view, storedRows<int64_t>(" +
+           std::to_string(program.appendTable(rows)) + ", " +
+           std::to_string(rows.size()) + "), " + std::to_string(rows.size()) +
+           ")";
+  };
   topLevel.resultRows = [&](Operation *call) {
     SmallVector<int64_t> rows;
     for (Value result : call->getResults())
@@ -822,7 +843,7 @@ size_t ProgramState::appendTable(ArrayRef<int64_t> values) {
 }
 
 bool takesResultsByRow(func::FuncOp callee) {
-  return callee.getNumResults() >= kResultsByRowMin &&
+  return callee.getNumResults() >= kManyTensors &&
          llvm::all_of(callee.getResultTypes(), [](Type type) {
            auto tensor = dyn_cast<RankedTensorType>(type);
            return tensor && tensor.getRank() <= rt::kTableMaxRank &&

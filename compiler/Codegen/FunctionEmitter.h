@@ -37,14 +37,16 @@ struct ProgramState {
   size_t appendTable(llvm::ArrayRef<int64_t> values);
 };
 
-/// The fewest results for which a called function takes them by row: a call
-/// of a thousand reference arguments cost gcc 0.69 s at 128 layers, more
-/// than the rest of the caller (docs/codegen.md). A layer function (tens of
-/// results) keeps its named references.
-constexpr unsigned kResultsByRowMin = 32;
+/// The fewest tensors that a called function takes as rows of its caller's
+/// view table (its results), and that a variadic op reads as rows of it (its
+/// operands), instead of one name each: a call of a thousand reference
+/// arguments cost gcc 0.69 s at 128 layers, more than the rest of the
+/// caller (docs/codegen.md). A layer function (tens of results) keeps its
+/// named references.
+constexpr unsigned kManyTensors = 32;
 
 /// Whether `callee`, which a call of the program reads, takes its results by
-/// row: it has at least kResultsByRowMin, each a tensor a view table row can
+/// row: it has at least kManyTensors, each a tensor a view table row can
 /// hold.
 bool takesResultsByRow(mlir::func::FuncOp callee);
 

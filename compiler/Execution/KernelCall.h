@@ -54,6 +54,10 @@ struct CallTensors {
 struct CallNames {
   llvm::ArrayRef<std::string> operands;
   llvm::ArrayRef<std::string> results;
+  /// When not empty, an expression for all operands as one
+  /// `std::vector<Tensor>` (a variadic op of a thousand operands), which an
+  /// operand list prints instead of listing them.
+  llvm::StringRef operandList = {};
 };
 
 /// The argument kinds. `Param` is the kernel parameter type each is made
@@ -97,6 +101,10 @@ struct OperandList {
     return std::vector<rt::Tensor>(t.operands.begin(), t.operands.end());
   }
   void print(llvm::raw_ostream &os, const CallNames &n) const {
+    if (!n.operandList.empty()) {
+      os << n.operandList;
+      return;
+    }
     os << "{";
     llvm::interleave(n.operands, os, ", ");
     os << "}";
