@@ -55,6 +55,14 @@ int64_t repeatedSlice(const rt::Tensor &tensor) {
 
 /// Whether `b` has the transposed shape of `a`, both matrices: the pairs
 /// isTransposeOf can match, with elementsDigest computed for both.
+/// The first (up to) eight bytes of `tensor`: unequal ones settle that two
+/// tensors differ before their data is read.
+uint64_t headOf(const rt::Tensor &tensor) {
+  uint64_t head = 0;
+  std::memcpy(&head, tensor.bytes(), std::min<size_t>(8, tensor.byteSize()));
+  return head;
+}
+
 bool transposedShapes(const rt::Tensor &a, const rt::Tensor &b) {
   return a.rank() == 2 && b.rank() == 2 && a.shape()[0] == b.shape()[1] &&
          a.shape()[1] == b.shape()[0];
@@ -76,20 +84,28 @@ bool matchFrameworkWeights(
   file.map(unmapped);
   rt::ExternalMappings mappings;
   // Framework tensors by (dtype, element count): only those can match, so
-  // an initializer is decoded only when its bucket is not empty.
-  std::map<std::pair<rt::DType, int64_t>, std::vector<std::string>> buckets;
-  std::map<std::string, rt::Tensor> framework;
-  std::map<std::string, uint64_t> digests;
+  // an initializer is decoded only when its bucket is not empty. Each
+  // candidate's first bytes and digest sit in one array: most candidates of
+  // a bucket (a deep model's same-shaped weights) are told apart there,
+  // without touching their data.
+  struct Candidate {
+    std::string name;
+    rt::Tensor tensor;
+    uint64_t head, digest;
+  };
+  std::vector<Candidate> framework;
+  std::map<std::pair<rt::DType, int64_t>, std::vector<size_t>> buckets;
   for (const std::string &name : file.names()) {
     rt::Tensor tensor;
     if (!file.load(name, tensor, error))
       return false;
     if (tensor.numElements() > 1)
-      buckets[{tensor.dtype(), tensor.numElements()}].push_back(name);
-    if (tensor.rank() == 2)
-      digests[name] = elementsDigest(tensor);
-    framework.emplace(name, std::move(tensor));
+      buckets[{tensor.dtype(), tensor.numElements()}].push_back(
+          framework.size());
+    uint64_t digest = tensor.rank() == 2 ? elementsDigest(tensor) : 0;
+    framework.push_back({name, tensor, headOf(tensor), digest});
   }
+  const std::vector<size_t> none;
   for (auto &[name, proto] : initializers) {
     std::optional<rt::DType> dtype = rt::dtypeFromOnnx(proto->data_type());
     if (!dtype || !rt::isFloat(*dtype))
@@ -107,42 +123,45 @@ bool matchFrameworkWeights(
         sliceCount > 1 ? buckets.find({*dtype, sliceCount}) : buckets.end();
     if (count <= 1 || (bucket == buckets.end() && sliceBucket == buckets.end()))
       continue;
+    const std::vector<size_t> &candidates =
+        bucket == buckets.end() ? none : bucket->second;
     rt::Tensor data;
     std::string ignored;
     if (!rt::mapOnnxTensor(*proto, baseDir, mappings, data, ignored))
       continue; // the importer reports unreadable data where it is used
     if (allEqual(data) && !weights.count(name))
       continue;
-    std::vector<std::pair<std::string, FrameworkMatch::Layout>> found;
+    std::vector<std::pair<size_t, FrameworkMatch::Layout>> found;
+    uint64_t head = headOf(data);
     uint64_t digest = data.rank() == 2 ? elementsDigest(data) : 0;
-    for (const std::string &candidate : bucket == buckets.end()
-                                            ? std::vector<std::string>{}
-                                            : bucket->second) {
-      const rt::Tensor &reference = framework.at(candidate);
-      // Same bytes in any shape (memcmp stops at the first difference); a
-      // transpose only where the digests, which a transpose keeps, agree.
-      if (std::memcmp(reference.bytes(), data.bytes(), data.byteSize()) == 0)
-        found.push_back({candidate, FrameworkMatch::Layout::sameOrder});
-      else if (transposedShapes(reference, data) &&
-               digests.at(candidate) == digest &&
-               isTransposeOf(reference, data))
-        found.push_back({candidate, FrameworkMatch::Layout::transposed});
+    for (size_t c : candidates) {
+      const Candidate &candidate = framework[c];
+      // Same bytes in any shape; a transpose only where the digests, which
+      // a transpose keeps, agree.
+      if (candidate.head == head &&
+          std::memcmp(candidate.tensor.bytes(), data.bytes(),
+                      data.byteSize()) == 0)
+        found.push_back({c, FrameworkMatch::Layout::sameOrder});
+      else if (candidate.digest == digest &&
+               transposedShapes(candidate.tensor, data) &&
+               isTransposeOf(candidate.tensor, data))
+        found.push_back({c, FrameworkMatch::Layout::transposed});
     }
-    if (found.empty() && folded.count(name) && bucket != buckets.end())
-      for (const std::string &candidate : bucket->second)
-        if (framework.at(candidate).shape() == data.shape() &&
-            isOnePlus(framework.at(candidate), data))
-          found.push_back({candidate, FrameworkMatch::Layout::plusOne});
+    if (found.empty() && folded.count(name))
+      for (size_t c : candidates)
+        if (framework[c].tensor.shape() == data.shape() &&
+            isOnePlus(framework[c].tensor, data))
+          found.push_back({c, FrameworkMatch::Layout::plusOne});
     if (found.empty() && sliceBucket != buckets.end() &&
         repeatedSlice(data) == sliceCount)
-      for (const std::string &candidate : sliceBucket->second)
-        if (std::memcmp(framework.at(candidate).bytes(), data.bytes(),
-                        framework.at(candidate).byteSize()) == 0)
-          found.push_back({candidate, FrameworkMatch::Layout::repeated});
+      for (size_t c : sliceBucket->second)
+        if (std::memcmp(framework[c].tensor.bytes(), data.bytes(),
+                        framework[c].tensor.byteSize()) == 0)
+          found.push_back({c, FrameworkMatch::Layout::repeated});
     if (found.empty())
       continue;
     auto best = std::find_if(found.begin(), found.end(), [&](const auto &f) {
-      return llvm::StringRef(name).ends_with(f.first);
+      return llvm::StringRef(name).ends_with(framework[f.first].name);
     });
     // A value made from a tensor (one plus it, it repeated) that several
     // tensors explain is ambiguous (a fresh Gemma's zero norm weights all
@@ -155,9 +174,9 @@ bool matchFrameworkWeights(
       continue;
     if (best == found.end())
       best = found.begin();
-    const rt::Tensor &reference = framework.at(best->first);
-    matches[name] = {best->first, best->second, reference.dtype(),
-                     reference.shape()};
+    const Candidate &match = framework[best->first];
+    matches[name] = {match.name, best->second, match.tensor.dtype(),
+                     match.tensor.shape()};
   }
   return true;
 }

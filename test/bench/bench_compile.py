@@ -23,7 +23,7 @@ Nothing is asserted; the table is for notes and before/after comparisons
 (pass --starchc of another build).  On a shared machine wall-clock times
 grow with the load (printed with each row); CPU seconds much less so.
 
-  python test/bench/bench_compile.py [--layers 8,32,128] [--work DIR]
+  python test/bench/bench_compile.py [--layers 8,32,128] [--work DIR] [--repeats 3]
       [--starchc build/bin/starchc] [--cpu-limit 300] [--max-memory-mb 6000]
 
 Run it with the Python environment of test/fixtures/requirements-dynamo.txt.
@@ -69,6 +69,9 @@ def parse_args():
                     "(the wall-clock limit is 5 times that)")
     ap.add_argument("--max-memory-mb", type=int, default=6000,
                     help="address-space limit of the compile, MB")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="rounds over the depths (alternated); the table "
+                    "shows each column's median (default 3)")
     a = ap.parse_args()
     a.layers = [int(x) for x in a.layers.split(",")]
     return a
@@ -154,14 +157,14 @@ def emit_cpp(starchc, model_json, folder):
     consts = os.path.join(folder, "train.consts")
     if os.path.exists(consts):  # another build's
         os.remove(consts)
-    p, cpu, _ = timed([starchc, model_json, "--emit=cpp", "-o", source,
-                       "--time"])
+    p, cpu, peak_mb = timed([starchc, model_json, "--emit=cpp", "-o", source,
+                             "--time"])
     if p.returncode != 0:
         sys.exit(f"starchc --emit=cpp failed:\n{p.stderr}")
     data = os.path.getsize(consts) if os.path.exists(consts) else 0
     with open(source) as f:
         lines = sum(1 for _ in f)
-    return stages_of(p.stderr), cpu, lines, data
+    return stages_of(p.stderr), cpu, lines, data, peak_mb
 
 
 def compile_exe(a, model_json, folder):
@@ -188,44 +191,82 @@ def compile_exe(a, model_json, folder):
     return stages_of(p.stderr), cpu, peak_mb, "ok"
 
 
+def median(values):
+    values = sorted(v for v in values if v is not None)
+    return values[len(values) // 2] if values else None
+
+
+def measure(a, layers, folder, model_json):
+    """One round at one depth: the row's columns (see main's table)."""
+    (imp, passes, codegen), cpp_cpu, lines, data, starchc_mb = emit_cpp(
+        a.starchc, model_json, folder)
+    load = os.getloadavg()[0]
+    stages, exe_cpu, peak_mb, outcome = compile_exe(a, model_json, folder)
+    host_wall = stages[2] - codegen if stages else None
+    host_cpu = exe_cpu - cpp_cpu if stages else None
+    # End to end: the `-o train` run's own stages, host compile included.
+    total = sum(stages) if stages else None
+    log(f"  {layers} layers: import {imp:.2f} s, passes {passes:.2f} s, "
+        f"codegen {codegen:.2f} s, {lines} lines, {data} bytes of "
+        f"constants, host compile "
+        f"{'%.1f' % host_cpu if host_cpu is not None else '-'} CPU s "
+        f"({'%.1f' % host_wall if host_wall is not None else '-'} s "
+        f"wall), end to end "
+        f"{'%.2f' % total if total is not None else '-'} s, peak "
+        f"{peak_mb:.0f} MB (starchc alone {starchc_mb:.0f} MB), {outcome}, "
+        f"load {load:.2f}")
+    return dict(imp=imp, passes=passes, codegen=codegen, lines=lines,
+                host_cpu=host_cpu, host_wall=host_wall, total=total,
+                peak_mb=peak_mb, starchc_mb=starchc_mb, outcome=outcome,
+                load=load)
+
+
 def main():
     a = parse_args()
     a.starchc = os.path.abspath(a.starchc)
     work = a.work or tempfile.mkdtemp(prefix="starch-bench-compile-")
     log(f"bench_compile {time.strftime('%Y-%m-%d %H:%M')}: starchc "
         f"{a.starchc}, {os.cpu_count()} CPUs, geometry {GEOMETRY}, "
-        f"work {work}")
-    rows = []
+        f"work {work}, {a.repeats} rounds")
+    models = {}
     for layers in a.layers:
         folder = os.path.join(work, f"layers{layers}")
         os.makedirs(folder, exist_ok=True)
         export_model(layers, folder)
-        model_json = write_model_json(folder, layers)
-        (imp, passes, codegen), cpp_cpu, lines, data = emit_cpp(
-            a.starchc, model_json, folder)
-        load = os.getloadavg()[0]
-        stages, exe_cpu, peak_mb, outcome = compile_exe(a, model_json, folder)
-        host_wall = stages[2] - codegen if stages else None
-        host_cpu = exe_cpu - cpp_cpu if stages else None
-        rows.append((layers, imp, passes, codegen, lines, data, host_cpu,
-                     host_wall, peak_mb, outcome, load))
-        log(f"  {layers} layers: import {imp:.2f} s, passes {passes:.2f} s, "
-            f"codegen {codegen:.2f} s, {lines} lines, {data} bytes of "
-            f"constants, host compile "
-            f"{'%.1f' % host_cpu if host_cpu is not None else '-'} CPU s "
-            f"({'%.1f' % host_wall if host_wall is not None else '-'} s "
-            f"wall), peak {peak_mb:.0f} MB, {outcome}, load {load:.2f}")
+        models[layers] = (folder, write_model_json(folder, layers))
+    rounds = {layers: [] for layers in a.layers}
+    for r in range(a.repeats):
+        log(f"round {r + 1} of {a.repeats}")
+        for layers in a.layers:
+            rounds[layers].append(measure(a, layers, *models[layers]))
 
+    def col(layers, key):
+        return median(m[key] for m in rounds[layers])
+
+    reference = 32 if 32 in a.layers else a.layers[0]
+    log(f"\nMedians of {a.repeats} rounds; end to end is the `starchc -o "
+        f"train` run (import, passes, codegen, host compile); the last column "
+        f"is its ratio to {reference} layers'. Peak: the process tree's "
+        f"largest resident set (starchc's includes the weight files it "
+        f"maps while matching names: page cache the kernel may drop).")
     log("\n| layers | import s | passes s | codegen s | source lines | "
-        "host compile CPU s | wall s | peak MB | outcome | load |")
-    log("|---|---|---|---|---|---|---|---|---|---|")
-    for (layers, imp, passes, codegen, lines, data, host_cpu, host_wall,
-         peak_mb, outcome, load) in rows:
-        cpu_text = f"{host_cpu:.1f}" if host_cpu is not None else "-"
-        wall_text = f"{host_wall:.1f}" if host_wall is not None else "-"
-        log(f"| {layers} | {imp:.2f} | {passes:.2f} | {codegen:.2f} | "
-            f"{lines} | {cpu_text} | {wall_text} | {peak_mb:.0f} | "
-            f"{outcome} | {load:.1f} |")
+        "host compile CPU s | wall s | end to end s | peak MB (starchc) | "
+        "outcome | load | end to end / " + str(reference) + " layers |")
+    log("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for layers in a.layers:
+        def text(key, fmt):
+            v = col(layers, key)
+            return fmt % v if v is not None else "-"
+        outcomes = sorted({m["outcome"] for m in rounds[layers]})
+        ratio = (col(layers, "total") / col(reference, "total")
+                 if col(layers, "total") and col(reference, "total") else None)
+        log(f"| {layers} | {text('imp', '%.2f')} | {text('passes', '%.2f')} | "
+            f"{text('codegen', '%.2f')} | {rounds[layers][0]['lines']} | "
+            f"{text('host_cpu', '%.1f')} | {text('host_wall', '%.1f')} | "
+            f"{text('total', '%.2f')} | {text('peak_mb', '%.0f')} "
+            f"({text('starchc_mb', '%.0f')}) | {', '.join(outcomes)} | "
+            f"{text('load', '%.1f')} | "
+            f"{'%.2fx' % ratio if ratio is not None else '-'} |")
 
 
 if __name__ == "__main__":
