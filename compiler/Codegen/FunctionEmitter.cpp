@@ -137,8 +137,11 @@ private:
   /// Result `slot` of this function: a reference argument, or a row of the
   /// caller's view table.
   std::string slotName(unsigned slot) const {
-    return byRow ? "out[outRows[" + std::to_string(slot) + "]]"
-                 : "r" + std::to_string(slot);
+    return byRow ? slotAt(std::to_string(slot)) : "r" + std::to_string(slot);
+  }
+  /// Result `index` (a C++ expression) of a function that takes them by row.
+  static std::string slotAt(const std::string &index) {
+    return "out[outRows[" + index + "]]";
   }
   /// Whether `op` calls a function that takes its results by row.
   bool callsByRow(Operation *op) const {
@@ -444,6 +447,14 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
     columns.push_back(std::move(column));
     return columns.size() - 1;
   };
+  // An index per period in a column of the table, spelled by `spell` from
+  // the body's `row[c]`: a parameter, a view, a result by row.
+  auto intColumn = [&](auto spell, auto &&index) {
+    size_t c = addColumn(intColumns, index);
+    return spell("row[" + std::to_string(c) + "]");
+  };
+  auto inParams = [](const std::string &e) { return "params[" + e + "]"; };
+  auto inViews = [](const std::string &e) { return "view[" + e + "]"; };
   // What each op of the body reads its operands, parameter and results
   // from, and its error text.
   struct OpPlan {
@@ -470,21 +481,17 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
         allSlots &= resultSlot.count(v) != 0;
       }
       if (allSlots) {
-        size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+        opPlan.operands.push_back(intColumn(slotAt, [&](size_t t) -> int64_t {
           return resultSlot.lookup(operandAt(t));
-        });
-        opPlan.operands.push_back("out[outRows[row[" + std::to_string(c) +
-                                  "]]]");
+        }));
       } else if (allParams) {
-        size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+        opPlan.operands.push_back(intColumn(inParams, [&](size_t t) -> int64_t {
           return paramIndexOf(operandAt(t).getDefiningOp<ReadParamOp>());
-        });
-        opPlan.operands.push_back("params[row[" + std::to_string(c) + "]]");
+        }));
       } else if (allViews) {
-        size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+        opPlan.operands.push_back(intColumn(inViews, [&](size_t t) -> int64_t {
           return viewIndex(operandAt(t));
-        });
-        opPlan.operands.push_back("view[row[" + std::to_string(c) + "]]");
+        }));
       } else {
         size_t c = addColumn(inColumns,
                              [&](size_t t) { return addressOf(operandAt(t)); });
@@ -492,12 +499,10 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
                                   "])");
       }
     }
-    if (isa<ReadParamOp, WriteParamOp>(first)) {
-      size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+    if (isa<ReadParamOp, WriteParamOp>(first))
+      opPlan.param = intColumn(inParams, [&](size_t t) -> int64_t {
         return paramIndexOf(opAt(t, j));
       });
-      opPlan.param = "params[row[" + std::to_string(c) + "]]";
-    }
     if (!isLoopLocal(first) && !isa<ReadParamOp>(first))
       for (unsigned r = 0; r < first->getNumResults(); ++r) {
         auto resultAt = [&](size_t t) { return opAt(t, j)->getResult(r); };
@@ -508,21 +513,18 @@ LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
           allSlots &= resultSlot.count(resultAt(t)) != 0;
         }
         if (allSlots) {
-          size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+          opPlan.results.push_back(intColumn(slotAt, [&](size_t t) -> int64_t {
             return resultSlot.lookup(resultAt(t));
-          });
-          opPlan.results.push_back("out[outRows[row[" + std::to_string(c) +
-                                   "]]]");
+          }));
         } else if (allParams) {
-          size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
-            return paramResult.lookup(resultAt(t));
-          });
-          opPlan.results.push_back("params[row[" + std::to_string(c) + "]]");
+          opPlan.results.push_back(
+              intColumn(inParams, [&](size_t t) -> int64_t {
+                return paramResult.lookup(resultAt(t));
+              }));
         } else if (allViews) {
-          size_t c = addColumn(intColumns, [&](size_t t) -> int64_t {
+          opPlan.results.push_back(intColumn(inViews, [&](size_t t) -> int64_t {
             return viewIndex(resultAt(t));
-          });
-          opPlan.results.push_back("view[row[" + std::to_string(c) + "]]");
+          }));
         } else {
           size_t c = addColumn(
               outColumns, [&](size_t t) { return addressOf(resultAt(t)); });
