@@ -2,15 +2,35 @@
 #include "runtime/kernels/Loss.h"
 
 #include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/LossRowsVector.h"
 #include "runtime/kernels/Parallel.h"
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace starch::rt {
 
 namespace {
+
+/// The loss rows of f32 logits with e^x in vector registers where the CPU
+/// has them (LossRowsVector.h; within 2 ulp of std::exp in f64); other
+/// types and CPUs with std::exp.
+template <typename T> double logSumExpRowOf(const T *row, int64_t n) {
+  if constexpr (std::is_same_v<T, float>)
+    if (hasVectorExp())
+      return logSumExpRowVector(row, n);
+  return logSumExpRow(row, n);
+}
+template <typename T>
+void crossEntropyGradRowOf(const T *row, T *out, int64_t n, int64_t label,
+                           double scale) {
+  if constexpr (std::is_same_v<T, float>)
+    if (hasVectorExp())
+      return crossEntropyGradRowVector(row, out, n, label, scale);
+  crossEntropyGradRow(row, out, n, label, scale);
+}
 
 /// The label of each row as i64, checked against `[0, classes)`.
 Status readLabels(const Tensor &labels, int64_t rows, int64_t classes,
@@ -58,6 +78,26 @@ Status checkOperands(const Tensor &logits, const Tensor &labels,
 
 } // namespace
 
+bool hasVectorExp() {
+#if STARCH_VECTOR_EXP
+  static const bool has =
+      (__builtin_cpu_init(), true) && __builtin_cpu_supports("avx512f");
+  return has;
+#else
+  return false;
+#endif
+}
+
+#if !STARCH_VECTOR_EXP
+double logSumExpRowVector(const float *row, int64_t n) {
+  return logSumExpRow(row, n, VectorExp{});
+}
+void crossEntropyGradRowVector(const float *row, float *out, int64_t n,
+                               int64_t label, double scale) {
+  crossEntropyGradRow(row, out, n, label, scale, VectorExp{});
+}
+#endif
+
 Status checkCrossEntropy(const Tensor &logits, const Tensor &labels,
                          const Tensor &out) {
   return checkOperands(logits, labels, out, /*scalarOut=*/true);
@@ -93,7 +133,7 @@ Status crossEntropy(const Tensor &logits, const Tensor &labels,
                 [&](int64_t begin, int64_t end) {
                   for (int64_t r = begin; r < end; ++r)
                     if (label[r] != ignoreIndex)
-                      terms[r] = logSumExpRow(x + r * classes, classes) -
+                      terms[r] = logSumExpRowOf(x + r * classes, classes) -
                                  x[r * classes + label[r]];
                 });
   });
@@ -132,8 +172,8 @@ Status crossEntropyGrad(const Tensor &logits, const Tensor &labels,
                     if (label[r] == ignoreIndex)
                       std::fill(o + r * classes, o + (r + 1) * classes, T(0));
                     else
-                      crossEntropyGradRow(x + r * classes, o + r * classes,
-                                          classes, label[r], scale);
+                      crossEntropyGradRowOf(x + r * classes, o + r * classes,
+                                            classes, label[r], scale);
                   }
                 });
   });

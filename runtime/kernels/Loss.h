@@ -4,6 +4,7 @@
 
 #include "runtime/Tensor.h"
 #include "runtime/kernels/Compat.h"
+#include "runtime/kernels/ExpF64.h"
 #include "runtime/kernels/Status.h"
 
 #include <cmath>
@@ -29,26 +30,37 @@ Status checkCrossEntropy(const Tensor &logits, const Tensor &labels,
 Status checkCrossEntropyGrad(const Tensor &logits, const Tensor &labels,
                              const Tensor &cotangent, const Tensor &out);
 
-/// `logsumexp(row)` accumulated in f64.
-template <typename T>
-STARCH_HOST_DEVICE inline double logSumExpRow(const T *row, int64_t n) {
+/// `logsumexp(row)` accumulated in f64, term by term in order. `exp` is
+/// std::exp or expF64 (ExpF64.h); the terms are made a chunk at a time
+/// apart from the sum, so a loop of expF64 vectorises while the sum keeps
+/// its order.
+template <typename T, typename Exp = StdExp>
+STARCH_HOST_DEVICE inline double logSumExpRow(const T *row, int64_t n,
+                                              Exp exp = {}) {
   double peak = row[0];
   for (int64_t i = 1; i < n; ++i)
     peak = row[i] > peak ? static_cast<double>(row[i]) : peak;
+  constexpr int64_t kChunk = 16;
+  double terms[kChunk];
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i)
-    sum += std::exp(static_cast<double>(row[i]) - peak);
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
+    for (int64_t j = 0; j < m; ++j)
+      terms[j] = exp(static_cast<double>(row[i0 + j]) - peak);
+    for (int64_t j = 0; j < m; ++j)
+      sum += terms[j];
+  }
   return peak + std::log(sum);
 }
 
 /// One row of the cross-entropy gradient; `scale` = cotangent / count.
-template <typename T>
+template <typename T, typename Exp = StdExp>
 STARCH_HOST_DEVICE inline void crossEntropyGradRow(const T *row, T *out,
                                                    int64_t n, int64_t label,
-                                                   double scale) {
-  double lse = logSumExpRow(row, n);
+                                                   double scale, Exp exp = {}) {
+  double lse = logSumExpRow(row, n, exp);
   for (int64_t i = 0; i < n; ++i) {
-    double p = std::exp(static_cast<double>(row[i]) - lse);
+    double p = exp(static_cast<double>(row[i]) - lse);
     out[i] = static_cast<T>(scale * (p - (i == label ? 1.0 : 0.0)));
   }
 }
