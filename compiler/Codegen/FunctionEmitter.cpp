@@ -13,34 +13,24 @@
 // period (Repeats.h: a layer function called per layer, the optimizer's ops
 // per layer) is one loop over a table of what changes between periods.
 //
-//===----------------------------------------------------------------------===//
-#include "compiler/Codegen/FunctionEmitter.h"
+#include "compiler/Codegen/FunctionEmitterImpl.h"
 
-#include "compiler/Codegen/CppText.h"
 #include "compiler/Codegen/InPlaceUpdates.h"
-#include "compiler/Codegen/MemoryPlan.h"
-#include "compiler/Codegen/Repeats.h"
 #include "compiler/Execution/CppLiterals.h"
 #include "compiler/Execution/ElementTypes.h"
-#include "compiler/Execution/ExecutionInterface.h"
 #include "runtime/io/ConstantData.h"
-#include "runtime/train/ProgramTables.h"
-#include "starch/Dialect/StarchOps.h"
 
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
-#include <functional>
 #include <optional>
 
 using namespace mlir;
 
 namespace starch::codegen {
-
-namespace {
+namespace detail {
 
 using exec::doubleLiteral;
 using exec::listLiteral;
@@ -59,127 +49,6 @@ std::string where(Operation *op) {
   StringRef layer = layerOf(op);
   return opName(op) + (layer.empty() ? "" : " in " + layer.str());
 }
-
-/// How one op is spelled: its operands, parameter, results and error text.
-/// The function's top level and a loop body spell them differently.
-struct Spelling {
-  std::function<std::string(unsigned operand)> operand;
-  /// "params[12]" for a parameter read or write.
-  std::function<std::string()> param;
-  /// Declares a buffer result (emitting what it needs) and names it.
-  std::function<std::string(Value result)> result;
-  /// check()'s trailing arguments: the quoted op and layer.
-  std::function<std::string()> where;
-  /// The results of a call of a function that takes them by row: the view
-  /// table and its rows (after `result` named each). Only the top level
-  /// has such calls (loopCanAddress).
-  std::function<std::string(Operation *call)> resultRows;
-  /// An expression for all of a variadic op's operands as rows of the view
-  /// table, or empty (then they are listed).
-  std::function<std::string(Operation *op)> operandRows = [](Operation *) {
-    return std::string();
-  };
-  /// A parameter read's or write's comment: its symbol.
-  bool commentParam = true;
-  /// The function's top level (not a loop body): a reshape of an arena
-  /// buffer is a row of the view table.
-  bool topLevel = true;
-  std::string indent = "  ";
-};
-
-class FunctionEmitter {
-public:
-  FunctionEmitter(func::FuncOp function, ProgramState &program, raw_ostream &os)
-      : function(function), program(program), os(os),
-        byRow(program.resultsByRow.contains(function.getSymName())) {}
-
-  LogicalResult emit();
-
-private:
-  LogicalResult emitOp(Operation &op, const Spelling &spelling);
-  LogicalResult emitConstant(ConstantOp constant, const std::string &name,
-                             const std::string &indent);
-  LogicalResult emitRepeat(ArrayRef<Operation *> ops, const Repeat &repeat,
-                           int loopNumber);
-  /// Whether a loop can address every value `repeat` passes between
-  /// periods or declares after it (a view of rank above the table's is
-  /// written the long way, and then only where it is made).
-  bool loopCanAddress(ArrayRef<Operation *> ops, const Repeat &repeat);
-  std::string nameResult(Value value) {
-    std::string name = "v" + std::to_string(counter++);
-    names[value] = name;
-    return name;
-  }
-  bool tableView(Value value) const {
-    return cast<RankedTensorType>(value.getType()).getRank() <=
-           rt::kTableMaxRank;
-  }
-  /// The buffer of this function's arena `value` is (a view of), if any.
-  Value arenaRoot(Value value) const;
-  /// The row of `value` in the view table, added on first use: a buffer of
-  /// the arena or a reshape view of one.
-  unsigned viewIndex(Value value);
-  /// Declares a reshape view of an arena buffer as a row of the view table.
-  std::string declareReshapeView(Value value) {
-    std::string name = nameResult(value);
-    out << "  Tensor &" << name << " = view[" << viewIndex(value) << "]; // "
-        << typeComment(cast<RankedTensorType>(value.getType())) << "\n";
-    return name;
-  }
-  /// Declares the top-level name of a buffer result.
-  std::string declareResult(Value result);
-  /// The top-level name of `value`; a value a loop made is declared here,
-  /// where the top level first reads it.
-  std::string nameOf(Value value);
-  /// A C++ expression for the address of `value` from inside a loop of the
-  /// function: a view, a parameter or a named tensor; empty if it has none.
-  std::string addressOf(Value value);
-  /// Result `slot` of this function: a reference argument, or a row of the
-  /// caller's view table.
-  std::string slotName(unsigned slot) const {
-    return byRow ? slotAt(std::to_string(slot)) : "r" + std::to_string(slot);
-  }
-  /// Result `index` (a C++ expression) of a function that takes them by row.
-  static std::string slotAt(const std::string &index) {
-    return "out[outRows[" + index + "]]";
-  }
-  /// Whether `op` calls a function that takes its results by row.
-  bool callsByRow(Operation *op) const {
-    auto call = dyn_cast<func::CallOp>(op);
-    return call && program.resultsByRow.contains(call.getCallee());
-  }
-  int paramIndexOf(Operation *op) {
-    StringRef name = isa<ReadParamOp>(op) ? cast<ReadParamOp>(op).getName()
-                                          : cast<WriteParamOp>(op).getName();
-    return program.paramIndex.lookup(name);
-  }
-
-  func::FuncOp function;
-  ProgramState &program;
-  raw_ostream &os;
-  /// This function takes its results by row (ProgramState::resultsByRow).
-  bool byRow;
-  std::string code;
-  llvm::raw_string_ostream out{code};
-  MemoryPlan plan;
-  llvm::DenseMap<Value, unsigned> resultSlot;
-  /// Results computed in the parameter they are written to (InPlaceUpdates.h),
-  /// by its index, and the writes that then copy nothing.
-  llvm::DenseMap<Value, int> paramResult;
-  llvm::SmallPtrSet<Operation *, 16> writtenInPlace;
-  /// A buffer result that lives outside the arena: the caller's result
-  /// buffer or a parameter.
-  bool outsideArena(Value value) const {
-    return resultSlot.count(value) || paramResult.count(value);
-  }
-  llvm::DenseMap<Value, std::string> names;
-  llvm::DenseMap<Value, unsigned> views;
-  /// The view table's rows (ProgramTables.h's ViewRow), flat.
-  SmallVector<int64_t> viewData;
-  /// A tensor of an element type the runtime has not.
-  Value untypedView;
-  int counter = 0;
-};
 
 Value FunctionEmitter::arenaRoot(Value value) const {
   while (Operation *def = value.getDefiningOp()) {
@@ -405,253 +274,6 @@ LogicalResult FunctionEmitter::emitOp(Operation &op, const Spelling &spelling) {
   return success();
 }
 
-bool FunctionEmitter::loopCanAddress(ArrayRef<Operation *> ops,
-                                     const Repeat &repeat) {
-  for (size_t i = repeat.begin; i < repeat.end(); ++i) {
-    // A call by row is one short line at the top level (its rows are a
-    // table of their own): no loop needed.
-    if (callsByRow(ops[i]))
-      return false;
-    for (Value result : ops[i]->getResults())
-      if (!tableView(result) && !isLoopLocal(ops[i]) && !outsideArena(result))
-        return false;
-    size_t j = (i - repeat.begin) % repeat.period;
-    for (auto [q, operand] : llvm::enumerate(ops[i]->getOperands()))
-      if (repeat.sources[j][q] == OperandSource::perPeriod &&
-          !operand.getDefiningOp<ReadParamOp>() && !resultSlot.count(operand) &&
-          !(ownsArenaBuffer(operand) && tableView(operand)) &&
-          !names.count(operand))
-        return false;
-  }
-  return true;
-}
-
-/// A loop: per period (iteration) a row of `int64_t` table entries (view and
-/// parameter indices) and, where a value is a named tensor (an argument, a
-/// result buffer), an entry of a local pointer table.
-LogicalResult FunctionEmitter::emitRepeat(ArrayRef<Operation *> ops,
-                                          const Repeat &repeat,
-                                          int loopNumber) {
-  size_t begin = repeat.begin, period = repeat.period, count = repeat.count;
-  auto opAt = [&](size_t t, size_t j) { return ops[begin + t * period + j]; };
-  std::string tag = "loop" + std::to_string(loopNumber);
-  std::string table = "kLoop" + std::to_string(loopNumber);
-
-  // The columns, filled period by period.
-  SmallVector<SmallVector<int64_t>> intColumns;
-  SmallVector<SmallVector<std::string>> inColumns, outColumns, tagColumns;
-  auto addColumn = [&](auto &columns, auto &&entry) {
-    typename std::decay_t<decltype(columns)>::value_type column;
-    for (size_t t = 0; t < count; ++t)
-      column.push_back(entry(t));
-    columns.push_back(std::move(column));
-    return columns.size() - 1;
-  };
-  // An index per period in a column of the table, spelled by `spell` from
-  // the body's `row[c]`: a parameter, a view, a result by row.
-  auto intColumn = [&](auto spell, auto &&index) {
-    size_t c = addColumn(intColumns, index);
-    return spell("row[" + std::to_string(c) + "]");
-  };
-  auto inParams = [](const std::string &e) { return "params[" + e + "]"; };
-  auto inViews = [](const std::string &e) { return "view[" + e + "]"; };
-  // What each op of the body reads its operands, parameter and results
-  // from, and its error text.
-  struct OpPlan {
-    SmallVector<std::string> operands;
-    std::string param, where;
-    SmallVector<std::string> results;
-  };
-  SmallVector<OpPlan> opPlans(period);
-  llvm::StringMap<size_t> tagColumnOf;
-  for (size_t j = 0; j < period; ++j) {
-    Operation *first = opAt(0, j);
-    OpPlan &opPlan = opPlans[j];
-    for (unsigned q = 0; q < first->getNumOperands(); ++q) {
-      if (repeat.sources[j][q] != OperandSource::perPeriod) {
-        opPlan.operands.push_back(""); // its name, once the body names it
-        continue;
-      }
-      auto operandAt = [&](size_t t) { return opAt(t, j)->getOperand(q); };
-      bool allViews = true, allParams = true, allSlots = byRow;
-      for (size_t t = 0; t < count; ++t) {
-        Value v = operandAt(t);
-        allParams &= bool(v.getDefiningOp<ReadParamOp>());
-        allViews &= ownsArenaBuffer(v) && tableView(v) && !resultSlot.count(v);
-        allSlots &= resultSlot.count(v) != 0;
-      }
-      if (allSlots) {
-        opPlan.operands.push_back(intColumn(slotAt, [&](size_t t) -> int64_t {
-          return resultSlot.lookup(operandAt(t));
-        }));
-      } else if (allParams) {
-        opPlan.operands.push_back(intColumn(inParams, [&](size_t t) -> int64_t {
-          return paramIndexOf(operandAt(t).getDefiningOp<ReadParamOp>());
-        }));
-      } else if (allViews) {
-        opPlan.operands.push_back(intColumn(inViews, [&](size_t t) -> int64_t {
-          return viewIndex(operandAt(t));
-        }));
-      } else {
-        size_t c = addColumn(inColumns,
-                             [&](size_t t) { return addressOf(operandAt(t)); });
-        opPlan.operands.push_back("(*" + tag + "In[i][" + std::to_string(c) +
-                                  "])");
-      }
-    }
-    if (isa<ReadParamOp, WriteParamOp>(first))
-      opPlan.param = intColumn(inParams, [&](size_t t) -> int64_t {
-        return paramIndexOf(opAt(t, j));
-      });
-    if (!isLoopLocal(first) && !isa<ReadParamOp>(first))
-      for (unsigned r = 0; r < first->getNumResults(); ++r) {
-        auto resultAt = [&](size_t t) { return opAt(t, j)->getResult(r); };
-        bool allViews = true, allParams = true, allSlots = byRow;
-        for (size_t t = 0; t < count; ++t) {
-          allViews &= !outsideArena(resultAt(t));
-          allParams &= paramResult.count(resultAt(t)) != 0;
-          allSlots &= resultSlot.count(resultAt(t)) != 0;
-        }
-        if (allSlots) {
-          opPlan.results.push_back(intColumn(slotAt, [&](size_t t) -> int64_t {
-            return resultSlot.lookup(resultAt(t));
-          }));
-        } else if (allParams) {
-          opPlan.results.push_back(
-              intColumn(inParams, [&](size_t t) -> int64_t {
-                return paramResult.lookup(resultAt(t));
-              }));
-        } else if (allViews) {
-          opPlan.results.push_back(intColumn(inViews, [&](size_t t) -> int64_t {
-            return viewIndex(resultAt(t));
-          }));
-        } else {
-          size_t c = addColumn(
-              outColumns, [&](size_t t) { return addressOf(resultAt(t)); });
-          opPlan.results.push_back("(*" + tag + "Out[i][" + std::to_string(c) +
-                                   "])");
-        }
-      }
-    // The error text names each period's layer when the layers differ (a
-    // kernel's; calls, parameters, constants and views have none).
-    if (isa<func::CallOp, ReadParamOp, WriteParamOp, ConstantOp>(first) ||
-        exec::isView(first))
-      continue;
-    SmallVector<std::string> layers;
-    for (size_t t = 0; t < count; ++t)
-      layers.push_back(layerOf(opAt(t, j)).str());
-    if (llvm::all_equal(layers)) {
-      opPlan.where = quoted(where(first));
-    } else {
-      std::string key = llvm::join(layers, "\n");
-      auto [it, isNew] = tagColumnOf.try_emplace(key, tagColumns.size());
-      if (isNew)
-        tagColumns.push_back(layers);
-      opPlan.where = quoted(opName(first)) + ", " + table + "Layers" +
-                     std::to_string(it->second) + "[i]";
-    }
-  }
-
-  // The values every iteration reads get their names before the loop.
-  for (size_t j = 0; j < period; ++j)
-    for (auto [q, operand] : llvm::enumerate(opAt(0, j)->getOperands()))
-      if (repeat.sources[j][q] == OperandSource::invariant)
-        nameOf(operand);
-
-  // The section comment: the layers the loop runs, or what repeats.
-  SmallVector<Attribute> periodTags;
-  for (size_t t = 0; t < count; ++t)
-    for (size_t j = 0; j < period; ++j)
-      if (auto layer = opAt(t, j)->getAttrOfType<StringAttr>(kLayerAttrName)) {
-        if (!llvm::is_contained(periodTags, layer))
-          periodTags.push_back(layer);
-        break;
-      }
-  if (periodTags.size() == count)
-    out << "  // ---- "
-        << layerList(ArrayAttr::get(function.getContext(), periodTags))
-        << ": a loop, one iteration per layer ----\n";
-  else
-    out << "  // ---- " << count << " iterations of the " << period
-        << " ops below (a table row each) ----\n";
-
-  // The tables.
-  if (!intColumns.empty()) {
-    SmallVector<int64_t> rows;
-    for (size_t t = 0; t < count; ++t)
-      for (const SmallVector<int64_t> &column : intColumns)
-        rows.push_back(column[t]);
-    size_t offset = program.appendTable(rows);
-    out << "  // " << table << ": " << count << " rows of " << intColumns.size()
-        << " view and parameter indices, one per iteration"
-        << (periodTags.size() == count ? " (layer)" : "")
-        << ", in the constants file.\n"
-        << "  static const int64_t *const " << table
-        << " = storedRows<int64_t>(" << offset << ", " << rows.size() << ");\n";
-  }
-  for (auto [k, column] : llvm::enumerate(tagColumns)) {
-    out << "  static const char *const " << table << "Layers" << k << "["
-        << count << "] = {";
-    for (size_t t = 0; t < count; ++t)
-      out << (t ? ", " : "") << quoted(column[t]);
-    out << "};\n";
-  }
-  auto pointerTable = [&](const char *type, StringRef name,
-                          ArrayRef<SmallVector<std::string>> columns) {
-    if (columns.empty())
-      return;
-    out << "  " << type << " *const " << name << "[" << count << "]["
-        << columns.size() << "] = {\n";
-    for (size_t t = 0; t < count; ++t) {
-      out << "      {";
-      for (auto [c, column] : llvm::enumerate(columns))
-        out << (c ? ", " : "") << column[t];
-      out << "},\n";
-    }
-    out << "  };\n";
-  };
-  pointerTable("const Tensor", tag + "In", inColumns);
-  pointerTable("Tensor", tag + "Out", outColumns);
-
-  // The body: period 0's ops, each spelled from its plan.
-  out << "  for (size_t i = 0; i < " << count << "; ++i) {\n";
-  if (!intColumns.empty())
-    out << "    const int64_t *row = " << table << " + i * "
-        << intColumns.size() << ";\n";
-  for (size_t j = 0; j < period; ++j) {
-    Operation *op = opAt(0, j);
-    const OpPlan &opPlan = opPlans[j];
-    size_t nextResult = 0;
-    Spelling spelling;
-    spelling.indent = "    ";
-    spelling.commentParam = false;
-    spelling.topLevel = false;
-    spelling.operand = [&](unsigned q) {
-      return opPlan.operands[q].empty() ? names.lookup(op->getOperand(q))
-                                        : opPlan.operands[q];
-    };
-    spelling.param = [&] { return opPlan.param; };
-    spelling.result = [&](Value result) {
-      std::string name = nameResult(result);
-      out << "    Tensor &" << name << " = " << opPlan.results[nextResult++]
-          << "; // " << typeComment(cast<RankedTensorType>(result.getType()))
-          << "\n";
-      return name;
-    };
-    spelling.where = [&] { return opPlan.where; };
-    if (failed(emitOp(*op, spelling)))
-      return failure();
-  }
-  out << "  }\n";
-
-  // The body's names end with the loop: what is read after it gets a
-  // top-level name where it is first read there (nameOf).
-  for (size_t i = begin; i < repeat.end(); ++i)
-    for (Value result : ops[i]->getResults())
-      names.erase(result);
-  return success();
-}
-
 LogicalResult FunctionEmitter::emit() {
   Block &body = function.getBody().front();
   // A value returned once that would own an arena buffer is computed in the
@@ -831,7 +453,9 @@ LogicalResult FunctionEmitter::emit() {
   return success();
 }
 
-} // namespace
+} // namespace detail
+
+using namespace detail;
 
 size_t ProgramState::appendTable(ArrayRef<int64_t> values) {
   size_t offset = constantPayload.size();
