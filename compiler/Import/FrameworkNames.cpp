@@ -59,7 +59,8 @@ int64_t repeatedSlice(const rt::Tensor &tensor) {
 /// tensors differ before their data is read.
 uint64_t headOf(const rt::Tensor &tensor) {
   uint64_t head = 0;
-  std::memcpy(&head, tensor.bytes(), std::min<size_t>(8, tensor.byteSize()));
+  if (size_t bytes = std::min<size_t>(8, tensor.byteSize()))
+    std::memcpy(&head, tensor.bytes(), bytes);
   return head;
 }
 
