@@ -88,16 +88,6 @@ bool hasVectorExp() {
 #endif
 }
 
-#if !STARCH_VECTOR_EXP
-double logSumExpRowVector(const float *row, int64_t n) {
-  return logSumExpRow(row, n, VectorExp{});
-}
-void crossEntropyGradRowVector(const float *row, float *out, int64_t n,
-                               int64_t label, double scale) {
-  crossEntropyGradRow(row, out, n, label, scale, VectorExp{});
-}
-#endif
-
 Status checkCrossEntropy(const Tensor &logits, const Tensor &labels,
                          const Tensor &out) {
   return checkOperands(logits, labels, out, /*scalarOut=*/true);

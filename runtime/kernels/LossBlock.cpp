@@ -2,6 +2,7 @@
 #include "runtime/kernels/LossBlock.h"
 
 #include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/LossRowsVector.h"
 #include "runtime/kernels/Parallel.h"
 
 #include <algorithm>
@@ -97,6 +98,14 @@ Status crossEntropyBlock(const Tensor &logits, const Tensor &labels,
   double *sums = out.data<double>();
   forEachRow(logits, labels, start, max,
              [&](const auto *x, int64_t r, int64_t local, double peak) {
+               using T =
+                   std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+               // e^x in vector registers where the CPU has them, as
+               // Loss.cpp does (LossRowsVector.h).
+               if constexpr (std::is_same_v<T, float>)
+                 if (hasVectorExp())
+                   return crossEntropyBlockRowVector(x, classes, local, peak,
+                                                     sums + 2 * r);
                crossEntropyBlockRow(x, classes, local, peak, sums + 2 * r);
              });
   return Status::success();
@@ -115,6 +124,11 @@ Status crossEntropyBlockGrad(const Tensor &logits, const Tensor &labels,
              [&](const auto *x, int64_t r, int64_t local, double peak) {
                using T =
                    std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+               if constexpr (std::is_same_v<T, float>)
+                 if (hasVectorExp())
+                   return crossEntropyBlockGradRowVector(
+                       x, out.data<T>() + r * classes, classes, local, peak,
+                       d + 2 * r);
                crossEntropyBlockGradRow(x, out.data<T>() + r * classes, classes,
                                         local, peak, d + 2 * r);
              });

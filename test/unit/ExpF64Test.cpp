@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/ExpF64.h"
 #include "runtime/kernels/Loss.h"
+#include "runtime/kernels/LossBlock.h"
 #include "runtime/kernels/LossRowsVector.h"
 
 #include <gtest/gtest.h>
@@ -74,6 +75,22 @@ TEST(ExpF64, LossRowsAgreeWithStdExp) {
                   1e-7 * std::fabs(reference[i]) + 1e-12)
           << n << " " << i;
   }
+  // The vocabulary-parallel rows (a block of the classes) likewise.
+  std::vector<float> row(1000), vector(1000), reference(1000);
+  for (float &x : row)
+    x = logit(random);
+  double vectorSums[2], referenceSums[2], cotangent[2] = {0.5, -0.25};
+  crossEntropyBlockRowVector(row.data(), 1000, 7, 3.0, vectorSums);
+  crossEntropyBlockRow(row.data(), 1000, 7, 3.0, referenceSums);
+  EXPECT_NEAR(vectorSums[0], referenceSums[0], 1e-13 * referenceSums[0]);
+  EXPECT_EQ(vectorSums[1], referenceSums[1]);
+  crossEntropyBlockGradRowVector(row.data(), vector.data(), 1000, 7, 3.0,
+                                 cotangent);
+  crossEntropyBlockGradRow(row.data(), reference.data(), 1000, 7, 3.0,
+                           cotangent);
+  for (int64_t i = 0; i < 1000; ++i)
+    EXPECT_NEAR(vector[i], reference[i], 1e-7 * std::fabs(reference[i]) + 1e-12)
+        << i;
   // Whether this CPU runs them in vector registers is printed, not tested.
   std::printf("vector exp on this CPU: %s\n", hasVectorExp() ? "yes" : "no");
 }
