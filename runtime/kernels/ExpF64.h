@@ -67,6 +67,25 @@ struct VectorExp {
   STARCH_HOST_DEVICE double operator()(double x) const { return expF64(x); }
 };
 
+/// `sum_i exp(row[i] - shift)` in f64, added in order. The terms are made a
+/// chunk at a time apart from the sum, so a loop of expF64 vectorises while
+/// the sum keeps its order (the loss's rows, Loss.h and LossBlock.h).
+template <typename T, typename Exp>
+STARCH_HOST_DEVICE inline double sumExpShifted(const T *row, int64_t n,
+                                               double shift, Exp exp) {
+  constexpr int64_t kChunk = 16;
+  double terms[kChunk];
+  double sum = 0;
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
+    for (int64_t j = 0; j < m; ++j)
+      terms[j] = exp(static_cast<double>(row[i0 + j]) - shift);
+    for (int64_t j = 0; j < m; ++j)
+      sum += terms[j];
+  }
+  return sum;
+}
+
 } // namespace starch::rt
 
 #endif // STARCH_RUNTIME_KERNELS_EXPF64_H

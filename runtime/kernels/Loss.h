@@ -30,27 +30,15 @@ Status checkCrossEntropy(const Tensor &logits, const Tensor &labels,
 Status checkCrossEntropyGrad(const Tensor &logits, const Tensor &labels,
                              const Tensor &cotangent, const Tensor &out);
 
-/// `logsumexp(row)` accumulated in f64, term by term in order. `exp` is
-/// std::exp or expF64 (ExpF64.h); the terms are made a chunk at a time
-/// apart from the sum, so a loop of expF64 vectorises while the sum keeps
-/// its order.
+/// `logsumexp(row)` accumulated in f64, term by term in order
+/// (sumExpShifted). `exp` is std::exp or expF64 (ExpF64.h).
 template <typename T, typename Exp = StdExp>
 STARCH_HOST_DEVICE inline double logSumExpRow(const T *row, int64_t n,
                                               Exp exp = {}) {
   double peak = row[0];
   for (int64_t i = 1; i < n; ++i)
     peak = row[i] > peak ? static_cast<double>(row[i]) : peak;
-  constexpr int64_t kChunk = 16;
-  double terms[kChunk];
-  double sum = 0;
-  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
-    int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
-    for (int64_t j = 0; j < m; ++j)
-      terms[j] = exp(static_cast<double>(row[i0 + j]) - peak);
-    for (int64_t j = 0; j < m; ++j)
-      sum += terms[j];
-  }
-  return peak + std::log(sum);
+  return peak + std::log(sumExpShifted(row, n, peak, exp));
 }
 
 /// One row of the cross-entropy gradient; `scale` = cotangent / count.

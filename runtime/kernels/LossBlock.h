@@ -42,23 +42,12 @@ Status checkCrossEntropyBlockGrad(const Tensor &logits, const Tensor &labels,
                                   const Tensor &cotangent, const Tensor &out);
 
 /// One position's sums; `local` is the label's class in the block (any
-/// value outside [0, n) is not in it). `exp` as in Loss.h's rows: the terms
-/// are made a chunk at a time apart from the ordered sum.
+/// value outside [0, n) is not in it). `exp` as in Loss.h's rows.
 template <typename T, typename Exp = StdExp>
 STARCH_HOST_DEVICE inline void
 crossEntropyBlockRow(const T *row, int64_t n, int64_t local, double max,
                      double *sums, Exp exp = {}) {
-  constexpr int64_t kChunk = 16;
-  double terms[kChunk];
-  double sum = 0;
-  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
-    int64_t m = n - i0 < kChunk ? n - i0 : kChunk;
-    for (int64_t j = 0; j < m; ++j)
-      terms[j] = exp(static_cast<double>(row[i0 + j]) - max);
-    for (int64_t j = 0; j < m; ++j)
-      sum += terms[j];
-  }
-  sums[0] = sum;
+  sums[0] = sumExpShifted(row, n, max, exp);
   sums[1] =
       local >= 0 && local < n ? static_cast<double>(row[local]) - max : 0.0;
 }
