@@ -10,69 +10,13 @@
 // are in test/unit/BitfieldAttentionTest.cpp) and against the CPU kernels.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/cuda/HostExec.h"
-#include "runtime/kernels/Kernels.h"
+#include "HostExecTestUtil.h"
 #include "test/unit/BitfieldReference.h"
-
-#include <gtest/gtest.h>
-
-#include <cmath>
-#include <cstring>
-#include <limits>
-#include <random>
 
 using namespace starch::rt;
 using starch::rt::cuda::HostExec;
 namespace drivers = starch::rt::cuda::drivers;
-
-namespace {
-
-const DType kFloatTypes[] = {DType::f32, DType::f64};
-
-Tensor randomOf(DType dtype, Shape shape, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> real(-2.0, 2.0);
-  Tensor t(dtype, std::move(shape));
-  for (int64_t i = 0; i < t.numElements(); ++i)
-    storeFromDouble(t, i, real(gen));
-  return t;
-}
-
-Tensor like(const Tensor &t) { return Tensor(t.dtype(), t.shape()); }
-
-/// Equal bytes, or equal values where NaN matches NaN.
-void expectSame(const Tensor &got, const Tensor &want,
-                const std::string &what) {
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  if (std::memcmp(got.bytes(), want.bytes(), got.byteSize()) == 0)
-    return;
-  for (int64_t i = 0; i < got.numElements(); ++i) {
-    double g = elementAsDouble(got, i), w = elementAsDouble(want, i);
-    if (!(std::isnan(g) && std::isnan(w))) {
-      ASSERT_EQ(g, w) << what << " at flat index " << i;
-    }
-  }
-}
-
-void expectClose(const Tensor &got, const Tensor &want, double tolerance,
-                 const std::string &what) {
-  ASSERT_EQ(got.shape(), want.shape()) << what;
-  for (int64_t i = 0; i < got.numElements(); ++i) {
-    double g = elementAsDouble(got, i), w = elementAsDouble(want, i);
-    if (std::isnan(g) && std::isnan(w))
-      continue;
-    ASSERT_NEAR(g, w, tolerance * (1 + std::fabs(w)))
-        << what << " at flat index " << i;
-  }
-}
-
-#define EXPECT_OK(expr)                                                        \
-  do {                                                                         \
-    Status status_ = (expr);                                                   \
-    ASSERT_TRUE(status_.ok()) << status_.message();                            \
-  } while (0)
-
-} // namespace
+using namespace starch::rt::cuda::test;
 
 TEST(CudaHostExec, RmsNormGradMatchesTheCpuBitForBit) {
   HostExec exec;
